@@ -1,0 +1,44 @@
+# Ductwork: two commands do everything — `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint format bench install record-histories clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Start the embedded stack: Temporal dev server + Web UI, worker, API (Ctrl-C stops all three).
+run: $(STAMP)
+	$(BIN)/ductwork up
+
+## Run the whole test suite against the real Temporal server and the machine's databases.
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## Benchmarks print figures next to a baseline measured in the same run.
+bench: $(STAMP)
+	$(BIN)/python -m bench.pg_to_pg
+
+## Re-record the replay histories (on purpose only: the replay tests guard compatibility).
+record-histories: $(STAMP)
+	$(BIN)/python -m tests.replay.record
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

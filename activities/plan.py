@@ -1,0 +1,55 @@
+"""Plan a run: read the pipeline version it runs and compile its steps."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from core.definition import PipelineDefinition
+from core.planner import compile_plan
+from store import connections as connection_store
+from store import pipelines as pipeline_store
+from store.db import Database
+from store.errors import NotFound
+from workflows.payloads import RunInput, RunPlan
+
+
+class PlanActivities:
+    def __init__(self, db: Database, staging_schema: str) -> None:
+        self.db = db
+        self.staging_schema = staging_schema
+
+    @activity.defn(name="plan_run")
+    async def plan_run(self, run: RunInput) -> RunPlan:
+        async with self.db.session() as session:
+            try:
+                pipeline = await pipeline_store.get(session, run.tenant_id, run.pipeline_id)
+                version = await pipeline_store.get_version(
+                    session, run.pipeline_id, run.pipeline_version
+                )
+            except NotFound as exc:
+                raise ApplicationError(exc.message, type="NOT_FOUND", non_retryable=True) from exc
+            try:
+                definition = PipelineDefinition.model_validate(version.definition)
+            except ValidationError as exc:
+                raise ApplicationError(
+                    f"stored definition is invalid: {exc}",
+                    type="INVALID_DEFINITION",
+                    non_retryable=True,
+                ) from exc
+            ids: dict[str, str] = {}
+            for ref in sorted(definition.connection_refs()):
+                row = await connection_store.find(session, run.tenant_id, ref)
+                if row is None:
+                    raise ApplicationError(
+                        f"connection {ref!r} no longer exists", type="NOT_FOUND", non_retryable=True
+                    )
+                ids[ref] = row.id
+        return compile_plan(
+            definition,
+            run,
+            ids,
+            staging_schema=self.staging_schema,
+            pipeline_name=pipeline.name,
+        )

@@ -1,0 +1,196 @@
+"""What every data activity shares: step bookkeeping, heartbeats, log lines, error boundary."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import structlog
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from connectors import postgres
+from connectors.base import ConnectorError, Progress
+from connectors.postgres.errors import classify
+from core.connections import postgres_config
+from core.secrets import Cipher
+from core.settings import DataPlaneSettings
+from store import connections as connection_store
+from store import runs as run_store
+from store.db import Database
+from store.models import RunLog, utcnow
+from workflows.payloads import StepRef
+
+log = structlog.get_logger("ductwork.activities")
+
+
+@dataclass
+class StepContext:
+    """Handed to an activity's body: its metrics, and a logger that also keeps the run's log."""
+
+    ref: StepRef
+    metrics: Progress = field(default_factory=Progress)
+    lines: list[RunLog] = field(default_factory=list)
+
+    def info(self, message: str, **fields: Any) -> None:
+        self._log("INFO", message, fields)
+
+    def warning(self, message: str, **fields: Any) -> None:
+        self._log("WARNING", message, fields)
+
+    def _log(self, level: str, message: str, fields: dict[str, Any]) -> None:
+        log.log(
+            20 if level == "INFO" else 30,
+            message,
+            execution_id=self.ref.execution_id,
+            task=self.ref.name,
+            **fields,
+        )
+        text = " ".join([message, *(f"{k}={v}" for k, v in fields.items())])
+        self.lines.append(
+            RunLog(
+                execution_id=self.ref.execution_id,
+                ts=utcnow(),
+                level=level,
+                task=self.ref.name,
+                message=text,
+            )
+        )
+
+
+class ActivityDeps:
+    """Dependencies of the data activities: the store, the cipher, data-plane settings."""
+
+    def __init__(self, db: Database, cipher: Cipher, settings: DataPlaneSettings) -> None:
+        self.db = db
+        self.cipher = cipher
+        self.settings = settings
+
+    async def connect(self, tenant_id: str, connection_id: str) -> asyncpg.Connection:
+        """Open a database connection; credentials are looked up here, never passed in."""
+        async with self.db.session() as session:
+            row = await connection_store.get(session, tenant_id, connection_id)
+        return await postgres.connect(postgres_config(row, self.cipher))
+
+    @contextlib.asynccontextmanager
+    async def step(self, ref: StepRef, kind: str) -> AsyncIterator[StepContext]:
+        """Record the step's start, progress and end; heartbeat; classify errors."""
+        ctx = StepContext(ref)
+        attempt = activity.info().attempt
+        structlog.contextvars.bind_contextvars(
+            execution_id=ref.execution_id,
+            workflow_id=activity.info().workflow_id,
+            task=ref.name,
+            attempt=attempt,
+        )
+        await self._save_step(ctx, kind, "RUNNING", attempt)
+        ctx.info("started", attempt=attempt)
+        reporter = asyncio.create_task(self._report(ctx, kind, attempt))
+        started = time.perf_counter()
+        try:
+            yield ctx
+        except asyncio.CancelledError:
+            ctx.warning("cancelled")
+            await self._close(ctx, kind, "CANCELLED", attempt, reporter, None)
+            raise
+        except Exception as exc:
+            error = classify(exc) if not isinstance(exc, ApplicationError) else exc
+            message = error.message if isinstance(error, ConnectorError) else str(error)
+            ctx.warning("failed", error=message)
+            await self._close(ctx, kind, "FAILED", attempt, reporter, message)
+            raise _to_application_error(error) from exc
+        else:
+            ctx.info(
+                "finished",
+                rows=ctx.metrics.rows,
+                bytes=ctx.metrics.bytes,
+                seconds=round(time.perf_counter() - started, 3),
+            )
+            await self._close(ctx, kind, "COMPLETED", attempt, reporter, None)
+        finally:
+            structlog.contextvars.unbind_contextvars(
+                "execution_id", "workflow_id", "task", "attempt"
+            )
+
+    async def _report(self, ctx: StepContext, kind: str, attempt: int) -> None:
+        """Heartbeat often (so cancellation arrives), save live metrics now and then."""
+        last_saved = time.monotonic()
+        while True:
+            await asyncio.sleep(self.settings.heartbeat_seconds)
+            activity.heartbeat({"rows": ctx.metrics.rows, "bytes": ctx.metrics.bytes})
+            if time.monotonic() - last_saved >= self.settings.progress_every_seconds:
+                await self._save_step(ctx, kind, "RUNNING", attempt)
+                last_saved = time.monotonic()
+
+    async def _close(
+        self,
+        ctx: StepContext,
+        kind: str,
+        status: str,
+        attempt: int,
+        reporter: asyncio.Task,
+        error: str | None,
+    ) -> None:
+        reporter.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reporter
+        # Bookkeeping must land even while the activity is being cancelled.
+        await asyncio.shield(self._save_step(ctx, kind, status, attempt, error, flush=True))
+
+    async def _save_step(
+        self,
+        ctx: StepContext,
+        kind: str,
+        status: str,
+        attempt: int,
+        error: str | None = None,
+        *,
+        flush: bool = False,
+    ) -> None:
+        async with self.db.session() as session:
+            await run_store.upsert_step(
+                session,
+                ctx.ref.execution_id,
+                ctx.ref.name,
+                kind=kind,
+                status=status,
+                attempt=attempt,
+                rows=ctx.metrics.rows,
+                bytes_=ctx.metrics.bytes,
+                error=error,
+            )
+            if flush and ctx.lines:
+                lines, ctx.lines = ctx.lines, []
+                await run_store.add_logs(session, lines)
+
+
+@contextlib.contextmanager
+def application_errors() -> Iterator[None]:
+    """The activity boundary: driver errors leave as classified ApplicationErrors."""
+    try:
+        yield
+    except ApplicationError:
+        raise
+    except Exception as exc:
+        raise _to_application_error(classify(exc)) from exc
+
+
+def _to_application_error(error: BaseException) -> ApplicationError:
+    if isinstance(error, ApplicationError):
+        return error
+    if isinstance(error, ConnectorError):
+        return ApplicationError(
+            error.message, type=error.error_type, non_retryable=not error.retryable
+        )
+    return ApplicationError(str(error), type=type(error).__name__)
+
+
+async def closing(*conns: asyncpg.Connection) -> None:
+    for conn in conns:
+        with contextlib.suppress(Exception):
+            await conn.close(timeout=5)

@@ -1,0 +1,72 @@
+"""Dependencies injected into routes with ``Annotated[..., Depends(...)]``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
+
+from core.secrets import Cipher
+from core.settings import Settings
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who calls, in which tenant, with which roles. Authentication plugs in here."""
+
+    subject: str
+    tenant_id: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_client(request: Request) -> Client:
+    return request.app.state.temporal
+
+
+def get_cipher(request: Request) -> Cipher:
+    return request.app.state.cipher
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.db.session() as session:
+        yield session
+
+
+def get_principal(settings: Annotated[Settings, Depends(get_settings)]) -> Principal:
+    # One default tenant until authentication lands; X-Tenant-ID is accepted and not yet checked.
+    return Principal("anonymous", settings.default_tenant, frozenset({"admin"}))
+
+
+@dataclass(frozen=True)
+class PageParams:
+    """Seed 003's zero-based ``page`` and ``size``."""
+
+    page: int
+    size: int
+
+    @property
+    def offset(self) -> int:
+        return self.page * self.size
+
+
+def get_page(
+    page: Annotated[int, Query(ge=0, description="zero-based page number")] = 0,
+    size: Annotated[int, Query(ge=1, le=500, description="items per page")] = 20,
+) -> PageParams:
+    return PageParams(page, size)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ClientDep = Annotated[Client, Depends(get_client)]
+CipherDep = Annotated[Cipher, Depends(get_cipher)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+PageDep = Annotated[PageParams, Depends(get_page)]

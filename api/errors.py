@@ -1,0 +1,111 @@
+"""One error body for every surface:
+
+``{"detail", "status_code", "error_code", "error": {"code", "message", "details", "request_id"}}``;
+request validation errors keep FastAPI's ``detail`` list of ``{loc, msg, type}``.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from core.logging import get_logger
+from store.errors import Conflict, NotFound
+
+log = get_logger("ductwork.api")
+
+
+class ApiError(Exception):
+    def __init__(
+        self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or []
+
+
+def invalid(
+    message: str, details: list[dict[str, Any]], code: str = "VALIDATION_ERROR"
+) -> ApiError:
+    return ApiError(422, code, message, details)
+
+
+def error_body(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    details: list[dict[str, Any]] | None = None,
+    *,
+    detail: Any = None,
+) -> dict[str, Any]:
+    return {
+        "detail": message if detail is None else detail,
+        "status_code": status,
+        "error_code": code,
+        "error": {
+            "code": code,
+            "message": message,
+            "details": details or [],
+            "request_id": getattr(request.state, "request_id", None),
+        },
+    }
+
+
+def _respond(request: Request, status: int, code: str, message: str, **kw: Any) -> JSONResponse:
+    return JSONResponse(error_body(request, status, code, message, **kw), status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        detail = exc.details if exc.status == 422 and exc.details else None
+        return _respond(
+            request, exc.status, exc.code, exc.message, details=exc.details, detail=detail
+        )
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
+        return _respond(request, 404, exc.code, exc.message)
+
+    @app.exception_handler(Conflict)
+    async def _conflict(request: Request, exc: Conflict) -> JSONResponse:
+        return _respond(request, 409, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [
+            {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()
+        ]
+        summary = "; ".join(f"{'.'.join(map(str, d['loc']))}: {d['msg']}" for d in details[:5])
+        return _respond(
+            request,
+            422,
+            "VALIDATION_ERROR",
+            f"invalid request: {summary}",
+            details=details,
+            detail=details,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = HTTPStatus(exc.status_code).phrase.upper().replace(" ", "_")
+        message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        return _respond(request, exc.status_code, code, message)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", path=request.url.path)
+        return _respond(
+            request,
+            500,
+            "INTERNAL_ERROR",
+            "internal error; the request id identifies it in the server log",
+        )

@@ -1,0 +1,118 @@
+"""/v1/pipelines/connections: register, list, test and delete database connections."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request, Response, status
+
+from api.deps import CipherDep, CurrentPrincipal, PageDep, SessionDep
+from api.pagination import paged
+from api.schemas.connections import (
+    ConnectionCreate,
+    ConnectionOut,
+    ConnectionTestDetails,
+    ConnectionTestOut,
+)
+from connectors import postgres
+from core.connections import postgres_config
+from core.logging import redact
+from core.secrets import SecretReferenceError
+from store import connections as connection_store
+from store.models import Connection, utcnow
+
+router = APIRouter(prefix="/v1/pipelines/connections", tags=["connections"])
+
+
+def _out(row: Connection) -> ConnectionOut:
+    return ConnectionOut(
+        connection_id=row.id,
+        name=row.name,
+        type=row.type,
+        host=row.host,
+        port=row.port,
+        database=row.database,
+        username=row.username,
+        credential_secret_ref=row.credential_secret_ref,
+        has_password=bool(row.password_encrypted or row.credential_secret_ref),
+        properties=redact(row.properties),
+        created_at=row.created_at,
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ConnectionOut)
+async def create_connection(
+    body: ConnectionCreate, session: SessionDep, cipher: CipherDep, principal: CurrentPrincipal
+) -> ConnectionOut:
+    now = utcnow()
+    row = Connection(
+        id=str(uuid.uuid4()),
+        tenant_id=principal.tenant_id,
+        name=body.name,
+        type=body.type,
+        host=body.host,
+        port=body.port,
+        database=body.database,
+        username=body.username,
+        password_encrypted=cipher.encrypt(body.password.get_secret_value())
+        if body.password
+        else None,
+        credential_secret_ref=body.credential_secret_ref,
+        properties=body.properties,
+        created_at=now,
+        updated_at=now,
+    )
+    return _out(await connection_store.create(session, row))
+
+
+@router.get("", response_model=None)
+async def list_connections(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    page: PageDep,
+) -> dict:
+    rows, total = await connection_store.page(session, principal.tenant_id, page.offset, page.size)
+    items = [_out(r).model_dump(by_alias=True, mode="json") for r in rows]
+    return paged(request, response, items, total, page)
+
+
+@router.get("/{connection_id}", response_model=ConnectionOut)
+async def get_connection(
+    connection_id: str, session: SessionDep, principal: CurrentPrincipal
+) -> ConnectionOut:
+    return _out(await connection_store.get(session, principal.tenant_id, connection_id))
+
+
+@router.post("/{connection_id}/test", response_model=ConnectionTestOut)
+async def test_connection(
+    connection_id: str, session: SessionDep, cipher: CipherDep, principal: CurrentPrincipal
+) -> ConnectionTestOut:
+    row = await connection_store.get(session, principal.tenant_id, connection_id)
+    try:
+        config = postgres_config(row, cipher)
+    except SecretReferenceError as exc:
+        return ConnectionTestOut(
+            connected=False,
+            latency_ms=0,
+            version=None,
+            details=ConnectionTestDetails(schemas=[], tables=0),
+            error=str(exc),
+        )
+    result = await postgres.test_connection(config)
+    return ConnectionTestOut(
+        connected=result.connected,
+        latency_ms=result.latency_ms,
+        version=result.version,
+        details=ConnectionTestDetails(schemas=result.schemas, tables=result.tables),
+        error=result.error,
+    )
+
+
+@router.delete("/{connection_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_connection(
+    connection_id: str, session: SessionDep, principal: CurrentPrincipal
+) -> Response:
+    await connection_store.delete(session, principal.tenant_id, connection_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,234 @@
+"""Pipeline executions: execute, read (live progress and metrics), list, cancel, logs."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
+
+from api.deps import ClientDep, CurrentPrincipal, PageDep, SessionDep, SettingsDep
+from api.errors import ApiError, invalid
+from api.pagination import paged
+from api.schemas.executions import (
+    CancelAccepted,
+    ExecuteRequest,
+    ExecutionLogs,
+    ExecutionOut,
+    ExecutionSubmitted,
+    LogLine,
+    MetricsOut,
+    ProgressOut,
+    TaskOut,
+)
+from core import runs
+from core.settings import Settings
+from core.temporal import workflow_ui_url
+from store import pipelines as pipeline_store
+from store import runs as run_store
+from store.errors import Conflict
+from store.models import Execution, utcnow
+from workflows.payloads import Progress, RunStatus
+
+router = APIRouter(prefix="/v1/pipelines", tags=["executions"])
+
+_UNAVAILABLE = "the Temporal server is not reachable; try again shortly"
+
+
+@router.post(
+    "/{pipeline_id}/execute",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ExecutionSubmitted,
+)
+async def execute_pipeline(
+    pipeline_id: str,
+    body: ExecuteRequest,
+    session: SessionDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+) -> ExecutionSubmitted:
+    if body.engine_override not in (None, "temporal"):
+        raise invalid(
+            f"engine {body.engine_override!r} is not available; Ductwork runs on 'temporal'",
+            [{"loc": ["body", "engine_override"], "msg": "only 'temporal'", "type": "value_error"}],
+        )
+    pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
+    active = await run_store.active_for_pipeline(session, pipeline.id)
+    if active is not None:
+        raise Conflict(
+            f"pipeline {pipeline.name!r} is already running (execution {active.id}); "
+            "wait for it or cancel it",
+            code="PIPELINE_ALREADY_RUNNING",
+        )
+    execution_id = f"exec-{uuid.uuid4().hex}"
+    execution = Execution(
+        id=execution_id,
+        tenant_id=principal.tenant_id,
+        pipeline_id=pipeline.id,
+        pipeline_version=pipeline.current_version,
+        workflow_id=runs.workflow_id(execution_id),
+        status=RunStatus.QUEUED.value,
+        priority=body.priority,
+        parameters=body.parameters,
+        submitted_at=utcnow(),
+    )
+    await run_store.create(session, execution)
+    try:
+        await runs.start(client, settings, execution, pipeline)
+    except runs.TemporalUnavailable:
+        await run_store.discard(session, execution)
+        raise ApiError(503, "TEMPORAL_UNAVAILABLE", _UNAVAILABLE) from None
+    return ExecutionSubmitted(
+        execution_id=execution.id,
+        pipeline_id=pipeline.id,
+        status=execution.status,
+        engine=execution.engine,
+        estimated_duration_ms=await run_store.typical_duration_ms(session, pipeline.id),
+        submitted_at=execution.submitted_at,
+        workflow_id=execution.workflow_id,
+        temporal_ui_url=workflow_ui_url(settings, execution.workflow_id),
+    )
+
+
+@router.get("/executions", response_model=None)
+async def list_executions(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+    page: PageDep,
+    pipeline_id: Annotated[str | None, Query(alias="pipelineId")] = None,
+    status_filter: Annotated[RunStatus | None, Query(alias="status")] = None,
+) -> dict:
+    rows, total = await run_store.page(
+        session,
+        principal.tenant_id,
+        pipeline_id=pipeline_id,
+        status=status_filter.value if status_filter else None,
+        offset=page.offset,
+        limit=page.size,
+    )
+    items = [
+        (await _describe(session, client, settings, row, live=False)).model_dump(
+            by_alias=True, mode="json"
+        )
+        for row in rows
+    ]
+    return paged(request, response, items, total, page)
+
+
+@router.get("/executions/{execution_id}", response_model=ExecutionOut)
+async def get_execution(
+    execution_id: str,
+    session: SessionDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+) -> ExecutionOut:
+    row = await run_store.get(session, principal.tenant_id, execution_id)
+    return await _describe(session, client, settings, row, live=True)
+
+
+@router.post(
+    "/executions/{execution_id}/cancel",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=CancelAccepted,
+)
+async def cancel_execution(
+    execution_id: str, session: SessionDep, client: ClientDep, principal: CurrentPrincipal
+) -> CancelAccepted:
+    row = await run_store.get(session, principal.tenant_id, execution_id)
+    if RunStatus(row.status).finished:
+        raise Conflict(
+            f"execution {execution_id} has already finished ({row.status}); nothing to cancel",
+            code="EXECUTION_FINISHED",
+        )
+    try:
+        requested = await runs.cancel(client, row)
+    except runs.TemporalUnavailable:
+        raise ApiError(503, "TEMPORAL_UNAVAILABLE", _UNAVAILABLE) from None
+    if not requested:
+        raise Conflict(f"execution {execution_id} has already finished", code="EXECUTION_FINISHED")
+    return CancelAccepted(execution_id=row.id, status=row.status)
+
+
+@router.get("/executions/{execution_id}/logs", response_model=ExecutionLogs)
+async def execution_logs(
+    execution_id: str,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    task: Annotated[str | None, Query(description="only this task's lines")] = None,
+    lines: Annotated[int, Query(ge=1, le=10_000, description="the last N lines")] = 100,
+) -> ExecutionLogs:
+    row = await run_store.get(session, principal.tenant_id, execution_id)
+    found = await run_store.logs(session, row.id, task=task, lines=lines)
+    return ExecutionLogs(
+        execution_id=row.id,
+        task=task,
+        lines=[
+            LogLine(timestamp=run_store.as_utc(x.ts), level=x.level, task=x.task, message=x.message)
+            for x in found
+        ],
+    )
+
+
+async def _describe(
+    session: AsyncSession, client: Client, settings: Settings, row: Execution, *, live: bool
+) -> ExecutionOut:
+    """The store's projection, with the workflow's live progress while the run is active."""
+    status = RunStatus(row.status)
+    steps = await run_store.steps(session, row.id)
+    done = sum(1 for s in steps if s.status == "COMPLETED")
+    progress = Progress(status, row.total_tasks, done, None)
+    if live and not status.finished:
+        closed, current_progress = await runs.live_progress(client, row)
+        progress = current_progress or progress
+        status = closed or progress.status
+    progress.status = status
+    current = [s.name for s in steps if s.status == "RUNNING"]
+    return ExecutionOut(
+        execution_id=row.id,
+        pipeline_id=row.pipeline_id,
+        pipeline_version=row.pipeline_version,
+        status=status.value,
+        engine=row.engine,
+        priority=row.priority,
+        parameters=row.parameters,
+        progress=ProgressOut(
+            total_tasks=progress.total_tasks,
+            completed_tasks=progress.completed_tasks,
+            current_task=progress.current_task or (", ".join(current) or None),
+            percentage=progress.percentage,
+        ),
+        metrics=MetricsOut(
+            rows_processed=sum(s.rows for s in steps if s.kind == "extract"),
+            rows_loaded=sum(s.rows for s in steps if s.kind == "load"),
+            bytes_processed=sum(s.bytes for s in steps),
+            elapsed_ms=run_store.elapsed_ms(row.started_at, row.finished_at),
+        ),
+        tasks=[
+            TaskOut(
+                name=s.name,
+                kind=s.kind,
+                status=s.status,
+                attempt=s.attempt,
+                rows=s.rows,
+                bytes=s.bytes,
+                started_at=run_store.as_utc(s.started_at),
+                finished_at=run_store.as_utc(s.finished_at) if s.finished_at else None,
+                error=s.error,
+            )
+            for s in steps
+        ],
+        error=row.error,
+        submitted_at=run_store.as_utc(row.submitted_at),
+        started_at=run_store.as_utc(row.started_at) if row.started_at else None,
+        finished_at=run_store.as_utc(row.finished_at) if row.finished_at else None,
+        workflow_id=row.workflow_id,
+        temporal_ui_url=workflow_ui_url(settings, row.workflow_id),
+    )

@@ -1,0 +1,190 @@
+"""/v1/pipelines: create, list, read, update (new version on definition change), delete."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.deps import CipherDep, CurrentPrincipal, PageDep, SessionDep
+from api.errors import invalid
+from api.pagination import paged
+from api.schemas.pipelines import (
+    PipelineCreate,
+    PipelineCreated,
+    PipelineOut,
+    PipelineStatus,
+    PipelineUpdate,
+)
+from core.definition import PipelineDefinition
+from core.definition_checks import check_definition
+from core.secrets import Cipher
+from store import pipelines as pipeline_store
+from store import runs as run_store
+from store.errors import Conflict
+from store.models import Pipeline, PipelineVersion, utcnow
+
+router = APIRouter(prefix="/v1/pipelines", tags=["pipelines"])
+
+
+def stored_definition(definition: PipelineDefinition) -> dict:
+    return definition.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+async def _validated(
+    session: AsyncSession, cipher: Cipher, tenant_id: str, definition: PipelineDefinition
+) -> set[str]:
+    """The connection ids the definition uses; 422 listing every problem otherwise."""
+    problems, ids = await check_definition(session, cipher, tenant_id, definition)
+    if problems:
+        details = [p.as_dict() for p in problems]
+        raise invalid(
+            "invalid pipeline definition: " + "; ".join(p.msg for p in problems),
+            details,
+            code="INVALID_DEFINITION",
+        )
+    return set(ids.values())
+
+
+async def _out(session: AsyncSession, pipeline: Pipeline) -> PipelineOut:
+    version = await pipeline_store.get_version(session, pipeline.id, pipeline.current_version)
+    return PipelineOut(
+        pipeline_id=pipeline.id,
+        name=pipeline.name,
+        version=version.label,
+        version_number=version.number,
+        description=pipeline.description,
+        definition=version.definition,
+        tags=pipeline.tags,
+        status=pipeline.status,
+        created_at=pipeline.created_at,
+        updated_at=pipeline.updated_at,
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=PipelineCreated)
+async def create_pipeline(
+    body: PipelineCreate, session: SessionDep, cipher: CipherDep, principal: CurrentPrincipal
+) -> PipelineCreated:
+    connection_ids = await _validated(session, cipher, principal.tenant_id, body.definition)
+    now = utcnow()
+    pipeline = Pipeline(
+        id=str(uuid.uuid4()),
+        tenant_id=principal.tenant_id,
+        name=body.name,
+        description=body.description,
+        tags=body.tags,
+        status=PipelineStatus.CREATED.value,
+        current_version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    version = PipelineVersion(
+        pipeline_id=pipeline.id,
+        number=1,
+        label=body.version,
+        definition=stored_definition(body.definition),
+        created_by=principal.subject,
+        description=body.description,
+        created_at=now,
+    )
+    await pipeline_store.create(session, pipeline, version, connection_ids)
+    return PipelineCreated(
+        pipeline_id=pipeline.id,
+        name=pipeline.name,
+        version=version.label,
+        status=pipeline.status,
+        created_at=now,
+    )
+
+
+@router.get("", response_model=None)
+async def list_pipelines(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    page: PageDep,
+    tags: Annotated[
+        list[str] | None, Query(description="all of these tags (repeat or comma)")
+    ] = None,
+    status_filter: Annotated[PipelineStatus | None, Query(alias="status")] = None,
+) -> dict:
+    wanted = [t.strip() for tag in tags or [] for t in tag.split(",") if t.strip()]
+    rows, total = await pipeline_store.page(
+        session,
+        principal.tenant_id,
+        tags=wanted,
+        status=status_filter.value if status_filter else None,
+        offset=page.offset,
+        limit=page.size,
+    )
+    items = [(await _out(session, r)).model_dump(by_alias=True, mode="json") for r in rows]
+    return paged(request, response, items, total, page)
+
+
+@router.get("/{pipeline_id}", response_model=PipelineOut)
+async def get_pipeline(
+    pipeline_id: str, session: SessionDep, principal: CurrentPrincipal
+) -> PipelineOut:
+    return await _out(session, await pipeline_store.get(session, principal.tenant_id, pipeline_id))
+
+
+@router.put("/{pipeline_id}", response_model=PipelineOut)
+async def update_pipeline(
+    pipeline_id: str,
+    body: PipelineUpdate,
+    session: SessionDep,
+    cipher: CipherDep,
+    principal: CurrentPrincipal,
+) -> PipelineOut:
+    pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
+    current = await pipeline_store.get_version(session, pipeline.id, pipeline.current_version)
+    if body.name is not None and body.name != pipeline.name:
+        if await pipeline_store.name_taken(
+            session, pipeline.tenant_id, body.name, exclude=pipeline.id
+        ):
+            raise Conflict(f"a pipeline named {body.name!r} already exists", code="PIPELINE_EXISTS")
+        pipeline.name = body.name
+    if body.description is not None:
+        pipeline.description = body.description
+    if body.tags is not None:
+        pipeline.tags = body.tags
+    if body.status is not None:
+        pipeline.status = body.status.value
+    new_definition = stored_definition(body.definition) if body.definition else current.definition
+    if new_definition != current.definition or (body.version and body.version != current.label):
+        connection_ids = await _validated(
+            session, cipher, principal.tenant_id, PipelineDefinition.model_validate(new_definition)
+        )
+        version = PipelineVersion(
+            pipeline_id=pipeline.id,
+            number=current.number + 1,
+            label=pipeline_store.next_label(current.label, body.version),
+            definition=new_definition,
+            created_by=principal.subject,
+            description=body.description,
+            created_at=utcnow(),
+        )
+        await pipeline_store.add_version(session, pipeline, version, connection_ids)
+    pipeline.updated_at = utcnow()
+    session.add(pipeline)
+    await session.commit()
+    return await _out(session, pipeline)
+
+
+@router.delete("/{pipeline_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_pipeline(
+    pipeline_id: str, session: SessionDep, principal: CurrentPrincipal
+) -> Response:
+    pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
+    active = await run_store.active_for_pipeline(session, pipeline.id)
+    if active is not None:
+        raise Conflict(
+            f"pipeline {pipeline.name!r} has a run in progress ({active.id}); cancel it first",
+            code="PIPELINE_RUNNING",
+        )
+    await pipeline_store.soft_delete(session, pipeline)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,14 @@
+"""Published JSON Schemas: a stable URL for editors and CI checks of pipeline definitions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from core.definition import definition_json_schema
+
+router = APIRouter(prefix="/v1/schemas", tags=["schemas"])
+
+
+@router.get("/pipeline-definition", summary="JSON Schema of a pipeline definition")
+async def pipeline_definition_schema() -> dict:
+    return definition_json_schema()

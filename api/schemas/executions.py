@@ -1,0 +1,91 @@
+"""Request and response bodies of pipeline executions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from api.schemas.common import CamelModel, CamelRequest
+
+
+class ExecuteRequest(CamelRequest):
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    engine_override: str | None = None
+    priority: Literal["LOW", "NORMAL", "HIGH"] = "NORMAL"
+
+
+class ExecutionSubmitted(CamelModel):
+    execution_id: str
+    pipeline_id: str
+    status: str
+    engine: str
+    estimated_duration_ms: int | None
+    submitted_at: datetime
+    workflow_id: str
+    temporal_ui_url: str
+
+
+class ProgressOut(CamelModel):
+    total_tasks: int
+    completed_tasks: int
+    current_task: str | None
+    percentage: int
+
+
+class MetricsOut(CamelModel):
+    rows_processed: int
+    rows_loaded: int
+    bytes_processed: int
+    elapsed_ms: int | None
+
+
+class TaskOut(CamelModel):
+    name: str
+    kind: str
+    status: str
+    attempt: int
+    rows: int
+    bytes: int
+    started_at: datetime
+    finished_at: datetime | None
+    error: str | None
+
+
+class ExecutionOut(CamelModel):
+    execution_id: str
+    pipeline_id: str
+    pipeline_version: int
+    status: str
+    engine: str
+    priority: str
+    parameters: dict[str, Any]
+    progress: ProgressOut
+    metrics: MetricsOut
+    tasks: list[TaskOut]
+    error: str | None
+    submitted_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    workflow_id: str
+    temporal_ui_url: str
+
+
+class CancelAccepted(CamelModel):
+    execution_id: str
+    status: str
+    cancel_requested: bool = True
+
+
+class LogLine(CamelModel):
+    timestamp: datetime
+    level: str
+    task: str
+    message: str
+
+
+class ExecutionLogs(CamelModel):
+    execution_id: str
+    task: str | None
+    lines: list[LogLine]

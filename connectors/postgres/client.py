@@ -1,0 +1,78 @@
+"""Connect to PostgreSQL, test a connection, look up relations."""
+
+from __future__ import annotations
+
+import time
+
+import asyncpg
+
+from connectors.base import ConnectionTestResult, TerminalError
+from connectors.postgres.config import PostgresConfig
+from connectors.postgres.errors import classify
+
+
+async def connect(config: PostgresConfig) -> asyncpg.Connection:
+    """Open a connection; failures come out classified (Terminal or Transient)."""
+    try:
+        return await asyncpg.connect(
+            host=config.host,
+            port=config.port,
+            database=config.database,
+            user=config.user,
+            password=config.password,
+            ssl=config.ssl_mode if config.ssl_mode not in (None, "disable") else False,
+            timeout=config.connect_timeout_s,
+            server_settings={"application_name": "ductwork"},
+        )
+    except Exception as exc:
+        raise classify(exc) from exc
+
+
+async def test_connection(config: PostgresConfig) -> ConnectionTestResult:
+    started = time.perf_counter()
+    try:
+        conn = await connect(config)
+    except Exception as exc:
+        return ConnectionTestResult(
+            connected=False, latency_ms=_elapsed_ms(started), error=str(classify(exc))
+        )
+    try:
+        version = await conn.fetchval("SELECT version()")
+        latency = _elapsed_ms(started)
+        schemas = await conn.fetch(
+            "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
+            "AND nspname NOT IN ('information_schema') ORDER BY nspname"
+        )
+        tables = await conn.fetchval(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema NOT IN ('pg_catalog', 'information_schema')"
+        )
+    finally:
+        await conn.close()
+    return ConnectionTestResult(
+        connected=True,
+        latency_ms=latency,
+        version=_short_version(version),
+        schemas=[row["nspname"] for row in schemas],
+        tables=int(tables),
+    )
+
+
+async def relation_exists(conn: asyncpg.Connection, qualified_name: str) -> bool:
+    return await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", qualified_name)
+
+
+async def require_relation(conn: asyncpg.Connection, qualified_name: str) -> None:
+    if not await relation_exists(conn, qualified_name):
+        raise TerminalError(
+            f"table {qualified_name!r} does not exist", error_type="TABLE_NOT_FOUND"
+        )
+
+
+def _short_version(version: str) -> str:
+    # "PostgreSQL 15.19 (Debian ...) on x86_64..." -> "PostgreSQL 15.19"
+    return " ".join(version.split()[:2])
+
+
+def _elapsed_ms(started: float) -> int:
+    return max(1, round((time.perf_counter() - started) * 1000))

@@ -1,0 +1,89 @@
+"""Check a pipeline definition against the tenant's real connections and databases."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from connectors import postgres
+from connectors.base import ConnectorError, TransientError
+from connectors.postgres.sql import Relation
+from core.connections import postgres_config
+from core.definition import PipelineDefinition
+from core.secrets import Cipher
+from store import connections as connection_store
+from store.models import Connection
+
+# Source tables are looked up where the source answers within this time; an unreachable
+# source does not block saving a pipeline (the run reports it instead).
+REACHABILITY_TIMEOUT_S = 5.0
+
+
+@dataclass
+class Problem:
+    loc: list[Any]
+    msg: str
+    type: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"loc": self.loc, "msg": self.msg, "type": self.type}
+
+
+async def check_definition(
+    session: AsyncSession, cipher: Cipher, tenant_id: str, definition: PipelineDefinition
+) -> tuple[list[Problem], dict[str, str]]:
+    """Problems found, and each connection reference resolved to its connection id."""
+    problems: list[Problem] = []
+    resolved: dict[str, Connection] = {}
+    loc = ["body", "definition"]
+    for ref in sorted(definition.connection_refs()):
+        row = await connection_store.find(session, tenant_id, ref)
+        if row is not None:
+            resolved[ref] = row
+    for kind, items in (("sources", definition.sources), ("sinks", definition.sinks)):
+        for name, item in items.items():
+            if item.connection not in resolved:
+                problems.append(
+                    Problem(
+                        [*loc, kind, name, "connection"],
+                        f"unknown connection {item.connection!r}: create it with "
+                        "POST /v1/pipelines/connections or use an existing id or name",
+                        "unknown_connection",
+                    )
+                )
+    tables = [
+        (name, src.table, resolved[src.connection])
+        for name, src in definition.sources.items()
+        if src.table and src.connection in resolved
+    ]
+    missing = await asyncio.gather(*(_missing_table(t, row, cipher) for _, t, row in tables))
+    for (name, table, row), gone in zip(tables, missing, strict=True):
+        if gone:
+            problems.append(
+                Problem(
+                    [*loc, "sources", name, "table"],
+                    f"table {table!r} does not exist in connection {row.name!r}",
+                    "missing_table",
+                )
+            )
+    return problems, {ref: row.id for ref, row in resolved.items()}
+
+
+async def _missing_table(table: str, row: Connection, cipher: Cipher) -> bool:
+    """True only when the source answered and has no such table."""
+    try:
+        relation = Relation.parse(table)
+        conn = await asyncio.wait_for(
+            postgres.connect(postgres_config(row, cipher)), REACHABILITY_TIMEOUT_S
+        )
+    except (TimeoutError, TransientError):
+        return False
+    except (ConnectorError, ValueError):
+        return False  # credentials or config problems show in the connection test
+    try:
+        return not await postgres.relation_exists(conn, relation.sql)
+    finally:
+        await conn.close()

@@ -1,0 +1,161 @@
+"""Compile a pipeline definition into the steps of one run (pure: no I/O).
+
+Data is staged in each sink's database: sources are extracted there, transformations run
+there as SQL over the staging tables, and loads move the result into the target tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlglot import exp
+
+from connectors.postgres.sql import Relation
+from core.definition import SQL_DIALECT, PipelineDefinition, parse_select, referenced_tables
+from workflows.payloads import (
+    CheckSpec,
+    CleanupStep,
+    ExtractStep,
+    LoadStep,
+    QualityStep,
+    RunInput,
+    RunPlan,
+    StepRef,
+    TransformStep,
+)
+
+
+def staging_prefix(execution_id: str) -> str:
+    return "r_" + hashlib.sha1(execution_id.encode()).hexdigest()[:12] + "_"
+
+
+def compile_plan(
+    definition: PipelineDefinition,
+    run: RunInput,
+    connection_ids: dict[str, str],
+    *,
+    staging_schema: str,
+    pipeline_name: str,
+) -> RunPlan:
+    """``connection_ids`` maps each connection reference (id or name) to the connection id."""
+    prefix = staging_prefix(run.execution_id)
+    transforms = {t.name.lower(): t for t in definition.transformations}
+    sources = {name.lower(): name for name in definition.sources}
+    default = (definition.default_dataset() or "").lower()
+
+    def ref(name: str) -> StepRef:
+        return StepRef(run.execution_id, run.tenant_id, name)
+
+    def deps(dataset: str) -> set[str]:
+        if dataset in sources:
+            return {dataset}
+        inner = referenced_tables(transforms[dataset].sql) & (set(sources) | set(transforms))
+        return {dataset}.union(*(deps(d) for d in inner))
+
+    # Which datasets each target database needs, and how many loads read each of them.
+    targets: dict[str, set[str]] = {}
+    readers: dict[tuple[str, str], int] = {}
+    for sink in definition.sinks.values():
+        conn = connection_ids[sink.connection]
+        dataset = (sink.input or default).lower()
+        targets.setdefault(conn, set()).update(deps(dataset))
+        readers[(conn, dataset)] = readers.get((conn, dataset), 0) + 1
+    check_conn = next(iter(targets))
+    for check in definition.quality_checks:
+        targets[check_conn].update(deps((check.dataset or default).lower()))
+
+    def staged(conn: str, dataset: str) -> str:
+        kind = "x" if dataset in sources else "t"
+        name = f"{prefix}{kind}_{dataset}"
+        if len(targets) > 1:
+            name += f"_{sorted(targets).index(conn)}"
+        return str(Relation(staging_schema, name[:63]))
+
+    suffix = {conn: (f"_{i}" if len(targets) > 1 else "") for i, conn in enumerate(sorted(targets))}
+    extracts: list[ExtractStep] = []
+    transform_steps: list[TransformStep] = []
+    for conn, needed in targets.items():
+        for lower, name in sources.items():
+            if lower not in needed:
+                continue
+            source = definition.sources[name]
+            query = source.query or f"SELECT * FROM {Relation.parse(source.table or '').sql}"
+            extracts.append(
+                ExtractStep(
+                    ref=ref(f"extract_{name}{suffix[conn]}"),
+                    source_connection_id=connection_ids[source.connection],
+                    query=query,
+                    target_connection_id=conn,
+                    staging_table=staged(conn, lower),
+                )
+            )
+        for t in definition.transformations:
+            if t.name.lower() not in needed:
+                continue
+            mapping = {d: staged(conn, d) for d in deps(t.name.lower()) if d != t.name.lower()}
+            transform_steps.append(
+                TransformStep(
+                    ref=ref(f"transform_{t.name}{suffix[conn]}"),
+                    connection_id=conn,
+                    sql=rewrite_tables(t.sql, mapping),
+                    output_table=staged(conn, t.name.lower()),
+                )
+            )
+
+    quality = []
+    if definition.quality_checks:
+        checks = [
+            CheckSpec(
+                name=c.name or f"{c.type}_{i + 1}",
+                type=c.type,
+                table=staged(check_conn, (c.dataset or default).lower()),
+                columns=list(c.columns),
+                min=c.min,
+                max=c.max,
+                severity=c.severity.value,
+            )
+            for i, c in enumerate(definition.quality_checks)
+        ]
+        quality.append(QualityStep(ref("quality_checks"), check_conn, checks))
+
+    loads = []
+    for sink_name, sink in definition.sinks.items():
+        conn = connection_ids[sink.connection]
+        dataset = (sink.input or default).lower()
+        loads.append(
+            LoadStep(
+                ref=ref(f"load_{sink_name}"),
+                connection_id=conn,
+                input_table=staged(conn, dataset),
+                target_table=str(Relation.parse(sink.table)),
+                mode=sink.mode.value,
+                input_is_private=readers[(conn, dataset)] == 1,
+            )
+        )
+
+    return RunPlan(
+        extracts=extracts,
+        transforms=transform_steps,
+        quality=quality,
+        loads=loads,
+        cleanup=CleanupStep(ref("drop_staging"), sorted(targets), prefix),
+        retries=definition.orchestration.retries,
+        timeout_minutes=definition.orchestration.timeout_minutes,
+        pipeline_name=pipeline_name,
+    )
+
+
+def rewrite_tables(sql: str, mapping: dict[str, str]) -> str:
+    """Point a query's references to sources and transformations at their staging tables."""
+    tree = parse_select(sql)
+
+    def swap(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Table) and not node.db and node.name.lower() in mapping:
+            staged = Relation.parse(mapping[node.name.lower()])
+            table = exp.table_(staged.name, db=staged.schema, quoted=True)
+            alias = node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(node.name))
+            table.set("alias", alias)
+            return table
+        return node
+
+    return tree.transform(swap).sql(dialect=SQL_DIALECT)

@@ -1,0 +1,84 @@
+"""Run operations on Temporal: start, read live progress, reconcile status, cancel."""
+
+from __future__ import annotations
+
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
+from temporalio.service import RPCError, RPCStatusCode
+
+from core import temporal
+from core.settings import Settings
+from store.models import Execution, Pipeline
+from workflows.payloads import Progress, RunInput, RunStatus
+from workflows.pipeline_run import PipelineRunWorkflow
+
+# What a closed workflow means for a run the store still shows as active.
+_CLOSED = {
+    WorkflowExecutionStatus.COMPLETED: RunStatus.COMPLETED,
+    WorkflowExecutionStatus.FAILED: RunStatus.FAILED,
+    WorkflowExecutionStatus.CANCELED: RunStatus.CANCELLED,
+    WorkflowExecutionStatus.TERMINATED: RunStatus.FAILED,
+    WorkflowExecutionStatus.TIMED_OUT: RunStatus.FAILED,
+}
+
+
+class TemporalUnavailable(Exception):
+    """The Temporal server could not be reached."""
+
+
+def workflow_id(execution_id: str) -> str:
+    return f"run/{execution_id}"
+
+
+async def start(
+    client: Client, settings: Settings, execution: Execution, pipeline: Pipeline
+) -> None:
+    try:
+        await client.start_workflow(
+            PipelineRunWorkflow.run,
+            RunInput(execution.id, execution.tenant_id, pipeline.id, execution.pipeline_version),
+            id=execution.workflow_id,
+            task_queue=settings.temporal.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(temporal.TENANT, execution.tenant_id),
+                    SearchAttributePair(temporal.PIPELINE_ID, pipeline.id),
+                    SearchAttributePair(temporal.PIPELINE_NAME, pipeline.name),
+                    SearchAttributePair(temporal.KIND, "run"),
+                ]
+            ),
+            static_summary=f"{pipeline.name} v{execution.pipeline_version}",
+        )
+    except RPCError as exc:
+        raise TemporalUnavailable(exc.message) from exc
+
+
+async def live_progress(
+    client: Client, execution: Execution
+) -> tuple[RunStatus | None, Progress | None]:
+    """The workflow's own view of an active run: a status if it has closed, and its progress."""
+    handle: WorkflowHandle = client.get_workflow_handle(execution.workflow_id)
+    try:
+        described = await handle.describe()
+    except RPCError:
+        return None, None
+    closed = _CLOSED.get(described.status) if described.status else None
+    if closed is not None and closed is not RunStatus.COMPLETED:
+        return closed, None
+    try:
+        return closed, await handle.query(PipelineRunWorkflow.progress)
+    except RPCError:
+        return closed, None  # no worker to answer yet: the store's view stands
+
+
+async def cancel(client: Client, execution: Execution) -> bool:
+    """Request cancellation; False when the workflow has already closed."""
+    handle = client.get_workflow_handle(execution.workflow_id)
+    try:
+        await handle.cancel()
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.NOT_FOUND:
+            return False
+        raise TemporalUnavailable(exc.message) from exc
+    return True

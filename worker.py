@@ -1,0 +1,53 @@
+"""The Ductwork worker: runs workflows and activities from the task queue until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.registry import build_activities
+from activities.runtime import ActivityDeps
+from core import temporal
+from core.logging import configure_logging, get_logger
+from core.secrets import Cipher
+from core.settings import Settings, get_settings
+from store.db import Database
+from workflows.registry import WORKFLOWS
+
+log = get_logger("ductwork.worker")
+
+
+def build_worker(client: Client, settings: Settings, db: Database, task_queue: str) -> Worker:
+    deps = ActivityDeps(db, Cipher.from_settings(settings), settings.data_plane)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=build_activities(deps),
+        max_concurrent_activities=32,
+    )
+
+
+async def main() -> None:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    client = await temporal.connect(settings)
+    await temporal.ensure_search_attributes(client)
+    db = Database(settings.store_url)
+    worker = build_worker(client, settings, db, settings.temporal.task_queue)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("worker started", task_queue=settings.temporal.task_queue)
+    async with worker:
+        await stop.wait()
+        log.info("worker stopping")
+    await db.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,150 @@
+"""Inputs and outputs of workflows and activities: plain dataclasses, no I/O.
+
+Row data never travels here: steps pass references (staging tables, counts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class RunStatus(StrEnum):
+    """The one status enum of a run; each API surface maps it to its own words."""
+
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+    @property
+    def finished(self) -> bool:
+        return self in (RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED)
+
+
+@dataclass
+class RunInput:
+    execution_id: str
+    tenant_id: str
+    pipeline_id: str
+    pipeline_version: int
+
+
+@dataclass
+class StepRef:
+    """Identifies a step of a run for the activity that records its progress."""
+
+    execution_id: str
+    tenant_id: str
+    name: str
+
+
+@dataclass
+class ExtractStep:
+    ref: StepRef
+    source_connection_id: str
+    query: str  # what the source runs, e.g. SELECT * FROM "public"."orders"
+    target_connection_id: str
+    staging_table: str  # schema-qualified name in the target database
+
+
+@dataclass
+class TransformStep:
+    ref: StepRef
+    connection_id: str
+    sql: str  # already rewritten to read staging tables
+    output_table: str
+
+
+@dataclass
+class CheckSpec:
+    name: str
+    type: str
+    table: str
+    columns: list[str] = field(default_factory=list)
+    min: int | None = None
+    max: int | None = None
+    severity: str = "fail"
+
+
+@dataclass
+class QualityStep:
+    ref: StepRef
+    connection_id: str
+    checks: list[CheckSpec]
+
+
+@dataclass
+class LoadStep:
+    ref: StepRef
+    connection_id: str
+    input_table: str
+    target_table: str
+    mode: str  # append | replace
+    input_is_private: bool  # only this load reads the input, so replace may move it
+
+
+@dataclass
+class CleanupStep:
+    ref: StepRef
+    connection_ids: list[str]
+    staging_prefix: str
+
+
+@dataclass
+class RunPlan:
+    extracts: list[ExtractStep]
+    transforms: list[TransformStep]
+    quality: list[QualityStep]
+    loads: list[LoadStep]
+    cleanup: CleanupStep
+    retries: int
+    timeout_minutes: int
+    pipeline_name: str
+
+    @property
+    def step_names(self) -> list[str]:
+        steps = [*self.extracts, *self.transforms, *self.quality, *self.loads]
+        return [s.ref.name for s in steps]
+
+
+@dataclass
+class StepResult:
+    name: str
+    rows: int = 0
+    bytes: int = 0
+    detail: str | None = None
+
+
+@dataclass
+class RecordRun:
+    """A status transition of a run, written to the store by an activity."""
+
+    execution_id: str
+    tenant_id: str
+    status: RunStatus
+    total_tasks: int = 0
+    message: str | None = None
+
+
+@dataclass
+class Progress:
+    status: RunStatus
+    total_tasks: int = 0
+    completed_tasks: int = 0
+    current_task: str | None = None
+
+    @property
+    def percentage(self) -> int:
+        if self.status is RunStatus.COMPLETED:
+            return 100
+        return round(100 * self.completed_tasks / self.total_tasks) if self.total_tasks else 0
+
+
+@dataclass
+class RunResult:
+    execution_id: str
+    status: RunStatus
+    rows_loaded: int
+    steps: list[StepResult]

@@ -1,0 +1,137 @@
+"""PipelineRunWorkflow: plan → extract → transform → quality checks → load → clean up."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
+
+with workflow.unsafe.imports_passed_through():
+    from activities.extract import ExtractActivities
+    from activities.load import LoadActivities
+    from activities.plan import PlanActivities
+    from activities.quality import QualityActivities
+    from activities.records import RecordActivities
+    from activities.staging import StagingActivities
+    from activities.transform import TransformActivities
+    from workflows import policies
+    from workflows.payloads import (
+        Progress,
+        RecordRun,
+        RunInput,
+        RunPlan,
+        RunResult,
+        RunStatus,
+        StepResult,
+    )
+
+
+@workflow.defn
+class PipelineRunWorkflow:
+    def __init__(self) -> None:
+        self._status = RunStatus.QUEUED
+        self._total = 0
+        self._completed = 0
+        self._running: list[str] = []
+
+    @workflow.query
+    def progress(self) -> Progress:
+        return Progress(
+            status=self._status,
+            total_tasks=self._total,
+            completed_tasks=self._completed,
+            current_task=", ".join(self._running) or None,
+        )
+
+    @workflow.run
+    async def run(self, run: RunInput) -> RunResult:
+        plan: RunPlan | None = None
+        try:
+            plan = await workflow.execute_activity_method(
+                PlanActivities.plan_run,
+                run,
+                start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
+                retry_policy=policies.BOOKKEEPING_RETRY,
+            )
+            self._total = len(plan.step_names)
+            self._status = RunStatus.RUNNING
+            await self._record(run, RunStatus.RUNNING)
+            results = await self._execute(plan)
+        except (asyncio.CancelledError, ActivityError) as err:
+            cancelled = is_cancelled_exception(err)
+            status = RunStatus.CANCELLED if cancelled else RunStatus.FAILED
+            message = "cancelled on request" if cancelled else _failure_message(err)
+            await self._finish(run, plan, status, message)
+            if cancelled:
+                raise
+            raise ApplicationError(message, type="RUN_FAILED", non_retryable=True) from err
+        loaded = sum(r.rows for r in results if r.name.startswith("load_"))
+        await self._finish(run, plan, RunStatus.COMPLETED, f"{loaded} rows loaded")
+        return RunResult(run.execution_id, RunStatus.COMPLETED, loaded, results)
+
+    async def _execute(self, plan: RunPlan) -> list[StepResult]:
+        data = {
+            "start_to_close_timeout": policies.data_timeout(plan.timeout_minutes),
+            "heartbeat_timeout": policies.DATA_HEARTBEAT_TIMEOUT,
+            "retry_policy": policies.data_retry(plan.retries),
+            "cancellation_type": workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+        }
+        results: list[StepResult] = []
+        # Extracts of different sources are independent: run them side by side.
+        results += await self._steps(ExtractActivities.extract, plan.extracts, data)
+        for transform in plan.transforms:
+            results += await self._steps(TransformActivities.transform, [transform], data)
+        results += await self._steps(QualityActivities.check, plan.quality, data)
+        for load in plan.loads:
+            results += await self._steps(LoadActivities.load, [load], data)
+        return results
+
+    async def _steps(
+        self, method: Callable[..., Awaitable[StepResult]], steps: Sequence[Any], options: dict
+    ) -> list[StepResult]:
+        async def one(step: Any) -> StepResult:
+            self._running.append(step.ref.name)
+            try:
+                return await workflow.execute_activity_method(method, step, **options)
+            finally:
+                self._running.remove(step.ref.name)
+
+        outcomes = await asyncio.gather(*(one(s) for s in steps), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        self._completed += len(outcomes)
+        return list(outcomes)
+
+    async def _finish(
+        self, run: RunInput, plan: RunPlan | None, status: RunStatus, message: str
+    ) -> None:
+        if plan is not None:
+            await workflow.execute_activity_method(
+                StagingActivities.drop_staging,
+                plan.cleanup,
+                start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
+                retry_policy=policies.BOOKKEEPING_RETRY,
+            )
+        self._status = status
+        await self._record(run, status, message)
+
+    async def _record(self, run: RunInput, status: RunStatus, message: str | None = None) -> None:
+        await workflow.execute_activity_method(
+            RecordActivities.record_run,
+            RecordRun(run.execution_id, run.tenant_id, status, self._total, message),
+            start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
+            retry_policy=policies.BOOKKEEPING_RETRY,
+        )
+
+
+def _failure_message(err: BaseException) -> str:
+    """The innermost message: what actually went wrong, not the wrapping."""
+    cause: BaseException | None = err
+    while isinstance(cause, ActivityError) and cause.cause is not None:
+        cause = cause.cause
+    step = err.activity_type if isinstance(err, ActivityError) else "run"
+    return f"{step}: {cause.message if isinstance(cause, ApplicationError) else cause}"
