@@ -38,7 +38,7 @@ bench: $(STAMP)
 
 ## Re-record the replay histories (on purpose only: the replay tests guard compatibility).
 record-histories: $(STAMP)
-	$(BIN)/python -m tests.replay.record
+	RECORD_HISTORIES=1 $(BIN)/pytest -q tests/replay/record_histories.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -98,12 +98,15 @@ class ActivityDeps:
             ctx.warning("cancelled")
             await self._close(ctx, kind, "CANCELLED", attempt, reporter, None)
             raise
+        except ApplicationError as exc:
+            ctx.warning("failed", error=exc.message)
+            await self._close(ctx, kind, "FAILED", attempt, reporter, exc.message)
+            raise
         except Exception as exc:
-            error = classify(exc) if not isinstance(exc, ApplicationError) else exc
-            message = error.message if isinstance(error, ConnectorError) else str(error)
-            ctx.warning("failed", error=message)
-            await self._close(ctx, kind, "FAILED", attempt, reporter, message)
-            raise _to_application_error(error) from exc
+            error = _to_application_error(classify(exc))
+            ctx.warning("failed", error=error.message)
+            await self._close(ctx, kind, "FAILED", attempt, reporter, error.message)
+            raise error from exc
         else:
             ctx.info(
                 "finished",
@@ -180,14 +183,8 @@ def application_errors() -> Iterator[None]:
         raise _to_application_error(classify(exc)) from exc
 
 
-def _to_application_error(error: BaseException) -> ApplicationError:
-    if isinstance(error, ApplicationError):
-        return error
-    if isinstance(error, ConnectorError):
-        return ApplicationError(
-            error.message, type=error.error_type, non_retryable=not error.retryable
-        )
-    return ApplicationError(str(error), type=type(error).__name__)
+def _to_application_error(error: ConnectorError) -> ApplicationError:
+    return ApplicationError(error.message, type=error.error_type, non_retryable=not error.retryable)
 
 
 async def closing(*conns: asyncpg.Connection) -> None:

@@ -102,3 +102,26 @@ async def table_fingerprint(conn: asyncpg.Connection, table: str) -> tuple[int, 
         f"SELECT count(*) AS n, coalesce(sum(('x' || substr(md5(t::text), 1, 15))::bit(60)::bigint)::text, '0') AS h FROM {table} t"
     )
     return row["n"], row["h"]
+
+
+def decoded_history(history_json: str) -> str:
+    """A workflow history with every payload decoded, so a search sees what was really sent."""
+    import base64
+    import json
+
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "data" in node and "metadata" in node and isinstance(node["data"], str):
+                parts.append(base64.b64decode(node["data"]).decode(errors="replace"))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+        elif isinstance(node, str):
+            parts.append(node)
+
+    walk(json.loads(history_json))
+    return "\n".join(parts)

@@ -36,6 +36,7 @@ class PipelineRunWorkflow:
         self._total = 0
         self._completed = 0
         self._running: list[str] = []
+        self._failed_step = "plan_run"
 
     @workflow.query
     def progress(self) -> Progress:
@@ -63,7 +64,7 @@ class PipelineRunWorkflow:
         except (asyncio.CancelledError, ActivityError) as err:
             cancelled = is_cancelled_exception(err)
             status = RunStatus.CANCELLED if cancelled else RunStatus.FAILED
-            message = "cancelled on request" if cancelled else _failure_message(err)
+            message = "cancelled on request" if cancelled else self._failure_message(err)
             await self._finish(run, plan, status, message)
             if cancelled:
                 raise
@@ -96,6 +97,9 @@ class PipelineRunWorkflow:
             self._running.append(step.ref.name)
             try:
                 return await workflow.execute_activity_method(method, step, **options)
+            except ActivityError:
+                self._failed_step = step.ref.name
+                raise
             finally:
                 self._running.remove(step.ref.name)
 
@@ -110,14 +114,26 @@ class PipelineRunWorkflow:
         self, run: RunInput, plan: RunPlan | None, status: RunStatus, message: str
     ) -> None:
         if plan is not None:
-            await workflow.execute_activity_method(
-                StagingActivities.drop_staging,
-                plan.cleanup,
-                start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
-                retry_policy=policies.BOOKKEEPING_RETRY,
-            )
+            try:
+                await workflow.execute_activity_method(
+                    StagingActivities.drop_staging,
+                    plan.cleanup,
+                    start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
+                    retry_policy=policies.BOOKKEEPING_RETRY,
+                )
+            except ActivityError as err:
+                # Leftover staging tables are named by run; the outcome must still be recorded.
+                workflow.logger.warning("staging cleanup failed: %s", err.cause or err)
         self._status = status
         await self._record(run, status, message)
+
+    def _failure_message(self, err: BaseException) -> str:
+        """The failed step and the innermost message: what actually went wrong."""
+        cause: BaseException | None = err
+        while isinstance(cause, ActivityError) and cause.cause is not None:
+            cause = cause.cause
+        text = cause.message if isinstance(cause, ApplicationError) else str(cause)
+        return f"{self._failed_step}: {text}"
 
     async def _record(self, run: RunInput, status: RunStatus, message: str | None = None) -> None:
         await workflow.execute_activity_method(
@@ -126,12 +142,3 @@ class PipelineRunWorkflow:
             start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
             retry_policy=policies.BOOKKEEPING_RETRY,
         )
-
-
-def _failure_message(err: BaseException) -> str:
-    """The innermost message: what actually went wrong, not the wrapping."""
-    cause: BaseException | None = err
-    while isinstance(cause, ActivityError) and cause.cause is not None:
-        cause = cause.cause
-    step = err.activity_type if isinstance(err, ActivityError) else "run"
-    return f"{step}: {cause.message if isinstance(cause, ApplicationError) else cause}"
