@@ -44,13 +44,8 @@ class StepContext:
         self._log("WARNING", message, fields)
 
     def _log(self, level: str, message: str, fields: dict[str, Any]) -> None:
-        log.log(
-            20 if level == "INFO" else 30,
-            message,
-            execution_id=self.ref.execution_id,
-            task=self.ref.name,
-            **fields,
-        )
+        # pipeline, execution, workflow and task ids are bound by ActivityDeps.step
+        log.log(20 if level == "INFO" else 30, message, **fields)
         text = " ".join([message, *(f"{k}={v}" for k, v in fields.items())])
         self.lines.append(
             RunLog(
@@ -83,6 +78,7 @@ class ActivityDeps:
         ctx = StepContext(ref)
         attempt = activity.info().attempt
         structlog.contextvars.bind_contextvars(
+            pipeline_id=ref.pipeline_id,
             execution_id=ref.execution_id,
             workflow_id=activity.info().workflow_id,
             task=ref.name,

@@ -44,7 +44,7 @@ def compile_plan(
     default = (definition.default_dataset() or "").lower()
 
     def ref(name: str) -> StepRef:
-        return StepRef(run.execution_id, run.tenant_id, name)
+        return StepRef(run.execution_id, run.tenant_id, run.pipeline_id, name)
 
     def deps(dataset: str) -> set[str]:
         if dataset in sources:

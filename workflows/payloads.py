@@ -37,6 +37,7 @@ class StepRef:
 
     execution_id: str
     tenant_id: str
+    pipeline_id: str
     name: str
 
 
