@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
         app.state.db = Database(settings.store_url, echo=settings.store.echo)
         app.state.cipher = Cipher.from_settings(settings)
         app.state.temporal = client or await _connect_temporal(settings)
+        await temporal.ensure_search_attributes(app.state.temporal)
         log.info("api started", store=settings.store_url, temporal=settings.temporal.address)
         yield
         await app.state.db.dispose()

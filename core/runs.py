@@ -22,6 +22,9 @@ _CLOSED = {
 }
 
 
+_UNREACHABLE = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED)
+
+
 class TemporalUnavailable(Exception):
     """The Temporal server could not be reached."""
 
@@ -51,7 +54,9 @@ async def start(
             static_summary=f"{pipeline.name} v{execution.pipeline_version}",
         )
     except RPCError as exc:
-        raise TemporalUnavailable(exc.message) from exc
+        if exc.status in _UNREACHABLE:
+            raise TemporalUnavailable(exc.message) from exc
+        raise
 
 
 async def live_progress(
@@ -80,5 +85,7 @@ async def cancel(client: Client, execution: Execution) -> bool:
     except RPCError as exc:
         if exc.status is RPCStatusCode.NOT_FOUND:
             return False
-        raise TemporalUnavailable(exc.message) from exc
+        if exc.status in _UNREACHABLE:
+            raise TemporalUnavailable(exc.message) from exc
+        raise
     return True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
@@ -10,6 +12,7 @@ from temporalio.api.operatorservice.v1 import (
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.opentelemetry import TracingInterceptor
+from temporalio.service import RPCError, RPCStatusCode
 
 from core.settings import Settings
 
@@ -39,15 +42,19 @@ async def ensure_search_attributes(client: Client) -> None:
         for key in SEARCH_ATTRIBUTES
         if key.name not in existing.custom_attributes
     }
-    if missing:
+    if not missing:
+        return
+    try:
         await client.operator_service.add_search_attributes(
             AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing)
         )
+    except RPCError as exc:
+        # The API and the worker start together; whichever registers second finds them there.
+        if exc.status is not RPCStatusCode.ALREADY_EXISTS:
+            raise
 
 
 def workflow_ui_url(settings: Settings, workflow_id: str) -> str:
-    from urllib.parse import quote
-
     return (
         f"{settings.temporal.web_url}/namespaces/{settings.temporal.namespace}"
         f"/workflows/{quote(workflow_id, safe='')}"

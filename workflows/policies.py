@@ -6,21 +6,8 @@ from datetime import timedelta
 
 from temporalio.common import RetryPolicy
 
-# Error types raised by activities that retrying cannot fix.
-TERMINAL_ERROR_TYPES = [
-    "AUTHENTICATION_FAILED",
-    "DATABASE_NOT_FOUND",
-    "INVALID_SQL",
-    "TABLE_NOT_FOUND",
-    "COLUMN_NOT_FOUND",
-    "DATA_ERROR",
-    "CONSTRAINT_VIOLATION",
-    "DEPENDENT_OBJECTS",
-    "DATABASE_ERROR",
-    "QUALITY_CHECK_FAILED",
-    "INVALID_DEFINITION",
-    "NOT_FOUND",
-]
+# Terminal errors reach Temporal as ApplicationError(non_retryable=True), raised at the
+# activity boundary (activities/runtime.py), so no list of error types is kept here.
 
 # Bookkeeping: plan, record, cleanup. Short, retried for a while.
 BOOKKEEPING_TIMEOUT = timedelta(seconds=30)
@@ -29,7 +16,6 @@ BOOKKEEPING_RETRY = RetryPolicy(
     backoff_coefficient=2.0,
     maximum_interval=timedelta(seconds=10),
     maximum_attempts=20,
-    non_retryable_error_types=TERMINAL_ERROR_TYPES,
 )
 
 # Data steps: extract, transform, quality, load. Long, heartbeating.
@@ -42,7 +28,6 @@ def data_retry(retries: int) -> RetryPolicy:
         backoff_coefficient=2.0,
         maximum_interval=timedelta(seconds=60),
         maximum_attempts=retries + 1,
-        non_retryable_error_types=TERMINAL_ERROR_TYPES,
     )
 
 
