@@ -43,7 +43,10 @@ class LoadActivities:
                         )
                         ctx.info("already loaded by an earlier attempt", target=str(target))
                         return StepResult(step.ref.name, ctx.metrics.rows)
-                    if step.mode == "replace":
+                    # Appending to a table that does not exist yet is a replace: the staged
+                    # table moves into place instead of being copied row by row.
+                    new_target = not await relation_exists(conn, target.sql)
+                    if step.mode == "replace" or (new_target and step.input_is_private):
                         await _replace(conn, source, target, step, ctx)
                     else:
                         await _append(conn, source, target, ctx)

@@ -85,10 +85,12 @@ def install_error_handlers(app: FastAPI) -> None:
             {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()
         ]
         summary = "; ".join(f"{'.'.join(map(str, d['loc']))}: {d['msg']}" for d in details[:5])
+        # A pipeline definition's structural problems carry the code of its connection checks.
+        in_definition = all(d["loc"][:2] == ["body", "definition"] for d in details)
         return _respond(
             request,
             422,
-            "VALIDATION_ERROR",
+            "INVALID_DEFINITION" if details and in_definition else "VALIDATION_ERROR",
             f"invalid request: {summary}",
             details=details,
             detail=details,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -148,12 +148,7 @@ def elapsed_ms(started: datetime | None, finished: datetime | None) -> int | Non
     if started is None:
         return None
     end = finished or utcnow()
-    return max(0, int((as_utc(end) - as_utc(started)).total_seconds() * 1000))
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands datetimes back without a zone; they were written in UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return max(0, int((end - started).total_seconds() * 1000))
 
 
 async def typical_duration_ms(session: AsyncSession, pipeline_id: str) -> int | None:

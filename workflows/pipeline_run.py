@@ -124,8 +124,8 @@ class PipelineRunWorkflow:
             except ActivityError as err:
                 # Leftover staging tables are named by run; the outcome must still be recorded.
                 workflow.logger.warning("staging cleanup failed: %s", err.cause or err)
-        self._status = status
         await self._record(run, status, message)
+        self._status = status  # only once the store agrees, so readers never see it earlier
 
     def _failure_message(self, err: BaseException) -> str:
         """The failed step and the innermost message: what actually went wrong."""

@@ -171,8 +171,7 @@ async def execution_logs(
         execution_id=row.id,
         task=task,
         lines=[
-            LogLine(timestamp=run_store.as_utc(x.ts), level=x.level, task=x.task, message=x.message)
-            for x in found
+            LogLine(timestamp=x.ts, level=x.level, task=x.task, message=x.message) for x in found
         ],
     )
 
@@ -188,7 +187,9 @@ async def _describe(
     if live and not status.finished:
         closed, current_progress = await runs.live_progress(client, row)
         progress = current_progress or progress
-        status = closed or progress.status
+        # The workflow says finished before it has recorded so; until the store has the end
+        # (finishedAt, a new run allowed) or the workflow has closed, the run is still running.
+        status = closed or (RunStatus.RUNNING if progress.status.finished else progress.status)
     progress.status = status
     current = [s.name for s in steps if s.status == "RUNNING"]
     return ExecutionOut(
@@ -219,16 +220,16 @@ async def _describe(
                 attempt=s.attempt,
                 rows=s.rows,
                 bytes=s.bytes,
-                started_at=run_store.as_utc(s.started_at),
-                finished_at=run_store.as_utc(s.finished_at) if s.finished_at else None,
+                started_at=s.started_at,
+                finished_at=s.finished_at,
                 error=s.error,
             )
             for s in steps
         ],
         error=row.error,
-        submitted_at=run_store.as_utc(row.submitted_at),
-        started_at=run_store.as_utc(row.started_at) if row.started_at else None,
-        finished_at=run_store.as_utc(row.finished_at) if row.finished_at else None,
+        submitted_at=row.submitted_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
         workflow_id=row.workflow_id,
         temporal_ui_url=workflow_ui_url(settings, row.workflow_id),
     )

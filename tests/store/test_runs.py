@@ -1,0 +1,318 @@
+"""store.runs: executions, their steps and log lines."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.exc import IntegrityError, StatementError
+
+from store import runs as run_store
+from store.errors import NotFound
+from store.models import Execution, RunLog, utcnow
+
+T0 = datetime(2026, 2, 12, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def pipeline(make, tenant):
+    return await make.pipeline(tenant)
+
+
+async def test_create_and_get(session, make, tenant, pipeline, database):
+    created = await make.execution(tenant, pipeline.id, submitted_at=T0)
+    async with database.session() as fresh:
+        row = await run_store.get(fresh, tenant, created.id)
+    assert (row.pipeline_id, row.status, row.engine, row.priority) == (
+        pipeline.id,
+        "QUEUED",
+        "temporal",
+        "NORMAL",
+    )
+    assert row.workflow_id == f"run/{created.id}"
+    assert row.submitted_at == T0
+    assert row.started_at is None and row.finished_at is None
+
+
+async def test_get_is_scoped_to_the_tenant(session, make, tenant, pipeline):
+    row = await make.execution(tenant, pipeline.id)
+    with pytest.raises(NotFound) as err:
+        await run_store.get(session, "another-tenant", row.id)
+    assert err.value.code == "EXECUTION_NOT_FOUND"
+    with pytest.raises(NotFound):
+        await run_store.get(session, tenant, "exec-none")
+
+
+async def test_discard(session, make, tenant, pipeline):
+    row = await make.execution(tenant, pipeline.id)
+    await run_store.discard(session, row)
+    with pytest.raises(NotFound):
+        await run_store.get(session, tenant, row.id)
+
+
+async def test_an_execution_needs_its_pipeline(session, tenant):
+    row = Execution(
+        id="exec-orphan",
+        tenant_id=tenant,
+        pipeline_id="no-such-pipeline",
+        pipeline_version=1,
+        workflow_id="run/exec-orphan",
+        status="QUEUED",
+        submitted_at=utcnow(),
+    )
+    with pytest.raises(IntegrityError):
+        await run_store.create(session, row)
+
+
+async def test_page_filters_and_orders_newest_first(session, make, tenant, pipeline):
+    other = await make.pipeline(tenant)
+    old = await make.execution(tenant, pipeline.id, status="COMPLETED", submitted_at=T0)
+    mid = await make.execution(
+        tenant, pipeline.id, status="FAILED", submitted_at=T0 + timedelta(minutes=1)
+    )
+    new = await make.execution(
+        tenant, pipeline.id, status="COMPLETED", submitted_at=T0 + timedelta(minutes=2)
+    )
+    elsewhere = await make.execution(tenant, other.id, submitted_at=T0 + timedelta(minutes=3))
+    foreign = await make.pipeline("another-tenant")
+    await make.execution("another-tenant", foreign.id)
+
+    async def ids(**kw):
+        args = {"pipeline_id": None, "status": None, "offset": 0, "limit": 10, **kw}
+        rows, total = await run_store.page(session, tenant, **args)
+        return [r.id for r in rows], total
+
+    assert await ids() == ([elsewhere.id, new.id, mid.id, old.id], 4)
+    assert await ids(pipeline_id=pipeline.id) == ([new.id, mid.id, old.id], 3)
+    assert await ids(pipeline_id=pipeline.id, status="COMPLETED") == ([new.id, old.id], 2)
+    assert await ids(status="failed") == ([mid.id], 1)
+    assert await ids(status="RUNNING") == ([], 0)
+    assert await ids(pipeline_id=pipeline.id, offset=1, limit=1) == ([mid.id], 3)
+    assert await ids(pipeline_id=pipeline.id, offset=3, limit=1) == ([], 3)
+
+
+async def test_active_for_pipeline(session, make, tenant, pipeline):
+    assert await run_store.active_for_pipeline(session, pipeline.id) is None
+    await make.execution(tenant, pipeline.id, status="COMPLETED")
+    await make.execution(tenant, pipeline.id, status="FAILED")
+    assert await run_store.active_for_pipeline(session, pipeline.id) is None
+    queued = await make.execution(tenant, pipeline.id, status="QUEUED")
+    assert (await run_store.active_for_pipeline(session, pipeline.id)).id == queued.id
+    await run_store.set_status(session, queued.id, "RUNNING", total_tasks=2)
+    assert (await run_store.active_for_pipeline(session, pipeline.id)).id == queued.id
+    await run_store.set_status(session, queued.id, "CANCELLED", total_tasks=0)
+    assert await run_store.active_for_pipeline(session, pipeline.id) is None
+
+
+async def test_set_status_stamps_start_and_end(session, make, tenant, pipeline, database):
+    row = await make.execution(tenant, pipeline.id)
+    await run_store.set_status(session, row.id, "RUNNING", total_tasks=4)
+    async with database.session() as fresh:
+        running = await run_store.get(fresh, tenant, row.id)
+        assert (running.status, running.total_tasks) == ("RUNNING", 4)
+        assert running.started_at is not None and running.finished_at is None
+        started = running.started_at
+    assert utcnow() - started < timedelta(seconds=30)
+
+    # A repeated RUNNING (a retried record) keeps the first start.
+    await asyncio.sleep(0.01)
+    await run_store.set_status(session, row.id, "RUNNING", total_tasks=0)
+    async with database.session() as fresh:
+        again = await run_store.get(fresh, tenant, row.id)
+        assert again.started_at == started
+        assert again.total_tasks == 4  # zero means "unchanged"
+
+    await run_store.set_status(session, row.id, "FAILED", total_tasks=0, error="extract: boom")
+    async with database.session() as fresh:
+        failed = await run_store.get(fresh, tenant, row.id)
+        assert (failed.status, failed.error, failed.total_tasks) == ("FAILED", "extract: boom", 4)
+        assert failed.finished_at >= started
+        assert failed.started_at == started
+
+    with pytest.raises(NotFound):
+        await run_store.set_status(session, "exec-none", "RUNNING", total_tasks=1)
+
+
+async def test_upsert_step_tracks_attempts(session, make, tenant, pipeline, database):
+    row = await make.execution(tenant, pipeline.id)
+
+    async def step(name="extract_orders"):
+        async with database.session() as fresh:
+            found = [s for s in await run_store.steps(fresh, row.id) if s.name == name]
+        assert len(found) == 1
+        return found[0]
+
+    await run_store.upsert_step(
+        session, row.id, "extract_orders", kind="extract", status="RUNNING", attempt=1
+    )
+    first = await step()
+    assert (first.kind, first.status, first.attempt, first.rows, first.bytes) == (
+        "extract",
+        "RUNNING",
+        1,
+        0,
+        0,
+    )
+    assert first.finished_at is None
+
+    # Progress of the same attempt: metrics move, the start stays.
+    await run_store.upsert_step(
+        session,
+        row.id,
+        "extract_orders",
+        kind="extract",
+        status="RUNNING",
+        attempt=1,
+        rows=500,
+        bytes_=4096,
+    )
+    progress = await step()
+    assert (progress.rows, progress.bytes) == (500, 4096)
+    assert progress.started_at == first.started_at
+    assert progress.id == first.id
+
+    await run_store.upsert_step(
+        session,
+        row.id,
+        "extract_orders",
+        kind="extract",
+        status="FAILED",
+        attempt=1,
+        rows=700,
+        error="connection lost",
+    )
+    failed = await step()
+    assert (failed.status, failed.error, failed.rows) == ("FAILED", "connection lost", 700)
+    assert failed.finished_at is not None
+
+    # A retry is a new attempt: new start, error cleared, still one row per step.
+    await asyncio.sleep(0.01)
+    await run_store.upsert_step(
+        session, row.id, "extract_orders", kind="extract", status="RUNNING", attempt=2
+    )
+    retry = await step()
+    assert (retry.attempt, retry.status, retry.error, retry.rows) == (2, "RUNNING", None, 0)
+    assert retry.started_at > first.started_at
+    assert retry.finished_at is None
+
+    await run_store.upsert_step(
+        session,
+        row.id,
+        "extract_orders",
+        kind="extract",
+        status="COMPLETED",
+        attempt=2,
+        rows=1000,
+        bytes_=9000,
+    )
+    done = await step()
+    assert (done.status, done.attempt, done.rows, done.bytes) == ("COMPLETED", 2, 1000, 9000)
+    assert done.finished_at >= done.started_at
+
+
+async def test_steps_in_the_order_they_began(session, make, tenant, pipeline):
+    row = await make.execution(tenant, pipeline.id)
+    other = await make.execution(tenant, pipeline.id)
+    for name in ("extract_b", "extract_a", "load_out"):
+        kind = name.split("_")[0]
+        await run_store.upsert_step(session, row.id, name, kind=kind, status="RUNNING", attempt=1)
+    await run_store.upsert_step(
+        session, other.id, "extract_x", kind="extract", status="RUNNING", attempt=1
+    )
+    await run_store.upsert_step(
+        session, row.id, "extract_b", kind="extract", status="COMPLETED", attempt=1
+    )
+    assert [s.name for s in await run_store.steps(session, row.id)] == [
+        "extract_b",
+        "extract_a",
+        "load_out",
+    ]
+    assert [s.name for s in await run_store.steps(session, other.id)] == ["extract_x"]
+
+
+async def test_logs_order_filter_and_limit(session, make, tenant, pipeline):
+    row = await make.execution(tenant, pipeline.id)
+    other = await make.execution(tenant, pipeline.id)
+    tasks = ["run", "extract_a", "extract_a", "load_out", "extract_a", "run"]
+    await run_store.add_logs(
+        session,
+        [
+            RunLog(
+                execution_id=row.id,
+                ts=T0 + timedelta(seconds=i),
+                level="INFO",
+                task=task,
+                message=f"line {i}",
+            )
+            for i, task in enumerate(tasks)
+        ],
+    )
+    await run_store.add_logs(
+        session,
+        [RunLog(execution_id=other.id, ts=T0, level="INFO", task="run", message="elsewhere")],
+    )
+
+    async def messages(**kw):
+        args = {"task": None, "lines": 100, **kw}
+        return [x.message for x in await run_store.logs(session, row.id, **args)]
+
+    assert await messages() == [f"line {i}" for i in range(6)]
+    assert await messages(lines=2) == ["line 4", "line 5"]
+    assert await messages(task="extract_a") == ["line 1", "line 2", "line 4"]
+    assert await messages(task="extract_a", lines=2) == ["line 2", "line 4"]
+    assert await messages(task="nothing") == []
+    lines = await run_store.logs(session, row.id, task="load_out", lines=10)
+    assert lines[0].ts == T0 + timedelta(seconds=3)
+
+
+async def test_typical_duration_is_the_median_of_the_last_ten_completed(
+    session, make, tenant, pipeline
+):
+    assert await run_store.typical_duration_ms(session, pipeline.id) is None
+
+    async def finished(status, seconds, finished_at):
+        await make.execution(
+            tenant,
+            pipeline.id,
+            status=status,
+            started_at=finished_at - timedelta(seconds=seconds),
+            finished_at=finished_at,
+        )
+
+    # Failed runs do not count.
+    await finished("FAILED", 99, T0)
+    assert await run_store.typical_duration_ms(session, pipeline.id) is None
+    await finished("COMPLETED", 3, T0 + timedelta(hours=1))
+    await finished("COMPLETED", 1, T0 + timedelta(hours=2))
+    await finished("COMPLETED", 2, T0 + timedelta(hours=3))
+    assert await run_store.typical_duration_ms(session, pipeline.id) == 2000
+
+    # Eleven older slow runs, then ten recent fast ones: only the recent ten count.
+    for i in range(11):
+        await finished("COMPLETED", 9, T0 - timedelta(days=1, minutes=i))
+    assert await run_store.typical_duration_ms(session, pipeline.id) == 9000
+    for i in range(10):
+        await finished("COMPLETED", 0.5, T0 + timedelta(days=1, minutes=i))
+    assert await run_store.typical_duration_ms(session, pipeline.id) == 500
+
+    other = await make.pipeline(tenant)
+    assert await run_store.typical_duration_ms(session, other.id) is None
+
+
+def test_elapsed_ms():
+    assert run_store.elapsed_ms(None, T0) is None
+    assert run_store.elapsed_ms(T0, T0 + timedelta(seconds=1.5)) == 1500
+    assert run_store.elapsed_ms(T0, T0 - timedelta(seconds=1)) == 0
+    running = run_store.elapsed_ms(utcnow() - timedelta(seconds=2), None)
+    assert 2000 <= running < 60_000
+
+
+async def test_timestamps_come_back_aware_and_naive_ones_are_refused(session, make, tenant):
+    pipeline = await make.pipeline(tenant)
+    reread = await session.get(type(pipeline), pipeline.id, populate_existing=True)
+    assert reread.created_at.tzinfo is not None
+    reread.updated_at = datetime(2026, 2, 12, 10, 0)  # no zone: ambiguous, refused
+    session.add(reread)
+    with pytest.raises(StatementError, match="naive datetime"):
+        await session.commit()
