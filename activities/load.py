@@ -6,6 +6,8 @@ after a commit whose acknowledgement was lost finds the row and loads nothing tw
 
 from __future__ import annotations
 
+import contextlib
+
 import asyncpg
 from temporalio import activity
 
@@ -118,12 +120,10 @@ async def _replace(
 async def _ensure_ledger(conn: asyncpg.Connection, schema: str) -> str:
     await ensure_schema(conn, schema)
     ledger = Relation(schema, "loads").sql
-    try:
+    with contextlib.suppress(asyncpg.UniqueViolationError):  # a concurrent load created it
         await conn.execute(
             f"CREATE TABLE IF NOT EXISTS {ledger} ("
             "load_id text PRIMARY KEY, target_table text NOT NULL, "
             "rows bigint NOT NULL DEFAULT 0, loaded_at timestamptz NOT NULL DEFAULT now())"
         )
-    except asyncpg.UniqueViolationError:
-        pass  # created by a concurrent load
     return ledger

@@ -10,6 +10,7 @@ from core.definition import PipelineDefinition
 from core.planner import compile_plan
 from store import connections as connection_store
 from store import pipelines as pipeline_store
+from store import runs as run_store
 from store.db import Database
 from store.errors import NotFound
 from workflows.payloads import RunInput, RunPlan
@@ -28,6 +29,7 @@ class PlanActivities:
                 version = await pipeline_store.get_version(
                     session, run.pipeline_id, run.pipeline_version
                 )
+                execution = await run_store.get(session, run.tenant_id, run.execution_id)
             except NotFound as exc:
                 raise ApplicationError(exc.message, type="NOT_FOUND", non_retryable=True) from exc
             try:
@@ -46,10 +48,14 @@ class PlanActivities:
                         f"connection {ref!r} no longer exists", type="NOT_FOUND", non_retryable=True
                     )
                 ids[ref] = row.id
-        return compile_plan(
-            definition,
-            run,
-            ids,
-            staging_schema=self.staging_schema,
-            pipeline_name=pipeline.name,
-        )
+        try:
+            return compile_plan(
+                definition,
+                run,
+                ids,
+                staging_schema=self.staging_schema,
+                pipeline_name=pipeline.name,
+                parameters=execution.parameters,
+            )
+        except ValueError as exc:
+            raise ApplicationError(str(exc), type="INVALID_PARAMETERS", non_retryable=True) from exc

@@ -112,11 +112,18 @@ class QualityCheck(_Strict):
         return self
 
 
+Scalar = str | int | float | bool | None
+
+
 class Orchestration(_Strict):
     retries: int = Field(default=3, ge=0, le=20, description="retries of each step")
     timeout_minutes: int = Field(default=60, ge=1, le=24 * 60, description="per step")
     schedule: str | None = Field(default=None, description="cron expression (scheduling issue)")
     timezone: str = "UTC"
+    parameters: dict[Name, Scalar] = Field(
+        default_factory=dict,
+        description="defaults of the :name placeholders in SQL; a run's parameters override them",
+    )
 
 
 class PipelineDefinition(_Strict):
@@ -154,6 +161,15 @@ class PipelineDefinition(_Strict):
         if self.transformations:
             return self.transformations[-1].name
         return next(iter(self.sources)) if len(self.sources) == 1 else None
+
+    def placeholders(self) -> set[str]:
+        """The ``:name`` parameters the pipeline's SQL uses."""
+        queries = [s.query for s in self.sources.values() if s.query]
+        queries += [t.sql for t in self.transformations]
+        return {p.name for q in queries for p in parse_select(q).find_all(exp.Placeholder)}
+
+    def missing_parameters(self, given: dict[str, object]) -> list[str]:
+        return sorted(self.placeholders() - set(given) - set(self.orchestration.parameters))
 
     def connection_refs(self) -> set[str]:
         return {s.connection for s in self.sources.values()} | {
@@ -208,6 +224,26 @@ def referenced_tables(sql: str) -> set[str]:
         for t in tree.find_all(exp.Table)
         if t.name and t.name.lower() not in ctes and not t.db
     } | {f"{t.db}.{t.name}".lower() for t in tree.find_all(exp.Table) if t.db}
+
+
+def bind_parameters(sql: str, values: dict[str, Scalar]) -> str:
+    """Replace ``:name`` placeholders with SQL literals (never string-pasted into the SQL)."""
+
+    def literal(node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, exp.Placeholder) or not node.name:
+            return node
+        if node.name not in values:
+            raise ValueError(f"no value for parameter :{node.name}")
+        value = values[node.name]
+        if value is None:
+            return exp.null()
+        if isinstance(value, bool):
+            return exp.Boolean(this=value)
+        if isinstance(value, int | float):
+            return exp.Literal.number(value)
+        return exp.Literal.string(str(value))
+
+    return parse_select(sql).transform(literal).sql(dialect=SQL_DIALECT)
 
 
 def definition_json_schema() -> dict[str, Any]:

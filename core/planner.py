@@ -11,7 +11,14 @@ import hashlib
 from sqlglot import exp
 
 from connectors.postgres.sql import Relation
-from core.definition import SQL_DIALECT, PipelineDefinition, parse_select, referenced_tables
+from core.definition import (
+    SQL_DIALECT,
+    PipelineDefinition,
+    Scalar,
+    bind_parameters,
+    parse_select,
+    referenced_tables,
+)
 from workflows.payloads import (
     CheckSpec,
     CleanupStep,
@@ -36,8 +43,11 @@ def compile_plan(
     *,
     staging_schema: str,
     pipeline_name: str,
+    parameters: dict[str, Scalar] | None = None,
 ) -> RunPlan:
-    """``connection_ids`` maps each connection reference (id or name) to the connection id."""
+    """``connection_ids`` maps each connection reference (id or name) to the connection id;
+    ``parameters`` (over the definition's defaults) fill the SQL's ``:name`` placeholders."""
+    values = {**definition.orchestration.parameters, **(parameters or {})}
     prefix = staging_prefix(run.execution_id)
     transforms = {t.name.lower(): t for t in definition.transformations}
     sources = {name.lower(): name for name in definition.sources}
@@ -79,7 +89,10 @@ def compile_plan(
             if lower not in needed:
                 continue
             source = definition.sources[name]
-            query = source.query or f"SELECT * FROM {Relation.parse(source.table or '').sql}"
+            if source.query:
+                query = bind_parameters(source.query, values)
+            else:
+                query = f"SELECT * FROM {Relation.parse(source.table or '').sql}"
             extracts.append(
                 ExtractStep(
                     ref=ref(f"extract_{name}{suffix[conn]}"),
@@ -97,7 +110,7 @@ def compile_plan(
                 TransformStep(
                     ref=ref(f"transform_{t.name}{suffix[conn]}"),
                     connection_id=conn,
-                    sql=rewrite_tables(t.sql, mapping),
+                    sql=rewrite_tables(bind_parameters(t.sql, values), mapping),
                     output_table=staged(conn, t.name.lower()),
                 )
             )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
 from core import temporal
 from core.settings import Settings
+from store import runs as run_store
 from store.models import Execution, Pipeline
 from workflows.payloads import Progress, RunInput, RunStatus
 from workflows.pipeline_run import PipelineRunWorkflow
@@ -89,3 +91,30 @@ async def cancel(client: Client, execution: Execution) -> bool:
             raise TemporalUnavailable(exc.message) from exc
         raise
     return True
+
+
+async def active_run(session: AsyncSession, client: Client, pipeline_id: str) -> Execution | None:
+    """The pipeline's run in progress, if any.
+
+    A workflow terminated from outside (Web UI, CLI) never records its end; such a run is
+    settled here from Temporal's own status, so it does not block the pipeline forever.
+    """
+    execution = await run_store.active_for_pipeline(session, pipeline_id)
+    if execution is None:
+        return None
+    handle = client.get_workflow_handle(execution.workflow_id)
+    try:
+        described = await handle.describe()
+    except RPCError:
+        return execution
+    closed = _CLOSED.get(described.status) if described.status else None
+    if closed is None:
+        return execution
+    await run_store.set_status(
+        session,
+        execution.id,
+        closed.value,
+        total_tasks=execution.total_tasks,
+        error=f"workflow ended as {described.status.name} without recording its outcome",
+    )
+    return None

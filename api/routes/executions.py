@@ -24,6 +24,7 @@ from api.schemas.executions import (
     TaskOut,
 )
 from core import runs
+from core.definition import PipelineDefinition
 from core.settings import Settings
 from core.temporal import workflow_ui_url
 from store import pipelines as pipeline_store
@@ -56,7 +57,20 @@ async def execute_pipeline(
             [{"loc": ["body", "engine_override"], "msg": "only 'temporal'", "type": "value_error"}],
         )
     pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
-    active = await run_store.active_for_pipeline(session, pipeline.id)
+    version = await pipeline_store.get_version(session, pipeline.id, pipeline.current_version)
+    missing = PipelineDefinition.model_validate(version.definition).missing_parameters(
+        body.parameters
+    )
+    if missing:
+        raise invalid(
+            f"missing parameter(s) {', '.join(missing)}: the pipeline's SQL uses them "
+            "and its orchestration.parameters gives no default",
+            [
+                {"loc": ["body", "parameters", name], "msg": "required", "type": "missing"}
+                for name in missing
+            ],
+        )
+    active = await runs.active_run(session, client, pipeline.id)
     if active is not None:
         raise Conflict(
             f"pipeline {pipeline.name!r} is already running (execution {active.id}); "

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.deps import CipherDep, CurrentPrincipal, PageDep, SessionDep
+from api.deps import CipherDep, ClientDep, CurrentPrincipal, PageDep, SessionDep
 from api.errors import invalid
 from api.pagination import paged
 from api.schemas.pipelines import (
@@ -18,11 +18,11 @@ from api.schemas.pipelines import (
     PipelineStatus,
     PipelineUpdate,
 )
+from core import runs
 from core.definition import PipelineDefinition
 from core.definition_checks import check_definition
 from core.secrets import Cipher
 from store import pipelines as pipeline_store
-from store import runs as run_store
 from store.errors import Conflict
 from store.models import Pipeline, PipelineVersion, utcnow
 
@@ -177,10 +177,10 @@ async def update_pipeline(
 
 @router.delete("/{pipeline_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_pipeline(
-    pipeline_id: str, session: SessionDep, principal: CurrentPrincipal
+    pipeline_id: str, session: SessionDep, client: ClientDep, principal: CurrentPrincipal
 ) -> Response:
     pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
-    active = await run_store.active_for_pipeline(session, pipeline.id)
+    active = await runs.active_run(session, client, pipeline.id)
     if active is not None:
         raise Conflict(
             f"pipeline {pipeline.name!r} has a run in progress ({active.id}); cancel it first",

@@ -29,9 +29,8 @@ class ConnectionCreate(CamelRequest):
     def _supported(cls, value: str) -> str:
         canonical = canonical_type(value)
         if canonical is None:
-            raise ValueError(
-                f"unsupported connection type {value!r}; supported: {', '.join(sorted(TYPE_ALIASES))}"
-            )
+            supported = ", ".join(sorted(TYPE_ALIASES))
+            raise ValueError(f"unsupported connection type {value!r}; supported: {supported}")
         return canonical
 
     @field_validator("credential_secret_ref")

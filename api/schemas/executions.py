@@ -8,10 +8,13 @@ from typing import Any, Literal
 from pydantic import Field
 
 from api.schemas.common import CamelModel, CamelRequest
+from core.definition import Scalar
 
 
 class ExecuteRequest(CamelRequest):
-    parameters: dict[str, Any] = Field(default_factory=dict)
+    parameters: dict[str, Scalar] = Field(
+        default_factory=dict, description="values of the SQL's :name placeholders, e.g. start_date"
+    )
     engine_override: str | None = None
     priority: Literal["LOW", "NORMAL", "HIGH"] = "NORMAL"
 

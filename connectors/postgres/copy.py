@@ -7,6 +7,7 @@ Bytes go straight from the source's ``COPY ... TO STDOUT`` into the target's
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -96,7 +97,5 @@ async def copy_rows_seen(conn: asyncpg.Connection, pid: int) -> int | None:
 
 async def ensure_schema(conn: asyncpg.Connection, schema: str) -> None:
     """CREATE SCHEMA IF NOT EXISTS, safe when parallel steps race to create it."""
-    try:
+    with contextlib.suppress(asyncpg.UniqueViolationError):  # a concurrent step created it
         await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
-    except asyncpg.UniqueViolationError:
-        pass  # created by a concurrent step between the check and the insert

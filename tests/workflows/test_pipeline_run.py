@@ -256,3 +256,66 @@ async def test_missing_source_table_fails_without_retrying(
     assert "does not exist" in run["error"]
     extract = next(t for t in run["tasks"] if t["name"] == "extract_rows")
     assert extract["attempt"] == 1
+
+
+async def test_parameters_fill_placeholders_as_literals(api, source, target, source_db, target_db):
+    table = _name("dated")
+    await fill_mixed_table(source, table, 1_000)  # day = 2026-01-01 + (id % 365)
+    src, dst = await _connections(api, source_db, target_db)
+    pipeline = await create_pipeline(
+        api,
+        _name("params"),
+        {
+            "sources": {
+                "rows": {
+                    "connection": src,
+                    "query": f"SELECT * FROM {table} WHERE day >= :start_date AND day < :end_date",
+                }
+            },
+            "sinks": {"wh": {"connection": dst, "table": f"wh.{table}"}},
+            "orchestration": {"parameters": {"end_date": "2026-01-11"}},
+        },
+    )
+    missing = await api.post(f"/v1/pipelines/{pipeline}/execute", json={"parameters": {}})
+    assert missing.status_code == 422
+    assert missing.json()["detail"][0]["loc"] == ["body", "parameters", "start_date"]
+
+    run = await run_to_end(api, pipeline, start_date="2026-01-06")
+    assert run["status"] == "COMPLETED", run
+    expected = await source.fetchval(
+        f"SELECT count(*) FROM {table} WHERE day >= '2026-01-06' AND day < '2026-01-11'"
+    )
+    assert await target.fetchval(f"SELECT count(*) FROM wh.{table}") == expected > 0
+
+    hostile = await run_to_end(api, pipeline, start_date=f"2026-01-01'; DROP TABLE {table}; --")
+    assert hostile["status"] == "FAILED"
+    assert "invalid input syntax for type date" in hostile["error"]
+    assert await source.fetchval(f"SELECT count(*) FROM {table}") == 1_000
+
+
+async def test_run_terminated_outside_ductwork_does_not_block_the_pipeline(
+    api, client, source, target, source_db, target_db
+):
+    table = _name("terminated")
+    await fill_mixed_table(source, table, 10)
+    src, dst = await _connections(api, source_db, target_db)
+    pipeline = await create_pipeline(
+        api,
+        _name("terminated"),
+        {
+            "sources": {
+                "slow": {"connection": src, "query": f"SELECT t.* FROM {table} t, pg_sleep(30) s"}
+            },
+            "sinks": {"wh": {"connection": dst, "table": f"wh.{table}"}},
+        },
+    )
+    first = await execute(api, pipeline)
+    await _wait_task(api, first, "extract_slow")
+    await client.get_workflow_handle(f"run/{first}").terminate("operator pressed terminate")
+    again = await api.post(f"/v1/pipelines/{pipeline}/execute", json={})
+    assert again.status_code == 202, again.text
+    settled = (await api.get(f"/v1/pipelines/executions/{first}")).json()
+    assert settled["status"] == "FAILED"
+    assert "TERMINATED" in settled["error"]
+    await api.post(f"/v1/pipelines/executions/{again.json()['executionId']}/cancel")
+    await wait_finished(api, again.json()["executionId"])
