@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -21,19 +20,6 @@ from store.db import Database
 from store.migrate import upgrade_async
 
 log = get_logger("ductwork.api")
-TEMPORAL_CONNECT_ATTEMPTS = 30
-
-
-async def _connect_temporal(settings: Settings) -> Client:
-    for attempt in range(1, TEMPORAL_CONNECT_ATTEMPTS + 1):
-        try:
-            return await temporal.connect(settings)
-        except RuntimeError:
-            if attempt == TEMPORAL_CONNECT_ATTEMPTS:
-                raise
-            log.warning("temporal not reachable yet", address=settings.temporal.address)
-            await asyncio.sleep(1)
-    raise AssertionError("unreachable")
 
 
 def create_app(settings: Settings | None = None, *, client: Client | None = None) -> FastAPI:
@@ -46,7 +32,7 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
         app.state.settings = settings
         app.state.db = Database(settings.store_url, echo=settings.store.echo)
         app.state.cipher = Cipher.from_settings(settings)
-        app.state.temporal = client or await _connect_temporal(settings)
+        app.state.temporal = client or await temporal.connect(settings)
         await temporal.ensure_search_attributes(app.state.temporal)
         log.info("api started", store=settings.store_url, temporal=settings.temporal.address)
         yield

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import quote
 
 from temporalio.api.enums.v1 import IndexedValueType
@@ -14,7 +15,10 @@ from temporalio.common import SearchAttributeKey
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.service import RPCError, RPCStatusCode
 
+from core.logging import get_logger
 from core.settings import Settings
+
+log = get_logger("ductwork.temporal")
 
 TENANT = SearchAttributeKey.for_keyword("DuctworkTenant")
 PIPELINE_ID = SearchAttributeKey.for_keyword("DuctworkPipelineId")
@@ -24,12 +28,24 @@ KIND = SearchAttributeKey.for_keyword("DuctworkKind")
 SEARCH_ATTRIBUTES = (TENANT, PIPELINE_ID, PIPELINE_NAME, KIND)
 
 
+CONNECT_ATTEMPTS = 30
+
+
 async def connect(settings: Settings) -> Client:
-    return await Client.connect(
-        settings.temporal.address,
-        namespace=settings.temporal.namespace,
-        interceptors=[TracingInterceptor()],
-    )
+    """Connect, waiting up to ~30 s for a server that is still starting (compose, `up`)."""
+    for attempt in range(1, CONNECT_ATTEMPTS + 1):
+        try:
+            return await Client.connect(
+                settings.temporal.address,
+                namespace=settings.temporal.namespace,
+                interceptors=[TracingInterceptor()],
+            )
+        except RuntimeError:
+            if attempt == CONNECT_ATTEMPTS:
+                raise
+            log.warning("temporal not reachable yet", address=settings.temporal.address)
+            await asyncio.sleep(1)
+    raise RuntimeError("unreachable")
 
 
 async def ensure_search_attributes(client: Client) -> None:
