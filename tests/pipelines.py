@@ -47,8 +47,8 @@ async def execute(api: httpx.AsyncClient, pipeline_id: str, **parameters: Any) -
     return response.json()["executionId"]
 
 
-async def wait_finished(api: httpx.AsyncClient, execution_id: str, timeout: float = 60) -> dict:
-    deadline = time.monotonic() + timeout
+async def wait_finished(api: httpx.AsyncClient, execution_id: str, within: float = 60) -> dict:
+    deadline = time.monotonic() + within
     while True:
         body = (await api.get(f"/v1/pipelines/executions/{execution_id}")).json()
         if body["status"] in FINISHED:
@@ -99,7 +99,8 @@ async def fill_mixed_table(conn: asyncpg.Connection, table: str, rows: int) -> N
 async def table_fingerprint(conn: asyncpg.Connection, table: str) -> tuple[int, str]:
     """Row count and an order-independent checksum of every column's text form."""
     row = await conn.fetchrow(
-        f"SELECT count(*) AS n, coalesce(sum(('x' || substr(md5(t::text), 1, 15))::bit(60)::bigint)::text, '0') AS h FROM {table} t"
+        "SELECT count(*) AS n, coalesce(sum(('x' || substr(md5(t::text), 1, 15))::bit(60)"
+        f"::bigint)::text, '0') AS h FROM {table} t"
     )
     return row["n"], row["h"]
 

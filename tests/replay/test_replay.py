@@ -13,6 +13,7 @@ from workflows.registry import WORKFLOWS
 
 HISTORIES = Path(__file__).parent / "histories"
 RECORDED = sorted(HISTORIES.glob("*.json"))
+HISTORY_TEXT = {path: path.read_text() for path in RECORDED}
 
 
 def _workflow_type(history: dict) -> str:
@@ -21,12 +22,12 @@ def _workflow_type(history: dict) -> str:
 
 
 def test_every_workflow_has_recorded_histories():
-    recorded = {_workflow_type(json.loads(p.read_text())) for p in RECORDED}
+    recorded = {_workflow_type(json.loads(text)) for text in HISTORY_TEXT.values()}
     missing = {wf.__name__ for wf in WORKFLOWS} - recorded
     assert not missing, f"no recorded history for {missing}: run `make record-histories`"
 
 
 @pytest.mark.parametrize("path", RECORDED, ids=[p.stem for p in RECORDED])
 async def test_replays(path: Path):
-    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    history = WorkflowHistory.from_json(path.stem, HISTORY_TEXT[path])
     await Replayer(workflows=WORKFLOWS).replay_workflow(history)

@@ -138,7 +138,7 @@ async def test_cancel_during_extract_leaves_target_untouched(
     await _wait_task(api, execution, "extract_slow")
     response = await api.post(f"/v1/pipelines/executions/{execution}/cancel")
     assert response.status_code == 202, response.text
-    run = await wait_finished(api, execution, timeout=30)
+    run = await wait_finished(api, execution, within=30)
     assert run["status"] == "CANCELLED", run
     assert await table_fingerprint(target, f"wh.{table}") == before
     assert await _staging_left(target, execution) == []
@@ -166,7 +166,7 @@ async def test_cancel_during_load_rolls_back(api, source, target, source_db, tar
         await asyncio.sleep(0.5)  # the INSERT is now waiting on the lock
         response = await api.post(f"/v1/pipelines/executions/{execution}/cancel")
         assert response.status_code == 202, response.text
-        run = await wait_finished(api, execution, timeout=30)
+        run = await wait_finished(api, execution, within=30)
     assert run["status"] == "CANCELLED", run
     assert await table_fingerprint(target, table) == before
     assert await _staging_left(target, execution) == []
