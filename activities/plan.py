@@ -8,6 +8,7 @@ from temporalio.exceptions import ApplicationError
 
 from core.definition import PipelineDefinition
 from core.planner import compile_plan
+from core.settings import DataPlaneSettings
 from store import connections as connection_store
 from store import pipelines as pipeline_store
 from store import runs as run_store
@@ -17,9 +18,9 @@ from workflows.payloads import RunInput, RunPlan
 
 
 class PlanActivities:
-    def __init__(self, db: Database, staging_schema: str) -> None:
+    def __init__(self, db: Database, settings: DataPlaneSettings) -> None:
         self.db = db
-        self.staging_schema = staging_schema
+        self.settings = settings
 
     @activity.defn(name="plan_run")
     async def plan_run(self, run: RunInput) -> RunPlan:
@@ -53,9 +54,10 @@ class PlanActivities:
                 definition,
                 run,
                 ids,
-                staging_schema=self.staging_schema,
+                staging_schema=self.settings.staging_schema,
                 pipeline_name=pipeline.name,
                 parameters=execution.parameters,
+                heartbeat_timeout_seconds=self.settings.heartbeat_timeout_seconds,
             )
         except ValueError as exc:
             raise ApplicationError(str(exc), type="INVALID_PARAMETERS", non_retryable=True) from exc

@@ -11,7 +11,14 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 import sqlglot
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from sqlglot import exp
 
 from connectors.postgres.sql import Relation
@@ -24,6 +31,7 @@ SQL_DIALECT = "postgres"
 class LoadMode(StrEnum):
     append = "append"
     replace = "replace"
+    merge = "merge"
 
 
 class Severity(StrEnum):
@@ -41,6 +49,15 @@ class Source(_Strict):
     connection: str = Field(description="connection id or name")
     table: str | None = Field(default=None, description="'table' or 'schema.table'")
     query: str | None = Field(default=None, description="a single SELECT run in the source")
+    incremental: bool = Field(
+        default=False, description="extract only rows past the last run's high-water mark"
+    )
+    cursor: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("cursor", "partition_by"),
+        description="the column whose high-water mark an incremental source keeps "
+        "(seed 000 calls it partition_by)",
+    )
 
     @field_validator("table")
     @classmethod
@@ -53,6 +70,8 @@ class Source(_Strict):
             raise ValueError("give exactly one of 'table' or 'query'")
         if self.query is not None:
             parse_select(self.query)
+        if self.incremental and not self.cursor:
+            raise ValueError("an incremental source needs 'cursor', the column to track")
         return self
 
 
@@ -86,10 +105,25 @@ class Sink(_Strict):
         "else the only source",
     )
 
+    keys: list[str] = Field(
+        default_factory=list, description="columns identifying a row: merge and deduplicate on them"
+    )
+    deduplicate: bool = Field(
+        default=False, description="load one row per key, and none whose key the target has"
+    )
+
     @field_validator("table")
     @classmethod
     def _table_name(cls, value: str) -> str:
         return str(Relation.parse(value))
+
+    @model_validator(mode="after")
+    def _keys_when_needed(self) -> Sink:
+        if self.mode is LoadMode.merge and not self.keys:
+            raise ValueError("mode 'merge' needs 'keys', the columns that identify a row")
+        if self.deduplicate and not self.keys:
+            raise ValueError("'deduplicate' needs 'keys', the columns that identify a row")
+        return self
 
 
 class QualityCheck(_Strict):
@@ -155,7 +189,41 @@ class PipelineDefinition(_Strict):
         for check in self.quality_checks:
             if check.dataset is not None and check.dataset.lower() not in known:
                 raise ValueError(f"quality check reads {check.dataset!r}, which is not defined")
+        self._check_incremental_sources()
         return self
+
+    def _check_incremental_sources(self) -> None:
+        """Each incremental source's high-water mark moves with exactly one load."""
+        for name, source in self.sources.items():
+            if not source.incremental:
+                continue
+            sinks = [
+                s for s, sink in self.sinks.items() if name.lower() in self.lineage(sink.input)
+            ]
+            if len(sinks) != 1:
+                raise ValueError(
+                    f"incremental source {name!r} must feed exactly one sink, not {len(sinks)}"
+                )
+            if self.sinks[sinks[0]].mode is LoadMode.replace:
+                raise ValueError(
+                    f"sink {sinks[0]!r} replaces its table, which would keep only the new rows of "
+                    f"incremental source {name!r}: use mode 'append' or 'merge'"
+                )
+
+    def lineage(self, dataset: str | None) -> set[str]:
+        """Lower-cased names of every dataset that ``dataset`` (default: the last one) reads,
+        itself included."""
+        transforms = {t.name.lower(): t for t in self.transformations}
+        pending = [(dataset or self.default_dataset() or "").lower()]
+        seen: set[str] = set()
+        while pending:
+            name = pending.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            if name in transforms:
+                pending.extend(referenced_tables(transforms[name].sql))
+        return seen
 
     def default_dataset(self) -> str | None:
         if self.transformations:

@@ -17,11 +17,11 @@ from core.definition import (
     Scalar,
     bind_parameters,
     parse_select,
-    referenced_tables,
 )
 from workflows.payloads import (
     CheckSpec,
     CleanupStep,
+    Cursor,
     ExtractStep,
     LoadStep,
     QualityStep,
@@ -44,23 +44,20 @@ def compile_plan(
     staging_schema: str,
     pipeline_name: str,
     parameters: dict[str, Scalar] | None = None,
+    heartbeat_timeout_seconds: float = 20.0,
 ) -> RunPlan:
     """``connection_ids`` maps each connection reference (id or name) to the connection id;
     ``parameters`` (over the definition's defaults) fill the SQL's ``:name`` placeholders."""
     values = {**definition.orchestration.parameters, **(parameters or {})}
     prefix = staging_prefix(run.execution_id)
-    transforms = {t.name.lower(): t for t in definition.transformations}
     sources = {name.lower(): name for name in definition.sources}
     default = (definition.default_dataset() or "").lower()
 
     def ref(name: str) -> StepRef:
         return StepRef(run.execution_id, run.tenant_id, run.pipeline_id, name)
 
-    def deps(dataset: str) -> set[str]:
-        if dataset in sources:
-            return {dataset}
-        inner = referenced_tables(transforms[dataset].sql) & (set(sources) | set(transforms))
-        return {dataset}.union(*(deps(d) for d in inner))
+    deps = definition.lineage
+    full_refresh = bool(values.get("full_refresh"))
 
     # Which datasets each target database needs, and how many loads read each of them.
     targets: dict[str, set[str]] = {}
@@ -72,7 +69,7 @@ def compile_plan(
         readers[(conn, dataset)] = readers.get((conn, dataset), 0) + 1
     check_conn = next(iter(targets))
     for check in definition.quality_checks:
-        targets[check_conn].update(deps((check.dataset or default).lower()))
+        targets[check_conn].update(deps(check.dataset))
 
     def staged(conn: str, dataset: str) -> str:
         kind = "x" if dataset in sources else "t"
@@ -82,6 +79,20 @@ def compile_plan(
         return str(Relation(staging_schema, name[:63]))
 
     suffix = {conn: (f"_{i}" if len(targets) > 1 else "") for i, conn in enumerate(sorted(targets))}
+    # An incremental source feeds one sink (the definition checks it): its mark lives there.
+    cursors: dict[tuple[str, str], Cursor] = {}
+    for sink in definition.sinks.values():
+        conn = connection_ids[sink.connection]
+        for lower in deps(sink.input) & set(sources):
+            source = definition.sources[sources[lower]]
+            if source.incremental and source.cursor:
+                cursors[(conn, lower)] = Cursor(
+                    source=sources[lower],
+                    column=source.cursor,
+                    staging_table=staged(conn, lower),
+                    inclusive=sink.mode.value == "merge",
+                    full_refresh=full_refresh,
+                )
     extracts: list[ExtractStep] = []
     transform_steps: list[TransformStep] = []
     for conn, needed in targets.items():
@@ -100,6 +111,7 @@ def compile_plan(
                     query=query,
                     target_connection_id=conn,
                     staging_table=staged(conn, lower),
+                    cursor=cursors.get((conn, lower)),
                 )
             )
         for t in definition.transformations:
@@ -143,6 +155,13 @@ def compile_plan(
                 target_table=str(Relation.parse(sink.table)),
                 mode=sink.mode.value,
                 input_is_private=readers[(conn, dataset)] == 1,
+                keys=list(sink.keys),
+                deduplicate=sink.deduplicate,
+                cursors=[
+                    c
+                    for (c_conn, c_src), c in cursors.items()
+                    if c_conn == conn and c_src in deps(dataset)
+                ],
             )
         )
 
@@ -155,6 +174,7 @@ def compile_plan(
         retries=definition.orchestration.retries,
         timeout_minutes=definition.orchestration.timeout_minutes,
         pipeline_name=pipeline_name,
+        heartbeat_timeout_seconds=heartbeat_timeout_seconds,
     )
 
 

@@ -59,6 +59,8 @@ class SecuritySettings(BaseModel):
 class DataPlaneSettings(BaseModel):
     staging_schema: str = "_ductwork"
     heartbeat_seconds: float = 2.0
+    # A worker silent this long is presumed dead and its step is retried on another one.
+    heartbeat_timeout_seconds: float = 20.0
     progress_every_seconds: float = 1.0
     connect_timeout_seconds: float = 10.0
 

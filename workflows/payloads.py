@@ -42,12 +42,24 @@ class StepRef:
 
 
 @dataclass
+class Cursor:
+    """The high-water mark of an incremental source, kept in the target database."""
+
+    source: str  # the source's name in the definition
+    column: str
+    staging_table: str  # where that source's rows are staged: the new mark is their maximum
+    inclusive: bool  # >= instead of >: merge loads re-read the last value, losing no late rows
+    full_refresh: bool  # ignore the stored mark this run
+
+
+@dataclass
 class ExtractStep:
     ref: StepRef
     source_connection_id: str
     query: str  # what the source runs, e.g. SELECT * FROM "public"."orders"
     target_connection_id: str
     staging_table: str  # schema-qualified name in the target database
+    cursor: Cursor | None = None
 
 
 @dataclass
@@ -82,8 +94,11 @@ class LoadStep:
     connection_id: str
     input_table: str
     target_table: str
-    mode: str  # append | replace
+    mode: str  # append | replace | merge
     input_is_private: bool  # only this load reads the input, so replace may move it
+    keys: list[str] = field(default_factory=list)
+    deduplicate: bool = False
+    cursors: list[Cursor] = field(default_factory=list)  # committed with the rows they cover
 
 
 @dataclass
@@ -103,6 +118,7 @@ class RunPlan:
     retries: int
     timeout_minutes: int
     pipeline_name: str
+    heartbeat_timeout_seconds: float = 20.0
 
     @property
     def step_names(self) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -76,7 +77,7 @@ class PipelineRunWorkflow:
     async def _execute(self, plan: RunPlan) -> list[StepResult]:
         data = {
             "start_to_close_timeout": policies.data_timeout(plan.timeout_minutes),
-            "heartbeat_timeout": policies.DATA_HEARTBEAT_TIMEOUT,
+            "heartbeat_timeout": timedelta(seconds=plan.heartbeat_timeout_seconds),
             "retry_policy": policies.data_retry(plan.retries),
             "cancellation_type": workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
         }

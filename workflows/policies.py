@@ -18,8 +18,8 @@ BOOKKEEPING_RETRY = RetryPolicy(
     maximum_attempts=20,
 )
 
-# Data steps: extract, transform, quality, load. Long, heartbeating.
-DATA_HEARTBEAT_TIMEOUT = timedelta(seconds=20)
+# Data steps: extract, transform, quality, load. Long, heartbeating; the heartbeat timeout
+# comes with the plan (settings.data_plane.heartbeat_timeout_seconds).
 
 
 def data_retry(retries: int) -> RetryPolicy:

@@ -144,4 +144,4 @@ async def test_pipeline_definition_schema(api):
     assert schema["additionalProperties"] is False
     # The sink's input is published under its wire name.
     assert "from" in schema["$defs"]["Sink"]["properties"]
-    assert schema["$defs"]["LoadMode"]["enum"] == ["append", "replace"]
+    assert schema["$defs"]["LoadMode"]["enum"] == ["append", "replace", "merge"]

@@ -99,11 +99,16 @@ async def test_create(api, setup):
     assert pipeline["createdAt"] == created["createdAt"]
     # Defaults are stored with the definition; the sink input uses its wire name.
     definition = pipeline["definition"]
-    assert definition["sources"] == setup.definition()["sources"]
+    assert definition["sources"] == {
+        name: {**source, "incremental": False}
+        for name, source in setup.definition()["sources"].items()
+    }
     assert definition["sinks"]["out"] == {
         "connection": setup.dst,
         "table": f"landing.{setup.table}",
         "mode": "append",
+        "keys": [],
+        "deduplicate": False,
     }
     assert definition["orchestration"]["retries"] == 3
 
@@ -224,7 +229,7 @@ async def test_unreachable_source_does_not_block_saving(api, setup, source_db):
         (
             {"sinks": {"out": {"connection": "x", "table": "t", "mode": "upsert"}}},
             None,
-            "'append' or 'replace'",
+            "'append', 'replace' or 'merge'",
         ),
         ({"sinks": {"out": {"connection": "x", "table": "t", "from": "ghost"}}}, None, "ghost"),
         ({"sources": {}}, ["body", "definition", "sources"], "at least 1"),

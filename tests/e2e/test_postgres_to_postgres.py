@@ -16,7 +16,8 @@ from tests.pipelines import (
 
 async def _staging_tables(conn: asyncpg.Connection) -> list[str]:
     rows = await conn.fetch(
-        "SELECT tablename FROM pg_tables WHERE schemaname = '_ductwork' AND tablename <> 'loads'"
+        "SELECT tablename FROM pg_tables WHERE schemaname = '_ductwork' "
+        "AND tablename NOT IN ('loads', 'cursors')"
     )
     return [r[0] for r in rows]
 
