@@ -6,21 +6,23 @@ from pydantic import ValidationError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from core.definition import PipelineDefinition
-from core.planner import compile_plan
-from core.settings import DataPlaneSettings
+from activities.runtime import ActivityDeps, application_errors, closing
+from connectors.postgres.sql import quote_ident
+from core.definition import PipelineDefinition, Scalar
+from core.planner import compile_plan, run_values, source_query
+from core.splits import boundaries
 from store import connections as connection_store
 from store import pipelines as pipeline_store
 from store import runs as run_store
-from store.db import Database
 from store.errors import NotFound
 from workflows.payloads import RunInput, RunPlan
 
 
 class PlanActivities:
-    def __init__(self, db: Database, settings: DataPlaneSettings) -> None:
-        self.db = db
-        self.settings = settings
+    def __init__(self, deps: ActivityDeps) -> None:
+        self.deps = deps
+        self.db = deps.db
+        self.settings = deps.settings
 
     @activity.defn(name="plan_run")
     async def plan_run(self, run: RunInput) -> RunPlan:
@@ -50,6 +52,7 @@ class PlanActivities:
                     )
                 ids[ref] = row.id
         try:
+            splits = await self._splits(run, definition, ids, execution.parameters)
             return compile_plan(
                 definition,
                 run,
@@ -58,6 +61,33 @@ class PlanActivities:
                 pipeline_name=pipeline.name,
                 parameters=execution.parameters,
                 heartbeat_timeout_seconds=self.settings.heartbeat_timeout_seconds,
+                splits=splits,
             )
         except ValueError as exc:
             raise ApplicationError(str(exc), type="INVALID_PARAMETERS", non_retryable=True) from exc
+
+    async def _splits(
+        self,
+        run: RunInput,
+        definition: PipelineDefinition,
+        ids: dict[str, str],
+        parameters: dict[str, Scalar],
+    ) -> dict[str, list[str]]:
+        """Range boundaries of each partitioned source, from its column's min and max."""
+        values = run_values(definition, parameters)
+        splits: dict[str, list[str]] = {}
+        for name, source in definition.sources.items():
+            if source.split_column is None:
+                continue
+            with application_errors():
+                conn = await self.deps.connect(run.tenant_id, ids[source.connection])
+                try:
+                    column = quote_ident(source.split_column)
+                    row = await conn.fetchrow(
+                        f"SELECT min({column}) AS lo, max({column}) AS hi "
+                        f"FROM ({source_query(definition, name, values)}) AS _s"
+                    )
+                finally:
+                    await closing(conn)
+            splits[name] = boundaries(row["lo"], row["hi"], source.partitions)
+        return splits

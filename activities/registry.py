@@ -21,7 +21,7 @@ def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
     quality = QualityActivities(deps)
     load = LoadActivities(deps)
     staging = StagingActivities(deps)
-    plan = PlanActivities(deps.db, deps.settings)
+    plan = PlanActivities(deps)
     records = RecordActivities(deps.db)
     return [
         plan.plan_run,

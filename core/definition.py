@@ -58,6 +58,17 @@ class Source(_Strict):
         description="the column whose high-water mark an incremental source keeps "
         "(seed 000 calls it partition_by)",
     )
+    partitions: int = Field(
+        default=1,
+        ge=1,
+        le=256,
+        description="split the extract into this many ranges of 'split_by', run in parallel "
+        "(by as many workers as there are)",
+    )
+    split_by: str | None = Field(
+        default=None,
+        description="a numeric, date or timestamp column to split on (default: the cursor)",
+    )
 
     @field_validator("table")
     @classmethod
@@ -72,7 +83,13 @@ class Source(_Strict):
             parse_select(self.query)
         if self.incremental and not self.cursor:
             raise ValueError("an incremental source needs 'cursor', the column to track")
+        if self.partitions > 1 and not (self.split_by or self.cursor):
+            raise ValueError("'partitions' needs 'split_by', the column to split the rows on")
         return self
+
+    @property
+    def split_column(self) -> str | None:
+        return (self.split_by or self.cursor) if self.partitions > 1 else None
 
 
 class Transformation(_Strict):

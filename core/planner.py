@@ -7,6 +7,7 @@ there as SQL over the staging tables, and loads move the result into the target 
 from __future__ import annotations
 
 import hashlib
+import itertools
 
 from sqlglot import exp
 
@@ -24,6 +25,7 @@ from workflows.payloads import (
     Cursor,
     ExtractStep,
     LoadStep,
+    Partition,
     QualityStep,
     RunInput,
     RunPlan,
@@ -45,10 +47,12 @@ def compile_plan(
     pipeline_name: str,
     parameters: dict[str, Scalar] | None = None,
     heartbeat_timeout_seconds: float = 20.0,
+    splits: dict[str, list[str]] | None = None,
 ) -> RunPlan:
     """``connection_ids`` maps each connection reference (id or name) to the connection id;
-    ``parameters`` (over the definition's defaults) fill the SQL's ``:name`` placeholders."""
-    values = {**definition.orchestration.parameters, **(parameters or {})}
+    ``parameters`` (over the definition's defaults) fill the SQL's ``:name`` placeholders;
+    ``splits`` gives, per partitioned source, the boundaries between its ranges."""
+    values = run_values(definition, parameters)
     prefix = staging_prefix(run.execution_id)
     sources = {name.lower(): name for name in definition.sources}
     default = (definition.default_dataset() or "").lower()
@@ -100,20 +104,20 @@ def compile_plan(
             if lower not in needed:
                 continue
             source = definition.sources[name]
-            if source.query:
-                query = bind_parameters(source.query, values)
-            else:
-                query = f"SELECT * FROM {Relation.parse(source.table or '').sql}"
-            extracts.append(
-                ExtractStep(
-                    ref=ref(f"extract_{name}{suffix[conn]}"),
-                    source_connection_id=connection_ids[source.connection],
-                    query=query,
-                    target_connection_id=conn,
-                    staging_table=staged(conn, lower),
-                    cursor=cursors.get((conn, lower)),
+            ranges = _ranges(source.split_column, (splits or {}).get(name, []))
+            for i, partition in enumerate(ranges):
+                part = f"_p{i + 1}" if len(ranges) > 1 else ""
+                extracts.append(
+                    ExtractStep(
+                        ref=ref(f"extract_{name}{part}{suffix[conn]}"),
+                        source_connection_id=connection_ids[source.connection],
+                        query=source_query(definition, name, values),
+                        target_connection_id=conn,
+                        staging_table=staged(conn, lower),
+                        cursor=cursors.get((conn, lower)),
+                        partition=partition,
+                    )
                 )
-            )
         for t in definition.transformations:
             if t.name.lower() not in needed:
                 continue
@@ -176,6 +180,29 @@ def compile_plan(
         pipeline_name=pipeline_name,
         heartbeat_timeout_seconds=heartbeat_timeout_seconds,
     )
+
+
+def run_values(
+    definition: PipelineDefinition, parameters: dict[str, Scalar] | None
+) -> dict[str, Scalar]:
+    """A run's parameters over the definition's defaults."""
+    return {**definition.orchestration.parameters, **(parameters or {})}
+
+
+def source_query(definition: PipelineDefinition, name: str, values: dict[str, Scalar]) -> str:
+    """What the source runs: its bound query, or all of its table."""
+    source = definition.sources[name]
+    if source.query:
+        return bind_parameters(source.query, values)
+    return f"SELECT * FROM {Relation.parse(source.table or '').sql}"
+
+
+def _ranges(column: str | None, boundaries: list[str]) -> list[Partition | None]:
+    """Open-ended first and last ranges: rows beyond the planned bounds are not missed."""
+    if column is None or not boundaries:
+        return [None]
+    edges: list[str | None] = [None, *boundaries, None]
+    return [Partition(column, lo, hi) for lo, hi in itertools.pairwise(edges)]
 
 
 def rewrite_tables(sql: str, mapping: dict[str, str]) -> str:

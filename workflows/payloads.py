@@ -53,6 +53,18 @@ class Cursor:
 
 
 @dataclass
+class Partition:
+    """One range of a split extract: ``lower <= column < upper``; an open end has no bound.
+
+    The first range also takes the rows whose column is NULL, so the ranges cover every row.
+    """
+
+    column: str
+    lower: str | None  # a literal of the column's type, as text
+    upper: str | None
+
+
+@dataclass
 class ExtractStep:
     ref: StepRef
     source_connection_id: str
@@ -60,6 +72,7 @@ class ExtractStep:
     target_connection_id: str
     staging_table: str  # schema-qualified name in the target database
     cursor: Cursor | None = None
+    partition: Partition | None = None  # None: the whole source, into a fresh staging table
 
 
 @dataclass

@@ -47,9 +47,9 @@ async def describe_table(conn: asyncpg.Connection, relation: Relation) -> list[C
     return [Column(r["attname"], r["type"]) for r in rows]
 
 
-def create_table_sql(relation: Relation, columns: list[Column]) -> str:
+def create_table_sql(relation: Relation, columns: list[Column], *, if_missing: bool = False) -> str:
     cols = ", ".join(f"{quote_ident(c.name)} {c.type}" for c in columns)
-    return f"CREATE TABLE {relation.sql} ({cols})"
+    return f"CREATE TABLE {'IF NOT EXISTS ' if if_missing else ''}{relation.sql} ({cols})"
 
 
 async def stream_copy(

@@ -38,7 +38,8 @@ def classify(exc: BaseException) -> ConnectorError:
         )
     if isinstance(exc, asyncpg.InterfaceError | ConnectionError | TimeoutError | OSError):
         return TransientError(f"connection problem: {exc}", error_type="CONNECTION_FAILED")
-    return TerminalError(f"{type(exc).__name__}: {exc}", error_type="DATABASE_ERROR")
+    # Not a database or network error: a bug, and retrying would repeat it.
+    return TerminalError(f"{type(exc).__name__}: {exc}", error_type="UNEXPECTED_ERROR")
 
 
 def _message(exc: asyncpg.PostgresError) -> str:

@@ -9,6 +9,11 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def quote_literal(value: str) -> str:
+    """A string literal (standard_conforming_strings, on by default since PostgreSQL 9.1)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 @dataclass(frozen=True)
 class Relation:
     schema: str

@@ -7,7 +7,13 @@ import uuid
 import asyncpg
 import httpx
 
-from tests.pipelines import create_connection, create_pipeline, run_to_end, table_fingerprint
+from tests.pipelines import (
+    create_connection,
+    create_pipeline,
+    fill_mixed_table,
+    run_to_end,
+    table_fingerprint,
+)
 
 
 def _name(prefix: str) -> str:
@@ -304,3 +310,33 @@ async def test_definition_rules_for_keys_and_incremental(api, source_db, target_
         )
         assert response.status_code == 422, label
         assert message in response.text, (label, response.text)
+
+
+async def test_partitioned_extract_covers_every_row_once(api, source, target, source_db, target_db):
+    table = _name("split")
+    await fill_mixed_table(source, table, 10_000)
+    await source.execute(f"ALTER TABLE {table} ALTER COLUMN created_at DROP NOT NULL")
+    await source.execute(f"UPDATE {table} SET created_at = NULL WHERE id % 1000 = 0")
+    pipeline = await _pipeline(
+        api,
+        source_db,
+        target_db,
+        lambda src, dst: {
+            "sources": {
+                "rows": {
+                    "connection": src,
+                    "table": table,
+                    "partitions": 4,
+                    "split_by": "created_at",
+                }
+            },
+            "sinks": {"wh": {"connection": dst, "table": f"wh.{table}"}},
+        },
+    )
+    run = await run_to_end(api, pipeline)
+    assert run["status"] == "COMPLETED", run
+    extracts = sorted(t["name"] for t in run["tasks"] if t["kind"] == "extract")
+    assert extracts == [f"extract_rows_p{i}" for i in range(1, 5)]
+    rows = [t["rows"] for t in run["tasks"] if t["kind"] == "extract"]
+    assert sum(rows) == 10_000 and min(rows) >= 2_000  # equal-width ranges of an even column
+    assert await table_fingerprint(target, f"wh.{table}") == await table_fingerprint(source, table)
