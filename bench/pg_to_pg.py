@@ -32,7 +32,6 @@ import asyncio
 import contextlib
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -46,6 +45,8 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+
+from core.binaries import venv_binary as find_binary
 
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 SRC_DB, DST_DB = "dw_bench_src", "dw_bench_dst"
@@ -90,8 +91,7 @@ def dsn(database: str) -> str:
 
 
 def venv_binary(name: str) -> str:
-    candidate = Path(sys.executable).parent / name
-    found = str(candidate) if candidate.exists() else shutil.which(name)
+    found = find_binary(name)
     if not found:
         raise SystemExit(f"{name} is not installed (make install puts it in the virtualenv)")
     return found

