@@ -70,7 +70,8 @@ class PipelineRunWorkflow:
             if cancelled:
                 raise
             raise ApplicationError(message, type="RUN_FAILED", non_retryable=True) from err
-        loaded = sum(r.rows for r in results if r.name.startswith("load_"))
+        loads = {step.ref.name for step in plan.loads}
+        loaded = sum(r.rows for r in results if r.name in loads)
         await self._finish(run, plan, RunStatus.COMPLETED, f"{loaded} rows loaded")
         return RunResult(run.execution_id, RunStatus.COMPLETED, loaded, results)
 

@@ -201,8 +201,8 @@ async def _describe(
     if live and not status.finished:
         closed, current_progress = await runs.live_progress(client, row)
         progress = current_progress or progress
-        # The workflow says finished before it has recorded so; until the store has the end
-        # (finishedAt, a new run allowed) or the workflow has closed, the run is still running.
+        # The row was read before the query: a run that finished in between keeps its
+        # RUNNING status until the next read, so status and finishedAt always agree.
         status = closed or (RunStatus.RUNNING if progress.status.finished else progress.status)
     progress.status = status
     current = [s.name for s in steps if s.status == "RUNNING"]
