@@ -35,6 +35,7 @@ format: $(STAMP)
 ## Benchmarks print figures next to a baseline measured in the same run.
 bench: $(STAMP)
 	$(BIN)/python -m bench.pg_to_pg
+	$(BIN)/python -m bench.scale
 
 ## Re-record the replay histories (on purpose only: the replay tests guard compatibility).
 record-histories: $(STAMP)

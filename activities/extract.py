@@ -1,15 +1,25 @@
-"""Extract: stream a source's rows into a staging table of the target database."""
+"""Extract: stream a source's rows into a staging table of the target database.
+
+A PostgreSQL source streams binary COPY straight into the target; any other source is read as
+Arrow record batches and bulk-loaded by COPY (ADBC), so every later step sees the same table.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import asyncpg
+import pyarrow as pa
 from temporalio import activity
 
 from activities.runtime import ActivityDeps, StepContext, closing
-from connectors.base import Progress, TerminalError
+from connectors import postgres, source_sql
+from connectors.base import ArrowSource, Progress, TerminalError
+from connectors.postgres.arrow_ingest import ingest, staging_columns
 from connectors.postgres.copy import (
     Column,
     copy_rows_seen,
@@ -20,7 +30,16 @@ from connectors.postgres.copy import (
 )
 from connectors.postgres.sql import Relation, quote_ident, quote_literal
 from connectors.postgres.state import TargetState
+from connectors.registry import arrow_source
 from workflows.payloads import Cursor, ExtractStep, Partition, StepResult
+
+T = TypeVar("T")
+# What a CREATE TABLE IF NOT EXISTS raises when a parallel range created the table first.
+_CREATED_CONCURRENTLY = (
+    asyncpg.DuplicateTableError,
+    asyncpg.DuplicateObjectError,  # its row type
+    asyncpg.UniqueViolationError,
+)
 
 
 class ExtractActivities:
@@ -29,50 +48,102 @@ class ExtractActivities:
 
     @activity.defn(name="extract")
     async def extract(self, step: ExtractStep) -> StepResult:
-        tenant = step.ref.tenant_id
         async with self.deps.step(step.ref, "extract") as ctx:
-            source = await self.deps.connect(tenant, step.source_connection_id)
-            target = await self.deps.connect(tenant, step.target_connection_id)
-            watcher = await self.deps.connect(tenant, step.target_connection_id)
-            try:
-                columns = await describe_query(source, step.query)
-                staging = Relation.parse(step.staging_table)
-                await ensure_schema(target, staging.schema)
-                query = step.query
-                if step.cursor is not None:
-                    query = await _incremental_query(
-                        step, step.cursor, columns, source, target, self.deps, ctx
-                    )
-                scope = None
-                if step.partition is not None:
-                    scope = _range(step.partition, columns)
-                    query = f"SELECT * FROM ({query}) AS _part WHERE {scope}"
-                    # The ranges of a source share one staging table: made once, race-safe.
-                    with contextlib.suppress(
-                        asyncpg.DuplicateTableError, asyncpg.UniqueViolationError
-                    ):
-                        await target.execute(create_table_sql(staging, columns, if_missing=True))
-                ctx.info("copying", columns=len(columns), into=str(staging), range=scope)
-                watch = asyncio.create_task(
-                    _watch_rows(watcher, target.get_server_pid(), ctx.metrics)
-                )
-                try:
-                    # One transaction: a failed or cancelled attempt leaves nothing behind, and
-                    # a retry starts clean: from a fresh table, or from its own range emptied.
-                    async with target.transaction():
-                        if scope is None:
-                            await target.execute(f"DROP TABLE IF EXISTS {staging.sql}")
-                            await target.execute(create_table_sql(staging, columns))
-                        else:
-                            await target.execute(f"DELETE FROM {staging.sql} WHERE {scope}")
-                        await stream_copy(source, query, target, staging, ctx.metrics)
-                finally:
-                    watch.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await watch
-            finally:
-                await closing(source, target, watcher)
+            connector, config = await self.deps.source(
+                step.ref.tenant_id, step.source_connection_id
+            )
+            arrow = arrow_source(connector.type)
+            if arrow is None:
+                await self._copy(step, ctx)
+            else:
+                await self._arrow(step, ctx, arrow, config)
         return StepResult(step.ref.name, ctx.metrics.rows, ctx.metrics.bytes)
+
+    async def _copy(self, step: ExtractStep, ctx: StepContext) -> None:
+        """PostgreSQL to PostgreSQL: the source's binary COPY streamed into the target's."""
+        tenant = step.ref.tenant_id
+        source = await self.deps.connect(tenant, step.source_connection_id)
+        target = await self.deps.connect(tenant, step.target_connection_id)
+        watcher = await self.deps.connect(tenant, step.target_connection_id)
+        try:
+            columns = await describe_query(source, step.query)
+            staging = Relation.parse(step.staging_table)
+            await ensure_schema(target, staging.schema)
+            query = step.query
+            if step.cursor is not None:
+                query = await _incremental_query(
+                    step, step.cursor, columns, source, target, self.deps, ctx
+                )
+            scope = None
+            if step.partition is not None:
+                scope = _range(step.partition, columns)
+                query = f"SELECT * FROM ({query}) AS _part WHERE {scope}"
+                # The ranges of a source share one staging table: made once, race-safe.
+                with contextlib.suppress(*_CREATED_CONCURRENTLY):
+                    await target.execute(create_table_sql(staging, columns, if_missing=True))
+            ctx.info("copying", columns=len(columns), into=str(staging), range=scope)
+            watch = asyncio.create_task(_watch_rows(watcher, target.get_server_pid(), ctx.metrics))
+            try:
+                # One transaction: a failed or cancelled attempt leaves nothing behind, and
+                # a retry starts clean: from a fresh table, or from its own range emptied.
+                async with target.transaction():
+                    if scope is None:
+                        await target.execute(f"DROP TABLE IF EXISTS {staging.sql}")
+                        await target.execute(create_table_sql(staging, columns))
+                    else:
+                        await target.execute(f"DELETE FROM {staging.sql} WHERE {scope}")
+                    await stream_copy(source, query, target, staging, ctx.metrics)
+            finally:
+                watch.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watch
+        finally:
+            await closing(source, target, watcher)
+
+    async def _arrow(
+        self, step: ExtractStep, ctx: StepContext, connector: ArrowSource, config: Any
+    ) -> None:
+        """Another system: its rows as Arrow batches, bulk-loaded by COPY into staging."""
+        schema = await connector.describe(config, step.query)
+        columns = staging_columns(schema)
+        staging = Relation.parse(step.staging_table)
+        target_config = await self.deps.postgres_config(
+            step.ref.tenant_id, step.target_connection_id
+        )
+        query, scope = step.query, None
+        target = await postgres.connect(target_config)
+        try:
+            await ensure_schema(target, staging.schema)
+            if step.cursor is not None:
+                query = await _incremental_source_query(
+                    step, step.cursor, columns, connector.dialect, target, self.deps, ctx
+                )
+            if step.partition is not None:
+                scope = _range(step.partition, columns)
+                query = source_sql.where(
+                    query, connector.dialect, _source_range(step.partition, schema, connector)
+                )
+                # The ranges of a source share one staging table: made once, race-safe.
+                with contextlib.suppress(*_CREATED_CONCURRENTLY):
+                    await target.execute(create_table_sql(staging, columns, if_missing=True))
+        finally:
+            await closing(target)
+        batch_rows = self.deps.settings.batch_rows
+        ctx.info(
+            "reading",
+            source=connector.type,
+            columns=len(columns),
+            into=str(staging),
+            range=scope,
+            batch_rows=batch_rows,
+        )
+        batches = connector.read(config, query, schema, batch_rows)
+        # One transaction in a worker thread: a failed or cancelled attempt leaves nothing.
+        await run_stoppable(
+            lambda stop: ingest(
+                target_config, staging, schema, batches, ctx.metrics, scope=scope, stop=stop
+            )
+        )
 
 
 async def _incremental_query(
@@ -86,21 +157,101 @@ async def _incremental_query(
 ) -> str:
     """The source query limited to rows past the high-water mark kept in the target."""
     column = _column(columns, cursor.column, "cursor")
+    mark = await _stored_mark(step, cursor, target, deps, ctx)
+    if mark is None:
+        return step.query
+    op = ">=" if cursor.inclusive else ">"
+    literal = f"CAST({quote_literal(mark)} AS {column.type})"
+    return (
+        f"SELECT * FROM ({step.query}) AS _src WHERE _src.{quote_ident(column.name)} {op} {literal}"
+    )
+
+
+async def _incremental_source_query(
+    step: ExtractStep,
+    cursor: Cursor,
+    columns: list[Column],
+    dialect: str,
+    target: asyncpg.Connection,
+    deps: ActivityDeps,
+    ctx: StepContext,
+) -> str:
+    """The source query past the high-water mark, in the source's dialect. The mark is kept
+    as text in the target; PostgreSQL reads it back as the staged column's type."""
+    column = _column(columns, cursor.column, "cursor")
+    mark = await _stored_mark(step, cursor, target, deps, ctx)
+    if mark is None:
+        return step.query
+    value = await target.fetchval(f"SELECT CAST($1::text AS {column.type})", mark)
+    ident, literal = source_sql.column(column.name), source_sql.literal(value, dialect)
+    predicate = ident >= literal if cursor.inclusive else ident > literal
+    return source_sql.where(step.query, dialect, predicate)
+
+
+async def _stored_mark(
+    step: ExtractStep,
+    cursor: Cursor,
+    target: asyncpg.Connection,
+    deps: ActivityDeps,
+    ctx: StepContext,
+) -> str | None:
+    """The high-water mark to extract past; None: everything (a first run, a full refresh)."""
     if cursor.full_refresh:
         ctx.info("full refresh: the stored high-water mark is ignored", source=cursor.source)
-        return step.query
+        return None
     state = TargetState(target, deps.settings.staging_schema)
     await state.ensure()
     mark = await state.cursor(step.ref.pipeline_id, cursor.source)
     if mark is None:
         ctx.info("first incremental run: extracting everything", source=cursor.source)
-        return step.query
-    op = ">=" if cursor.inclusive else ">"
+        return None
     ctx.info("incremental", source=cursor.source, column=cursor.column, after=mark)
-    literal = f"CAST({quote_literal(mark)} AS {column.type})"
-    return (
-        f"SELECT * FROM ({step.query}) AS _src WHERE _src.{quote_ident(column.name)} {op} {literal}"
+    return mark
+
+
+def _source_range(partition: Partition, schema: pa.Schema, connector: ArrowSource) -> Any:
+    """The predicate of one range on the source, in its dialect (see ``_range``)."""
+    data_type = schema.field(partition.column).type
+    return source_sql.range_predicate(
+        partition.column,
+        source_sql.bound_value(partition.lower, data_type),
+        source_sql.bound_value(partition.upper, data_type),
+        connector.dialect,
+        nulls=partition.lower is None,
     )
+
+
+async def run_stoppable(work: Callable[[threading.Event], T]) -> T:
+    """Run ``work`` in its own thread. On cancellation it is told to stop (at its next batch,
+    rolling back) and awaited, so nothing is left running behind a cancelled step."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+    stop = threading.Event()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if done.cancelled():
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(result)  # type: ignore[arg-type]
+
+    def body() -> None:
+        try:
+            result = work(stop)
+        except BaseException as exc:
+            loop.call_soon_threadsafe(settle, None, exc)
+        else:
+            loop.call_soon_threadsafe(settle, result, None)
+
+    threading.Thread(target=body, name="ductwork-extract", daemon=True).start()
+    try:
+        return await asyncio.shield(done)
+    except asyncio.CancelledError:
+        stop.set()
+        with contextlib.suppress(BaseException):
+            await done
+        raise
 
 
 def _range(partition: Partition, columns: list[Column]) -> str:

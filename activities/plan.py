@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
 from pydantic import ValidationError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.runtime import ActivityDeps, application_errors, closing
+from connectors.base import ArrowSource, TerminalError
 from connectors.postgres.sql import quote_ident
+from connectors.registry import arrow_source, is_target
 from core.definition import PipelineDefinition, Scalar
 from core.planner import compile_plan, run_values, source_query
 from core.splits import boundaries
@@ -44,15 +50,25 @@ class PlanActivities:
                     non_retryable=True,
                 ) from exc
             ids: dict[str, str] = {}
+            types: dict[str, str] = {}
             for ref in sorted(definition.connection_refs()):
                 row = await connection_store.find(session, run.tenant_id, ref)
                 if row is None:
                     raise ApplicationError(
                         f"connection {ref!r} no longer exists", type="NOT_FOUND", non_retryable=True
                     )
-                ids[ref] = row.id
+                ids[ref], types[row.id] = row.id, row.type
+        for name, sink in definition.sinks.items():
+            kind = types[ids[sink.connection]]
+            if not is_target(kind):
+                raise ApplicationError(
+                    f"sink {name!r} loads into a {kind} connection: only PostgreSQL can be a "
+                    "target for now",
+                    type="UNSUPPORTED_TARGET",
+                    non_retryable=True,
+                )
         try:
-            splits = await self._splits(run, definition, ids, execution.parameters)
+            splits = await self._splits(run, definition, ids, types, execution.parameters)
             return compile_plan(
                 definition,
                 run,
@@ -62,6 +78,7 @@ class PlanActivities:
                 parameters=execution.parameters,
                 heartbeat_timeout_seconds=self.settings.heartbeat_timeout_seconds,
                 splits=splits,
+                connection_types=types,
             )
         except ValueError as exc:
             raise ApplicationError(str(exc), type="INVALID_PARAMETERS", non_retryable=True) from exc
@@ -71,6 +88,7 @@ class PlanActivities:
         run: RunInput,
         definition: PipelineDefinition,
         ids: dict[str, str],
+        types: dict[str, str],
         parameters: dict[str, Scalar],
     ) -> dict[str, list[str]]:
         """Range boundaries of each partitioned source, from its column's min and max."""
@@ -78,6 +96,15 @@ class PlanActivities:
         splits: dict[str, list[str]] = {}
         for name, source in definition.sources.items():
             if source.split_column is None:
+                continue
+            connection_id = ids[source.connection]
+            arrow = arrow_source(types[connection_id])
+            if arrow is not None:
+                query = source_query(definition, name, values, types[connection_id])
+                with application_errors():
+                    _, config = await self.deps.source(run.tenant_id, connection_id)
+                    lo, hi = await _arrow_min_max(arrow, config, query, source.split_column)
+                splits[name] = boundaries(lo, hi, source.partitions)
                 continue
             with application_errors():
                 conn = await self.deps.connect(run.tenant_id, ids[source.connection])
@@ -91,3 +118,25 @@ class PlanActivities:
                     await closing(conn)
             splits[name] = boundaries(row["lo"], row["hi"], source.partitions)
         return splits
+
+
+async def _arrow_min_max(
+    connector: ArrowSource, config: Any, query: str, column: str
+) -> tuple[Any, Any]:
+    """min and max of a column of another system; naive values of a column with a time zone
+    are UTC (the readers' sessions are), so the ranges mean the same instants everywhere."""
+    schema = await connector.describe(config, query)
+    if column not in schema.names:
+        raise TerminalError(
+            f"split_by column {column!r} is not among the source's columns "
+            f"({', '.join(schema.names)})",
+            error_type="COLUMN_NOT_FOUND",
+        )
+    lo, hi = await connector.min_max(config, query, column)
+    data_type = schema.field(column).type
+    if pa.types.is_timestamp(data_type) and data_type.tz is not None:
+        lo, hi = (
+            v.replace(tzinfo=UTC) if isinstance(v, datetime) and v.tzinfo is None else v
+            for v in (lo, hi)
+        )
+    return lo, hi

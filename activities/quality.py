@@ -1,14 +1,28 @@
-"""Quality checks on a dataset before it is loaded."""
+"""Quality checks on a dataset before it is loaded.
+
+Every failing check is reported with its name and numbers; ``warn`` only logs, ``fail`` stops
+the run, and ``approve`` stops it like ``fail`` until the lifecycle issue brings approval gates.
+"""
 
 from __future__ import annotations
+
+import math
+from decimal import Decimal
+from typing import Any
 
 import asyncpg
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.runtime import ActivityDeps, closing
-from connectors.postgres.sql import Relation, quote_ident
+from connectors.postgres.sql import Relation, quote_ident, quote_literal
 from workflows.payloads import CheckSpec, QualityStep, StepResult
+
+APPROVE_NOTE = (
+    "severity 'approve' stops the run like 'fail' for now: approval gates come with the "
+    "lifecycle issue"
+)
+_AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
 class QualityActivities:
@@ -18,6 +32,7 @@ class QualityActivities:
     @activity.defn(name="quality_checks")
     async def check(self, step: QualityStep) -> StepResult:
         failures: list[str] = []
+        warned = 0
         async with self.deps.step(step.ref, "quality") as ctx:
             conn = await self.deps.connect(step.ref.tenant_id, step.connection_id)
             try:
@@ -26,8 +41,11 @@ class QualityActivities:
                     if problem is None:
                         ctx.info("check passed", check=check.name)
                     elif check.severity == "warn":
+                        warned += 1
                         ctx.warning("check warned", check=check.name, problem=problem)
                     else:
+                        if check.severity == "approve":
+                            problem = f"{problem} ({APPROVE_NOTE})"
                         ctx.warning("check failed", check=check.name, problem=problem)
                         failures.append(f"{check.name}: {problem}")
             finally:
@@ -38,7 +56,9 @@ class QualityActivities:
                     type="QUALITY_CHECK_FAILED",
                     non_retryable=True,
                 )
-        return StepResult(step.ref.name, detail=f"{len(step.checks)} checks passed")
+        passed = len(step.checks) - warned
+        detail = f"{passed} checks passed" + (f", {warned} warned" if warned else "")
+        return StepResult(step.ref.name, detail=detail)
 
 
 async def _evaluate(conn: asyncpg.Connection, check: CheckSpec) -> str | None:
@@ -51,13 +71,98 @@ async def _evaluate(conn: asyncpg.Connection, check: CheckSpec) -> str | None:
         if check.max is not None and rows > check.max:
             return f"{rows} rows, more than the maximum {check.max}"
         return None
-    columns = [quote_ident(c) for c in check.columns]
     if check.type == "not_null":
-        nulls = " OR ".join(f"{c} IS NULL" for c in columns)
+        nulls = " OR ".join(f"{quote_ident(c)} IS NULL" for c in check.columns)
         bad = await conn.fetchval(f"SELECT count(*) FROM {table} WHERE {nulls}")
         return f"{bad} rows with NULL in {', '.join(check.columns)}" if bad else None
-    keys = ", ".join(columns)
-    dupes = await conn.fetchval(
-        f"SELECT count(*) FROM (SELECT 1 FROM {table} GROUP BY {keys} HAVING count(*) > 1) d"
+    if check.type == "unique":
+        keys = ", ".join(quote_ident(c) for c in check.columns)
+        dupes = await conn.fetchval(
+            f"SELECT count(*) FROM (SELECT 1 FROM {table} GROUP BY {keys} HAVING count(*) > 1) d"
+        )
+        return f"{dupes} duplicated values of ({', '.join(check.columns)})" if dupes else None
+    if check.type == "accepted_values":
+        return await _accepted_values(conn, table, check)
+    if check.type == "range":
+        return await _range(conn, table, check)
+    if check.type == "freshness":
+        return await _freshness(conn, table, check)
+    if check.type == "custom_sql":
+        return await _custom_sql(conn, check)
+    raise ApplicationError(
+        f"unknown quality check type {check.type!r}", type="INVALID_PLAN", non_retryable=True
     )
-    return f"{dupes} duplicated values of ({', '.join(check.columns)})" if dupes else None
+
+
+async def _accepted_values(conn: asyncpg.Connection, table: str, check: CheckSpec) -> str | None:
+    # Untyped literals take the column's type, so '2026-01-01' works for a date column.
+    allowed = ", ".join(_literal(v) for v in check.values)
+    column = quote_ident(check.column or "")
+    bad = await conn.fetchval(
+        f"SELECT count(*) FROM {table} WHERE {column} IS NOT NULL AND {column} NOT IN ({allowed})"
+    )
+    return f"{bad} rows with {check.column} outside {check.values!r}" if bad else None
+
+
+async def _range(conn: asyncpg.Connection, table: str, check: CheckSpec) -> str | None:
+    column = quote_ident(check.column or "")
+    outside = []
+    if check.min is not None:
+        outside.append(f"{column} < {_literal(check.min)}")
+    if check.max is not None:
+        outside.append(f"{column} > {_literal(check.max)}")
+    bad = await conn.fetchval(f"SELECT count(*) FROM {table} WHERE {' OR '.join(outside)}")
+    if not bad:
+        return None
+    if check.min is not None and check.max is not None:
+        where = f"outside [{check.min}, {check.max}]"
+    elif check.min is not None:
+        where = f"below the minimum {check.min}"
+    else:
+        where = f"above the maximum {check.max}"
+    return f"{bad} rows with {check.column} {where}"
+
+
+async def _freshness(conn: asyncpg.Connection, table: str, check: CheckSpec) -> str | None:
+    newest = f"max({quote_ident(check.column or '')})::timestamptz"
+    row = await conn.fetchrow(
+        f"SELECT {newest} AS newest, "
+        f"extract(epoch FROM statement_timestamp() - {newest})::float8 AS age FROM {table}"
+    )
+    if row["newest"] is None:
+        return f"no {check.column} value (all NULL or no rows), so the data's age is unknown"
+    limit = check.max_age_seconds or 0
+    if row["age"] <= limit:
+        return None
+    unit = (check.max_age or "s")[-1]
+    age = f"{row['age'] / _AGE_UNITS.get(unit, 1):.1f}{unit}"
+    return (
+        f"newest {check.column} is {age} old ({row['newest'].isoformat()}), "
+        f"older than the maximum age {check.max_age}"
+    )
+
+
+async def _custom_sql(conn: asyncpg.Connection, check: CheckSpec) -> str | None:
+    async with conn.transaction(readonly=True):
+        row = await conn.fetchrow(check.sql or "")
+    fix = "it must return the number of failing rows in its first column, e.g. SELECT count(*) …"
+    if row is None or len(row) == 0:
+        return f"its SQL returned no row: {fix}"
+    value = row[0]
+    if value is None:
+        return f"its SQL returned NULL: {fix}"
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return f"its SQL returned {value!r}, not a number: {fix}"
+    if isinstance(value, float | Decimal) and not math.isfinite(value):
+        return f"its SQL returned {value}: {fix}"
+    bad = int(value)
+    return f"{bad} failing rows (counted by its SQL)" if bad else None
+
+
+def _literal(value: Any) -> str:
+    """A SQL literal for a definition's value (a JSON string, number or boolean)."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(value)
+    return quote_literal(str(value))

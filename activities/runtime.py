@@ -15,15 +15,16 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from connectors import postgres
-from connectors.base import ConnectorError, Progress
+from connectors.base import Connector, ConnectorError, Progress
+from connectors.postgres import PostgresConfig
 from connectors.postgres.errors import classify
-from core.connections import postgres_config
+from core.connections import connector_config, postgres_config
 from core.secrets import Cipher
 from core.settings import DataPlaneSettings
 from store import connections as connection_store
 from store import runs as run_store
 from store.db import Database
-from store.models import RunLog, utcnow
+from store.models import Connection, RunLog, utcnow
 from workflows.payloads import StepRef
 
 log = structlog.get_logger("ductwork.activities")
@@ -67,10 +68,19 @@ class ActivityDeps:
         self.settings = settings
 
     async def connect(self, tenant_id: str, connection_id: str) -> asyncpg.Connection:
-        """Open a database connection; credentials are looked up here, never passed in."""
+        """Open a PostgreSQL connection; credentials are looked up here, never passed in."""
+        return await postgres.connect(await self.postgres_config(tenant_id, connection_id))
+
+    async def postgres_config(self, tenant_id: str, connection_id: str) -> PostgresConfig:
+        return postgres_config(await self._row(tenant_id, connection_id), self.cipher)
+
+    async def source(self, tenant_id: str, connection_id: str) -> tuple[Connector, Any]:
+        """A connection's connector and config (credentials resolved here)."""
+        return connector_config(await self._row(tenant_id, connection_id), self.cipher)
+
+    async def _row(self, tenant_id: str, connection_id: str) -> Connection:
         async with self.db.session() as session:
-            row = await connection_store.get(session, tenant_id, connection_id)
-        return await postgres.connect(postgres_config(row, self.cipher))
+            return await connection_store.get(session, tenant_id, connection_id)
 
     @contextlib.asynccontextmanager
     async def step(self, ref: StepRef, kind: str) -> AsyncIterator[StepContext]:

@@ -1,8 +1,14 @@
-"""What every connector shares: its error classes and the shape of a connection test."""
+"""What every connector shares: error classes, settings, and the shapes of a connection test
+and of introspection."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 class ConnectorError(Exception):
@@ -47,3 +53,73 @@ class Progress:
 
     rows: int = 0
     bytes: int = 0
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    name: str
+    type: str  # in the system's own words, e.g. "decimal(12,2)" or "bigint unsigned"
+    nullable: bool = True
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    schema: str
+    name: str
+    columns: list[ColumnInfo] = field(default_factory=list)
+
+
+def group_columns(rows: Iterable[tuple[str, str, str, str, bool]]) -> list[TableInfo]:
+    """(schema, table, column, type, nullable) rows, ordered by table, into tables."""
+    tables: dict[tuple[str, str], TableInfo] = {}
+    for schema, table, column, type_, nullable in rows:
+        info = tables.setdefault((schema, table), TableInfo(schema, table))
+        info.columns.append(ColumnInfo(column, type_, bool(nullable)))
+    return list(tables.values())
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """A stored connection with its secret resolved: what a connector builds its config from."""
+
+    host: str | None
+    port: int | None
+    database: str  # a database name, or the path of a database file
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+class Connector(Protocol):
+    """One system: how to configure, test and introspect a connection to it."""
+
+    type: str  # the canonical connection type
+    dialect: str  # sqlglot's name for its SQL
+    network: bool  # True: host and port; False: ``database`` is the path of a database file
+    default_port: int | None
+    default_schema: str | None  # where an unqualified table is; None: the connection's database
+
+    def config(self, settings: ConnectionSettings) -> Any: ...
+
+    async def test_connection(self, config: Any) -> ConnectionTestResult: ...
+
+    async def introspect(self, config: Any) -> list[TableInfo]: ...
+
+    async def table_exists(self, config: Any, schema: str | None, name: str) -> bool: ...
+
+
+class ArrowSource(Connector, Protocol):
+    """A source read as Arrow record batches (every source but PostgreSQL, which streams COPY)."""
+
+    async def describe(self, config: Any, query: str) -> pa.Schema:
+        """The Arrow schema ``read`` yields for ``query``, without reading its rows."""
+        ...
+
+    async def min_max(self, config: Any, query: str, column: str) -> tuple[Any, Any]: ...
+
+    def read(
+        self, config: Any, query: str, schema: pa.Schema, batch_rows: int
+    ) -> Iterator[pa.RecordBatch]:
+        """Batches of ``schema``, at most ``batch_rows`` rows each. Synchronous: run it in a
+        worker thread; the source is opened on the first batch and closed with the iterator."""
+        ...

@@ -2,34 +2,62 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from connectors.base import ConnectionSettings, Connector, TerminalError
 from connectors.postgres import PostgresConfig
+from connectors.registry import ALIASES, canonical_type, connector_for, is_target
 from core.secrets import Cipher, resolve_secret_ref
 from store.models import Connection
 
 # Connection types this build can move data with, and the names clients use for them.
-TYPE_ALIASES = {
-    "postgresql": "postgresql",
-    "postgres": "postgresql",
-    "pg": "postgresql",
-    "jdbc": "postgresql",  # seed 003's example: a JDBC connection on port 5432
-}
+TYPE_ALIASES = ALIASES
+
+__all__ = [
+    "TYPE_ALIASES",
+    "canonical_type",
+    "connection_settings",
+    "connector_config",
+    "postgres_config",
+]
 
 
-def canonical_type(name: str) -> str | None:
-    return TYPE_ALIASES.get(name.strip().lower())
-
-
-def postgres_config(row: Connection, cipher: Cipher) -> PostgresConfig:
+def connection_settings(row: Connection, cipher: Cipher) -> ConnectionSettings:
     password = None
     if row.password_encrypted:
         password = cipher.decrypt(row.password_encrypted)
     elif row.credential_secret_ref:
         password = resolve_secret_ref(row.credential_secret_ref)
-    return PostgresConfig.from_properties(
-        host=row.host,
-        port=row.port,
+    return ConnectionSettings(
+        host=row.host or None,
+        port=row.port or None,
         database=row.database,
         user=row.username,
         password=password,
         properties=row.properties,
+    )
+
+
+def connector_config(row: Connection, cipher: Cipher) -> tuple[Connector, Any]:
+    """The connector of the connection's type, and its config."""
+    connector = connector_for(row.type)
+    return connector, connector.config(connection_settings(row, cipher))
+
+
+def postgres_config(row: Connection, cipher: Cipher) -> PostgresConfig:
+    """The config of a PostgreSQL connection: a target, or a source read by COPY."""
+    if not is_target(row.type):
+        raise TerminalError(
+            f"connection {row.name!r} is a {row.type} connection; only PostgreSQL can be "
+            "loaded into (a target) for now",
+            error_type="UNSUPPORTED_TARGET",
+        )
+    settings = connection_settings(row, cipher)
+    return PostgresConfig.from_properties(
+        host=settings.host or "",
+        port=settings.port or 5432,
+        database=settings.database,
+        user=settings.user,
+        password=settings.password,
+        properties=settings.properties,
     )

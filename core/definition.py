@@ -7,6 +7,8 @@ real connections live in ``core.definition_checks``. The JSON Schema of this mod
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -14,14 +16,24 @@ import sqlglot
 from pydantic import (
     AliasChoices,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
+    StrictFloat,
+    StrictInt,
+    Tag,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 from sqlglot import exp
 
 from connectors.postgres.sql import Relation
+from core import transforms
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,39}$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN, description="identifier: letters, digits, _")]
@@ -37,6 +49,7 @@ class LoadMode(StrEnum):
 class Severity(StrEnum):
     warn = "warn"
     fail = "fail"
+    approve = "approve"  # stops the run like fail until the lifecycle issue's gates
 
 
 class _Strict(BaseModel):
@@ -92,7 +105,7 @@ class Source(_Strict):
         return (self.split_by or self.cursor) if self.partitions > 1 else None
 
 
-class Transformation(_Strict):
+class SqlTransformation(_Strict):
     """SQL over the extracted data; sources and earlier transformations are its tables."""
 
     name: Name
@@ -105,6 +118,136 @@ class Transformation(_Strict):
     def _parses(cls, sql: str) -> str:
         parse_select(sql)
         return sql
+
+
+class _Step(_Strict):
+    """A declarative step, compiled to one SELECT over its ``input`` (``core.transforms``).
+
+    ``sql`` is that SELECT, so the rest of the code reads every transformation alike."""
+
+    name: Name
+    input: Name = Field(description="the source or earlier transformation it reads")
+    description: str | None = None
+
+    @property
+    def sql(self) -> str:
+        return self._compile()
+
+    def _compile(self) -> str:
+        raise NotImplementedError
+
+    @model_validator(mode="after")
+    def _compiles(self) -> _Step:
+        parse_select(self.sql)
+        return self
+
+
+class RenameStep(_Step):
+    """Rename columns (pure SQL); the renamed columns come first, the others keep their order.
+
+    The renamed columns' types need an ``=`` operator (not json, xml, point): see
+    ``core.transforms``."""
+
+    type: Literal["rename"]
+    columns: dict[str, str] = Field(min_length=1, description='{"old_name": "new_name"}')
+
+    def _compile(self) -> str:
+        return transforms.compile_rename(self.input, self.columns)
+
+
+class CastStep(_Step):
+    """Change column types, each column staying in its place (resolved at run time)."""
+
+    type: Literal["cast"]
+    columns: dict[str, str] = Field(
+        min_length=1, description='{"column": "SQL type"}, e.g. {"amount": "numeric(12, 2)"}'
+    )
+
+    def _compile(self) -> str:
+        return transforms.compile_cast(self.input, self.columns)
+
+
+class FilterStep(_Step):
+    """Keep the rows for which a SQL boolean expression is true."""
+
+    type: Literal["filter"]
+    condition: str = Field(description="a SQL boolean expression over the input's columns")
+
+    def _compile(self) -> str:
+        return transforms.compile_filter(self.input, self.condition)
+
+
+class DeriveStep(_Step):
+    """Add columns computed from SQL expressions over the input's columns."""
+
+    type: Literal["derive"]
+    columns: dict[str, str] = Field(
+        min_length=1, description='{"new_column": "SQL expression"}; new names only'
+    )
+
+    def _compile(self) -> str:
+        return transforms.compile_derive(self.input, self.columns)
+
+
+class LookupJoinStep(_Step):
+    """Add columns of the matching row of another dataset."""
+
+    type: Literal["lookup_join"]
+    lookup: Name = Field(description="the source or earlier transformation to look up in")
+    on: dict[str, str] = Field(min_length=1, description='{"input_column": "lookup_column"}')
+    columns: list[str] = Field(
+        min_length=1, description="the lookup's columns to add (names the input does not have)"
+    )
+    how: Literal["left", "inner"] = Field(
+        default="left", description="left keeps rows without a match, inner drops them"
+    )
+
+    def _compile(self) -> str:
+        return transforms.compile_lookup_join(
+            self.input, self.lookup, self.on, self.columns, self.how
+        )
+
+
+TRANSFORMATION_TYPES = ("sql", "rename", "cast", "filter", "derive", "lookup_join")
+
+
+def _transformation_type(value: Any) -> Any:
+    if isinstance(value, dict):
+        return value.get("type", "sql")
+    return getattr(value, "type", None)
+
+
+def _located_at_the_step(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """Report errors at ``transformations.<i>.<field>``, without the union's tag in between."""
+    try:
+        return handler(value)
+    except ValidationError as exc:
+        errors: list[InitErrorDetails] = []
+        for error in exc.errors():
+            loc = error["loc"]
+            if loc and loc[0] in TRANSFORMATION_TYPES:
+                loc = loc[1:]
+            kind = PydanticCustomError(error["type"], error["msg"])  # no context: as is
+            errors.append({"type": kind, "loc": loc, "input": error["input"]})
+        raise ValidationError.from_exception_data(exc.title, errors) from None
+
+
+Transformation = Annotated[
+    Annotated[SqlTransformation, Tag("sql")]
+    | Annotated[RenameStep, Tag("rename")]
+    | Annotated[CastStep, Tag("cast")]
+    | Annotated[FilterStep, Tag("filter")]
+    | Annotated[DeriveStep, Tag("derive")]
+    | Annotated[LookupJoinStep, Tag("lookup_join")],
+    Discriminator(
+        _transformation_type,
+        custom_error_type="transformation_type",
+        custom_error_message="'type' must be one of "
+        + ", ".join(map(repr, TRANSFORMATION_TYPES))
+        + " (default 'sql')",
+    ),
+    WrapValidator(_located_at_the_step),
+]
 
 
 class Sink(_Strict):
@@ -143,24 +286,166 @@ class Sink(_Strict):
         return self
 
 
+CHECK_ARGUMENTS: dict[str, tuple[str, ...]] = {
+    "row_count": ("min", "max"),
+    "not_null": ("columns",),
+    "unique": ("columns",),
+    "accepted_values": ("column", "values"),
+    "range": ("column", "min", "max"),
+    "freshness": ("column", "max_age"),
+    "custom_sql": ("sql",),
+}
+_AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def _not_boolean(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("expected a number or an ISO date or timestamp, not a boolean")
+    return value
+
+
+Bound = Annotated[StrictInt | StrictFloat | str, BeforeValidator(_not_boolean)]
+
+
+def age_seconds(text: str) -> int:
+    """A freshness ``max_age`` such as ``30m``, ``24h`` or ``7d``, in seconds."""
+    match = re.fullmatch(r"([0-9]+)([smhdw])", text.strip())
+    if not match or int(match[1]) == 0:
+        raise ValueError(
+            f"max_age {text!r} is not a duration such as '30m', '24h' or '7d' "
+            "(a whole number and a unit: s, m, h, d or w)"
+        )
+    return int(match[1]) * _AGE_UNITS[match[2]]
+
+
 class QualityCheck(_Strict):
-    """A check on a dataset before anything is loaded; ``fail`` stops the run."""
+    """A check on a dataset before anything is loaded; ``fail`` stops the run, ``warn`` logs.
+
+    ``approve`` is accepted and, until the lifecycle issue brings approval gates, stops the run
+    like ``fail``. NULLs are left to ``not_null``: accepted_values, range and freshness skip them.
+    """
 
     name: Name | None = None
-    type: Literal["row_count", "not_null", "unique"]
+    type: Literal[
+        "row_count", "not_null", "unique", "accepted_values", "range", "freshness", "custom_sql"
+    ]
     dataset: Name | None = Field(default=None, description="default: the last dataset")
-    columns: list[str] = Field(default_factory=list)
-    min: int | None = Field(default=None, ge=0)
-    max: int | None = Field(default=None, ge=0)
+    columns: list[str] = Field(default_factory=list, description="not_null, unique")
+    column: str | None = Field(
+        default=None, description="accepted_values, range, freshness: the column checked"
+    )
+    values: list[bool | int | float | str] | None = Field(
+        default=None, description="accepted_values: the allowed values"
+    )
+    min: Bound | None = Field(
+        default=None,
+        description="row_count: fewest rows; range: lowest value, inclusive "
+        "(a number, or an ISO date or timestamp)",
+    )
+    max: Bound | None = Field(
+        default=None, description="row_count: most rows; range: highest value, inclusive"
+    )
+    max_age: str | None = Field(
+        default=None, description="freshness: the newest value's greatest age, e.g. 30m, 24h, 7d"
+    )
+    sql: str | None = Field(
+        default=None,
+        description="custom_sql: a SELECT over datasets (by name) whose first column is the "
+        "number of failing rows",
+    )
     severity: Severity = Severity.fail
+
+    @field_validator("sql")
+    @classmethod
+    def _sql_parses(cls, sql: str | None) -> str | None:
+        if sql is not None:
+            parse_select(sql)
+        return sql
+
+    @field_validator("max_age")
+    @classmethod
+    def _age(cls, value: str | None) -> str | None:
+        if value is not None:
+            age_seconds(value)
+        return value
 
     @model_validator(mode="after")
     def _arguments(self) -> QualityCheck:
+        takes = CHECK_ARGUMENTS[self.type]
+        given = [
+            f
+            for f in ("dataset", "columns", "column", "values", "min", "max", "max_age", "sql")
+            if getattr(self, f) not in (None, [])
+        ]
+        extra = [f for f in given if f not in (*takes, "dataset")]
+        if self.type == "custom_sql" and "dataset" in given:
+            extra.insert(0, "dataset")
+        if extra:
+            raise ValueError(
+                f"a {self.type} check does not take {', '.join(map(repr, extra))} "
+                f"(it takes {', '.join(map(repr, takes))})"
+            )
         if self.type in ("not_null", "unique") and not self.columns:
             raise ValueError(f"a {self.type} check needs 'columns'")
-        if self.type == "row_count" and self.min is None and self.max is None:
-            raise ValueError("a row_count check needs 'min' or 'max'")
+        if self.type in ("accepted_values", "range", "freshness") and not self.column:
+            raise ValueError(f"a {self.type} check needs 'column', the column to check")
+        if self.type == "row_count":
+            self._row_count_bounds()
+        elif self.type == "accepted_values" and not self.values:
+            raise ValueError("an accepted_values check needs 'values', the allowed values")
+        elif self.type == "range":
+            self._range_bounds()
+        elif self.type == "freshness" and self.max_age is None:
+            raise ValueError("a freshness check needs 'max_age', e.g. '24h', '7d' or '30m'")
+        elif self.type == "custom_sql" and self.sql is None:
+            raise ValueError(
+                "a custom_sql check needs 'sql', a SELECT returning the number of failing rows"
+            )
         return self
+
+    def _row_count_bounds(self) -> None:
+        if self.min is None and self.max is None:
+            raise ValueError("a row_count check needs 'min' or 'max'")
+        for key in ("min", "max"):
+            value = getattr(self, key)
+            if value is not None and (not isinstance(value, int) or value < 0):
+                raise ValueError(
+                    f"a row_count check's {key!r} is a number of rows (a whole number >= 0), "
+                    f"not {value!r}"
+                )
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"'min' ({self.min}) is greater than 'max' ({self.max})")
+
+    def _range_bounds(self) -> None:
+        bounds = {k: v for k in ("min", "max") if (v := getattr(self, k)) is not None}
+        if not bounds:
+            raise ValueError("a range check needs 'min' or 'max' (inclusive)")
+        moments = {}
+        for key, value in bounds.items():
+            if isinstance(value, str):
+                try:
+                    moments[key] = datetime.fromisoformat(value)
+                except ValueError:
+                    raise ValueError(
+                        f"a range check's {key!r} is a number or an ISO date or timestamp "
+                        f"(e.g. '2026-01-31' or '2026-01-31T12:00:00Z'), not {value!r}"
+                    ) from None
+        if len(bounds) == 2:
+            if len(moments) == 1:
+                raise ValueError("a range check's 'min' and 'max' must both be numbers or dates")
+            low, high = (moments or bounds)["min"], (moments or bounds)["max"]
+            try:
+                inverted = low > high
+            except TypeError:  # one has a time zone, the other not: PostgreSQL decides
+                inverted = False
+            if inverted:
+                raise ValueError(f"'min' ({self.min}) is greater than 'max' ({self.max})")
+
+    def inputs(self) -> list[str | None]:
+        """The datasets the check reads (None: the default dataset)."""
+        if self.type == "custom_sql" and self.sql:
+            return sorted(referenced_tables(self.sql))
+        return [self.dataset]
 
 
 Scalar = str | int | float | bool | None
@@ -204,8 +489,13 @@ class PipelineDefinition(_Strict):
             if sink.input is not None and sink.input.lower() not in known:
                 raise ValueError(f"sink {name!r} reads {sink.input!r}, which is not defined")
         for check in self.quality_checks:
-            if check.dataset is not None and check.dataset.lower() not in known:
-                raise ValueError(f"quality check reads {check.dataset!r}, which is not defined")
+            unknown = sorted({d.lower() for d in check.inputs() if d} - known)
+            if unknown:
+                raise ValueError(
+                    f"quality check {check.name or check.type!r} reads "
+                    f"{', '.join(map(repr, unknown))}, which is not defined "
+                    f"(known: {sorted(known)})"
+                )
         self._check_incremental_sources()
         return self
 
@@ -251,6 +541,7 @@ class PipelineDefinition(_Strict):
         """The ``:name`` parameters the pipeline's SQL uses."""
         queries = [s.query for s in self.sources.values() if s.query]
         queries += [t.sql for t in self.transformations]
+        queries += [c.sql for c in self.quality_checks if c.sql]
         return {p.name for q in queries for p in parse_select(q).find_all(exp.Placeholder)}
 
     def missing_parameters(self, given: dict[str, object]) -> list[str]:

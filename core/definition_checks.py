@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from connectors import postgres
 from connectors.base import ConnectorError, TransientError
 from connectors.postgres.sql import Relation
-from core.connections import postgres_config
+from connectors.registry import is_target, source_schema
+from core.connections import connector_config
 from core.definition import PipelineDefinition
-from core.secrets import Cipher
+from core.secrets import Cipher, SecretReferenceError
 from store import connections as connection_store
 from store.models import Connection
 
@@ -54,6 +54,17 @@ async def check_definition(
                         "unknown_connection",
                     )
                 )
+    for name, sink in definition.sinks.items():
+        row = resolved.get(sink.connection)
+        if row is not None and not is_target(row.type):
+            problems.append(
+                Problem(
+                    [*loc, "sinks", name, "connection"],
+                    f"connection {row.name!r} is a {row.type} connection: only PostgreSQL "
+                    "connections can be loaded into (sinks) for now; it can be a source",
+                    "unsupported_target",
+                )
+            )
     tables = [
         (name, src.table, resolved[src.connection])
         for name, src in definition.sources.items()
@@ -76,14 +87,15 @@ async def _missing_table(table: str, row: Connection, cipher: Cipher) -> bool:
     """True only when the source answered and has no such table."""
     try:
         relation = Relation.parse(table)
-        conn = await asyncio.wait_for(
-            postgres.connect(postgres_config(row, cipher)), REACHABILITY_TIMEOUT_S
+        connector, config = connector_config(row, cipher)
+        exists = await asyncio.wait_for(
+            connector.table_exists(
+                config, source_schema(connector, relation.schema), relation.name
+            ),
+            REACHABILITY_TIMEOUT_S,
         )
     except (TimeoutError, TransientError):
         return False
-    except (ConnectorError, ValueError):
+    except (ConnectorError, SecretReferenceError, ValueError):
         return False  # credentials or config problems show in the connection test
-    try:
-        return not await postgres.relation_exists(conn, relation.sql)
-    finally:
-        await conn.close()
+    return not exists

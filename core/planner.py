@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from collections.abc import Callable
 
 from sqlglot import exp
 
 from connectors.postgres.sql import Relation
+from connectors.registry import connector_for, source_schema
+from connectors.source_sql import table_query, transpile
 from core.definition import (
     SQL_DIALECT,
     PipelineDefinition,
     Scalar,
+    age_seconds,
     bind_parameters,
     parse_select,
+    referenced_tables,
 )
 from workflows.payloads import (
     CheckSpec,
@@ -48,10 +53,13 @@ def compile_plan(
     parameters: dict[str, Scalar] | None = None,
     heartbeat_timeout_seconds: float = 20.0,
     splits: dict[str, list[str]] | None = None,
+    connection_types: dict[str, str] | None = None,
 ) -> RunPlan:
     """``connection_ids`` maps each connection reference (id or name) to the connection id;
     ``parameters`` (over the definition's defaults) fill the SQL's ``:name`` placeholders;
-    ``splits`` gives, per partitioned source, the boundaries between its ranges."""
+    ``splits`` gives, per partitioned source, the boundaries between its ranges;
+    ``connection_types`` (by connection id; default PostgreSQL) decides each source's SQL
+    dialect."""
     values = run_values(definition, parameters)
     prefix = staging_prefix(run.execution_id)
     sources = {name.lower(): name for name in definition.sources}
@@ -73,7 +81,8 @@ def compile_plan(
         readers[(conn, dataset)] = readers.get((conn, dataset), 0) + 1
     check_conn = next(iter(targets))
     for check in definition.quality_checks:
-        targets[check_conn].update(deps(check.dataset))
+        for dataset in check.inputs():  # a custom_sql check may read several datasets
+            targets[check_conn].update(deps(dataset))
 
     def staged(conn: str, dataset: str) -> str:
         kind = "x" if dataset in sources else "t"
@@ -111,7 +120,12 @@ def compile_plan(
                     ExtractStep(
                         ref=ref(f"extract_{name}{part}{suffix[conn]}"),
                         source_connection_id=connection_ids[source.connection],
-                        query=source_query(definition, name, values),
+                        query=source_query(
+                            definition,
+                            name,
+                            values,
+                            (connection_types or {}).get(connection_ids[source.connection]),
+                        ),
                         target_connection_id=conn,
                         staging_table=staged(conn, lower),
                         cursor=cursors.get((conn, lower)),
@@ -142,6 +156,11 @@ def compile_plan(
                 min=c.min,
                 max=c.max,
                 severity=c.severity.value,
+                column=c.column,
+                values=list(c.values or []),
+                max_age=c.max_age,
+                max_age_seconds=age_seconds(c.max_age) if c.max_age else None,
+                sql=_check_sql(c.sql, values, lambda d: staged(check_conn, d)) if c.sql else None,
             )
             for i, c in enumerate(definition.quality_checks)
         ]
@@ -189,12 +208,26 @@ def run_values(
     return {**definition.orchestration.parameters, **(parameters or {})}
 
 
-def source_query(definition: PipelineDefinition, name: str, values: dict[str, Scalar]) -> str:
-    """What the source runs: its bound query, or all of its table."""
+def source_query(
+    definition: PipelineDefinition,
+    name: str,
+    values: dict[str, Scalar],
+    connection_type: str | None = None,
+) -> str:
+    """What the source runs: its bound query, or all of its table, in the source's dialect.
+
+    A query is written in the pipeline's SQL (PostgreSQL's) and transpiled by sqlglot.
+    """
     source = definition.sources[name]
+    connector = connector_for(connection_type or "postgresql")
+    if connector.dialect == SQL_DIALECT:
+        if source.query:
+            return bind_parameters(source.query, values)
+        return f"SELECT * FROM {Relation.parse(source.table or '').sql}"
     if source.query:
-        return bind_parameters(source.query, values)
-    return f"SELECT * FROM {Relation.parse(source.table or '').sql}"
+        return transpile(bind_parameters(source.query, values), connector.dialect)
+    relation = Relation.parse(source.table or "")
+    return table_query(source_schema(connector, relation.schema), relation.name, connector.dialect)
 
 
 def _ranges(column: str | None, boundaries: list[str]) -> list[Partition | None]:
@@ -205,17 +238,24 @@ def _ranges(column: str | None, boundaries: list[str]) -> list[Partition | None]
     return [Partition(column, lo, hi) for lo, hi in itertools.pairwise(edges)]
 
 
+def _check_sql(sql: str, values: dict[str, Scalar], staged: Callable[[str], str]) -> str:
+    """A custom_sql check's query, bound and reading the staging tables of its datasets."""
+    return rewrite_tables(
+        bind_parameters(sql, values), {d: staged(d) for d in referenced_tables(sql)}
+    )
+
+
 def rewrite_tables(sql: str, mapping: dict[str, str]) -> str:
     """Point a query's references to sources and transformations at their staging tables."""
     tree = parse_select(sql)
 
-    def swap(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.Table) and not node.db and node.name.lower() in mapping:
-            staged = Relation.parse(mapping[node.name.lower()])
-            table = exp.table_(staged.name, db=staged.schema, quoted=True)
-            alias = node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(node.name))
-            table.set("alias", alias)
-            return table
-        return node
-
-    return tree.transform(swap).sql(dialect=SQL_DIALECT)
+    for node in list(tree.find_all(exp.Table)):
+        if node.db or node.name.lower() not in mapping:
+            continue
+        staged = Relation.parse(mapping[node.name.lower()])
+        # Renamed in place: a table node also carries what hangs on it (joins in brackets).
+        if not node.args.get("alias"):
+            node.set("alias", exp.TableAlias(this=exp.to_identifier(node.name)))
+        node.set("this", exp.to_identifier(staged.name, quoted=True))
+        node.set("db", exp.to_identifier(staged.schema, quoted=True))
+    return tree.sql(dialect=SQL_DIALECT)

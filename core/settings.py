@@ -63,6 +63,8 @@ class DataPlaneSettings(BaseModel):
     heartbeat_timeout_seconds: float = 20.0
     progress_every_seconds: float = 1.0
     connect_timeout_seconds: float = 10.0
+    # Rows per Arrow record batch read from sources other than PostgreSQL: the memory bound.
+    batch_rows: int = Field(default=50_000, ge=1)
 
 
 class Settings(BaseSettings):

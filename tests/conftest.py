@@ -6,6 +6,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import asyncmy
 import asyncpg
 import httpx
 import pytest
@@ -20,7 +21,18 @@ from core.settings import Settings
 from core.temporal import SEARCH_ATTRIBUTES
 from store.db import Database
 from store.migrate import upgrade_async
-from tests.services import PG_HOST, PG_PORT, PG_USER, binary, pg_dsn, require
+from tests.services import (
+    MYSQL_HOST,
+    MYSQL_PORT,
+    PG_HOST,
+    PG_PORT,
+    PG_USER,
+    binary,
+    mysql_connect,
+    mysql_execute,
+    pg_dsn,
+    require,
+)
 from worker import build_worker
 
 
@@ -172,3 +184,26 @@ def pg_connection_body(database: str, name: str) -> dict:
         "username": PG_USER,
         "password": "not-needed-trust-auth",
     }
+
+
+# --- MariaDB: one scratch database per test session ------------------------------------------
+
+
+@pytest.fixture(scope="session")
+async def mysql_db() -> AsyncIterator[str]:
+    require(MYSQL_HOST, MYSQL_PORT, "MariaDB")
+    name = f"dw_test_{uuid.uuid4().hex[:8]}"
+    admin = await mysql_connect(None)
+    try:
+        await mysql_execute(admin, f"CREATE DATABASE `{name}`")
+        yield name
+        await mysql_execute(admin, f"DROP DATABASE IF EXISTS `{name}`")
+    finally:
+        admin.close()
+
+
+@pytest.fixture
+async def mysql(mysql_db: str) -> AsyncIterator[asyncmy.Connection]:
+    conn = await mysql_connect(mysql_db)
+    yield conn
+    conn.close()

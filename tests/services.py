@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import socket
+from typing import Any
 
 import pytest
 
 from core.binaries import venv_binary
 
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
+MYSQL_HOST, MYSQL_PORT, MYSQL_USER = "127.0.0.1", 3306, "root"  # MariaDB, no password
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
@@ -40,3 +42,29 @@ def binary(name: str) -> str:
     if not found:
         pytest.fail(f"{name} is not installed: run `make test`, which installs it")
     return found
+
+
+async def mysql_connect(database: str | None) -> Any:
+    """An autocommit asyncmy connection to the machine's MariaDB (UTC session)."""
+    import asyncmy
+
+    return await asyncmy.connect(
+        host=MYSQL_HOST,
+        port=MYSQL_PORT,
+        user=MYSQL_USER,
+        password="",
+        db=database,
+        autocommit=True,
+        charset="utf8mb4",
+        init_command="SET time_zone = '+00:00'",
+    )
+
+
+async def mysql_execute(conn: Any, *statements: str) -> list[tuple]:
+    """Run statements; the rows of the last one."""
+    rows: list[tuple] = []
+    async with conn.cursor() as cursor:
+        for sql in statements:
+            await cursor.execute(sql)
+            rows = list(await cursor.fetchall())
+    return rows

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class RunStatus(StrEnum):
@@ -87,11 +88,17 @@ class TransformStep:
 class CheckSpec:
     name: str
     type: str
-    table: str
+    table: str  # the checked dataset's staging table
     columns: list[str] = field(default_factory=list)
-    min: int | None = None
-    max: int | None = None
-    severity: str = "fail"
+    # Any: JSON numbers keep their type (under int | float the converter turns 1.5 into 1).
+    min: Any = None  # row_count: rows; range: a number or an ISO date/timestamp string
+    max: Any = None
+    severity: str = "fail"  # warn | fail | approve (stops the run like fail, for now)
+    column: str | None = None  # accepted_values, range, freshness
+    values: list[Any] = field(default_factory=list)  # accepted_values
+    max_age: str | None = None  # freshness, as written (e.g. "24h")
+    max_age_seconds: int | None = None
+    sql: str | None = None  # custom_sql, already rewritten to read staging tables
 
 
 @dataclass

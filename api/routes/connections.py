@@ -14,8 +14,8 @@ from api.schemas.connections import (
     ConnectionTestDetails,
     ConnectionTestOut,
 )
-from connectors import postgres
-from core.connections import postgres_config
+from connectors.base import ConnectorError
+from core.connections import connector_config
 from core.logging import redact
 from core.secrets import SecretReferenceError
 from store import connections as connection_store
@@ -29,8 +29,8 @@ def _out(row: Connection) -> ConnectionOut:
         connection_id=row.id,
         name=row.name,
         type=row.type,
-        host=row.host,
-        port=row.port,
+        host=row.host or None,  # files have neither
+        port=row.port or None,
         database=row.database,
         username=row.username,
         credential_secret_ref=row.credential_secret_ref,
@@ -50,8 +50,8 @@ async def create_connection(
         tenant_id=principal.tenant_id,
         name=body.name,
         type=body.type,
-        host=body.host,
-        port=body.port,
+        host=body.host or "",
+        port=body.port or 0,
         database=body.database,
         username=body.username,
         password_encrypted=cipher.encrypt(body.password.get_secret_value())
@@ -91,8 +91,8 @@ async def test_connection(
 ) -> ConnectionTestOut:
     row = await connection_store.get(session, principal.tenant_id, connection_id)
     try:
-        config = postgres_config(row, cipher)
-    except SecretReferenceError as exc:
+        connector, config = connector_config(row, cipher)
+    except (SecretReferenceError, ConnectorError) as exc:
         return ConnectionTestOut(
             connected=False,
             latency_ms=0,
@@ -100,7 +100,7 @@ async def test_connection(
             details=ConnectionTestDetails(schemas=[], tables=0),
             error=str(exc),
         )
-    result = await postgres.test_connection(config)
+    result = await connector.test_connection(config)
     return ConnectionTestOut(
         connected=result.connected,
         latency_ms=result.latency_ms,

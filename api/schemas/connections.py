@@ -3,20 +3,38 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import PurePath
 from typing import Any
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from api.schemas.common import CamelModel, CamelRequest
+from connectors.registry import connector_for
 from core.connections import TYPE_ALIASES, canonical_type
 
 
 class ConnectionCreate(CamelRequest):
     name: str = Field(min_length=1, max_length=200)
     type: str = Field(description=f"one of {sorted(TYPE_ALIASES)}")
-    host: str = Field(min_length=1, max_length=255)
-    port: int = Field(default=5432, ge=1, le=65535)
-    database: str = Field(min_length=1, max_length=255)
+    host: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=255,
+        validate_default=True,
+        description="server types (postgresql, mysql, mariadb) only",
+    )
+    port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        validate_default=True,
+        description="server types only; default: the type's own (5432, 3306)",
+    )
+    database: str = Field(
+        min_length=1,
+        max_length=255,
+        description="the database; for sqlite and duckdb the absolute path of the database file",
+    )
     username: str | None = Field(default=None, max_length=255)
     password: SecretStr | None = None
     credential_secret_ref: str | None = Field(
@@ -32,6 +50,49 @@ class ConnectionCreate(CamelRequest):
             supported = ", ".join(sorted(TYPE_ALIASES))
             raise ValueError(f"unsupported connection type {value!r}; supported: {supported}")
         return canonical
+
+    @field_validator("host")
+    @classmethod
+    def _host_of_servers_only(cls, value: str | None, info: ValidationInfo) -> str | None:
+        kind = info.data.get("type")
+        if kind is None:  # the type was refused already
+            return value
+        if connector_for(kind).network:
+            if value is None:
+                raise ValueError(f"a {kind} connection needs 'host'")
+        elif value is not None:
+            raise ValueError(
+                f"a {kind} connection is a database file: give its path as 'database', no 'host'"
+            )
+        return value
+
+    @field_validator("port")
+    @classmethod
+    def _port_of_servers_only(cls, value: int | None, info: ValidationInfo) -> int | None:
+        kind = info.data.get("type")
+        if kind is None:
+            return value
+        connector = connector_for(kind)
+        if connector.network:
+            return value or connector.default_port
+        if value is not None:
+            raise ValueError(f"a {kind} connection is a database file: it has no 'port'")
+        return None
+
+    @field_validator("database")
+    @classmethod
+    def _file_path(cls, value: str, info: ValidationInfo) -> str:
+        kind = info.data.get("type")
+        if (
+            kind is not None
+            and not connector_for(kind).network
+            and not PurePath(value).is_absolute()
+        ):
+            raise ValueError(
+                f"for a {kind} connection 'database' is the absolute path of the database "
+                f"file, e.g. /data/sales.{kind}; got {value!r}"
+            )
+        return value
 
     @field_validator("credential_secret_ref")
     @classmethod
@@ -51,8 +112,8 @@ class ConnectionOut(CamelModel):
     connection_id: str
     name: str
     type: str
-    host: str
-    port: int
+    host: str | None  # None for a database file (sqlite, duckdb)
+    port: int | None
     database: str
     username: str | None
     credential_secret_ref: str | None

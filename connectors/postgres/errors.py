@@ -25,21 +25,22 @@ def classify(exc: BaseException) -> ConnectorError:
     if isinstance(exc, ConnectorError):
         return exc
     if isinstance(exc, asyncpg.PostgresError):
-        sqlstate = getattr(exc, "sqlstate", None) or ""
-        message = _message(exc)
-        if sqlstate[:2] in _TRANSIENT_CLASSES:
-            return TransientError(message, error_type="DATABASE_UNAVAILABLE")
-        if sqlstate == "42P01":
-            return TerminalError(message, error_type="TABLE_NOT_FOUND")
-        if sqlstate == "42703":
-            return TerminalError(message, error_type="COLUMN_NOT_FOUND")
-        return TerminalError(
-            message, error_type=_TERMINAL_TYPES.get(sqlstate[:2], "DATABASE_ERROR")
-        )
+        return classify_sqlstate(getattr(exc, "sqlstate", None) or "", _message(exc))
     if isinstance(exc, asyncpg.InterfaceError | ConnectionError | TimeoutError | OSError):
         return TransientError(f"connection problem: {exc}", error_type="CONNECTION_FAILED")
     # Not a database or network error: a bug, and retrying would repeat it.
     return TerminalError(f"{type(exc).__name__}: {exc}", error_type="UNEXPECTED_ERROR")
+
+
+def classify_sqlstate(sqlstate: str, message: str) -> ConnectorError:
+    """An error the server reported with ``sqlstate``, whichever driver carried it."""
+    if sqlstate[:2] in _TRANSIENT_CLASSES:
+        return TransientError(message, error_type="DATABASE_UNAVAILABLE")
+    if sqlstate == "42P01":
+        return TerminalError(message, error_type="TABLE_NOT_FOUND")
+    if sqlstate == "42703":
+        return TerminalError(message, error_type="COLUMN_NOT_FOUND")
+    return TerminalError(message, error_type=_TERMINAL_TYPES.get(sqlstate[:2], "DATABASE_ERROR"))
 
 
 def _message(exc: asyncpg.PostgresError) -> str:

@@ -139,7 +139,7 @@ async def test_duplicate_name_is_a_conflict(api, source_db):
 @pytest.mark.parametrize(
     ("overrides", "loc"),
     [
-        ({"type": "mysql"}, ["body", "type"]),
+        ({"type": "oracle"}, ["body", "type"]),
         ({"port": 70000}, ["body", "port"]),
         ({"port": 0}, ["body", "port"]),
         ({"credentialSecretRef": "env:DB_PASSWORD"}, ["body"]),
@@ -169,9 +169,9 @@ async def test_invalid_bodies(api, source_db, overrides, loc):
 
 
 async def test_unsupported_type_names_the_supported_ones(api, source_db):
-    response = await api.post(URL, json=body(source_db, type="mysql"))
+    response = await api.post(URL, json=body(source_db, type="oracle"))
     msg = assert_error(response, 422, "VALIDATION_ERROR")["detail"][0]["msg"]
-    assert "mysql" in msg and "postgresql" in msg
+    assert "oracle" in msg and "postgresql" in msg and "mysql" in msg
 
 
 async def test_list_paginates_with_headers_and_body(api, source_db):

@@ -100,7 +100,7 @@ async def test_create(api, setup):
     # Defaults are stored with the definition; the sink input uses its wire name.
     definition = pipeline["definition"]
     assert definition["sources"] == {
-        name: {**source, "incremental": False}
+        name: {**source, "incremental": False, "partitions": 1}
         for name, source in setup.definition()["sources"].items()
     }
     assert definition["sinks"]["out"] == {

@@ -1,0 +1,71 @@
+"""The one way in: connection type → connector.
+
+Used by the connection test route, the checks made when a pipeline is saved, the planner (the
+source's SQL dialect), the plan activity (range bounds) and the extract activity (COPY stream or
+Arrow batches).
+"""
+
+from __future__ import annotations
+
+from connectors.base import ArrowSource, Connector, TerminalError
+from connectors.duckdb import CONNECTOR as DUCKDB
+from connectors.mysql import CONNECTOR as MYSQL
+from connectors.postgres.connector import CONNECTOR as POSTGRES
+from connectors.sqlite import CONNECTOR as SQLITE
+
+# Canonical types, and the names clients may use for them.
+ALIASES = {
+    "postgresql": "postgresql",
+    "postgres": "postgresql",
+    "pg": "postgresql",
+    "jdbc": "postgresql",  # seed 003's example: a JDBC connection on port 5432
+    "mysql": "mysql",
+    "mariadb": "mariadb",
+    "sqlite": "sqlite",
+    "sqlite3": "sqlite",
+    "duckdb": "duckdb",
+}
+
+_CONNECTORS: dict[str, Connector] = {
+    "postgresql": POSTGRES,
+    "mysql": MYSQL,
+    "mariadb": MYSQL,  # one protocol, one connector
+    "sqlite": SQLITE,
+    "duckdb": DUCKDB,
+}
+
+# Where data can be loaded; every connector can be a source.
+TARGET_TYPES = frozenset({"postgresql"})
+
+
+def canonical_type(name: str) -> str | None:
+    return ALIASES.get(name.strip().lower())
+
+
+def connector_for(connection_type: str) -> Connector:
+    canonical = canonical_type(connection_type)
+    if canonical is None:
+        raise TerminalError(
+            f"connection type {connection_type!r} is not supported "
+            f"(supported: {', '.join(sorted(_CONNECTORS))})",
+            error_type="UNSUPPORTED_CONNECTION_TYPE",
+        )
+    return _CONNECTORS[canonical]
+
+
+def arrow_source(connection_type: str) -> ArrowSource | None:
+    """The connector read as Arrow batches; None for PostgreSQL (its COPY stream)."""
+    connector = connector_for(connection_type)
+    return None if connector is POSTGRES else connector  # type: ignore[return-value]
+
+
+def is_target(connection_type: str) -> bool:
+    return canonical_type(connection_type) in TARGET_TYPES
+
+
+def source_schema(connector: Connector, schema: str) -> str | None:
+    """The schema a source table is qualified with; None: the system's default. Outside
+    PostgreSQL, ``public`` (what a definition makes of an unqualified name) is the default."""
+    if connector is POSTGRES:
+        return schema
+    return None if schema in ("public", connector.default_schema) else schema
