@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request, Response
 from temporalio.client import Client
 
 from api.errors import install_error_handlers
-from api.routes import connections, executions, health, pipelines, schemas
+from api.routes import connections, connectors, executions, health, pipelines, schemas
 from core import temporal
 from core.logging import configure_logging, get_logger
 from core.secrets import Cipher
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
     app.middleware("http")(_request_id)
     app.include_router(health.router)
     app.include_router(schemas.router)
+    app.include_router(connectors.router)
     # Fixed paths under /v1/pipelines come before /v1/pipelines/{pipelineId}.
     app.include_router(connections.router)
     app.include_router(executions.router)

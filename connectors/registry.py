@@ -69,3 +69,27 @@ def source_schema(connector: Connector, schema: str) -> str | None:
     if connector is POSTGRES:
         return schema
     return None if schema in ("public", connector.default_schema) else schema
+
+
+def catalog() -> list[dict[str, object]]:
+    """Every connection type: what it connects to, what it can be, what it needs."""
+    entries = []
+    for type_, connector in _CONNECTORS.items():
+        needs = (
+            ["host", "port", "database", "username", "password"]
+            if connector.network
+            else ["database (the path of the database file)"]
+        )
+        entries.append(
+            {
+                "type": type_,
+                "aliases": sorted(a for a, c in ALIASES.items() if c == type_ and a != type_),
+                "source": True,
+                "target": type_ in TARGET_TYPES,
+                "network": connector.network,
+                "default_port": connector.default_port,
+                "sql_dialect": connector.dialect,
+                "options": needs,
+            }
+        )
+    return entries

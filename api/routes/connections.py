@@ -7,12 +7,16 @@ import uuid
 from fastapi import APIRouter, Request, Response, status
 
 from api.deps import CipherDep, CurrentPrincipal, PageDep, SessionDep
+from api.errors import ApiError
 from api.pagination import paged
 from api.schemas.connections import (
+    ColumnOut,
     ConnectionCreate,
     ConnectionOut,
+    ConnectionTablesOut,
     ConnectionTestDetails,
     ConnectionTestOut,
+    TableOut,
 )
 from connectors.base import ConnectorError
 from core.connections import connector_config
@@ -107,6 +111,35 @@ async def test_connection(
         version=result.version,
         details=ConnectionTestDetails(schemas=result.schemas, tables=result.tables),
         error=result.error,
+    )
+
+
+@router.get("/{connection_id}/tables", response_model=ConnectionTablesOut)
+async def list_tables(
+    connection_id: str, session: SessionDep, cipher: CipherDep, principal: CurrentPrincipal
+) -> ConnectionTablesOut:
+    """Schemas, tables and columns with their types, as the system names them."""
+    row = await connection_store.get(session, principal.tenant_id, connection_id)
+    try:
+        connector, config = connector_config(row, cipher)
+        tables = await connector.introspect(config)
+    except SecretReferenceError as exc:
+        raise ApiError(422, "SECRET_UNRESOLVED", str(exc)) from None
+    except ConnectorError as exc:
+        status_code = 503 if exc.retryable else 422
+        raise ApiError(status_code, exc.error_type, exc.message) from None
+    return ConnectionTablesOut(
+        connection_id=row.id,
+        tables=[
+            TableOut(
+                schema_name=t.schema,
+                name=t.name,
+                columns=[
+                    ColumnOut(name=c.name, type=c.type, nullable=c.nullable) for c in t.columns
+                ],
+            )
+            for t in tables
+        ],
     )
 
 

@@ -133,3 +133,20 @@ class ConnectionTestOut(CamelModel):
     version: str | None
     details: ConnectionTestDetails
     error: str | None = None
+
+
+class ColumnOut(CamelModel):
+    name: str
+    type: str
+    nullable: bool
+
+
+class TableOut(CamelModel):
+    schema_name: str = Field(serialization_alias="schema")
+    name: str
+    columns: list[ColumnOut]
+
+
+class ConnectionTablesOut(CamelModel):
+    connection_id: str
+    tables: list[TableOut]

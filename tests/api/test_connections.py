@@ -318,3 +318,35 @@ async def test_delete_in_use_is_a_conflict_until_the_pipeline_goes(
     for connection_id in (src, dst):
         assert (await api.delete(f"{URL}/{connection_id}")).status_code == 204
         assert (await api.get(f"{URL}/{connection_id}")).status_code == 404
+
+
+async def test_connector_catalog_says_what_can_be_read_and_written(api):
+    response = await api.get("/api/v1/connectors")
+    assert response.status_code == 200
+    by_type = {c["type"]: c for c in response.json()["connectors"]}
+    assert by_type["postgresql"]["target"] is True and "jdbc" in by_type["postgresql"]["aliases"]
+    assert by_type["mysql"]["source"] is True and by_type["mysql"]["target"] is False
+    assert by_type["sqlite"]["network"] is False and by_type["mysql"]["default_port"] == 3306
+
+
+async def test_tables_lists_columns_with_their_types(api, source, source_db):
+    table = f"introspected_{uuid.uuid4().hex[:8]}"
+    await source.execute(f"CREATE TABLE {table} (id bigint NOT NULL, price numeric(12, 2))")
+    created = await api.post(
+        "/v1/pipelines/connections",
+        json={
+            "name": unique("introspect"),
+            "type": "postgresql",
+            "host": "127.0.0.1",
+            "database": source_db,
+            "username": "postgres",
+        },
+    )
+    response = await api.get(f"/v1/pipelines/connections/{created.json()['connectionId']}/tables")
+    assert response.status_code == 200, response.text
+    found = next(t for t in response.json()["tables"] if t["name"] == table)
+    assert found["schema"] == "public"
+    assert found["columns"] == [
+        {"name": "id", "type": "bigint", "nullable": False},
+        {"name": "price", "type": "numeric(12,2)", "nullable": True},
+    ]
