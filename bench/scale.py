@@ -871,7 +871,7 @@ async def part_memory(st: Stack, meter: CpuMeter, pipeline: Any, repeat: int) ->
         target = f"svc_{table}"
         pipeline_id = await pipeline(f"scale-memory-{table}", table, target)
         pipe = Measured("baseline: psql binary pipe", rows)
-        service = Measured("service: replace", rows)
+        service = Measured(f"service: replace, {short(rows)}", rows)
         worker = await start_worker(st, f"mem-{table}")
         try:
             idle = worker.peak_mb()
@@ -1043,6 +1043,7 @@ def report(
             f"  {short(m.rows)}, fastest service run: {cpu_line(m.service.cpu[i], m.service.best)}"
         )
         print(f"    {steps_line(m.service.runs[i])}")
+    caution([m.service for m in memory])
     print(
         "CPU s: CPU seconds during the run of each worker process; PostgreSQL's backends on the "
         "source and target\ndatabases, its background processes, and backend CPU after the last "
@@ -1075,6 +1076,7 @@ def report(
         print(f"  {m.label}, fastest: {cpu_line(m.cpu[i], m.runs[i].seconds)}")
         print(f"    {steps_line(m.runs[i])}")
     print(explain_partitions(part))
+    caution([part.whole, part.one, part.two])
 
     if dlt_part is not None:
         print("\n" + "=" * 100)
@@ -1111,6 +1113,7 @@ def report(
                 f"peak {r.peak_rss_mb:.0f} MB",
             )
         print(f"  Ductwork, fastest: {steps_line(d.service.runs[i])}")
+        caution([d.service])
         fastest = min(d.dlt, key=lambda r: r.seconds)
         print(
             "dlt: pipeline.extract + normalize + load, timed inside a process of its own "
@@ -1123,6 +1126,22 @@ def report(
             f"fastest ({fastest.backend}): {d.service.rate / (d.rows / fastest.seconds):.1f}x"
         )
     print(f"\nwhole benchmark: {total_seconds:.0f} s; load average at the end {load_average()}")
+
+
+def others_cores(m: Measured) -> float:
+    """Cores that other work on the machine took during the fastest run of ``m``."""
+    i = m.best_index
+    return sum(v for k, v in m.cpu[i].items() if k.startswith(OTHERS)) / m.runs[i].seconds
+
+
+def caution(paths: list[Measured]) -> None:
+    noisy = [(m.label, others_cores(m)) for m in paths if others_cores(m) > 0.2]
+    if noisy:
+        print(
+            "CAUTION: other work on the machine took "
+            + ", ".join(f"{v:.2f} cores during '{k}'" for k, v in noisy)
+            + "; those times carry that noise."
+        )
 
 
 def explain_partitions(part: PartitionResult) -> str:
@@ -1171,19 +1190,6 @@ def explain_partitions(part: PartitionResult) -> str:
         lines.append(
             "  Neither the cores nor the worker's event loop were saturated: waits (I/O, locks, "
             "orchestration) bound the run."
-        )
-    noisy = {
-        m.label.removeprefix("service: "): sum(
-            v for k, v in m.cpu[m.best_index].items() if k.startswith(OTHERS)
-        )
-        / m.best
-        for m in (part.whole, part.one, part.two)
-    }
-    if max(noisy.values()) > 0.2:
-        lines.append(
-            "  CAUTION: other work on the machine took "
-            + ", ".join(f"{v:.2f} cores in the run '{k}'" for k, v in noisy.items())
-            + ":\n  the times above carry that noise; the CPU split is still this run's own."
         )
     return "\n".join(lines)
 

@@ -32,6 +32,8 @@ from __future__ import annotations
 import sqlglot
 from sqlglot import exp
 
+from core.definition.sql import parse_select
+
 DIALECT = "postgres"
 SCRATCH_PREFIX = "__dw_as__"  # a cast's new column, standing in for the one it names
 MAX_IDENTIFIER = 63  # PostgreSQL silently truncates longer names
@@ -57,8 +59,6 @@ def column_name(name: str) -> str:
 
 def parse_expression(text: str, what: str = "expression") -> exp.Expression:
     """One SQL expression (no statement, nothing that writes); :name parameters allowed."""
-    from core.definition import parse_select  # core.definition imports this module
-
     if not text or not text.strip():
         raise ValueError(f"the {what} is empty")
     try:
