@@ -62,7 +62,9 @@ async def _load(
     plain_append = step.mode == "append" and not step.deduplicate
     if step.mode == "replace" or (plain_append and not exists and step.input_is_private):
         # A new table by plain append is a replace too: the staged table moves into place.
-        rows = await modes.swap_in(conn, staged, target, copy=not step.input_is_private)
+        rows = await modes.swap_in(
+            conn, staged, target, copy=not step.input_is_private, rows=step.input_rows
+        )
         ctx.info("swapped in", rows=rows, target=str(target))
         return rows
     if not exists:

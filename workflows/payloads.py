@@ -119,6 +119,7 @@ class LoadStep:
     keys: list[str] = field(default_factory=list)
     deduplicate: bool = False
     cursors: list[Cursor] = field(default_factory=list)  # committed with the rows they cover
+    input_rows: int | None = None  # rows staged in the input, as the steps that made it counted
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
@@ -88,8 +89,10 @@ class PipelineRunWorkflow:
         for transform in plan.transforms:
             results += await self._steps(TransformActivities.transform, [transform], data)
         results += await self._steps(QualityActivities.check, plan.quality, data)
+        staged = _rows_by_table(plan, results)
         for load in plan.loads:
-            results += await self._steps(LoadActivities.load, [load], data)
+            counted = dataclasses.replace(load, input_rows=staged.get(load.input_table))
+            results += await self._steps(LoadActivities.load, [counted], data)
         return results
 
     async def _steps(
@@ -144,3 +147,16 @@ class PipelineRunWorkflow:
             start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
             retry_policy=policies.BOOKKEEPING_RETRY,
         )
+
+
+def _rows_by_table(plan: RunPlan, results: list[StepResult]) -> dict[str, int]:
+    """Rows in each staging table, summed over the steps that filled it (ranges share one)."""
+    rows = {r.name: r.rows for r in results}
+    staged: dict[str, int] = {}
+    for extract in plan.extracts:
+        staged[extract.staging_table] = staged.get(extract.staging_table, 0) + rows.get(
+            extract.ref.name, 0
+        )
+    for transform in plan.transforms:
+        staged[transform.output_table] = rows.get(transform.ref.name, 0)
+    return staged

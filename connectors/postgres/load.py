@@ -11,7 +11,12 @@ from connectors.postgres.sql import Relation, quote_ident
 
 
 async def swap_in(
-    conn: asyncpg.Connection, staged: Relation, target: Relation, *, copy: bool
+    conn: asyncpg.Connection,
+    staged: Relation,
+    target: Relation,
+    *,
+    copy: bool,
+    rows: int | None = None,
 ) -> int:
     """Put the staged table in the target's place; readers see the old rows or the new, never
     none. With ``copy`` a copy moves, because another load still reads the staged table."""
@@ -33,6 +38,8 @@ async def swap_in(
     await conn.execute(f"ALTER TABLE {staged.sql} SET SCHEMA {quote_ident(target.schema)}")
     moved = Relation(target.schema, staged.name)
     await conn.execute(f"ALTER TABLE {moved.sql} RENAME TO {quote_ident(target.name)}")
+    if rows is not None:
+        return rows  # counted as it was staged: no scan while the target is locked
     return await conn.fetchval(f"SELECT count(*) FROM {target.sql}")
 
 

@@ -44,8 +44,8 @@ class Source(_Strict):
         default=1,
         ge=1,
         le=256,
-        description="split the extract into this many ranges of 'split_by', run in parallel "
-        "(by as many workers as there are)",
+        description="split the extract into this many ranges of 'split_by', run as parallel "
+        "activities that any worker may take",
     )
     split_by: str | None = Field(
         default=None,
