@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from connectors.base import ArrowSource, Connector, TerminalError
 from connectors.duckdb import CONNECTOR as DUCKDB
+from connectors.files import CONNECTOR as FILES
+from connectors.http import CONNECTOR as HTTP
 from connectors.mysql import CONNECTOR as MYSQL
 from connectors.postgres.connector import CONNECTOR as POSTGRES
 from connectors.sqlite import CONNECTOR as SQLITE
@@ -24,6 +26,11 @@ ALIASES = {
     "sqlite": "sqlite",
     "sqlite3": "sqlite",
     "duckdb": "duckdb",
+    "files": "files",
+    "file": "files",
+    "http": "http",
+    "https": "http",
+    "rest": "http",
 }
 
 _CONNECTORS: dict[str, Connector] = {
@@ -32,6 +39,8 @@ _CONNECTORS: dict[str, Connector] = {
     "mariadb": MYSQL,  # one protocol, one connector
     "sqlite": SQLITE,
     "duckdb": DUCKDB,
+    "files": FILES,
+    "http": HTTP,
 }
 
 # Where data can be loaded; every connector can be a source.
@@ -75,7 +84,7 @@ def catalog() -> list[dict[str, object]]:
     """Every connection type: what it connects to, what it can be, what it needs."""
     entries = []
     for type_, connector in _CONNECTORS.items():
-        needs = (
+        needs = getattr(connector, "options", None) or (
             ["host", "port", "database", "username", "password"]
             if connector.network
             else ["database (the path of the database file)"]

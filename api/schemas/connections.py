@@ -9,6 +9,8 @@ from typing import Any
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from api.schemas.common import CamelModel, CamelRequest
+from connectors.files.config import root_problem
+from connectors.http.config import check_base_url
 from connectors.registry import connector_for
 from core.connections import TYPE_ALIASES, canonical_type
 
@@ -31,9 +33,11 @@ class ConnectionCreate(CamelRequest):
         description="server types only; default: the type's own (5432, 3306)",
     )
     database: str = Field(
-        min_length=1,
+        default="",
         max_length=255,
-        description="the database; for sqlite and duckdb the absolute path of the database file",
+        validate_default=True,
+        description="the database; for sqlite and duckdb the absolute path of the database file; "
+        "none for http",
     )
     username: str | None = Field(default=None, max_length=255)
     password: SecretStr | None = None
@@ -57,6 +61,18 @@ class ConnectionCreate(CamelRequest):
         kind = info.data.get("type")
         if kind is None:  # the type was refused already
             return value
+        if kind == "http":
+            if value is None:
+                raise ValueError("an http connection needs 'host': its base URL")
+            return check_base_url(value)
+        if kind == "files":
+            if value is not None:
+                raise ValueError(
+                    "a files connection has no 'host': give its root as 'database' (an "
+                    "absolute directory or s3://bucket/prefix); an S3-compatible server's URL "
+                    "goes in properties.endpoint_url"
+                )
+            return None
         if connector_for(kind).network:
             if value is None:
                 raise ValueError(f"a {kind} connection needs 'host'")
@@ -76,6 +92,8 @@ class ConnectionCreate(CamelRequest):
         if connector.network:
             return value or connector.default_port
         if value is not None:
+            if kind == "files":
+                raise ValueError("a files connection has no 'port'")
             raise ValueError(f"a {kind} connection is a database file: it has no 'port'")
         return None
 
@@ -83,6 +101,11 @@ class ConnectionCreate(CamelRequest):
     @classmethod
     def _file_path(cls, value: str, info: ValidationInfo) -> str:
         kind = info.data.get("type")
+        if kind == "files":
+            problem = root_problem(value)
+            if problem:
+                raise ValueError(problem)
+            return value
         if (
             kind is not None
             and not connector_for(kind).network
@@ -92,6 +115,14 @@ class ConnectionCreate(CamelRequest):
                 f"for a {kind} connection 'database' is the absolute path of the database "
                 f"file, e.g. /data/sales.{kind}; got {value!r}"
             )
+        return value
+
+    @field_validator("database")
+    @classmethod
+    def _database_needed(cls, value: str, info: ValidationInfo) -> str:
+        kind = info.data.get("type")
+        if not value and kind is not None and kind != "http":
+            raise ValueError(f"a {kind} connection needs 'database'")
         return value
 
     @field_validator("credential_secret_ref")

@@ -1,0 +1,464 @@
+"""Reading an HTTP JSON API: pages fetched one at a time with httpx (its own retries off),
+429/503 with Retry-After waited out, each page's records one Arrow batch.
+
+``SELECT * FROM "orders"`` (what a source with ``table: orders`` runs) streams GET {base}/orders
+page by page. Any other query (a source ``query``, an incremental cursor, a range) runs in DuckDB
+over that stream, the resource path as its table name. httpx is used synchronously: the async
+functions run in a thread, ``read`` in the caller's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import httpx
+import pyarrow as pa
+import sqlglot
+from sqlglot import exp
+
+from connectors.base import (
+    ColumnInfo,
+    ConnectionTestResult,
+    TableInfo,
+    TerminalError,
+    TransientError,
+)
+from connectors.http.config import HttpConfig
+from connectors.source_sql import conform, table_query
+
+T = TypeVar("T")
+DIALECT = "duckdb"
+_AUTO_RECORD_KEYS = ("data", "items", "results", "records")
+_EXCERPT = 200
+log = logging.getLogger(__name__)
+
+
+# --- requests ------------------------------------------------------------------------------
+
+
+def _client(config: HttpConfig) -> httpx.Client:
+    transport = httpx.HTTPTransport(retries=0)
+    return httpx.Client(
+        headers=config.request_headers(),
+        timeout=config.timeout_s,
+        transport=transport,
+        follow_redirects=True,
+    )
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After as seconds: a number, or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _excerpt(config: HttpConfig, response: httpx.Response) -> str:
+    text = response.text[:_EXCERPT].strip()
+    if config.secret:
+        text = text.replace(config.secret, "***")
+    return text
+
+
+def _get(
+    config: HttpConfig, client: httpx.Client, url: str, params: dict[str, Any] | None
+) -> httpx.Response:
+    """One page, after waiting out 429/503 with Retry-After; errors classified."""
+    attempt = 0
+    while True:
+        try:
+            response = client.get(url, params=params or None)
+        except httpx.TimeoutException as exc:
+            raise TransientError(f"GET {url}: timed out", error_type="SOURCE_TIMEOUT") from exc
+        except httpx.TransportError as exc:
+            raise TransientError(
+                f"GET {url}: {type(exc).__name__}: {exc}", error_type="SOURCE_UNAVAILABLE"
+            ) from exc
+        status = response.status_code
+        if status in (429, 503) and attempt < config.max_retries:
+            wait = retry_after_seconds(response.headers.get("Retry-After"))
+            if wait is None and status == 429:
+                wait = min(2.0**attempt, config.max_retry_wait_s)
+            if wait is not None:
+                attempt += 1
+                wait = min(wait, config.max_retry_wait_s)
+                log.info("HTTP %s from GET %s: retrying in %.1f s", status, url, wait)
+                time.sleep(wait)  # the step's heartbeat goes on meanwhile
+                continue
+        if status < 400:
+            return response
+        message = f"HTTP {status} from GET {url}: {_excerpt(config, response)}"
+        if status >= 500 or status == 429:
+            raise TransientError(message, error_type="SOURCE_UNAVAILABLE")
+        error_type = {
+            401: "AUTHENTICATION_FAILED",
+            403: "AUTHENTICATION_FAILED",
+            404: "RESOURCE_NOT_FOUND",
+            410: "RESOURCE_NOT_FOUND",
+        }.get(status, "HTTP_ERROR")
+        raise TerminalError(message, error_type=error_type)
+
+
+def _json(url: str, response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise TerminalError(
+            f"GET {url}: the response is not JSON ({response.headers.get('content-type')})",
+            error_type="INVALID_RESPONSE",
+        ) from exc
+
+
+def _dig(body: Any, path: str) -> Any:
+    node = body
+    for key in path.split("."):
+        if isinstance(node, dict):
+            node = node.get(key)
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return None
+    return node
+
+
+def records_of(config: HttpConfig, url: str, body: Any) -> list[Any]:
+    """The list of records in a body: at ``record_path``, the body itself, or data/items/..."""
+    if config.record_path:
+        found = _dig(body, config.record_path)
+    elif isinstance(body, list):
+        found = body
+    else:
+        found = next(
+            (body[k] for k in _AUTO_RECORD_KEYS if isinstance(body, dict) and k in body), None
+        )
+    if found is None and isinstance(body, dict) and not config.record_path:
+        keys = ", ".join(list(body)[:10])
+        raise TerminalError(
+            f"GET {url}: no list of records found (keys: {keys}); set the connection's "
+            "property record_path",
+            error_type="INVALID_RESPONSE",
+        )
+    if found is None:
+        return []
+    if not isinstance(found, list):
+        raise TerminalError(
+            f"GET {url}: record_path {config.record_path!r} is a {type(found).__name__}, "
+            "not a list",
+            error_type="INVALID_RESPONSE",
+        )
+    return found
+
+
+def pages(config: HttpConfig, path: str, *, first_only: bool = False) -> Iterator[list[Any]]:
+    """The records of each page of a resource, following the connection's pagination."""
+    url = config.url(path)
+    base_params = dict(config.params)
+    with _client(config) as client:
+        page, offset, cursor = config.start_page, 0, None
+        next_url: str | None = url
+        for fetched in range(config.max_pages):
+            params = dict(base_params)
+            if config.pagination == "page":
+                params[config.page_param] = page
+            elif config.pagination == "offset":
+                params[config.offset_param] = offset
+                params[config.limit_param] = config.page_size
+            elif config.pagination == "cursor" and cursor is not None:
+                params[config.cursor_param] = cursor
+            request_url = next_url if config.pagination == "link" else url
+            assert request_url is not None
+            if config.pagination == "link" and fetched > 0:
+                params = {}  # the next link carries its own query
+            response = _get(config, client, request_url, params)
+            body = _json(request_url, response)
+            records = records_of(config, request_url, body)
+            if records or fetched == 0:
+                yield records
+            if first_only or not records or config.pagination == "none":
+                return
+            if config.pagination == "page":
+                page += 1
+            elif config.pagination == "offset":
+                if len(records) < config.page_size:
+                    return
+                offset += len(records)
+            elif config.pagination == "cursor":
+                cursor = _dig(body, config.next_cursor_path)
+                if cursor in (None, "", False):
+                    return
+            elif config.pagination == "link":
+                link = response.links.get("next", {}).get("url")
+                if not link:
+                    return
+                next_url = str(response.url.join(link))
+        log.warning("GET %s: stopped at max_pages=%d", url, config.max_pages)
+
+
+# --- records to Arrow ----------------------------------------------------------------------
+
+
+def _flat(record: Any) -> dict[str, Any]:
+    if not isinstance(record, dict):
+        record = {"value": record}
+    return {
+        k: json.dumps(v, separators=(",", ":"), default=str) if isinstance(v, dict | list) else v
+        for k, v in record.items()
+    }
+
+
+def infer_schema(records: list[Any]) -> pa.Schema:
+    """Columns in first-seen order; nested values are JSON text; no type or a mix: text."""
+    rows = [_flat(r) for r in records]
+    names: dict[str, None] = {}
+    for row in rows:
+        names.update(dict.fromkeys(row))
+    fields = []
+    for name in names:
+        values = [row.get(name) for row in rows]
+        try:
+            data_type = pa.array(values).type
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            data_type = pa.string()
+        if pa.types.is_null(data_type):
+            data_type = pa.string()
+        fields.append(pa.field(name, data_type))
+    return pa.schema(fields)
+
+
+def to_batch(records: list[Any], schema: pa.Schema) -> pa.RecordBatch:
+    """A page's records as a batch of ``schema``: missing fields NULL, extra fields dropped."""
+    rows = [_flat(r) for r in records]
+    arrays = []
+    for field in schema:
+        values = [row.get(field.name) for row in rows]
+        try:
+            arrays.append(pa.array(values, type=field.type))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
+            if pa.types.is_string(field.type):
+                arrays.append(pa.array([None if v is None else str(v) for v in values]))
+                continue
+            try:
+                arrays.append(pa.array(values).cast(field.type))
+            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+                raise TerminalError(
+                    f"column {field.name!r}: a later page has values that do not fit "
+                    f"{field.type} (inferred from the first page): {exc}",
+                    error_type="DATA_ERROR",
+                ) from exc
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+# --- queries -------------------------------------------------------------------------------
+
+
+def _resources(query: str) -> tuple[exp.Expression, list[str], bool]:
+    """The parsed query, its resource paths, and whether it is a plain ``SELECT *`` of one."""
+    try:
+        tree = sqlglot.parse_one(query, read=DIALECT)
+    except sqlglot.errors.ParseError as exc:
+        raise TerminalError(f"invalid query: {exc}", error_type="INVALID_SQL") from exc
+    paths = []
+    for table in tree.find_all(exp.Table):
+        parts = [p for p in (table.catalog, table.db, table.name) if p]
+        paths.append("/".join(parts))
+    if not paths:
+        raise TerminalError(
+            "an http source reads a resource: give its path as the source's table",
+            error_type="INVALID_SQL",
+        )
+    plain = len(paths) == 1 and tree.sql(DIALECT) == table_query(None, paths[0], DIALECT)
+    return tree, paths, plain
+
+
+def _resource_path(table: exp.Table) -> str:
+    return "/".join(p for p in (table.catalog, table.db, table.name) if p)
+
+
+def _rewrite(tree: exp.Expression, conn: Any, tables: Callable[[str], Any]) -> str:
+    """The query reading each resource from a DuckDB view of its records (``tables(path)``:
+    an Arrow table or a record-batch reader), under its own name as the alias."""
+    registered: dict[str, str] = {}
+
+    def rename(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Table) and node.name:
+            path = _resource_path(node)
+            if path not in registered:
+                registered[path] = f"_http_{len(registered)}"
+                conn.register(registered[path], tables(path))
+            alias = node.args.get("alias") or exp.TableAlias(
+                this=exp.to_identifier(node.name, quoted=True)
+            )
+            return exp.Table(this=exp.to_identifier(registered[path]), alias=alias)
+        return node
+
+    return tree.transform(rename).sql(DIALECT)
+
+
+def _with_duckdb(query: str, tables: Callable[[str], Any], work: Callable[[Any, str], T]) -> T:
+    """Run ``work(conn, sql)`` with each resource registered in DuckDB (``tables(path)``: an
+    Arrow table or a record-batch reader) and the query rewritten to read them."""
+    import duckdb
+
+    tree, _, _ = _resources(query)
+    conn = duckdb.connect()
+    try:
+        return work(conn, _rewrite(tree, conn, tables))
+    except duckdb.Error as exc:
+        raise TerminalError(f"DuckDB over HTTP records: {exc}", error_type="INVALID_SQL") from exc
+    finally:
+        conn.close()
+
+
+def _first_page(config: HttpConfig, path: str) -> list[Any]:
+    return next(pages(config, path, first_only=True), [])
+
+
+def describe_sync(config: HttpConfig, query: str) -> pa.Schema:
+    _, paths, plain = _resources(query)
+    if plain:
+        return infer_schema(_first_page(config, paths[0]))
+
+    def first(path: str) -> pa.Table:
+        records = _first_page(config, path)
+        return pa.Table.from_batches([to_batch(records, infer_schema(records))])
+
+    return _with_duckdb(
+        query,
+        first,
+        lambda conn, sql: conn.sql(f"SELECT * FROM ({sql}) AS _describe LIMIT 0").arrow().schema,
+    )
+
+
+def _stream(config: HttpConfig, path: str) -> Iterator[pa.RecordBatch]:
+    schema: pa.Schema | None = None
+    for records in pages(config, path):
+        if schema is None:
+            schema = infer_schema(records)
+        if records:
+            yield to_batch(records, schema)
+
+
+def _reader(config: HttpConfig, path: str) -> pa.RecordBatchReader:
+    schema = infer_schema(_first_page(config, path))
+    batches = (conform(_project(b, schema), schema) for b in _stream(config, path))
+    return pa.RecordBatchReader.from_batches(schema, batches)
+
+
+def _project(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    return batch if batch.schema.equals(schema) else batch.select(schema.names)
+
+
+def read(
+    config: HttpConfig, query: str, schema: pa.Schema, batch_rows: int
+) -> Iterator[pa.RecordBatch]:
+    """A batch per page (at most ``batch_rows`` rows each) for a plain read; else DuckDB's."""
+    _, paths, plain = _resources(query)
+    if plain:
+        for records in pages(config, paths[0]):
+            for start in range(0, len(records), batch_rows):
+                yield to_batch(records[start : start + batch_rows], schema)
+        return
+    import duckdb
+
+    conn = duckdb.connect()
+    try:
+        tree, _, _ = _resources(query)
+        relation = conn.sql(_rewrite(tree, conn, lambda path: _reader(config, path)))
+        open_reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
+        reader = open_reader(batch_rows)
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                return
+            yield conform(batch, schema)
+    except duckdb.Error as exc:
+        raise TerminalError(f"DuckDB over HTTP records: {exc}", error_type="INVALID_SQL") from exc
+    finally:
+        conn.close()
+
+
+def min_max_sync(config: HttpConfig, query: str, column: str) -> tuple[Any, Any]:
+    quoted = '"' + column.replace('"', '""') + '"'
+    return _with_duckdb(
+        query,
+        lambda path: _reader(config, path),
+        lambda conn, sql: tuple(
+            conn.execute(f"SELECT min({quoted}), max({quoted}) FROM ({sql}) AS _s").fetchone()
+        ),
+    )
+
+
+# --- connection test and introspection ----------------------------------------------------
+
+
+def test_sync(config: HttpConfig) -> ConnectionTestResult:
+    started = time.perf_counter()
+    url = config.url(config.test_path)
+    try:
+        with _client(config) as client:
+            response = client.get(url)
+    except httpx.HTTPError as exc:
+        return ConnectionTestResult(
+            connected=False,
+            latency_ms=_elapsed_ms(started),
+            error=f"GET {url}: {type(exc).__name__}: {exc}",
+        )
+    latency = _elapsed_ms(started)
+    connected = response.status_code < 400
+    return ConnectionTestResult(
+        connected=connected,
+        latency_ms=latency,
+        version=response.headers.get("server"),
+        schemas=[],
+        tables=0,
+        error=None
+        if connected
+        else f"HTTP {response.status_code} from GET {url}: {_excerpt(config, response)}",
+    )
+
+
+def exists_sync(config: HttpConfig, path: str) -> bool:
+    try:
+        _first_page(config, path)
+    except TerminalError as exc:
+        if exc.error_type == "RESOURCE_NOT_FOUND":
+            return False
+        raise
+    return True
+
+
+def introspect_sync(config: HttpConfig) -> list[TableInfo]:
+    """The resources listed in the connection's ``resources`` property, typed by a first page."""
+    tables = []
+    for path in config.resources:
+        schema = infer_schema(_first_page(config, path))
+        columns = [ColumnInfo(f.name, str(f.type)) for f in schema]
+        tables.append(TableInfo("", path, columns))
+    return tables
+
+
+async def run(work: Callable[..., T], *args: Any) -> T:
+    return await asyncio.to_thread(work, *args)
+
+
+def _elapsed_ms(started: float) -> int:
+    return max(1, round((time.perf_counter() - started) * 1000))
