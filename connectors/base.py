@@ -3,6 +3,7 @@ and of introspection."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -123,3 +124,8 @@ class ArrowSource(Connector, Protocol):
         """Batches of ``schema``, at most ``batch_rows`` rows each. Synchronous: run it in a
         worker thread; the source is opened on the first batch and closed with the iterator."""
         ...
+
+
+def elapsed_ms(started: float) -> int:
+    """Milliseconds since ``started`` (a ``time.perf_counter()`` reading); at least 1."""
+    return max(1, round((time.perf_counter() - started) * 1000))

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import pyarrow as pa
 
-from connectors.base import ConnectionTestResult, TableInfo, group_columns
+from connectors.base import ConnectionTestResult, TableInfo, elapsed_ms, group_columns
 from connectors.duckdb.config import DuckDBConfig, classify
 from connectors.source_sql import conform, reading_query, text_field
 
@@ -47,7 +47,7 @@ async def test_connection(config: DuckDBConfig) -> ConnectionTestResult:
 
     def probe(conn: Any) -> ConnectionTestResult:
         (version,) = conn.execute("SELECT version()").fetchone()
-        latency = _elapsed_ms(started)
+        latency = elapsed_ms(started)
         schemas = [
             row[0]
             for row in conn.execute(
@@ -71,7 +71,7 @@ async def test_connection(config: DuckDBConfig) -> ConnectionTestResult:
         return await _run(config, probe)
     except Exception as exc:
         return ConnectionTestResult(
-            connected=False, latency_ms=_elapsed_ms(started), error=str(classify(exc))
+            connected=False, latency_ms=elapsed_ms(started), error=str(classify(exc))
         )
 
 
@@ -138,7 +138,3 @@ def read(
         raise classify(exc) from exc
     finally:
         conn.close()
-
-
-def _elapsed_ms(started: float) -> int:
-    return max(1, round((time.perf_counter() - started) * 1000))

@@ -24,7 +24,7 @@ import pyarrow.dataset as ds
 import sqlglot
 from sqlglot import exp
 
-from connectors.base import ColumnInfo, ConnectionTestResult, TableInfo, TerminalError
+from connectors.base import ColumnInfo, ConnectionTestResult, TableInfo, TerminalError, elapsed_ms
 from connectors.files.config import EXTENSIONS, FilesConfig
 from connectors.source_sql import conform
 
@@ -336,7 +336,7 @@ async def test_connection(config: FilesConfig) -> ConnectionTestResult:
         files = [p for p in _list(fs, base) if format_of(config, p) is not None]
         return ConnectionTestResult(
             connected=True,
-            latency_ms=_elapsed_ms(started),
+            latency_ms=elapsed_ms(started),
             version=config.version,
             schemas=[config.root],
             tables=len(files),
@@ -347,7 +347,7 @@ async def test_connection(config: FilesConfig) -> ConnectionTestResult:
     except Exception as exc:
         return ConnectionTestResult(
             connected=False,
-            latency_ms=_elapsed_ms(started),
+            latency_ms=elapsed_ms(started),
             version=config.version,
             error=config.scrub(str(config.classify(exc))),
         )
@@ -436,7 +436,3 @@ def read(
                 yield conform(batch, schema)
     except Exception as exc:
         raise config.classify(exc) from exc
-
-
-def _elapsed_ms(started: float) -> int:
-    return max(1, round((time.perf_counter() - started) * 1000))

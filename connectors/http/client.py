@@ -29,6 +29,7 @@ from connectors.base import (
     TableInfo,
     TerminalError,
     TransientError,
+    elapsed_ms,
 )
 from connectors.http.config import HttpConfig
 from connectors.source_sql import conform, table_query
@@ -419,10 +420,10 @@ def test_sync(config: HttpConfig) -> ConnectionTestResult:
     except httpx.HTTPError as exc:
         return ConnectionTestResult(
             connected=False,
-            latency_ms=_elapsed_ms(started),
+            latency_ms=elapsed_ms(started),
             error=f"GET {url}: {type(exc).__name__}: {exc}",
         )
-    latency = _elapsed_ms(started)
+    latency = elapsed_ms(started)
     connected = response.status_code < 400
     return ConnectionTestResult(
         connected=connected,
@@ -458,7 +459,3 @@ def introspect_sync(config: HttpConfig) -> list[TableInfo]:
 
 async def run(work: Callable[..., T], *args: Any) -> T:
     return await asyncio.to_thread(work, *args)
-
-
-def _elapsed_ms(started: float) -> int:
-    return max(1, round((time.perf_counter() - started) * 1000))

@@ -8,7 +8,13 @@ from typing import Any
 import asyncmy
 import pyarrow as pa
 
-from connectors.base import ConnectionTestResult, TableInfo, TerminalError, group_columns
+from connectors.base import (
+    ConnectionTestResult,
+    TableInfo,
+    TerminalError,
+    elapsed_ms,
+    group_columns,
+)
 from connectors.mysql.config import MySQLConfig
 from connectors.mysql.errors import classify
 from connectors.mysql.types import ResultColumn, arrow_field
@@ -55,13 +61,13 @@ async def test_connection(config: MySQLConfig) -> ConnectionTestResult:
         conn = await connect(config)
     except Exception as exc:
         return ConnectionTestResult(
-            connected=False, latency_ms=_elapsed_ms(started), error=str(classify(exc))
+            connected=False, latency_ms=elapsed_ms(started), error=str(classify(exc))
         )
     try:
         async with conn.cursor() as cursor:
             await cursor.execute("SELECT VERSION()")
             (version,) = await cursor.fetchone()
-            latency = _elapsed_ms(started)
+            latency = elapsed_ms(started)
             await cursor.execute(
                 f"SELECT schema_name FROM information_schema.schemata "
                 f"WHERE schema_name {_NOT_SYSTEM} ORDER BY schema_name"
@@ -73,7 +79,7 @@ async def test_connection(config: MySQLConfig) -> ConnectionTestResult:
             (tables,) = await cursor.fetchone()
     except Exception as exc:
         return ConnectionTestResult(
-            connected=False, latency_ms=_elapsed_ms(started), error=str(classify(exc))
+            connected=False, latency_ms=elapsed_ms(started), error=str(classify(exc))
         )
     finally:
         conn.close()
@@ -143,7 +149,3 @@ def short_version(version: str) -> str:
     """'10.11.19-MariaDB-0+deb12u1' -> 'MariaDB 10.11.19'; '8.0.36' -> 'MySQL 8.0.36'."""
     number = version.split("-")[0]
     return f"{'MariaDB' if 'mariadb' in version.lower() else 'MySQL'} {number}"
-
-
-def _elapsed_ms(started: float) -> int:
-    return max(1, round((time.perf_counter() - started) * 1000))

@@ -6,7 +6,7 @@ import time
 
 import asyncpg
 
-from connectors.base import ConnectionTestResult, TerminalError
+from connectors.base import ConnectionTestResult, TerminalError, elapsed_ms
 from connectors.postgres.config import PostgresConfig
 from connectors.postgres.errors import classify
 
@@ -34,11 +34,11 @@ async def test_connection(config: PostgresConfig) -> ConnectionTestResult:
         conn = await connect(config)
     except Exception as exc:
         return ConnectionTestResult(
-            connected=False, latency_ms=_elapsed_ms(started), error=str(classify(exc))
+            connected=False, latency_ms=elapsed_ms(started), error=str(classify(exc))
         )
     try:
         version = await conn.fetchval("SELECT version()")
-        latency = _elapsed_ms(started)
+        latency = elapsed_ms(started)
         schemas = await conn.fetch(
             "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
             "AND nspname NOT IN ('information_schema') ORDER BY nspname"
@@ -72,7 +72,3 @@ async def require_relation(conn: asyncpg.Connection, qualified_name: str) -> Non
 def _short_version(version: str) -> str:
     # "PostgreSQL 15.19 (Debian ...) on x86_64..." -> "PostgreSQL 15.19"
     return " ".join(version.split()[:2])
-
-
-def _elapsed_ms(started: float) -> int:
-    return max(1, round((time.perf_counter() - started) * 1000))

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import pyarrow as pa
 
-from connectors.base import ConnectionTestResult, TableInfo, group_columns
+from connectors.base import ConnectionTestResult, TableInfo, elapsed_ms, group_columns
 from connectors.sqlite.config import SQLiteConfig, classify
 from connectors.sqlite.types import declared_type, inferred_type, to_array
 
@@ -45,7 +45,7 @@ async def test_connection(config: SQLiteConfig) -> ConnectionTestResult:
 
     def probe(conn: sqlite3.Connection) -> ConnectionTestResult:
         (version,) = conn.execute("SELECT sqlite_version()").fetchone()
-        latency = _elapsed_ms(started)
+        latency = elapsed_ms(started)
         schemas = [row[1] for row in conn.execute("PRAGMA database_list") if row[1] != "temp"]
         count = f"SELECT count(*) FROM sqlite_master WHERE {_USER_OBJECTS}"
         (tables,) = conn.execute(count).fetchone()
@@ -61,7 +61,7 @@ async def test_connection(config: SQLiteConfig) -> ConnectionTestResult:
         return await _run(config, probe)
     except Exception as exc:
         return ConnectionTestResult(
-            connected=False, latency_ms=_elapsed_ms(started), error=str(classify(exc))
+            connected=False, latency_ms=elapsed_ms(started), error=str(classify(exc))
         )
 
 
@@ -140,7 +140,3 @@ def read(
         raise classify(exc) from exc
     finally:
         conn.close()
-
-
-def _elapsed_ms(started: float) -> int:
-    return max(1, round((time.perf_counter() - started) * 1000))
