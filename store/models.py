@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from store.types import UTCDateTime
@@ -80,7 +80,17 @@ class PipelineConnection(SQLModel, table=True):
 
 class Execution(SQLModel, table=True):
     __tablename__ = "executions"
-    __table_args__ = (Index("ix_executions_tenant_pipeline", "tenant_id", "pipeline_id"),)
+    __table_args__ = (
+        Index("ix_executions_tenant_pipeline", "tenant_id", "pipeline_id"),
+        # At most one run in progress per pipeline, kept by the database itself.
+        Index(
+            "uq_executions_one_active",
+            "pipeline_id",
+            unique=True,
+            sqlite_where=text("status IN ('QUEUED', 'RUNNING')"),
+            postgresql_where=text("status IN ('QUEUED', 'RUNNING')"),
+        ),
+    )
 
     id: str = Field(primary_key=True, max_length=64)
     tenant_id: str = Field(max_length=64)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from store.errors import NotFound
+from store.errors import Conflict, NotFound
 from store.models import Execution, RunLog, RunStep, utcnow
 
 ACTIVE = ("QUEUED", "RUNNING")
@@ -22,8 +23,18 @@ async def get(session: AsyncSession, tenant_id: str, execution_id: str) -> Execu
 
 
 async def create(session: AsyncSession, execution: Execution) -> Execution:
+    """Record a queued run; Conflict when the pipeline already has one in progress."""
     session.add(execution)
-    await session.commit()
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        if await active_for_pipeline(session, execution.pipeline_id) is None:
+            raise  # another constraint (an unknown pipeline): not a concurrent run
+        raise Conflict(
+            f"pipeline {execution.pipeline_id} is already running; wait for it or cancel it",
+            code="PIPELINE_ALREADY_RUNNING",
+        ) from None
     return execution
 
 
@@ -91,10 +102,20 @@ async def set_status(
 
 
 async def steps(session: AsyncSession, execution_id: str) -> list[RunStep]:
+    return (await steps_of(session, [execution_id]))[execution_id]
+
+
+async def steps_of(session: AsyncSession, execution_ids: list[str]) -> dict[str, list[RunStep]]:
+    """The steps of several runs in one query, each run's in the order they began."""
+    found: dict[str, list[RunStep]] = {execution_id: [] for execution_id in execution_ids}
     result = await session.exec(
-        select(RunStep).where(RunStep.execution_id == execution_id).order_by(col(RunStep.id))
+        select(RunStep)
+        .where(col(RunStep.execution_id).in_(execution_ids))
+        .order_by(col(RunStep.id))
     )
-    return list(result)
+    for step in result:
+        found[step.execution_id].append(step)
+    return found
 
 
 async def upsert_step(

@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
-from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from api.deps import ClientDep, CurrentPrincipal, PageDep, SessionDep, SettingsDep
@@ -30,7 +29,7 @@ from core.temporal import workflow_ui_url
 from store import pipelines as pipeline_store
 from store import runs as run_store
 from store.errors import Conflict
-from store.models import Execution, utcnow
+from store.models import Execution, RunStep, utcnow
 from workflows.payloads import Progress, RunStatus
 
 router = APIRouter(prefix="/v1/pipelines", tags=["executions"])
@@ -127,8 +126,9 @@ async def list_executions(
         offset=page.offset,
         limit=page.size,
     )
+    steps = await run_store.steps_of(session, [row.id for row in rows])
     items = [
-        (await _describe(session, client, settings, row, live=False)).model_dump(
+        (await _describe(client, settings, row, steps[row.id], live=False)).model_dump(
             by_alias=True, mode="json"
         )
         for row in rows
@@ -145,7 +145,8 @@ async def get_execution(
     principal: CurrentPrincipal,
 ) -> ExecutionOut:
     row = await run_store.get(session, principal.tenant_id, execution_id)
-    return await _describe(session, client, settings, row, live=True)
+    steps = await run_store.steps(session, row.id)
+    return await _describe(client, settings, row, steps, live=True)
 
 
 @router.post(
@@ -191,11 +192,10 @@ async def execution_logs(
 
 
 async def _describe(
-    session: AsyncSession, client: Client, settings: Settings, row: Execution, *, live: bool
+    client: Client, settings: Settings, row: Execution, steps: list[RunStep], *, live: bool
 ) -> ExecutionOut:
     """The store's projection, with the workflow's live progress while the run is active."""
     status = RunStatus(row.status)
-    steps = await run_store.steps(session, row.id)
     done = sum(1 for s in steps if s.status == "COMPLETED")
     progress = Progress(status, row.total_tasks, done, None)
     if live and not status.finished:

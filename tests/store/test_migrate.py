@@ -49,6 +49,6 @@ async def test_migrations_applied_twice_are_a_no_op(database, make, tenant, sess
 
     assert await _schema(database) == before
     assert await _revisions(database) == revisions
-    assert len(revisions) == 1
+    assert len(revisions) == 1  # one row: the head revision
     async with database.session() as fresh:
         assert (await connection_store.get(fresh, tenant, row.id)).name == "survives"

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from store import runs as run_store
-from store.errors import NotFound
+from store.errors import Conflict, NotFound
 from store.models import Execution, RunLog, utcnow
 
 T0 = datetime(2026, 2, 12, 10, 0, tzinfo=UTC)
@@ -213,7 +213,7 @@ async def test_upsert_step_tracks_attempts(session, make, tenant, pipeline, data
 
 async def test_steps_in_the_order_they_began(session, make, tenant, pipeline):
     row = await make.execution(tenant, pipeline.id)
-    other = await make.execution(tenant, pipeline.id)
+    other = await make.execution(tenant, pipeline.id, status="COMPLETED")
     for name in ("extract_b", "extract_a", "load_out"):
         kind = name.split("_")[0]
         await run_store.upsert_step(session, row.id, name, kind=kind, status="RUNNING", attempt=1)
@@ -233,7 +233,7 @@ async def test_steps_in_the_order_they_began(session, make, tenant, pipeline):
 
 async def test_logs_order_filter_and_limit(session, make, tenant, pipeline):
     row = await make.execution(tenant, pipeline.id)
-    other = await make.execution(tenant, pipeline.id)
+    other = await make.execution(tenant, pipeline.id, status="COMPLETED")
     tasks = ["run", "extract_a", "extract_a", "load_out", "extract_a", "run"]
     await run_store.add_logs(
         session,
@@ -316,3 +316,13 @@ async def test_timestamps_come_back_aware_and_naive_ones_are_refused(session, ma
     session.add(reread)
     with pytest.raises(StatementError, match="naive datetime"):
         await session.commit()
+
+
+async def test_one_run_in_progress_per_pipeline(session, make, tenant, pipeline):
+    pipeline_id = pipeline.id  # the rollback of the refused insert expires loaded rows
+    await make.execution(tenant, pipeline_id)
+    with pytest.raises(Conflict) as raised:
+        await make.execution(tenant, pipeline_id, status="RUNNING")
+    assert raised.value.code == "PIPELINE_ALREADY_RUNNING"
+    finished = await make.execution(tenant, pipeline_id, status="COMPLETED")
+    assert finished.status == "COMPLETED"  # finished runs are not limited
