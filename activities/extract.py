@@ -20,6 +20,7 @@ from activities.runtime import ActivityDeps, StepContext, closing
 from connectors import postgres, source_sql
 from connectors.base import ArrowSource, Progress, TerminalError
 from connectors.postgres.arrow_ingest import ingest, staging_columns
+from connectors.postgres.config import PostgresConfig
 from connectors.postgres.copy import (
     Column,
     copy_rows_seen,
@@ -54,17 +55,21 @@ class ExtractActivities:
             )
             arrow = arrow_source(connector.type)
             if arrow is None:
-                await self._copy(step, ctx)
+                await self._copy(step, ctx, config)
             else:
                 await self._arrow(step, ctx, arrow, config)
         return StepResult(step.ref.name, ctx.metrics.rows, ctx.metrics.bytes)
 
-    async def _copy(self, step: ExtractStep, ctx: StepContext) -> None:
+    async def _copy(
+        self, step: ExtractStep, ctx: StepContext, source_config: PostgresConfig
+    ) -> None:
         """PostgreSQL to PostgreSQL: the source's binary COPY streamed into the target's."""
-        tenant = step.ref.tenant_id
-        source = await self.deps.connect(tenant, step.source_connection_id)
-        target = await self.deps.connect(tenant, step.target_connection_id)
-        watcher = await self.deps.connect(tenant, step.target_connection_id)
+        target_config = await self.deps.postgres_config(
+            step.ref.tenant_id, step.target_connection_id
+        )
+        source = await postgres.connect(source_config)
+        target = await postgres.connect(target_config)
+        watcher = await postgres.connect(target_config)
         try:
             columns = await describe_query(source, step.query)
             staging = Relation.parse(step.staging_table)

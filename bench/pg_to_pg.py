@@ -90,6 +90,25 @@ def dsn(database: str) -> str:
     return f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{database}"
 
 
+async def start_dev_server() -> Any:
+    """The Temporal dev server; its start-up banner goes to stderr, stdout is the report."""
+    from temporalio.testing import WorkflowEnvironment
+
+    from core.temporal import SEARCH_ATTRIBUTES
+
+    sys.stdout.flush()
+    saved_stdout = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        return await WorkflowEnvironment.start_local(
+            dev_server_existing_path=venv_binary("temporal"),
+            search_attributes=SEARCH_ATTRIBUTES,
+        )
+    finally:
+        os.dup2(saved_stdout, 1)
+        os.close(saved_stdout)
+
+
 def venv_binary(name: str) -> str:
     found = find_binary(name)
     if not found:
@@ -301,11 +320,9 @@ async def service(data_dir: Path) -> AsyncIterator[Any]:
     client on the API."""
     import httpx
     from cryptography.fernet import Fernet
-    from temporalio.testing import WorkflowEnvironment
 
     from api.main import create_app
     from core.settings import Settings
-    from core.temporal import SEARCH_ATTRIBUTES
     from store.db import Database
     from store.migrate import upgrade_async
     from worker import build_worker
@@ -316,18 +333,7 @@ async def service(data_dir: Path) -> AsyncIterator[Any]:
         temporal={"task_queue": f"ductwork-bench-{uuid.uuid4()}"},
         security={"encryption_key": Fernet.generate_key().decode()},
     )
-    # The dev server inherits our stdout and prints a banner there: send it to stderr.
-    sys.stdout.flush()
-    saved_stdout = os.dup(1)
-    os.dup2(2, 1)
-    try:
-        env = await WorkflowEnvironment.start_local(
-            dev_server_existing_path=venv_binary("temporal"),
-            search_attributes=SEARCH_ATTRIBUTES,
-        )
-    finally:
-        os.dup2(saved_stdout, 1)
-        os.close(saved_stdout)
+    env = await start_dev_server()
     try:
         await upgrade_async(settings.store_url)
         db = Database(settings.store_url)

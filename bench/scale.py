@@ -67,7 +67,6 @@ from bench.pg_to_pg import (
     psql_pipe,
     recreate_database,
     timed_run,
-    venv_binary,
 )
 
 SRC_DB, DST_DB = "dw_scale_src", "dw_scale_dst"
@@ -154,11 +153,9 @@ async def stack(data_dir: Path) -> AsyncIterator[Stack]:
     """Temporal dev server and the API in this process, no worker: workers are processes."""
     import httpx
     from cryptography.fernet import Fernet
-    from temporalio.testing import WorkflowEnvironment
 
     from api.main import create_app
     from core.settings import Settings
-    from core.temporal import SEARCH_ATTRIBUTES
     from store.migrate import upgrade_async
 
     key = Fernet.generate_key().decode()
@@ -170,17 +167,7 @@ async def stack(data_dir: Path) -> AsyncIterator[Stack]:
         security={"encryption_key": key},
     )
     before = {p.pid for p in psutil.Process().children(recursive=True)}
-    sys.stdout.flush()  # the dev server prints a banner on our stdout: send it to stderr
-    saved_stdout = os.dup(1)
-    os.dup2(2, 1)
-    try:
-        env = await WorkflowEnvironment.start_local(
-            dev_server_existing_path=venv_binary("temporal"),
-            search_attributes=SEARCH_ATTRIBUTES,
-        )
-    finally:
-        os.dup2(saved_stdout, 1)
-        os.close(saved_stdout)
+    env = await pg.start_dev_server()
     dev_server = next(
         (p for p in psutil.Process().children(recursive=True) if p.pid not in before), None
     )

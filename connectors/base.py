@@ -47,6 +47,11 @@ class ConnectionTestResult:
     tables: int = 0
     error: str | None = None
 
+    @classmethod
+    def failed(cls, started: float, error: str, version: str | None = None) -> ConnectionTestResult:
+        """Not connected: how long it took to find out (from a perf_counter reading), and why."""
+        return cls(connected=False, latency_ms=elapsed_ms(started), version=version, error=error)
+
 
 @dataclass
 class Progress:

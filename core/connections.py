@@ -6,20 +6,9 @@ from typing import Any
 
 from connectors.base import ConnectionSettings, Connector, TerminalError
 from connectors.postgres import PostgresConfig
-from connectors.registry import ALIASES, canonical_type, connector_for, is_target
+from connectors.registry import connector_for, is_target
 from core.secrets import Cipher, resolve_secret_ref
 from store.models import Connection
-
-# Connection types this build can move data with, and the names clients use for them.
-TYPE_ALIASES = ALIASES
-
-__all__ = [
-    "TYPE_ALIASES",
-    "canonical_type",
-    "connection_settings",
-    "connector_config",
-    "postgres_config",
-]
 
 
 def connection_settings(row: Connection, cipher: Cipher) -> ConnectionSettings:

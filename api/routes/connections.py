@@ -18,7 +18,7 @@ from api.schemas.connections import (
     ConnectionTestOut,
     TableOut,
 )
-from connectors.base import ConnectorError
+from connectors.base import ConnectionTestResult, ConnectorError
 from core.connections import connector_config
 from core.logging import redact
 from core.secrets import SecretReferenceError
@@ -97,14 +97,9 @@ async def test_connection(
     try:
         connector, config = connector_config(row, cipher)
     except (SecretReferenceError, ConnectorError) as exc:
-        return ConnectionTestOut(
-            connected=False,
-            latency_ms=0,
-            version=None,
-            details=ConnectionTestDetails(schemas=[], tables=0),
-            error=str(exc),
-        )
-    result = await connector.test_connection(config)
+        result = ConnectionTestResult(connected=False, latency_ms=0, error=str(exc))
+    else:
+        result = await connector.test_connection(config)
     return ConnectionTestOut(
         connected=result.connected,
         latency_ms=result.latency_ms,

@@ -11,13 +11,12 @@ from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_va
 from api.schemas.common import CamelModel, CamelRequest
 from connectors.files.config import root_problem
 from connectors.http.config import check_base_url
-from connectors.registry import connector_for
-from core.connections import TYPE_ALIASES, canonical_type
+from connectors.registry import ALIASES, canonical_type, connector_for
 
 
 class ConnectionCreate(CamelRequest):
     name: str = Field(min_length=1, max_length=200)
-    type: str = Field(description=f"one of {sorted(TYPE_ALIASES)}")
+    type: str = Field(description=f"one of {sorted(ALIASES)}")
     host: str | None = Field(
         default=None,
         min_length=1,
@@ -51,7 +50,7 @@ class ConnectionCreate(CamelRequest):
     def _supported(cls, value: str) -> str:
         canonical = canonical_type(value)
         if canonical is None:
-            supported = ", ".join(sorted(TYPE_ALIASES))
+            supported = ", ".join(sorted(ALIASES))
             raise ValueError(f"unsupported connection type {value!r}; supported: {supported}")
         return canonical
 

@@ -70,9 +70,7 @@ async def test_connection(config: DuckDBConfig) -> ConnectionTestResult:
     try:
         return await _run(config, probe)
     except Exception as exc:
-        return ConnectionTestResult(
-            connected=False, latency_ms=elapsed_ms(started), error=str(classify(exc))
-        )
+        return ConnectionTestResult.failed(started, str(classify(exc)))
 
 
 async def introspect(config: DuckDBConfig) -> list[TableInfo]:
@@ -125,16 +123,21 @@ def read(
     conn = config.open()
     try:
         relation = conn.sql(reading_query(query, schema, "duckdb"))
-        # DuckDB 2 calls it to_arrow_reader; 1.x fetch_arrow_reader.
-        open_reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
-        reader = open_reader(batch_rows)
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                return
-            yield conform(batch, schema)
+        yield from relation_batches(relation, schema, batch_rows)
     except Exception as exc:
         raise classify(exc) from exc
     finally:
         conn.close()
+
+
+def relation_batches(relation: Any, schema: pa.Schema, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    """A DuckDB relation's rows as record batches of ``schema``, read one batch at a time."""
+    # DuckDB 2 calls it to_arrow_reader; 1.x fetch_arrow_reader.
+    open_reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
+    reader = open_reader(batch_rows)
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            return
+        yield conform(batch, schema)

@@ -345,12 +345,8 @@ async def test_connection(config: FilesConfig) -> ConnectionTestResult:
     try:
         return await _run(config, probe)
     except Exception as exc:
-        return ConnectionTestResult(
-            connected=False,
-            latency_ms=elapsed_ms(started),
-            version=config.version,
-            error=config.scrub(str(config.classify(exc))),
-        )
+        error = config.scrub(str(config.classify(exc)))
+        return ConnectionTestResult.failed(started, error, version=config.version)
 
 
 def groups(config: FilesConfig, names: list[str]) -> list[str]:

@@ -31,6 +31,7 @@ from connectors.base import (
     TransientError,
     elapsed_ms,
 )
+from connectors.duckdb.client import relation_batches
 from connectors.http.config import HttpConfig
 from connectors.source_sql import conform, table_query
 
@@ -383,14 +384,7 @@ def read(
     try:
         tree, _, _ = _resources(query)
         relation = conn.sql(_rewrite(tree, conn, lambda path: _reader(config, path)))
-        open_reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
-        reader = open_reader(batch_rows)
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                return
-            yield conform(batch, schema)
+        yield from relation_batches(relation, schema, batch_rows)
     except duckdb.Error as exc:
         raise TerminalError(f"DuckDB over HTTP records: {exc}", error_type="INVALID_SQL") from exc
     finally:
@@ -418,11 +412,7 @@ def test_sync(config: HttpConfig) -> ConnectionTestResult:
         with _client(config) as client:
             response = client.get(url)
     except httpx.HTTPError as exc:
-        return ConnectionTestResult(
-            connected=False,
-            latency_ms=elapsed_ms(started),
-            error=f"GET {url}: {type(exc).__name__}: {exc}",
-        )
+        return ConnectionTestResult.failed(started, f"GET {url}: {type(exc).__name__}: {exc}")
     latency = elapsed_ms(started)
     connected = response.status_code < 400
     return ConnectionTestResult(

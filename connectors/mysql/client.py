@@ -60,9 +60,7 @@ async def test_connection(config: MySQLConfig) -> ConnectionTestResult:
     try:
         conn = await connect(config)
     except Exception as exc:
-        return ConnectionTestResult(
-            connected=False, latency_ms=elapsed_ms(started), error=str(classify(exc))
-        )
+        return ConnectionTestResult.failed(started, str(classify(exc)))
     try:
         async with conn.cursor() as cursor:
             await cursor.execute("SELECT VERSION()")
@@ -78,9 +76,7 @@ async def test_connection(config: MySQLConfig) -> ConnectionTestResult:
             )
             (tables,) = await cursor.fetchone()
     except Exception as exc:
-        return ConnectionTestResult(
-            connected=False, latency_ms=elapsed_ms(started), error=str(classify(exc))
-        )
+        return ConnectionTestResult.failed(started, str(classify(exc)))
     finally:
         conn.close()
     return ConnectionTestResult(

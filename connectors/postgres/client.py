@@ -33,9 +33,7 @@ async def test_connection(config: PostgresConfig) -> ConnectionTestResult:
     try:
         conn = await connect(config)
     except Exception as exc:
-        return ConnectionTestResult(
-            connected=False, latency_ms=elapsed_ms(started), error=str(classify(exc))
-        )
+        return ConnectionTestResult.failed(started, str(classify(exc)))
     try:
         version = await conn.fetchval("SELECT version()")
         latency = elapsed_ms(started)

@@ -60,9 +60,7 @@ async def test_connection(config: SQLiteConfig) -> ConnectionTestResult:
     try:
         return await _run(config, probe)
     except Exception as exc:
-        return ConnectionTestResult(
-            connected=False, latency_ms=elapsed_ms(started), error=str(classify(exc))
-        )
+        return ConnectionTestResult.failed(started, str(classify(exc)))
 
 
 async def introspect(config: SQLiteConfig) -> list[TableInfo]:
