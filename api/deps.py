@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -10,8 +10,12 @@ from fastapi import Depends, Query, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
+from api.errors import ApiError
 from core.secrets import Cipher
 from core.settings import Settings
+
+ROLES = ("viewer", "editor", "admin")
+"""Each role can do everything the roles before it can."""
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,10 @@ class Principal:
     subject: str
     tenant_id: str
     roles: frozenset[str] = field(default_factory=frozenset)
+
+    def has_role(self, role: str) -> bool:
+        rank = ROLES.index(role)
+        return any(r in ROLES and ROLES.index(r) >= rank for r in self.roles)
 
 
 def get_settings(request: Request) -> Settings:
@@ -43,6 +51,20 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 def get_principal(settings: Annotated[Settings, Depends(get_settings)]) -> Principal:
     # One default tenant until authentication lands; X-Tenant-ID is accepted and not yet checked.
     return Principal("anonymous", settings.default_tenant, frozenset({"admin"}))
+
+
+def require_role(role: str) -> Callable[[Principal], Principal]:
+    """A dependency that admits callers holding ``role`` (or a higher one), else 403."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+
+    def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if not principal.has_role(role):
+            raise ApiError(403, "FORBIDDEN", f"this action needs the {role} role")
+        return principal
+
+    dependency.required_role = role  # type: ignore[attr-defined]  (the authorization matrix reads it)
+    return dependency
 
 
 @dataclass(frozen=True)
@@ -68,5 +90,10 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClientDep = Annotated[Client, Depends(get_client)]
 CipherDep = Annotated[Cipher, Depends(get_cipher)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
-CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+Viewer = Annotated[Principal, Depends(require_role("viewer"))]
+"""Reads: every route that only looks."""
+Editor = Annotated[Principal, Depends(require_role("editor"))]
+"""Creates, changes, runs and cancels."""
+Admin = Annotated[Principal, Depends(require_role("admin"))]
+"""Manages users, keys, production deployments and approvals."""
 PageDep = Annotated[PageParams, Depends(get_page)]

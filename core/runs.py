@@ -31,8 +31,8 @@ class TemporalUnavailable(Exception):
     """The Temporal server could not be reached."""
 
 
-def workflow_id(execution_id: str) -> str:
-    return f"run/{execution_id}"
+def workflow_id(tenant_id: str, execution_id: str) -> str:
+    return temporal.workflow_id("run", tenant_id, execution_id)
 
 
 async def start(

@@ -70,6 +70,15 @@ async def ensure_search_attributes(client: Client) -> None:
             raise
 
 
+def workflow_id(kind: str, tenant_id: str, key: str) -> str:
+    """Every Ductwork workflow id is ``{tenant}/{kind}/{key}``, e.g. ``acme/run/exec-1``.
+
+    The tenant is in the id (so ids never collide across tenants) and in the ``DuctworkTenant``
+    search attribute, which the workflow endpoints check before touching a handle.
+    """
+    return f"{tenant_id}/{kind}/{key}"
+
+
 def workflow_ui_url(settings: Settings, workflow_id: str) -> str:
     return (
         f"{settings.temporal.web_url}/namespaces/{settings.temporal.namespace}"

@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Request, Response, status
 
-from api.deps import CipherDep, CurrentPrincipal, PageDep, SessionDep
+from api.deps import CipherDep, Editor, PageDep, SessionDep, Viewer
 from api.errors import ApiError
 from api.pagination import paged
 from api.schemas.connections import (
@@ -46,7 +46,7 @@ def _out(row: Connection) -> ConnectionOut:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ConnectionOut)
 async def create_connection(
-    body: ConnectionCreate, session: SessionDep, cipher: CipherDep, principal: CurrentPrincipal
+    body: ConnectionCreate, session: SessionDep, cipher: CipherDep, principal: Editor
 ) -> ConnectionOut:
     now = utcnow()
     row = Connection(
@@ -74,7 +74,7 @@ async def list_connections(
     request: Request,
     response: Response,
     session: SessionDep,
-    principal: CurrentPrincipal,
+    principal: Viewer,
     page: PageDep,
 ) -> dict:
     rows, total = await connection_store.page(session, principal.tenant_id, page.offset, page.size)
@@ -84,14 +84,14 @@ async def list_connections(
 
 @router.get("/{connection_id}", response_model=ConnectionOut)
 async def get_connection(
-    connection_id: str, session: SessionDep, principal: CurrentPrincipal
+    connection_id: str, session: SessionDep, principal: Viewer
 ) -> ConnectionOut:
     return _out(await connection_store.get(session, principal.tenant_id, connection_id))
 
 
 @router.post("/{connection_id}/test", response_model=ConnectionTestOut)
 async def test_connection(
-    connection_id: str, session: SessionDep, cipher: CipherDep, principal: CurrentPrincipal
+    connection_id: str, session: SessionDep, cipher: CipherDep, principal: Editor
 ) -> ConnectionTestOut:
     row = await connection_store.get(session, principal.tenant_id, connection_id)
     try:
@@ -111,7 +111,7 @@ async def test_connection(
 
 @router.get("/{connection_id}/tables", response_model=ConnectionTablesOut)
 async def list_tables(
-    connection_id: str, session: SessionDep, cipher: CipherDep, principal: CurrentPrincipal
+    connection_id: str, session: SessionDep, cipher: CipherDep, principal: Viewer
 ) -> ConnectionTablesOut:
     """Schemas, tables and columns with their types, as the system names them."""
     row = await connection_store.get(session, principal.tenant_id, connection_id)
@@ -139,8 +139,6 @@ async def list_tables(
 
 
 @router.delete("/{connection_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_connection(
-    connection_id: str, session: SessionDep, principal: CurrentPrincipal
-) -> Response:
+async def delete_connection(connection_id: str, session: SessionDep, principal: Editor) -> Response:
     await connection_store.delete(session, principal.tenant_id, connection_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from temporalio.client import Client
 
-from api.deps import ClientDep, CurrentPrincipal, PageDep, SessionDep, SettingsDep
+from api.deps import ClientDep, Editor, PageDep, SessionDep, SettingsDep, Viewer
 from api.errors import ApiError, invalid
 from api.pagination import paged
 from api.schemas.executions import (
@@ -48,7 +48,7 @@ async def execute_pipeline(
     session: SessionDep,
     client: ClientDep,
     settings: SettingsDep,
-    principal: CurrentPrincipal,
+    principal: Editor,
 ) -> ExecutionSubmitted:
     if body.engine_override not in (None, "temporal"):
         raise invalid(
@@ -82,7 +82,7 @@ async def execute_pipeline(
         tenant_id=principal.tenant_id,
         pipeline_id=pipeline.id,
         pipeline_version=pipeline.current_version,
-        workflow_id=runs.workflow_id(execution_id),
+        workflow_id=runs.workflow_id(principal.tenant_id, execution_id),
         status=RunStatus.QUEUED.value,
         priority=body.priority,
         parameters=body.parameters,
@@ -113,7 +113,7 @@ async def list_executions(
     session: SessionDep,
     client: ClientDep,
     settings: SettingsDep,
-    principal: CurrentPrincipal,
+    principal: Viewer,
     page: PageDep,
     pipeline_id: Annotated[str | None, Query(alias="pipelineId")] = None,
     status_filter: Annotated[RunStatus | None, Query(alias="status")] = None,
@@ -142,7 +142,7 @@ async def get_execution(
     session: SessionDep,
     client: ClientDep,
     settings: SettingsDep,
-    principal: CurrentPrincipal,
+    principal: Viewer,
 ) -> ExecutionOut:
     row = await run_store.get(session, principal.tenant_id, execution_id)
     steps = await run_store.steps(session, row.id)
@@ -155,7 +155,7 @@ async def get_execution(
     response_model=CancelAccepted,
 )
 async def cancel_execution(
-    execution_id: str, session: SessionDep, client: ClientDep, principal: CurrentPrincipal
+    execution_id: str, session: SessionDep, client: ClientDep, principal: Editor
 ) -> CancelAccepted:
     row = await run_store.get(session, principal.tenant_id, execution_id)
     if RunStatus(row.status).finished:
@@ -176,7 +176,7 @@ async def cancel_execution(
 async def execution_logs(
     execution_id: str,
     session: SessionDep,
-    principal: CurrentPrincipal,
+    principal: Viewer,
     task: Annotated[str | None, Query(description="only this task's lines")] = None,
     lines: Annotated[int, Query(ge=1, le=10_000, description="the last N lines")] = 100,
 ) -> ExecutionLogs:

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.deps import CipherDep, ClientDep, CurrentPrincipal, PageDep, SessionDep
+from api.deps import CipherDep, ClientDep, Editor, PageDep, SessionDep, Viewer
 from api.errors import invalid
 from api.pagination import paged
 from api.schemas.pipelines import (
@@ -66,7 +66,7 @@ async def _out(session: AsyncSession, pipeline: Pipeline) -> PipelineOut:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=PipelineCreated)
 async def create_pipeline(
-    body: PipelineCreate, session: SessionDep, cipher: CipherDep, principal: CurrentPrincipal
+    body: PipelineCreate, session: SessionDep, cipher: CipherDep, principal: Editor
 ) -> PipelineCreated:
     connection_ids = await _validated(session, cipher, principal.tenant_id, body.definition)
     now = utcnow()
@@ -105,7 +105,7 @@ async def list_pipelines(
     request: Request,
     response: Response,
     session: SessionDep,
-    principal: CurrentPrincipal,
+    principal: Viewer,
     page: PageDep,
     tags: Annotated[
         list[str] | None, Query(description="all of these tags (repeat or comma)")
@@ -126,9 +126,7 @@ async def list_pipelines(
 
 
 @router.get("/{pipeline_id}", response_model=PipelineOut)
-async def get_pipeline(
-    pipeline_id: str, session: SessionDep, principal: CurrentPrincipal
-) -> PipelineOut:
+async def get_pipeline(pipeline_id: str, session: SessionDep, principal: Viewer) -> PipelineOut:
     return await _out(session, await pipeline_store.get(session, principal.tenant_id, pipeline_id))
 
 
@@ -138,7 +136,7 @@ async def update_pipeline(
     body: PipelineUpdate,
     session: SessionDep,
     cipher: CipherDep,
-    principal: CurrentPrincipal,
+    principal: Editor,
 ) -> PipelineOut:
     pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
     current = await pipeline_store.get_version(session, pipeline.id, pipeline.current_version)
@@ -177,7 +175,7 @@ async def update_pipeline(
 
 @router.delete("/{pipeline_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_pipeline(
-    pipeline_id: str, session: SessionDep, client: ClientDep, principal: CurrentPrincipal
+    pipeline_id: str, session: SessionDep, client: ClientDep, principal: Editor
 ) -> Response:
     pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
     active = await runs.active_run(session, client, pipeline.id)

@@ -68,7 +68,7 @@ async def test_execute_is_accepted_and_runs_on_temporal(api, client, settings, p
     assert submitted["engine"] == "temporal"
     assert submitted["estimatedDurationMs"] is None  # no completed run yet
     assert datetime.fromisoformat(submitted["submittedAt"]).tzinfo is not None
-    assert submitted["workflowId"] == f"run/{execution_id}"
+    assert submitted["workflowId"] == f"default/run/{execution_id}"
     assert submitted["temporalUiUrl"] == (
         f"{settings.temporal.web_url}/namespaces/{settings.temporal.namespace}"
         f"/workflows/{quote(submitted['workflowId'], safe='')}"
@@ -196,7 +196,7 @@ async def test_execute_while_a_run_is_active_is_a_conflict(api, db, pipe):
                 tenant_id="default",
                 pipeline_id=pipe.id,
                 pipeline_version=1,
-                workflow_id=f"run/{execution_id}",
+                workflow_id=f"default/run/{execution_id}",
                 status="QUEUED",
                 submitted_at=utcnow(),
             ),

@@ -434,7 +434,7 @@ async def test_delete_while_a_run_is_active_is_a_conflict(api, setup, db):
                 tenant_id="default",
                 pipeline_id=created["pipelineId"],
                 pipeline_version=1,
-                workflow_id=f"run/{execution_id}",
+                workflow_id=f"default/run/{execution_id}",
                 status="RUNNING",
                 submitted_at=utcnow(),
             ),

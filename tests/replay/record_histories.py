@@ -29,7 +29,7 @@ pytestmark = pytest.mark.skipif(
 
 
 async def _save(client, execution_id: str, name: str) -> None:
-    history = await client.get_workflow_handle(f"run/{execution_id}").fetch_history()
+    history = await client.get_workflow_handle(f"default/run/{execution_id}").fetch_history()
     HISTORIES.mkdir(exist_ok=True)
     (HISTORIES / f"{name}.json").write_text(history.to_json())
 

@@ -311,7 +311,7 @@ async def test_run_terminated_outside_ductwork_does_not_block_the_pipeline(
     )
     first = await execute(api, pipeline)
     await _wait_task(api, first, "extract_slow")
-    await client.get_workflow_handle(f"run/{first}").terminate("operator pressed terminate")
+    await client.get_workflow_handle(f"default/run/{first}").terminate("operator pressed terminate")
     again = await api.post(f"/v1/pipelines/{pipeline}/execute", json={})
     assert again.status_code == 202, again.text
     settled = (await api.get(f"/v1/pipelines/executions/{first}")).json()

@@ -1,4 +1,4 @@
-"""Table models of the metadata store. Every row carries its tenant."""
+"""Tables of the core area: connections, pipelines and their versions, runs."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Tables of the generation area; import them from ``store.models.generation``."""

@@ -1,0 +1,1 @@
+"""Tables of the identity area; import them from ``store.models.identity``."""

@@ -1,0 +1,1 @@
+"""Tables of the lifecycle area; import them from ``store.models.lifecycle``."""

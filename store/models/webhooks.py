@@ -1,0 +1,1 @@
+"""Tables of the webhooks area; import them from ``store.models.webhooks``."""
