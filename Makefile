@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: run test lint format bench install record-histories clean
+.PHONY: run test lint format bench install record-histories fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,17 @@ bench: $(BENCH_STAMP)
 
 ## Re-record the replay histories (on purpose only: the replay tests guard compatibility).
 record-histories: $(STAMP)
-	RECORD_HISTORIES=1 $(BIN)/pytest -q tests/replay/record_histories.py
+	RECORD_HISTORIES=1 $(BIN)/pytest -q tests/replay/record_histories.py \
+		tests/replay/record_lifecycle_histories.py
+	RECORD_HISTORIES=1 $(BIN)/pytest -q tests/workflows/test_notify.py -k third_attempt
+	RECORD_HISTORIES=1 $(BIN)/pytest -q tests/api/test_nl_query.py tests/api/test_data_ai.py -k workflow
+	RECORD_HISTORIES=1 $(BIN)/pytest -q tests/generation/test_generate_api.py -k generation_workflows
+
+## Fuzz the API from its OpenAPI document (schemathesis, real uvicorn): no request gets a 5xx.
+## FUZZ_MAX_EXAMPLES (per operation, default 25), FUZZ_PHASES, FUZZ_SEED tune it.
+fuzz: $(STAMP)
+	FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-25} FUZZ_PHASES=$${FUZZ_PHASES:-examples,coverage,fuzzing} \
+		$(BIN)/pytest -q -s --timeout 3600 tests/test_fuzz.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -16,9 +16,11 @@ import asyncpg
 import pyarrow as pa
 from temporalio import activity
 
+from activities.engine import staged_in_duckdb
 from activities.runtime import ActivityDeps, StepContext, closing
 from connectors import postgres, source_sql
 from connectors.base import ArrowSource, Progress, TerminalError
+from connectors.duckdb.staging import DuckStaging
 from connectors.postgres.arrow_ingest import ingest, staging_columns
 from connectors.postgres.config import PostgresConfig
 from connectors.postgres.copy import (
@@ -31,7 +33,8 @@ from connectors.postgres.copy import (
 )
 from connectors.postgres.sql import Relation, quote_ident, quote_literal
 from connectors.postgres.state import TargetState
-from connectors.registry import arrow_source
+from connectors.registry import arrow_reader, arrow_source
+from core.planner import staging_prefix
 from workflows.payloads import Cursor, ExtractStep, Partition, StepResult
 
 T = TypeVar("T")
@@ -54,7 +57,15 @@ class ExtractActivities:
                 step.ref.tenant_id, step.source_connection_id
             )
             arrow = arrow_source(connector.type)
-            if arrow is None:
+            duck = await staged_in_duckdb(
+                self.deps,
+                step.ref.tenant_id,
+                step.target_connection_id,
+                staging_prefix(step.ref.execution_id),
+            )
+            if duck is not None:
+                await self._into_duckdb(step, ctx, duck[0], arrow_reader(connector.type), config)
+            elif arrow is None:
                 await self._copy(step, ctx, config)
             else:
                 await self._arrow(step, ctx, arrow, config)
@@ -149,6 +160,73 @@ class ExtractActivities:
                 target_config, staging, schema, batches, ctx.metrics, scope=scope, stop=stop
             )
         )
+
+    async def _into_duckdb(
+        self,
+        step: ExtractStep,
+        ctx: StepContext,
+        staging: DuckStaging,
+        connector: ArrowSource,
+        config: Any,
+    ) -> None:
+        """Into a sink staged in DuckDB: any source (PostgreSQL too) as Arrow batches."""
+        schema = await connector.describe(config, step.query)
+        staged = Relation.parse(step.staging_table)
+        query, scope = step.query, None
+        if step.cursor is not None:
+            query = await _incremental_duckdb_query(
+                step, step.cursor, schema, connector, staging, ctx
+            )
+        if step.partition is not None:
+            split = step.partition.column
+            fields = [schema.field(split)] if split in schema.names else []
+            scope = _range(step.partition, staging_columns(pa.schema(fields)))
+            query = source_sql.where(
+                query, connector.dialect, _source_range(step.partition, schema, connector)
+            )
+        batch_rows = self.deps.settings.batch_rows
+        ctx.info(
+            "reading",
+            source=connector.type,
+            columns=len(schema),
+            into=f"{staging.path}:{staged}",
+            range=scope,
+            batch_rows=batch_rows,
+        )
+        batches = connector.read(config, query, schema, batch_rows)
+        # One DuckDB transaction in a worker thread: a failed or cancelled attempt leaves nothing.
+        await run_stoppable(
+            lambda stop: staging.ingest(
+                staged, schema, batches, ctx.metrics, scope=scope, stop=stop
+            )
+        )
+
+
+async def _incremental_duckdb_query(
+    step: ExtractStep,
+    cursor: Cursor,
+    schema: pa.Schema,
+    connector: ArrowSource,
+    staging: DuckStaging,
+    ctx: StepContext,
+) -> str:
+    """The source query past the high-water mark kept in the DuckDB target, in the source's
+    dialect (the mark is text there; DuckDB reads it back as the cursor column's type)."""
+    if cursor.column not in schema.names:
+        _column([], cursor.column, "cursor")
+    if cursor.full_refresh:
+        ctx.info("full refresh: the stored high-water mark is ignored", source=cursor.source)
+        return step.query
+    mark = await asyncio.to_thread(staging.stored_mark, step.ref.pipeline_id, cursor.source)
+    if mark is None:
+        ctx.info("first incremental run: extracting everything", source=cursor.source)
+        return step.query
+    ctx.info("incremental", source=cursor.source, column=cursor.column, after=mark)
+    value = await asyncio.to_thread(staging.mark_value, mark, schema.field(cursor.column).type)
+    ident = source_sql.column(cursor.column)
+    literal = source_sql.literal(value, connector.dialect)
+    predicate = ident >= literal if cursor.inclusive else ident > literal
+    return source_sql.where(step.query, connector.dialect, predicate)
 
 
 async def _incremental_query(

@@ -7,9 +7,12 @@ the ledger row and loads nothing twice; a failed load moves no cursor, so no row
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 from temporalio import activity
 
+from activities.engine import loader, staged_in_duckdb
 from activities.runtime import ActivityDeps, StepContext, closing
 from connectors.postgres import load as modes
 from connectors.postgres.client import relation_exists
@@ -17,6 +20,7 @@ from connectors.postgres.copy import describe_table
 from connectors.postgres.schema import evolve
 from connectors.postgres.sql import Relation
 from connectors.postgres.state import TargetState
+from core.planner import staging_prefix
 from workflows.payloads import LoadStep, StepResult
 
 
@@ -30,6 +34,21 @@ class LoadActivities:
         target = Relation.parse(step.target_table)
         staged = Relation.parse(step.input_table)
         async with self.deps.step(step.ref, "load") as ctx:
+            duck = await staged_in_duckdb(
+                self.deps,
+                step.ref.tenant_id,
+                step.connection_id,
+                staging_prefix(step.ref.execution_id),
+            )
+            if duck is not None:
+                staging, connector, config = duck
+                outcome = await asyncio.to_thread(
+                    loader(connector.type), staging, step, load_id, config, ctx.info
+                )
+                ctx.metrics.rows = outcome.rows
+                if outcome.already_loaded:
+                    ctx.info("already loaded by an earlier attempt", target=str(target))
+                return StepResult(step.ref.name, ctx.metrics.rows, ctx.metrics.bytes)
             conn = await self.deps.connect(step.ref.tenant_id, step.connection_id)
             try:
                 state = TargetState(conn, self.deps.settings.staging_schema)

@@ -62,8 +62,7 @@ class PlanActivities:
             kind = types[ids[sink.connection]]
             if not is_target(kind):
                 raise ApplicationError(
-                    f"sink {name!r} loads into a {kind} connection: only PostgreSQL can be a "
-                    "target for now",
+                    f"sink {name!r} loads into a {kind} connection, which cannot be a target",
                     type="UNSUPPORTED_TARGET",
                     non_retryable=True,
                 )

@@ -1,12 +1,15 @@
 """Quality checks on a dataset before it is loaded.
 
 Every failing check is reported with its name and numbers; ``warn`` only logs, ``fail`` stops
-the run, and ``approve`` stops it like ``fail`` until the lifecycle issue brings approval gates.
+the run, and ``approve`` pauses it before loading until a person approves (or rejects) it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -14,14 +17,15 @@ import asyncpg
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.engine import staged_in_duckdb
 from activities.runtime import ActivityDeps, closing
+from connectors.duckdb.staging import DuckStaging
 from connectors.postgres.sql import Relation, quote_ident, quote_literal
+from core.planner import staging_prefix
 from workflows.payloads import CheckSpec, QualityStep, StepResult
 
-APPROVE_NOTE = (
-    "severity 'approve' stops the run like 'fail' for now: approval gates come with the "
-    "lifecycle issue"
-)
+APPROVAL_REQUIRED = "APPROVAL_REQUIRED"
+"""Only ``approve`` checks failed: the run waits for a person's decision before loading."""
 _AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
@@ -32,9 +36,20 @@ class QualityActivities:
     @activity.defn(name="quality_checks")
     async def check(self, step: QualityStep) -> StepResult:
         failures: list[str] = []
+        to_approve: list[str] = []
         warned = 0
         async with self.deps.step(step.ref, "quality") as ctx:
-            conn = await self.deps.connect(step.ref.tenant_id, step.connection_id)
+            duck = await staged_in_duckdb(
+                self.deps,
+                step.ref.tenant_id,
+                step.connection_id,
+                staging_prefix(step.ref.execution_id),
+            )
+            conn: Any = (
+                _DuckRows(duck[0])
+                if duck is not None
+                else await self.deps.connect(step.ref.tenant_id, step.connection_id)
+            )
             try:
                 for check in step.checks:
                     problem = await _evaluate(conn, check)
@@ -43,19 +58,29 @@ class QualityActivities:
                     elif check.severity == "warn":
                         warned += 1
                         ctx.warning("check warned", check=check.name, problem=problem)
+                    elif check.severity == "approve":
+                        ctx.warning("check needs approval", check=check.name, problem=problem)
+                        to_approve.append(f"{check.name}: {problem}")
                     else:
-                        if check.severity == "approve":
-                            problem = f"{problem} ({APPROVE_NOTE})"
                         ctx.warning("check failed", check=check.name, problem=problem)
                         failures.append(f"{check.name}: {problem}")
             finally:
-                await closing(conn)
+                if duck is None:
+                    await closing(conn)
             if failures:
                 raise ApplicationError(
-                    "quality checks failed: " + "; ".join(failures),
+                    "quality checks failed: " + "; ".join(failures + to_approve),
                     type="QUALITY_CHECK_FAILED",
                     non_retryable=True,
                 )
+        if to_approve:
+            # Raised once the step is recorded as done: the run pauses, it did not fail.
+            raise ApplicationError(
+                "quality checks need approval: " + "; ".join(to_approve),
+                *to_approve,
+                type=APPROVAL_REQUIRED,
+                non_retryable=True,
+            )
         passed = len(step.checks) - warned
         detail = f"{passed} checks passed" + (f", {warned} warned" if warned else "")
         return StepResult(step.ref.name, detail=detail)
@@ -127,7 +152,7 @@ async def _freshness(conn: asyncpg.Connection, table: str, check: CheckSpec) -> 
     newest = f"max({quote_ident(check.column or '')})::timestamptz"
     row = await conn.fetchrow(
         f"SELECT {newest} AS newest, "
-        f"extract(epoch FROM statement_timestamp() - {newest})::float8 AS age FROM {table}"
+        f"extract(epoch FROM now() - {newest})::float8 AS age FROM {table}"
     )
     if row["newest"] is None:
         return f"no {check.column} value (all NULL or no rows), so the data's age is unknown"
@@ -157,6 +182,32 @@ async def _custom_sql(conn: asyncpg.Connection, check: CheckSpec) -> str | None:
         return f"its SQL returned {value}: {fix}"
     bad = int(value)
     return f"{bad} failing rows (counted by its SQL)" if bad else None
+
+
+class _DuckRow(dict):
+    """A row by column name or position, as asyncpg's records are."""
+
+    def __getitem__(self, key: Any) -> Any:
+        return list(self.values())[key] if isinstance(key, int) else super().__getitem__(key)
+
+
+class _DuckRows:
+    """The checks' queries (the pipeline's SQL) on a DuckDB staging, asyncpg-shaped."""
+
+    def __init__(self, staging: DuckStaging) -> None:
+        self.staging = staging
+
+    async def fetchrow(self, sql: str) -> _DuckRow | None:
+        row = await asyncio.to_thread(self.staging.fetchrow, sql)
+        return None if row is None else _DuckRow(row)
+
+    async def fetchval(self, sql: str) -> Any:
+        row = await self.fetchrow(sql)
+        return None if row is None else row[0]
+
+    @contextlib.asynccontextmanager
+    async def transaction(self, readonly: bool = False) -> AsyncIterator[None]:
+        yield  # each query is its own transaction; a check's SQL cannot write (parsed so)
 
 
 def _literal(value: Any) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
+from store import alerts
 from store import runs as run_store
 from store.db import Database
 from store.models import RunLog, utcnow
-from workflows.payloads import RecordRun
+from workflows.payloads import RecordRun, RunStatus
 
 
 class RecordActivities:
@@ -37,3 +39,37 @@ class RecordActivities:
                     )
                 ],
             )
+            if record.status is RunStatus.FAILED:
+                await _raise_failure_alert(session, record)
+
+
+async def _raise_failure_alert(session: AsyncSession, record: RecordRun) -> None:
+    """A failed run raises one alert: a quality-check failure, or the run's failure.
+
+    Idempotent, since Temporal may retry this activity after the alert was committed.
+    """
+    execution = await run_store.get(session, record.tenant_id, record.execution_id)
+    steps = await run_store.steps(session, execution.id)
+    failed_checks = [s for s in steps if s.kind == "quality" and s.status == "FAILED"]
+    if failed_checks:
+        kind, severity = alerts.AlertKind.QUALITY_CHECK_FAILED, alerts.Severity.HIGH
+        step = failed_checks[0]
+    else:
+        kind, severity = alerts.AlertKind.RUN_FAILED, alerts.Severity.CRITICAL
+        step = next((s for s in steps if s.status == "FAILED"), None)
+    if await alerts.already_raised(session, execution.id, kind):
+        return
+    await alerts.raise_alert(
+        session,
+        tenant_id=record.tenant_id,
+        kind=kind,
+        severity=severity,
+        message=record.message or "the run failed",
+        pipeline_id=execution.pipeline_id,
+        execution_id=execution.id,
+        details={
+            "step": step.name if step else None,
+            "error": step.error if step else record.message,
+            "workflowId": execution.workflow_id,
+        },
+    )

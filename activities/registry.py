@@ -6,16 +6,25 @@ from collections.abc import Callable
 from typing import Any
 
 from activities.extract import ExtractActivities
+from activities.generation import GenerationActivities
+from activities.lifecycle import LifecycleActivities
+from activities.llm import LLMActivities
 from activities.load import LoadActivities
+from activities.nlquery import NLQueryActivities
+from activities.notify import NotifyActivities
 from activities.plan import PlanActivities
+from activities.profile import ProfileActivities
 from activities.quality import QualityActivities
 from activities.records import RecordActivities
 from activities.runtime import ActivityDeps
 from activities.staging import StagingActivities
 from activities.transform import TransformActivities
+from core.settings import LLMSettings, WebhookSettings
 
 
-def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
+def build_activities(
+    deps: ActivityDeps, llm: LLMSettings | None = None, webhooks: WebhookSettings | None = None
+) -> list[Callable[..., Any]]:
     extract = ExtractActivities(deps)
     transform = TransformActivities(deps)
     quality = QualityActivities(deps)
@@ -23,6 +32,7 @@ def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
     staging = StagingActivities(deps)
     plan = PlanActivities(deps)
     records = RecordActivities(deps.db)
+    notify = NotifyActivities(deps.db, deps.cipher, webhooks)
     return [
         plan.plan_run,
         records.record_run,
@@ -31,4 +41,42 @@ def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
         quality.check,
         load.load,
         staging.drop_staging,
+        LLMActivities(llm).chat,
+        *_generation(GenerationActivities(deps)),
+        notify.plan,
+        notify.deliver,
+        notify.give_up,
+        *_lifecycle(LifecycleActivities(deps)),
+        *_data_assistant(deps),
+    ]
+
+
+def _lifecycle(lifecycle: LifecycleActivities) -> list[Callable[..., Any]]:
+    return [
+        lifecycle.record_approval_request,
+        lifecycle.record_approval_decision,
+        lifecycle.validate_deployment,
+        lifecycle.publish_dag,
+        lifecycle.apply_schedule,
+        lifecycle.finish_deployment,
+        lifecycle.start_scheduled_run,
+    ]
+
+
+def _generation(generation: GenerationActivities) -> list[Callable[..., Any]]:
+    return [
+        generation.introspect,
+        generation.plan_offline,
+        generation.check_plan,
+        generation.store,
+    ]
+
+
+def _data_assistant(deps: ActivityDeps) -> list[Callable[..., Any]]:
+    nlquery = NLQueryActivities(deps)
+    return [
+        ProfileActivities(deps).profile,
+        nlquery.schema,
+        nlquery.translate,
+        nlquery.check,
     ]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from temporalio import activity
 
+from activities.engine import remove_staging_file, staged_in_duckdb, stages_in_target
 from activities.runtime import ActivityDeps, application_errors, closing
 from connectors.postgres.sql import Relation
 from workflows.payloads import CleanupStep, StepResult
@@ -23,6 +26,14 @@ class StagingActivities:
         return StepResult(step.ref.name, detail=f"{dropped} staging tables dropped")
 
     async def _drop(self, step: CleanupStep, connection_id: str, schema: str) -> int:
+        duck = await staged_in_duckdb(
+            self.deps, step.ref.tenant_id, connection_id, step.staging_prefix
+        )
+        if duck is not None:
+            staging, connector, _ = duck
+            if stages_in_target(connector.type):
+                return await asyncio.to_thread(staging.drop, step.staging_prefix)
+            return await asyncio.to_thread(remove_staging_file, staging.path)
         conn = await self.deps.connect(step.ref.tenant_id, connection_id)
         try:
             names = await conn.fetch(

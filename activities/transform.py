@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.runtime import ActivityDeps, closing
+from activities.engine import staged_in_duckdb
+from activities.runtime import ActivityDeps, StepContext, closing
+from connectors.duckdb.staging import DuckStaging, duck_sql
 from connectors.postgres.sql import Relation, quote_ident
+from core.planner import staging_prefix
 from core.transforms import SCRATCH_PREFIX, replacements
 from workflows.payloads import StepResult, TransformStep
 
@@ -19,6 +24,15 @@ class TransformActivities:
     @activity.defn(name="transform")
     async def transform(self, step: TransformStep) -> StepResult:
         async with self.deps.step(step.ref, "transform") as ctx:
+            duck = await staged_in_duckdb(
+                self.deps,
+                step.ref.tenant_id,
+                step.connection_id,
+                staging_prefix(step.ref.execution_id),
+            )
+            if duck is not None:
+                await _in_duckdb(step, ctx, duck[0])
+                return StepResult(step.ref.name, ctx.metrics.rows, ctx.metrics.bytes)
             conn = await self.deps.connect(step.ref.tenant_id, step.connection_id)
             try:
                 output = Relation.parse(step.output_table)
@@ -36,12 +50,28 @@ class TransformActivities:
         return StepResult(step.ref.name, ctx.metrics.rows, ctx.metrics.bytes)
 
 
+async def _in_duckdb(step: TransformStep, ctx: StepContext, staging: DuckStaging) -> None:
+    """The same SQL run in the DuckDB staging of a sink that is not PostgreSQL."""
+    output = Relation.parse(step.output_table)
+    ctx.info("running SQL in DuckDB", into=f"{staging.path}:{output}")
+    query = step.sql
+    if SCRATCH_PREFIX in query:
+        names = await asyncio.to_thread(staging.columns_of, duck_sql(query))
+        query = _place_casts(query, names)
+    ctx.metrics.rows, ctx.metrics.bytes = await asyncio.to_thread(
+        staging.create_as, output, duck_sql(query)
+    )
+
+
 async def _casts_in_place(conn: asyncpg.Connection, sql: str) -> str:
     """The query with each cast column (``__dw_as__<name>``) in the place of the column it
     replaces: a cast step must know the other columns, which only the database can say."""
     if SCRATCH_PREFIX not in sql:
         return sql
-    names = [a.name for a in (await conn.prepare(sql)).get_attributes()]
+    return _place_casts(sql, [a.name for a in (await conn.prepare(sql)).get_attributes()])
+
+
+def _place_casts(sql: str, names: list[str]) -> str:
     try:
         pairs = replacements(names)
     except ValueError as exc:

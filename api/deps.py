@@ -20,11 +20,14 @@ ROLES = ("viewer", "editor", "admin")
 
 @dataclass(frozen=True)
 class Principal:
-    """Who calls, in which tenant, with which roles. Authentication plugs in here."""
+    """Who calls, in which tenant, with which roles (set by ``api.security``'s middleware)."""
 
     subject: str
     tenant_id: str
     roles: frozenset[str] = field(default_factory=frozenset)
+    kind: str = "user"  # user, api_key, bootstrap (seed 004's DATAPIPELINES_API_KEY)
+    user_id: str | None = None
+    session_id: str | None = None  # the login of a user's access token
 
     def has_role(self, role: str) -> bool:
         rank = ROLES.index(role)
@@ -48,9 +51,12 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def get_principal(settings: Annotated[Settings, Depends(get_settings)]) -> Principal:
-    # One default tenant until authentication lands; X-Tenant-ID is accepted and not yet checked.
-    return Principal("anonymous", settings.default_tenant, frozenset({"admin"}))
+def get_principal(request: Request) -> Principal:
+    """The caller that ``api.security.guard_requests`` authenticated for this request."""
+    principal = getattr(request.state, "principal", None)
+    if principal is None:
+        raise ApiError(401, "AUTHENTICATION_REQUIRED", "credentials are required")
+    return principal
 
 
 def require_role(role: str) -> Callable[[Principal], Principal]:
@@ -60,7 +66,7 @@ def require_role(role: str) -> Callable[[Principal], Principal]:
 
     def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if not principal.has_role(role):
-            raise ApiError(403, "FORBIDDEN", f"this action needs the {role} role")
+            raise ApiError(403, "PERMISSION_DENIED", f"this action needs the {role} role")
         return principal
 
     dependency.required_role = role  # type: ignore[attr-defined]  (the authorization matrix reads it)
@@ -80,7 +86,8 @@ class PageParams:
 
 
 def get_page(
-    page: Annotated[int, Query(ge=0, description="zero-based page number")] = 0,
+    # Bounded: an offset past 64 bits is a 500 from the database, not an empty page.
+    page: Annotated[int, Query(ge=0, le=1_000_000, description="zero-based page number")] = 0,
     size: Annotated[int, Query(ge=1, le=500, description="items per page")] = 20,
 ) -> PageParams:
     return PageParams(page, size)

@@ -11,8 +11,39 @@ from fastapi import FastAPI, Request, Response
 from temporalio.client import Client
 
 from api.errors import install_error_handlers
-from api.routes import connections, connectors, executions, health, pipelines, schemas
+from api.routes import (
+    airflow,
+    api_keys,
+    auth,
+    connections,
+    connectors,
+    connectors_ai,
+    cost,
+    data,
+    deployments,
+    executions,
+    generation,
+    health,
+    lineage,
+    monitoring,
+    nl_query,
+    observability,
+    pipeline_ai,
+    pipelines,
+    pipelines_api,
+    runs_api,
+    schedules,
+    schemas,
+    storage,
+    tenants,
+    users,
+    workflows,
+)
+from api.routes import templates as template_routes
+from api.routes import webhooks as webhook_routes
+from api.security import document_security, guard_requests
 from core import temporal
+from core.auth.bootstrap import ensure_identity
 from core.logging import configure_logging, get_logger
 from core.secrets import Cipher
 from core.settings import Settings, get_settings
@@ -32,6 +63,7 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
         app.state.settings = settings
         app.state.db = Database(settings.store_url, echo=settings.store.echo)
         app.state.cipher = Cipher.from_settings(settings)
+        await ensure_identity(app.state.db, settings, generate_password=False)
         app.state.temporal = client or await temporal.connect(settings)
         await temporal.ensure_search_attributes(app.state.temporal)
         log.info("api started", store=settings.store_url, temporal=settings.temporal.address)
@@ -45,12 +77,39 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    document_security(app)
+    # Added first, so it runs inside _request_id: its 401/403/429 bodies carry the request id.
+    app.middleware("http")(guard_requests)
     app.middleware("http")(_request_id)
     app.include_router(health.router)
+    app.include_router(auth.router)
+    app.include_router(users.router)
+    app.include_router(api_keys.router)
+    app.include_router(tenants.router)
     app.include_router(schemas.router)
     app.include_router(connectors.router)
+    app.include_router(webhook_routes.v1_router)
+    app.include_router(webhook_routes.pipeline_router)
+    # Before any other /api/v1/pipelines router: /{id}:describe and /{id}:analyze.
+    app.include_router(generation.router)
+    app.include_router(pipeline_ai.router)
+    app.include_router(nl_query.router)
+    app.include_router(data.router)
+    app.include_router(storage.router)
+    app.include_router(connectors_ai.router)
+    app.include_router(deployments.router)
+    app.include_router(pipelines_api.router)
+    app.include_router(runs_api.router)
+    app.include_router(observability.router)
     # Fixed paths under /v1/pipelines come before /v1/pipelines/{pipelineId}.
     app.include_router(connections.router)
+    app.include_router(monitoring.router)
+    app.include_router(template_routes.router)
+    app.include_router(cost.router)
+    app.include_router(lineage.router)
+    app.include_router(schedules.router)
+    app.include_router(workflows.router)
+    app.include_router(airflow.router)
     app.include_router(executions.router)
     app.include_router(pipelines.router)
     return app

@@ -37,3 +37,26 @@ def paged(
 def _link(request: Request, page: int, size: int, rel: str) -> str:
     url = request.url.include_query_params(page=page, size=size)
     return f'<{url}>; rel="{rel}"'
+
+
+def paged_per_page(
+    request: Request, response: Response, total: int, page: int, per_page: int
+) -> None:
+    """Headers of the snake_case surfaces' one-based ``page`` and ``per_page`` lists."""
+    pages = ceil(total / per_page) if total else 0
+    response.headers["X-Total-Count"] = str(total)
+    response.headers["X-Page"] = str(page)
+    response.headers["X-Per-Page"] = str(per_page)
+    links = []
+    if page < pages:
+        links.append(_link_per_page(request, page + 1, per_page, "next"))
+    if page > 1:
+        links.append(_link_per_page(request, page - 1, per_page, "prev"))
+    links.append(_link_per_page(request, 1, per_page, "first"))
+    links.append(_link_per_page(request, max(pages, 1), per_page, "last"))
+    response.headers["Link"] = ", ".join(links)
+
+
+def _link_per_page(request: Request, page: int, per_page: int, rel: str) -> str:
+    url = request.url.include_query_params(page=page, per_page=per_page)
+    return f'<{url}>; rel="{rel}"'

@@ -314,6 +314,9 @@ async def probe_statements(table: str, repeat: int) -> dict[str, float]:
 # --- the service -------------------------------------------------------------------------------
 
 
+BENCH_API_KEY = "dw-bench-" + uuid.uuid4().hex  # the in-process API's bootstrap key
+
+
 @contextlib.asynccontextmanager
 async def service(data_dir: Path) -> AsyncIterator[Any]:
     """Temporal dev server, a worker and the API app, all in this process; yields an httpx
@@ -332,6 +335,8 @@ async def service(data_dir: Path) -> AsyncIterator[Any]:
         log_level="WARNING",
         temporal={"task_queue": f"ductwork-bench-{uuid.uuid4()}"},
         security={"encryption_key": Fernet.generate_key().decode()},
+        auth={"bootstrap_api_key": BENCH_API_KEY},
+        rate_limit={"enabled": False},  # throughput is measured here, not the plans
     )
     env = await start_dev_server()
     try:
@@ -344,7 +349,10 @@ async def service(data_dir: Path) -> AsyncIterator[Any]:
                 async with app.router.lifespan_context(app):
                     transport = httpx.ASGITransport(app=app)
                     async with httpx.AsyncClient(
-                        transport=transport, base_url="http://ductwork.bench", timeout=60
+                        transport=transport,
+                        base_url="http://ductwork.bench",
+                        timeout=60,
+                        headers={"X-API-Key": BENCH_API_KEY, "X-Tenant-ID": "default"},
                     ) as api:
                         yield api
         finally:

@@ -165,6 +165,8 @@ async def stack(data_dir: Path) -> AsyncIterator[Stack]:
         log_level="WARNING",
         temporal={"task_queue": queue},
         security={"encryption_key": key},
+        auth={"bootstrap_api_key": pg.BENCH_API_KEY},
+        rate_limit={"enabled": False},  # throughput is measured here, not the plans
     )
     before = {p.pid for p in psutil.Process().children(recursive=True)}
     env = await pg.start_dev_server()
@@ -186,7 +188,10 @@ async def stack(data_dir: Path) -> AsyncIterator[Stack]:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(
-                transport=transport, base_url="http://ductwork.scale", timeout=60
+                transport=transport,
+                base_url="http://ductwork.scale",
+                timeout=60,
+                headers={"X-API-Key": pg.BENCH_API_KEY, "X-Tenant-ID": "default"},
             ) as api:
                 yield Stack(api, env.client, queue, worker_env, data_dir, dev_server)
     finally:

@@ -7,7 +7,10 @@ Arrow batches).
 
 from __future__ import annotations
 
+from typing import Any
+
 from connectors.base import ArrowSource, Connector, TerminalError
+from connectors.clickhouse import CONNECTOR as CLICKHOUSE
 from connectors.duckdb import CONNECTOR as DUCKDB
 from connectors.files import CONNECTOR as FILES
 from connectors.http import CONNECTOR as HTTP
@@ -31,6 +34,8 @@ ALIASES = {
     "http": "http",
     "https": "http",
     "rest": "http",
+    "clickhouse": "clickhouse",
+    "ch": "clickhouse",
 }
 
 _CONNECTORS: dict[str, Connector] = {
@@ -41,10 +46,11 @@ _CONNECTORS: dict[str, Connector] = {
     "duckdb": DUCKDB,
     "files": FILES,
     "http": HTTP,
+    "clickhouse": CLICKHOUSE,
 }
 
-# Where data can be loaded; every connector can be a source.
-TARGET_TYPES = frozenset({"postgresql"})
+# Where data can be loaded; every connector but ClickHouse can be a source.
+TARGET_TYPES = frozenset({"postgresql", "duckdb", "files", "clickhouse"})
 
 
 def canonical_type(name: str) -> str | None:
@@ -68,8 +74,58 @@ def arrow_source(connection_type: str) -> ArrowSource | None:
     return None if connector is POSTGRES else connector  # type: ignore[return-value]
 
 
+def arrow_reader(connection_type: str) -> ArrowSource:
+    """The connector read as Arrow batches; PostgreSQL too (ADBC), for sinks staged in DuckDB."""
+    from connectors.postgres.arrow_read import READER
+
+    return arrow_source(connection_type) or READER  # type: ignore[return-value]
+
+
+def is_source(connection_type: str) -> bool:
+    return bool(getattr(connector_for(connection_type), "source", True))
+
+
 def is_target(connection_type: str) -> bool:
     return canonical_type(connection_type) in TARGET_TYPES
+
+
+def target_problem(
+    connection_type: str,
+    mode: str,
+    keys: list[str],
+    deduplicate: bool,
+    options: dict[str, Any],
+    incremental: bool,
+) -> tuple[str, str] | None:
+    """Why a sink of this type cannot load this way (the sink's field at fault, the reason);
+    None: it can."""
+    canonical = canonical_type(connection_type)
+    if canonical not in TARGET_TYPES:
+        targets = ", ".join(sorted(TARGET_TYPES))
+        return "connection", f"can be a source but not a sink; sinks load into {targets}"
+    if options and canonical != "clickhouse":
+        return "options", "only ClickHouse sinks take options (engine, order_by, partition_by)"
+    if canonical == "clickhouse":
+        from connectors.clickhouse.ddl import TableSpec
+
+        try:
+            TableSpec.of("database", "table", mode, keys, options)
+        except TerminalError as exc:
+            return "options", exc.message
+    if canonical == "files":
+        if mode == "merge":
+            return "mode", (
+                "files cannot be merged into: use 'append' (a new part file per run) or 'replace'"
+            )
+        if deduplicate:
+            return "deduplicate", "files cannot be deduplicated against: load into a database"
+    if canonical == "clickhouse" and deduplicate:
+        return "deduplicate", (
+            "ClickHouse deduplicates by merging: use mode 'merge' (ReplacingMergeTree on the keys)"
+        )
+    if canonical in ("files", "clickhouse") and incremental:
+        return "connection", "incremental sources load into PostgreSQL or DuckDB for now"
+    return None
 
 
 def source_schema(connector: Connector, schema: str) -> str | None:
@@ -93,7 +149,7 @@ def catalog() -> list[dict[str, object]]:
             {
                 "type": type_,
                 "aliases": sorted(a for a, c in ALIASES.items() if c == type_ and a != type_),
-                "source": True,
+                "source": is_source(type_),
                 "target": type_ in TARGET_TYPES,
                 "network": connector.network,
                 "default_port": connector.default_port,

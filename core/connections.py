@@ -6,7 +6,7 @@ from typing import Any
 
 from connectors.base import ConnectionSettings, Connector, TerminalError
 from connectors.postgres import PostgresConfig
-from connectors.registry import connector_for, is_target
+from connectors.registry import canonical_type, connector_for
 from core.secrets import Cipher, resolve_secret_ref
 from store.models import Connection
 
@@ -35,10 +35,9 @@ def connector_config(row: Connection, cipher: Cipher) -> tuple[Connector, Any]:
 
 def postgres_config(row: Connection, cipher: Cipher) -> PostgresConfig:
     """The config of a PostgreSQL connection: a target, or a source read by COPY."""
-    if not is_target(row.type):
+    if canonical_type(row.type) != "postgresql":
         raise TerminalError(
-            f"connection {row.name!r} is a {row.type} connection; only PostgreSQL can be "
-            "loaded into (a target) for now",
+            f"connection {row.name!r} is a {row.type} connection, not PostgreSQL",
             error_type="UNSUPPORTED_TARGET",
         )
     settings = connection_settings(row, cipher)

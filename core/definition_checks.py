@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from connectors.base import ConnectorError, TransientError
 from connectors.postgres.sql import Relation
-from connectors.registry import is_target, source_schema
+from connectors.registry import is_source, source_schema, target_problem
 from core.connections import connector_config
 from core.definition import PipelineDefinition
 from core.secrets import Cipher, SecretReferenceError
@@ -56,13 +56,34 @@ async def check_definition(
                 )
     for name, sink in definition.sinks.items():
         row = resolved.get(sink.connection)
-        if row is not None and not is_target(row.type):
+        if row is None:
+            continue
+        feeds = definition.lineage(sink.input)
+        incremental = any(
+            source.incremental
+            for source_name, source in definition.sources.items()
+            if source_name.lower() in feeds
+        )
+        problem = target_problem(
+            row.type, sink.mode.value, sink.keys, sink.deduplicate, sink.options or {}, incremental
+        )
+        if problem is not None:
+            field, text = problem
             problems.append(
                 Problem(
-                    [*loc, "sinks", name, "connection"],
-                    f"connection {row.name!r} is a {row.type} connection: only PostgreSQL "
-                    "connections can be loaded into (sinks) for now; it can be a source",
+                    [*loc, "sinks", name, field],
+                    f"connection {row.name!r} ({row.type}): {text}",
                     "unsupported_target",
+                )
+            )
+    for name, src in definition.sources.items():
+        row = resolved.get(src.connection)
+        if row is not None and not is_source(row.type):
+            problems.append(
+                Problem(
+                    [*loc, "sources", name, "connection"],
+                    f"connection {row.name!r} ({row.type}) can be loaded into, not read from",
+                    "unsupported_source",
                 )
             )
     tables = [

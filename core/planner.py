@@ -180,6 +180,7 @@ def compile_plan(
                 input_is_private=readers[(conn, dataset)] == 1,
                 keys=list(sink.keys),
                 deduplicate=sink.deduplicate,
+                options=dict(sink.options or {}),
                 cursors=[
                     c
                     for (c_conn, c_src), c in cursors.items()

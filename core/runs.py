@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
 from core import temporal
+from core.definition import PipelineDefinition
 from core.settings import Settings
+from store import pipelines as pipeline_store
 from store import runs as run_store
-from store.models import Execution, Pipeline
+from store.errors import Conflict
+from store.models import Execution, Pipeline, utcnow
 from workflows.payloads import Progress, RunInput, RunStatus
 from workflows.pipeline_run import PipelineRunWorkflow
 
@@ -29,6 +35,63 @@ _UNREACHABLE = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED)
 
 class TemporalUnavailable(Exception):
     """The Temporal server could not be reached."""
+
+
+class MissingParameters(ValueError):
+    """The pipeline's SQL uses parameters that neither the run nor the definition gives."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(
+            f"missing parameter(s) {', '.join(names)}: the pipeline's SQL uses them "
+            "and its orchestration.parameters gives no default"
+        )
+        self.names = names
+
+
+async def submit(
+    session: AsyncSession,
+    client: Client,
+    settings: Settings,
+    pipeline: Pipeline,
+    parameters: dict[str, Any],
+    *,
+    priority: str = "NORMAL",
+) -> Execution:
+    """The one way to start a run of a pipeline's current version, on every API surface.
+
+    Raises MissingParameters, Conflict (PIPELINE_ALREADY_RUNNING) or TemporalUnavailable; the
+    store keeps no execution whose workflow did not start.
+    """
+    version = await pipeline_store.get_version(session, pipeline.id, pipeline.current_version)
+    missing = PipelineDefinition.model_validate(version.definition).missing_parameters(parameters)
+    if missing:
+        raise MissingParameters(missing)
+    active = await active_run(session, client, pipeline.id)
+    if active is not None:
+        raise Conflict(
+            f"pipeline {pipeline.name!r} is already running (execution {active.id}); "
+            "wait for it or cancel it",
+            code="PIPELINE_ALREADY_RUNNING",
+        )
+    execution_id = f"exec-{uuid.uuid4().hex}"
+    execution = Execution(
+        id=execution_id,
+        tenant_id=pipeline.tenant_id,
+        pipeline_id=pipeline.id,
+        pipeline_version=pipeline.current_version,
+        workflow_id=workflow_id(pipeline.tenant_id, execution_id),
+        status=RunStatus.QUEUED.value,
+        priority=priority,
+        parameters=parameters,
+        submitted_at=utcnow(),
+    )
+    await run_store.create(session, execution)
+    try:
+        await start(client, settings, execution, pipeline)
+    except TemporalUnavailable:
+        await run_store.discard(session, execution)
+        raise
+    return execution
 
 
 def workflow_id(tenant_id: str, execution_id: str) -> str:

@@ -5,6 +5,7 @@ Example: ``DUCTWORK_API__PORT=9000``, ``DUCTWORK_STORE__URL=postgresql+asyncpg:/
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -65,6 +66,103 @@ class DataPlaneSettings(BaseModel):
     connect_timeout_seconds: float = 10.0
     # Rows per Arrow record batch read from sources other than PostgreSQL: the memory bound.
     batch_rows: int = Field(default=50_000, ge=1)
+    # DuckDB staging files of sinks that are not PostgreSQL nor DuckDB (files, ClickHouse):
+    # every worker must see the same directory. Default: <data_dir>/staging.
+    staging_dir: str | None = None
+
+
+class LLMSettings(BaseModel):
+    """An OpenAI-compatible chat-completions endpoint; none configured: the offline planner."""
+
+    base_url: str | None = None  # e.g. https://api.openai.com/v1, http://127.0.0.1:11434/v1
+    model: str = "gpt-4o-mini"
+    api_key: SecretStr | None = None
+    prompt_cost_per_1k: float = 0.0  # USD per 1000 prompt tokens, for the estimate
+    completion_cost_per_1k: float = 0.0
+    timeout_seconds: float = 60.0
+    max_repairs: int = Field(default=2, ge=0)  # validation errors sent back to the model
+
+
+class WebhookSettings(BaseModel):
+    """Where webhooks may point, and how deliveries are retried.
+
+    Private, loopback, link-local, shared, reserved and cloud-metadata addresses are refused
+    unless a network in ``allowed_networks`` covers them (e.g. ``["127.0.0.0/8"]``);
+    ``denied_networks`` and ``denied_hosts`` refuse more. Lists are JSON in the environment:
+    ``DUCTWORK_WEBHOOKS__ALLOWED_NETWORKS='["10.1.0.0/16"]'``.
+    """
+
+    allowed_networks: list[str] = Field(default_factory=list)
+    denied_networks: list[str] = Field(default_factory=list)
+    denied_hosts: list[str] = Field(default_factory=list)
+    resolve_timeout_seconds: float = 3.0
+    timeout_seconds: float = 10.0  # per delivery attempt
+    max_attempts: int = Field(default=12, ge=1)
+    retry_initial_seconds: float = Field(default=10.0, gt=0)
+    retry_max_interval_seconds: float = Field(default=3600.0, gt=0)
+
+
+class CostSettings(BaseModel):
+    """Rates of the cost estimates (USD): measured work priced at these, never billed figures."""
+
+    compute_usd_per_hour: float = Field(default=0.20, ge=0)  # per hour of step (activity) time
+    storage_usd_per_gb_month: float = Field(default=0.023, ge=0)  # bytes loaded, one month kept
+    network_usd_per_gb: float = Field(default=0.09, ge=0)  # bytes moved out of the sources
+    llm_usd_per_1k_tokens: float = Field(default=0.002, ge=0)  # when the LLM settings give none
+    trend_threshold: float = Field(default=0.10, ge=0)  # relative change that is not "stable"
+
+
+class LifecycleSettings(BaseModel):
+    """Deployments, approvals and schedules (issue 4)."""
+
+    dag_folder: Path | None = None  # watch_folder writes DAG files here (default data_dir/dags)
+    git_repo: Path | None = None  # git_sync commits DAG files here (default data_dir/dags-repo)
+    approval_environments: list[str] = Field(default_factory=lambda: ["production"])
+    approval_timeout_seconds: float = Field(default=86_400.0, gt=0)  # then the request expires
+    deploy_wait_seconds: float = Field(default=30.0, gt=0)  # the deploy call waits this long
+
+
+class AuthSettings(BaseModel):
+    """Logins (JWT), API keys and the first admin (issue 5)."""
+
+    # HS256 signing key of access and refresh tokens. Generated into data_dir/jwt.key (mode 0600)
+    # in development; must be given, and strong, in production.
+    jwt_secret: SecretStr | None = None
+    access_token_seconds: int = Field(default=3600, gt=0)
+    refresh_token_seconds: int = Field(default=30 * 86_400, gt=0)
+    # Seed 004's key: an admin API key of the default tenant. DATAPIPELINES_API_KEY is read too.
+    bootstrap_api_key: SecretStr | None = Field(
+        default_factory=lambda: _env_secret("DATAPIPELINES_API_KEY")
+    )
+    # The first admin, created on a store without users; no password: a random one, shown once.
+    admin_email: str = "admin@localhost"
+    admin_password: SecretStr | None = None
+
+
+class PlanLimits(BaseModel):
+    per_hour: int = Field(gt=0)
+    burst: int = Field(gt=0)  # requests per second
+
+
+def _default_plans() -> dict[str, PlanLimits]:
+    return {
+        "free": PlanLimits(per_hour=100, burst=10),
+        "pro": PlanLimits(per_hour=1_000, burst=100),
+        "enterprise": PlanLimits(per_hour=10_000, burst=1_000),
+    }
+
+
+class RateLimitSettings(BaseModel):
+    """Requests per tenant by plan (API.md); callers without valid credentials: per address."""
+
+    enabled: bool = True
+    # memory:// counts per process; redis://127.0.0.1:6379/0 shares one budget between processes.
+    storage_url: str = "memory://"
+    key_prefix: str = "ductwork-ratelimit"
+    plans: dict[str, PlanLimits] = Field(default_factory=_default_plans)
+    default_plan: str = "free"  # of tenants created later
+    bootstrap_plan: str = "enterprise"  # of the default tenant, the operator's own
+    anonymous_plan: str = "free"
 
 
 class Settings(BaseSettings):
@@ -80,7 +178,13 @@ class Settings(BaseSettings):
     temporal: TemporalSettings = Field(default_factory=TemporalSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     data_plane: DataPlaneSettings = Field(default_factory=DataPlaneSettings)
+    lifecycle: LifecycleSettings = Field(default_factory=LifecycleSettings)
+    cost: CostSettings = Field(default_factory=CostSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:
@@ -93,6 +197,13 @@ class Settings(BaseSettings):
                 )
             if self.store.url is None:
                 raise ValueError("DUCTWORK_STORE__URL must be set in production")
+            _check_jwt_secret(self.auth.jwt_secret)
+        return self
+
+    @model_validator(mode="after")
+    def _staging_dir_in_data_dir(self) -> Settings:
+        if self.data_plane.staging_dir is None:
+            self.data_plane.staging_dir = str((self.data_dir / "staging").resolve())
         return self
 
     @property
@@ -102,6 +213,28 @@ class Settings(BaseSettings):
     @property
     def key_file(self) -> Path:
         return self.data_dir / "secret.key"
+
+
+WEAK_SECRETS = frozenset({"secret", "changeme", "change-me", "dev", "development", "jwt-secret"})
+
+
+def _check_jwt_secret(secret: SecretStr | None) -> None:
+    """Production refuses a missing, well-known or short token signing key."""
+    value = secret.get_secret_value() if secret else ""
+    if not value:
+        raise ValueError(
+            "DUCTWORK_AUTH__JWT_SECRET must be set in production "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+    if value.lower() in WEAK_SECRETS or len(value) < 32:
+        raise ValueError(
+            "DUCTWORK_AUTH__JWT_SECRET is a default or short key: use 32+ random characters"
+        )
+
+
+def _env_secret(name: str) -> SecretStr | None:
+    value = os.environ.get(name)
+    return SecretStr(value) if value else None
 
 
 @lru_cache

@@ -221,15 +221,34 @@ class Supervisor:
         log.info("stopped")
 
 
-def _banner(settings: Settings, data_dir: Path) -> str:
+def _banner(settings: Settings, data_dir: Path, login: str = "") -> str:
     docs = f"{settings.api.base_url}/docs"
     return (
         "\nDuctwork is up (Ctrl-C stops it)\n"
         f"  API docs:         {docs}\n"
         f"  Temporal Web UI:  {settings.temporal.web_url}\n"
         f"  Temporal address: {settings.temporal.address}\n"
-        f"  Data dir:         {data_dir}\n\n"
+        f"  Data dir:         {data_dir}\n"
+        f"{login}\n"
     )
+
+
+def _first_admin(settings: Settings) -> str:
+    """On a store without users: create the first admin; how to log in, shown once."""
+    import asyncio
+
+    from core.auth.bootstrap import ensure_identity, login_hint
+    from store.db import Database
+
+    async def run() -> str:
+        db = Database(settings.store_url)
+        try:
+            admin = await ensure_identity(db, settings, generate_password=True)
+        finally:
+            await db.dispose()
+        return login_hint(admin, settings.api.base_url) if admin else ""
+
+    return asyncio.run(run())
 
 
 def up(settings: Settings | None = None) -> int:
@@ -249,6 +268,7 @@ def up(settings: Settings | None = None) -> int:
 
         upgrade(settings.store_url)
         log.info("store migrated", store=settings.store_url)
+        login = _first_admin(settings)
 
         if settings.temporal.embedded:
             host, port = _host_port(settings.temporal.address)
@@ -270,7 +290,7 @@ def up(settings: Settings | None = None) -> int:
                 api, api_host, settings.api.port, API_START_TIMEOUT, supervisor.stop_requested
             )
         if not supervisor.stop_requested():
-            sys.stdout.write(_banner(settings, data_dir))
+            sys.stdout.write(_banner(settings, data_dir, login))
             sys.stdout.flush()
         failed = supervisor.watch()
     except StackError as exc:

@@ -6,8 +6,11 @@ import uuid
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import func, update
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from store.errors import Conflict, NotFound
 from store.models.core import utcnow
 from store.models.monitoring import Alert
 
@@ -51,4 +54,75 @@ async def raise_alert(
     )
     session.add(alert)
     await session.commit()
+    return alert
+
+
+class AlertStatus(StrEnum):
+    OPEN = "OPEN"
+    ACKNOWLEDGED = "ACKNOWLEDGED"
+
+
+async def already_raised(session: AsyncSession, execution_id: str, kind: AlertKind) -> bool:
+    """Whether this run has raised an alert of this kind (a retried record must not repeat it)."""
+    result = await session.exec(
+        select(Alert.id).where(Alert.execution_id == execution_id, Alert.kind == kind.value)
+    )
+    return result.first() is not None
+
+
+async def page(
+    session: AsyncSession,
+    tenant_id: str,
+    *,
+    severity: str | None,
+    status: str | None,
+    pipeline_id: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[Alert], int]:
+    """A tenant's alerts, newest first."""
+    where = [Alert.tenant_id == tenant_id]
+    if severity:
+        where.append(Alert.severity == severity)
+    if status:
+        where.append(Alert.status == status)
+    if pipeline_id:
+        where.append(Alert.pipeline_id == pipeline_id)
+    total = (await session.exec(select(func.count()).select_from(Alert).where(*where))).one()
+    rows = await session.exec(
+        select(Alert)
+        .where(*where)
+        .order_by(col(Alert.created_at).desc(), col(Alert.id))
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), total
+
+
+async def acknowledge(session: AsyncSession, tenant_id: str, alert_id: str, actor: str) -> Alert:
+    """Mark an OPEN alert acknowledged by ``actor``; Conflict when someone already did."""
+    alert = await session.get(Alert, alert_id)
+    if alert is None or alert.tenant_id != tenant_id:
+        raise NotFound(f"alert {alert_id!r} not found", code="ALERT_NOT_FOUND")
+    if alert.status == AlertStatus.ACKNOWLEDGED.value:
+        raise Conflict(
+            f"alert {alert_id} was already acknowledged by {alert.acknowledged_by} "
+            f"at {alert.acknowledged_at.isoformat() if alert.acknowledged_at else '?'}",
+            code="ALERT_ALREADY_ACKNOWLEDGED",
+        )
+    # Only an OPEN row changes: of two simultaneous acknowledgements, one wins.
+    result = await session.exec(
+        update(Alert)
+        .where(col(Alert.id) == alert_id, col(Alert.status) == AlertStatus.OPEN.value)
+        .values(
+            status=AlertStatus.ACKNOWLEDGED.value, acknowledged_at=utcnow(), acknowledged_by=actor
+        )
+    )
+    await session.commit()
+    await session.refresh(alert)
+    if result.rowcount != 1:
+        raise Conflict(
+            f"alert {alert_id} was already acknowledged by {alert.acknowledged_by}",
+            code="ALERT_ALREADY_ACKNOWLEDGED",
+        )
     return alert

@@ -21,6 +21,7 @@ from core.settings import Settings
 from core.temporal import SEARCH_ATTRIBUTES
 from store.db import Database
 from store.migrate import upgrade_async
+from tests import auth
 from tests.services import (
     MYSQL_HOST,
     MYSQL_PORT,
@@ -62,7 +63,17 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         data_dir=data_dir,
         temporal={"task_queue": f"ductwork-test-{uuid.uuid4()}"},
         security={"encryption_key": Fernet.generate_key().decode()},
+        auth={"jwt_secret": auth.JWT_SECRET, "bootstrap_api_key": auth.BOOTSTRAP_KEY},
+        rate_limit=auth.TEST_RATE_LIMIT,  # real plans exist; the default one never throttles
         data_plane={"heartbeat_seconds": 0.5, "progress_every_seconds": 0.5},
+        # Webhook tests post to loopback receivers; their retries wait tenths of a second.
+        webhooks={
+            "allowed_networks": ["127.0.0.0/8"],
+            "max_attempts": 4,
+            "retry_initial_seconds": 0.2,
+            "retry_max_interval_seconds": 1,
+            "timeout_seconds": 5,
+        },
     )
 
 
@@ -110,9 +121,32 @@ async def app(settings: Settings, client: Client, db: Database, session_worker: 
 
 @pytest.fixture
 async def api(app) -> AsyncIterator[httpx.AsyncClient]:
+    """The API as the bootstrap admin key of tenant "default" (seed 004's X-API-Key)."""
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://ductwork.test") as http:
+    credentials = {"X-API-Key": auth.BOOTSTRAP_KEY, "X-Tenant-ID": auth.DEFAULT_TENANT}
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://ductwork.test", headers=credentials
+    ) as http:
         yield http
+
+
+@pytest.fixture
+async def anon_api(app) -> AsyncIterator[httpx.AsyncClient]:
+    """The API without credentials."""
+    async with auth.anonymous_client(app) as http:
+        yield http
+
+
+@pytest.fixture(scope="session")
+async def tenancy(app, db: Database, settings: Settings) -> auth.Tenancy:
+    """Users of each role in tenant "default": ``tenancy.token("viewer")`` is an access token."""
+    return await auth.make_tenancy(db, settings, auth.DEFAULT_TENANT)
+
+
+@pytest.fixture(scope="session")
+async def other_tenant(app, db: Database, settings: Settings) -> auth.Tenancy:
+    """A second tenant with users of each role and an admin key (``.admin_key``)."""
+    return await auth.make_tenancy(db, settings, f"other-{uuid.uuid4().hex[:8]}")
 
 
 # --- PostgreSQL: one source and one target database per test session -----------------------
@@ -207,3 +241,15 @@ async def mysql(mysql_db: str) -> AsyncIterator[asyncmy.Connection]:
     conn = await mysql_connect(mysql_db)
     yield conn
     conn.close()
+
+
+# --- The API and a worker as real processes (tests/service_processes.py) ---------------------
+
+
+@pytest.fixture(scope="session")
+def services(client: Client, tmp_path_factory: pytest.TempPathFactory):
+    """uvicorn and a worker with a fresh store, output kept in files; started once, on demand."""
+    from tests.service_processes import running_services
+
+    with running_services(client, tmp_path_factory.mktemp("services")) as running:
+        yield running

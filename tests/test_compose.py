@@ -31,6 +31,8 @@ APP_SERVICES = ("api", "worker")
 SAMPLE_ENV = {
     "DUCTWORK_ENCRYPTION_KEY": Fernet.generate_key().decode(),
     "POSTGRES_PASSWORD": "pg-s3cret",
+    "DUCTWORK_JWT_SECRET": "jwt-" + "k" * 40,
+    "DUCTWORK_ADMIN_PASSWORD": "first-admin-s3cret",
 }
 
 # Without these, production settings refuse to start or the processes cannot find each other.
@@ -38,6 +40,7 @@ REQUIRED = {
     "DUCTWORK_ENVIRONMENT",
     "DUCTWORK_STORE__URL",
     "DUCTWORK_SECURITY__ENCRYPTION_KEY",
+    "DUCTWORK_AUTH__JWT_SECRET",
     "DUCTWORK_TEMPORAL__ADDRESS",
     "DUCTWORK_TEMPORAL__EMBEDDED",
     "DUCTWORK_TEMPORAL__UI_URL",
@@ -224,7 +227,10 @@ def test_the_env_makes_valid_production_settings(
     assert not settings.key_file.exists()  # the key came from the env, no file was written
 
 
-@pytest.mark.parametrize("dropped", ["DUCTWORK_SECURITY__ENCRYPTION_KEY", "DUCTWORK_STORE__URL"])
+@pytest.mark.parametrize(
+    "dropped",
+    ["DUCTWORK_SECURITY__ENCRYPTION_KEY", "DUCTWORK_STORE__URL", "DUCTWORK_AUTH__JWT_SECRET"],
+)
 def test_production_settings_need_what_the_file_provides(
     dropped: str, services: dict[str, dict], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

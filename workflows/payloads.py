@@ -120,6 +120,7 @@ class LoadStep:
     deduplicate: bool = False
     cursors: list[Cursor] = field(default_factory=list)  # committed with the rows they cover
     input_rows: int | None = None  # rows staged in the input, as the steps that made it counted
+    options: dict[str, Any] = field(default_factory=dict)  # the target's own, e.g. ClickHouse's
 
 
 @dataclass

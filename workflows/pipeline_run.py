@@ -11,6 +11,8 @@ from typing import Any
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
 
+from workflows.notify import notify_finished
+
 with workflow.unsafe.imports_passed_through():
     from activities.extract import ExtractActivities
     from activities.load import LoadActivities
@@ -20,6 +22,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.staging import StagingActivities
     from activities.transform import TransformActivities
     from workflows import policies
+    from workflows.approval import ApprovalGate, ApprovalRefused, needs_approval
+    from workflows.lifecycle_payloads import ApprovalRequest, ApprovalStatus
     from workflows.payloads import (
         Progress,
         RecordRun,
@@ -31,9 +35,14 @@ with workflow.unsafe.imports_passed_through():
     )
 
 
+APPROVAL_GATE_PATCH = "approval-gate"
+RUN_APPROVAL_TIMEOUT_SECONDS = 24 * 3600.0
+
+
 @workflow.defn
-class PipelineRunWorkflow:
+class PipelineRunWorkflow(ApprovalGate):
     def __init__(self) -> None:
+        super().__init__()
         self._status = RunStatus.QUEUED
         self._total = 0
         self._completed = 0
@@ -63,7 +72,7 @@ class PipelineRunWorkflow:
             self._status = RunStatus.RUNNING
             await self._record(run, RunStatus.RUNNING)
             results = await self._execute(plan)
-        except (asyncio.CancelledError, ActivityError) as err:
+        except (asyncio.CancelledError, ActivityError, ApprovalRefused) as err:
             cancelled = is_cancelled_exception(err)
             status = RunStatus.CANCELLED if cancelled else RunStatus.FAILED
             message = "cancelled on request" if cancelled else self._failure_message(err)
@@ -74,6 +83,7 @@ class PipelineRunWorkflow:
         loads = {step.ref.name for step in plan.loads}
         loaded = sum(r.rows for r in results if r.name in loads)
         await self._finish(run, plan, RunStatus.COMPLETED, f"{loaded} rows loaded")
+        await workflow.wait_condition(workflow.all_handlers_finished)
         return RunResult(run.execution_id, RunStatus.COMPLETED, loaded, results)
 
     async def _execute(self, plan: RunPlan) -> list[StepResult]:
@@ -88,7 +98,12 @@ class PipelineRunWorkflow:
         results += await self._steps(ExtractActivities.extract, plan.extracts, data)
         for transform in plan.transforms:
             results += await self._steps(TransformActivities.transform, [transform], data)
-        results += await self._steps(QualityActivities.check, plan.quality, data)
+        held: list[ActivityError] = []
+        results += await self._steps(QualityActivities.check, plan.quality, data, held=held)
+        if held:
+            if not workflow.patched(APPROVAL_GATE_PATCH):
+                raise held[0]
+            await self._approval_gate(plan, held)
         staged = _rows_by_table(plan, results)
         for load in plan.loads:
             counted = dataclasses.replace(load, input_rows=staged.get(load.input_table))
@@ -96,8 +111,15 @@ class PipelineRunWorkflow:
         return results
 
     async def _steps(
-        self, method: Callable[..., Awaitable[StepResult]], steps: Sequence[Any], options: dict
+        self,
+        method: Callable[..., Awaitable[StepResult]],
+        steps: Sequence[Any],
+        options: dict,
+        *,
+        held: list[ActivityError] | None = None,
     ) -> list[StepResult]:
+        """Run steps side by side; ``held`` collects (not raises) approval requests."""
+
         async def one(step: Any) -> StepResult:
             self._running.append(step.ref.name)
             try:
@@ -110,10 +132,41 @@ class PipelineRunWorkflow:
 
         outcomes = await asyncio.gather(*(one(s) for s in steps), return_exceptions=True)
         for outcome in outcomes:
-            if isinstance(outcome, BaseException):
+            if isinstance(outcome, BaseException) and (held is None or not needs_approval(outcome)):
                 raise outcome
+        for outcome in outcomes:
+            if isinstance(outcome, ActivityError) and held is not None:
+                held.append(outcome)
         self._completed += len(outcomes)
-        return list(outcomes)
+        return [o for o in outcomes if not isinstance(o, BaseException)]
+
+    async def _approval_gate(self, plan: RunPlan, held: list[ActivityError]) -> None:
+        """Only ``approve`` checks failed: wait for a decision before loading."""
+        ref = plan.quality[0].ref
+        problems = [p for err in held for p in _details(err)]
+        self._running.append("approval")
+        try:
+            outcome = await self.await_approval(
+                ApprovalRequest(
+                    tenant_id=ref.tenant_id,
+                    kind="run",
+                    subject=f"load run {ref.execution_id} of {plan.pipeline_name} despite "
+                    f"failed checks: {'; '.join(problems)}",
+                    timeout_seconds=RUN_APPROVAL_TIMEOUT_SECONDS,
+                    pipeline_id=ref.pipeline_id,
+                    execution_id=ref.execution_id,
+                    details=problems,
+                )
+            )
+        finally:
+            self._running.remove("approval")
+        if outcome.status != ApprovalStatus.APPROVED:
+            self._failed_step = "approval"
+            if outcome.status == ApprovalStatus.REJECTED:
+                raise ApprovalRefused(
+                    f"rejected by {outcome.decided_by}: {outcome.reason or 'no reason given'}"
+                )
+            raise ApprovalRefused("the approval request expired without a decision")
 
     async def _finish(
         self, run: RunInput, plan: RunPlan | None, status: RunStatus, message: str
@@ -131,6 +184,13 @@ class PipelineRunWorkflow:
                 workflow.logger.warning("staging cleanup failed: %s", err.cause or err)
         await self._record(run, status, message)
         self._status = status  # only once the store agrees, so readers never see it earlier
+        await notify_finished(
+            run.tenant_id,
+            run.execution_id,
+            run.pipeline_id,
+            status.value,
+            plan.pipeline_name if plan else None,
+        )
 
     def _failure_message(self, err: BaseException) -> str:
         """The failed step and the innermost message: what actually went wrong."""
@@ -160,3 +220,10 @@ def _rows_by_table(plan: RunPlan, results: list[StepResult]) -> dict[str, int]:
     for transform in plan.transforms:
         staged[transform.output_table] = rows.get(transform.ref.name, 0)
     return staged
+
+
+def _details(err: ActivityError) -> list[str]:
+    cause = err.cause
+    if isinstance(cause, ApplicationError) and cause.details:
+        return [str(d) for d in cause.details]
+    return [cause.message if isinstance(cause, ApplicationError) else str(err)]

@@ -33,3 +33,46 @@ def data_retry(retries: int) -> RetryPolicy:
 
 def data_timeout(timeout_minutes: int) -> timedelta:
     return timedelta(minutes=timeout_minutes)
+
+
+# LLM calls: one chat completion. Rate limits and outages are retried (a 429's Retry-After
+# overrides the interval); a refused request (4xx) is not.
+LLM_TIMEOUT = timedelta(minutes=3)
+LLM_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=5,
+)
+
+
+# Webhook deliveries: retried with backoff until delivered or given up. The figures come
+# from the worker's settings.webhooks through NotifyPlan (defaults: 12 attempts over ~3.5 h).
+WEBHOOK_BACKOFF = 2.0
+
+
+def webhook_retry(
+    max_attempts: int, initial_seconds: float, max_interval_seconds: float
+) -> RetryPolicy:
+    return RetryPolicy(
+        initial_interval=timedelta(seconds=initial_seconds),
+        backoff_coefficient=WEBHOOK_BACKOFF,
+        maximum_interval=timedelta(seconds=max(initial_seconds, max_interval_seconds)),
+        maximum_attempts=max_attempts,
+    )
+
+
+def webhook_timeout(attempt_timeout_seconds: float) -> timedelta:
+    """One attempt: the HTTP timeout plus time to resolve, sign and log it."""
+    return timedelta(seconds=attempt_timeout_seconds + 15)
+
+
+# Data assistant (profile, natural-language query): reads bounded by a sample or EXPLAIN;
+# a few quick retries for a connection hiccup.
+PROFILE_TIMEOUT = timedelta(minutes=5)
+PROFILE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=10),
+    maximum_attempts=3,
+)

@@ -1,5 +1,19 @@
 """Every workflow the worker runs."""
 
+from workflows.data_profile import DataProfileWorkflow
+from workflows.deployment import DeploymentWorkflow
+from workflows.generation import GenerationWorkflow
+from workflows.nl_query import NLQueryWorkflow
+from workflows.notify import NotifyWorkflow
 from workflows.pipeline_run import PipelineRunWorkflow
+from workflows.scheduled_run import ScheduledRunWorkflow
 
-WORKFLOWS = [PipelineRunWorkflow]
+WORKFLOWS = [
+    PipelineRunWorkflow,
+    NotifyWorkflow,
+    DeploymentWorkflow,
+    ScheduledRunWorkflow,
+    GenerationWorkflow,
+    NLQueryWorkflow,
+    DataProfileWorkflow,
+]

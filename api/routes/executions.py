@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -23,13 +22,12 @@ from api.schemas.executions import (
     TaskOut,
 )
 from core import runs
-from core.definition import PipelineDefinition
 from core.settings import Settings
 from core.temporal import workflow_ui_url
 from store import pipelines as pipeline_store
 from store import runs as run_store
 from store.errors import Conflict
-from store.models import Execution, RunStep, utcnow
+from store.models import Execution, RunStep
 from workflows.payloads import Progress, RunStatus
 
 router = APIRouter(prefix="/v1/pipelines", tags=["executions"])
@@ -56,43 +54,19 @@ async def execute_pipeline(
             [{"loc": ["body", "engine_override"], "msg": "only 'temporal'", "type": "value_error"}],
         )
     pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
-    version = await pipeline_store.get_version(session, pipeline.id, pipeline.current_version)
-    missing = PipelineDefinition.model_validate(version.definition).missing_parameters(
-        body.parameters
-    )
-    if missing:
+    try:
+        execution = await runs.submit(
+            session, client, settings, pipeline, body.parameters, priority=body.priority
+        )
+    except runs.MissingParameters as exc:
         raise invalid(
-            f"missing parameter(s) {', '.join(missing)}: the pipeline's SQL uses them "
-            "and its orchestration.parameters gives no default",
+            str(exc),
             [
                 {"loc": ["body", "parameters", name], "msg": "required", "type": "missing"}
-                for name in missing
+                for name in exc.names
             ],
-        )
-    active = await runs.active_run(session, client, pipeline.id)
-    if active is not None:
-        raise Conflict(
-            f"pipeline {pipeline.name!r} is already running (execution {active.id}); "
-            "wait for it or cancel it",
-            code="PIPELINE_ALREADY_RUNNING",
-        )
-    execution_id = f"exec-{uuid.uuid4().hex}"
-    execution = Execution(
-        id=execution_id,
-        tenant_id=principal.tenant_id,
-        pipeline_id=pipeline.id,
-        pipeline_version=pipeline.current_version,
-        workflow_id=runs.workflow_id(principal.tenant_id, execution_id),
-        status=RunStatus.QUEUED.value,
-        priority=body.priority,
-        parameters=body.parameters,
-        submitted_at=utcnow(),
-    )
-    await run_store.create(session, execution)
-    try:
-        await runs.start(client, settings, execution, pipeline)
+        ) from None
     except runs.TemporalUnavailable:
-        await run_store.discard(session, execution)
         raise ApiError(503, "TEMPORAL_UNAVAILABLE", _UNAVAILABLE) from None
     return ExecutionSubmitted(
         execution_id=execution.id,

@@ -112,9 +112,10 @@ async def describe(config: DuckDBConfig, query: str) -> pa.Schema:
 
 
 async def min_max(config: DuckDBConfig, query: str, column: str) -> tuple[Any, Any]:
-    sql = f"SELECT min({_quote(column)}), max({_quote(column)}) FROM ({query}) AS _s"
-    row = await _run(config, lambda conn: conn.execute(sql).fetchone())
-    return row[0], row[1]
+    sql = f"SELECT min({_quote(column)}) AS lo, max({_quote(column)}) AS hi FROM ({query}) AS _s"
+    # Through Arrow: DuckDB's own conversion of a TIMESTAMPTZ needs pytz.
+    (row,) = await _run(config, lambda conn: conn.sql(sql).to_arrow_table().to_pylist())
+    return row["lo"], row["hi"]
 
 
 def read(

@@ -95,6 +95,11 @@ class Sink(_Strict):
     deduplicate: bool = Field(
         default=False, description="load one row per key, and none whose key the target has"
     )
+    options: dict[str, Any] | None = Field(
+        default=None,
+        description="the target's own options: ClickHouse's engine (MergeTree family), "
+        "order_by (columns) and partition_by (a column or an expression), as seed 000 shows",
+    )
 
     @field_validator("table")
     @classmethod

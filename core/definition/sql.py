@@ -33,6 +33,8 @@ def parse_select(sql: str) -> exp.Query:
         raise ValueError(
             f"SQL does not parse{where}: {first.get('description', exc)}".strip()
         ) from None
+    except sqlglot.errors.TokenError as exc:  # e.g. an unterminated string literal
+        raise ValueError(f"SQL does not parse: {exc}") from None
     if len(statements) != 1:
         raise ValueError(f"expected one SQL statement, found {len(statements)}")
     statement = statements[0]

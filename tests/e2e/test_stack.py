@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -31,6 +32,7 @@ pytestmark = pytest.mark.e2e
 
 DUCTWORK = Path(sys.executable).parent / "ductwork"
 START_TIMEOUT = 60.0
+API_KEY = "dw-e2e-" + os.urandom(16).hex()  # seed 004's DATAPIPELINES_API_KEY
 STOP_TIMEOUT = 30.0
 ROWS = 500
 
@@ -66,6 +68,7 @@ class Stack:
             DUCTWORK_API__PORT=str(self.api_port),
             DUCTWORK_TEMPORAL__ADDRESS=self.temporal_address,
             DUCTWORK_TEMPORAL__UI_PORT=str(self.ui_port),
+            DATAPIPELINES_API_KEY=API_KEY,
         )
         return env
 
@@ -157,7 +160,10 @@ def _alive(proc: psutil.Process) -> bool:
 async def running(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
     await stack.start()
     try:
-        async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as http:
+        credentials = {"X-API-Key": API_KEY, "X-Tenant-ID": "default"}
+        async with httpx.AsyncClient(
+            base_url=stack.api_url, timeout=30, headers=credentials
+        ) as http:
             yield http
         await stack.stop()
     finally:
@@ -204,8 +210,19 @@ async def test_up_runs_a_pipeline_stops_cleanly_and_keeps_its_state(
     assert (data_dir / "temporal.db").exists()
     assert (data_dir / "ductwork.db").exists()
     key = (data_dir / "secret.key").read_bytes()
+    # The first start created an admin with a random password and showed it once.
+    shown = re.search(r"Password:\s+(\S+)", (logs / "up-1.log").read_text())
+    assert shown, stack.output()
 
     async with running(stack) as api:
+        assert "Password:" not in (logs / "up-2.log").read_text()
+        login = await api.post(
+            "/api/v1/auth/login", json={"email": "admin@localhost", "password": shown.group(1)}
+        )
+        assert login.status_code == 200, login.text
+        bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        me = (await api.get("/api/v1/auth/me", headers=bearer)).json()
+        assert (me["kind"], me["role"], me["subject"]) == ("user", "admin", "admin@localhost")
         pipelines = (await api.get("/v1/pipelines")).json()["content"]
         assert [p["pipelineId"] for p in pipelines] == [pipeline_id]
         executions = (

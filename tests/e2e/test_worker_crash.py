@@ -16,6 +16,7 @@ import pytest
 
 from api.main import create_app
 from core.settings import Settings
+from tests import auth
 from tests.pipelines import (
     create_connection,
     create_pipeline,
@@ -53,7 +54,10 @@ async def _api_on(settings: Settings, client) -> AsyncIterator[httpx.AsyncClient
     app = create_app(settings, client=client)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://ductwork.test") as api:
+        credentials = {"X-API-Key": auth.BOOTSTRAP_KEY, "X-Tenant-ID": auth.DEFAULT_TENANT}
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://ductwork.test", headers=credentials
+        ) as api:
             yield api
 
 

@@ -266,7 +266,7 @@ async def test_a_missing_source_table_is_refused_at_save_time(
     assert problem["type"] == "missing_table" and "not_there" in problem["msg"]
 
 
-async def test_only_postgresql_can_be_a_target(api, tmp_path, source_db):
+async def test_a_sqlite_connection_cannot_be_a_target(api, tmp_path, source_db):
     path = sqlite_file(str(tmp_path / "t.sqlite"), "CREATE TABLE t (i)")
     lite = await register(api, file_body("sqlite", path, _name("lite")))
     src = await create_connection(api, source_db, _name("src"))

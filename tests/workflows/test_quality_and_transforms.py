@@ -15,10 +15,7 @@ from core import transforms
 from core.planner import rewrite_tables
 from tests.pipelines import create_connection, create_pipeline, run_to_end
 
-APPROVAL_NOTE = (
-    "severity 'approve' stops the run like 'fail' for now: approval gates come with the "
-    "lifecycle issue"
-)
+# severity "approve" pauses a run for a decision: tests/workflows/test_approval_gate.py
 
 
 def _name(prefix: str) -> str:
@@ -276,29 +273,6 @@ async def test_warnings_are_logged_and_the_rows_load(api, source, target, source
     assert re.search(r"check warned check=recent problem=newest paid_at is 48\.\dh old", logs)
     assert "check warned check=null_count problem=its SQL returned NULL" in logs
     assert "check passed check=enough_rows" in logs
-
-
-async def test_approve_stops_the_run_like_fail_until_approval_gates_exist(
-    api, source, target, source_db, target_db
-):
-    table = await _payments(source)
-    out = f"wh.{table}"
-    checks = [
-        {
-            "name": "review_big",
-            "type": "range",
-            "column": "amount",
-            "max": 100,
-            "severity": "approve",
-        },
-        {"name": "fresh_enough", "type": "freshness", "column": "paid_at", "max_age": "7d"},
-    ]
-    pipeline = await _pipeline(api, source_db, target_db, _payments_pipeline(table, out, checks))
-    run = await run_to_end(api, pipeline)
-    assert run["status"] == "FAILED", run
-    assert f"review_big: 1 rows with amount above the maximum 100 ({APPROVAL_NOTE})" in run["error"]
-    assert "fresh_enough" not in run["error"]
-    assert await target.fetchval("SELECT to_regclass($1)", out) is None
 
 
 async def test_bad_steps_and_checks_are_refused_when_saved(api, source_db, target_db):

@@ -1,0 +1,74 @@
+"""Where a sink's datasets are staged: the one seam between the data activities and the
+systems they load into.
+
+A PostgreSQL sink stages in its own database (schema ``_ductwork``) and its steps run there
+through asyncpg (``None`` below: the activities' PostgreSQL path). Every other sink stages in
+DuckDB: a DuckDB target in its own file, files and ClickHouse targets in a DuckDB file of the
+run under ``staging_dir`` (a disk every worker shares). Extract, transform and quality checks
+then work alike for all of them; only the load differs, by the target's connector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from activities.runtime import ActivityDeps
+from connectors.base import Connector
+from connectors.clickhouse import target as clickhouse_target
+from connectors.duckdb import target as duckdb_target
+from connectors.duckdb.staging import DuckStaging
+from connectors.duckdb.target import LoadOutcome
+from connectors.files import target as files_target
+from workflows.payloads import LoadStep
+
+# (staging, step, load id, the target connection's config, log) -> what was loaded
+Loader = Callable[[DuckStaging, LoadStep, str, Any, Callable[..., None]], LoadOutcome]
+
+
+def staging_file(staging_dir: str, prefix: str, connection_id: str) -> Path:
+    """The DuckDB staging file of one run (its staging prefix) for one target connection."""
+    return Path(staging_dir) / f"{prefix}{connection_id}.duckdb"
+
+
+async def staged_in_duckdb(
+    deps: ActivityDeps, tenant_id: str, connection_id: str, prefix: str
+) -> tuple[DuckStaging, Connector, Any] | None:
+    """The DuckDB staging of a target connection with its connector and config; None: the
+    target is PostgreSQL and stages in itself."""
+    connector, config = await deps.source(tenant_id, connection_id)
+    if connector.type == "postgresql":
+        return None
+    schema = deps.settings.staging_schema
+    if connector.type == "duckdb":
+        return DuckStaging(config.path, schema), connector, config
+    path = staging_file(deps.settings.staging_dir or "staging", prefix, connection_id)
+    return DuckStaging(str(path), schema), connector, config
+
+
+def loader(connection_type: str) -> Loader:
+    """How a dataset staged in DuckDB is loaded into a target of this type."""
+    loaders: dict[str, Loader] = {
+        "duckdb": duckdb_target.load,
+        "files": files_target.load,
+        "clickhouse": clickhouse_target.load,
+    }
+    return loaders[connection_type]
+
+
+def stages_in_target(connection_type: str) -> bool:
+    """A DuckDB target keeps its staging inside; other targets have a staging file per run."""
+    return connection_type == "duckdb"
+
+
+def remove_staging_file(path: str) -> int:
+    """Delete a run's DuckDB staging file (and its write-ahead log); 1 if it was there."""
+    removed = 0
+    for name in (path, f"{path}.wal"):
+        try:
+            Path(name).unlink()
+            removed = 1
+        except FileNotFoundError:
+            pass
+    return removed

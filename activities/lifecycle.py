@@ -1,0 +1,283 @@
+"""Activities of approvals, deployments and scheduled runs: the store, files, git, Temporal."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+from pydantic import ValidationError
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.runtime import ActivityDeps
+from core import runs
+from core import schedules as schedule_core
+from core.airflow_dag import dag_id, render_dag
+from core.definition import PipelineDefinition
+from core.definition_checks import check_definition
+from core.settings import Settings, TemporalSettings
+from store import approvals as approval_store
+from store import deployments as deployment_store
+from store import pipelines as pipeline_store
+from store.alerts import AlertKind, Severity, raise_alert
+from store.errors import Conflict, NotFound
+from store.models import Pipeline, utcnow
+from store.models.lifecycle import Approval
+from workflows.lifecycle_payloads import (
+    ApplySchedule,
+    ApprovalRecord,
+    ApprovalStatus,
+    DeployInput,
+    DeployPlan,
+    FinishDeployment,
+    PublishDag,
+    ScheduledRunInput,
+    ScheduledRunResult,
+)
+
+GIT_TIMEOUT_S = 30
+
+
+def _terminal(message: str, type_: str) -> ApplicationError:
+    return ApplicationError(message, type=type_, non_retryable=True)
+
+
+def _queue_settings() -> Settings:
+    """Settings that start workflows on this worker's own task queue."""
+    return Settings.model_construct(
+        temporal=TemporalSettings(task_queue=activity.info().task_queue)
+    )
+
+
+class LifecycleActivities:
+    def __init__(self, deps: ActivityDeps) -> None:
+        self.deps = deps
+        self.db = deps.db
+
+    # --- approvals -------------------------------------------------------------------------
+
+    @activity.defn(name="record_approval_request")
+    async def record_approval_request(self, record: ApprovalRecord) -> None:
+        request, state = record.request, record.state
+        async with self.db.session() as session:
+            if await approval_store.get(session, state.request_id) is not None:
+                return  # a retry of a write that landed
+            await approval_store.save(
+                session,
+                Approval(
+                    id=state.request_id,
+                    tenant_id=request.tenant_id,
+                    workflow_id=state.workflow_id,
+                    kind=request.kind,
+                    subject=request.subject,
+                    pipeline_id=request.pipeline_id,
+                    execution_id=request.execution_id,
+                    status=state.status.value,
+                    requested_by=request.requested_by,
+                    requested_at=state.requested_at,
+                    expires_at=state.expires_at,
+                ),
+            )
+
+    @activity.defn(name="record_approval_decision")
+    async def record_approval_decision(self, record: ApprovalRecord) -> None:
+        request, state = record.request, record.state
+        async with self.db.session() as session:
+            row = await approval_store.get(session, state.request_id)
+            if row is None:
+                raise ApplicationError(f"approval request {state.request_id} is not recorded")
+            if row.status != ApprovalStatus.PENDING.value:
+                return  # a retry of a write that landed
+            row.status = state.status.value
+            row.decided_by = state.decided_by
+            row.reason = state.reason
+            row.actor = record.actor
+            row.decided_at = state.decided_at
+            await approval_store.save(session, row)
+            if state.status == ApprovalStatus.EXPIRED:
+                await raise_alert(
+                    session,
+                    tenant_id=request.tenant_id,
+                    kind=AlertKind.APPROVAL_EXPIRED,
+                    severity=Severity.HIGH,
+                    message=f"approval request expired without a decision: {request.subject}",
+                    pipeline_id=request.pipeline_id,
+                    execution_id=request.execution_id,
+                    details={"requestId": state.request_id, "workflowId": state.workflow_id},
+                )
+
+    # --- deployments -----------------------------------------------------------------------
+
+    @activity.defn(name="validate_deployment")
+    async def validate_deployment(self, deploy: DeployInput) -> DeployPlan:
+        async with self.db.session() as session:
+            try:
+                pipeline = await pipeline_store.get(session, deploy.tenant_id, deploy.pipeline_id)
+                version = await pipeline_store.get_version(session, pipeline.id, deploy.version)
+            except NotFound as exc:
+                raise _terminal(exc.message, "PIPELINE_NOT_FOUND") from exc
+            try:
+                definition = PipelineDefinition.model_validate(version.definition)
+            except ValidationError as exc:
+                raise _terminal(
+                    f"version {version.label} is invalid: {exc}", "INVALID_DEFINITION"
+                ) from exc
+            problems, _ = await check_definition(
+                session, self.deps.cipher, deploy.tenant_id, definition
+            )
+        if problems:
+            text = "; ".join(p.msg for p in problems)
+            raise _terminal(
+                f"version {version.label} cannot be deployed: {text}", "INVALID_DEFINITION"
+            )
+        schedule = deploy.schedule or definition.orchestration.schedule
+        timezone = deploy.timezone or definition.orchestration.timezone
+        if schedule:
+            try:
+                schedule_core.check_cron(schedule)
+                schedule_core.check_timezone(timezone)
+            except schedule_core.InvalidSchedule as exc:
+                raise _terminal(str(exc), "INVALID_SCHEDULE") from exc
+        return DeployPlan(pipeline.name, version.label, dag_id(pipeline.name), schedule, timezone)
+
+    @activity.defn(name="publish_dag")
+    async def publish_dag(self, publish: PublishDag) -> str | None:
+        """Write the DAG file (watch_folder) or commit it (git_sync); the path, or None (api)."""
+        deploy = publish.deploy
+        if deploy.mode == "api":
+            return None
+        async with self.db.session() as session:
+            pipeline = await session.get(Pipeline, deploy.pipeline_id)
+            version = await pipeline_store.get_version(session, deploy.pipeline_id, deploy.version)
+        name = pipeline.name if pipeline else publish.dag_id
+        source = render_dag(name, version.definition, publish.schedule)
+        folder = Path((deploy.git_repo if deploy.mode == "git_sync" else deploy.dag_folder) or ".")
+        fresh_repo = deploy.mode == "git_sync" and not (folder / ".git").exists()
+        path = await asyncio.to_thread(_write_atomically, folder / f"{publish.dag_id}.py", source)
+        if fresh_repo:
+            await _git(folder, "init", "--quiet")
+        if deploy.mode == "git_sync":
+            await _git(folder, "add", path.name)
+            staged = await _git(folder, "diff", "--cached", "--name-only")
+            if staged.strip():
+                await _git(
+                    folder,
+                    "-c",
+                    "user.name=Ductwork",
+                    "-c",
+                    "user.email=ductwork@localhost",
+                    "commit",
+                    "--quiet",
+                    "-m",
+                    f"Deploy {publish.dag_id} (version {deploy.version}) by {deploy.requested_by}",
+                )
+        return str(path.resolve())
+
+    @activity.defn(name="apply_schedule")
+    async def apply_schedule(self, apply: ApplySchedule) -> None:
+        async with self.db.session() as session:
+            try:
+                await schedule_core.set_pipeline_schedule(
+                    activity.client(),
+                    session,
+                    _queue_settings(),
+                    apply.tenant_id,
+                    apply.pipeline_id,
+                    apply.schedule,
+                    apply.timezone,
+                )
+            except schedule_core.InvalidSchedule as exc:
+                raise _terminal(str(exc), "INVALID_SCHEDULE") from exc
+
+    @activity.defn(name="finish_deployment")
+    async def finish_deployment(self, finish: FinishDeployment) -> None:
+        async with self.db.session() as session:
+            row = await deployment_store.get(session, finish.deployment_id)
+            now = utcnow()
+            row.status, row.message = finish.status, finish.message
+            row.dag_path = finish.dag_path or row.dag_path
+            row.schedule = finish.schedule or row.schedule
+            row.timezone = finish.timezone or row.timezone
+            if finish.status == "DEPLOYED":
+                row.deployed_at = row.deployed_at or now
+                earlier = await deployment_store.for_pipeline(
+                    session,
+                    row.tenant_id,
+                    row.pipeline_id,
+                    statuses=("DEPLOYED",),
+                    environment=row.environment,
+                )
+                for other in earlier:
+                    if other.id != row.id:
+                        other.status = "SUPERSEDED"
+                        session.add(other)
+                pipeline = await session.get(Pipeline, row.pipeline_id)
+                if pipeline is not None and pipeline.status == "CREATED":
+                    pipeline.status = "ACTIVE"
+                    pipeline.updated_at = now
+                    session.add(pipeline)
+            session.add(row)
+            await session.commit()
+
+    # --- scheduled runs --------------------------------------------------------------------
+
+    @activity.defn(name="start_scheduled_run")
+    async def start_scheduled_run(self, scheduled: ScheduledRunInput) -> ScheduledRunResult:
+        """Start the run a schedule asks for, the way the API does; a skip raises an alert."""
+        async with self.db.session() as session:
+            try:
+                pipeline = await pipeline_store.get(
+                    session, scheduled.tenant_id, scheduled.pipeline_id
+                )
+                execution = await runs.submit(
+                    session,
+                    activity.client(),
+                    _queue_settings(),
+                    pipeline,
+                    dict(scheduled.parameters),
+                )
+            except (NotFound, Conflict, runs.MissingParameters) as exc:
+                reason = getattr(exc, "message", None) or str(exc)
+                await raise_alert(
+                    session,
+                    tenant_id=scheduled.tenant_id,
+                    kind=AlertKind.SCHEDULE_MISSED,
+                    severity=Severity.MEDIUM,
+                    message=f"scheduled run skipped: {reason}",
+                    pipeline_id=scheduled.pipeline_id,
+                    details={"scheduleId": scheduled.schedule_id},
+                )
+                return ScheduledRunResult(None, reason)
+            return ScheduledRunResult(execution.id)
+
+
+def _write_atomically(path: Path, text: str) -> Path:
+    """Write then rename, so a DAG processor never reads half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".py.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+    return path
+
+
+async def _git(repo: Path, *args: str) -> str:
+    process = await asyncio.create_subprocess_exec(
+        "git",
+        *args,
+        cwd=repo,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), GIT_TIMEOUT_S)
+    except TimeoutError:
+        process.kill()
+        raise ApplicationError(f"git {_verb(args)} timed out", type="GIT_FAILED") from None
+    if process.returncode != 0:
+        raise _terminal(f"git {_verb(args)} failed: {err.decode().strip()}", "GIT_FAILED")
+    return out.decode()
+
+
+def _verb(args: tuple[str, ...]) -> str:
+    return next((a for a in args if not a.startswith("-") and "=" not in a), "")

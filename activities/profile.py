@@ -1,0 +1,30 @@
+"""Profile a table on its own database: the data read stays in the worker, aggregates leave."""
+
+from __future__ import annotations
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.runtime import ActivityDeps
+from connectors.base import ConnectorError
+from connectors.registry import canonical_type
+from core.profiling import profile_table
+from workflows.data_payloads import ProfileInput, ProfileResult
+
+
+class ProfileActivities:
+    def __init__(self, deps: ActivityDeps) -> None:
+        self.deps = deps
+
+    @activity.defn(name="profile_table")
+    async def profile(self, request: ProfileInput) -> ProfileResult:
+        try:
+            connector, config = await self.deps.source(request.tenant_id, request.connection_id)
+            kind = canonical_type(connector.type) or connector.type
+            profile = await profile_table(kind, config, request.table, request.sample_size)
+        except ConnectorError as exc:
+            if exc.retryable:
+                raise ApplicationError(exc.message, type=exc.error_type) from exc
+            # Terminal (no such table, wrong credentials): an answer, not a failed workflow.
+            return ProfileResult(error_code=exc.error_type, error=exc.message)
+        return ProfileResult(profile=profile.as_dict())

@@ -1,0 +1,214 @@
+"""Seed 000: ``POST /api/v1/pipelines/{id}:deploy`` and ``POST /api/v1/pipelines/{id}:rollback``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Query, Response, status
+from sqlmodel import select
+from temporalio.service import RPCError
+
+from api.deps import CipherDep, ClientDep, Editor, SessionDep, SettingsDep
+from api.errors import ApiError, invalid
+from api.schemas.lifecycle import DeployRequest, DeployResponse, RollbackRequest, RollbackResponse
+from core import deployments, schedules
+from core.definition import PipelineDefinition
+from core.definition_checks import check_definition
+from core.settings import Settings
+from core.temporal import workflow_ui_url
+from store import deployments as deployment_store
+from store import pipelines as pipeline_store
+from store.errors import Conflict, NotFound
+from store.models import PipelineVersion, utcnow
+from store.models.lifecycle import Deployment
+
+router = APIRouter(prefix="/api/v1/pipelines", tags=["deployments"])
+
+_UNAVAILABLE = "the Temporal server is not reachable; try again shortly"
+
+
+def _details(settings: Settings, row: Deployment, **extra: object) -> dict:
+    return {
+        "deployment_id": row.id,
+        "dag_id": row.dag_id,
+        "dag_path": row.dag_path,
+        "deployed_at": row.deployed_at.isoformat() if row.deployed_at else None,
+        "airflow_url": f"{settings.api.base_url}/v1/airflow/dags/{row.dag_id}",
+        "environment": row.environment,
+        "mode": row.mode,
+        "version": row.version,
+        "schedule": row.schedule,
+        "workflow_id": row.workflow_id,
+        "temporal_ui_url": workflow_ui_url(settings, row.workflow_id),
+        **extra,
+    }
+
+
+async def _deploy(
+    session,
+    client,
+    settings: Settings,
+    pipeline,
+    *,
+    version: int,
+    environment: str,
+    mode: str,
+    requested_by: str,
+    schedule: str | None,
+    timezone: str | None,
+) -> tuple[str, Deployment]:
+    """Start a deployment and wait for it unless it waits for approval; (status, row)."""
+    try:
+        started = await deployments.start(
+            client,
+            session,
+            settings,
+            pipeline,
+            version=version,
+            environment=environment,
+            mode=mode,
+            requested_by=requested_by,
+            schedule=schedule,
+            timezone=timezone,
+        )
+    except RPCError:
+        raise ApiError(503, "TEMPORAL_UNAVAILABLE", _UNAVAILABLE) from None
+    row = started.deployment
+    if started.needs_approval:
+        return "pending_approval", row
+    try:
+        result = await deployments.wait(client, row, settings.lifecycle.deploy_wait_seconds)
+    except deployments.DeploymentFailed as exc:
+        raise ApiError(422, "DEPLOYMENT_FAILED", exc.message, [{"type": exc.code}]) from None
+    await session.refresh(row)
+    return ("deployed" if result is not None else "deploying"), row
+
+
+@router.post("/{pipeline_id}:deploy", response_model=DeployResponse)
+async def deploy_pipeline(
+    pipeline_id: str,
+    response: Response,
+    session: SessionDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    principal: Editor,
+    mode: Annotated[Literal["watch_folder", "api", "git_sync"], Query()] = "watch_folder",
+    body: Annotated[DeployRequest | None, Body()] = None,
+) -> DeployResponse:
+    body = body or DeployRequest()
+    if deployments.needs_approval(settings, body.environment) and not principal.has_role("admin"):
+        raise ApiError(403, "FORBIDDEN", f"deploying to {body.environment} needs the admin role")
+    pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
+    try:
+        if body.schedule is not None:
+            schedules.check_cron(body.schedule)
+        if body.timezone is not None:
+            schedules.check_timezone(body.timezone)
+    except schedules.InvalidSchedule as exc:
+        loc = "schedule" if exc.field == "cronExpression" else "timezone"
+        raise invalid(
+            str(exc), [{"loc": ["body", loc], "msg": str(exc), "type": "value_error"}]
+        ) from None
+    state, row = await _deploy(
+        session,
+        client,
+        settings,
+        pipeline,
+        version=pipeline.current_version,
+        environment=body.environment,
+        mode=mode,
+        requested_by=principal.subject,
+        schedule=body.schedule,
+        timezone=body.timezone,
+    )
+    if state != "deployed":
+        response.status_code = status.HTTP_202_ACCEPTED
+    return DeployResponse(status=state, details=_details(settings, row))
+
+
+@router.post("/{pipeline_id}:rollback", response_model=RollbackResponse)
+async def rollback_pipeline(
+    pipeline_id: str,
+    body: RollbackRequest,
+    session: SessionDep,
+    cipher: CipherDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    principal: Editor,
+) -> RollbackResponse:
+    pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
+    current = await pipeline_store.get_version(session, pipeline.id, pipeline.current_version)
+    target = await _version(session, pipeline.id, body.version)
+    if target.number == current.number:
+        raise Conflict(
+            f"version {target.number} ({target.label}) is already the current version",
+            code="ALREADY_AT_VERSION",
+        )
+    definition = PipelineDefinition.model_validate(target.definition)
+    problems, ids = await check_definition(session, cipher, principal.tenant_id, definition)
+    if problems:
+        raise invalid(
+            f"version {target.number} cannot be restored: " + "; ".join(p.msg for p in problems),
+            [p.as_dict() for p in problems],
+            code="INVALID_DEFINITION",
+        )
+    restored = PipelineVersion(
+        pipeline_id=pipeline.id,
+        number=current.number + 1,
+        label=pipeline_store.next_label(current.label, None),
+        definition=target.definition,
+        created_by=principal.subject,
+        description=f"rollback to version {target.number} ({target.label})",
+        created_at=utcnow(),
+    )
+    await pipeline_store.add_version(session, pipeline, restored, set(ids.values()))
+    pipeline.updated_at = utcnow()
+    session.add(pipeline)
+    await session.commit()
+    details: dict = {
+        "previous_version": current.number,
+        "rolled_back_to": target.number,
+        "new_version": restored.number,
+        "new_version_label": restored.label,
+        "redeployed": False,
+    }
+    live = await deployment_store.for_pipeline(
+        session, principal.tenant_id, pipeline.id, statuses=("DEPLOYED",)
+    )
+    if live:
+        last = live[0]
+        if deployments.needs_approval(settings, last.environment) and not principal.has_role(
+            "admin"
+        ):
+            raise ApiError(403, "FORBIDDEN", f"redeploying to {last.environment} needs admin")
+        state, row = await _deploy(
+            session,
+            client,
+            settings,
+            pipeline,
+            version=restored.number,
+            environment=last.environment,
+            mode=last.mode,
+            requested_by=principal.subject,
+            schedule=last.schedule,
+            timezone=last.timezone,
+        )
+        details["redeployed"] = state == "deployed"
+        details["deployment"] = {"status": state, **_details(settings, row)}
+    return RollbackResponse(status="rolled_back", version=target.number, details=details)
+
+
+async def _version(session, pipeline_id: str, wanted: int | str) -> PipelineVersion:
+    if isinstance(wanted, int) or str(wanted).isdigit():
+        return await pipeline_store.get_version(session, pipeline_id, int(wanted))
+    result = await session.exec(
+        select(PipelineVersion)
+        .where(PipelineVersion.pipeline_id == pipeline_id, PipelineVersion.label == wanted)
+        .order_by(PipelineVersion.number)
+    )
+    row = result.first()
+    if row is None:
+        raise NotFound(
+            f"version {wanted!r} of pipeline {pipeline_id!r} not found", code="NOT_FOUND"
+        )
+    return row

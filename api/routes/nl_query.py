@@ -1,0 +1,129 @@
+"""Seed 001's ``POST /api/v1/nl-query``: a question → one checked, read-only SELECT.
+
+The API runs NLQueryWorkflow and waits for it: the schema is read from the real database, the
+query translated (offline rules, or the configured model), checked against that schema and
+EXPLAINed in a read-only transaction. Nothing is executed for the caller but EXPLAIN.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from sqlmodel import select
+
+from api.assistant import execute
+from api.deps import ClientDep, SessionDep, SettingsDep, Viewer
+from api.errors import ApiError
+from connectors.llm.base import chat_client
+from connectors.registry import canonical_type
+from store import connections as connection_store
+from store.models import Connection
+from workflows.data_payloads import NLQueryInput, NLQueryResult
+from workflows.nl_query import NLQueryWorkflow
+
+router = APIRouter(prefix="/api/v1", tags=["AI services"])
+
+QUERYABLE = ("postgresql", "mysql", "mariadb")
+
+
+class QuestionSchema(BaseModel):
+    tables: list[str] = Field(default_factory=list, max_length=200)
+
+
+class NLQueryIn(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    question: str = Field(min_length=1, max_length=2000)
+    schema_: QuestionSchema = Field(default_factory=QuestionSchema, alias="schema")
+    source: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("source", "connection_id", "connection"),
+        description="connection id or name; default: the tenant's only SQL connection",
+    )
+
+
+class Tokens(BaseModel):
+    prompt: int
+    completion: int
+
+
+class NLQueryOut(BaseModel):
+    sql: str
+    explanation: str
+    estimated_rows: int | None
+    estimated_time_ms: int | None = Field(
+        description="EXPLAIN ANALYZE's time in a read-only transaction when under 2 s, else null"
+    )
+    dialect: str
+    source: str
+    provider: str
+    model: str
+    tokens: Tokens
+    cost_usd: float
+    attempts: int
+
+
+async def _connection(session, tenant_id: str, ref: str | None) -> Connection:
+    if ref is not None:
+        row = await connection_store.find(session, tenant_id, ref)
+        if row is None:
+            raise ApiError(404, "CONNECTION_NOT_FOUND", f"connection {ref!r} not found")
+    else:
+        rows = [
+            r
+            for r in await session.exec(select(Connection).where(Connection.tenant_id == tenant_id))
+            if canonical_type(r.type) in QUERYABLE
+        ]
+        if len(rows) != 1:
+            raise ApiError(
+                422,
+                "VALIDATION_ERROR",
+                "name the database to query with 'source' (a connection id or name)",
+                [{"loc": ["body", "source"], "msg": "field required", "type": "missing"}],
+            )
+        row = rows[0]
+    if canonical_type(row.type) not in QUERYABLE:
+        raise ApiError(
+            422,
+            "UNSUPPORTED_CONNECTION_TYPE",
+            f"natural-language queries run on PostgreSQL and MySQL/MariaDB, not {row.type}",
+        )
+    return row
+
+
+@router.post("/nl-query", response_model=NLQueryOut, summary="Natural language to SQL")
+async def nl_query(
+    body: NLQueryIn,
+    session: SessionDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    principal: Viewer,
+) -> NLQueryOut:
+    row = await _connection(session, principal.tenant_id, body.source)
+    request = NLQueryInput(
+        tenant_id=principal.tenant_id,
+        connection_id=row.id,
+        question=body.question,
+        tables=body.schema_.tables,
+        use_llm=chat_client(settings) is not None,
+        max_repairs=settings.llm.max_repairs,
+    )
+    result: NLQueryResult = await execute(
+        client, settings, NLQueryWorkflow.run, request, kind="nlquery", tenant_id=row.tenant_id
+    )
+    if result.sql is None:
+        messages = "; ".join(e["msg"] for e in result.errors[:5])
+        raise ApiError(422, result.error_code or "INVALID_QUERY", messages, result.errors)
+    return NLQueryOut(
+        sql=result.sql,
+        explanation=result.explanation,
+        estimated_rows=result.estimated_rows,
+        estimated_time_ms=result.estimated_time_ms,
+        dialect=result.dialect,
+        source=row.id,
+        provider=result.provider,
+        model=result.model,
+        tokens=Tokens(prompt=result.prompt_tokens, completion=result.completion_tokens),
+        cost_usd=result.cost_usd,
+        attempts=result.attempts,
+    )

@@ -1,0 +1,284 @@
+"""/api/v1/pipelines (seed 000, snake_case): read, update metadata, delete, versions, run, status.
+
+The same store and run logic as /v1/pipelines (seed 003); only the words and shapes differ.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
+
+from api.deps import ClientDep, Editor, SessionDep, SettingsDep, Viewer
+from api.errors import ApiError, invalid
+from api.pagination import paged_per_page
+from api.routes.runs_api import run_state
+from api.schemas.pipelines_api import (
+    PIPELINE_STATUS_WORDS,
+    PipelineDocument,
+    PipelineMetadataUpdate,
+    PipelineStatusOut,
+    RunAccepted,
+    RunRequest,
+    VersionList,
+    VersionOut,
+    pipeline_word,
+    run_word,
+    stored_pipeline_status,
+)
+from core import runs, schedules
+from core.settings import Settings
+from core.temporal import workflow_ui_url
+from store import monitoring as monitoring_store
+from store import pipelines as pipeline_store
+from store import runs as run_store
+from store import schedules as schedule_store
+from store.errors import Conflict
+from store.models import Pipeline, PipelineVersion, utcnow
+
+router = APIRouter(prefix="/api/v1/pipelines", tags=["pipelines (seed 000)"])
+
+_UNAVAILABLE = "the Temporal server is not reachable; try again shortly"
+_SETTABLE_STATUSES = (*PIPELINE_STATUS_WORDS.values(), "archived")
+
+
+async def _schedule(session: AsyncSession, pipeline: Pipeline, definition: dict) -> str | None:
+    """The pipeline's own Temporal Schedule's cron, else the one its definition asks for."""
+    own = await schedule_store.pipeline_own(session, pipeline.tenant_id, pipeline.id)
+    return own.cron if own else (definition.get("orchestration") or {}).get("schedule")
+
+
+async def document(session: AsyncSession, pipeline: Pipeline) -> PipelineDocument:
+    version = await pipeline_store.get_version(session, pipeline.id, pipeline.current_version)
+    return PipelineDocument(
+        id=pipeline.id,
+        project_id=getattr(pipeline, "project_id", None),
+        name=pipeline.name,
+        status=pipeline_word(pipeline.status),
+        description=pipeline.description,
+        schedule=await _schedule(session, pipeline, version.definition),
+        configuration=version.definition,
+        tags=pipeline.tags,
+        version=version.label,
+        version_number=version.number,
+        created_at=pipeline.created_at,
+        updated_at=pipeline.updated_at,
+    )
+
+
+@router.get("", response_model=None)
+async def list_pipelines(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: Viewer,
+    page: Annotated[int, Query(ge=1, description="one-based page number")] = 1,
+    per_page: Annotated[int, Query(ge=1, le=500)] = 20,
+    tags: Annotated[list[str] | None, Query(description="all of these tags")] = None,
+    status_filter: Annotated[str | None, Query(alias="status")] = None,
+) -> dict:
+    wanted = [t.strip() for tag in tags or [] for t in tag.split(",") if t.strip()]
+    rows, total = await pipeline_store.page(
+        session,
+        principal.tenant_id,
+        tags=wanted,
+        status=stored_pipeline_status(status_filter) if status_filter else None,
+        offset=(page - 1) * per_page,
+        limit=per_page,
+    )
+    paged_per_page(request, response, total, page, per_page)
+    items = [(await document(session, row)).model_dump(mode="json") for row in rows]
+    return {"pipelines": items, "total": total, "page": page, "per_page": per_page}
+
+
+@router.get("/{pipeline_id}", response_model=PipelineDocument)
+async def get_pipeline(
+    pipeline_id: str, session: SessionDep, principal: Viewer
+) -> PipelineDocument:
+    return await document(
+        session, await pipeline_store.get(session, principal.tenant_id, pipeline_id)
+    )
+
+
+@router.put("/{pipeline_id}", response_model=PipelineDocument)
+async def update_pipeline(
+    pipeline_id: str,
+    body: PipelineMetadataUpdate,
+    session: SessionDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    principal: Editor,
+) -> PipelineDocument:
+    pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
+    new_status = None
+    if body.status is not None:
+        if body.status.lower() not in _SETTABLE_STATUSES:
+            raise invalid(
+                f"status {body.status!r} cannot be set: use one of {', '.join(_SETTABLE_STATUSES)}",
+                [{"loc": ["body", "status"], "msg": "unknown status", "type": "value_error"}],
+            )
+        new_status = stored_pipeline_status(body.status)
+    if body.name is not None and body.name != pipeline.name:
+        if await pipeline_store.name_taken(
+            session, pipeline.tenant_id, body.name, exclude=pipeline.id
+        ):
+            raise Conflict(f"a pipeline named {body.name!r} already exists", code="PIPELINE_EXISTS")
+        pipeline.name = body.name
+    if body.description is not None:
+        pipeline.description = body.description
+    if body.tags is not None:
+        pipeline.tags = body.tags
+    if "schedule" in body.model_fields_set or body.timezone is not None:
+        await _reschedule(session, client, settings, pipeline, body)
+    if new_status is not None and new_status != pipeline.status:
+        paused = new_status == "PAUSED"
+        if paused or pipeline.status == "PAUSED":
+            await schedules.pause_pipeline_schedules(
+                client, session, pipeline.tenant_id, pipeline.id, paused
+            )
+        pipeline.status = new_status
+    pipeline.updated_at = utcnow()
+    session.add(pipeline)
+    await session.commit()
+    return await document(session, pipeline)
+
+
+@router.delete("/{pipeline_id}")
+async def delete_pipeline(
+    pipeline_id: str, session: SessionDep, client: ClientDep, principal: Editor
+) -> dict:
+    """Soft delete: the pipeline leaves every list and cannot run; its runs stay readable."""
+    pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
+    active = await runs.active_run(session, client, pipeline.id)
+    if active is not None:
+        raise Conflict(
+            f"pipeline {pipeline.name!r} has a run in progress ({active.id}); cancel it first",
+            code="PIPELINE_RUNNING",
+        )
+    await schedules.delete_pipeline_schedules(client, session, pipeline.tenant_id, pipeline.id)
+    await pipeline_store.soft_delete(session, pipeline)
+    return {"status": "deleted", "id": pipeline.id}
+
+
+@router.get("/{pipeline_id}/versions", response_model=VersionList)
+async def list_versions(pipeline_id: str, session: SessionDep, principal: Viewer) -> VersionList:
+    pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
+    result = await session.exec(
+        select(PipelineVersion)
+        .where(PipelineVersion.pipeline_id == pipeline.id)
+        .order_by(col(PipelineVersion.number).desc())
+    )
+    return VersionList(
+        versions=[
+            VersionOut(
+                version=v.label,
+                number=v.number,
+                created_at=v.created_at,
+                created_by=v.created_by,
+                description=v.description,
+                current=v.number == pipeline.current_version,
+                artifacts={"definition": v.definition},
+            )
+            for v in result
+        ]
+    )
+
+
+@router.post("/{pipeline_id}:run", status_code=status.HTTP_202_ACCEPTED, response_model=RunAccepted)
+async def run_pipeline(
+    pipeline_id: str,
+    session: SessionDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    principal: Editor,
+    body: RunRequest | None = None,
+) -> RunAccepted:
+    body = body or RunRequest()
+    pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
+    parameters = {**body.params.parameters(), **body.conf.parameters()}
+    try:
+        execution = await runs.submit(session, client, settings, pipeline, parameters)
+    except runs.MissingParameters as exc:
+        raise invalid(
+            str(exc),
+            [
+                {"loc": ["body", "conf", name], "msg": "required", "type": "missing"}
+                for name in exc.names
+            ],
+        ) from None
+    except runs.TemporalUnavailable:
+        raise ApiError(503, "TEMPORAL_UNAVAILABLE", _UNAVAILABLE) from None
+    return RunAccepted(
+        run_id=execution.id,
+        status=run_word(execution.status),
+        pipeline_id=pipeline.id,
+        workflow_id=execution.workflow_id,
+        temporal_ui_url=workflow_ui_url(settings, execution.workflow_id),
+    )
+
+
+@router.get("/{pipeline_id}/status", response_model=PipelineStatusOut)
+async def pipeline_status(
+    pipeline_id: str, session: SessionDep, client: ClientDep, principal: Viewer
+) -> PipelineStatusOut:
+    """The pipeline's latest run: status, current task, progress, estimated completion."""
+    pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
+    last = await monitoring_store.last_run(session, pipeline.id)
+    if last is None:
+        return PipelineStatusOut(
+            pipeline_id=pipeline.id,
+            run_id=None,
+            status="idle",
+            current_task=None,
+            progress=0,
+            started_at=None,
+            finished_at=None,
+            estimated_completion=None,
+        )
+    state = await run_state(session, client, last, await run_store.steps(session, last.id))
+    return PipelineStatusOut(
+        pipeline_id=pipeline.id,
+        run_id=last.id,
+        status=state.status,
+        current_task=state.current_task,
+        progress=state.progress,
+        started_at=state.started_at,
+        finished_at=state.finished_at,
+        estimated_completion=state.estimated_completion,
+    )
+
+
+# --- schedules: Temporal Schedules, kept by core.schedules (the lifecycle area) -------------
+
+
+async def _reschedule(
+    session: AsyncSession,
+    client: Client,
+    settings: Settings,
+    pipeline: Pipeline,
+    body: PipelineMetadataUpdate,
+) -> None:
+    """Set, change or (an empty or null ``schedule``) remove the pipeline's own schedule."""
+    own = await schedule_store.pipeline_own(session, pipeline.tenant_id, pipeline.id)
+    if "schedule" in body.model_fields_set:
+        cron = (body.schedule or "").strip() or None
+    else:  # only the time zone changes
+        cron = own.cron if own else None
+        if cron is None:
+            message = "timezone needs a schedule: give 'schedule' (a cron expression) as well"
+            raise invalid(
+                message, [{"loc": ["body", "schedule"], "msg": message, "type": "missing"}]
+            )
+    timezone = body.timezone or (own.timezone if own else "UTC")
+    try:
+        await schedules.set_pipeline_schedule(
+            client, session, settings, pipeline.tenant_id, pipeline.id, cron, timezone
+        )
+    except schedules.InvalidSchedule as exc:
+        where = "timezone" if exc.field == "timezone" else "schedule"
+        raise invalid(
+            str(exc), [{"loc": ["body", where], "msg": str(exc), "type": "value_error"}]
+        ) from None

@@ -1,0 +1,89 @@
+"""/api/v1/runs (seed 000/001): a run's status and logs, in snake_case."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
+
+from api.deps import ClientDep, SessionDep, SettingsDep, Viewer
+from api.schemas.pipelines_api import RunLogLine, RunLogs, RunStatusOut, run_word
+from core import runs
+from core.temporal import workflow_ui_url
+from store import runs as run_store
+from store.models import Execution, RunStep
+from workflows.payloads import Progress, RunStatus
+
+router = APIRouter(prefix="/api/v1/runs", tags=["runs (seed 000)"])
+
+
+async def run_state(
+    session: AsyncSession, client: Client, row: Execution, steps: list[RunStep]
+) -> RunStatusOut:
+    """A run as the store records it, with the workflow's live progress while it is active."""
+    status = RunStatus(row.status)
+    done = sum(1 for s in steps if s.status == "COMPLETED")
+    progress = Progress(status, row.total_tasks, done, None)
+    if not status.finished:
+        closed, live = await runs.live_progress(client, row)
+        progress = live or progress
+        status = closed or (RunStatus.RUNNING if progress.status.finished else progress.status)
+    progress.status = status
+    running = [s.name for s in steps if s.status == "RUNNING"]
+    estimated = row.finished_at
+    if row.finished_at is None and row.started_at is not None:
+        typical = await run_store.typical_duration_ms(session, row.pipeline_id)
+        if typical is not None:
+            estimated = row.started_at + timedelta(milliseconds=typical)
+    return RunStatusOut(
+        run_id=row.id,
+        pipeline_id=row.pipeline_id,
+        status=run_word(status.value),
+        current_task=None
+        if status.finished
+        else progress.current_task or ", ".join(running) or None,
+        progress=progress.percentage,
+        total_tasks=progress.total_tasks,
+        completed_tasks=progress.completed_tasks,
+        rows_processed=sum(s.rows for s in steps if s.kind == "extract"),
+        rows_loaded=sum(s.rows for s in steps if s.kind == "load"),
+        submitted_at=row.submitted_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        estimated_completion=estimated,
+        error=row.error,
+        workflow_id=row.workflow_id,
+        temporal_ui_url="",
+    )
+
+
+@router.get("/{run_id}/status", response_model=RunStatusOut)
+async def run_status(
+    run_id: str, session: SessionDep, client: ClientDep, settings: SettingsDep, principal: Viewer
+) -> RunStatusOut:
+    row = await run_store.get(session, principal.tenant_id, run_id)
+    state = await run_state(session, client, row, await run_store.steps(session, row.id))
+    state.temporal_ui_url = workflow_ui_url(settings, row.workflow_id)
+    return state
+
+
+@router.get("/{run_id}/logs", response_model=RunLogs)
+async def run_logs(
+    run_id: str,
+    session: SessionDep,
+    principal: Viewer,
+    task: Annotated[str | None, Query(description="only this task's lines")] = None,
+    lines: Annotated[int, Query(ge=1, le=10_000, description="the last N lines")] = 100,
+) -> RunLogs:
+    row = await run_store.get(session, principal.tenant_id, run_id)
+    found = await run_store.logs(session, row.id, task=task, lines=lines)
+    return RunLogs(
+        run_id=row.id,
+        task=task,
+        logs=[
+            RunLogLine(timestamp=x.ts, level=x.level, task=x.task, message=x.message) for x in found
+        ],
+    )

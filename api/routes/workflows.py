@@ -1,0 +1,152 @@
+"""Seed 003 workflow management: status, signal and cancel on any Ductwork workflow.
+
+``{workflowId}`` is a Temporal workflow id such as ``default/run/exec-…`` (slashes allowed,
+encoded or not). A workflow is visible only when its DuctworkTenant search attribute is the
+caller's tenant; otherwise, as for an unknown id, the answer is 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+from pydantic import ValidationError
+from temporalio.client import Client, WorkflowExecutionDescription, WorkflowHandle
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.deps import ClientDep, Editor, Principal, SessionDep, SettingsDep, Viewer
+from api.errors import ApiError, invalid
+from api.schemas.lifecycle import ApprovalData, SignalRequest
+from core import approvals, temporal
+from core.temporal import workflow_ui_url
+from store import approvals as approval_store
+from store.errors import NotFound
+from workflows.lifecycle_payloads import APPROVAL_UPDATE, ApprovalDecision
+
+router = APIRouter(prefix="/v1/pipelines/workflows", tags=["workflows"])
+
+_UNREACHABLE = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED)
+
+
+async def _owned(
+    client: Client, principal: Principal, workflow_id: str
+) -> tuple[WorkflowHandle, WorkflowExecutionDescription]:
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        described = await handle.describe()
+    except RPCError as exc:
+        if exc.status in _UNREACHABLE:
+            raise ApiError(
+                503, "TEMPORAL_UNAVAILABLE", "the Temporal server is not reachable"
+            ) from None
+        raise _not_found(workflow_id) from None
+    if described.typed_search_attributes.get(temporal.TENANT) != principal.tenant_id:
+        raise _not_found(workflow_id)
+    return handle, described
+
+
+def _not_found(workflow_id: str) -> NotFound:
+    return NotFound(f"workflow {workflow_id!r} not found", code="WORKFLOW_NOT_FOUND")
+
+
+def _closed(workflow_id: str, described: WorkflowExecutionDescription) -> ApiError:
+    name = described.status.name if described.status else "CLOSED"
+    return ApiError(409, "WORKFLOW_CLOSED", f"workflow {workflow_id!r} has already ended ({name})")
+
+
+@router.get("/{workflow_id:path}/status")
+async def workflow_status(
+    workflow_id: str,
+    session: SessionDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    principal: Viewer,
+) -> dict[str, Any]:
+    _, described = await _owned(client, principal, workflow_id)
+    attributes = described.typed_search_attributes
+    approval = await approval_store.latest_for_workflow(session, principal.tenant_id, workflow_id)
+    return {
+        "workflowId": described.id,
+        "runId": described.run_id,
+        "workflowType": described.workflow_type,
+        "status": described.status.name if described.status else None,
+        "kind": attributes.get(temporal.KIND),
+        "pipelineId": attributes.get(temporal.PIPELINE_ID),
+        "pipelineName": attributes.get(temporal.PIPELINE_NAME),
+        "taskQueue": described.task_queue,
+        "startTime": described.start_time.isoformat(),
+        "closeTime": described.close_time.isoformat() if described.close_time else None,
+        "historyLength": described.history_length,
+        "approval": approvals.state_of(approval) if approval else None,
+        "temporalUiUrl": workflow_ui_url(settings, described.id),
+    }
+
+
+@router.post("/{workflow_id:path}/signal")
+async def signal_workflow(
+    workflow_id: str,
+    body: SignalRequest,
+    session: SessionDep,
+    client: ClientDep,
+    principal: Editor,
+) -> dict[str, Any]:
+    handle, described = await _owned(client, principal, workflow_id)
+    if body.signal_name != APPROVAL_UPDATE:
+        if described.close_time is not None:
+            raise _closed(workflow_id, described)
+        try:
+            await handle.signal(body.signal_name, body.data)
+        except RPCError as exc:
+            if exc.status is RPCStatusCode.NOT_FOUND:
+                raise _closed(workflow_id, described) from None
+            raise
+        return {"workflowId": workflow_id, "signalName": body.signal_name, "accepted": True}
+    if not principal.has_role("admin"):
+        raise ApiError(403, "FORBIDDEN", "approvals need the admin role")
+    try:
+        data = ApprovalData.model_validate(body.data)
+    except ValidationError as exc:
+        raise invalid(
+            "invalid approval: data needs {approved: true|false, approvedBy, reason}",
+            [
+                {"loc": ["body", "data", *e["loc"]], "msg": e["msg"], "type": e["type"]}
+                for e in exc.errors()
+            ],
+        ) from None
+    decision = ApprovalDecision(data.approved, data.approved_by, data.reason, principal.subject)
+    try:
+        state = await approvals.decide(client, session, principal.tenant_id, workflow_id, decision)
+    except approvals.ApprovalInvalid as exc:
+        raise invalid(
+            str(exc),
+            [{"loc": ["body", "data", "approvedBy"], "msg": str(exc), "type": "missing"}],
+            code="VALIDATION_ERROR",
+        ) from None
+    except approvals.ApprovalConflict as exc:
+        raise ApiError(409, exc.code, exc.message) from None
+    return {
+        "workflowId": workflow_id,
+        "signalName": body.signal_name,
+        "accepted": True,
+        "approval": {
+            "requestId": state.request_id,
+            "status": state.status.value,
+            "approvedBy": state.decided_by,
+            "reason": state.reason,
+            "decidedAt": state.decided_at.isoformat() if state.decided_at else None,
+        },
+    }
+
+
+@router.post("/{workflow_id:path}/cancel", status_code=status.HTTP_202_ACCEPTED)
+async def cancel_workflow(workflow_id: str, client: ClientDep, principal: Editor) -> dict:
+    handle, described = await _owned(client, principal, workflow_id)
+    if described.close_time is not None:
+        raise _closed(workflow_id, described)
+    try:
+        await handle.cancel()
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.NOT_FOUND:
+            raise _closed(workflow_id, described) from None
+        raise
+    return {"workflowId": workflow_id, "cancelRequested": True}

@@ -1,0 +1,293 @@
+"""Who is calling, in which tenant, and whether their plan allows one more request.
+
+One middleware authenticates every request (X-API-Key, or ``Authorization: Bearer`` with a
+JWT or an API key), picks the tenant (the X-Tenant-ID header, required on ``/v1``; else the
+credential's own), counts the request against the tenant's plan and puts the result on
+``request.state.principal``. Role checks stay in the route dependencies (``api.deps``).
+Every path needs credentials except ``OPEN_PATHS``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from api.deps import Principal
+from api.errors import error_body
+from core.auth import keys
+from core.auth.rate_limits import Decision, RateLimiter
+from core.auth.tokens import ACCESS, TokenError, TokenSigner
+from core.logging import get_logger
+from store import identity
+from store.models.core import utcnow
+
+log = get_logger("ductwork.api")
+
+OPEN_PATHS = frozenset(
+    {
+        "/health",
+        "/ready",
+        "/docs",
+        "/docs/oauth2-redirect",
+        "/redoc",
+        "/openapi.json",
+        "/v1/schemas/pipeline-definition",  # documentation, like /openapi.json: editors fetch it
+        "/api/v1/auth/login",
+        "/api/v1/auth/refresh",
+    }
+)
+"""Served without credentials; the authorization matrix test holds every other route to a role."""
+
+UNMETERED_PATHS = frozenset({"/health", "/ready"})  # probes must never be throttled
+KEY_TOUCH_SECONDS = 60.0  # how stale an API key's last_used_at may get, to spare writes
+PLAN_CACHE_SECONDS = 30.0
+
+
+class AuthProblem(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def _unauthorized(message: str) -> AuthProblem:
+    return AuthProblem(401, "AUTHENTICATION_REQUIRED", message)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A verified credential: who, and their role in each tenant they belong to."""
+
+    subject: str
+    kind: str  # user, api_key, bootstrap
+    home_tenant: str
+    roles: dict[str, str]  # tenant id → role
+    user_id: str | None = None
+    session_id: str | None = None
+
+
+class Guard:
+    """Per-app state of the middleware: the token signer, the rate limiter, a plan cache."""
+
+    def __init__(self, signer: TokenSigner, limiter: RateLimiter | None) -> None:
+        self.signer = signer
+        self.limiter = limiter
+        self._plans: dict[str, tuple[float, str | None]] = {}
+
+    async def plan_of(self, request: Request, tenant_id: str) -> str | None:
+        cached = self._plans.get(tenant_id)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        async with request.app.state.db.session() as session:
+            tenant = await identity.get_tenant(session, tenant_id)
+        plan = tenant.plan if tenant else None
+        self._plans[tenant_id] = (time.monotonic() + PLAN_CACHE_SECONDS, plan)
+        return plan
+
+
+def guard_of(request: Request) -> Guard:
+    guard = getattr(request.app.state, "guard", None)
+    if guard is None:
+        settings = request.app.state.settings
+        limiter = RateLimiter(settings.rate_limit) if settings.rate_limit.enabled else None
+        guard = request.app.state.guard = Guard(TokenSigner.from_settings(settings), limiter)
+    return guard
+
+
+async def authenticate(request: Request, guard: Guard) -> Identity | None:
+    """The caller's identity; None without credentials; AuthProblem for bad ones."""
+    api_key = request.headers.get("X-API-Key")
+    authorization = request.headers.get("Authorization")
+    if authorization:  # it wins over X-API-Key when a client sends both
+        scheme, _, token = authorization.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise _unauthorized("use 'Authorization: Bearer <token or API key>' or 'X-API-Key'")
+        if keys.looks_like_jwt(token):
+            return await _user(request, guard, token)
+        api_key = token
+    if api_key is None:
+        return None
+    return await _api_key(request, api_key.strip())
+
+
+async def _user(request: Request, guard: Guard, token: str) -> Identity:
+    try:
+        claims = guard.signer.decode(token, ACCESS)
+    except TokenError as exc:
+        raise _unauthorized(exc.message) from None
+    async with request.app.state.db.session() as session:
+        found = await identity.session_with_user(session, claims.session_id)
+        if found is None or found[1].id != claims.user_id:
+            raise _unauthorized("the access token's session does not exist: log in again")
+        auth_session, user = found
+        if auth_session.revoked_at is not None:
+            raise _unauthorized("the session of this access token has ended: log in again")
+        if not user.is_active:
+            raise _unauthorized("this user is deactivated")
+        roles = await identity.memberships(session, user.id)
+    return Identity(user.email, "user", claims.tenant_id, roles, user.id, auth_session.id)
+
+
+async def _api_key(request: Request, api_key: str) -> Identity:
+    settings = request.app.state.settings
+    bootstrap = settings.auth.bootstrap_api_key
+    if bootstrap is not None and keys.same_secret(api_key, bootstrap.get_secret_value()):
+        tenant = settings.default_tenant
+        return Identity("api-key:bootstrap", "bootstrap", tenant, {tenant: "admin"})
+    now = utcnow()
+    async with request.app.state.db.session() as session:
+        row = await identity.key_by_digest(session, keys.digest(api_key))
+        if row is None:
+            raise _unauthorized("the API key is not valid")
+        if row.revoked_at is not None:
+            raise _unauthorized("the API key has been revoked")
+        if row.expires_at is not None and row.expires_at <= now:
+            raise _unauthorized("the API key has expired")
+        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > KEY_TOUCH_SECONDS:
+            await identity.touch_key(session, row, now)
+    return Identity(f"api-key:{row.id}", "api_key", row.tenant_id, {row.tenant_id: row.role})
+
+
+def select_tenant(request: Request, who: Identity) -> tuple[str, str]:
+    """The tenant of this request and the caller's role in it."""
+    header = request.headers.get("X-Tenant-ID")
+    path = request.url.path
+    if header is None or not header.strip():
+        if path == "/v1" or path.startswith("/v1/"):
+            raise AuthProblem(
+                400,
+                "TENANT_REQUIRED",
+                "the X-Tenant-ID header is required on /v1 routes: send the id of your tenant",
+            )
+        tenant = who.home_tenant
+    else:
+        tenant = header.strip()
+    role = who.roles.get(tenant)
+    if role is None:
+        raise AuthProblem(
+            403, "PERMISSION_DENIED", f"the credential does not give access to tenant {tenant!r}"
+        )
+    return tenant, role
+
+
+def _reject(request: Request, problem: AuthProblem, decision: Decision | None) -> JSONResponse:
+    response = JSONResponse(
+        error_body(request, problem.status, problem.code, problem.message),
+        status_code=problem.status,
+    )
+    if problem.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="ductwork"'
+    if decision is not None:
+        response.headers.update(decision.headers())
+    return response
+
+
+def _too_many(request: Request, decision: Decision) -> JSONResponse:
+    message = (
+        f"rate limit of your plan exceeded ({decision.limit} requests per hour and a burst "
+        f"limit per second): retry after {decision.retry_after}s"
+    )
+    return _reject(request, AuthProblem(429, "RATE_LIMIT_EXCEEDED", message), decision)
+
+
+async def guard_requests(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """The middleware: authenticate, pick the tenant, count, then call the route."""
+    path = request.url.path
+    if path in UNMETERED_PATHS:
+        return await call_next(request)
+    guard = guard_of(request)
+    is_open = path in OPEN_PATHS
+    principal = problem = None
+    try:
+        who = await authenticate(request, guard)
+        if who is not None:
+            tenant, role = select_tenant(request, who)
+            principal = Principal(
+                who.subject,
+                tenant,
+                frozenset({role}),
+                kind=who.kind,
+                user_id=who.user_id,
+                session_id=who.session_id,
+            )
+        elif not is_open:
+            problem = _unauthorized(
+                "credentials are required: send 'Authorization: Bearer <token>' "
+                "(POST /api/v1/auth/login) or 'X-API-Key: <key>'"
+            )
+    except AuthProblem as exc:
+        if not is_open:  # open routes ignore a bad credential
+            problem = exc
+
+    decision = None
+    if guard.limiter is not None:
+        if principal is not None:
+            bucket, plan = (
+                f"tenant:{principal.tenant_id}",
+                await guard.plan_of(request, principal.tenant_id),
+            )
+        else:
+            client = request.client.host if request.client else "unknown"
+            bucket, plan = f"address:{client}", request.app.state.settings.rate_limit.anonymous_plan
+        try:
+            decision = await guard.limiter.hit(bucket, plan)
+        except Exception as exc:  # e.g. Redis down: serve unmetered rather than fail every call
+            log.warning("rate limiter unavailable", error=f"{type(exc).__name__}: {exc}")
+        if decision is not None and not decision.allowed:
+            log.warning("rate limited", bucket=bucket, path=path)
+            return _too_many(request, decision)
+    if problem is not None:
+        return _reject(request, problem, decision)
+
+    request.state.principal = principal
+    if principal is None:
+        response = await call_next(request)
+    else:
+        # Every log line of the request names the tenant and the caller (never a credential).
+        structlog.contextvars.bind_contextvars(
+            tenant_id=principal.tenant_id, actor=principal.subject
+        )
+        try:
+            response = await call_next(request)
+        finally:
+            structlog.contextvars.unbind_contextvars("tenant_id", "actor")
+    if decision is not None:
+        response.headers.update(decision.headers())
+    return response
+
+
+def document_security(app: FastAPI) -> None:
+    """Describe the credentials in the OpenAPI document (/docs gets its Authorize button)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "BearerAuth": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "an access token of POST /api/v1/auth/login, or an API key",
+            },
+            "ApiKeyAuth": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+        }
+        schema["security"] = [{"BearerAuth": []}, {"ApiKeyAuth": []}]
+        for path, operations in schema.get("paths", {}).items():
+            if path in OPEN_PATHS:
+                for operation in operations.values():
+                    operation["security"] = []
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,1 @@
+"""Identity: password hashes, signed tokens, API keys, rate limits and the first admin."""

@@ -1,0 +1,152 @@
+"""Starting a DeploymentWorkflow and reading its outcome (deploy and rollback share this)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client, WorkflowFailureError
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
+
+from core import temporal
+from core.airflow_dag import dag_id
+from core.settings import Settings
+from store import deployments as deployment_store
+from store.errors import Conflict
+from store.models import Pipeline, utcnow
+from store.models.lifecycle import Deployment
+from workflows.deployment import DeploymentWorkflow
+from workflows.lifecycle_payloads import DeployInput, DeployResult
+
+MODES = ("watch_folder", "api", "git_sync")
+
+
+class DeploymentFailed(Exception):
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass
+class Started:
+    deployment: Deployment
+    needs_approval: bool
+
+
+def needs_approval(settings: Settings, environment: str) -> bool:
+    return environment in settings.lifecycle.approval_environments
+
+
+async def start(
+    client: Client,
+    session: AsyncSession,
+    settings: Settings,
+    pipeline: Pipeline,
+    *,
+    version: int,
+    environment: str,
+    mode: str,
+    requested_by: str,
+    schedule: str | None = None,
+    timezone: str | None = None,
+) -> Started:
+    """Record a PENDING deployment and start its workflow; Conflict when one is live."""
+    live = await deployment_store.for_pipeline(
+        session, pipeline.tenant_id, pipeline.id, environment=environment
+    )
+    for row in live:
+        if row.status == "PENDING":
+            raise Conflict(
+                f"a deployment of pipeline {pipeline.name!r} to {environment} is in progress "
+                f"(version {row.version}, workflow {row.workflow_id}); "
+                "approve, reject or cancel it",
+                code="DEPLOYMENT_IN_PROGRESS",
+            )
+        if row.version == version:
+            raise Conflict(
+                f"version {version} of pipeline {pipeline.name!r} is already deployed to "
+                f"{environment} (since {row.deployed_at.isoformat() if row.deployed_at else '?'})",
+                code="PIPELINE_ALREADY_DEPLOYED",
+            )
+    deployment_id = f"dep-{uuid.uuid4().hex}"
+    approval = needs_approval(settings, environment)
+    row = Deployment(
+        id=deployment_id,
+        tenant_id=pipeline.tenant_id,
+        pipeline_id=pipeline.id,
+        version=version,
+        environment=environment,
+        mode=mode,
+        status="PENDING",
+        dag_id=dag_id(pipeline.name),
+        schedule=schedule,
+        timezone=timezone or "UTC",
+        workflow_id=temporal.workflow_id(
+            "deploy", pipeline.tenant_id, f"{pipeline.id}/{version}/{deployment_id}"
+        ),
+        requested_by=requested_by,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    await session.commit()
+    lifecycle = settings.lifecycle
+    try:
+        await client.start_workflow(
+            DeploymentWorkflow.run,
+            DeployInput(
+                deployment_id=deployment_id,
+                tenant_id=pipeline.tenant_id,
+                pipeline_id=pipeline.id,
+                version=version,
+                environment=environment,
+                mode=mode,
+                requested_by=requested_by,
+                needs_approval=approval,
+                approval_timeout_seconds=lifecycle.approval_timeout_seconds,
+                schedule=schedule,
+                timezone=timezone,
+                dag_folder=str(lifecycle.dag_folder or settings.data_dir / "dags"),
+                git_repo=str(lifecycle.git_repo or settings.data_dir / "dags-repo"),
+            ),
+            id=row.workflow_id,
+            task_queue=settings.temporal.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(temporal.TENANT, pipeline.tenant_id),
+                    SearchAttributePair(temporal.PIPELINE_ID, pipeline.id),
+                    SearchAttributePair(temporal.PIPELINE_NAME, pipeline.name),
+                    SearchAttributePair(temporal.KIND, "deploy"),
+                ]
+            ),
+            static_summary=f"deploy {pipeline.name} v{version} to {environment}",
+        )
+    except RPCError:
+        await session.delete(row)
+        await session.commit()
+        raise
+    return Started(row, approval)
+
+
+async def wait(client: Client, row: Deployment, seconds: float) -> DeployResult | None:
+    """The outcome within ``seconds``, else None; DeploymentFailed when it failed."""
+    handle = client.get_workflow_handle(row.workflow_id, result_type=DeployResult)
+    try:
+        return await asyncio.wait_for(
+            handle.result(rpc_timeout=timedelta(seconds=seconds)), seconds
+        )
+    except TimeoutError:
+        return None
+    except WorkflowFailureError as exc:
+        cause = exc.cause
+        while not isinstance(cause, ApplicationError) and cause is not None:
+            cause = cause.__cause__
+        message = cause.message if isinstance(cause, ApplicationError) else str(exc)
+        code = (cause.type if isinstance(cause, ApplicationError) else None) or "DEPLOYMENT_FAILED"
+        raise DeploymentFailed(message, code) from None

@@ -1,0 +1,1 @@
+"""AI pipeline generation: prompts, the offline planner, validation and rendering of artifacts."""

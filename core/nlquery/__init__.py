@@ -1,0 +1,1 @@
+"""Natural-language questions to checked, read-only SQL: offline rules, prompt, checks."""

@@ -1,0 +1,297 @@
+"""Pipeline schedules as Temporal Schedules: cron + IANA time zone, pause, trigger, delete.
+
+The store keeps one row per schedule (for listing and tenancy); the schedule itself, its
+timing and its pause state live in Temporal. Each action starts a ``ScheduledRunWorkflow``,
+which starts the run the same way the API does (``core.runs.submit``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleHandle,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+    ScheduleState,
+    ScheduleUpdate,
+    ScheduleUpdateInput,
+)
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.service import RPCError, RPCStatusCode
+
+from core import temporal
+from core.settings import Settings
+from store import pipelines as pipeline_store
+from store import schedules as schedule_store
+from store.models import Pipeline, utcnow
+from store.models.lifecycle import PipelineSchedule
+from workflows.lifecycle_payloads import ScheduledRunInput
+
+SCHEDULED_RUN_WORKFLOW = "ScheduledRunWorkflow"
+CATCHUP_WINDOW = timedelta(minutes=10)  # a worker down longer than this skips the missed times
+
+
+class InvalidSchedule(ValueError):
+    """A cron expression or time zone that Temporal cannot schedule."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def temporal_id(tenant_id: str, schedule_id: str) -> str:
+    return temporal.workflow_id("schedule", tenant_id, schedule_id)
+
+
+def check_timezone(timezone: str) -> None:
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidSchedule(
+            f"unknown time zone {timezone!r}: use an IANA name such as 'America/New_York'",
+            "timezone",
+        ) from None
+
+
+def check_cron(cron: str) -> None:
+    text = cron.strip()
+    if not text:
+        raise InvalidSchedule("the cron expression is empty", "cronExpression")
+    if not text.startswith("@") and len(text.split()) not in (5, 6, 7):
+        raise InvalidSchedule(
+            f"invalid cron expression {cron!r}: expected 5 fields (minute hour day month "
+            "weekday) or a shorthand such as @daily",
+            "cronExpression",
+        )
+
+
+def _spec(row: PipelineSchedule) -> ScheduleSpec:
+    return ScheduleSpec(cron_expressions=[row.cron], time_zone_name=row.timezone)
+
+
+def _schedule(row: PipelineSchedule, pipeline: Pipeline, task_queue: str) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            SCHEDULED_RUN_WORKFLOW,
+            ScheduledRunInput(row.tenant_id, row.pipeline_id, row.id, dict(row.parameters)),
+            # Temporal appends the scheduled time, so every action has its own id.
+            id=temporal.workflow_id("scheduled", row.tenant_id, row.id),
+            task_queue=task_queue,
+            typed_search_attributes=_attributes(pipeline, "scheduled"),
+            static_summary=f"scheduled run of {pipeline.name}",
+        ),
+        spec=_spec(row),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=CATCHUP_WINDOW),
+        state=ScheduleState(paused=not row.enabled, note=f"{pipeline.name}: {row.cron}"),
+    )
+
+
+def _attributes(pipeline: Pipeline, kind: str) -> TypedSearchAttributes:
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(temporal.TENANT, pipeline.tenant_id),
+            SearchAttributePair(temporal.PIPELINE_ID, pipeline.id),
+            SearchAttributePair(temporal.PIPELINE_NAME, pipeline.name),
+            SearchAttributePair(temporal.KIND, kind),
+        ]
+    )
+
+
+def _invalid(exc: RPCError) -> InvalidSchedule:
+    return InvalidSchedule(f"Temporal refused the schedule: {exc.message}", "cronExpression")
+
+
+async def create(
+    client: Client,
+    session: AsyncSession,
+    settings: Settings,
+    pipeline: Pipeline,
+    *,
+    cron: str,
+    timezone: str = "UTC",
+    parameters: dict[str, Any] | None = None,
+    enabled: bool = True,
+    origin: str = "api",
+    created_by: str = "system",
+) -> PipelineSchedule:
+    """Create the Temporal Schedule, then its row (a refused schedule leaves no row)."""
+    check_cron(cron)
+    check_timezone(timezone)
+    now = utcnow()
+    schedule_id = f"sched-{uuid.uuid4().hex}"
+    row = PipelineSchedule(
+        id=schedule_id,
+        tenant_id=pipeline.tenant_id,
+        pipeline_id=pipeline.id,
+        origin=origin,
+        cron=cron.strip(),
+        timezone=timezone,
+        parameters=parameters or {},
+        enabled=enabled,
+        temporal_id=temporal_id(pipeline.tenant_id, schedule_id),
+        created_by=created_by,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        await client.create_schedule(
+            row.temporal_id,
+            _schedule(row, pipeline, settings.temporal.task_queue),
+            search_attributes=_attributes(pipeline, "schedule"),
+        )
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.INVALID_ARGUMENT:
+            raise _invalid(exc) from exc
+        raise
+    session.add(row)
+    try:
+        await session.commit()
+    except Exception:
+        await client.get_schedule_handle(row.temporal_id).delete()
+        raise
+    return row
+
+
+async def update(
+    client: Client,
+    session: AsyncSession,
+    settings: Settings,
+    row: PipelineSchedule,
+    *,
+    cron: str | None = None,
+    timezone: str | None = None,
+    parameters: dict[str, Any] | None = None,
+    enabled: bool | None = None,
+) -> PipelineSchedule:
+    """Change what was given; Temporal first, so a refused change leaves the row as it was."""
+    if cron is not None:
+        check_cron(cron)
+    if timezone is not None:
+        check_timezone(timezone)
+    pipeline = await session.get(Pipeline, row.pipeline_id)
+    changed = PipelineSchedule.model_validate(row.model_dump())
+    changed.cron = cron.strip() if cron is not None else row.cron
+    changed.timezone = timezone or row.timezone
+    changed.parameters = parameters if parameters is not None else row.parameters
+    changed.enabled = row.enabled if enabled is None else enabled
+    new = _schedule(changed, pipeline, settings.temporal.task_queue)
+
+    def updater(_: ScheduleUpdateInput) -> ScheduleUpdate:
+        return ScheduleUpdate(schedule=new)
+
+    try:
+        await client.get_schedule_handle(row.temporal_id).update(updater)
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.INVALID_ARGUMENT:
+            raise _invalid(exc) from exc
+        raise
+    row.cron, row.timezone = changed.cron, changed.timezone
+    row.parameters, row.enabled = changed.parameters, changed.enabled
+    row.updated_at = utcnow()
+    session.add(row)
+    await session.commit()
+    return row
+
+
+async def delete(client: Client, session: AsyncSession, row: PipelineSchedule) -> None:
+    try:
+        await client.get_schedule_handle(row.temporal_id).delete()
+    except RPCError as exc:
+        if exc.status is not RPCStatusCode.NOT_FOUND:
+            raise
+    await session.delete(row)
+    await session.commit()
+
+
+async def set_paused(
+    client: Client, session: AsyncSession, row: PipelineSchedule, paused: bool
+) -> None:
+    handle: ScheduleHandle = client.get_schedule_handle(row.temporal_id)
+    if paused:
+        await handle.pause(note="paused through Ductwork")
+    else:
+        await handle.unpause(note="resumed through Ductwork")
+    row.enabled = not paused
+    row.updated_at = utcnow()
+    session.add(row)
+    await session.commit()
+
+
+async def trigger(client: Client, row: PipelineSchedule) -> None:
+    """Run the schedule's action now, whatever its pause state."""
+    await client.get_schedule_handle(row.temporal_id).trigger(
+        overlap=ScheduleOverlapPolicy.ALLOW_ALL
+    )
+
+
+async def next_runs(client: Client, row: PipelineSchedule) -> tuple[list, list]:
+    """(next action times, recent action times) as Temporal computes them."""
+    try:
+        described = await client.get_schedule_handle(row.temporal_id).describe()
+    except RPCError:
+        return [], []
+    info = described.info
+    return list(info.next_action_times[:5]), [a.scheduled_at for a in info.recent_actions[-5:]]
+
+
+# --- for the pipeline endpoints: the pipeline's own schedule and all of its schedules --------
+
+
+async def pause_pipeline_schedules(
+    client: Client, session: AsyncSession, tenant_id: str, pipeline_id: str, paused: bool
+) -> None:
+    """Pause (or resume) every schedule of the pipeline."""
+    for row in await schedule_store.listed(session, tenant_id, pipeline_id=pipeline_id):
+        if row.enabled == paused:
+            await set_paused(client, session, row, paused)
+
+
+async def delete_pipeline_schedules(
+    client: Client, session: AsyncSession, tenant_id: str, pipeline_id: str
+) -> None:
+    """Remove every schedule of the pipeline, in Temporal and in the store."""
+    for row in await schedule_store.listed(session, tenant_id, pipeline_id=pipeline_id):
+        await delete(client, session, row)
+
+
+async def set_pipeline_schedule(
+    client: Client,
+    session: AsyncSession,
+    settings: Settings,
+    tenant_id: str,
+    pipeline_id: str,
+    cron: str | None,
+    timezone: str = "UTC",
+) -> None:
+    """Create, change or (cron None) remove the pipeline's own schedule.
+
+    Raises InvalidSchedule for a cron expression or time zone Temporal cannot use.
+    """
+    pipeline = await pipeline_store.get(session, tenant_id, pipeline_id)
+    own = await schedule_store.pipeline_own(session, tenant_id, pipeline_id)
+    if cron is None:
+        if own is not None:
+            await delete(client, session, own)
+        return
+    if own is None:
+        await create(
+            client,
+            session,
+            settings,
+            pipeline,
+            cron=cron,
+            timezone=timezone,
+            enabled=pipeline.status != "PAUSED",
+            origin="pipeline",
+        )
+    elif (own.cron, own.timezone) != (cron.strip(), timezone):
+        await update(client, session, settings, own, cron=cron, timezone=timezone)

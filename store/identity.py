@@ -1,0 +1,260 @@
+"""Tenants, users and memberships, API keys, login sessions and refresh tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from store.errors import Conflict, NotFound
+from store.models.core import utcnow
+from store.models.identity import (
+    ApiKey,
+    AuthSession,
+    Membership,
+    RefreshToken,
+    Tenant,
+    User,
+)
+
+# --- tenants ---------------------------------------------------------------------------------
+
+
+async def get_tenant(session: AsyncSession, tenant_id: str) -> Tenant | None:
+    return await session.get(Tenant, tenant_id)
+
+
+async def create_tenant(session: AsyncSession, tenant: Tenant) -> Tenant:
+    session.add(tenant)
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        raise Conflict(f"tenant {tenant.id!r} already exists", code="TENANT_EXISTS") from None
+    return tenant
+
+
+async def ensure_tenant(session: AsyncSession, tenant_id: str, plan: str) -> Tenant:
+    """The tenant, created with ``plan`` if it does not exist yet (safe under races)."""
+    found = await session.get(Tenant, tenant_id)
+    if found is not None:
+        return found
+    try:
+        return await create_tenant(
+            session, Tenant(id=tenant_id, name=tenant_id, plan=plan, created_at=utcnow())
+        )
+    except Conflict:
+        found = await session.get(Tenant, tenant_id)
+        assert found is not None
+        return found
+
+
+async def tenants_of(session: AsyncSession, user_id: str) -> list[tuple[Tenant, str]]:
+    rows = await session.exec(
+        select(Tenant, Membership.role)
+        .join(Membership, col(Membership.tenant_id) == col(Tenant.id))
+        .where(Membership.user_id == user_id)
+        .order_by(col(Tenant.id))
+    )
+    return [(tenant, role) for tenant, role in rows]
+
+
+# --- users and their roles -------------------------------------------------------------------
+
+
+async def count_users(session: AsyncSession) -> int:
+    return (await session.exec(select(func.count()).select_from(User))).one()
+
+
+async def create_user(session: AsyncSession, user: User, tenant_id: str, role: str) -> User:
+    session.add(user)
+    try:
+        await session.flush()
+        session.add(
+            Membership(user_id=user.id, tenant_id=tenant_id, role=role, created_at=utcnow())
+        )
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        raise Conflict(f"a user with email {user.email!r} exists", code="USER_EXISTS") from None
+    return user
+
+
+async def user_by_email(session: AsyncSession, email: str) -> User | None:
+    result = await session.exec(select(User).where(User.email == email.strip().lower()))
+    return result.first()
+
+
+async def get_user(session: AsyncSession, user_id: str) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def memberships(session: AsyncSession, user_id: str) -> dict[str, str]:
+    """tenant id → role of one user."""
+    rows = await session.exec(select(Membership).where(Membership.user_id == user_id))
+    return {m.tenant_id: m.role for m in rows}
+
+
+async def add_membership(session: AsyncSession, user_id: str, tenant_id: str, role: str) -> None:
+    session.add(Membership(user_id=user_id, tenant_id=tenant_id, role=role, created_at=utcnow()))
+    await session.commit()
+
+
+async def member(session: AsyncSession, tenant_id: str, user_id: str) -> tuple[User, Membership]:
+    row = (
+        await session.exec(
+            select(User, Membership)
+            .join(Membership, col(Membership.user_id) == col(User.id))
+            .where(Membership.tenant_id == tenant_id, User.id == user_id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"user {user_id!r} not found", code="USER_NOT_FOUND")
+    return row[0], row[1]
+
+
+async def members(
+    session: AsyncSession, tenant_id: str, offset: int, limit: int
+) -> tuple[list[tuple[User, Membership]], int]:
+    where = Membership.tenant_id == tenant_id
+    total = (await session.exec(select(func.count()).select_from(Membership).where(where))).one()
+    rows = await session.exec(
+        select(User, Membership)
+        .join(Membership, col(Membership.user_id) == col(User.id))
+        .where(where)
+        .order_by(col(User.created_at), col(User.id))
+        .offset(offset)
+        .limit(limit)
+    )
+    return [(u, m) for u, m in rows], total
+
+
+async def count_admins(session: AsyncSession, tenant_id: str) -> int:
+    query = (
+        select(func.count())
+        .select_from(Membership)
+        .join(User, col(User.id) == col(Membership.user_id))
+        .where(Membership.tenant_id == tenant_id, Membership.role == "admin", col(User.is_active))
+    )
+    return (await session.exec(query)).one()
+
+
+async def remove_membership(session: AsyncSession, membership: Membership) -> None:
+    await session.delete(membership)
+    await session.commit()
+
+
+# --- API keys --------------------------------------------------------------------------------
+
+
+async def create_key(session: AsyncSession, key: ApiKey) -> ApiKey:
+    session.add(key)
+    await session.commit()
+    return key
+
+
+async def key_by_digest(session: AsyncSession, digest: str) -> ApiKey | None:
+    return (await session.exec(select(ApiKey).where(ApiKey.key_hash == digest))).first()
+
+
+async def touch_key(session: AsyncSession, key: ApiKey, now: datetime) -> None:
+    await session.exec(update(ApiKey).where(col(ApiKey.id) == key.id).values(last_used_at=now))
+    await session.commit()
+
+
+async def keys(
+    session: AsyncSession, tenant_id: str, offset: int, limit: int
+) -> tuple[list[ApiKey], int]:
+    where = ApiKey.tenant_id == tenant_id
+    total = (await session.exec(select(func.count()).select_from(ApiKey).where(where))).one()
+    rows = await session.exec(
+        select(ApiKey)
+        .where(where)
+        .order_by(col(ApiKey.created_at), col(ApiKey.id))
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), total
+
+
+async def get_key(session: AsyncSession, tenant_id: str, key_id: str) -> ApiKey:
+    row = await session.get(ApiKey, key_id)
+    if row is None or row.tenant_id != tenant_id:
+        raise NotFound(f"API key {key_id!r} not found", code="API_KEY_NOT_FOUND")
+    return row
+
+
+async def revoke_key(session: AsyncSession, tenant_id: str, key_id: str) -> ApiKey:
+    row = await get_key(session, tenant_id, key_id)
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.add(row)
+        await session.commit()
+    return row
+
+
+# --- login sessions and refresh tokens -------------------------------------------------------
+
+
+async def start_session(session: AsyncSession, auth_session: AuthSession) -> AuthSession:
+    session.add(auth_session)
+    await session.commit()
+    return auth_session
+
+
+async def session_with_user(
+    session: AsyncSession, session_id: str
+) -> tuple[AuthSession, User] | None:
+    row = (
+        await session.exec(
+            select(AuthSession, User)
+            .join(User, col(User.id) == col(AuthSession.user_id))
+            .where(AuthSession.id == session_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+async def revoke_session(session: AsyncSession, session_id: str, reason: str) -> None:
+    await session.exec(
+        update(AuthSession)
+        .where(col(AuthSession.id) == session_id, col(AuthSession.revoked_at).is_(None))
+        .values(revoked_at=utcnow(), revoked_reason=reason)
+    )
+    await session.commit()
+
+
+async def add_refresh_token(session: AsyncSession, token: RefreshToken) -> None:
+    session.add(token)
+    await session.commit()
+
+
+async def get_refresh_token(session: AsyncSession, token_id: str) -> RefreshToken | None:
+    return await session.get(RefreshToken, token_id)
+
+
+async def spend_refresh_token(session: AsyncSession, token_id: str, now: datetime) -> bool:
+    """Mark a refresh token used; False if it was used already (by a racing request too)."""
+    result = await session.exec(
+        update(RefreshToken)
+        .where(col(RefreshToken.id) == token_id, col(RefreshToken.used_at).is_(None))
+        .values(used_at=now)
+    )
+    await session.commit()
+    return result.rowcount == 1
+
+
+async def revoke_other_sessions(session: AsyncSession, user_id: str, keep: str | None) -> None:
+    await session.exec(
+        update(AuthSession)
+        .where(
+            col(AuthSession.user_id) == user_id,
+            col(AuthSession.id) != (keep or ""),
+            col(AuthSession.revoked_at).is_(None),
+        )
+        .values(revoked_at=utcnow(), revoked_reason="password_changed")
+    )
+    await session.commit()

@@ -1,0 +1,22 @@
+"""Recording replay histories, on purpose only: `make record-histories` sets RECORD_HISTORIES=1."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from temporalio.client import WorkflowHandle
+
+HISTORIES = Path(__file__).parent / "histories"
+
+
+def recording() -> bool:
+    return os.environ.get("RECORD_HISTORIES") == "1"
+
+
+async def record(handle: WorkflowHandle, name: str) -> None:
+    """Save the handle's history as ``histories/<name>.json`` when recording, else do nothing."""
+    if not recording():
+        return
+    HISTORIES.mkdir(exist_ok=True)
+    (HISTORIES / f"{name}.json").write_text((await handle.fetch_history()).to_json())

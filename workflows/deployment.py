@@ -1,0 +1,149 @@
+"""DeploymentWorkflow: validate a version → approval (production) → DAG file → schedule → record.
+
+Rollback is a deployment of a new version that copies an older one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
+
+with workflow.unsafe.imports_passed_through():
+    from activities.lifecycle import LifecycleActivities
+    from workflows import policies
+    from workflows.approval import ApprovalGate
+    from workflows.lifecycle_payloads import (
+        ApplySchedule,
+        ApprovalRequest,
+        ApprovalStatus,
+        DeployInput,
+        DeployPlan,
+        DeployResult,
+        FinishDeployment,
+        PublishDag,
+    )
+
+
+@workflow.defn
+class DeploymentWorkflow(ApprovalGate):
+    def __init__(self) -> None:
+        super().__init__()
+        self._stage = "validating"
+
+    @workflow.query
+    def stage(self) -> str:
+        return self._stage
+
+    @workflow.run
+    async def run(self, deploy: DeployInput) -> DeployResult:
+        plan: DeployPlan | None = None
+        try:
+            plan = await self._call(LifecycleActivities.validate_deployment, deploy)
+            if deploy.needs_approval:
+                self._stage = "awaiting_approval"
+                outcome = await self.await_approval(
+                    ApprovalRequest(
+                        tenant_id=deploy.tenant_id,
+                        kind="deployment",
+                        subject=f"deploy {plan.pipeline_name} version {plan.version_label} "
+                        f"to {deploy.environment}",
+                        timeout_seconds=deploy.approval_timeout_seconds,
+                        pipeline_id=deploy.pipeline_id,
+                        requested_by=deploy.requested_by,
+                    )
+                )
+                if outcome.status != ApprovalStatus.APPROVED:
+                    return await self._refused(
+                        deploy, plan, outcome.status, outcome.decided_by, outcome.reason
+                    )
+            self._stage = "publishing"
+            dag_path = await self._call(
+                LifecycleActivities.publish_dag, PublishDag(deploy, plan.dag_id, plan.schedule)
+            )
+            self._stage = "scheduling"
+            if plan.schedule:
+                await self._call(
+                    LifecycleActivities.apply_schedule,
+                    ApplySchedule(
+                        deploy.tenant_id, deploy.pipeline_id, plan.schedule, plan.timezone
+                    ),
+                )
+            await self._finish(
+                deploy,
+                FinishDeployment(
+                    deploy.deployment_id,
+                    deploy.tenant_id,
+                    "DEPLOYED",
+                    f"version {plan.version_label} deployed to {deploy.environment}",
+                    dag_path,
+                    plan.schedule,
+                    plan.timezone,
+                ),
+            )
+        except asyncio.CancelledError:
+            await self._cancelled(deploy)
+            raise
+        except ActivityError as err:
+            if is_cancelled_exception(err):
+                # The cancel reached a running activity (e.g. still validating).
+                await self._cancelled(deploy)
+                raise asyncio.CancelledError("deployment cancelled on request") from err
+            message = _message(err)
+            await self._finish(
+                deploy, FinishDeployment(deploy.deployment_id, deploy.tenant_id, "FAILED", message)
+            )
+            raise ApplicationError(message, type="DEPLOYMENT_FAILED", non_retryable=True) from err
+        self._stage = "deployed"
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return DeployResult(deploy.deployment_id, "DEPLOYED", plan.dag_id, dag_path, workflow.now())
+
+    async def _refused(
+        self,
+        deploy: DeployInput,
+        plan: DeployPlan,
+        status: ApprovalStatus,
+        by: str | None,
+        reason: str | None,
+    ) -> DeployResult:
+        if status == ApprovalStatus.REJECTED:
+            message = f"rejected by {by}: {reason or 'no reason given'}"
+        else:
+            message = "the approval request expired without a decision"
+        self._stage = status.value.lower()
+        await self._finish(
+            deploy,
+            FinishDeployment(deploy.deployment_id, deploy.tenant_id, status.value, message),
+        )
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        # Ending as failed (with the reason) shows the refusal in the Web UI and to callers.
+        raise ApplicationError(
+            f"deployment {message}", type=f"DEPLOYMENT_{status.value}", non_retryable=True
+        )
+
+    async def _cancelled(self, deploy: DeployInput) -> None:
+        await self._finish(
+            deploy,
+            FinishDeployment(
+                deploy.deployment_id, deploy.tenant_id, "CANCELLED", "cancelled on request"
+            ),
+        )
+
+    async def _finish(self, deploy: DeployInput, finish: FinishDeployment) -> None:
+        await self._call(LifecycleActivities.finish_deployment, finish)
+
+    async def _call(self, method, arg):  # type: ignore[no-untyped-def]
+        return await workflow.execute_activity_method(
+            method,
+            arg,
+            start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
+            retry_policy=policies.BOOKKEEPING_RETRY,
+        )
+
+
+def _message(err: BaseException) -> str:
+    cause: BaseException | None = err
+    while isinstance(cause, ActivityError) and cause.cause is not None:
+        cause = cause.cause
+    return cause.message if isinstance(cause, ApplicationError) else str(cause)
