@@ -35,6 +35,9 @@ DIALECT = "duckdb"
 # ends, so the file is not held between steps. DuckDB refuses to open a file twice at once.
 _OPEN: dict[str, list[Any]] = {}  # path -> [database connection, users]
 _OPEN_LOCK = threading.Lock()
+# Catalog changes (schemas, staging tables) one at a time: parallel steps racing to create the same
+# table would otherwise conflict, and the loser's transaction would not see the winner's table.
+_CATALOG_LOCK = threading.Lock()
 
 
 def _open(path: str) -> Any:
@@ -100,10 +103,7 @@ class DuckStaging:
             _close(self.path, conn)
 
     def ensure_schema(self, conn: Any, schema: str | None = None) -> None:
-        import duckdb
-
-        # Parallel steps may race to create it: the loser finds it made.
-        with contextlib.suppress(duckdb.TransactionException, duckdb.CatalogException):
+        with _CATALOG_LOCK:
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema or self.schema)}")
 
     def ingest(
@@ -170,9 +170,7 @@ class DuckStaging:
             conn.execute("COMMIT")
 
     def _create_if_missing(self, conn: Any, staging: Relation) -> None:
-        import duckdb
-
-        with contextlib.suppress(duckdb.TransactionException, duckdb.CatalogException):
+        with _CATALOG_LOCK:
             conn.execute(f"CREATE TABLE IF NOT EXISTS {staging.sql} AS SELECT * FROM _dw_empty")
 
     def columns_of(self, sql: str) -> list[str]:
