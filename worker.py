@@ -27,7 +27,7 @@ def build_worker(client: Client, settings: Settings, db: Database, task_queue: s
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=build_activities(deps, settings.llm, settings.webhooks),
+        activities=build_activities(deps, settings.llm, settings.webhooks, settings.lifecycle),
         max_concurrent_activities=32,
         # Heartbeats carry cancellation: sent at least this often, a cancel reaches a
         # running step within about a second instead of 0.8 x its heartbeat timeout.

@@ -21,7 +21,7 @@ from connectors.duckdb import target as duckdb_target
 from connectors.duckdb.staging import DuckStaging
 from connectors.duckdb.target import LoadOutcome
 from connectors.files import target as files_target
-from workflows.payloads import LoadStep
+from workflows.payloads import Cursor, LoadStep
 
 # (staging, step, load id, the target connection's config, log) -> what was loaded
 Loader = Callable[[DuckStaging, LoadStep, str, Any, Callable[..., None]], LoadOutcome]
@@ -55,6 +55,19 @@ def loader(connection_type: str) -> Loader:
         "clickhouse": clickhouse_target.load,
     }
     return loaders[connection_type]
+
+
+def stored_mark(
+    connector: Connector, config: Any, staging: DuckStaging, pipeline_id: str, cursor: Cursor
+) -> str | None:
+    """The high-water mark (text) an incremental source extracts past, kept by its sink's
+    target: a DuckDB target in its own file, files in a state object next to the dataset,
+    ClickHouse as the cursor column's maximum in the target table. None: none yet."""
+    if connector.type == "files":
+        return files_target.stored_mark(config, cursor.target_table, pipeline_id, cursor.source)
+    if connector.type == "clickhouse":
+        return clickhouse_target.stored_mark(config, cursor.target_table, cursor.column)
+    return staging.stored_mark(pipeline_id, cursor.source)
 
 
 def stages_in_target(connection_type: str) -> bool:

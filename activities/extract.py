@@ -9,17 +9,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import asyncpg
 import pyarrow as pa
 from temporalio import activity
 
-from activities.engine import staged_in_duckdb
+from activities.engine import staged_in_duckdb, stored_mark
 from activities.runtime import ActivityDeps, StepContext, closing
 from connectors import postgres, source_sql
-from connectors.base import ArrowSource, Progress, TerminalError
+from connectors.base import ArrowSource, Connector, Progress, TerminalError
 from connectors.duckdb.staging import DuckStaging
 from connectors.postgres.arrow_ingest import ingest, staging_columns
 from connectors.postgres.config import PostgresConfig
@@ -64,7 +64,7 @@ class ExtractActivities:
                 staging_prefix(step.ref.execution_id),
             )
             if duck is not None:
-                await self._into_duckdb(step, ctx, duck[0], arrow_reader(connector.type), config)
+                await self._into_duckdb(step, ctx, duck, arrow_reader(connector.type), config)
             elif arrow is None:
                 await self._copy(step, ctx, config)
             else:
@@ -153,11 +153,16 @@ class ExtractActivities:
             range=scope,
             batch_rows=batch_rows,
         )
-        batches = connector.read(config, query, schema, batch_rows)
         # One transaction in a worker thread: a failed or cancelled attempt leaves nothing.
         await run_stoppable(
             lambda stop: ingest(
-                target_config, staging, schema, batches, ctx.metrics, scope=scope, stop=stop
+                target_config,
+                staging,
+                schema,
+                _read(connector, config, query, schema, batch_rows, stop),
+                ctx.metrics,
+                scope=scope,
+                stop=stop,
             )
         )
 
@@ -165,18 +170,17 @@ class ExtractActivities:
         self,
         step: ExtractStep,
         ctx: StepContext,
-        staging: DuckStaging,
+        duck: tuple[DuckStaging, Connector, Any],
         connector: ArrowSource,
         config: Any,
     ) -> None:
         """Into a sink staged in DuckDB: any source (PostgreSQL too) as Arrow batches."""
+        staging = duck[0]
         schema = await connector.describe(config, step.query)
         staged = Relation.parse(step.staging_table)
         query, scope = step.query, None
         if step.cursor is not None:
-            query = await _incremental_duckdb_query(
-                step, step.cursor, schema, connector, staging, ctx
-            )
+            query = await _incremental_duckdb_query(step, step.cursor, schema, connector, duck, ctx)
         if step.partition is not None:
             split = step.partition.column
             fields = [schema.field(split)] if split in schema.names else []
@@ -193,13 +197,32 @@ class ExtractActivities:
             range=scope,
             batch_rows=batch_rows,
         )
-        batches = connector.read(config, query, schema, batch_rows)
         # One DuckDB transaction in a worker thread: a failed or cancelled attempt leaves nothing.
         await run_stoppable(
             lambda stop: staging.ingest(
-                staged, schema, batches, ctx.metrics, scope=scope, stop=stop
+                staged,
+                schema,
+                _read(connector, config, query, schema, batch_rows, stop),
+                ctx.metrics,
+                scope=scope,
+                stop=stop,
             )
         )
+
+
+def _read(
+    connector: ArrowSource,
+    config: Any,
+    query: str,
+    schema: pa.Schema,
+    batch_rows: int,
+    stop: threading.Event,
+) -> Iterator[pa.RecordBatch]:
+    """The source's batches; a connector that can wait long between them (HTTP's Retry-After)
+    takes the step's stop signal, so a cancel is noticed at once."""
+    if getattr(connector, "stoppable", False):
+        return connector.read(config, query, schema, batch_rows, stop=stop)  # type: ignore[call-arg]
+    return connector.read(config, query, schema, batch_rows)
 
 
 async def _incremental_duckdb_query(
@@ -207,17 +230,21 @@ async def _incremental_duckdb_query(
     cursor: Cursor,
     schema: pa.Schema,
     connector: ArrowSource,
-    staging: DuckStaging,
+    duck: tuple[DuckStaging, Connector, Any],
     ctx: StepContext,
 ) -> str:
-    """The source query past the high-water mark kept in the DuckDB target, in the source's
-    dialect (the mark is text there; DuckDB reads it back as the cursor column's type)."""
+    """The source query past the high-water mark kept by the target (see
+    ``engine.stored_mark``), in the source's dialect (the mark is text; DuckDB reads it back as
+    the cursor column's type)."""
+    staging, target, target_config = duck
     if cursor.column not in schema.names:
         _column([], cursor.column, "cursor")
     if cursor.full_refresh:
         ctx.info("full refresh: the stored high-water mark is ignored", source=cursor.source)
         return step.query
-    mark = await asyncio.to_thread(staging.stored_mark, step.ref.pipeline_id, cursor.source)
+    mark = await asyncio.to_thread(
+        stored_mark, target, target_config, staging, step.ref.pipeline_id, cursor
+    )
     if mark is None:
         ctx.info("first incremental run: extracting everything", source=cursor.source)
         return step.query

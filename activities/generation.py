@@ -11,7 +11,13 @@ from temporalio.exceptions import ApplicationError
 
 from activities.runtime import ActivityDeps, application_errors
 from connectors.base import ConnectorError, TableInfo
-from connectors.registry import connector_for, is_target, source_schema
+from connectors.registry import (
+    TARGET_TYPES,
+    canonical_type,
+    connector_for,
+    is_target,
+    source_schema,
+)
 from core.connections import connection_settings, connector_config
 from core.generation import check, offline, prompts, render, words
 from core.secrets import SecretReferenceError
@@ -116,23 +122,35 @@ class GenerationActivities:
             return None
         if not is_target(row.type):
             errors.append(
-                f"connection {row.name!r} is a {row.type} connection: only PostgreSQL "
-                "connections can be loaded into for now"
+                f"connection {row.name!r} is a {row.type} connection, which cannot be loaded "
+                f"into: targets are {', '.join(sorted(TARGET_TYPES))} connections"
             )
             return None
+        kind = canonical_type(row.type)
         table = spec.table or spec.options.get("table") or _snake(render.pipeline_name(request))
         schema = spec.schema or spec.options.get("schema")
+        if kind == "clickhouse":
+            schema = schema or spec.database or spec.options.get("database")
         if "." in table and not schema:
             schema, table = table.rsplit(".", 1)
+        fmt = None
+        if kind == "files":
+            fmt = str((row.properties or {}).get("format") or "parquet").lower()
+            fmt = {"json": "jsonl", "ndjson": "jsonl"}.get(fmt, fmt)
+        default_schema = {"postgresql": "public", "duckdb": "main", "clickhouse": row.database}
+        schema = str(schema or default_schema.get(kind or "", ""))
+        if kind in ("postgresql", "duckdb"):
+            schema = schema.lower()
         return TargetSchema(
             connection=row.name,
-            connection_type=row.type,
-            dialect="postgres",
-            schema=(schema or "public").lower(),
+            connection_type=kind or row.type,
+            dialect=render.TARGET_DIALECTS.get(kind or "", "postgres"),
+            schema=schema,
             table=table,
             options={
                 k: v for k, v in spec.options.items() if k in ("engine", "order_by", "partition_by")
             },
+            format=fmt,
         )
 
     @activity.defn(name="generation_plan_offline")

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from pydantic import ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -34,6 +35,7 @@ from workflows.lifecycle_payloads import (
     PublishDag,
     ScheduledRunInput,
     ScheduledRunResult,
+    ScheduleMiss,
 )
 
 GIT_TIMEOUT_S = 30
@@ -89,13 +91,8 @@ class LifecycleActivities:
                 raise ApplicationError(f"approval request {state.request_id} is not recorded")
             if row.status != ApprovalStatus.PENDING.value:
                 return  # a retry of a write that landed
-            row.status = state.status.value
-            row.decided_by = state.decided_by
-            row.reason = state.reason
-            row.actor = record.actor
-            row.decided_at = state.decided_at
-            await approval_store.save(session, row)
             if state.status == ApprovalStatus.EXPIRED:
+                # Before the row changes, and keyed: a retry after either write raises it once.
                 await raise_alert(
                     session,
                     tenant_id=request.tenant_id,
@@ -105,7 +102,14 @@ class LifecycleActivities:
                     pipeline_id=request.pipeline_id,
                     execution_id=request.execution_id,
                     details={"requestId": state.request_id, "workflowId": state.workflow_id},
+                    key=state.request_id,
                 )
+            row.status = state.status.value
+            row.decided_by = state.decided_by
+            row.reason = state.reason
+            row.actor = record.actor
+            row.decided_at = state.decided_at
+            await approval_store.save(session, row)
 
     # --- deployments -----------------------------------------------------------------------
 
@@ -230,6 +234,20 @@ class LifecycleActivities:
                 pipeline = await pipeline_store.get(
                     session, scheduled.tenant_id, scheduled.pipeline_id
                 )
+            except NotFound:
+                reason = (
+                    f"pipeline {scheduled.pipeline_id} no longer exists (deleted); "
+                    f"delete schedule {scheduled.schedule_id} if it is still there"
+                )
+                return await self._missed(session, scheduled, reason)
+            if pipeline.status == "PAUSED":
+                # Pausing pauses the schedules too: this fire raced the pause, or was triggered.
+                reason = (
+                    f"pipeline {pipeline.name!r} is paused; resume it (status active) "
+                    "to let its schedule run it"
+                )
+                return await self._missed(session, scheduled, reason)
+            try:
                 execution = await runs.submit(
                     session,
                     activity.client(),
@@ -239,17 +257,32 @@ class LifecycleActivities:
                 )
             except (NotFound, Conflict, runs.MissingParameters) as exc:
                 reason = getattr(exc, "message", None) or str(exc)
-                await raise_alert(
-                    session,
-                    tenant_id=scheduled.tenant_id,
-                    kind=AlertKind.SCHEDULE_MISSED,
-                    severity=Severity.MEDIUM,
-                    message=f"scheduled run skipped: {reason}",
-                    pipeline_id=scheduled.pipeline_id,
-                    details={"scheduleId": scheduled.schedule_id},
-                )
-                return ScheduledRunResult(None, reason)
+                return await self._missed(session, scheduled, reason)
             return ScheduledRunResult(execution.id)
+
+    @activity.defn(name="record_schedule_miss")
+    async def record_schedule_miss(self, miss: ScheduleMiss) -> None:
+        """The run could not be started at all (e.g. Temporal refused it, retries ran out)."""
+        async with self.db.session() as session:
+            await self._missed(session, miss.scheduled, miss.reason)
+
+    async def _missed(
+        self, session: AsyncSession, scheduled: ScheduledRunInput, reason: str
+    ) -> ScheduledRunResult:
+        # Keyed by this fire's workflow (Temporal appends the scheduled time to its id), so a
+        # retried activity raises the alert once.
+        fire = activity.info().workflow_id
+        await raise_alert(
+            session,
+            tenant_id=scheduled.tenant_id,
+            kind=AlertKind.SCHEDULE_MISSED,
+            severity=Severity.MEDIUM,
+            message=f"scheduled run skipped: {reason}",
+            pipeline_id=scheduled.pipeline_id,
+            details={"scheduleId": scheduled.schedule_id, "workflowId": fire},
+            key=fire,
+        )
+        return ScheduledRunResult(None, reason)
 
 
 def _write_atomically(path: Path, text: str) -> Path:

@@ -16,6 +16,7 @@ from connectors.postgres.sql import quote_ident
 from connectors.registry import arrow_source, is_target
 from core.definition import PipelineDefinition, Scalar
 from core.planner import compile_plan, run_values, source_query
+from core.settings import LifecycleSettings
 from core.splits import boundaries
 from store import connections as connection_store
 from store import pipelines as pipeline_store
@@ -25,10 +26,11 @@ from workflows.payloads import RunInput, RunPlan
 
 
 class PlanActivities:
-    def __init__(self, deps: ActivityDeps) -> None:
+    def __init__(self, deps: ActivityDeps, lifecycle: LifecycleSettings | None = None) -> None:
         self.deps = deps
         self.db = deps.db
         self.settings = deps.settings
+        self.lifecycle = lifecycle or LifecycleSettings()
 
     @activity.defn(name="plan_run")
     async def plan_run(self, run: RunInput) -> RunPlan:
@@ -78,6 +80,7 @@ class PlanActivities:
                 heartbeat_timeout_seconds=self.settings.heartbeat_timeout_seconds,
                 splits=splits,
                 connection_types=types,
+                approval_timeout_seconds=self.lifecycle.run_approval_timeout_seconds,
             )
         except ValueError as exc:
             raise ApplicationError(str(exc), type="INVALID_PARAMETERS", non_retryable=True) from exc

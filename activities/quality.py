@@ -1,7 +1,8 @@
 """Quality checks on a dataset before it is loaded.
 
-Every failing check is reported with its name and numbers; ``warn`` only logs, ``fail`` stops
-the run, and ``approve`` pauses it before loading until a person approves (or rejects) it.
+Every failing check is reported with its name and numbers; ``warn`` raises a LOW alert (once
+per run) and lets the run go on, ``fail`` stops the run, and ``approve`` pauses it before
+loading until a person approves (or rejects) it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from activities.runtime import ActivityDeps, closing
 from connectors.duckdb.staging import DuckStaging
 from connectors.postgres.sql import Relation, quote_ident, quote_literal
 from core.planner import staging_prefix
+from store.alerts import AlertKind, Severity, raise_alert
 from workflows.payloads import CheckSpec, QualityStep, StepResult
 
 APPROVAL_REQUIRED = "APPROVAL_REQUIRED"
@@ -37,7 +39,7 @@ class QualityActivities:
     async def check(self, step: QualityStep) -> StepResult:
         failures: list[str] = []
         to_approve: list[str] = []
-        warned = 0
+        warnings: list[str] = []
         async with self.deps.step(step.ref, "quality") as ctx:
             duck = await staged_in_duckdb(
                 self.deps,
@@ -56,7 +58,7 @@ class QualityActivities:
                     if problem is None:
                         ctx.info("check passed", check=check.name)
                     elif check.severity == "warn":
-                        warned += 1
+                        warnings.append(f"{check.name}: {problem}")
                         ctx.warning("check warned", check=check.name, problem=problem)
                     elif check.severity == "approve":
                         ctx.warning("check needs approval", check=check.name, problem=problem)
@@ -67,6 +69,8 @@ class QualityActivities:
             finally:
                 if duck is None:
                     await closing(conn)
+            if warnings:
+                await self._warn(step, warnings)
             if failures:
                 raise ApplicationError(
                     "quality checks failed: " + "; ".join(failures + to_approve),
@@ -81,9 +85,26 @@ class QualityActivities:
                 type=APPROVAL_REQUIRED,
                 non_retryable=True,
             )
+        warned = len(warnings)
         passed = len(step.checks) - warned
         detail = f"{passed} checks passed" + (f", {warned} warned" if warned else "")
         return StepResult(step.ref.name, detail=detail)
+
+    async def _warn(self, step: QualityStep, warnings: list[str]) -> None:
+        """One alert per run for its failed ``warn`` checks, however often the step is retried."""
+        ref = step.ref
+        async with self.deps.db.session() as session:
+            await raise_alert(
+                session,
+                tenant_id=ref.tenant_id,
+                kind=AlertKind.QUALITY_CHECK_WARNING,
+                severity=Severity.LOW,
+                message="quality checks warned: " + "; ".join(warnings),
+                pipeline_id=ref.pipeline_id,
+                execution_id=ref.execution_id,
+                details={"step": ref.name, "checks": warnings},
+                key=ref.execution_id,
+            )
 
 
 async def _evaluate(conn: asyncpg.Connection, check: CheckSpec) -> str | None:

@@ -46,9 +46,12 @@ class RecordActivities:
 async def _raise_failure_alert(session: AsyncSession, record: RecordRun) -> None:
     """A failed run raises one alert: a quality-check failure, or the run's failure.
 
-    Idempotent, since Temporal may retry this activity after the alert was committed.
+    Idempotent, since Temporal may retry this activity after the alert was committed. A run
+    that failed because its approval request expired already has that alert: no second one.
     """
     execution = await run_store.get(session, record.tenant_id, record.execution_id)
+    if await alerts.already_raised(session, execution.id, alerts.AlertKind.APPROVAL_EXPIRED):
+        return
     steps = await run_store.steps(session, execution.id)
     failed_checks = [s for s in steps if s.kind == "quality" and s.status == "FAILED"]
     if failed_checks:

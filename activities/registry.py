@@ -18,24 +18,29 @@ from activities.quality import QualityActivities
 from activities.records import RecordActivities
 from activities.runtime import ActivityDeps
 from activities.staging import StagingActivities
+from activities.syncs import SyncActivities
 from activities.transform import TransformActivities
-from core.settings import LLMSettings, WebhookSettings
+from core.settings import LifecycleSettings, LLMSettings, WebhookSettings
 
 
 def build_activities(
-    deps: ActivityDeps, llm: LLMSettings | None = None, webhooks: WebhookSettings | None = None
+    deps: ActivityDeps,
+    llm: LLMSettings | None = None,
+    webhooks: WebhookSettings | None = None,
+    lifecycle: LifecycleSettings | None = None,
 ) -> list[Callable[..., Any]]:
     extract = ExtractActivities(deps)
     transform = TransformActivities(deps)
     quality = QualityActivities(deps)
     load = LoadActivities(deps)
     staging = StagingActivities(deps)
-    plan = PlanActivities(deps)
+    plan = PlanActivities(deps, lifecycle)
     records = RecordActivities(deps.db)
     notify = NotifyActivities(deps.db, deps.cipher, webhooks)
     return [
         plan.plan_run,
         records.record_run,
+        *_syncs(SyncActivities(deps.db)),
         extract.extract,
         transform.transform,
         quality.check,
@@ -60,6 +65,7 @@ def _lifecycle(lifecycle: LifecycleActivities) -> list[Callable[..., Any]]:
         lifecycle.apply_schedule,
         lifecycle.finish_deployment,
         lifecycle.start_scheduled_run,
+        lifecycle.record_schedule_miss,
     ]
 
 
@@ -80,3 +86,7 @@ def _data_assistant(deps: ActivityDeps) -> list[Callable[..., Any]]:
         nlquery.translate,
         nlquery.check,
     ]
+
+
+def _syncs(syncs: SyncActivities) -> list[Callable[..., Any]]:
+    return [syncs.start_sync, syncs.await_sync, syncs.cancel_sync]

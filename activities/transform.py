@@ -13,7 +13,7 @@ from activities.runtime import ActivityDeps, StepContext, closing
 from connectors.duckdb.staging import DuckStaging, duck_sql
 from connectors.postgres.sql import Relation, quote_ident
 from core.planner import staging_prefix
-from core.transforms import SCRATCH_PREFIX, replacements
+from core.transforms import SCRATCH_PREFIX, renamed_columns, replacements
 from workflows.payloads import StepResult, TransformStep
 
 
@@ -64,8 +64,9 @@ async def _in_duckdb(step: TransformStep, ctx: StepContext, staging: DuckStaging
 
 
 async def _casts_in_place(conn: asyncpg.Connection, sql: str) -> str:
-    """The query with each cast column (``__dw_as__<name>``) in the place of the column it
-    replaces: a cast step must know the other columns, which only the database can say."""
+    """The query with each cast or rename stand-in (``__dw_as__<name>``) in the place of the
+    column it replaces: such a step must know the other columns, which only the database can
+    say."""
     if SCRATCH_PREFIX not in sql:
         return sql
     return _place_casts(sql, [a.name for a in (await conn.prepare(sql)).get_attributes()])
@@ -73,7 +74,7 @@ async def _casts_in_place(conn: asyncpg.Connection, sql: str) -> str:
 
 def _place_casts(sql: str, names: list[str]) -> str:
     try:
-        pairs = replacements(names)
+        pairs = replacements(names, renamed_columns(sql))
     except ValueError as exc:
         raise ApplicationError(
             str(exc), type="INVALID_TRANSFORMATION", non_retryable=True

@@ -15,6 +15,7 @@ from api.routes import (
     airflow,
     api_keys,
     auth,
+    batch_pipelines,
     connections,
     connectors,
     connectors_ai,
@@ -35,6 +36,7 @@ from api.routes import (
     schedules,
     schemas,
     storage,
+    syncs,
     tenants,
     users,
     workflows,
@@ -90,6 +92,9 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
     app.include_router(connectors.router)
     app.include_router(webhook_routes.v1_router)
     app.include_router(webhook_routes.pipeline_router)
+    app.include_router(batch_pipelines.router)
+    # Seed 004 at the root: /connections, /pipelines, … (none of the prefixed surfaces' paths).
+    app.include_router(syncs.router)
     # Before any other /api/v1/pipelines router: /{id}:describe and /{id}:analyze.
     app.include_router(generation.router)
     app.include_router(pipeline_ai.router)

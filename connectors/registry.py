@@ -123,8 +123,6 @@ def target_problem(
         return "deduplicate", (
             "ClickHouse deduplicates by merging: use mode 'merge' (ReplacingMergeTree on the keys)"
         )
-    if canonical in ("files", "clickhouse") and incremental:
-        return "connection", "incremental sources load into PostgreSQL or DuckDB for now"
     return None
 
 

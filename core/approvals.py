@@ -9,7 +9,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from store import approvals as approval_store
 from store.models.lifecycle import Approval
-from workflows.approval import APPROVER_REQUIRED
+from workflows.approval import APPROVER_REQUIRED, ASK_AGAIN
 from workflows.lifecycle_payloads import (
     APPROVAL_UPDATE,
     ApprovalDecision,
@@ -57,7 +57,7 @@ async def decide(
         raise _closed(row) from None
     if state.status == ApprovalStatus.EXPIRED:
         raise ApprovalConflict(
-            f"approval request {state.request_id} expired before the decision arrived",
+            f"approval request {state.request_id} expired before the decision arrived: {ASK_AGAIN}",
             "APPROVAL_EXPIRED",
         )
     return state
@@ -66,22 +66,25 @@ async def decide(
 def _closed(row: Approval | None) -> ApprovalConflict:
     if row is None:
         return ApprovalConflict(
-            "the workflow has finished and never asked for an approval", "NO_APPROVAL_PENDING"
+            "the workflow has finished and never asked for an approval; nothing to decide",
+            "NO_APPROVAL_PENDING",
         )
     if row.status == ApprovalStatus.EXPIRED.value:
         return ApprovalConflict(
             f"approval request {row.id} expired at {row.expires_at.isoformat()}; "
-            "no decision can be taken any more",
+            f"no decision can be taken any more: {ASK_AGAIN}",
             "APPROVAL_EXPIRED",
         )
     if row.status in (ApprovalStatus.APPROVED.value, ApprovalStatus.REJECTED.value):
         return ApprovalConflict(
             f"approval request {row.id} was already {row.status.lower()} by {row.decided_by}; "
-            "a request takes one decision",
+            f"a request takes one decision: {ASK_AGAIN}",
             "APPROVAL_ALREADY_DECIDED",
         )
     return ApprovalConflict(
-        "the workflow has finished; nothing is waiting for approval", "NO_APPROVAL_PENDING"
+        f"the workflow has finished; its approval request {row.id} ended "
+        f"{row.status.lower()}, so nothing is waiting for a decision: {ASK_AGAIN}",
+        "NO_APPROVAL_PENDING",
     )
 
 

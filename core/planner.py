@@ -54,12 +54,13 @@ def compile_plan(
     heartbeat_timeout_seconds: float = 20.0,
     splits: dict[str, list[str]] | None = None,
     connection_types: dict[str, str] | None = None,
+    approval_timeout_seconds: float = 24 * 3600.0,
 ) -> RunPlan:
     """``connection_ids`` maps each connection reference (id or name) to the connection id;
     ``parameters`` (over the definition's defaults) fill the SQL's ``:name`` placeholders;
     ``splits`` gives, per partitioned source, the boundaries between its ranges;
     ``connection_types`` (by connection id; default PostgreSQL) decides each source's SQL
-    dialect."""
+    dialect; ``approval_timeout_seconds`` bounds the wait of a failed ``approve`` check."""
     values = run_values(definition, parameters)
     prefix = staging_prefix(run.execution_id)
     sources = {name.lower(): name for name in definition.sources}
@@ -105,6 +106,7 @@ def compile_plan(
                     staging_table=staged(conn, lower),
                     inclusive=sink.mode.value == "merge",
                     full_refresh=full_refresh,
+                    target_table=str(Relation.parse(sink.table)),
                 )
     extracts: list[ExtractStep] = []
     transform_steps: list[TransformStep] = []
@@ -199,6 +201,7 @@ def compile_plan(
         timeout_minutes=definition.orchestration.timeout_minutes,
         pipeline_name=pipeline_name,
         heartbeat_timeout_seconds=heartbeat_timeout_seconds,
+        approval_timeout_seconds=approval_timeout_seconds,
     )
 
 

@@ -37,7 +37,18 @@ from store.models.lifecycle import PipelineSchedule
 from workflows.lifecycle_payloads import ScheduledRunInput
 
 SCHEDULED_RUN_WORKFLOW = "ScheduledRunWorkflow"
-CATCHUP_WINDOW = timedelta(minutes=10)  # a worker down longer than this skips the missed times
+# Every schedule's policies, set explicitly rather than left to Temporal's defaults:
+# - overlap SKIP: a time whose action (the short ScheduledRunWorkflow) is still running is
+#   skipped; a pipeline run still in progress is refused by the action itself, which raises a
+#   SCHEDULE_MISSED alert (one run per pipeline at a time, as on the API).
+# - catchup window 10 min: times missed while the Temporal server was down are started late
+#   when it is back within this window, else skipped (counted in the schedule's description).
+# - pause on failure off: one failed scheduled run must not stop the next ones.
+OVERLAP_POLICY = ScheduleOverlapPolicy.SKIP
+CATCHUP_WINDOW = timedelta(minutes=10)
+SCHEDULE_POLICY = SchedulePolicy(
+    overlap=OVERLAP_POLICY, catchup_window=CATCHUP_WINDOW, pause_on_failure=False
+)
 
 
 class InvalidSchedule(ValueError):
@@ -90,7 +101,7 @@ def _schedule(row: PipelineSchedule, pipeline: Pipeline, task_queue: str) -> Sch
             static_summary=f"scheduled run of {pipeline.name}",
         ),
         spec=_spec(row),
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=CATCHUP_WINDOW),
+        policy=SCHEDULE_POLICY,
         state=ScheduleState(paused=not row.enabled, note=f"{pipeline.name}: {row.cron}"),
     )
 

@@ -119,6 +119,8 @@ class LifecycleSettings(BaseModel):
     git_repo: Path | None = None  # git_sync commits DAG files here (default data_dir/dags-repo)
     approval_environments: list[str] = Field(default_factory=lambda: ["production"])
     approval_timeout_seconds: float = Field(default=86_400.0, gt=0)  # then the request expires
+    # A run paused by a failed ``approve`` quality check fails when no decision comes in time.
+    run_approval_timeout_seconds: float = Field(default=86_400.0, gt=0)
     deploy_wait_seconds: float = Field(default=30.0, gt=0)  # the deploy call waits this long
 
 

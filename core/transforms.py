@@ -8,20 +8,16 @@ back from the parsed tree, never pasted into the SQL as text.
 Columns the step does not name are never listed: the compiled SQL works whatever else the
 input holds. PostgreSQL has no ``SELECT * EXCEPT``, and replacing a column needs one:
 
-* **rename** is pure SQL. ``input LEFT JOIN (SELECT "old" FROM input WHERE FALSE) USING
-  ("old")`` keeps every input row exactly once (the joined relation is empty), with the same
-  types, and puts the ``USING`` columns first; a column alias list on that subquery then renames
-  those leading columns, positionally: ``AS _dw_out("new")``. The renamed columns move to the
-  front of the row; the others keep their order. Limitation: ``USING`` compares the columns, so
-  a renamed column's type needs an ``=`` operator; ``json``, ``xml`` and geometric types such as
-  ``point`` have none and fail at run time (``operator does not exist: json = json``): rename
-  those in a ``sql`` step.
-* **cast** cannot be pure: a query that replaces a column must list every other one (the join
-  above only renames, and cannot change a type). It is resolved at run time instead: the
-  compiled SQL is ``SELECT *, CAST("col" AS type) AS "__dw_as__col"``, valid on its own, and the
-  transform step, which asks PostgreSQL for the query's columns, puts each ``__dw_as__<name>``
-  column in the place of ``<name>`` (``replacements``). Cast columns keep their position; any
-  type can be cast, ``json`` included. ``__dw_as__`` is a reserved prefix.
+* **cast** cannot be pure: a query that replaces a column must list every other one. It is
+  resolved at run time instead: the compiled SQL is ``SELECT *, CAST("col" AS type) AS
+  "__dw_as__col"``, valid on its own, and the transform step, which asks the database for the
+  query's columns, puts each ``__dw_as__<name>`` column in the place of ``<name>``
+  (``replacements``). Cast columns keep their position; any type can be cast, ``json``
+  included. ``__dw_as__`` is a reserved prefix.
+* **rename** works the same way: ``SELECT *, "old" AS "__dw_as__new"``; the stand-in is a bare
+  column (a cast's is a ``CAST``), which tells the transform step (``renamed_columns``) to put
+  it, named ``new``, in the place of ``old``, and to drop ``old``. Renamed columns keep their
+  position, whatever their type.
 
 ``derive`` only adds columns (``SELECT *, expr AS "new"``): deriving a name the input already
 has fails at run time with PostgreSQL's "specified more than once"; ``cast`` replaces columns.
@@ -39,8 +35,6 @@ SCRATCH_PREFIX = "__dw_as__"  # a cast's new column, standing in for the one it 
 MAX_IDENTIFIER = 63  # PostgreSQL silently truncates longer names
 
 _IN = "_dw_in"
-_NONE = "_dw_none"
-_OUT = "_dw_out"
 _LOOKUP = "_dw_lookup"
 
 
@@ -97,8 +91,37 @@ def compile_rename(input: str, columns: dict[str, str]) -> str:
     news = list(columns.values())
     if len(set(news)) != len(news):
         raise ValueError(f"rename gives two columns the same name: {news}")
-    query = exp.select(exp.Star()).from_(_renamed_first(input, columns))
+    stand_ins = [
+        exp.alias_(exp.column(old, table=_IN, quoted=True), _stand_in(new, "rename"), quoted=True)
+        for old, new in columns.items()
+    ]
+    query = exp.select(exp.Star(), *stand_ins).from_(_dataset(input, _IN))
     return query.sql(dialect=DIALECT)
+
+
+def _stand_in(name: str, what: str) -> str:
+    stand_in = SCRATCH_PREFIX + column_name(name)
+    if len(stand_in.encode()) > MAX_IDENTIFIER:
+        raise ValueError(
+            f"{what} column name {name!r} is longer than "
+            f"{MAX_IDENTIFIER - len(SCRATCH_PREFIX)} bytes"
+        )
+    return stand_in
+
+
+def renamed_columns(sql: str) -> dict[str, str]:
+    """A compiled step's rename stand-ins: ``{"__dw_as__new": "old"}`` for each projection of
+    the top-level SELECT that is a bare column aliased with the reserved prefix."""
+    tree = sqlglot.parse_one(sql, read=DIALECT)
+    if not isinstance(tree, exp.Select):
+        return {}
+    return {
+        e.alias: e.this.name
+        for e in tree.expressions
+        if isinstance(e, exp.Alias)
+        and e.alias.startswith(SCRATCH_PREFIX)
+        and isinstance(e.this, exp.Column)
+    }
 
 
 def compile_cast(input: str, columns: dict[str, str]) -> str:
@@ -107,28 +130,42 @@ def compile_cast(input: str, columns: dict[str, str]) -> str:
     _nonempty(columns, "cast")
     casts = []
     for col, type_ in columns.items():
-        stand_in = SCRATCH_PREFIX + column_name(col)
-        if len(stand_in.encode()) > MAX_IDENTIFIER:
-            raise ValueError(
-                f"cast column name {col!r} is longer than "
-                f"{MAX_IDENTIFIER - len(SCRATCH_PREFIX)} bytes"
-            )
+        stand_in = _stand_in(col, "cast")
         value = exp.Cast(this=exp.column(col, table=_IN, quoted=True), to=parse_type(type_))
         casts.append(exp.alias_(value, stand_in, quoted=True))
     query = exp.select(exp.Star(), *casts).from_(_dataset(input, _IN))
     return query.sql(dialect=DIALECT)
 
 
-def replacements(names: list[str]) -> list[tuple[str, str]] | None:
+def replacements(
+    names: list[str], renames: dict[str, str] | None = None
+) -> list[tuple[str, str]] | None:
     """For a query's output columns, the ``(column, name)`` pairs of its final row when cast
-    columns (``__dw_as__<name>``) stand in for the ones they name; None when there are none."""
-    stand_ins = {n[len(SCRATCH_PREFIX) :]: n for n in names if n.startswith(SCRATCH_PREFIX)}
-    if not stand_ins:
+    columns (``__dw_as__<name>``) stand in for the ones they name, and rename stand-ins
+    (``renames``: ``{"__dw_as__new": "old"}``) for the ones they rename; None when there are
+    none."""
+    renames = {n: old for n, old in (renames or {}).items() if n in names}
+    stand_ins = {
+        n[len(SCRATCH_PREFIX) :]: n
+        for n in names
+        if n.startswith(SCRATCH_PREFIX) and n not in renames
+    }
+    if not stand_ins and not renames:
         return None
     missing = sorted(set(stand_ins) - set(names))
     if missing:
         raise ValueError(f"cast of columns the data does not have: {missing}")
-    return [(stand_ins.get(n, n), n) for n in names if not n.startswith(SCRATCH_PREFIX)]
+    gone = sorted(set(renames.values()) - set(names))
+    if gone:
+        raise ValueError(f"rename of columns the data does not have: {gone}")
+    renamed = {old: n for n, old in renames.items()}
+    return [
+        (renamed[n], renamed[n][len(SCRATCH_PREFIX) :])
+        if n in renamed
+        else (stand_ins.get(n, n), n)
+        for n in names
+        if not n.startswith(SCRATCH_PREFIX)
+    ]
 
 
 def compile_filter(input: str, condition: str) -> str:
@@ -184,30 +221,6 @@ def _dataset(name: str, alias: str) -> exp.Table:
     table = exp.Table(this=exp.to_identifier(name, quoted=True))
     table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
     return table
-
-
-def _renamed_first(input: str, columns: dict[str, str]) -> exp.Subquery:
-    """``input`` with ``columns`` first, renamed, and every other column after, unchanged:
-    ``(SELECT * FROM input LEFT JOIN (SELECT old FROM input WHERE FALSE) USING (old))
-    AS _dw_out(new)``. The joined relation is empty, so each row appears once."""
-    olds = [exp.to_identifier(c, quoted=True) for c in columns]
-    empty = (
-        exp.select(*(exp.column(c, quoted=True) for c in columns))
-        .from_(exp.Table(this=exp.to_identifier(input, quoted=True)))
-        .where(exp.false())
-        .subquery(_NONE)
-    )
-    joined = exp.select(exp.Star()).from_(_dataset(input, _IN)).join(empty, using=olds)
-    joined.args["joins"][-1].set("side", "LEFT")
-    subquery = joined.subquery()
-    subquery.set(
-        "alias",
-        exp.TableAlias(
-            this=exp.to_identifier(_OUT),
-            columns=[exp.to_identifier(n, quoted=True) for n in columns.values()],
-        ),
-    )
-    return subquery
 
 
 def _nonempty(columns: dict[str, str], what: str) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,6 +22,7 @@ class AlertKind(StrEnum):
     QUALITY_CHECK_FAILED = "QUALITY_CHECK_FAILED"
     SCHEDULE_MISSED = "SCHEDULE_MISSED"
     APPROVAL_EXPIRED = "APPROVAL_EXPIRED"
+    QUALITY_CHECK_WARNING = "QUALITY_CHECK_WARNING"  # a ``warn`` check failed; the run went on
 
 
 class Severity(StrEnum):
@@ -39,10 +42,20 @@ async def raise_alert(
     pipeline_id: str | None = None,
     execution_id: str | None = None,
     details: dict[str, Any] | None = None,
+    key: str | None = None,
 ) -> Alert:
-    """Record an OPEN alert and commit it."""
+    """Record an OPEN alert and commit it.
+
+    With a ``key`` (e.g. the run or the approval request it is about) the alert is raised once:
+    raising it again, as a retried activity does, returns the first one.
+    """
+    alert_id = _keyed_id(kind, key) if key is not None else f"alert-{uuid.uuid4().hex}"
+    if key is not None:
+        existing = await session.get(Alert, alert_id)
+        if existing is not None:
+            return existing
     alert = Alert(
-        id=f"alert-{uuid.uuid4().hex}",
+        id=alert_id,
         tenant_id=tenant_id,
         pipeline_id=pipeline_id,
         execution_id=execution_id,
@@ -53,8 +66,21 @@ async def raise_alert(
         created_at=utcnow(),
     )
     session.add(alert)
-    await session.commit()
+    try:
+        await session.commit()
+    except IntegrityError:
+        if key is None:
+            raise
+        await session.rollback()  # raised at the same moment by another attempt: that one stands
+        existing = await session.get(Alert, alert_id)
+        if existing is None:
+            raise
+        return existing
     return alert
+
+
+def _keyed_id(kind: AlertKind, key: str) -> str:
+    return "alert-" + hashlib.sha1(f"{kind.value}:{key}".encode()).hexdigest()
 
 
 class AlertStatus(StrEnum):

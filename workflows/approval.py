@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     )
 
 # Error types of refused decisions; the API answers 409 (or 422 for a missing approver).
+ASK_AGAIN = "deploy again (or run the pipeline again) to request a new decision"
 NO_APPROVAL_PENDING = "NO_APPROVAL_PENDING"
 APPROVAL_ALREADY_DECIDED = "APPROVAL_ALREADY_DECIDED"
 APPROVAL_EXPIRED = "APPROVAL_EXPIRED"
@@ -71,12 +72,15 @@ class ApprovalGate:
         state = self._approval
         if state is None:
             raise ApplicationError(
-                "no approval is pending on this workflow", type=NO_APPROVAL_PENDING
+                "no approval is pending on this workflow: it has not asked for a decision; "
+                "its status (GET /v1/pipelines/workflows/{workflowId}/status) shows an "
+                "approval with status PENDING once it does",
+                type=NO_APPROVAL_PENDING,
             )
         if state.status == ApprovalStatus.EXPIRED:
             raise ApplicationError(
                 f"approval request {state.request_id} expired at {state.expires_at.isoformat()}; "
-                "no decision can be taken any more",
+                f"no decision can be taken any more: {ASK_AGAIN}",
                 type=APPROVAL_EXPIRED,
             )
         if state.status != ApprovalStatus.PENDING or self._decision is not None:
@@ -87,12 +91,13 @@ class ApprovalGate:
                 verdict = "approved" if self._decision and self._decision.approved else "rejected"
             raise ApplicationError(
                 f"approval request {state.request_id} was already {verdict} by {who}; "
-                "a request takes one decision",
+                f"a request takes one decision: {ASK_AGAIN}",
                 type=APPROVAL_ALREADY_DECIDED,
             )
         if not (decision.approved_by or "").strip():
             raise ApplicationError(
-                "approvedBy is required: who takes this decision", type=APPROVER_REQUIRED
+                "approvedBy is required: the name or email of who takes this decision",
+                type=APPROVER_REQUIRED,
             )
 
     async def await_approval(self, request: ApprovalRequest) -> ApprovalState:

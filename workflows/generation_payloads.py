@@ -19,6 +19,7 @@ class TableSpec:
     schema: str | None = None
     table: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    database: str | None = None  # seed 000's target ``database``: ClickHouse's database
 
 
 @dataclass
@@ -68,15 +69,16 @@ class DatasetSchema:
 class TargetSchema:
     connection: str  # the connection's name
     connection_type: str
-    dialect: str  # sqlglot's dialect of the DDL
-    schema: str
+    dialect: str  # sqlglot's dialect of the DDL ("" for files: they have none)
+    schema: str  # PostgreSQL/DuckDB schema, ClickHouse database, files: directory ("" = root)
     table: str
-    options: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)  # ClickHouse's engine/order_by/...
     existing_columns: list[Column] = field(default_factory=list)  # when the table exists
+    format: str | None = None  # files: parquet, csv or jsonl
 
     @property
     def qualified(self) -> str:
-        return f"{self.schema}.{self.table}"
+        return f"{self.schema}.{self.table}" if self.schema else self.table
 
 
 @dataclass

@@ -143,6 +143,14 @@ class ScheduledRunInput:
 
 
 @dataclass
+class ScheduleMiss:
+    """A scheduled time whose run could not be started at all, and why."""
+
+    scheduled: ScheduledRunInput
+    reason: str
+
+
+@dataclass
 class ScheduledRunResult:
     execution_id: str | None
     skipped: str | None = None  # why no run started (already running, pipeline deleted …)

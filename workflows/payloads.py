@@ -51,6 +51,9 @@ class Cursor:
     staging_table: str  # where that source's rows are staged: the new mark is their maximum
     inclusive: bool  # >= instead of >: merge loads re-read the last value, losing no late rows
     full_refresh: bool  # ignore the stored mark this run
+    # The sink's target table: files and ClickHouse targets keep the mark next to it or derive
+    # it from it ("" in plans recorded before they could be incremental).
+    target_table: str = ""
 
 
 @dataclass
@@ -141,6 +144,9 @@ class RunPlan:
     timeout_minutes: int
     pipeline_name: str
     heartbeat_timeout_seconds: float = 20.0
+    # How long a run paused by a failed ``approve`` check waits for a decision (the default is
+    # what plans recorded before the setting existed mean).
+    approval_timeout_seconds: float = 24 * 3600.0
 
     @property
     def step_names(self) -> list[str]:

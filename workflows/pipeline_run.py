@@ -36,7 +36,6 @@ with workflow.unsafe.imports_passed_through():
 
 
 APPROVAL_GATE_PATCH = "approval-gate"
-RUN_APPROVAL_TIMEOUT_SECONDS = 24 * 3600.0
 
 
 @workflow.defn
@@ -152,7 +151,7 @@ class PipelineRunWorkflow(ApprovalGate):
                     kind="run",
                     subject=f"load run {ref.execution_id} of {plan.pipeline_name} despite "
                     f"failed checks: {'; '.join(problems)}",
-                    timeout_seconds=RUN_APPROVAL_TIMEOUT_SECONDS,
+                    timeout_seconds=plan.approval_timeout_seconds,
                     pipeline_id=ref.pipeline_id,
                     execution_id=ref.execution_id,
                     details=problems,
@@ -166,7 +165,12 @@ class PipelineRunWorkflow(ApprovalGate):
                 raise ApprovalRefused(
                     f"rejected by {outcome.decided_by}: {outcome.reason or 'no reason given'}"
                 )
-            raise ApprovalRefused("the approval request expired without a decision")
+            raise ApprovalRefused(
+                f"approval request {outcome.request_id} expired without a decision after "
+                f"{_duration(plan.approval_timeout_seconds)}, so nothing was loaded; run the "
+                "pipeline again and have an admin decide in time "
+                "(DUCTWORK_LIFECYCLE__RUN_APPROVAL_TIMEOUT_SECONDS sets the wait)"
+            )
 
     async def _finish(
         self, run: RunInput, plan: RunPlan | None, status: RunStatus, message: str
@@ -220,6 +224,14 @@ def _rows_by_table(plan: RunPlan, results: list[StepResult]) -> dict[str, int]:
     for transform in plan.transforms:
         staged[transform.output_table] = rows.get(transform.ref.name, 0)
     return staged
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{int(seconds // 3600)} h"
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{int(seconds // 60)} min"
+    return f"{seconds:g} s"
 
 
 def _details(err: ActivityError) -> list[str]:

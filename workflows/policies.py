@@ -76,3 +76,10 @@ PROFILE_RETRY = RetryPolicy(
     maximum_interval=timedelta(seconds=10),
     maximum_attempts=3,
 )
+
+
+# Batch syncs (seed 004's run_selected): waiting for one connection's run, heartbeating so a
+# lost worker is noticed; the run itself keeps its own per-step timeouts.
+SYNC_WAIT_TIMEOUT = timedelta(hours=24)
+SYNC_HEARTBEAT_TIMEOUT = timedelta(seconds=30)
+SYNC_HEARTBEAT_EVERY_SECONDS = 5.0

@@ -1,5 +1,6 @@
 """Every workflow the worker runs."""
 
+from workflows.batch_sync import BatchSyncWorkflow
 from workflows.data_profile import DataProfileWorkflow
 from workflows.deployment import DeploymentWorkflow
 from workflows.generation import GenerationWorkflow
@@ -16,4 +17,5 @@ WORKFLOWS = [
     GenerationWorkflow,
     NLQueryWorkflow,
     DataProfileWorkflow,
+    BatchSyncWorkflow,
 ]

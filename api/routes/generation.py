@@ -65,6 +65,7 @@ class Endpoint(BaseModel):
             schema=self.schema_ or options.pop("schema", None),
             table=self.table or options.pop("table", None),
             options=options,
+            database=self.database or options.pop("database", None),
         )
 
 

@@ -26,6 +26,9 @@ from workflows.lifecycle_payloads import APPROVAL_UPDATE, ApprovalDecision
 router = APIRouter(prefix="/v1/pipelines/workflows", tags=["workflows"])
 
 _UNREACHABLE = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED)
+APPROVAL_EXAMPLE = (
+    '{"approved": true|false, "approvedBy": "steward@acme.com", "reason": "why (optional)"}'
+)
 
 
 async def _owned(
@@ -102,20 +105,38 @@ async def signal_workflow(
             raise
         return {"workflowId": workflow_id, "signalName": body.signal_name, "accepted": True}
     if not principal.has_role("admin"):
-        raise ApiError(403, "FORBIDDEN", "approvals need the admin role")
+        raise ApiError(
+            403,
+            "PERMISSION_DENIED",
+            "approval decisions need the admin role: ask an admin of tenant "
+            f"{principal.tenant_id!r} to decide, or call with an admin's credential",
+        )
     try:
         data = ApprovalData.model_validate(body.data)
     except ValidationError as exc:
         raise invalid(
-            "invalid approval: data needs {approved: true|false, approvedBy, reason}",
+            f"invalid approval decision: send data {APPROVAL_EXAMPLE}",
             [
                 {"loc": ["body", "data", *e["loc"]], "msg": e["msg"], "type": e["type"]}
                 for e in exc.errors()
             ],
         ) from None
+    if not (data.approved_by or "").strip():
+        # Checked here too, so the answer does not depend on the workflow's state.
+        message = f"approvedBy is required: who takes this decision, e.g. {APPROVAL_EXAMPLE}"
+        raise invalid(
+            message,
+            [{"loc": ["body", "data", "approvedBy"], "msg": "required", "type": "missing"}],
+        )
     decision = ApprovalDecision(data.approved, data.approved_by, data.reason, principal.subject)
     try:
         state = await approvals.decide(client, session, principal.tenant_id, workflow_id, decision)
+    except RPCError as exc:
+        if exc.status in _UNREACHABLE:
+            raise ApiError(
+                503, "TEMPORAL_UNAVAILABLE", "the Temporal server is not reachable; try again"
+            ) from None
+        raise
     except approvals.ApprovalInvalid as exc:
         raise invalid(
             str(exc),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from api.schemas.common import CamelModel, CamelRequest
 from core.definition import Scalar
@@ -85,8 +85,8 @@ class SignalRequest(CamelRequest):
 
 
 class ApprovalData(CamelRequest):
-    approved: bool
-    approved_by: str | None = None
+    approved: StrictBool  # "yes", 1 or "true" are refused: a decision is a JSON true or false
+    approved_by: str | None = Field(default=None, max_length=200)
     reason: str | None = Field(default=None, max_length=2000)
 
 

@@ -8,6 +8,22 @@ loaded twice (the staged rows are read in a fixed order, so every attempt cuts t
 as the version, so the latest row of a key wins (at merge time: read with ``FINAL`` for the
 merged view).
 
+Incremental sources: the high-water mark is not stored anywhere; it is the cursor column's
+maximum in the target table itself, read by the next run's extract. ClickHouse has no
+transaction spanning two tables, so a state table written after the rows could disagree with
+them (a crash in between, then a run that fails for good: the next run would load those rows
+again under new deduplication tokens). Rows and mark cannot disagree when the mark is the rows.
+For that to hold after a load that inserted only some of its blocks, an incremental load
+inserts in cursor order and never splits one cursor value across blocks (a block may exceed
+``BLOCK_ROWS`` by the rows sharing its last value): whatever got in is every row up to some
+value, and the next run extracts the rest (``>``; ``>=`` in merge mode, where re-read rows
+replace themselves). A retry of the same load cuts the same blocks and its inserted ones are
+dropped by their tokens. So the load needs the cursor column in its data and one incremental
+source, and the target table should be this pipeline's alone (another writer's rows would move
+the mark). One limit: with ``partition_by`` a block spanning partitions is written as one part
+per partition, not atomically; only a crash inside such an insert followed by a run that never
+retries it could leave part of one block in.
+
 The statements run through an ``Executor``: clickhouse-connect over HTTP in the service; the
 tests run the very same statements in chDB (embedded ClickHouse), as no server can be
 installed here.
@@ -16,10 +32,13 @@ installed here.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
 from typing import Any, Protocol
 
+import numpy
 import pyarrow as pa
 
 from connectors.base import TerminalError, TransientError
@@ -36,6 +55,7 @@ from connectors.clickhouse.ddl import (
 from connectors.duckdb.staging import DuckStaging
 from connectors.duckdb.target import LoadOutcome
 from connectors.postgres.sql import Relation
+from connectors.postgres.sql import quote_ident as quote_ident_duck
 from workflows.payloads import LoadStep
 
 BLOCK_ROWS = 100_000
@@ -117,6 +137,7 @@ def load(
     spec = TableSpec.of(database, relation.name, step.mode, step.keys, step.options)
     staged = Relation.parse(step.input_table)
     schema = staging.schema_of(staged)
+    order = _cursor_order(step, schema)
     executor = executor_for(config)
     try:
         executor.command(f"CREATE DATABASE IF NOT EXISTS {quote_ident(database)}")
@@ -126,8 +147,10 @@ def load(
         else:
             for name in _prepare(executor, spec, schema):
                 log("added column to target", column=name, target=f"{database}.{relation.name}")
-            rows = _insert(executor, staging, staged, spec, schema, load_id)
+            rows = _insert(executor, staging, staged, spec, schema, load_id, order)
             log("inserted" if step.mode == "append" else "merged (ReplacingMergeTree)", rows=rows)
+            if order is not None:
+                log("cursor advanced", source=step.cursors[0].source, to="max in the target")
     except (TerminalError, TransientError):
         raise
     except Exception as exc:
@@ -214,6 +237,7 @@ def _insert(
     spec: TableSpec,
     schema: pa.Schema,
     load_id: str,
+    order: str | None = None,
 ) -> int:
     names = list(schema.names)
     version = time.time_ns() // 1000
@@ -221,10 +245,101 @@ def _insert(
     if replacing:
         names.append(VERSION_COLUMN)
     rows = 0
-    for block, batch in enumerate(staging.batches(staged, BLOCK_ROWS, ordered=True)):
-        data = pa.Table.from_batches([batch])
+    if order is None:
+        blocks: Iterator[pa.Table] = (
+            pa.Table.from_batches([b]) for b in staging.batches(staged, BLOCK_ROWS, ordered=True)
+        )
+    else:
+        blocks = cursor_blocks(staging, staged, order, BLOCK_ROWS)
+    for block, data in enumerate(blocks):
         if replacing:
             data = data.append_column(VERSION_COLUMN, pa.array([version] * len(data), pa.uint64()))
         executor.insert(insert_sql(spec, names, f"{load_id}:{block}"), data)
         rows += len(data)
     return rows
+
+
+def _cursor_order(step: LoadStep, schema: pa.Schema) -> str | None:
+    """The cursor column an incremental load inserts in the order of; None: not incremental."""
+    if not step.cursors:
+        return None
+    if len(step.cursors) > 1:
+        raise TerminalError(
+            "a ClickHouse sink takes one incremental source (its mark is the cursor's maximum "
+            f"in the target), not {len(step.cursors)}: "
+            + ", ".join(c.source for c in step.cursors),
+            error_type="UNSUPPORTED_TARGET",
+        )
+    column = step.cursors[0].column
+    if column not in schema.names:
+        raise TerminalError(
+            f"the cursor column {column!r} of incremental source {step.cursors[0].source!r} is "
+            "not in the data loaded into ClickHouse, where its maximum is the high-water mark: "
+            "keep it in the pipeline's SQL",
+            error_type="SCHEMA_MISMATCH",
+        )
+    return column
+
+
+def cursor_blocks(
+    staging: DuckStaging, staged: Relation, column: str, block_rows: int
+) -> Iterator[pa.Table]:
+    """The staged rows in cursor order, cut into blocks of about ``block_rows`` that never
+    split one cursor value (NULLs first); the same blocks on every read of the same table."""
+    col = quote_ident_duck(column)
+    sql = (
+        f"WITH v AS (SELECT {col} AS _dw_v, count(*) AS _dw_n FROM {staged.sql} GROUP BY ALL), "
+        "b AS (SELECT _dw_v, CAST((sum(_dw_n) OVER (ORDER BY _dw_v NULLS FIRST ROWS BETWEEN "
+        f"UNBOUNDED PRECEDING AND CURRENT ROW) - _dw_n) // {int(block_rows)} AS BIGINT) "
+        "AS _dw_block FROM v) "
+        f"SELECT s.*, b._dw_block FROM {staged.sql} s JOIN b ON s.{col} IS NOT DISTINCT FROM "
+        f"b._dw_v ORDER BY b._dw_block, s.{col} NULLS FIRST, s.rowid"
+    )
+    current: int | None = None
+    pieces: list[pa.Table] = []
+    for batch in staging.query_batches(sql, block_rows):
+        table = pa.Table.from_batches([batch])
+        ids = table.column("_dw_block").to_numpy()
+        table = table.drop_columns(["_dw_block"])
+        edges = [0, *(numpy.flatnonzero(numpy.diff(ids)) + 1).tolist(), len(ids)]
+        for start, end in itertools.pairwise(edges):
+            if start == end:
+                continue
+            if current is not None and int(ids[start]) != current:
+                yield pa.concat_tables(pieces)
+                pieces = []
+            current = int(ids[start])
+            pieces.append(table.slice(start, end - start))
+    if pieces:
+        yield pa.concat_tables(pieces)
+
+
+def stored_mark(config: ClickHouseConfig, table: str, column: str) -> str | None:
+    """The high-water mark of an incremental source loaded into ``table``: the cursor column's
+    maximum there, as text; None: no table, no such column or no value yet."""
+    relation = Relation.parse(table)
+    database = config.database if relation.schema == "public" else relation.schema
+    spec = TableSpec.of(database, relation.name, "append", [], {})
+    executor = executor_for(config)
+    try:
+        if column not in existing_columns(executor, spec):
+            return None
+        ((count, value),) = executor.rows(
+            f"SELECT count(), max({quote_ident(column)}) FROM {spec.sql} "
+            f"WHERE {quote_ident(column)} IS NOT NULL"
+        )
+    except (TerminalError, TransientError):
+        raise
+    except Exception as exc:
+        raise classify(exc) from exc
+    finally:
+        executor.close()
+    return mark_text(value) if count else None
+
+
+def mark_text(value: Any) -> str:
+    """A cursor value as text DuckDB casts back to the column's type (an aware timestamp keeps
+    its offset)."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)

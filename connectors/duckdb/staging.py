@@ -8,18 +8,29 @@ by sqlglot); loads read the staged tables from there.
 
 duckdb is synchronous: callers run these methods in a worker thread. Every method opens the
 file and closes it again, so no step holds it between steps.
+
+Several worker processes: DuckDB lets one process at a time open a file read-write (a lock on
+the file). The steps of one process share its open database; a step of another process that
+finds the file locked waits for it here (logging who holds it, then polling with backoff for
+up to ``LOCK_WAIT_SECONDS``) instead of failing: the holder is a step of the same run (a
+parallel extract range, a load) that closes the file when it ends, and a killed holder's lock
+goes with its process. Only after that wait does the step fail, as a transient error Temporal
+retries. The steps of one run on several processes therefore take turns on the file: correct,
+but extract ranges into one DuckDB file run one process at a time.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import structlog
 
 from connectors.base import ConnectorError, Progress
 from connectors.duckdb.config import classify
@@ -35,19 +46,79 @@ DIALECT = "duckdb"
 # ends, so the file is not held between steps. DuckDB refuses to open a file twice at once.
 _OPEN: dict[str, list[Any]] = {}  # path -> [database connection, users]
 _OPEN_LOCK = threading.Lock()
+_OPENING: dict[str, threading.Lock] = {}  # path -> held while this process opens the file
+_OPENING_LOCK = threading.Lock()
 # Catalog changes (schemas, staging tables) one at a time: parallel steps racing to create the same
 # table would otherwise conflict, and the loser's transaction would not see the winner's table.
 _CATALOG_LOCK = threading.Lock()
 
 
-def _open(path: str) -> Any:
+LOCK_WAIT_SECONDS = 300.0
+log = structlog.get_logger("ductwork.duckdb")
+
+
+def _locked_by_another_process(exc: BaseException) -> bool:
     import duckdb
 
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+
+
+def _connect(path: str, stop: threading.Event | None = None) -> Any:
+    """Open the file read-write, waiting while another process holds it."""
+    import duckdb
+
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    delay = 0.05
+    waited = False
+    while True:
+        try:
+            database = duckdb.connect(path)
+        except Exception as exc:
+            if not _locked_by_another_process(exc) or time.monotonic() >= deadline:
+                raise
+            if stop is not None and stop.is_set():
+                raise Stopped("stopped") from exc
+            if not waited:
+                log.warning(
+                    "duckdb file locked by another worker process; waiting", path=path,
+                    holder=str(exc).partition("held in ")[2].partition(". See")[0],
+                )  # fmt: skip
+                waited = True
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+            continue
+        if waited:
+            log.info("duckdb file lock acquired", path=path)
+        return database
+
+
+def _open(path: str, stop: threading.Event | None = None) -> Any:
+    cursor = _use(path)
+    if cursor is not None:
+        return cursor
+    # Opening may wait for another process: under this file's own lock, not _OPEN_LOCK, so
+    # the steps using other files (or closing them) go on meanwhile.
+    with _OPENING_LOCK:
+        opening = _OPENING.setdefault(path, threading.Lock())
+    with opening:
+        cursor = _use(path)  # opened by another thread meanwhile
+        if cursor is not None:
+            return cursor
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        database = _connect(path, stop)
+        with _OPEN_LOCK:
+            _OPEN[path] = [database, 0]
+        cursor = _use(path)
+        assert cursor is not None
+        return cursor
+
+
+def _use(path: str) -> Any:
+    """A new connection to the database of ``path`` if this process has it open, else None."""
     with _OPEN_LOCK:
         entry = _OPEN.get(path)
         if entry is None:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            entry = _OPEN[path] = [duckdb.connect(path), 0]
+            return None
         entry[1] += 1
         try:
             return entry[0].cursor()
@@ -84,10 +155,13 @@ class DuckStaging:
     schema: str  # the staging schema, e.g. _ductwork
 
     @contextlib.contextmanager
-    def connect(self) -> Iterator[Any]:
-        """The staging database, read-write, sessions in UTC; errors classified."""
+    def connect(self, stop: threading.Event | None = None) -> Iterator[Any]:
+        """The staging database, read-write, sessions in UTC; errors classified. Waits while
+        another process holds the file (``stop``: give up waiting)."""
         try:
-            conn = _open(self.path)
+            conn = _open(self.path, stop)
+        except Stopped:
+            raise
         except Exception as exc:
             raise classify(exc) from exc
         try:
@@ -135,7 +209,7 @@ class DuckStaging:
 
         progress.rows = 0
         try:
-            self._ingest(staging, schema, scope, counted())
+            self._ingest(staging, schema, scope, counted(), stop)
         except Exception as exc:
             if source_failure and isinstance(source_failure[0], Exception):
                 raise source_failure[0] from exc  # e.g. a transient source error stays retryable
@@ -153,8 +227,9 @@ class DuckStaging:
         schema: pa.Schema,
         scope: str | None,
         stream: Iterator[pa.RecordBatch],
+        stop: threading.Event | None = None,
     ) -> None:
-        with self.connect() as conn:
+        with self.connect(stop) as conn:
             self.ensure_schema(conn, staging.schema)
             conn.register("_dw_empty", schema.empty_table())
             if scope is not None:
@@ -217,6 +292,14 @@ class DuckStaging:
             ).fetchone()
         return None if row is None else row[0]
 
+    def max_text(self, table: Relation, column: str) -> str | None:
+        """The column's maximum in ``table`` as text (a new high-water mark); None: no value."""
+        with self.connect() as conn:
+            (value,) = conn.execute(
+                f"SELECT CAST(max({quote_ident(column)}) AS VARCHAR) FROM {table.sql}"
+            ).fetchone()
+        return value
+
     def mark_value(self, mark: str, data_type: pa.DataType) -> Any:
         """A mark (text) as a value of the cursor column's Arrow type."""
         with self.connect() as conn:
@@ -235,6 +318,11 @@ class DuckStaging:
             relation = conn.sql(f"SELECT * FROM {table.sql}{order}")
             reader = relation.to_arrow_reader(batch_rows)
             yield from reader
+
+    def query_batches(self, sql: str, batch_rows: int) -> Iterator[pa.RecordBatch]:
+        """A query's rows (DuckDB's SQL) as record batches, one batch in memory at a time."""
+        with self.connect() as conn:
+            yield from conn.sql(sql).to_arrow_reader(batch_rows)
 
     def schema_of(self, table: Relation) -> pa.Schema:
         with self.connect() as conn:

@@ -11,6 +11,21 @@ again, so no run is ever loaded twice, and nothing is ever half-written under a 
 locally the file is written under a hidden temporary name and renamed into place (atomic);
 on S3 it is uploaded under its final key, and an object appears whole or not at all.
 
+An incremental source's high-water mark lives in a small state object next to the dataset,
+``<parent>/.<dataset>.ductwork/<pipeline id>.json`` (hidden: readers and the connector's own
+listing skip it), one per pipeline, always replaced whole (locally a rename, on S3 one PUT).
+Files have no transaction spanning the part and the mark, so a load writes three times:
+
+1. the state with the old marks and ``pending``: the part about to be written;
+2. the part file (as above: whole or not at all);
+3. the state with the new marks, ``committed``: the load, and no ``pending``.
+
+A crash before 3 leaves the old marks in force, so the next run extracts those rows again.
+The retry of the same load writes the same part name again; a later load (another run) finds
+the ``pending`` part of a load that never committed and deletes it before writing its own,
+so those rows are never in the dataset twice. A retry after 3 (its acknowledgement lost)
+finds its load ``committed`` and writes nothing. The extract reads only the committed marks.
+
 ``append`` adds the run's part file. ``replace`` makes the run's part file the only one: locally
 the new directory is swapped in by two renames (readers see the old parts or the new, except in
 the instant between the renames when the directory is missing); on S3 the other parts are
@@ -21,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -81,6 +97,8 @@ def load(
             error_type="UNSUPPORTED_TARGET",
         )
     fs, base = config.filesystem()
+    if step.cursors:
+        return _incremental(staging, step, load_id, config, fmt, fs, base, log)
     try:
         if config.s3:
             rows = _to_s3(staging, staged, config, fmt, fs, f"{base}/{directory}", name, step.mode)
@@ -159,3 +177,93 @@ def _to_s3(
                 with contextlib.suppress(FileNotFoundError):
                     fs.delete_file(info.path)
     return rows
+
+
+def state_path(base: str, table: str, pipeline_id: str) -> str:
+    """Where a pipeline keeps the marks of its incremental sources loaded into a dataset."""
+    parent, _, name = f"{base}/{dataset_path(table)}".rpartition("/")
+    return f"{parent}/.{name}.ductwork/{pipeline_id}.json"
+
+
+def read_state(fs: Any, path: str) -> dict[str, Any]:
+    try:
+        with fs.open_input_stream(path) as data:
+            return json.loads(data.read())
+    except FileNotFoundError:
+        return {}
+
+
+def write_state(fs: Any, path: str, state: dict[str, Any], *, s3: bool) -> None:
+    """Replace the state object whole: locally written aside, flushed and renamed into place;
+    on S3 one PUT (an object appears whole or not at all)."""
+    body = json.dumps(state, sort_keys=True).encode()
+    if s3:
+        with fs.open_output_stream(path) as out:
+            out.write(body)
+        return
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    temporary = f"{path}.tmp"
+    with open(temporary, "wb") as out:
+        out.write(body)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temporary, path)
+
+
+def stored_mark(config: FilesConfig, table: str, pipeline_id: str, source: str) -> str | None:
+    """The committed high-water mark of ``source`` for this dataset; None: none yet."""
+    fs, base = config.filesystem()
+    try:
+        state = read_state(fs, state_path(base, table, pipeline_id))
+    except Exception as exc:
+        raise config.classify(exc) from exc
+    return (state.get("marks") or {}).get(source)
+
+
+def _incremental(
+    staging: DuckStaging,
+    step: LoadStep,
+    load_id: str,
+    config: FilesConfig,
+    fmt: str,
+    fs: Any,
+    base: str,
+    log: Callable[..., None],
+) -> LoadOutcome:
+    """An append that moves the marks of its incremental sources (see the module's text)."""
+    staged = Relation.parse(step.input_table)
+    directory = dataset_path(step.target_table)
+    name = part_name(load_id, fmt)
+    path = state_path(base, step.target_table, step.ref.pipeline_id)
+    try:
+        state = read_state(fs, path)
+        if state.get("committed") == load_id:
+            return LoadOutcome(int(state.get("rows", 0)), already_loaded=True)
+        marks = dict(state.get("marks") or {})
+        pending = state.get("pending")
+        if pending and pending != name:
+            orphan = f"{base}/{directory}/{pending}"
+            with contextlib.suppress(FileNotFoundError):
+                fs.delete_file(orphan)
+            log("removed the part file of a load that never committed", path=orphan)
+        new_marks = dict(marks)
+        for cursor in step.cursors:
+            mark = staging.max_text(Relation.parse(cursor.staging_table), cursor.column)
+            if mark is not None:
+                new_marks[cursor.source] = mark
+        write_state(fs, path, {"marks": marks, "pending": name}, s3=config.s3)
+        if config.s3:
+            rows = _to_s3(staging, staged, config, fmt, fs, f"{base}/{directory}", name, "append")
+        else:
+            rows = _to_local(staging, staged, config, fmt, Path(base) / directory, name, "append")
+        write_state(
+            fs, path, {"marks": new_marks, "committed": load_id, "rows": rows}, s3=config.s3
+        )
+    except TerminalError:
+        raise
+    except Exception as exc:
+        raise config.classify(exc) from exc
+    log("wrote part file", path=f"{directory}/{name}", rows=rows, mode=step.mode)
+    for cursor in step.cursors:
+        log("cursor advanced", source=cursor.source, to=new_marks.get(cursor.source))
+    return LoadOutcome(rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +19,7 @@ class HttpConnector:
     network = True
     default_port = None
     default_schema: str | None = None
+    stoppable = True  # read takes the step's stop signal: a cancel ends a Retry-After wait
     options = [
         "host (the base URL, e.g. https://api.example.com/v1)",
         "password or credentialSecretRef (the token, sent in properties.auth_header)",
@@ -46,9 +48,14 @@ class HttpConnector:
         return await client.run(client.min_max_sync, config, query, column)
 
     def read(
-        self, config: HttpConfig, query: str, schema: pa.Schema, batch_rows: int
+        self,
+        config: HttpConfig,
+        query: str,
+        schema: pa.Schema,
+        batch_rows: int,
+        stop: threading.Event | None = None,
     ) -> Iterator[pa.RecordBatch]:
-        return client.read(config, query, schema, batch_rows)
+        return client.read(config, query, schema, batch_rows, stop)
 
 
 CONNECTOR = HttpConnector()

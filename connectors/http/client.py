@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import itertools
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -33,6 +35,7 @@ from connectors.base import (
 )
 from connectors.duckdb.client import relation_batches
 from connectors.http.config import HttpConfig
+from connectors.postgres.arrow_ingest import Stopped
 from connectors.source_sql import conform, table_query
 
 T = TypeVar("T")
@@ -81,9 +84,14 @@ def _excerpt(config: HttpConfig, response: httpx.Response) -> str:
 
 
 def _get(
-    config: HttpConfig, client: httpx.Client, url: str, params: dict[str, Any] | None
+    config: HttpConfig,
+    client: httpx.Client,
+    url: str,
+    params: dict[str, Any] | None,
+    stop: threading.Event | None = None,
 ) -> httpx.Response:
-    """One page, after waiting out 429/503 with Retry-After; errors classified."""
+    """One page, after waiting out 429/503 with Retry-After; errors classified. ``stop`` ends
+    a wait at once (a cancelled step): the read stops with ``Stopped``."""
     attempt = 0
     while True:
         try:
@@ -103,7 +111,11 @@ def _get(
                 attempt += 1
                 wait = min(wait, config.max_retry_wait_s)
                 log.info("HTTP %s from GET %s: retrying in %.1f s", status, url, wait)
-                time.sleep(wait)  # the step's heartbeat goes on meanwhile
+                # The step's heartbeat goes on meanwhile; a cancel ends the wait.
+                if stop is None:
+                    time.sleep(wait)
+                elif stop.wait(wait):
+                    raise Stopped(f"GET {url}: stopped while waiting out HTTP {status}")
                 continue
         if status < 400:
             return response
@@ -169,7 +181,13 @@ def records_of(config: HttpConfig, url: str, body: Any) -> list[Any]:
     return found
 
 
-def pages(config: HttpConfig, path: str, *, first_only: bool = False) -> Iterator[list[Any]]:
+def pages(
+    config: HttpConfig,
+    path: str,
+    *,
+    first_only: bool = False,
+    stop: threading.Event | None = None,
+) -> Iterator[list[Any]]:
     """The records of each page of a resource, following the connection's pagination."""
     url = config.url(path)
     base_params = dict(config.params)
@@ -189,7 +207,7 @@ def pages(config: HttpConfig, path: str, *, first_only: bool = False) -> Iterato
             assert request_url is not None
             if config.pagination == "link" and fetched > 0:
                 params = {}  # the next link carries its own query
-            response = _get(config, client, request_url, params)
+            response = _get(config, client, request_url, params, stop)
             body = _json(request_url, response)
             records = records_of(config, request_url, body)
             if records or fetched == 0:
@@ -349,32 +367,35 @@ def describe_sync(config: HttpConfig, query: str) -> pa.Schema:
     )
 
 
-def _stream(config: HttpConfig, path: str) -> Iterator[pa.RecordBatch]:
-    schema: pa.Schema | None = None
-    for records in pages(config, path):
-        if schema is None:
-            schema = infer_schema(records)
-        if records:
-            yield to_batch(records, schema)
+def _reader(
+    config: HttpConfig, path: str, stop: threading.Event | None = None
+) -> pa.RecordBatchReader:
+    """A resource's records for DuckDB; the first page, which gives the schema, is fetched
+    once and read as the first batch."""
+    stream = pages(config, path, stop=stop)
+    first = next(stream, [])
+    schema = infer_schema(first)
 
+    def batches() -> Iterator[pa.RecordBatch]:
+        for records in itertools.chain([first], stream):
+            if records:
+                yield conform(to_batch(records, schema), schema)
 
-def _reader(config: HttpConfig, path: str) -> pa.RecordBatchReader:
-    schema = infer_schema(_first_page(config, path))
-    batches = (conform(_project(b, schema), schema) for b in _stream(config, path))
-    return pa.RecordBatchReader.from_batches(schema, batches)
-
-
-def _project(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
-    return batch if batch.schema.equals(schema) else batch.select(schema.names)
+    return pa.RecordBatchReader.from_batches(schema, batches())
 
 
 def read(
-    config: HttpConfig, query: str, schema: pa.Schema, batch_rows: int
+    config: HttpConfig,
+    query: str,
+    schema: pa.Schema,
+    batch_rows: int,
+    stop: threading.Event | None = None,
 ) -> Iterator[pa.RecordBatch]:
-    """A batch per page (at most ``batch_rows`` rows each) for a plain read; else DuckDB's."""
+    """A batch per page (at most ``batch_rows`` rows each) for a plain read; else DuckDB's.
+    ``stop``: a cancelled step's signal, ending a Retry-After wait at once."""
     _, paths, plain = _resources(query)
     if plain:
-        for records in pages(config, paths[0]):
+        for records in pages(config, paths[0], stop=stop):
             for start in range(0, len(records), batch_rows):
                 yield to_batch(records[start : start + batch_rows], schema)
         return
@@ -383,7 +404,7 @@ def read(
     conn = duckdb.connect()
     try:
         tree, _, _ = _resources(query)
-        relation = conn.sql(_rewrite(tree, conn, lambda path: _reader(config, path)))
+        relation = conn.sql(_rewrite(tree, conn, lambda path: _reader(config, path, stop)))
         yield from relation_batches(relation, schema, batch_rows)
     except duckdb.Error as exc:
         raise TerminalError(f"DuckDB over HTTP records: {exc}", error_type="INVALID_SQL") from exc

@@ -18,6 +18,7 @@ from sqlglot.errors import OptimizeError, SqlglotError
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 
+from connectors.registry import target_problem
 from core.definition import PipelineDefinition, parse_select
 from core.generation import render
 from workflows.generation_payloads import GenerationContext, GenerationInput, PlanCheck
@@ -159,6 +160,16 @@ def check_against_schemas(
             errors.append(
                 f"sink {name!r} must load into table {target.qualified!r}, the target asked for"
             )
+        elif problem := target_problem(
+            target.connection_type,
+            sink.mode.value,
+            list(sink.keys),
+            sink.deduplicate,
+            sink.options or {},
+            any(s.incremental for s in definition.sources.values()),
+        ):
+            where, reason = problem
+            errors.append(f"sink {name!r}: {where}: {reason}")
         dataset = (sink.input or definition.default_dataset() or "").lower()
         have = {c.lower() for c in columns.get(dataset, {})}
         for key in sink.keys:

@@ -12,9 +12,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from connectors.registry import canonical_type, target_problem
 from core.generation import words
 from core.generation.words import find_column, is_boolean, is_numeric, is_temporal, is_text
-from workflows.generation_payloads import Column, DatasetSchema, GenerationContext, GenerationInput
+from workflows.generation_payloads import (
+    Column,
+    DatasetSchema,
+    GenerationContext,
+    GenerationInput,
+    TargetSchema,
+)
 
 MODEL = "ductwork-rules-v1"
 
@@ -85,6 +92,14 @@ _AGGS = (
 )
 _MONEY = ("revenue", "sales", "spend", "spending", "income", "turnover", "value")
 _MONEY_COLUMNS = ("amount", "total", "price", "revenue", "value", "cost")
+
+
+_LABELS = {
+    "postgresql": "PostgreSQL",
+    "duckdb": "DuckDB",
+    "files": "Files",
+    "clickhouse": "ClickHouse",
+}
 
 
 class PlanningError(ValueError):
@@ -235,6 +250,21 @@ def plan_dict(request: GenerationInput, context: GenerationContext) -> dict[str,
         key = _key(low, main, resolve, outputs)
         if key is not None:
             keys = [key.name]
+    kind = canonical_type(context.target.connection_type) or "postgresql"
+    if incremental and target_problem(kind, "append", [], False, {}, True) is not None:
+        incremental = False
+        if load != "merge":
+            load = "replace"
+        p.explain(
+            "pipeline_yaml",
+            f"{_LABELS[kind]} targets take no incremental sources yet: the source is read "
+            "whole each run and "
+            + (
+                "merged into the target on its keys"
+                if load == "merge"
+                else "replaces the target's rows, so no row is loaded twice"
+            ),
+        )
     cursor = None
     if incremental:
         cursor = _cursor(constraints.get("partition_by"), main)
@@ -245,13 +275,15 @@ def plan_dict(request: GenerationInput, context: GenerationContext) -> dict[str,
             )
         p.tags.add("incremental")
     if load not in ("append", "replace", "merge"):
-        load = ("merge" if keys else "append") if incremental else "replace"
+        merge = keys and kind != "files"  # files are never merged into
+        load = ("merge" if merge else "append") if incremental else "replace"
     if incremental and load == "replace":
-        load = "merge" if keys else "append"
+        load = "merge" if keys and kind != "files" else "append"
     if load == "merge" and not keys:
         raise PlanningError(
             "a merge load needs a key column, and none was found: name it ('merge on id')"
         )
+    load, sink_dedupe = _fit_target(kind, load, dedupe and bool(keys), context.target, p)
 
     # The transformation SQL.
     style = hints.get("dwh_conventions")
@@ -307,9 +339,15 @@ def plan_dict(request: GenerationInput, context: GenerationContext) -> dict[str,
         "table": target.qualified,
         "mode": load,
     }
+    if kind == "clickhouse":
+        options, keys = _clickhouse_options(
+            target, constraints, load, keys, [o.name for o in select_outputs], p
+        )
+        if options:
+            sink["options"] = options
     if keys and load != "replace":
         sink["keys"] = keys
-        if dedupe and load == "append":
+        if sink_dedupe and load == "append":
             sink["deduplicate"] = True
     checks: list[dict[str, Any]] = []
     if keys:
@@ -340,6 +378,100 @@ def plan_dict(request: GenerationInput, context: GenerationContext) -> dict[str,
         "definition": definition,
         "explanations": p.explanations,
     }
+
+
+def _fit_target(
+    kind: str, load: str, dedupe: bool, target: TargetSchema, p: _Plan
+) -> tuple[str, bool]:
+    """The load mode and sink deduplication the target type can do (connectors/registry.py
+    ``target_problem``): files neither merge nor deduplicate against earlier parts, ClickHouse
+    deduplicates by merging into a ReplacingMergeTree."""
+    if kind == "files":
+        if load == "merge":
+            raise PlanningError(
+                "files cannot be merged into: ask to append (a new part file per run) or "
+                "to replace (the run's part file only)"
+            )
+        if dedupe and load == "append":
+            p.explain(
+                "pipeline_yaml",
+                "Files cannot be deduplicated against the parts of earlier runs: duplicates "
+                "are removed within each run only",
+            )
+        return load, False
+    if kind == "clickhouse" and dedupe and load == "append":
+        engine = str(target.options.get("engine") or "")
+        if engine and "Replacing" not in engine:
+            p.explain(
+                "pipeline_yaml",
+                f"ClickHouse deduplicates by merging, which engine {engine} cannot: duplicates "
+                "are removed within each run only",
+            )
+            return load, False
+        p.explain(
+            "pipeline_yaml",
+            "ClickHouse deduplicates by merging: rows load into a ReplacingMergeTree on the "
+            "keys (read it with FINAL for one row per key)",
+        )
+        return "merge", False
+    return load, dedupe
+
+
+def _clickhouse_options(
+    target: TargetSchema,
+    constraints: dict[str, Any],
+    load: str,
+    keys: list[str],
+    names: list[str],
+    p: _Plan,
+) -> tuple[dict[str, Any], list[str]]:
+    """Seed 000's engine/order_by/partition_by of a ClickHouse sink, fitted to the load mode;
+    the keys (a merge replaces rows with an equal ORDER BY, so they are one list)."""
+    options: dict[str, Any] = {}
+    order = target.options.get("order_by") or []
+    order = [order] if isinstance(order, str) else [str(o) for o in order]
+    missing = [c for c in order if c not in names]
+    if missing:
+        raise PlanningError(
+            f"order_by column(s) {missing} are not columns of the loaded data ({', '.join(names)})"
+        )
+    engine = str(target.options.get("engine") or "").removesuffix("()")
+    if load == "merge":
+        if "Replacing" not in engine:
+            wanted = ("Replicated" if engine.startswith("Replicated") else "") + (
+                "ReplacingMergeTree"
+            )
+            if engine:
+                p.explain("ddl_sql", f"A merge needs {wanted}, not {engine}: the engine is that")
+            engine = wanted
+        if order and order != keys:
+            keys = order + [k for k in keys if k not in order]
+            p.explain(
+                "ddl_sql",
+                f"ReplacingMergeTree replaces rows with an equal ORDER BY: the keys are "
+                f"{', '.join(keys)}",
+            )
+        order = list(keys)
+    elif not order and keys:
+        order = list(keys)
+    if engine:
+        options["engine"] = engine
+    if order:
+        options["order_by"] = order
+    partition = target.options.get("partition_by")
+    wanted = constraints.get("partition_by")
+    if not partition and wanted:
+        if str(wanted) in names:
+            partition = str(wanted)
+        else:
+            p.explain(
+                "ddl_sql",
+                f"Not partitioned by {wanted}: it is not a column of the loaded data",
+            )
+    if partition:
+        options["partition_by"] = partition
+        p.explain("ddl_sql", f"Partitioned by {partition} (a date column: by month)")
+    return options, keys
 
 
 def _tables(low: str, candidates: list[DatasetSchema]) -> list[DatasetSchema]:

@@ -8,7 +8,7 @@ from importlib import resources
 
 from workflows.generation_payloads import GenerationContext, GenerationInput
 
-PROMPT_VERSION = "v1"
+PROMPT_VERSION = "v2"  # v2: every target type (DuckDB, files, ClickHouse)
 
 
 @cache
@@ -36,6 +36,7 @@ def initial_messages(request: GenerationInput, context: GenerationContext) -> li
         target_connection=target.connection if target else "?",
         target_table=target.qualified if target else "?",
         target_type=target.connection_type if target else "?",
+        target_options=json.dumps(target.options if target else {}),
         previous=previous,
     )
     return [{"role": "system", "content": load("generate")}, {"role": "user", "content": user}]

@@ -5,23 +5,59 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pyarrow as pa
 import sqlglot
 import yaml
 from pydantic import ValidationError
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from connectors.base import TerminalError
+from connectors.clickhouse import ddl as ch_ddl
 from core.definition import PipelineDefinition, parse_select
+from core.definition.model import LoadMode, Sink
 from core.generation import words
 from workflows.generation_payloads import GenerationContext, GenerationInput, TargetSchema
 
 ARTIFACT_VERSION = "1.0.0"
+# The DDL dialect of each target type (files: none).
+TARGET_DIALECTS = {
+    "postgresql": "postgres",
+    "duckdb": "duckdb",
+    "clickhouse": "clickhouse",
+    "files": "",
+}
+# Where a target's transformations run: PostgreSQL in place, every other in DuckDB staging.
+_RUNS_IN = {"postgres": None, "duckdb": "duckdb", "clickhouse": "duckdb", "": "duckdb"}
+_T = exp.DataType.Type
+_ARROW = {
+    _T.BOOLEAN: pa.bool_(),
+    _T.TINYINT: pa.int16(),
+    _T.SMALLINT: pa.int16(),
+    _T.INT: pa.int32(),
+    _T.BIGINT: pa.int64(),
+    _T.FLOAT: pa.float32(),
+    _T.DOUBLE: pa.float64(),
+    _T.DATE: pa.date32(),
+    _T.TIMESTAMP: pa.timestamp("us"),
+    _T.TIMESTAMPTZ: pa.timestamp("us", tz="UTC"),
+}
 _STYLES = {
     "ansi": "",
     "postgres": "postgres",
     "postgresql": "postgres",
     "mysql": "mysql",
     "clickhouse": "clickhouse",
+    "duckdb": "duckdb",
+}
+_DUCKDB = {
+    pa.bool_(): "BOOLEAN",
+    pa.int16(): "SMALLINT",
+    pa.int32(): "INTEGER",
+    pa.int64(): "BIGINT",
+    pa.float32(): "FLOAT",
+    pa.float64(): "DOUBLE",
+    pa.date32(): "DATE",
 }
 
 
@@ -34,31 +70,26 @@ def artifacts(
 ) -> dict[str, Any]:
     errors: list[str] = []
     name = pipeline_name(request)
-    final = next(iter(definition.sinks.values())).input or definition.default_dataset() or ""
     sink = next(iter(definition.sinks.values()))
+    final = sink.input or definition.default_dataset() or ""
     target = context.target
     assert target is not None
-    ddl = ddl_sql(target, columns.get(final.lower(), {}), sink.keys, request.constraints)
-    errors += check_ddl(ddl, target.dialect)
-    transform = transform_sql(definition, context, request.hints.get("sql_style"))
-    try:
-        parse_select(transform) if not request.hints.get("sql_style") else None
-    except ValueError as exc:
-        errors.append(f"transform_sql: {exc}")
+    ddl, problems = ddl_sql(target, columns.get(final.lower(), {}), sink)
+    errors += problems or check_ddl(ddl, target.dialect)
+    style = request.hints.get("sql_style")
+    transform = transform_sql(definition, context, style or _RUNS_IN.get(target.dialect))
+    errors += check_transform(transform, style or _RUNS_IN.get(target.dialect))
     stored = definition.model_dump(mode="json", by_alias=True, exclude_none=True)
-    pipeline_yaml = yaml.safe_dump(
-        {
-            "name": name,
-            "version": ARTIFACT_VERSION,
-            "description": answer.get("description", ""),
-            "definition": stored,
-        },
-        sort_keys=False,
+    description = str(answer.get("description") or "")
+    pipeline_yaml_text = (
+        f"# {name} {ARTIFACT_VERSION}: a Ductwork pipeline definition (generated)\n"
+        + "".join(f"# {line}\n" for line in description.splitlines() if line.strip())
+        + yaml.safe_dump(stored, sort_keys=False)
     )
     try:
-        PipelineDefinition.model_validate(yaml.safe_load(pipeline_yaml)["definition"])
+        PipelineDefinition.model_validate(yaml.safe_load(pipeline_yaml_text))
         yaml_status = "passed"
-    except (yaml.YAMLError, ValidationError, KeyError) as exc:
+    except (yaml.YAMLError, ValidationError) as exc:
         errors.append(f"pipeline_yaml does not load back: {exc}")
         yaml_status = "failed"
     dag = airflow_dag(name, stored, definition.orchestration.schedule)
@@ -77,18 +108,22 @@ def artifacts(
         {"file": str(e["file"]), "line": int(e.get("line") or 1), "text": str(e["text"])}
         for e in explanations
     ]
-    explanations.append(
-        {
-            "file": "ddl_sql",
-            "line": 1,
-            "text": f"Creates {target.qualified} in the {target.dialect} dialect",
-        }
-    )
+    explanations.append({"file": "ddl_sql", "line": 1, "text": ddl_explanation(target, sink)})
+    if target.dialect != "postgres":
+        explanations.append(
+            {
+                "file": "transform_sql",
+                "line": 1,
+                "text": "The transformations run in the run's DuckDB staging (the SQL is "
+                "transpiled there by sqlglot), then the result is loaded into the target",
+            }
+        )
     sql_ok = not any(e.startswith(("ddl_sql", "transform_sql")) for e in errors)
     return {
         "ddl_sql": ddl,
         "transform_sql": transform,
-        "pipeline_yaml": pipeline_yaml,
+        "pipeline_yaml": stored,
+        "pipeline_yaml_text": pipeline_yaml_text,
         "airflow_dag_py": dag,
         "explanations": explanations,
         "validation": {
@@ -111,42 +146,98 @@ def pipeline_name(request: GenerationInput) -> str:
 def ddl_sql(
     target: TargetSchema,
     columns: dict[str, str],
-    keys: list[str],
-    constraints: dict[str, Any],
-) -> str:
+    sink: Sink,
+) -> tuple[str, list[str]]:
+    """The target table's DDL in the target's dialect (files have none: ``""``), and why it
+    cannot be made."""
+    if target.dialect == "clickhouse":
+        return clickhouse_ddl(target, columns, sink)
+    if not target.dialect:
+        return "", []
     dialect = target.dialect
+    keys = sink.keys if sink.mode != LoadMode.replace else []
     lines = []
     for name, type_ in columns.items():
-        try:
-            rendered = exp.DataType.build(type_, dialect="postgres").sql(dialect)
-        except (SqlglotError, ValueError):
-            rendered = "TEXT"
+        if dialect == "duckdb":  # the type the staged data has there (uuid, json: text)
+            rendered = duckdb_type(arrow_type(type_))
+        else:
+            try:
+                rendered = exp.DataType.build(type_, dialect="postgres").sql(dialect)
+            except (SqlglotError, ValueError):
+                rendered = "TEXT"
         ident = words.ident(name, dialect)
-        null = " NOT NULL" if name in keys and dialect != "clickhouse" else ""
+        null = " NOT NULL" if name in keys else ""
         lines.append(f"  {ident} {rendered}{null}")
-    options = target.options or {}
     table = f"{words.ident(target.schema, dialect)}.{words.ident(target.table, dialect)}"
-    partition = options.get("partition_by") or constraints.get("partition_by")
-    if dialect == "clickhouse":
-        engine = str(options.get("engine") or "MergeTree")
-        engine = engine if engine.endswith(")") else f"{engine}()"
-        order = options.get("order_by") or keys or []
-        order = [order] if isinstance(order, str) else list(order)
-        tail = f"\nENGINE = {engine}"
-        if partition and partition in columns:
-            is_date = re.search(r"date|time", columns[partition], re.I)
-            tail += f"\nPARTITION BY {'toYYYYMM(' + partition + ')' if is_date else partition}"
-        order = [words.ident(o, dialect) for o in order]
-        tail += f"\nORDER BY ({', '.join(order)})" if order else "\nORDER BY tuple()"
-        return f"CREATE TABLE IF NOT EXISTS {table} (\n" + ",\n".join(lines) + f"\n){tail};"
     if keys:
         primary = ", ".join(words.ident(k, dialect) for k in keys)
         lines.append(f"  PRIMARY KEY ({primary})")
-    return f"CREATE TABLE IF NOT EXISTS {table} (\n" + ",\n".join(lines) + "\n);"
+    return f"CREATE TABLE IF NOT EXISTS {table} (\n" + ",\n".join(lines) + "\n);", []
+
+
+def clickhouse_ddl(
+    target: TargetSchema, columns: dict[str, str], sink: Sink
+) -> tuple[str, list[str]]:
+    """The very table the ClickHouse target creates (its engine, ORDER BY, PARTITION BY and
+    Nullable rules), from the output columns' types."""
+    schema = pa.schema([pa.field(n, arrow_type(t)) for n, t in columns.items()])
+    try:
+        spec = ch_ddl.TableSpec.of(
+            target.schema, target.table, sink.mode.value, list(sink.keys), sink.options or {}
+        )
+        return ch_ddl.create_table_sql(spec, schema) + ";", []
+    except TerminalError as exc:
+        return "", [f"ddl_sql: the ClickHouse table cannot be made: {exc.message}"]
+
+
+def arrow_type(type_: str) -> pa.DataType:
+    """The Arrow type a column of this (PostgreSQL) type is staged as."""
+    try:
+        built = exp.DataType.build(type_, dialect="postgres")
+    except (SqlglotError, ValueError):
+        return pa.string()
+    if built.this == exp.DataType.Type.DECIMAL:
+        params = [int(e.name) for e in built.expressions if e.name.isdigit()]
+        if not params:
+            return pa.decimal128(38, 10)
+        precision, scale = params[0], params[1] if len(params) > 1 else 0
+        wide = precision > 38
+        return (pa.decimal256 if wide else pa.decimal128)(precision, scale)
+    return _ARROW.get(built.this, pa.string())
+
+
+def duckdb_type(data_type: pa.DataType) -> str:
+    if pa.types.is_decimal(data_type):
+        return f"DECIMAL({data_type.precision}, {data_type.scale})"
+    if pa.types.is_timestamp(data_type):
+        return "TIMESTAMP WITH TIME ZONE" if data_type.tz else "TIMESTAMP"
+    return _DUCKDB.get(data_type, "VARCHAR")
+
+
+def ddl_explanation(target: TargetSchema, sink: Sink) -> str:
+    if not target.dialect:
+        fmt = target.format or "parquet"
+        return (
+            f"No DDL: a files target has no table. Each run writes one {fmt} part file under "
+            f"the connection's root, in the dataset directory {target.qualified.replace('.', '/')}/"
+            + (" (replace leaves only the latest run's part)" if sink.mode == "replace" else "")
+        )
+    text = f"Creates {target.qualified} in the {target.dialect} dialect"
+    if target.dialect == "clickhouse":
+        options = sink.options or {}
+        text += (
+            f" with engine {options.get('engine') or 'the default MergeTree family engine'}"
+            + (f", ORDER BY {options['order_by']}" if options.get("order_by") else "")
+            + (f", PARTITION BY {options['partition_by']}" if options.get("partition_by") else "")
+            + "; key columns are not Nullable, the others are"
+        )
+    return text + " (the run creates it when missing)"
 
 
 def check_ddl(ddl: str, dialect: str) -> list[str]:
-    """DDL may only create tables or views."""
+    """DDL may only create tables or views (files have no DDL: empty)."""
+    if not ddl.strip():
+        return [] if not dialect else ["ddl_sql is empty"]
     try:
         statements = [s for s in sqlglot.parse(ddl, read=dialect) if s is not None]
     except SqlglotError as exc:
@@ -157,6 +248,24 @@ def check_ddl(ddl: str, dialect: str) -> list[str]:
             "VIEW",
         ):
             return [f"ddl_sql may only CREATE TABLE or VIEW, not {statement.key.upper()}"]
+    return []
+
+
+def check_transform(transform: str, style: str | None) -> list[str]:
+    """The rendered transform is one read-only query in its dialect."""
+    dialect = _STYLES.get(str(style or "postgres").lower(), "postgres")
+    if dialect == "postgres":
+        try:
+            parse_select(transform)
+        except ValueError as exc:
+            return [f"transform_sql: {exc}"]
+        return []
+    try:
+        statements = [s for s in sqlglot.parse(transform, read=dialect or None) if s is not None]
+    except SqlglotError as exc:
+        return [f"transform_sql does not parse as {dialect or 'ANSI'} SQL: {exc}"]
+    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
+        return ["transform_sql must be a single SELECT"]
     return []
 
 

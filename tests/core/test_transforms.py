@@ -11,12 +11,24 @@ from core.planner import compile_plan, rewrite_tables
 from workflows.payloads import RunInput
 
 
-def test_rename_is_pure_sql_that_moves_the_renamed_columns_first():
-    assert transforms.compile_rename("orders", {"a": "x", "b": "y"}) == (
-        'SELECT * FROM (SELECT * FROM "orders" AS _dw_in LEFT JOIN '
-        '(SELECT "a", "b" FROM "orders" WHERE FALSE) AS _dw_none USING ("a", "b")) '
-        'AS _dw_out("x", "y")'
+def test_rename_adds_stand_ins_that_the_transform_step_puts_in_place():
+    sql = transforms.compile_rename("orders", {"a": "x", "b": "y"})
+    assert sql == (
+        'SELECT *, "_dw_in"."a" AS "__dw_as__x", "_dw_in"."b" AS "__dw_as__y" '
+        'FROM "orders" AS _dw_in'
     )
+    renames = transforms.renamed_columns(sql)
+    assert renames == {"__dw_as__x": "a", "__dw_as__y": "b"}
+    names = ["id", "a", "note", "b", "__dw_as__x", "__dw_as__y"]
+    assert transforms.replacements(names, renames) == [
+        ("id", "id"),
+        ("__dw_as__x", "x"),
+        ("note", "note"),
+        ("__dw_as__y", "y"),
+    ]  # the renamed columns keep their place
+    assert transforms.renamed_columns(transforms.compile_cast("orders", {"a": "int"})) == {}
+    with pytest.raises(ValueError, match="rename of columns the data does not have"):
+        transforms.replacements(["id", "__dw_as__x"], {"__dw_as__x": "a"})
 
 
 def test_cast_adds_stand_ins_that_the_transform_step_puts_in_place():
@@ -64,7 +76,7 @@ def test_parameters_survive_compilation():
 def test_planner_points_every_reference_at_staging_tables():
     sql = transforms.compile_rename("orders", {"a": "b"})
     rewritten = rewrite_tables(sql, {"orders": "_ductwork.r_1_x_orders"})
-    assert rewritten.count('"_ductwork"."r_1_x_orders"') == 2
+    assert rewritten.count('"_ductwork"."r_1_x_orders"') == 1
     assert '"orders"' not in rewritten.replace("AS orders", "")
 
 

@@ -72,6 +72,9 @@ MYSQL_SCHEMA = [
 ]
 
 
+PARQUET = {"format": "parquet"}
+
+
 @dataclass
 class Shop:
     pg: str  # connection names
@@ -81,6 +84,10 @@ class Shop:
     mysql_db: str
     target_db: str
     schema: str  # the target schema of this session
+    duck: str  # a DuckDB file target
+    duck_path: str
+    lake: str  # a files target (Parquet), local
+    lake_root: str
 
 
 @pytest.fixture(scope="session")
@@ -94,7 +101,7 @@ async def gen_api(app) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture(scope="session")
-async def shop(gen_api: httpx.AsyncClient, target_db: str) -> AsyncIterator[Shop]:
+async def shop(gen_api: httpx.AsyncClient, target_db: str, tmp_path_factory) -> AsyncIterator[Shop]:
     require(PG_HOST, PG_PORT, "PostgreSQL")
     require(MYSQL_HOST, MYSQL_PORT, "MariaDB")
     tag = uuid.uuid4().hex[:8]
@@ -110,10 +117,14 @@ async def shop(gen_api: httpx.AsyncClient, target_db: str) -> AsyncIterator[Shop
             await pg.execute(PG_SCHEMA)
             await pg.close()
             names = {}
+            files = tmp_path_factory.mktemp("gen_targets")
+            duck_path, lake_root = str(files / "warehouse.duckdb"), str(files / "lake")
             for label, body in (
                 ("pg", _pg_body(pg_db)),
                 ("target", _pg_body(target_db)),
                 ("mysql", _mysql_body(mysql_db)),
+                ("duck", {"type": "duckdb", "database": duck_path}),
+                ("lake", {"type": "files", "database": lake_root, "properties": PARQUET}),
             ):
                 body["name"] = f"gen-{label}-{tag}"
                 response = await gen_api.post("/v1/pipelines/connections", json=body)
@@ -127,6 +138,10 @@ async def shop(gen_api: httpx.AsyncClient, target_db: str) -> AsyncIterator[Shop
                 mysql_db,
                 target_db,
                 f"gen_{tag}",
+                names["duck"],
+                duck_path,
+                names["lake"],
+                lake_root,
             )
     finally:
         await mysql_execute(admin, f"DROP DATABASE IF EXISTS `{mysql_db}`")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import asyncpg
+import duckdb
 import httpx
+import pyarrow.parquet as pq
 
 from tests.generation.conftest import Shop
 from tests.pipelines import run_to_end
@@ -22,6 +25,7 @@ async def generate(
     *,
     source: str = "pg",
     source_table: str | None = None,
+    target: str = "target",
     expect: int = 200,
     **extra: Any,
 ) -> dict:
@@ -35,14 +39,20 @@ async def generate(
         "project_id": "proj-1",
         "intent": intent,
         "sources": [spec],
-        "targets": [
-            {"type": "postgresql", "connection_id": shop.target, "table": f"{shop.schema}.{table}"}
-        ],
+        "targets": [_target(shop, target, table)],
         **extra,
     }
     response = await api.post("/api/v1/pipelines/generate", json=body)
     assert response.status_code == expect, response.text
     return response.json()
+
+
+def _target(shop: Shop, target: str, table: str) -> dict[str, Any]:
+    if target == "duck":
+        return {"type": "duckdb", "connection_id": shop.duck, "table": table}
+    if target == "lake":
+        return {"type": "files", "connection_id": shop.lake, "table": f"exports.{table}"}
+    return {"type": "postgresql", "connection_id": shop.target, "table": f"{shop.schema}.{table}"}
 
 
 async def run(api: httpx.AsyncClient, pipeline_id: str) -> dict:
@@ -67,7 +77,17 @@ def rows(records: list) -> list[tuple]:
     return sorted((tuple(norm(v) for v in r) for r in records), key=repr)
 
 
-async def target_rows(shop: Shop, table: str, columns: str) -> list[tuple]:
+async def target_rows(shop: Shop, table: str, columns: str, target: str = "target") -> list[tuple]:
+    if target == "duck":
+        conn = duckdb.connect(shop.duck_path, read_only=True)
+        try:
+            return rows(conn.execute(f"SELECT {columns} FROM main.{table}").fetchall())
+        finally:
+            conn.close()
+    if target == "lake":
+        data = pq.read_table(Path(shop.lake_root, "exports", table)).to_pylist()
+        names = [c.strip() for c in columns.split(",")]
+        return rows([[r[n] for n in names] for r in data])
     conn = await asyncpg.connect(pg_dsn(shop.target_db))
     try:
         return rows(await conn.fetch(f"SELECT {columns} FROM {shop.schema}.{table}"))

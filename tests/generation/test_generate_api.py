@@ -13,6 +13,7 @@ import yaml
 from temporalio.client import WorkflowExecutionStatus
 
 from api.main import create_app
+from connectors.registry import target_problem
 from core.definition import PipelineDefinition
 from core.settings import LLMSettings
 from tests import auth
@@ -185,8 +186,10 @@ async def test_no_credential_in_artifacts(gen_api, shop: Shop):
     text = json.dumps(answer)
     assert "pg-s3cret-never-in-artifacts" not in text
     assert "postgresql://" not in text
-    loaded = yaml.safe_load(answer["artifacts"]["pipeline_yaml"])
-    PipelineDefinition.model_validate(loaded["definition"])
+    artifacts = answer["artifacts"]
+    assert artifacts["pipeline_yaml"] == answer["dag_definition"]  # seed 000: an object
+    PipelineDefinition.model_validate(artifacts["pipeline_yaml"])
+    assert yaml.safe_load(artifacts["pipeline_yaml_text"]) == artifacts["pipeline_yaml"]
     compile(answer["artifacts"]["airflow_dag_py"], "dag.py", "exec")
     assert answer["artifacts"]["validation"] == {
         "sql": "passed",
@@ -257,3 +260,97 @@ async def test_generation_workflows_offline_and_repaired(
         handle = client.get_workflow_handle(f"default/generate/{answer['generation_id']}")
         assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
         await record(handle, name)
+
+
+async def test_seed_000_request_into_clickhouse(gen_api, shop: Shop, monkeypatch, tmp_path):
+    """Seed 000's own example (PostgreSQL to ClickHouse, MergeTree ordered and partitioned by
+    date): the generated pipeline passes the data plane's checks, and its run creates in ClickHouse
+    (chDB here) the very table the DDL artifact shows."""
+    chdb_session = pytest.importorskip("chdb.session")
+    from connectors.clickhouse import target as ch_target
+    from tests.connectors.test_clickhouse import ChdbExecutor
+
+    created = await gen_api.post(
+        "/v1/pipelines/connections",
+        json={
+            "name": f"gen-ch-{uuid.uuid4().hex[:8]}",
+            "type": "clickhouse",
+            "host": "127.0.0.1",
+            "port": 8123,
+            "database": "default",
+            "username": "default",
+            "password": "ch-s3cret-never-in-artifacts",
+        },
+    )
+    assert created.status_code == 201, created.text
+    table = f"orders_daily_{uuid.uuid4().hex[:6]}"
+    response = await gen_api.post(
+        "/api/v1/pipelines/generate",
+        json={
+            "project_id": "550e8400-e29b-41d4-a716-446655440000",
+            "intent": "Load daily orders from PostgreSQL to ClickHouse with incremental updates",
+            "sources": [
+                {
+                    "type": "postgresql",
+                    "connection_id": shop.pg,
+                    "options": {"schema": "public", "table": "orders"},
+                }
+            ],
+            "targets": [
+                {
+                    "type": "clickhouse",
+                    "database": "analytics",
+                    "table": table,
+                    "connection_id": created.json()["connectionId"],
+                    "options": {"engine": "MergeTree", "order_by": ["created_at", "id"]},
+                }
+            ],
+            "constraints": {
+                "partition_by": "created_at",
+                "load": "append",
+                "incremental": True,
+                "deduplicate": True,
+            },
+            "mode": "generate",
+            "hints": {"sql_style": "ansi", "dwh_conventions": "snake_case"},
+        },
+    )
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    artifacts = answer["artifacts"]
+    assert artifacts["validation"]["errors"] == []
+    sink = artifacts["pipeline_yaml"]["sinks"]["target"]
+    incremental = target_problem("clickhouse", "append", [], False, {}, True) is None
+    assert sink["table"] == f"analytics.{table}"
+    assert sink["mode"] == ("append" if incremental else "replace")  # a full read replaces
+    assert artifacts["pipeline_yaml"]["sources"]["orders"]["incremental"] is incremental
+    assert sink["options"]["engine"] == "MergeTree"
+    assert sink["options"]["order_by"] == ["created_at", "id"]
+    ddl = artifacts["ddl_sql"]
+    assert "PARTITION BY toYYYYMM(`created_at`)" in ddl and "ENGINE = MergeTree()" in ddl
+    assert "ch-s3cret-never-in-artifacts" not in json.dumps(answer)
+    # What was generated passes the checks every saved pipeline passes (connectors/registry.py).
+    copy = await gen_api.post(
+        "/v1/pipelines",
+        json={"name": f"copy-{table}", "definition": artifacts["pipeline_yaml"]},
+    )
+    assert copy.status_code == 201, copy.text
+    session = chdb_session.Session(str(tmp_path / "chdb"))
+    try:
+        executor = ChdbExecutor(session)
+        monkeypatch.setattr(ch_target, "executor_for", lambda config: executor)
+        await run(gen_api, answer["id"])
+        session.query("CREATE DATABASE IF NOT EXISTS generated")
+        session.query(ddl.rstrip(";").replace("`analytics`.", "`generated`."))
+
+        def columns(database: str) -> list[tuple]:
+            return executor.rows(
+                f"SELECT name, type FROM system.columns WHERE database = '{database}' "
+                f"AND table = '{table}' ORDER BY position"
+            )
+
+        assert columns("analytics") == columns("generated")  # the DDL is the table the run made
+        loaded = executor.rows(f"SELECT count(), uniqExact(id) FROM analytics.{table}")
+        assert loaded == [(300, 300)]
+    finally:
+        session.close()

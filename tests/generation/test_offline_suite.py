@@ -1,5 +1,6 @@
-"""The offline planner on 24 intents over real PostgreSQL and MariaDB schemas: each generated
-pipeline runs through the worker and loads exactly the rows the intent asks for."""
+"""The offline planner on 33 intents over real PostgreSQL and MariaDB schemas, loading into
+PostgreSQL, a DuckDB file and Parquet files: each generated pipeline runs through the worker
+and loads exactly the rows the intent asks for."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class Case:
     expected: str  # the same rows, computed in the source
     source: str = "pg"
     source_table: str | None = None
+    target: str = "target"  # "duck": a DuckDB file, "lake": Parquet files
 
 
 CASES = [
@@ -175,19 +177,93 @@ CASES = [
         "SELECT id, amount FROM sales",
         "mysql",
     ),
+    # DuckDB and Parquet (files) targets: staged and transformed in DuckDB.
+    Case(
+        "duck_filter",
+        "Load paid orders with amount greater than 100",
+        "id, amount",
+        "SELECT id, amount FROM orders WHERE status = 'paid' AND amount > 100",
+        target="duck",
+    ),
+    Case(
+        "duck_sum_per_customer",
+        "Total amount per customer of orders",
+        "customer_id, total_amount",
+        "SELECT customer_id, sum(amount) FROM orders GROUP BY 1",
+        target="duck",
+    ),
+    Case(
+        "duck_join_filtered",
+        "Load shipped orders of customers in France, joined with customers",
+        "id, country",
+        "SELECT o.id, c.country FROM orders o JOIN customers c ON o.customer_id = c.id "
+        "WHERE o.status = 'shipped' AND c.country = 'France'",
+        target="duck",
+    ),
+    Case(
+        "duck_dedupe_latest",
+        "One row per user_id from events, the latest version",
+        "user_id, id",
+        "SELECT DISTINCT ON (user_id) user_id, id FROM events ORDER BY user_id, updated_at DESC",
+        target="duck",
+    ),
+    Case(
+        "duck_mysql_incremental",
+        "Load sales incrementally",
+        "id, amount",
+        "SELECT id, amount FROM sales",
+        "mysql",
+        target="duck",
+    ),
+    Case(
+        "lake_copy",
+        "Copy all customers into the lake",
+        "id, name, country, active",
+        "SELECT id, name, country, active FROM customers",
+        target="lake",
+    ),
+    Case(
+        "lake_count_per_status",
+        "Number of orders per status",
+        "status, order_count",
+        "SELECT status, count(*) FROM orders GROUP BY 1",
+        target="lake",
+    ),
+    Case(
+        "lake_mysql_revenue",
+        "Revenue per category of sales joined with products",
+        "category, revenue",
+        "SELECT p.category, sum(s.amount) FROM sales s LEFT JOIN products p "
+        "ON s.product_id = p.id GROUP BY 1",
+        "mysql",
+        target="lake",
+    ),
+    Case(
+        "lake_incremental_since",
+        "Load orders created since 2024-03-20 incrementally",
+        "id",
+        "SELECT id FROM orders WHERE created_at >= DATE '2024-03-20'",
+        target="lake",
+    ),
 ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 async def test_generated_pipeline_loads_the_expected_rows(gen_api, shop: Shop, case: Case):
     answer = await generate(
-        gen_api, shop, case.intent, case.id, source=case.source, source_table=case.source_table
+        gen_api,
+        shop,
+        case.intent,
+        case.id,
+        source=case.source,
+        source_table=case.source_table,
+        target=case.target,
     )
     assert answer["provider"] == "offline" and answer["status"] == "generated"
     await run(gen_api, answer["id"])
     expected = await source_rows(shop, case.expected, source=case.source)
     assert expected, "the case must expect some rows"
-    assert await target_rows(shop, case.id, case.columns) == expected
+    assert await target_rows(shop, case.id, case.columns, case.target) == expected
 
 
 async def test_incremental_merge_picks_up_new_rows(gen_api, shop: Shop):

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import asyncpg
 import httpx
-import pytest
 
 from activities.transform import _casts_in_place
 from core import transforms
@@ -144,11 +143,11 @@ async def test_rename_cast_filter_derive_lookup_join_load_exactly_these_rows(
     assert run["status"] == "COMPLETED", run
     assert run["metrics"]["rowsLoaded"] == 3
 
-    # rename and cast put the columns they touch first; the cast replaced the text column.
+    # rename and cast keep the columns they touch in place; the cast replaced the text column.
     assert await _columns(target, out) == [
+        ("id", "integer"),
         ("amount", "numeric(10,2)"),
         ("currency", "text"),
-        ("id", "integer"),
         ("status", "text"),
         ("created", "timestamp with time zone"),
         ("cents", "integer"),
@@ -157,9 +156,9 @@ async def test_rename_cast_filter_derive_lookup_join_load_exactly_these_rows(
     ]
     rows = [tuple(r) for r in await target.fetch(f"SELECT * FROM {out} ORDER BY id")]
     assert rows == [
-        (Decimal("10.50"), "EUR", 1, "paid", created[1], 1050, False, Decimal("1.0000")),
-        (Decimal("120.00"), "USD", 3, "refunded", None, 12000, True, Decimal("0.9000")),
-        (Decimal("5.00"), "JPY", 5, "paid", created[5], 500, False, None),
+        (1, Decimal("10.50"), "EUR", "paid", created[1], 1050, False, Decimal("1.0000")),
+        (3, Decimal("120.00"), "USD", "refunded", None, 12000, True, Decimal("0.9000")),
+        (5, Decimal("5.00"), "JPY", "paid", created[5], 500, False, None),
     ]
     logs = await _logs(api, run["executionId"])
     for check in ("known_currency", "sane_amount", "this_century", "fresh", "cents_match"):
@@ -341,8 +340,8 @@ async def test_compiled_steps_on_postgresql(target):
     mapping = {"s": "pg_temp.steps_in"}
 
     swap = rewrite_tables(transforms.compile_rename("s", {"a": "b", "b": "a"}), mapping)
-    rows = await target.fetch(swap + " ORDER BY 2 NULLS LAST")
-    assert list(rows[0].keys()) == ["b", "a", "c", "j"]
+    rows = await target.fetch(await _casts_in_place(target, swap) + " ORDER BY 1 NULLS LAST")
+    assert list(rows[0].keys()) == ["b", "a", "c", "j"]  # in place: a (now b) first, as it was
     assert [tuple(r) for r in rows] == [(1, "x", "2026-01-31", '{"k": 1}'), (None,) * 4]
 
     cast = transforms.compile_cast("s", {"c": "date", "a": "bigint", "j": "jsonb"})
@@ -356,7 +355,8 @@ async def test_compiled_steps_on_postgresql(target):
     ]
     assert await target.fetchval("SELECT count(*) FROM steps_out") == 2
 
-    # The documented limit of rename: a type without '=' (json here) cannot go through USING.
+    # Any type can be renamed, json (which has no '=') included, and keeps its place.
     rename_json = rewrite_tables(transforms.compile_rename("s", {"j": "payload"}), mapping)
-    with pytest.raises(asyncpg.UndefinedFunctionError, match="json = json"):
-        await target.fetch(rename_json)
+    rows = await target.fetch(await _casts_in_place(target, rename_json) + " ORDER BY 1")
+    assert list(rows[0].keys()) == ["a", "b", "c", "payload"]
+    assert rows[0]["payload"] == '{"k": 1}'

@@ -198,17 +198,6 @@ async def test_unsupported_file_sinks_are_refused_with_422(api, source_db, tmp_p
         (problem,) = [p for p in response.json()["detail"] if p["type"] == "unsupported_target"]
         assert problem["loc"] == ["body", "definition", "sinks", "lake", field]
         assert words in problem["msg"]
-    incremental = {
-        "sources": {
-            "orders": {"connection": src, "table": "orders", "incremental": True, "cursor": "id"}
-        },
-        "sinks": {"lake": {"connection": dst, "table": "orders"}},
-    }
-    response = await api.post(
-        "/v1/pipelines", json={"name": _name("bad"), "definition": incremental}
-    )
-    assert response.status_code == 422, response.text
-    assert "incremental sources load into PostgreSQL or DuckDB" in response.text
 
 
 def test_dataset_paths_and_part_names():
