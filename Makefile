@@ -27,8 +27,10 @@ run: $(STAMP)
 	$(BIN)/ductwork up
 
 ## Run the whole test suite against the real Temporal server and the machine's databases.
+## Each of TEST_WORKERS processes has its own Temporal dev server, store and scratch databases.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

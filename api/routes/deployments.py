@@ -97,7 +97,11 @@ async def deploy_pipeline(
 ) -> DeployResponse:
     body = body or DeployRequest()
     if deployments.needs_approval(settings, body.environment) and not principal.has_role("admin"):
-        raise ApiError(403, "FORBIDDEN", f"deploying to {body.environment} needs the admin role")
+        raise ApiError(
+            403,
+            "PERMISSION_DENIED",
+            f"deploying to {body.environment} needs the admin role: ask an admin of the tenant",
+        )
     pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
     try:
         if body.schedule is not None:
@@ -180,7 +184,11 @@ async def rollback_pipeline(
         if deployments.needs_approval(settings, last.environment) and not principal.has_role(
             "admin"
         ):
-            raise ApiError(403, "FORBIDDEN", f"redeploying to {last.environment} needs admin")
+            raise ApiError(
+                403,
+                "PERMISSION_DENIED",
+                f"redeploying to {last.environment} needs the admin role: ask a tenant admin",
+            )
         state, row = await _deploy(
             session,
             client,
