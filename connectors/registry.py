@@ -95,7 +95,6 @@ def target_problem(
     keys: list[str],
     deduplicate: bool,
     options: dict[str, Any],
-    incremental: bool,
 ) -> tuple[str, str] | None:
     """Why a sink of this type cannot load this way (the sink's field at fault, the reason);
     None: it can."""

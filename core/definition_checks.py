@@ -58,14 +58,8 @@ async def check_definition(
         row = resolved.get(sink.connection)
         if row is None:
             continue
-        feeds = definition.lineage(sink.input)
-        incremental = any(
-            source.incremental
-            for source_name, source in definition.sources.items()
-            if source_name.lower() in feeds
-        )
         problem = target_problem(
-            row.type, sink.mode.value, sink.keys, sink.deduplicate, sink.options or {}, incremental
+            row.type, sink.mode.value, sink.keys, sink.deduplicate, sink.options or {}
         )
         if problem is not None:
             field, text = problem

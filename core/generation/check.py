@@ -166,7 +166,6 @@ def check_against_schemas(
             list(sink.keys),
             sink.deduplicate,
             sink.options or {},
-            any(s.incremental for s in definition.sources.values()),
         ):
             where, reason = problem
             errors.append(f"sink {name!r}: {where}: {reason}")

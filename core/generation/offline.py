@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.registry import canonical_type, target_problem
+from connectors.registry import canonical_type
 from core.generation import words
 from core.generation.words import find_column, is_boolean, is_numeric, is_temporal, is_text
 from workflows.generation_payloads import (
@@ -92,14 +92,6 @@ _AGGS = (
 )
 _MONEY = ("revenue", "sales", "spend", "spending", "income", "turnover", "value")
 _MONEY_COLUMNS = ("amount", "total", "price", "revenue", "value", "cost")
-
-
-_LABELS = {
-    "postgresql": "PostgreSQL",
-    "duckdb": "DuckDB",
-    "files": "Files",
-    "clickhouse": "ClickHouse",
-}
 
 
 class PlanningError(ValueError):
@@ -251,20 +243,6 @@ def plan_dict(request: GenerationInput, context: GenerationContext) -> dict[str,
         if key is not None:
             keys = [key.name]
     kind = canonical_type(context.target.connection_type) or "postgresql"
-    if incremental and target_problem(kind, "append", [], False, {}, True) is not None:
-        incremental = False
-        if load != "merge":
-            load = "replace"
-        p.explain(
-            "pipeline_yaml",
-            f"{_LABELS[kind]} targets take no incremental sources yet: the source is read "
-            "whole each run and "
-            + (
-                "merged into the target on its keys"
-                if load == "merge"
-                else "replaces the target's rows, so no row is loaded twice"
-            ),
-        )
     cursor = None
     if incremental:
         cursor = _cursor(constraints.get("partition_by"), main)

@@ -13,7 +13,6 @@ import yaml
 from temporalio.client import WorkflowExecutionStatus
 
 from api.main import create_app
-from connectors.registry import target_problem
 from core.definition import PipelineDefinition
 from core.settings import LLMSettings
 from tests import auth
@@ -320,10 +319,9 @@ async def test_seed_000_request_into_clickhouse(gen_api, shop: Shop, monkeypatch
     artifacts = answer["artifacts"]
     assert artifacts["validation"]["errors"] == []
     sink = artifacts["pipeline_yaml"]["sinks"]["target"]
-    incremental = target_problem("clickhouse", "append", [], False, {}, True) is None
     assert sink["table"] == f"analytics.{table}"
-    assert sink["mode"] == ("append" if incremental else "replace")  # a full read replaces
-    assert artifacts["pipeline_yaml"]["sources"]["orders"]["incremental"] is incremental
+    assert sink["mode"] == "append"
+    assert artifacts["pipeline_yaml"]["sources"]["orders"]["incremental"] is True
     assert sink["options"]["engine"] == "MergeTree"
     assert sink["options"]["order_by"] == ["created_at", "id"]
     ddl = artifacts["ddl_sql"]

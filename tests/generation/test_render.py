@@ -7,7 +7,6 @@ import json
 import pytest
 import yaml
 
-from connectors.registry import target_problem
 from core.definition import PipelineDefinition
 from core.definition.model import Sink
 from core.generation import check, offline, prompts, render
@@ -131,11 +130,6 @@ SEED_000_CONSTRAINTS = {
 }
 
 
-def _takes_incremental(kind: str) -> bool:
-    """Whether the data plane loads incremental sources into this target type."""
-    return target_problem(kind, "append", [], False, {}, True) is None
-
-
 def _generate(target: TargetSchema, intent: str = "Load daily sales", **constraints):
     context = GenerationContext(sources=[SALES], target=target)
     request = GenerationInput("g", "t", "me", intent, [], [], constraints=constraints)
@@ -151,23 +145,19 @@ def test_seed_000_clickhouse_example(chdb_session):
     )  # fmt: skip
     result = _generate(target, **SEED_000_CONSTRAINTS)
     sink = result.definition["sinks"]["target"]
-    incremental = _takes_incremental("clickhouse")
     assert sink["table"] == "analytics.sales_daily"
-    assert sink["mode"] == ("append" if incremental else "replace")  # a full read replaces
+    assert sink["mode"] == "append"
     assert sink["options"] == {
         "engine": "MergeTree",
         "order_by": ["sale_date", "id"],
         "partition_by": "sale_date",
     }
     source = result.definition["sources"]["sales"]
-    assert source["incremental"] is incremental and source.get("cursor") == (
-        "sale_date" if incremental else None
-    )
+    assert source["incremental"] is True and source.get("cursor") == "sale_date"
     ddl = result.artifacts["ddl_sql"]
     assert "ENGINE = MergeTree()\nPARTITION BY toYYYYMM(`sale_date`)" in ddl
     assert "ORDER BY (`sale_date`, `id`)" in ddl and "`id` String," in ddl
     texts = " ".join(e["text"] for e in result.artifacts["explanations"])
-    assert ("take no incremental sources" in texts) is not incremental
     assert "one row per id" in texts and "cannot: duplicates are removed within each run" in texts
     chdb_session.query("CREATE DATABASE IF NOT EXISTS analytics")
     chdb_session.query(ddl.rstrip(";"))
@@ -225,10 +215,9 @@ def test_files_target_has_no_ddl_and_never_merges():
     target = TargetSchema("lake", "files", "", "exports", "sales", format="parquet")
     result = _generate(target, **SEED_000_CONSTRAINTS)
     sink = result.definition["sinks"]["target"]
-    incremental = _takes_incremental("files")
     assert sink["table"] == "exports.sales"
-    assert sink["mode"] == ("append" if incremental else "replace")
-    assert result.definition["sources"]["sales"]["incremental"] is incremental
+    assert sink["mode"] == "append"
+    assert result.definition["sources"]["sales"]["incremental"] is True
     assert "options" not in sink and not sink.get("deduplicate")
     assert result.artifacts["ddl_sql"] == ""
     ddl_notes = [e["text"] for e in result.artifacts["explanations"] if e["file"] == "ddl_sql"]
