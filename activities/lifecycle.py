@@ -11,13 +11,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.runtime import ActivityDeps
+from activities.runtime import ActivityDeps, queue_settings
 from core import runs
 from core import schedules as schedule_core
 from core.airflow_dag import dag_id, render_dag
 from core.definition import PipelineDefinition
 from core.definition_checks import check_definition
-from core.settings import Settings, TemporalSettings
 from store import approvals as approval_store
 from store import deployments as deployment_store
 from store import pipelines as pipeline_store
@@ -43,13 +42,6 @@ GIT_TIMEOUT_S = 30
 
 def _terminal(message: str, type_: str) -> ApplicationError:
     return ApplicationError(message, type=type_, non_retryable=True)
-
-
-def _queue_settings() -> Settings:
-    """Settings that start workflows on this worker's own task queue."""
-    return Settings.model_construct(
-        temporal=TemporalSettings(task_queue=activity.info().task_queue)
-    )
 
 
 class LifecycleActivities:
@@ -185,7 +177,7 @@ class LifecycleActivities:
                 await schedule_core.set_pipeline_schedule(
                     activity.client(),
                     session,
-                    _queue_settings(),
+                    queue_settings(),
                     apply.tenant_id,
                     apply.pipeline_id,
                     apply.schedule,
@@ -251,7 +243,7 @@ class LifecycleActivities:
                 execution = await runs.submit(
                     session,
                     activity.client(),
-                    _queue_settings(),
+                    queue_settings(),
                     pipeline,
                     dict(scheduled.parameters),
                 )

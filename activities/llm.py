@@ -36,15 +36,7 @@ class LLMActivities:
                     type="LLM_NOT_CONFIGURED",
                     non_retryable=True,
                 )
-            llm = self.settings
-            self._client = OpenAICompatibleClient(
-                base_url=llm.base_url,
-                model=llm.model,
-                api_key=llm.api_key.get_secret_value() if llm.api_key else None,
-                timeout_seconds=llm.timeout_seconds,
-                prompt_cost_per_1k=llm.prompt_cost_per_1k,
-                completion_cost_per_1k=llm.completion_cost_per_1k,
-            )
+            self._client = OpenAICompatibleClient.from_settings(self.settings)
         return self._client
 
     @activity.defn(name="llm_chat")

@@ -24,10 +24,9 @@ from connectors.duckdb.staging import DuckStaging
 from connectors.postgres.sql import Relation, quote_ident, quote_literal
 from core.planner import staging_prefix
 from store.alerts import AlertKind, Severity, raise_alert
+from workflows.approval import APPROVAL_REQUIRED
 from workflows.payloads import CheckSpec, QualityStep, StepResult
 
-APPROVAL_REQUIRED = "APPROVAL_REQUIRED"
-"""Only ``approve`` checks failed: the run waits for a person's decision before loading."""
 _AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
@@ -198,7 +197,8 @@ async def _custom_sql(conn: asyncpg.Connection, check: CheckSpec) -> str | None:
     if value is None:
         return f"its SQL returned NULL: {fix}"
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        return f"its SQL returned {value!r}, not a number: {fix}"
+        # The value's type, never the value: it may be row data, and this text enters history.
+        return f"its SQL returned a {type(value).__name__}, not a number: {fix}"
     if isinstance(value, float | Decimal) and not math.isfinite(value):
         return f"its SQL returned {value}: {fix}"
     bad = int(value)

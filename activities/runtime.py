@@ -20,7 +20,7 @@ from connectors.postgres import PostgresConfig
 from connectors.postgres.errors import classify
 from core.connections import connector_config, postgres_config
 from core.secrets import Cipher
-from core.settings import DataPlaneSettings
+from core.settings import DataPlaneSettings, Settings, TemporalSettings
 from store import connections as connection_store
 from store import runs as run_store
 from store.db import Database
@@ -176,6 +176,13 @@ class ActivityDeps:
             if flush and ctx.lines:
                 lines, ctx.lines = ctx.lines, []
                 await run_store.add_logs(session, lines)
+
+
+def queue_settings() -> Settings:
+    """Settings that start workflows on this worker's own task queue (runs, schedules)."""
+    return Settings.model_construct(
+        temporal=TemporalSettings(task_queue=activity.info().task_queue)
+    )
 
 
 @contextlib.contextmanager

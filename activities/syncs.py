@@ -9,21 +9,14 @@ from temporalio import activity
 from temporalio.client import WorkflowFailureError
 from temporalio.service import RPCError
 
+from activities.runtime import queue_settings
 from core import runs
-from core.settings import Settings, TemporalSettings
 from store import pipelines as pipeline_store
 from store import runs as run_store
 from store.db import Database
 from store.errors import Conflict, NotFound
 from workflows import policies
 from workflows.sync_payloads import StartedSync, StartSync, SyncOutcome, SyncRun
-
-
-def _queue_settings() -> Settings:
-    """Settings that start runs on this worker's own task queue."""
-    return Settings.model_construct(
-        temporal=TemporalSettings(task_queue=activity.info().task_queue)
-    )
 
 
 class SyncActivities:
@@ -37,7 +30,7 @@ class SyncActivities:
             try:
                 pipeline = await pipeline_store.get(session, start.tenant_id, start.pipeline_id)
                 execution = await runs.submit(
-                    session, activity.client(), _queue_settings(), pipeline, {}
+                    session, activity.client(), queue_settings(), pipeline, {}
                 )
             except (NotFound, Conflict) as exc:
                 return StartedSync(None, error=exc.message)

@@ -40,23 +40,34 @@ def _link(request: Request, page: int, size: int, rel: str) -> str:
 
 
 def paged_per_page(
-    request: Request, response: Response, total: int, page: int, per_page: int
+    request: Request,
+    response: Response,
+    total: int,
+    page: int,
+    per_page: int,
+    *,
+    size_param: str = "per_page",
 ) -> None:
-    """Headers of the snake_case surfaces' one-based ``page`` and ``per_page`` lists."""
+    """Headers of the snake_case surfaces' one-based ``page`` and ``per_page`` lists.
+
+    ``size_param`` names the query parameter of the page size in the Link URLs (seed 002's
+    run list calls it ``limit``).
+    """
     pages = ceil(total / per_page) if total else 0
     response.headers["X-Total-Count"] = str(total)
     response.headers["X-Page"] = str(page)
     response.headers["X-Per-Page"] = str(per_page)
     links = []
+    sizes = {size_param: per_page}
     if page < pages:
-        links.append(_link_per_page(request, page + 1, per_page, "next"))
+        links.append(_link_per_page(request, page + 1, sizes, "next"))
     if page > 1:
-        links.append(_link_per_page(request, page - 1, per_page, "prev"))
-    links.append(_link_per_page(request, 1, per_page, "first"))
-    links.append(_link_per_page(request, max(pages, 1), per_page, "last"))
+        links.append(_link_per_page(request, page - 1, sizes, "prev"))
+    links.append(_link_per_page(request, 1, sizes, "first"))
+    links.append(_link_per_page(request, max(pages, 1), sizes, "last"))
     response.headers["Link"] = ", ".join(links)
 
 
-def _link_per_page(request: Request, page: int, per_page: int, rel: str) -> str:
-    url = request.url.include_query_params(page=page, per_page=per_page)
+def _link_per_page(request: Request, page: int, sizes: dict[str, int], rel: str) -> str:
+    url = request.url.include_query_params(page=page, **sizes)
     return f'<{url}>; rel="{rel}"'

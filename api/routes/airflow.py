@@ -108,7 +108,7 @@ async def dag_runs(
     session: SessionDep,
     principal: Viewer,
     limit: Annotated[int, Query(ge=1, le=500)] = 25,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=500_000_000)] = 0,  # past 64 bits: a 500
 ) -> dict:
     _, pipeline = await _dag(session, principal.tenant_id, dag_id)
     rows, total = await run_store.page(

@@ -148,9 +148,9 @@ async def list_runs(
         statuses = [wanted.value]
     pipeline_id = None
     if pipeline is not None:
-        found = await sync_store.by_name(session, principal.tenant_id, pipeline)
-        if found is None:
-            raise NotFound(**_not_found(pipeline))
+        found = await syncs.pipeline_named(
+            session, principal.tenant_id, pipeline, **_not_found(pipeline)
+        )
         pipeline_id = found.id
     rows, total = await sync_store.runs(
         session,
@@ -161,7 +161,7 @@ async def list_runs(
         offset=(page - 1) * limit,
         limit=limit,
     )
-    paged_per_page(request, response, total, page, limit)
+    paged_per_page(request, response, total, page, limit, size_param="limit")
     return RunList(
         runs=[
             RunSummary(

@@ -207,14 +207,19 @@ async def rollback_pipeline(
 
 
 async def _version(session, pipeline_id: str, wanted: int | str) -> PipelineVersion:
-    if isinstance(wanted, int) or str(wanted).isdigit():
-        return await pipeline_store.get_version(session, pipeline_id, int(wanted))
-    result = await session.exec(
-        select(PipelineVersion)
-        .where(PipelineVersion.pipeline_id == pipeline_id, PipelineVersion.label == wanted)
-        .order_by(PipelineVersion.number)
-    )
-    row = result.first()
+    text = str(wanted)
+    if isinstance(wanted, int) or (text.isascii() and text.isdigit()):
+        # Past the column's 32 bits no version matches (and the driver would raise: a 500).
+        if abs(int(text)) < 2**31:
+            return await pipeline_store.get_version(session, pipeline_id, int(text))
+        row = None
+    else:
+        result = await session.exec(
+            select(PipelineVersion)
+            .where(PipelineVersion.pipeline_id == pipeline_id, PipelineVersion.label == wanted)
+            .order_by(PipelineVersion.number)
+        )
+        row = result.first()
     if row is None:
         raise NotFound(
             f"version {wanted!r} of pipeline {pipeline_id!r} not found", code="NOT_FOUND"

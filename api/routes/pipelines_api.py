@@ -75,7 +75,8 @@ async def list_pipelines(
     response: Response,
     session: SessionDep,
     principal: Viewer,
-    page: Annotated[int, Query(ge=1, description="one-based page number")] = 1,
+    # Bounded like every list: an offset past 64 bits is a 500 from PostgreSQL.
+    page: Annotated[int, Query(ge=1, le=1_000_000, description="one-based page number")] = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 20,
     tags: Annotated[list[str] | None, Query(description="all of these tags")] = None,
     status_filter: Annotated[str | None, Query(alias="status")] = None,

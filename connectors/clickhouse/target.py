@@ -89,7 +89,9 @@ class HttpExecutor:
                 secure=config.secure,
                 connect_timeout=config.connect_timeout_s,
                 autogenerate_session_id=False,
+                query_retries=0,  # Temporal owns retries
             )
+            self.client.http_retries = 0
         except Exception as exc:
             raise classify(exc) from exc
 

@@ -52,4 +52,4 @@ def chat_client(settings: Settings) -> ChatClient | None:
         return None
     from connectors.llm.openai_compatible import OpenAICompatibleClient
 
-    return OpenAICompatibleClient.from_settings(settings)
+    return OpenAICompatibleClient.from_settings(settings.llm)

@@ -15,7 +15,7 @@ from connectors.base import TerminalError, TransientError
 from connectors.llm.base import ChatReply, estimate_cost
 
 if TYPE_CHECKING:
-    from core.settings import Settings
+    from core.settings import LLMSettings
 
 PROVIDER = "openai-compatible"
 
@@ -54,8 +54,7 @@ class OpenAICompatibleClient:
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> OpenAICompatibleClient:
-        llm = settings.llm
+    def from_settings(cls, llm: LLMSettings) -> OpenAICompatibleClient:
         if not llm.base_url:
             raise ValueError("no LLM endpoint configured (DUCTWORK_LLM__BASE_URL)")
         return cls(

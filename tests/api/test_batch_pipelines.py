@@ -100,6 +100,8 @@ async def test_trigger_status_and_runs(api, source, source_db, target_db, target
     response = await api.get("/api/pipeline/runs", params={"pipeline": name, "limit": 1})
     assert response.json()["total"] == 2 and len(response.json()["runs"]) == 1
     assert response.headers["X-Total-Count"] == "2"
+    # The Link URLs page with this surface's own size parameter, ``limit``.
+    assert "limit=1" in response.headers["Link"] and "per_page" not in response.headers["Link"]
     response = await api.get("/api/pipeline/runs", params={"pipeline": name, "status": "FAILURE"})
     assert response.json() == {"runs": [], "total": 0, "page": 1, "per_page": 20}
 

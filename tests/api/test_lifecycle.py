@@ -247,6 +247,11 @@ async def test_rollback_makes_a_new_version_and_redeploys(api, pipeline):
     assert same.status_code == 409
     missing = await api.post(f"/api/v1/pipelines/{pipeline_id}:rollback", json={"version": 99})
     assert missing.status_code == 404
+    for version in (10**20, "99999999999999999999", "²"):  # past the column, or not ASCII
+        missing = await api.post(
+            f"/api/v1/pipelines/{pipeline_id}:rollback", json={"version": version}
+        )
+        assert missing.status_code == 404, missing.text
     invalid = await api.post(f"/api/v1/pipelines/{pipeline_id}:rollback", json={})
     assert invalid.status_code == 422
 
