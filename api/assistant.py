@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client, WorkflowFailureError
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError
 
 from api.errors import ApiError
@@ -28,12 +27,7 @@ async def execute(
             arg,
             id=temporal.workflow_id(kind, tenant_id, key),
             task_queue=settings.temporal.task_queue,
-            search_attributes=TypedSearchAttributes(
-                [
-                    SearchAttributePair(temporal.TENANT, tenant_id),
-                    SearchAttributePair(temporal.KIND, kind),
-                ]
-            ),
+            search_attributes=temporal.search_attributes(tenant_id, kind),
             execution_timeout=ASSISTANT_TIMEOUT,
         )
     except WorkflowFailureError as exc:

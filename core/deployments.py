@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client, WorkflowFailureError
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
@@ -117,13 +117,8 @@ async def start(
             id=row.workflow_id,
             task_queue=settings.temporal.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            search_attributes=TypedSearchAttributes(
-                [
-                    SearchAttributePair(temporal.TENANT, pipeline.tenant_id),
-                    SearchAttributePair(temporal.PIPELINE_ID, pipeline.id),
-                    SearchAttributePair(temporal.PIPELINE_NAME, pipeline.name),
-                    SearchAttributePair(temporal.KIND, "deploy"),
-                ]
+            search_attributes=temporal.search_attributes(
+                pipeline.tenant_id, "deploy", pipeline.id, pipeline.name
             ),
             static_summary=f"deploy {pipeline.name} v{version} to {environment}",
         )

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
 from core import temporal
@@ -28,9 +28,6 @@ _CLOSED = {
     WorkflowExecutionStatus.TERMINATED: RunStatus.FAILED,
     WorkflowExecutionStatus.TIMED_OUT: RunStatus.FAILED,
 }
-
-
-_UNREACHABLE = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED)
 
 
 class TemporalUnavailable(Exception):
@@ -108,18 +105,13 @@ async def start(
             id=execution.workflow_id,
             task_queue=settings.temporal.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            search_attributes=TypedSearchAttributes(
-                [
-                    SearchAttributePair(temporal.TENANT, execution.tenant_id),
-                    SearchAttributePair(temporal.PIPELINE_ID, pipeline.id),
-                    SearchAttributePair(temporal.PIPELINE_NAME, pipeline.name),
-                    SearchAttributePair(temporal.KIND, "run"),
-                ]
+            search_attributes=temporal.search_attributes(
+                execution.tenant_id, "run", pipeline.id, pipeline.name
             ),
             static_summary=f"{pipeline.name} v{execution.pipeline_version}",
         )
     except RPCError as exc:
-        if exc.status in _UNREACHABLE:
+        if exc.status in temporal.UNREACHABLE:
             raise TemporalUnavailable(exc.message) from exc
         raise
 
@@ -150,7 +142,7 @@ async def cancel(client: Client, execution: Execution) -> bool:
     except RPCError as exc:
         if exc.status is RPCStatusCode.NOT_FOUND:
             return False
-        if exc.status in _UNREACHABLE:
+        if exc.status in temporal.UNREACHABLE:
             raise TemporalUnavailable(exc.message) from exc
         raise
     return True

@@ -25,7 +25,7 @@ from temporalio.client import (
     ScheduleUpdate,
     ScheduleUpdateInput,
 )
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.common import TypedSearchAttributes
 from temporalio.service import RPCError, RPCStatusCode
 
 from core import temporal
@@ -107,14 +107,7 @@ def _schedule(row: PipelineSchedule, pipeline: Pipeline, task_queue: str) -> Sch
 
 
 def _attributes(pipeline: Pipeline, kind: str) -> TypedSearchAttributes:
-    return TypedSearchAttributes(
-        [
-            SearchAttributePair(temporal.TENANT, pipeline.tenant_id),
-            SearchAttributePair(temporal.PIPELINE_ID, pipeline.id),
-            SearchAttributePair(temporal.PIPELINE_NAME, pipeline.name),
-            SearchAttributePair(temporal.KIND, kind),
-        ]
-    )
+    return temporal.search_attributes(pipeline.tenant_id, kind, pipeline.id, pipeline.name)
 
 
 def _invalid(exc: RPCError) -> InvalidSchedule:

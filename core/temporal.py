@@ -11,7 +11,7 @@ from temporalio.api.operatorservice.v1 import (
     ListSearchAttributesRequest,
 )
 from temporalio.client import Client
-from temporalio.common import SearchAttributeKey
+from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -26,6 +26,24 @@ PIPELINE_NAME = SearchAttributeKey.for_keyword("DuctworkPipelineName")
 KIND = SearchAttributeKey.for_keyword("DuctworkKind")
 
 SEARCH_ATTRIBUTES = (TENANT, PIPELINE_ID, PIPELINE_NAME, KIND)
+
+UNREACHABLE = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED)
+"""The RPC statuses that mean the Temporal server could not be reached (the API answers 503)."""
+
+
+def search_attributes(
+    tenant_id: str,
+    kind: str,
+    pipeline_id: str | None = None,
+    pipeline_name: str | None = None,
+) -> TypedSearchAttributes:
+    """The search attributes every Ductwork workflow and schedule carries."""
+    pairs = [SearchAttributePair(TENANT, tenant_id), SearchAttributePair(KIND, kind)]
+    if pipeline_id:
+        pairs.append(SearchAttributePair(PIPELINE_ID, pipeline_id))
+    if pipeline_name:
+        pairs.append(SearchAttributePair(PIPELINE_NAME, pipeline_name))
+    return TypedSearchAttributes(pairs)
 
 
 CONNECT_ATTEMPTS = 30

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 
 from temporalio import workflow
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
@@ -83,20 +82,15 @@ async def notify_finished(
     """From a run workflow: start NotifyWorkflow for a completed or failed run, not waiting."""
     if status not in NOTIFIED_STATUSES or not workflow.patched(NOTIFY_PATCH):
         return
-    attributes = [
-        SearchAttributePair(temporal.TENANT, tenant_id),
-        SearchAttributePair(temporal.KIND, "notify"),
-        SearchAttributePair(temporal.PIPELINE_ID, pipeline_id),
-    ]
-    if pipeline_name:
-        attributes.append(SearchAttributePair(temporal.PIPELINE_NAME, pipeline_name))
     try:
         await workflow.start_child_workflow(
             NotifyWorkflow.run,
             NotifyInput(tenant_id, execution_id, pipeline_id, status),
             id=temporal.workflow_id("notify", tenant_id, execution_id),
             parent_close_policy=workflow.ParentClosePolicy.ABANDON,
-            search_attributes=TypedSearchAttributes(attributes),
+            search_attributes=temporal.search_attributes(
+                tenant_id, "notify", pipeline_id, pipeline_name
+            ),
             static_summary=f"webhooks of run {execution_id}",
         )
     except WorkflowAlreadyStartedError:

@@ -16,7 +16,6 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import col, select
 from temporalio.client import Client, WorkflowFailureError
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError
 
 from api.deps import CipherDep, ClientDep, Editor, SessionDep, SettingsDep
@@ -241,22 +240,18 @@ async def _regenerate(
 async def _run(
     client: Client, settings: Settings, request: GenerationInput, pipeline: Pipeline | None
 ) -> GenerationResult:
-    attributes = [
-        SearchAttributePair(temporal.TENANT, request.tenant_id),
-        SearchAttributePair(temporal.KIND, "generate"),
-    ]
-    if pipeline is not None:
-        attributes += [
-            SearchAttributePair(temporal.PIPELINE_ID, pipeline.id),
-            SearchAttributePair(temporal.PIPELINE_NAME, pipeline.name),
-        ]
     try:
         result = await client.execute_workflow(
             GenerationWorkflow.run,
             request,
             id=temporal.workflow_id("generate", request.tenant_id, request.generation_id),
             task_queue=settings.temporal.task_queue,
-            search_attributes=TypedSearchAttributes(attributes),
+            search_attributes=temporal.search_attributes(
+                request.tenant_id,
+                "generate",
+                pipeline.id if pipeline else None,
+                pipeline.name if pipeline else None,
+            ),
             execution_timeout=GENERATION_TIMEOUT,
             static_summary=f"{request.mode}: {request.intent[:100]}",
         )

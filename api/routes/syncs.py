@@ -21,7 +21,6 @@ from temporalio.client import (
     WorkflowHandle,
     WorkflowQueryFailedError,
 )
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ClientDep, Editor, SessionDep, SettingsDep, Viewer
@@ -191,16 +190,11 @@ async def run_selected(
             BatchSyncInput(task_id, principal.tenant_id, targets),
             id=_batch_workflow_id(principal.tenant_id, task_id),
             task_queue=settings.temporal.task_queue,
-            search_attributes=TypedSearchAttributes(
-                [
-                    SearchAttributePair(temporal.TENANT, principal.tenant_id),
-                    SearchAttributePair(temporal.KIND, "sync"),
-                ]
-            ),
+            search_attributes=temporal.search_attributes(principal.tenant_id, "sync"),
             static_summary=f"sync of {len(targets)} connection(s) by {principal.subject}",
         )
     except RPCError as exc:
-        if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+        if exc.status in temporal.UNREACHABLE:
             raise ApiError(503, "TEMPORAL_UNAVAILABLE", _UNAVAILABLE) from None
         raise
     return BatchStarted(

@@ -25,7 +25,6 @@ from workflows.lifecycle_payloads import APPROVAL_UPDATE, ApprovalDecision
 
 router = APIRouter(prefix="/v1/pipelines/workflows", tags=["workflows"])
 
-_UNREACHABLE = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED)
 APPROVAL_EXAMPLE = (
     '{"approved": true|false, "approvedBy": "steward@acme.com", "reason": "why (optional)"}'
 )
@@ -38,7 +37,7 @@ async def _owned(
     try:
         described = await handle.describe()
     except RPCError as exc:
-        if exc.status in _UNREACHABLE:
+        if exc.status in temporal.UNREACHABLE:
             raise ApiError(
                 503, "TEMPORAL_UNAVAILABLE", "the Temporal server is not reachable"
             ) from None
@@ -132,7 +131,7 @@ async def signal_workflow(
     try:
         state = await approvals.decide(client, session, principal.tenant_id, workflow_id, decision)
     except RPCError as exc:
-        if exc.status in _UNREACHABLE:
+        if exc.status in temporal.UNREACHABLE:
             raise ApiError(
                 503, "TEMPORAL_UNAVAILABLE", "the Temporal server is not reachable; try again"
             ) from None
