@@ -18,12 +18,11 @@ from api.schemas.pipelines import (
     PipelineStatus,
     PipelineUpdate,
 )
-from core import runs
+from core import pipeline_metadata
 from core.definition import PipelineDefinition
 from core.definition_checks import check_definition
 from core.secrets import Cipher
 from store import pipelines as pipeline_store
-from store.errors import Conflict
 from store.models import Pipeline, PipelineVersion, utcnow
 
 router = APIRouter(prefix="/v1/pipelines", tags=["pipelines"])
@@ -136,22 +135,20 @@ async def update_pipeline(
     body: PipelineUpdate,
     session: SessionDep,
     cipher: CipherDep,
+    client: ClientDep,
     principal: Editor,
 ) -> PipelineOut:
     pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
     current = await pipeline_store.get_version(session, pipeline.id, pipeline.current_version)
-    if body.name is not None and body.name != pipeline.name:
-        if await pipeline_store.name_taken(
-            session, pipeline.tenant_id, body.name, exclude=pipeline.id
-        ):
-            raise Conflict(f"a pipeline named {body.name!r} already exists", code="PIPELINE_EXISTS")
-        pipeline.name = body.name
-    if body.description is not None:
-        pipeline.description = body.description
-    if body.tags is not None:
-        pipeline.tags = body.tags
-    if body.status is not None:
-        pipeline.status = body.status.value
+    await pipeline_metadata.apply(
+        session,
+        client,
+        pipeline,
+        name=body.name,
+        description=body.description,
+        tags=body.tags,
+        status=body.status.value if body.status else None,
+    )
     new_definition = stored_definition(body.definition) if body.definition else current.definition
     if new_definition != current.definition or (body.version and body.version != current.label):
         connection_ids = await _validated(
@@ -178,11 +175,5 @@ async def delete_pipeline(
     pipeline_id: str, session: SessionDep, client: ClientDep, principal: Editor
 ) -> Response:
     pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
-    active = await runs.active_run(session, client, pipeline.id)
-    if active is not None:
-        raise Conflict(
-            f"pipeline {pipeline.name!r} has a run in progress ({active.id}); cancel it first",
-            code="PIPELINE_RUNNING",
-        )
-    await pipeline_store.soft_delete(session, pipeline)
+    await pipeline_metadata.delete(session, client, pipeline)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

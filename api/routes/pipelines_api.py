@@ -29,14 +29,13 @@ from api.schemas.pipelines_api import (
     run_word,
     stored_pipeline_status,
 )
-from core import runs, schedules
+from core import pipeline_metadata, runs, schedules
 from core.settings import Settings
 from core.temporal import workflow_ui_url
 from store import monitoring as monitoring_store
 from store import pipelines as pipeline_store
 from store import runs as run_store
 from store import schedules as schedule_store
-from store.errors import Conflict
 from store.models import Pipeline, PipelineVersion, utcnow
 
 router = APIRouter(prefix="/api/v1/pipelines", tags=["pipelines (seed 000)"])
@@ -122,25 +121,18 @@ async def update_pipeline(
                 [{"loc": ["body", "status"], "msg": "unknown status", "type": "value_error"}],
             )
         new_status = stored_pipeline_status(body.status)
-    if body.name is not None and body.name != pipeline.name:
-        if await pipeline_store.name_taken(
-            session, pipeline.tenant_id, body.name, exclude=pipeline.id
-        ):
-            raise Conflict(f"a pipeline named {body.name!r} already exists", code="PIPELINE_EXISTS")
-        pipeline.name = body.name
-    if body.description is not None:
-        pipeline.description = body.description
-    if body.tags is not None:
-        pipeline.tags = body.tags
+    await pipeline_metadata.apply(
+        session,
+        client,
+        pipeline,
+        name=body.name,
+        description=body.description,
+        tags=body.tags,
+    )
     if "schedule" in body.model_fields_set or body.timezone is not None:
         await _reschedule(session, client, settings, pipeline, body)
-    if new_status is not None and new_status != pipeline.status:
-        paused = new_status == "PAUSED"
-        if paused or pipeline.status == "PAUSED":
-            await schedules.pause_pipeline_schedules(
-                client, session, pipeline.tenant_id, pipeline.id, paused
-            )
-        pipeline.status = new_status
+    # The status last, so that pausing also pauses a schedule this request has just set.
+    await pipeline_metadata.apply(session, client, pipeline, status=new_status)
     pipeline.updated_at = utcnow()
     session.add(pipeline)
     await session.commit()
@@ -153,14 +145,7 @@ async def delete_pipeline(
 ) -> dict:
     """Soft delete: the pipeline leaves every list and cannot run; its runs stay readable."""
     pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
-    active = await runs.active_run(session, client, pipeline.id)
-    if active is not None:
-        raise Conflict(
-            f"pipeline {pipeline.name!r} has a run in progress ({active.id}); cancel it first",
-            code="PIPELINE_RUNNING",
-        )
-    await schedules.delete_pipeline_schedules(client, session, pipeline.tenant_id, pipeline.id)
-    await pipeline_store.soft_delete(session, pipeline)
+    await pipeline_metadata.delete(session, client, pipeline)
     return {"status": "deleted", "id": pipeline.id}
 
 

@@ -345,6 +345,31 @@ async def test_schedule_pause_and_delete_reach_temporal(api, pipe, client, db):
     assert gone.value.status is RPCStatusCode.NOT_FOUND
 
 
+async def test_seed_003_pause_and_delete_reach_the_schedules_too(api, pipe, client, db):
+    from temporalio.service import RPCError, RPCStatusCode
+
+    from store import schedules as schedule_store
+
+    assert (
+        await api.put(f"/api/v1/pipelines/{pipe.id}", json={"schedule": "0 3 * * *"})
+    ).status_code == 200
+    async with db.session() as session:
+        own = await schedule_store.pipeline_own(session, "default", pipe.id)
+    handle = client.get_schedule_handle(own.temporal_id)
+
+    paused = await api.put(f"/v1/pipelines/{pipe.id}", json={"status": "PAUSED"})
+    assert paused.status_code == 200, paused.text
+    assert (await handle.describe()).schedule.state.paused is True
+    resumed = await api.put(f"/v1/pipelines/{pipe.id}", json={"status": "ACTIVE"})
+    assert resumed.status_code == 200, resumed.text
+    assert (await handle.describe()).schedule.state.paused is False
+
+    assert (await api.delete(f"/v1/pipelines/{pipe.id}")).status_code == 204
+    with pytest.raises(RPCError) as gone:
+        await handle.describe()
+    assert gone.value.status is RPCStatusCode.NOT_FOUND
+
+
 async def test_schedule_errors_and_removal(api, pipe):
     bad_cron = await api.put(f"/api/v1/pipelines/{pipe.id}", json={"schedule": "every day"})
     assert_error(bad_cron, 422, "VALIDATION_ERROR")
