@@ -80,7 +80,10 @@ class LifecycleActivities:
         async with self.db.session() as session:
             row = await approval_store.get(session, state.request_id)
             if row is None:
-                raise ApplicationError(f"approval request {state.request_id} is not recorded")
+                raise ApplicationError(
+                    f"approval request {state.request_id} is not recorded",
+                    type="APPROVAL_NOT_FOUND",
+                )
             if row.status != ApprovalStatus.PENDING.value:
                 return  # a retry of a write that landed
             if state.status == ApprovalStatus.EXPIRED:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.runtime import to_application_error
 from connectors.base import ConnectorError
 from connectors.llm.base import ChatClient, ChatReply
 from connectors.llm.openai_compatible import OpenAICompatibleClient, RateLimited
@@ -51,6 +52,4 @@ class LLMActivities:
                 next_retry_delay=timedelta(seconds=delay) if delay is not None else None,
             ) from exc
         except ConnectorError as exc:
-            raise ApplicationError(
-                exc.message, type=exc.error_type, non_retryable=not exc.retryable
-            ) from exc
+            raise to_application_error(exc) from exc

@@ -9,9 +9,8 @@ from typing import Any
 
 from sqlglot import exp, parse_one
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
-from activities.runtime import ActivityDeps
+from activities.runtime import ActivityDeps, to_application_error
 from connectors.base import ConnectorError, TableInfo
 from connectors.mysql import client as mysql
 from connectors.mysql.errors import classify as my_classify
@@ -33,10 +32,6 @@ EXPLAIN_ANALYZE_TIMEOUT_MS = 2000  # a query slower than this gets no measured t
 MAX_TABLES = 200
 
 
-def _boundary(exc: ConnectorError) -> ApplicationError:
-    return ApplicationError(exc.message, type=exc.error_type, non_retryable=not exc.retryable)
-
-
 class NLQueryActivities:
     def __init__(self, deps: ActivityDeps) -> None:
         self.deps = deps
@@ -47,7 +42,7 @@ class NLQueryActivities:
             connector, config = await self.deps.source(request.tenant_id, request.connection_id)
             tables = await connector.introspect(config)
         except ConnectorError as exc:
-            raise _boundary(exc) from exc
+            raise to_application_error(exc) from exc
         default = connector.default_schema or getattr(config, "database", None)
         named = {_name(t, default): t for t in tables}
         snapshot = SchemaSnapshot(dialect=connector.dialect, connection_type=connector.type)
@@ -81,7 +76,7 @@ class NLQueryActivities:
                 rows, ms = None, None
         except ConnectorError as exc:
             if exc.retryable:
-                raise _boundary(exc) from exc
+                raise to_application_error(exc) from exc
             # The database refused the query (a type mismatch, say): the model may repair it.
             return CheckResult(errors=[error("sql", exc.message, "sql_database")])
         return CheckResult(sql=sql, estimated_rows=rows, estimated_time_ms=ms)

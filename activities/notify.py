@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -122,6 +121,8 @@ class NotifyActivities:
         self, url: str, body: bytes, headers: dict[str, str]
     ) -> tuple[int | None, str | None, str | None, bool]:
         """POST to the checked address: status code, error, its type, and whether it is final."""
+        import httpx
+
         try:
             checked = await url_policy.check(url, self.settings)
         except url_policy.UrlRefused as exc:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
-from activities.runtime import ActivityDeps
+from activities.runtime import ActivityDeps, to_application_error
 from connectors.base import ConnectorError
 from connectors.registry import canonical_type
 from core.profiling import profile_table
@@ -24,7 +23,7 @@ class ProfileActivities:
             profile = await profile_table(kind, config, request.table, request.sample_size)
         except ConnectorError as exc:
             if exc.retryable:
-                raise ApplicationError(exc.message, type=exc.error_type) from exc
+                raise to_application_error(exc) from exc
             # Terminal (no such table, wrong credentials): an answer, not a failed workflow.
             return ProfileResult(error_code=exc.error_type, error=exc.message)
         return ProfileResult(profile=profile.as_dict())

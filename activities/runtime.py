@@ -109,7 +109,7 @@ class ActivityDeps:
             await self._close(ctx, kind, "FAILED", attempt, reporter, exc.message)
             raise
         except Exception as exc:
-            error = _to_application_error(classify(exc))
+            error = to_application_error(classify(exc))
             ctx.warning("failed", error=error.message)
             await self._close(ctx, kind, "FAILED", attempt, reporter, error.message)
             raise error from exc
@@ -193,10 +193,11 @@ def application_errors() -> Iterator[None]:
     except ApplicationError:
         raise
     except Exception as exc:
-        raise _to_application_error(classify(exc)) from exc
+        raise to_application_error(classify(exc)) from exc
 
 
-def _to_application_error(error: ConnectorError) -> ApplicationError:
+def to_application_error(error: ConnectorError) -> ApplicationError:
+    """A connector's error as Temporal sees it: its code as the type, TerminalError as final."""
     return ApplicationError(error.message, type=error.error_type, non_retryable=not error.retryable)
 
 

@@ -12,6 +12,7 @@ from temporalio.service import RPCError
 
 from api.errors import ApiError
 from core import temporal
+from core.runs import TemporalUnavailable
 from core.settings import Settings
 
 ASSISTANT_TIMEOUT = timedelta(minutes=10)
@@ -38,6 +39,4 @@ async def execute(
         detail = getattr(inner, "message", None) or message
         raise ApiError(502 if code == "ASSISTANT_FAILED" else 422, code, detail) from exc
     except RPCError as exc:
-        raise ApiError(
-            503, "TEMPORAL_UNAVAILABLE", f"Temporal is not reachable: {exc.message}"
-        ) from None
+        raise TemporalUnavailable(exc.message) from exc

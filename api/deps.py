@@ -93,6 +93,34 @@ def get_page(
     return PageParams(page, size)
 
 
+OnePage = Annotated[int, Query(ge=1, le=1_000_000, description="one-based page number")]
+"""The snake_case surfaces' one-based ``page`` (bounded: an offset past 64 bits is a 500)."""
+
+
+@dataclass(frozen=True)
+class PerPageParams:
+    """The snake_case surfaces' one-based ``page`` and ``per_page``."""
+
+    page: int
+    per_page: int
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+
+def get_per_page(default: int = 20) -> Callable[..., PerPageParams]:
+    """The one-based ``page``/``per_page`` dependency; ``default`` is the page size when omitted."""
+
+    def dependency(
+        page: OnePage = 1,
+        per_page: Annotated[int, Query(ge=1, le=500, description="items per page")] = default,
+    ) -> PerPageParams:
+        return PerPageParams(page, per_page)
+
+    return dependency
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClientDep = Annotated[Client, Depends(get_client)]
 CipherDep = Annotated[Cipher, Depends(get_cipher)]
@@ -104,3 +132,5 @@ Editor = Annotated[Principal, Depends(require_role("editor"))]
 Admin = Annotated[Principal, Depends(require_role("admin"))]
 """Manages users, keys, production deployments and approvals."""
 PageDep = Annotated[PageParams, Depends(get_page)]
+PerPageDep = Annotated[PerPageParams, Depends(get_per_page())]
+"""One-based ``page`` and ``per_page`` (default 20), for ``api.pagination.paged_per_page``."""

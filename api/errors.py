@@ -15,9 +15,14 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.logging import get_logger
+from core.runs import MissingParameters, TemporalUnavailable
 from store.errors import Conflict, NotFound
 
 log = get_logger("ductwork.api")
+
+TEMPORAL_UNAVAILABLE = "the Temporal server is not reachable; try again shortly"
+"""The message of every 503: routes raise ``core.runs.TemporalUnavailable`` when an RPC fails with
+a status in ``core.temporal.UNREACHABLE`` (or, where any RPC failure means that, with any)."""
 
 
 class ApiError(Exception):
@@ -35,6 +40,24 @@ def invalid(
     message: str, details: list[dict[str, Any]], code: str = "VALIDATION_ERROR"
 ) -> ApiError:
     return ApiError(422, code, message, details)
+
+
+def missing_parameters(exc: MissingParameters, *loc: str, caller: str | None = None) -> ApiError:
+    """The 422 of ``core.runs.submit``'s check: the pipeline's SQL uses parameters nobody gives.
+
+    ``loc`` is where the request gives parameters; each missing name is one detail under it.
+    ``caller`` names the pipeline when the request cannot give parameters at all (a sync run):
+    then ``loc`` is the pipeline's path parameter and the one detail carries the whole reason.
+    """
+    if caller is not None:
+        return invalid(
+            f"{caller} cannot run without parameters: {exc}",
+            [{"loc": list(loc), "msg": str(exc), "type": "missing"}],
+        )
+    return invalid(
+        str(exc),
+        [{"loc": [*loc, name], "msg": "required", "type": "missing"} for name in exc.names],
+    )
 
 
 def error_body(
@@ -78,6 +101,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Conflict)
     async def _conflict(request: Request, exc: Conflict) -> JSONResponse:
         return _respond(request, 409, exc.code, exc.message)
+
+    @app.exception_handler(TemporalUnavailable)
+    async def _temporal_unavailable(request: Request, exc: TemporalUnavailable) -> JSONResponse:
+        log.warning("temporal unavailable", path=request.url.path, error=str(exc))
+        return _respond(request, 503, "TEMPORAL_UNAVAILABLE", TEMPORAL_UNAVAILABLE)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -14,6 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.lifecycle import LifecycleActivities
     from workflows import policies
     from workflows.approval import ApprovalGate
+    from workflows.errors import failure_message
     from workflows.lifecycle_payloads import (
         ApplySchedule,
         ApprovalRequest,
@@ -71,7 +72,6 @@ class DeploymentWorkflow(ApprovalGate):
                     ),
                 )
             await self._finish(
-                deploy,
                 FinishDeployment(
                     deploy.deployment_id,
                     deploy.tenant_id,
@@ -90,9 +90,9 @@ class DeploymentWorkflow(ApprovalGate):
                 # The cancel reached a running activity (e.g. still validating).
                 await self._cancelled(deploy)
                 raise asyncio.CancelledError("deployment cancelled on request") from err
-            message = _message(err)
+            message = failure_message(err)
             await self._finish(
-                deploy, FinishDeployment(deploy.deployment_id, deploy.tenant_id, "FAILED", message)
+                FinishDeployment(deploy.deployment_id, deploy.tenant_id, "FAILED", message)
             )
             raise ApplicationError(message, type="DEPLOYMENT_FAILED", non_retryable=True) from err
         self._stage = "deployed"
@@ -113,8 +113,7 @@ class DeploymentWorkflow(ApprovalGate):
             message = "the approval request expired without a decision"
         self._stage = status.value.lower()
         await self._finish(
-            deploy,
-            FinishDeployment(deploy.deployment_id, deploy.tenant_id, status.value, message),
+            FinishDeployment(deploy.deployment_id, deploy.tenant_id, status.value, message)
         )
         await workflow.wait_condition(workflow.all_handlers_finished)
         # Ending as failed (with the reason) shows the refusal in the Web UI and to callers.
@@ -124,13 +123,12 @@ class DeploymentWorkflow(ApprovalGate):
 
     async def _cancelled(self, deploy: DeployInput) -> None:
         await self._finish(
-            deploy,
             FinishDeployment(
                 deploy.deployment_id, deploy.tenant_id, "CANCELLED", "cancelled on request"
-            ),
+            )
         )
 
-    async def _finish(self, deploy: DeployInput, finish: FinishDeployment) -> None:
+    async def _finish(self, finish: FinishDeployment) -> None:
         await self._call(LifecycleActivities.finish_deployment, finish)
 
     async def _call(self, method, arg):  # type: ignore[no-untyped-def]
@@ -140,10 +138,3 @@ class DeploymentWorkflow(ApprovalGate):
             start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
             retry_policy=policies.BOOKKEEPING_RETRY,
         )
-
-
-def _message(err: BaseException) -> str:
-    cause: BaseException | None = err
-    while isinstance(cause, ActivityError) and cause.cause is not None:
-        cause = cause.cause
-    return cause.message if isinstance(cause, ApplicationError) else str(cause)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.generation import GenerationActivities
@@ -11,6 +11,7 @@ with workflow.unsafe.imports_passed_through():
     from connectors.llm.base import OFFLINE_MODEL, OFFLINE_PROVIDER
     from core.generation.prompts import repair_message
     from workflows import policies
+    from workflows.errors import failure_message
     from workflows.generation_payloads import (
         GenerationInput,
         GenerationResult,
@@ -56,9 +57,7 @@ class GenerationWorkflow:
                         retry_policy=policies.LLM_RETRY,
                     )
                 except ActivityError as exc:
-                    cause = exc.cause
-                    message = cause.message if isinstance(cause, ApplicationError) else str(exc)
-                    errors = [f"the model could not be reached: {message}"]
+                    errors = [f"the model could not be reached: {failure_message(exc)}"]
                     check = PlanCheck(errors=errors)
                     break
                 usage = Usage(

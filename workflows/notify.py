@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import ActivityError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from activities.notify import NotifyActivities
     from core import temporal
     from workflows import policies
+    from workflows.errors import failure_message
     from workflows.notify_payloads import (
         DeliveryOutcome,
         DeliveryStep,
@@ -65,8 +66,7 @@ class NotifyWorkflow:
                 ),
             )
         except ActivityError as err:
-            cause = err.cause
-            reason = cause.message if isinstance(cause, ApplicationError) else str(cause or err)
+            reason = failure_message(err)
             await workflow.execute_activity_method(
                 NotifyActivities.give_up,
                 GiveUp(run.tenant_id, delivery_id, reason),

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.transform import TransformActivities
     from workflows import policies
     from workflows.approval import ApprovalGate, ApprovalRefused, needs_approval
+    from workflows.errors import failure_message
     from workflows.lifecycle_payloads import ApprovalRequest, ApprovalStatus
     from workflows.payloads import (
         Progress,
@@ -185,7 +186,7 @@ class PipelineRunWorkflow(ApprovalGate):
                 )
             except ActivityError as err:
                 # Leftover staging tables are named by run; the outcome must still be recorded.
-                workflow.logger.warning("staging cleanup failed: %s", err.cause or err)
+                workflow.logger.warning("staging cleanup failed: %s", failure_message(err))
         await self._record(run, status, message)
         self._status = status  # only once the store agrees, so readers never see it earlier
         await notify_finished(
@@ -198,11 +199,7 @@ class PipelineRunWorkflow(ApprovalGate):
 
     def _failure_message(self, err: BaseException) -> str:
         """The failed step and the innermost message: what actually went wrong."""
-        cause: BaseException | None = err
-        while isinstance(cause, ActivityError) and cause.cause is not None:
-            cause = cause.cause
-        text = cause.message if isinstance(cause, ApplicationError) else str(cause)
-        return f"{self._failed_step}: {text}"
+        return f"{self._failed_step}: {failure_message(err)}"
 
     async def _record(self, run: RunInput, status: RunStatus, message: str | None = None) -> None:
         await workflow.execute_activity_method(
@@ -238,4 +235,4 @@ def _details(err: ActivityError) -> list[str]:
     cause = err.cause
     if isinstance(cause, ApplicationError) and cause.details:
         return [str(d) for d in cause.details]
-    return [cause.message if isinstance(cause, ApplicationError) else str(err)]
+    return [failure_message(err)]

@@ -14,6 +14,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.lifecycle import LifecycleActivities
     from workflows import policies
+    from workflows.errors import failure_message
     from workflows.lifecycle_payloads import ScheduledRunInput, ScheduledRunResult, ScheduleMiss
 
 MISS_ALERT_PATCH = "schedule-miss-alert"
@@ -33,9 +34,7 @@ class ScheduledRunWorkflow:
         except ActivityError as err:
             if not workflow.patched(MISS_ALERT_PATCH):
                 raise
-            cause = err.cause
-            text = cause.message if isinstance(cause, ApplicationError) else str(cause or err)
-            reason = f"the run could not be started: {text}"
+            reason = f"the run could not be started: {failure_message(err)}"
             await workflow.execute_activity_method(
                 LifecycleActivities.record_schedule_miss,
                 ScheduleMiss(scheduled, reason),

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import ClientDep, Editor, SessionDep, SettingsDep, Viewer
-from api.errors import ApiError, invalid
+from api.errors import missing_parameters
 from api.schemas.lifecycle import TriggerDag
 from core import runs, schedules
 from store import deployments as deployment_store
@@ -185,14 +185,7 @@ async def trigger_dag(
     try:
         execution = await runs.submit(session, client, settings, pipeline, dict(body.conf))
     except runs.MissingParameters as exc:
-        raise invalid(
-            str(exc),
-            [{"loc": ["body", "conf", n], "msg": "required", "type": "missing"} for n in exc.names],
-        ) from None
-    except runs.TemporalUnavailable:
-        raise ApiError(
-            503, "TEMPORAL_UNAVAILABLE", "the Temporal server is not reachable"
-        ) from None
+        raise missing_parameters(exc, "body", "conf") from None
     return _run_out(dag_id, execution)
 
 

@@ -6,9 +6,9 @@ import uuid
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
-from api.deps import Admin, SessionDep
+from api.deps import Admin, PerPageParams, SessionDep, get_per_page
 from api.errors import ApiError
 from api.pagination import paged_per_page
 from api.schemas.identity import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
@@ -51,11 +51,10 @@ async def list_keys(
     response: Response,
     session: SessionDep,
     principal: Admin,
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,  # past 64 bits: a 500
-    per_page: Annotated[int, Query(ge=1, le=500)] = 50,
+    page: Annotated[PerPageParams, Depends(get_per_page(50))],
 ) -> list[ApiKeyOut]:
-    rows, total = await identity.keys(session, principal.tenant_id, (page - 1) * per_page, per_page)
-    paged_per_page(request, response, total, page, per_page)
+    rows, total = await identity.keys(session, principal.tenant_id, page.offset, page.per_page)
+    paged_per_page(request, response, total, page.page, page.per_page)
     return [_out(r) for r in rows]
 
 

@@ -11,8 +11,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from api.deps import ClientDep, Editor, SessionDep, SettingsDep, Viewer
-from api.errors import ApiError, invalid
+from api.deps import ClientDep, Editor, OnePage, SessionDep, SettingsDep, Viewer
+from api.errors import invalid, missing_parameters
 from api.pagination import paged_per_page
 from api.schemas.batch_pipelines import (
     AssetOut,
@@ -31,8 +31,6 @@ from store.models import Execution, RunStep
 from workflows.payloads import RunStatus
 
 router = APIRouter(prefix="/api/pipeline", tags=["batch pipelines (seed 002)"])
-
-_UNAVAILABLE = "the Temporal server is not reachable; try again shortly"
 
 
 def _not_found(name: str) -> dict[str, str]:
@@ -67,15 +65,7 @@ async def trigger(
     try:
         execution = await runs.submit(session, client, settings, found, parameters)
     except runs.MissingParameters as exc:
-        raise invalid(
-            str(exc),
-            [
-                {"loc": ["body", "config", name], "msg": "required", "type": "missing"}
-                for name in exc.names
-            ],
-        ) from None
-    except runs.TemporalUnavailable:
-        raise ApiError(503, "TEMPORAL_UNAVAILABLE", _UNAVAILABLE) from None
+        raise missing_parameters(exc, "body", "config") from None
     return Triggered(
         run_id=execution.id,
         pipeline=found.name,
@@ -134,7 +124,7 @@ async def list_runs(
     status: Annotated[str | None, Query(description="QUEUED, STARTED, SUCCESS, FAILURE…")] = None,
     batch_id: Annotated[str | None, Query(description="filter by batch")] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="max results")] = 20,
-    page: Annotated[int, Query(ge=1, le=100_000, description="one-based page")] = 1,
+    page: OnePage = 1,
 ) -> RunList:
     statuses = None
     if status is not None:
@@ -189,10 +179,7 @@ async def cancel(
     finished = f"Pipeline run {run_id!r} has already finished ({syncs.seed_002_word(row.status)})"
     if RunStatus(row.status).finished:
         raise Conflict(finished, code="RUN_ALREADY_FINISHED")
-    try:
-        requested = await runs.cancel(client, row)
-    except runs.TemporalUnavailable:
-        raise ApiError(503, "TEMPORAL_UNAVAILABLE", _UNAVAILABLE) from None
+    requested = await runs.cancel(client, row)
     if not requested:
         raise Conflict(finished, code="RUN_ALREADY_FINISHED")
     return CancelRequested(

@@ -14,6 +14,7 @@ from api.schemas.lifecycle import DeployRequest, DeployResponse, RollbackRequest
 from core import deployments, schedules
 from core.definition import PipelineDefinition
 from core.definition_checks import check_definition
+from core.runs import TemporalUnavailable
 from core.settings import Settings
 from core.temporal import workflow_ui_url
 from store import deployments as deployment_store
@@ -23,8 +24,6 @@ from store.models import PipelineVersion, utcnow
 from store.models.lifecycle import Deployment
 
 router = APIRouter(prefix="/api/v1/pipelines", tags=["deployments"])
-
-_UNAVAILABLE = "the Temporal server is not reachable; try again shortly"
 
 
 def _details(settings: Settings, row: Deployment, **extra: object) -> dict:
@@ -71,8 +70,8 @@ async def _deploy(
             schedule=schedule,
             timezone=timezone,
         )
-    except RPCError:
-        raise ApiError(503, "TEMPORAL_UNAVAILABLE", _UNAVAILABLE) from None
+    except RPCError as exc:
+        raise TemporalUnavailable(exc.message) from exc
     row = started.deployment
     if started.needs_approval:
         return "pending_approval", row

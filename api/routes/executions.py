@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from temporalio.client import Client
 
 from api.deps import ClientDep, Editor, PageDep, SessionDep, SettingsDep, Viewer
-from api.errors import ApiError, invalid
+from api.errors import invalid, missing_parameters
 from api.pagination import paged
 from api.schemas.executions import (
     CancelAccepted,
@@ -31,8 +31,6 @@ from store.models import Execution, RunStep
 from workflows.payloads import Progress, RunStatus
 
 router = APIRouter(prefix="/v1/pipelines", tags=["executions"])
-
-_UNAVAILABLE = "the Temporal server is not reachable; try again shortly"
 
 
 @router.post(
@@ -59,15 +57,7 @@ async def execute_pipeline(
             session, client, settings, pipeline, body.parameters, priority=body.priority
         )
     except runs.MissingParameters as exc:
-        raise invalid(
-            str(exc),
-            [
-                {"loc": ["body", "parameters", name], "msg": "required", "type": "missing"}
-                for name in exc.names
-            ],
-        ) from None
-    except runs.TemporalUnavailable:
-        raise ApiError(503, "TEMPORAL_UNAVAILABLE", _UNAVAILABLE) from None
+        raise missing_parameters(exc, "body", "parameters") from None
     return ExecutionSubmitted(
         execution_id=execution.id,
         pipeline_id=pipeline.id,
@@ -137,10 +127,7 @@ async def cancel_execution(
             f"execution {execution_id} has already finished ({row.status}); nothing to cancel",
             code="EXECUTION_FINISHED",
         )
-    try:
-        requested = await runs.cancel(client, row)
-    except runs.TemporalUnavailable:
-        raise ApiError(503, "TEMPORAL_UNAVAILABLE", _UNAVAILABLE) from None
+    requested = await runs.cancel(client, row)
     if not requested:
         raise Conflict(f"execution {execution_id} has already finished", code="EXECUTION_FINISHED")
     return CancelAccepted(execution_id=row.id, status=row.status)

@@ -21,6 +21,7 @@ from temporalio.service import RPCError
 from api.deps import CipherDep, ClientDep, Editor, SessionDep, SettingsDep
 from api.errors import ApiError
 from core import temporal
+from core.runs import TemporalUnavailable
 from core.settings import Settings
 from store import connections as connection_store
 from store import pipelines as pipeline_store
@@ -261,9 +262,7 @@ async def _run(
             cause = getattr(cause, "cause", None) or cause.__cause__  # the root error
         raise ApiError(422, "GENERATION_FAILED", f"generation failed: {cause}", []) from exc
     except RPCError as exc:
-        raise ApiError(
-            503, "TEMPORAL_UNAVAILABLE", f"Temporal is not reachable: {exc.message}"
-        ) from exc
+        raise TemporalUnavailable(exc.message) from exc
     if result.status != "generated":
         raise ApiError(
             422,

@@ -12,8 +12,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
-from api.deps import ClientDep, Editor, SessionDep, SettingsDep, Viewer
-from api.errors import ApiError, invalid
+from api.deps import ClientDep, Editor, PerPageDep, SessionDep, SettingsDep, Viewer
+from api.errors import invalid, missing_parameters
 from api.pagination import paged_per_page
 from api.routes.runs_api import run_state
 from api.schemas.pipelines_api import (
@@ -40,7 +40,6 @@ from store.models import Pipeline, PipelineVersion, utcnow
 
 router = APIRouter(prefix="/api/v1/pipelines", tags=["pipelines (seed 000)"])
 
-_UNAVAILABLE = "the Temporal server is not reachable; try again shortly"
 _SETTABLE_STATUSES = (*PIPELINE_STATUS_WORDS.values(), "archived")
 
 
@@ -74,9 +73,7 @@ async def list_pipelines(
     response: Response,
     session: SessionDep,
     principal: Viewer,
-    # Bounded like every list: an offset past 64 bits is a 500 from PostgreSQL.
-    page: Annotated[int, Query(ge=1, le=1_000_000, description="one-based page number")] = 1,
-    per_page: Annotated[int, Query(ge=1, le=500)] = 20,
+    page: PerPageDep,
     tags: Annotated[list[str] | None, Query(description="all of these tags")] = None,
     status_filter: Annotated[str | None, Query(alias="status")] = None,
 ) -> dict:
@@ -86,12 +83,12 @@ async def list_pipelines(
         principal.tenant_id,
         tags=wanted,
         status=stored_pipeline_status(status_filter) if status_filter else None,
-        offset=(page - 1) * per_page,
-        limit=per_page,
+        offset=page.offset,
+        limit=page.per_page,
     )
-    paged_per_page(request, response, total, page, per_page)
+    paged_per_page(request, response, total, page.page, page.per_page)
     items = [(await document(session, row)).model_dump(mode="json") for row in rows]
-    return {"pipelines": items, "total": total, "page": page, "per_page": per_page}
+    return {"pipelines": items, "total": total, "page": page.page, "per_page": page.per_page}
 
 
 @router.get("/{pipeline_id}", response_model=PipelineDocument)
@@ -188,15 +185,7 @@ async def run_pipeline(
     try:
         execution = await runs.submit(session, client, settings, pipeline, parameters)
     except runs.MissingParameters as exc:
-        raise invalid(
-            str(exc),
-            [
-                {"loc": ["body", "conf", name], "msg": "required", "type": "missing"}
-                for name in exc.names
-            ],
-        ) from None
-    except runs.TemporalUnavailable:
-        raise ApiError(503, "TEMPORAL_UNAVAILABLE", _UNAVAILABLE) from None
+        raise missing_parameters(exc, "body", "conf") from None
     return RunAccepted(
         run_id=execution.id,
         status=run_word(execution.status),

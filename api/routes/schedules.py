@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query, Request, Response, status
 from temporalio.client import Client
 
 from api.deps import ClientDep, Editor, PageDep, SessionDep, SettingsDep, Viewer
-from api.errors import invalid
+from api.errors import invalid, missing_parameters
 from api.pagination import paged
 from api.schemas.lifecycle import ScheduleCreate, ScheduleOut, ScheduleTriggered, ScheduleUpdateBody
-from core import schedules
+from core import runs, schedules
 from core.definition import PipelineDefinition
 from store import pipelines as pipeline_store
 from store import schedules as schedule_store
@@ -44,17 +44,11 @@ async def _out(client: Client, row: PipelineSchedule) -> ScheduleOut:
 
 
 async def _check_parameters(session, pipeline, parameters: dict) -> None:  # type: ignore[no-untyped-def]
+    """The check ``core.runs.submit`` makes, done before a schedule's runs are due."""
     version = await pipeline_store.get_version(session, pipeline.id, pipeline.current_version)
     missing = PipelineDefinition.model_validate(version.definition).missing_parameters(parameters)
     if missing:
-        raise invalid(
-            f"missing parameter(s) {', '.join(missing)}: the pipeline's SQL uses them and "
-            "its orchestration.parameters gives no default",
-            [
-                {"loc": ["body", "parameters", n], "msg": "required", "type": "missing"}
-                for n in missing
-            ],
-        )
+        raise missing_parameters(runs.MissingParameters(missing), "body", "parameters")
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ScheduleOut)

@@ -24,7 +24,7 @@ from temporalio.client import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ClientDep, Editor, SessionDep, SettingsDep, Viewer
-from api.errors import ApiError, invalid
+from api.errors import missing_parameters
 from api.schemas.syncs import (
     AsyncStarted,
     BatchStarted,
@@ -46,7 +46,6 @@ from workflows.sync_payloads import BatchSyncInput, BatchSyncState, SyncTarget
 
 router = APIRouter(tags=["connection syncs (seed 004)"])
 
-_UNAVAILABLE = "the Temporal server is not reachable; try again shortly"
 _BATCH_ID = re.compile(r"batch-[0-9a-f]{32}")
 
 
@@ -102,12 +101,9 @@ async def _submit(
     try:
         return await runs.submit(session, client, settings, pipeline, {})
     except runs.MissingParameters as exc:
-        raise invalid(
-            f"connection {pipeline.name!r} cannot run without parameters: {exc}",
-            [{"loc": ["path", "name"], "msg": str(exc), "type": "missing"}],
+        raise missing_parameters(
+            exc, "path", "name", caller=f"connection {pipeline.name!r}"
         ) from None
-    except runs.TemporalUnavailable:
-        raise ApiError(503, "TEMPORAL_UNAVAILABLE", _UNAVAILABLE) from None
 
 
 @router.post(
@@ -195,7 +191,7 @@ async def run_selected(
         )
     except RPCError as exc:
         if exc.status in temporal.UNREACHABLE:
-            raise ApiError(503, "TEMPORAL_UNAVAILABLE", _UNAVAILABLE) from None
+            raise runs.TemporalUnavailable(exc.message) from exc
         raise
     return BatchStarted(
         message=f"batch sync of {len(targets)} connection(s) started; GET /task_status/{task_id}",
@@ -231,7 +227,7 @@ async def _batch(client: Client, tenant_id: str, task_id: str) -> tuple[Workflow
     except RPCError as exc:
         if exc.status is RPCStatusCode.NOT_FOUND:
             raise _task_not_found(task_id) from None
-        raise ApiError(503, "TEMPORAL_UNAVAILABLE", _UNAVAILABLE) from None
+        raise runs.TemporalUnavailable(exc.message) from exc
     return handle, described.status is WorkflowExecutionStatus.RUNNING
 
 
@@ -319,10 +315,7 @@ async def cancel_task(
         row = await _single(session, principal.tenant_id, task_id)
         if RunStatus(row.status).finished:
             raise NotFound(gone, code="TASK_NOT_FOUND")
-        try:
-            requested = await runs.cancel(client, row)
-        except runs.TemporalUnavailable:
-            raise ApiError(503, "TEMPORAL_UNAVAILABLE", _UNAVAILABLE) from None
+        requested = await runs.cancel(client, row)
         if not requested:
             raise NotFound(gone, code="TASK_NOT_FOUND")
         return Message(message=f"cancellation of task {task_id} requested")

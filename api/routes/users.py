@@ -6,9 +6,9 @@ import asyncio
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
-from api.deps import Admin, SessionDep
+from api.deps import Admin, PerPageParams, SessionDep, get_per_page
 from api.errors import ApiError
 from api.pagination import paged_per_page
 from api.schemas.identity import UserCreate, UserOut, UserUpdate
@@ -42,13 +42,10 @@ async def list_users(
     response: Response,
     session: SessionDep,
     principal: Admin,
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,  # past 64 bits: a 500
-    per_page: Annotated[int, Query(ge=1, le=500)] = 50,
+    page: Annotated[PerPageParams, Depends(get_per_page(50))],
 ) -> list[UserOut]:
-    rows, total = await identity.members(
-        session, principal.tenant_id, (page - 1) * per_page, per_page
-    )
-    paged_per_page(request, response, total, page, per_page)
+    rows, total = await identity.members(session, principal.tenant_id, page.offset, page.per_page)
+    paged_per_page(request, response, total, page.page, page.per_page)
     return [_out(u, m) for u, m in rows]
 
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 
-from api.deps import CipherDep, Editor, SessionDep, SettingsDep, Viewer
+from api.deps import CipherDep, Editor, PerPageDep, PerPageParams, SessionDep, SettingsDep, Viewer
 from api.errors import ApiError
 from api.pagination import paged_per_page
 from api.schemas.webhooks import (
@@ -32,9 +31,6 @@ from store.models.webhooks import Webhook
 
 v1_router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 pipeline_router = APIRouter(prefix="/api/pipeline/webhooks", tags=["webhooks"])
-
-Page = Annotated[int, Query(ge=1, le=100_000, description="one-based page number")]
-PerPage = Annotated[int, Query(ge=1, le=200, description="items per page")]
 
 
 def _out(row: Webhook) -> WebhookOut:
@@ -88,14 +84,15 @@ async def _list(
     response: Response,
     session: SessionDep,
     principal: Viewer,
-    page: int,
-    per_page: int,
+    page: PerPageParams,
 ) -> WebhookList:
     rows, total = await webhook_store.page(
-        session, principal.tenant_id, surface, (page - 1) * per_page, per_page
+        session, principal.tenant_id, surface, page.offset, page.per_page
     )
-    paged_per_page(request, response, total, page, per_page)
-    return WebhookList(webhooks=[_out(r) for r in rows], total=total, page=page, per_page=per_page)
+    paged_per_page(request, response, total, page.page, page.per_page)
+    return WebhookList(
+        webhooks=[_out(r) for r in rows], total=total, page=page.page, per_page=page.per_page
+    )
 
 
 async def _deliveries(
@@ -105,14 +102,11 @@ async def _deliveries(
     response: Response,
     session: SessionDep,
     principal: Viewer,
-    page: int,
-    per_page: int,
+    page: PerPageParams,
 ) -> DeliveryList:
     webhook = await webhook_store.get(session, principal.tenant_id, webhook_id, surface)
-    rows, total = await webhook_store.deliveries_page(
-        session, webhook, (page - 1) * per_page, per_page
-    )
-    paged_per_page(request, response, total, page, per_page)
+    rows, total = await webhook_store.deliveries_page(session, webhook, page.offset, page.per_page)
+    paged_per_page(request, response, total, page.page, page.per_page)
     items = [
         DeliveryOut(
             id=d.id,
@@ -138,7 +132,7 @@ async def _deliveries(
         )
         for d, attempts in rows
     ]
-    return DeliveryList(deliveries=items, total=total, page=page, per_page=per_page)
+    return DeliveryList(deliveries=items, total=total, page=page.page, per_page=page.per_page)
 
 
 # --- seed 001: /api/v1/webhooks -------------------------------------------------------------
@@ -167,10 +161,9 @@ async def list_v1_webhooks(
     response: Response,
     session: SessionDep,
     principal: Viewer,
-    page: Page = 1,
-    per_page: PerPage = 20,
+    page: PerPageDep,
 ) -> WebhookList:
-    return await _list(events.V1, request, response, session, principal, page, per_page)
+    return await _list(events.V1, request, response, session, principal, page)
 
 
 @v1_router.get("/{webhook_id}", response_model=WebhookOut)
@@ -191,13 +184,10 @@ async def list_v1_deliveries(
     response: Response,
     session: SessionDep,
     principal: Viewer,
-    page: Page = 1,
-    per_page: PerPage = 20,
+    page: PerPageDep,
 ) -> DeliveryList:
     """The delivery log: every event sent, its attempts, status codes and errors."""
-    return await _deliveries(
-        events.V1, webhook_id, request, response, session, principal, page, per_page
-    )
+    return await _deliveries(events.V1, webhook_id, request, response, session, principal, page)
 
 
 # --- seed 002: /api/pipeline/webhooks -------------------------------------------------------
@@ -226,10 +216,9 @@ async def list_pipeline_webhooks(
     response: Response,
     session: SessionDep,
     principal: Viewer,
-    page: Page = 1,
-    per_page: PerPage = 20,
+    page: PerPageDep,
 ) -> WebhookList:
-    return await _list(events.PIPELINE, request, response, session, principal, page, per_page)
+    return await _list(events.PIPELINE, request, response, session, principal, page)
 
 
 @pipeline_router.get("/{webhook_id}", response_model=WebhookOut)
@@ -254,10 +243,9 @@ async def list_pipeline_deliveries(
     response: Response,
     session: SessionDep,
     principal: Viewer,
-    page: Page = 1,
-    per_page: PerPage = 20,
+    page: PerPageDep,
 ) -> DeliveryList:
     """The delivery log: every event sent, its attempts, status codes and errors."""
     return await _deliveries(
-        events.PIPELINE, webhook_id, request, response, session, principal, page, per_page
+        events.PIPELINE, webhook_id, request, response, session, principal, page
     )

@@ -18,6 +18,7 @@ from api.deps import ClientDep, Editor, Principal, SessionDep, SettingsDep, View
 from api.errors import ApiError, invalid
 from api.schemas.lifecycle import ApprovalData, SignalRequest
 from core import approvals, temporal
+from core.runs import TemporalUnavailable
 from core.temporal import workflow_ui_url
 from store import approvals as approval_store
 from store.errors import NotFound
@@ -38,9 +39,7 @@ async def _owned(
         described = await handle.describe()
     except RPCError as exc:
         if exc.status in temporal.UNREACHABLE:
-            raise ApiError(
-                503, "TEMPORAL_UNAVAILABLE", "the Temporal server is not reachable"
-            ) from None
+            raise TemporalUnavailable(exc.message) from exc
         raise _not_found(workflow_id) from None
     if described.typed_search_attributes.get(temporal.TENANT) != principal.tenant_id:
         raise _not_found(workflow_id)
@@ -132,9 +131,7 @@ async def signal_workflow(
         state = await approvals.decide(client, session, principal.tenant_id, workflow_id, decision)
     except RPCError as exc:
         if exc.status in temporal.UNREACHABLE:
-            raise ApiError(
-                503, "TEMPORAL_UNAVAILABLE", "the Temporal server is not reachable; try again"
-            ) from None
+            raise TemporalUnavailable(exc.message) from exc
         raise
     except approvals.ApprovalInvalid as exc:
         raise invalid(

@@ -38,7 +38,6 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any, Protocol
 
-import numpy
 import pyarrow as pa
 
 from connectors.base import TerminalError, TransientError
@@ -288,6 +287,8 @@ def cursor_blocks(
 ) -> Iterator[pa.Table]:
     """The staged rows in cursor order, cut into blocks of about ``block_rows`` that never
     split one cursor value (NULLs first); the same blocks on every read of the same table."""
+    import numpy
+
     col = quote_ident_duck(column)
     sql = (
         f"WITH v AS (SELECT {col} AS _dw_v, count(*) AS _dw_n FROM {staged.sql} GROUP BY ALL), "

@@ -16,17 +16,21 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import PurePosixPath
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.dataset as ds
 import sqlglot
 from sqlglot import exp
 
 from connectors.base import ColumnInfo, ConnectionTestResult, TableInfo, TerminalError, elapsed_ms
 from connectors.files.config import EXTENSIONS, FilesConfig
 from connectors.source_sql import conform
+
+if TYPE_CHECKING:
+    # pyarrow.dataset imports pandas (about 50 MB resident) and pyarrow.compute another 9 MB:
+    # both are loaded by the step that reads files, not at worker start.
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
 
 T = TypeVar("T")
 _GLOB = re.compile(r"[*?\[]")
@@ -127,6 +131,8 @@ def matching_files(config: FilesConfig, pattern: str) -> tuple[Any, list[str]]:
 
 
 def _file_format(config: FilesConfig, kind: str) -> ds.FileFormat:
+    import pyarrow.dataset as ds
+
     if kind == "parquet":
         return ds.ParquetFileFormat()
     if kind == "jsonl":
@@ -157,6 +163,8 @@ def dataset(config: FilesConfig, pattern: str) -> ds.Dataset:
     kind = kinds.pop()
     if kind == "csv" and config.format is None and all(p.endswith(".tsv") for p in paths):
         config = FilesConfig(**{**config.__dict__, "delimiter": "\t"})  # type: ignore[arg-type]
+    import pyarrow.dataset as ds
+
     return ds.dataset(paths, filesystem=fs, format=_file_format(config, kind or "csv"))
 
 
@@ -267,6 +275,8 @@ def _scalar(value: Any, data_type: pa.DataType) -> Any:
 
 
 def to_filter(node: exp.Expression, schema: pa.Schema, query: str) -> pc.Expression:
+    import pyarrow.compute as pc
+
     if isinstance(node, exp.Paren):
         return to_filter(node.this, schema, query)
     if isinstance(node, exp.And):
@@ -399,6 +409,8 @@ async def describe(config: FilesConfig, query: str) -> pa.Schema:
 
 
 async def min_max(config: FilesConfig, query: str, column: str) -> tuple[Any, Any]:
+    import pyarrow.compute as pc
+
     def work() -> tuple[Any, Any]:
         data, _, where = _open(config, query)
         lo = hi = None

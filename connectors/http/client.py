@@ -18,9 +18,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
 import pyarrow as pa
 import sqlglot
 from sqlglot import exp
@@ -38,6 +37,10 @@ from connectors.http.config import HttpConfig
 from connectors.postgres.arrow_ingest import Stopped
 from connectors.source_sql import conform, table_query
 
+if TYPE_CHECKING:
+    # httpx (with its rich/click CLI imports) is loaded by the step that calls the API.
+    import httpx
+
 T = TypeVar("T")
 DIALECT = "duckdb"
 _AUTO_RECORD_KEYS = ("data", "items", "results", "records")
@@ -49,6 +52,8 @@ log = logging.getLogger(__name__)
 
 
 def _client(config: HttpConfig) -> httpx.Client:
+    import httpx
+
     transport = httpx.HTTPTransport(retries=0)
     return httpx.Client(
         headers=config.request_headers(),
@@ -92,6 +97,8 @@ def _get(
 ) -> httpx.Response:
     """One page, after waiting out 429/503 with Retry-After; errors classified. ``stop`` ends
     a wait at once (a cancelled step): the read stops with ``Stopped``."""
+    import httpx
+
     attempt = 0
     while True:
         try:
@@ -427,6 +434,8 @@ def min_max_sync(config: HttpConfig, query: str, column: str) -> tuple[Any, Any]
 
 
 def test_sync(config: HttpConfig) -> ConnectionTestResult:
+    import httpx
+
     started = time.perf_counter()
     url = config.url(config.test_path)
     try:

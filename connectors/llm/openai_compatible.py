@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import openai
-
 from connectors.base import TerminalError, TransientError
 from connectors.llm.base import ChatReply, estimate_cost
 
 if TYPE_CHECKING:
+    import openai
+
     from core.settings import LLMSettings
+
+# The openai SDK (about 40 MB resident) is imported by the client that uses it, not at worker start.
 
 PROVIDER = "openai-compatible"
 
@@ -45,6 +47,8 @@ class OpenAICompatibleClient:
         self.base_url = base_url
         self._prompt_cost = prompt_cost_per_1k
         self._completion_cost = completion_cost_per_1k
+        import openai
+
         # Local servers (Ollama, vLLM) take no key; the SDK insists on one.
         self._client = openai.AsyncOpenAI(
             base_url=base_url,
@@ -69,6 +73,8 @@ class OpenAICompatibleClient:
     async def complete(
         self, messages: list[dict[str, str]], *, json_mode: bool = False
     ) -> ChatReply:
+        import openai
+
         kwargs: dict = {}
         if json_mode:
             kwargs["response_format"] = {"type": "json_object"}

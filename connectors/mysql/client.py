@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import asyncmy
 import pyarrow as pa
 
 from connectors.base import (
@@ -19,6 +18,10 @@ from connectors.mysql.config import MySQLConfig
 from connectors.mysql.errors import classify
 from connectors.mysql.types import ResultColumn, arrow_field
 
+if TYPE_CHECKING:
+    # asyncmy (about 10 MB resident) is imported when a MySQL connection opens, not at worker start.
+    import asyncmy
+
 SYSTEM_SCHEMAS = ("information_schema", "mysql", "performance_schema", "sys")
 _NOT_SYSTEM = "NOT IN ('information_schema', 'mysql', 'performance_schema', 'sys')"
 # TIMESTAMP values are instants: every session reads and compares them in UTC.
@@ -27,6 +30,8 @@ UTC_SESSION = "SET time_zone = '+00:00'"
 
 async def connect(config: MySQLConfig) -> asyncmy.Connection:
     """Open a connection; failures come out classified (Terminal or Transient)."""
+    import asyncmy
+
     try:
         return await asyncmy.connect(
             host=config.host,

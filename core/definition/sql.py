@@ -10,7 +10,7 @@ from core.definition.base import Scalar
 SQL_DIALECT = "postgres"
 
 
-_WRITES = (
+WRITES = (
     exp.Insert,
     exp.Update,
     exp.Delete,
@@ -19,7 +19,16 @@ _WRITES = (
     exp.Alter,
     exp.Merge,
     exp.TruncateTable,
+    exp.Into,
+    exp.Lock,
+    exp.Command,
+    exp.Set,
+    exp.Transaction,
+    exp.Commit,
+    exp.Rollback,
 )
+"""Nodes a read-only query may not hold: writes, SELECT INTO, row locks, commands, SET and
+transaction control (the definition's SQL and the natural-language query check share it)."""
 _WRITE_COMMANDS = {"TRUNCATE", "GRANT", "REVOKE", "COPY", "VACUUM", "CALL", "DO"}
 
 
@@ -38,14 +47,16 @@ def parse_select(sql: str) -> exp.Query:
     if len(statements) != 1:
         raise ValueError(f"expected one SQL statement, found {len(statements)}")
     statement = statements[0]
-    if isinstance(statement, _WRITES) or (
-        isinstance(statement, exp.Command) and statement.name.upper() in _WRITE_COMMANDS
-    ):
+    if isinstance(statement, exp.Command):  # only some commands write; the rest do not parse
+        writes = statement.name.upper() in _WRITE_COMMANDS
+    else:
+        writes = isinstance(statement, WRITES)
+    if writes:
         raise ValueError(f"only a SELECT query is allowed here, not {statement.key.upper()}")
     if not isinstance(statement, exp.Query):
         start = sql.strip().split(None, 1)[0] if sql.strip() else ""
         raise ValueError(f"SQL does not parse as a SELECT query (it starts with {start!r})")
-    if any(statement.find_all(*_WRITES)):
+    if any(statement.find_all(*WRITES)):
         raise ValueError("the query may only read: it contains a statement that writes")
     return statement
 

@@ -17,25 +17,9 @@ from sqlglot import exp
 from sqlglot.errors import OptimizeError, SqlglotError
 from sqlglot.optimizer.qualify import qualify
 
+from core.definition.sql import WRITES
 from workflows.data_payloads import SchemaSnapshot
 
-_WRITES = (
-    exp.Insert,
-    exp.Update,
-    exp.Delete,
-    exp.Drop,
-    exp.Create,
-    exp.Alter,
-    exp.Merge,
-    exp.TruncateTable,
-    exp.Into,
-    exp.Lock,
-    exp.Command,
-    exp.Set,
-    exp.Transaction,
-    exp.Commit,
-    exp.Rollback,
-)
 _SERVER_FUNCTIONS = re.compile(
     r"^(pg_|lo_|dblink|set_config|setval|nextval|currval|txid_|query_to_xml|"
     r"table_to_xml|database_to_xml|current_setting|sleep|benchmark|get_lock|release_lock|"
@@ -60,7 +44,7 @@ def check_query(sql: str, schema: SchemaSnapshot) -> tuple[str | None, list[dict
             error("sql", f"expected one SQL statement, found {len(statements)}", "sql_statements")
         ]
     tree = statements[0]
-    if not isinstance(tree, exp.Query) or any(tree.find_all(*_WRITES)):
+    if not isinstance(tree, exp.Query) or any(tree.find_all(*WRITES)):
         kind = tree.key.upper()
         return None, [error("sql", f"only a read-only SELECT is allowed, not {kind}", "sql_write")]
     problems: list[dict[str, Any]] = []
