@@ -45,6 +45,19 @@ class MissingParameters(ValueError):
         self.names = names
 
 
+async def check_parameters(
+    session: AsyncSession, pipeline: Pipeline, parameters: dict[str, Any]
+) -> None:
+    """Raise MissingParameters when the pipeline's current version needs parameters not given.
+
+    ``submit`` makes this check; a schedule makes it too, before its runs are due.
+    """
+    version = await pipeline_store.get_version(session, pipeline.id, pipeline.current_version)
+    missing = PipelineDefinition.model_validate(version.definition).missing_parameters(parameters)
+    if missing:
+        raise MissingParameters(missing)
+
+
 async def submit(
     session: AsyncSession,
     client: Client,
@@ -59,10 +72,7 @@ async def submit(
     Raises MissingParameters, Conflict (PIPELINE_ALREADY_RUNNING) or TemporalUnavailable; the
     store keeps no execution whose workflow did not start.
     """
-    version = await pipeline_store.get_version(session, pipeline.id, pipeline.current_version)
-    missing = PipelineDefinition.model_validate(version.definition).missing_parameters(parameters)
-    if missing:
-        raise MissingParameters(missing)
+    await check_parameters(session, pipeline, parameters)
     active = await active_run(session, client, pipeline.id)
     if active is not None:
         raise Conflict(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -256,5 +256,29 @@ async def revoke_other_sessions(session: AsyncSession, user_id: str, keep: str |
             col(AuthSession.revoked_at).is_(None),
         )
         .values(revoked_at=utcnow(), revoked_reason="password_changed")
+    )
+    await session.commit()
+
+
+async def purge_expired_logins(session: AsyncSession, user_id: str, before: datetime) -> None:
+    """Delete one user's refresh tokens that expired before ``before``, then their logins left
+    without a token (started before ``before`` too, so a login being issued is never caught).
+
+    A token is only deleted once no request could present it anymore (its JWT has expired), so
+    the reuse check of a spent token still within its lifetime keeps its row and its login.
+    """
+    logins = select(AuthSession.id).where(AuthSession.user_id == user_id)
+    await session.exec(
+        delete(RefreshToken).where(
+            col(RefreshToken.session_id).in_(logins), col(RefreshToken.expires_at) < before
+        )
+    )
+    remaining = select(RefreshToken.id).where(col(RefreshToken.session_id) == col(AuthSession.id))
+    await session.exec(
+        delete(AuthSession).where(
+            col(AuthSession.user_id) == user_id,
+            col(AuthSession.created_at) < before,
+            ~remaining.exists(),
+        )
     )
     await session.commit()

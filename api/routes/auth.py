@@ -61,6 +61,8 @@ async def _issue(
             expires_at=refresh.expires_at,
         ),
     )
+    # Bounded housekeeping on every login and refresh: this user's long-expired tokens and logins.
+    await identity.purge_expired_logins(session, user_id, signer.purge_before(now))
     return TokenOut(
         access_token=access.token,
         refresh_token=refresh.token,

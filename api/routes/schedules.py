@@ -12,7 +12,6 @@ from api.errors import invalid, missing_parameters
 from api.pagination import paged
 from api.schemas.lifecycle import ScheduleCreate, ScheduleOut, ScheduleTriggered, ScheduleUpdateBody
 from core import runs, schedules
-from core.definition import PipelineDefinition
 from store import pipelines as pipeline_store
 from store import schedules as schedule_store
 from store.models import utcnow
@@ -44,11 +43,11 @@ async def _out(client: Client, row: PipelineSchedule) -> ScheduleOut:
 
 
 async def _check_parameters(session, pipeline, parameters: dict) -> None:  # type: ignore[no-untyped-def]
-    """The check ``core.runs.submit`` makes, done before a schedule's runs are due."""
-    version = await pipeline_store.get_version(session, pipeline.id, pipeline.current_version)
-    missing = PipelineDefinition.model_validate(version.definition).missing_parameters(parameters)
-    if missing:
-        raise missing_parameters(runs.MissingParameters(missing), "body", "parameters")
+    """``core.runs.check_parameters``, done before a schedule's runs are due, as a 422."""
+    try:
+        await runs.check_parameters(session, pipeline, parameters)
+    except runs.MissingParameters as exc:
+        raise missing_parameters(exc, "body", "parameters") from None
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ScheduleOut)

@@ -18,6 +18,8 @@ ALGORITHM = "HS256"
 ACCESS = "access"
 REFRESH = "refresh"
 _REQUIRED = ["exp", "iat", "iss", "sub", "typ", "sid", "tid", "jti"]
+# How long after it expires a refresh token (and then a login left without one) is kept.
+PURGE_GRACE = timedelta(days=1)
 
 
 class TokenError(Exception):
@@ -82,6 +84,12 @@ class TokenSigner:
             "exp": expires_at,
         }
         return Issued(jwt.encode(claims, self._key, algorithm=ALGORITHM), token_id, expires_at)
+
+    def purge_before(self, now: datetime) -> datetime:
+        """Refresh tokens that expired before this can go: none can be presented anymore, and
+        no access token of a login whose refresh tokens all expired that early is still valid.
+        """
+        return now - max(PURGE_GRACE, timedelta(seconds=self.access_seconds))
 
     def decode(self, token: str, kind: str) -> Claims:
         try:

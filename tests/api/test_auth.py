@@ -14,9 +14,11 @@ from pydantic import ValidationError
 from core.auth.bootstrap import ensure_identity, login_hint
 from core.auth.tokens import ACCESS, REFRESH, TokenSigner
 from core.settings import Settings
+from store import identity
 from store.db import Database
 from store.migrate import upgrade_async
 from store.models.core import utcnow
+from store.models.identity import AuthSession, RefreshToken
 from tests.auth import DEFAULT_TENANT, PASSWORD, Tenancy, headers, make_user
 
 
@@ -87,6 +89,92 @@ async def test_refresh_rotates_and_reuse_revokes_the_whole_login(anon_api, tenan
     assert "ended" in me.json()["error"]["message"]
     # Another login of the same user is untouched.
     assert (await login(anon_api, tenancy.members["viewer"].email)).status_code == 200
+
+
+async def test_login_and_refresh_clear_out_long_expired_tokens_and_logins(anon_api, db, settings):
+    member = await make_user(db, settings, DEFAULT_TENANT, "viewer")
+    bystander = await make_user(db, settings, DEFAULT_TENANT, "viewer")
+    signer = TokenSigner.from_settings(settings)
+    now = utcnow()
+    life = timedelta(seconds=signer.refresh_seconds)
+
+    async def seed(user_id: str, *, issued_ago: timedelta, revoked: bool = False) -> str:
+        """A login started ``issued_ago`` with one spent refresh token; the token's JWT."""
+        issued_at = now - issued_ago
+        login_id = uuid.uuid4().hex
+        token = signer.issue(
+            REFRESH, user_id=user_id, session_id=login_id, tenant_id=DEFAULT_TENANT, now=issued_at
+        )
+        async with db.session() as session:
+            await identity.start_session(
+                session,
+                AuthSession(
+                    id=login_id,
+                    user_id=user_id,
+                    tenant_id=DEFAULT_TENANT,
+                    created_at=issued_at,
+                    revoked_at=now if revoked else None,
+                ),
+            )
+            await identity.add_refresh_token(
+                session,
+                RefreshToken(
+                    id=token.token_id,
+                    session_id=login_id,
+                    created_at=issued_at,
+                    expires_at=token.expires_at,
+                    used_at=issued_at,
+                ),
+            )
+        return token.token
+
+    long_gone = await seed(member.user_id, issued_ago=life + timedelta(days=2))
+    ended = await seed(member.user_id, issued_ago=life + timedelta(days=3), revoked=True)
+    in_grace = await seed(member.user_id, issued_ago=life + timedelta(hours=1))
+    spent_but_live = await seed(member.user_id, issued_ago=life - timedelta(days=1))
+    not_mine = await seed(bystander.user_id, issued_ago=life + timedelta(days=2))
+
+    def ids(token: str) -> tuple[str, str]:
+        claims = jwt.decode(token, options={"verify_signature": False})
+        return claims["sid"], claims["jti"]
+
+    async def kept(token: str) -> bool:
+        login_id, token_id = ids(token)
+        async with db.session() as session:
+            row = await identity.get_refresh_token(session, token_id)
+            found = await identity.session_with_user(session, login_id)
+        assert (row is None) == (found is None)
+        return row is not None
+
+    tokens = (await login(anon_api, member.email)).json()
+    assert not await kept(long_gone) and not await kept(ended)
+    assert await kept(in_grace) and await kept(spent_but_live) and await kept(not_mine)
+    # make_user's login (no refresh token, started now) and the new one stay too.
+    assert (await anon_api.get("/api/v1/auth/me", headers=headers(member.token))).is_success
+    assert (
+        await anon_api.get("/api/v1/auth/me", headers=headers(tokens["access_token"]))
+    ).is_success
+
+    # A refresh clears out too, once the grace has passed for what it kept.
+    async with db.session() as session:
+        token_id = ids(in_grace)[1]
+        row = await identity.get_refresh_token(session, token_id)
+        assert row is not None
+        row.expires_at = now - timedelta(days=2)
+        session.add(row)
+        await session.commit()
+    refreshed = await anon_api.post(
+        "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+    )
+    assert refreshed.status_code == 200, refreshed.text
+    assert not await kept(in_grace) and await kept(spent_but_live)
+
+    # A spent token still within its lifetime is still caught, and still ends its login.
+    reuse = await anon_api.post("/api/v1/auth/refresh", json={"refresh_token": spent_but_live})
+    assert reuse.status_code == 401 and "already used" in reuse.json()["error"]["message"]
+    async with db.session() as session:
+        found = await identity.session_with_user(session, ids(spent_but_live)[0])
+    assert found is not None and found[0].revoked_reason == "refresh_token_reuse"
 
 
 async def test_logout_ends_access_and_refresh_tokens(anon_api, tenancy):

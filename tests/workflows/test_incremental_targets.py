@@ -1,15 +1,18 @@
 """Incremental sources into files and ClickHouse targets, through the API and real runs: the
 high-water mark moves only together with the rows it covers, so a retried load, a load that
 died between its rows and its mark, and a run that failed half-way neither lose nor repeat a
-row on the next run."""
+row on the next run. Files are tested on a local path and on S3 (moto's server on loopback)."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import uuid
 from typing import Any
 
+import chdb.session as chdb_session
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -17,9 +20,8 @@ from connectors.base import TerminalError, TransientError
 from connectors.clickhouse import target as ch_target
 from connectors.files import target as files_target
 from tests.pipelines import create_connection, create_pipeline, run_to_end
+from tests.s3 import s3_server  # noqa: F401  (the session fixture)
 from tests.sources import register
-
-chdb_session = pytest.importorskip("chdb.session")
 
 
 def _name(prefix: str) -> str:
@@ -254,3 +256,66 @@ def test_clickhouse_cursor_blocks_never_split_a_value(tmp_path):
         step = LoadStep(StepRef("e", "t", "p", "load_out"), "c", "x", "t", "append", True)
         step.cursors = [Cursor("events", "seen", "x", False, False, "t")]
         ch_target._cursor_order(step, blocks[0].schema)
+
+
+async def test_incremental_into_s3_parquet(api, source, source_db, s3_server, monkeypatch):  # noqa: F811
+    table = _name("events")
+    await _events(source, table, 1, 99)
+    src = await create_connection(api, source_db, _name("src"))
+    prefix = _name("lake")
+    body = s3_server.body(_name("s3"), prefix)
+    body["properties"]["format"] = "parquet"
+    dst = await register(api, body)
+    pipeline = await create_pipeline(
+        api, _name("incr-s3"), _definition(src, dst, table, "exports.events")
+    )
+    s3 = s3_server.client()
+    bucket = s3_server.bucket
+    state_key = f"{prefix}/exports/.events.ductwork/{pipeline}.json"
+
+    def parts() -> list[str]:
+        listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/exports/events/")
+        # (directory markers "…/" are not parts)
+        return sorted(o["Key"] for o in listed.get("Contents", []) if not o["Key"].endswith("/"))
+
+    def ids() -> list[int]:
+        tables = [
+            pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=k)["Body"].read()))
+            for k in parts()
+        ]
+        return sorted(pa.concat_tables(tables).column("id").to_pylist())
+
+    def state() -> dict:
+        return json.loads(s3.get_object(Bucket=bucket, Key=state_key)["Body"].read())
+
+    real_write = files_target.write_state
+    lost: list[str] = []
+
+    def commit_fails_once(fs, path, new_state, *, s3):
+        if "committed" in new_state and not lost:
+            lost.append(new_state["committed"])
+            raise TransientError("lost", error_type="X")  # the part is on S3, the mark is not
+        real_write(fs, path, new_state, s3=s3)
+
+    # 1. All rows; the first attempt dies between its part and its mark, the retry rewrites
+    # the same part: one part, each row once, the mark committed.
+    monkeypatch.setattr(files_target, "write_state", commit_fails_once)
+    first = await run_to_end(api, pipeline)
+    assert first["status"] == "COMPLETED", first
+    assert len(lost) == 1
+    assert first["metrics"]["rowsLoaded"] == 99, first
+    assert len(parts()) == 1
+    assert ids() == list(range(1, 100))
+    assert state()["marks"] == {"events": "2026-01-01 00:00:32+00"}
+    assert "pending" not in state()
+
+    # 2. New rows in the source: the second run loads only them, into a second part.
+    monkeypatch.setattr(files_target, "write_state", real_write)
+    await _events(source, table, 100, 114)
+    second = await run_to_end(api, pipeline)
+    assert second["status"] == "COMPLETED", second
+    assert second["metrics"]["rowsLoaded"] == 15, second
+    assert len(parts()) == 2
+    assert ids() == list(range(1, 115))  # each row exactly once
+    assert state()["marks"] == {"events": "2026-01-01 00:00:37+00"}
+    assert "pending" not in state()
