@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from typing import Any
 
 import asyncpg
@@ -12,6 +13,11 @@ import httpx
 from tests.services import PG_HOST, PG_PORT, PG_USER
 
 FINISHED = {"COMPLETED", "FAILED", "CANCELLED"}
+
+
+def unique_name(prefix: str) -> str:
+    """A name no other test (or test process) uses: ``prefix_<8 hex>``."""
+    return f"{prefix}_{uuid.uuid4().hex[:8]}"
 
 
 async def create_connection(api: httpx.AsyncClient, database: str, name: str) -> str:

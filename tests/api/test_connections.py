@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from tests.api.test_errors import assert_error
-from tests.pipelines import create_pipeline
+from tests.pipelines import create_pipeline, unique_name
 from tests.services import PG_HOST, PG_PORT, PG_USER
 
 pytestmark = pytest.mark.postgres
@@ -19,13 +19,9 @@ PASSWORD = "pw-" + uuid.uuid4().hex
 TOKEN = "tok-" + uuid.uuid4().hex
 
 
-def unique(label: str) -> str:
-    return f"{label}-{uuid.uuid4().hex[:10]}"
-
-
 def body(database: str, **overrides) -> dict:
     return {
-        "name": unique("conn"),
+        "name": unique_name("conn"),
         "type": "postgresql",
         "host": PG_HOST,
         "port": PG_PORT,
@@ -300,7 +296,7 @@ async def test_delete_in_use_is_a_conflict_until_the_pipeline_goes(
     await source.execute(f"CREATE TABLE public.{table} (id int)")
     src = (await api.post(URL, json=body(source_db))).json()["connectionId"]
     dst = (await api.post(URL, json=body(target_db))).json()["connectionId"]
-    name = unique("uses-conn")
+    name = unique_name("uses-conn")
     pipeline = await create_pipeline(
         api,
         name,
@@ -335,7 +331,7 @@ async def test_tables_lists_columns_with_their_types(api, source, source_db):
     created = await api.post(
         "/v1/pipelines/connections",
         json={
-            "name": unique("introspect"),
+            "name": unique_name("introspect"),
             "type": "postgresql",
             "host": "127.0.0.1",
             "database": source_db,

@@ -14,15 +14,11 @@ from core.temporal import KIND, PIPELINE_ID, PIPELINE_NAME, TENANT
 from store import runs as run_store
 from store.models import Execution, utcnow
 from tests.api.test_errors import assert_error
-from tests.pipelines import create_connection, create_pipeline, wait_finished
+from tests.pipelines import create_connection, create_pipeline, unique_name, wait_finished
 
 pytestmark = pytest.mark.postgres
 
 ROWS = 250
-
-
-def unique(label: str) -> str:
-    return f"{label}-{uuid.uuid4().hex[:10]}"
 
 
 @dataclass
@@ -39,9 +35,9 @@ async def pipe(api, source, source_db, target_db) -> Pipe:
         f"CREATE TABLE public.{table} AS "
         f"SELECT g AS id, 'row ' || g AS note FROM generate_series(1, {ROWS}) AS g"
     )
-    src = await create_connection(api, source_db, unique("ex-src"))
-    dst = await create_connection(api, target_db, unique("ex-dst"))
-    name = unique("exec-pipe")
+    src = await create_connection(api, source_db, unique_name("ex-src"))
+    dst = await create_connection(api, target_db, unique_name("ex-dst"))
+    name = unique_name("exec-pipe")
     pipeline_id = await create_pipeline(
         api,
         name,

@@ -11,11 +11,7 @@ import httpx
 import pytest
 
 from tests import auth
-from tests.pipelines import create_connection, create_pipeline, wait_finished
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+from tests.pipelines import create_connection, create_pipeline, unique_name, wait_finished
 
 
 @pytest.fixture
@@ -24,9 +20,9 @@ async def pipeline(api: httpx.AsyncClient, source, source_db, target_db) -> tupl
     table = f"lc_{uuid.uuid4().hex[:8]}"
     await source.execute(f"CREATE TABLE {table} (id int PRIMARY KEY, amount numeric)")
     await source.execute(f"INSERT INTO {table} VALUES (1, 10), (2, 20), (3, 30)")
-    src = await create_connection(api, source_db, _name("lc-src"))
-    dst = await create_connection(api, target_db, _name("lc-dst"))
-    name = _name("lifecycle")
+    src = await create_connection(api, source_db, unique_name("lc-src"))
+    dst = await create_connection(api, target_db, unique_name("lc-dst"))
+    name = unique_name("lifecycle")
     definition = {
         "sources": {"rows": {"connection": src, "table": table}},
         "sinks": {"wh": {"connection": dst, "table": f"wh.{table}", "mode": "replace"}},

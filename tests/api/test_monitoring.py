@@ -10,16 +10,12 @@ import pytest
 
 from activities.records import _raise_failure_alert
 from tests.api.test_errors import assert_error
-from tests.pipelines import create_connection, create_pipeline, run_to_end
+from tests.pipelines import create_connection, create_pipeline, run_to_end, unique_name
 from workflows.payloads import RecordRun, RunStatus
 
 pytestmark = pytest.mark.postgres
 
 ROWS = 200
-
-
-def unique(label: str) -> str:
-    return f"{label}-{uuid.uuid4().hex[:10]}"
 
 
 @dataclass
@@ -38,9 +34,9 @@ async def pipe(api, source, source_db, target_db) -> Pipe:
         f"CREATE TABLE public.{table} AS SELECT g AS id, (g * 1.5)::numeric(10, 2) AS amount, "
         f"(ARRAY['EUR', 'USD'])[1 + g % 2] AS currency FROM generate_series(1, {ROWS}) AS g"
     )
-    src = await create_connection(api, source_db, unique("mon-src"))
-    dst = await create_connection(api, target_db, unique("mon-dst"))
-    name = unique("monitored")
+    src = await create_connection(api, source_db, unique_name("mon-src"))
+    dst = await create_connection(api, target_db, unique_name("mon-dst"))
+    name = unique_name("monitored")
     definition = {
         "sources": {"orders": {"connection": src, "table": f"public.{table}"}},
         "transformations": [

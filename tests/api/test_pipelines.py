@@ -12,14 +12,10 @@ import pytest
 from store import runs as run_store
 from store.models import Execution, utcnow
 from tests.api.test_errors import assert_error
-from tests.pipelines import create_connection
+from tests.pipelines import create_connection, unique_name
 from tests.services import PG_HOST, PG_USER
 
 pytestmark = pytest.mark.postgres
-
-
-def unique(label: str) -> str:
-    return f"{label}-{uuid.uuid4().hex[:10]}"
 
 
 @dataclass
@@ -41,13 +37,13 @@ class Setup:
 async def setup(api, source, source_db, target_db) -> Setup:
     table = f"orders_{uuid.uuid4().hex[:8]}"
     await source.execute(f"CREATE TABLE public.{table} (id int PRIMARY KEY, amount numeric)")
-    src = await create_connection(api, source_db, unique("pl-src"))
-    dst = await create_connection(api, target_db, unique("pl-dst"))
+    src = await create_connection(api, source_db, unique_name("pl-src"))
+    dst = await create_connection(api, target_db, unique_name("pl-dst"))
     return Setup(src, dst, table)
 
 
 async def create(api, setup: Setup, **extra) -> dict:
-    body = {"name": unique("pipe"), "definition": setup.definition(), **extra}
+    body = {"name": unique_name("pipe"), "definition": setup.definition(), **extra}
     response = await api.post("/v1/pipelines", json=body)
     assert response.status_code == 201, response.text
     return response.json()
@@ -66,7 +62,7 @@ def closed_port() -> int:
 
 
 async def test_create(api, setup):
-    name = unique("daily-sales-etl")
+    name = unique_name("daily-sales-etl")
     response = await api.post(
         "/v1/pipelines",
         json={
@@ -118,7 +114,7 @@ async def test_create_default_version_and_connection_by_name(api, setup):
     definition = setup.definition()
     definition["sources"]["orders"]["connection"] = src_name
     response = await api.post(
-        "/v1/pipelines", json={"name": unique("by-name"), "definition": definition}
+        "/v1/pipelines", json={"name": unique_name("by-name"), "definition": definition}
     )
     assert response.status_code == 201, response.text
     assert response.json()["version"] == "1.0.0"
@@ -138,7 +134,9 @@ async def test_duplicate_name_is_a_conflict(api, setup):
 async def test_unknown_connection(api, setup):
     definition = setup.definition()
     definition["sources"]["orders"]["connection"] = "no-such-connection"
-    response = await api.post("/v1/pipelines", json={"name": unique("p"), "definition": definition})
+    response = await api.post(
+        "/v1/pipelines", json={"name": unique_name("p"), "definition": definition}
+    )
     body = assert_error(response, 422, "INVALID_DEFINITION")
     assert body["detail"] == [
         {
@@ -154,7 +152,9 @@ async def test_unknown_sink_connection_and_missing_table_are_all_reported(api, s
     definition = setup.definition()
     definition["sources"]["orders"]["table"] = "public.no_such_table"
     definition["sinks"]["out"]["connection"] = str(uuid.uuid4())
-    response = await api.post("/v1/pipelines", json={"name": unique("p"), "definition": definition})
+    response = await api.post(
+        "/v1/pipelines", json={"name": unique_name("p"), "definition": definition}
+    )
     body = assert_error(response, 422, "INVALID_DEFINITION")
     problems = {tuple(d["loc"]): d["type"] for d in body["detail"]}
     assert problems == {
@@ -166,7 +166,7 @@ async def test_unknown_sink_connection_and_missing_table_are_all_reported(api, s
 async def test_missing_source_table(api, setup):
     definition = setup.definition()
     definition["sources"]["orders"]["table"] = "public.not_there"
-    name = unique("p")
+    name = unique_name("p")
     response = await api.post("/v1/pipelines", json={"name": name, "definition": definition})
     body = assert_error(response, 422, "INVALID_DEFINITION")
     assert [d["loc"] for d in body["detail"]] == [
@@ -181,7 +181,7 @@ async def test_unreachable_source_does_not_block_saving(api, setup, source_db):
     response = await api.post(
         "/v1/pipelines/connections",
         json={
-            "name": unique("down"),
+            "name": unique_name("down"),
             "type": "postgresql",
             "host": PG_HOST,
             "port": closed_port(),
@@ -192,7 +192,9 @@ async def test_unreachable_source_does_not_block_saving(api, setup, source_db):
     down = response.json()["connectionId"]
     definition = setup.definition()
     definition["sources"]["orders"] = {"connection": down, "table": "public.whatever"}
-    response = await api.post("/v1/pipelines", json={"name": unique("p"), "definition": definition})
+    response = await api.post(
+        "/v1/pipelines", json={"name": unique_name("p"), "definition": definition}
+    )
     assert response.status_code == 201, response.text
 
 
@@ -256,7 +258,9 @@ async def test_structural_problems(api, setup, change, loc, words):
             if "mode" in sink
             else ["body", "definition"]
         )
-    response = await api.post("/v1/pipelines", json={"name": unique("p"), "definition": definition})
+    response = await api.post(
+        "/v1/pipelines", json={"name": unique_name("p"), "definition": definition}
+    )
     body = assert_error(response, 422, "INVALID_DEFINITION")
     assert [d["loc"] for d in body["detail"]] == [loc], body["detail"]
     assert words in body["detail"][0]["msg"], body["detail"][0]["msg"]
@@ -269,7 +273,7 @@ async def test_other_body_problems_stay_validation_errors(api, setup):
 
 
 async def test_list_filters_by_tags_and_status_and_pages(api, setup):
-    tag = unique("tag")
+    tag = unique_name("tag")
     a = await create(api, setup, tags=[tag, "x"])
     b = await create(api, setup, tags=[tag, "y"])
     c = await create(api, setup, tags=[tag])
@@ -325,7 +329,7 @@ async def test_update_metadata_keeps_the_version(api, setup):
     created = await create(api, setup, tags=["a"])
     url = f"/v1/pipelines/{created['pipelineId']}"
     before = (await api.get(url)).json()
-    new_name = unique("renamed")
+    new_name = unique_name("renamed")
     response = await api.put(
         url, json={"name": new_name, "description": "now described", "tags": ["b", "c"]}
     )
@@ -405,7 +409,7 @@ async def test_update_unknown_is_404(api):
 
 
 async def test_delete(api, setup):
-    tag = unique("del")
+    tag = unique_name("del")
     created = await create(api, setup, tags=[tag])
     url = f"/v1/pipelines/{created['pipelineId']}"
     response = await api.delete(url)

@@ -11,15 +11,11 @@ from dataclasses import dataclass
 import pytest
 
 from tests.api.test_errors import assert_error
-from tests.pipelines import create_connection, create_pipeline
+from tests.pipelines import create_connection, create_pipeline, unique_name
 
 pytestmark = pytest.mark.postgres
 
 ROWS = 120
-
-
-def unique(label: str) -> str:
-    return f"{label}-{uuid.uuid4().hex[:10]}"
 
 
 @dataclass
@@ -38,9 +34,9 @@ async def pipe(api, source, source_db, target_db) -> Pipe:
         f"CREATE TABLE public.{table} AS SELECT g AS id, date '2026-01-01' + g AS day "
         f"FROM generate_series(1, {ROWS}) AS g"
     )
-    src = await create_connection(api, source_db, unique("s0-src"))
-    dst = await create_connection(api, target_db, unique("s0-dst"))
-    name = unique("seed0")
+    src = await create_connection(api, source_db, unique_name("s0-src"))
+    dst = await create_connection(api, target_db, unique_name("s0-dst"))
+    name = unique_name("seed0")
     definition = {
         "sources": {
             "rows": {
@@ -96,11 +92,11 @@ async def test_unknown_pipeline_is_404(api):
 
 
 async def test_list_paginates_with_per_page(api, pipe):
-    tag = unique("t")
+    tag = unique_name("t")
     for i in range(3):
         await create_pipeline(
             api,
-            unique(f"listed{i}"),
+            unique_name(f"listed{i}"),
             {
                 "sources": {"r": {"connection": pipe.src, "table": f"public.{pipe.table}"}},
                 "sinks": {"c": {"connection": pipe.dst, "table": f"landing.l{i}_{pipe.table}"}},
@@ -137,7 +133,7 @@ async def test_update_metadata_keeps_the_version(api, pipe):
 async def test_update_errors(api, pipe):
     other = await create_pipeline(
         api,
-        unique("other"),
+        unique_name("other"),
         {
             "sources": {"r": {"connection": pipe.src, "table": f"public.{pipe.table}"}},
             "sinks": {"c": {"connection": pipe.dst, "table": f"landing.o_{pipe.table}"}},

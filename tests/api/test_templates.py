@@ -3,13 +3,11 @@ and every shipped template running end to end on its sample data."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from core import templates
 from tests.api.test_errors import assert_error
-from tests.pipelines import create_connection, run_to_end
+from tests.pipelines import create_connection, run_to_end, unique_name
 
 pytestmark = pytest.mark.postgres
 
@@ -46,20 +44,16 @@ EXPECTED = {
 }
 
 
-def unique(label: str) -> str:
-    return f"{label}_{uuid.uuid4().hex[:8]}"
-
-
 @pytest.fixture
 async def connections(api, source_db, target_db) -> tuple[str, str]:
     return (
-        await create_connection(api, source_db, unique("tpl-src")),
-        await create_connection(api, target_db, unique("tpl-dst")),
+        await create_connection(api, source_db, unique_name("tpl-src")),
+        await create_connection(api, target_db, unique_name("tpl-dst")),
     )
 
 
 async def sample_schema(source, template_id: str) -> str:
-    schema = unique("sample")
+    schema = unique_name("sample")
     await source.execute(templates.get(template_id).sample_sql(schema))
     return schema
 
@@ -121,7 +115,7 @@ async def test_get_template(api):
 async def test_create_with_customizations(api, source, connections):
     src, dst = connections
     schema = await sample_schema(source, "fintech/payment_processing")
-    name = unique("acme-payment-processing")
+    name = unique_name("acme-payment-processing")
     response = await api.post(
         "/v1/pipelines/templates/fintech/payment_processing/create",
         json={
@@ -181,7 +175,7 @@ async def test_create_with_customizations(api, source, connections):
 async def test_create_errors(api, connections, body, status, code):
     src, dst = connections
     request = {
-        "pipelineName": unique("bad"),
+        "pipelineName": unique_name("bad"),
         "parameters": {"SOURCE_CONNECTION": src, "TARGET_CONNECTION": dst},
         **body,
     }
@@ -195,7 +189,7 @@ async def test_unknown_connection_is_refused(api):
     response = await api.post(
         "/v1/pipelines/templates/ecommerce/daily_sales/create",
         json={
-            "pipelineName": unique("noconn"),
+            "pipelineName": unique_name("noconn"),
             "parameters": {"SOURCE_CONNECTION": "nope", "TARGET_CONNECTION": "nope2"},
         },
     )
@@ -211,7 +205,7 @@ async def test_template_runs_end_to_end(api, source, target, connections, templa
     parameters = parameters_for(template_id, src, dst, schema)
     response = await api.post(
         f"/v1/pipelines/templates/{template_id}/create",
-        json={"pipelineName": unique(template_id.replace("/", "-")), "parameters": parameters},
+        json={"pipelineName": unique_name(template_id.replace("/", "-")), "parameters": parameters},
     )
     assert response.status_code == 201, response.text
     finished = await run_to_end(api, response.json()["pipelineId"])

@@ -6,7 +6,6 @@ in chDB. Only clickhouse-connect's HTTP transport to a live server stays unteste
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date
 from decimal import Decimal
 from typing import Any
@@ -18,7 +17,13 @@ from connectors.base import TransientError
 from connectors.clickhouse import target as ch_target
 from connectors.clickhouse.ddl import TableSpec, clickhouse_type, create_table_sql, insert_sql
 from connectors.registry import catalog
-from tests.pipelines import create_connection, create_pipeline, fill_mixed_table, run_to_end
+from tests.pipelines import (
+    create_connection,
+    create_pipeline,
+    fill_mixed_table,
+    run_to_end,
+    unique_name,
+)
 from tests.sources import register
 
 chdb_session = pytest.importorskip("chdb.session")
@@ -49,10 +54,6 @@ def chdb(tmp_path_factory) -> ChdbExecutor:
     session = chdb_session.Session(str(tmp_path_factory.mktemp("chdb")))
     yield ChdbExecutor(session)
     session.close()
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:8]}"
 
 
 def test_arrow_types_map_to_clickhouse():
@@ -159,13 +160,13 @@ async def test_the_connector_catalog_lists_every_target(api):
 
 async def test_postgres_into_clickhouse_through_a_run(api, source, source_db, chdb, monkeypatch):
     """Append (a retried load after its insert: no duplicate), replace, merge."""
-    table = _name("orders")
+    table = unique_name("orders")
     await fill_mixed_table(source, table, 150)
-    src = await create_connection(api, source_db, _name("src"))
+    src = await create_connection(api, source_db, unique_name("src"))
     dst = await register(
         api,
         {
-            "name": _name("ch"),
+            "name": unique_name("ch"),
             "type": "clickhouse",
             "host": "127.0.0.1",
             "port": 8123,
@@ -187,12 +188,12 @@ async def test_postgres_into_clickhouse_through_a_run(api, source, source_db, ch
     monkeypatch.setattr(ch_target, "executor_for", lambda config: chdb)
     monkeypatch.setattr(ch_target, "load", insert_then_lose_the_ack)
     query = f"SELECT id, created_at, day, amount, note, active, score FROM {table}"
-    ch_table = _name("orders")
+    ch_table = unique_name("orders")
 
     async def pipeline(mode: str, **sink: Any) -> str:
         return await create_pipeline(
             api,
-            _name("to-ch"),
+            unique_name("to-ch"),
             {
                 "sources": {"orders": {"connection": src, "query": query}},
                 "sinks": {"ch": {"connection": dst, "table": ch_table, "mode": mode, **sink}},
@@ -234,7 +235,7 @@ async def test_postgres_into_clickhouse_through_a_run(api, source, source_db, ch
         (150, sum(range(1, 151)))
     ]
 
-    merged_table = _name("customers")
+    merged_table = unique_name("customers")
     ch_table = merged_table
     merge = await pipeline("merge", keys=["id"])
     assert (await run_to_end(api, merge))["status"] == "COMPLETED"
@@ -246,11 +247,11 @@ async def test_postgres_into_clickhouse_through_a_run(api, source, source_db, ch
 
 
 async def test_clickhouse_sink_checks_are_422(api, source_db):
-    src = await create_connection(api, source_db, _name("src"))
+    src = await create_connection(api, source_db, unique_name("src"))
     dst = await register(
         api,
         {
-            "name": _name("ch"),
+            "name": unique_name("ch"),
             "type": "clickhouse",
             "host": "127.0.0.1",
             "port": 8123,
@@ -265,7 +266,7 @@ async def test_clickhouse_sink_checks_are_422(api, source_db):
         response = await api.post(
             "/v1/pipelines",
             json={
-                "name": _name("bad"),
+                "name": unique_name("bad"),
                 "definition": {
                     "sources": {"orders": {"connection": src, "table": "orders"}},
                     "sinks": {"ch": {"connection": dst, "table": "t", **sink}},
@@ -279,7 +280,7 @@ async def test_clickhouse_sink_checks_are_422(api, source_db):
     response = await api.post(
         "/v1/pipelines",
         json={
-            "name": _name("bad"),
+            "name": unique_name("bad"),
             "definition": {
                 "sources": {"orders": {"connection": dst, "table": "orders"}},
                 "sinks": {"ch": {"connection": dst, "table": "t"}},

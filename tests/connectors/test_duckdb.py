@@ -12,11 +12,8 @@ import pytest
 
 from connectors.base import ConnectionSettings, TerminalError
 from connectors.registry import connector_for
+from tests.pipelines import unique_name
 from tests.sources import URL, duckdb_file, extract_to_postgres, file_body, register
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:8]}"
 
 
 def _settings(path: str) -> ConnectionSettings:
@@ -30,7 +27,7 @@ async def test_connection_test_reports_the_file(api, tmp_path):
         "CREATE TABLE raw.events (id BIGINT)",
         "CREATE TABLE main.users (id BIGINT)",
     )
-    connection = await register(api, file_body("duckdb", path, _name("duck")))
+    connection = await register(api, file_body("duckdb", path, unique_name("duck")))
     result = (await api.post(f"{URL}/{connection}/test")).json()
     assert result["connected"] is True, result
     assert result["version"] == f"DuckDB {duckdb.__version__}"
@@ -39,7 +36,7 @@ async def test_connection_test_reports_the_file(api, tmp_path):
 
 async def test_a_missing_file_is_reported(api, tmp_path):
     connection = await register(
-        api, file_body("duckdb", str(tmp_path / "absent.duckdb"), _name("duck"))
+        api, file_body("duckdb", str(tmp_path / "absent.duckdb"), unique_name("duck"))
     )
     result = (await api.post(f"{URL}/{connection}/test")).json()
     assert result["connected"] is False and "does not exist" in result["error"]

@@ -16,15 +16,11 @@ from connectors.base import ConnectionSettings, TerminalError
 from connectors.files.config import FilesConfig
 from connectors.registry import connector_for
 from connectors.source_sql import column, literal, table_query, where
-from tests.pipelines import create_connection
+from tests.pipelines import create_connection, unique_name
 from tests.s3 import s3_server  # noqa: F401  (the session fixture)
 from tests.sources import URL, register
 
 FILES = connector_for("files")
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:8]}"
 
 
 def _parquet(path, ids: range) -> None:
@@ -47,7 +43,7 @@ def _config(root: str, **props) -> FilesConfig:
 
 async def test_connection_test_counts_the_data_files(api, tmp_path):
     _lake(tmp_path)
-    body = {"name": _name("lake"), "type": "files", "database": str(tmp_path)}
+    body = {"name": unique_name("lake"), "type": "files", "database": str(tmp_path)}
     connection = await register(api, body)
     result = (await api.post(f"{URL}/{connection}/test")).json()
     assert result["connected"] is True, result
@@ -56,7 +52,7 @@ async def test_connection_test_counts_the_data_files(api, tmp_path):
 
 
 async def test_a_missing_directory_is_reported(api, tmp_path):
-    body = {"name": _name("lake"), "type": "files", "database": str(tmp_path / "absent")}
+    body = {"name": unique_name("lake"), "type": "files", "database": str(tmp_path / "absent")}
     connection = await register(api, body)
     result = (await api.post(f"{URL}/{connection}/test")).json()
     assert result["connected"] is False and "does not exist" in result["error"]
@@ -118,7 +114,7 @@ async def test_csv_options_from_properties(tmp_path):
     ],
 )
 async def test_connection_bodies_are_checked(api, tmp_path, overrides, message):
-    body = {"name": _name("bad"), "type": "files", "database": str(tmp_path), **overrides}
+    body = {"name": unique_name("bad"), "type": "files", "database": str(tmp_path), **overrides}
     response = await api.post(URL, json=body)
     assert response.status_code == 422, response.text
     assert message in response.text
@@ -126,12 +122,14 @@ async def test_connection_bodies_are_checked(api, tmp_path, overrides, message):
 
 async def test_a_missing_file_is_refused_at_save_time(api, tmp_path, target_db):
     _lake(tmp_path)
-    src = await register(api, {"name": _name("lake"), "type": "files", "database": str(tmp_path)})
-    dst = await create_connection(api, target_db, _name("dst"))
+    src = await register(
+        api, {"name": unique_name("lake"), "type": "files", "database": str(tmp_path)}
+    )
+    dst = await create_connection(api, target_db, unique_name("dst"))
     response = await api.post(
         "/v1/pipelines",
         json={
-            "name": _name("missing"),
+            "name": unique_name("missing"),
             "definition": {
                 "sources": {"rows": {"connection": src, "table": "orders/*.csv"}},
                 "sinks": {"wh": {"connection": dst, "table": "wh.not_there"}},
@@ -145,13 +143,13 @@ async def test_a_missing_file_is_refused_at_save_time(api, tmp_path, target_db):
 
 
 async def test_s3_connection_test_and_introspection(api, s3_server):  # noqa: F811
-    prefix = _name("t")
+    prefix = unique_name("t")
     buffer = io.BytesIO()
     pq.write_table(pa.table({"at": pa.array([datetime(2026, 1, 1, tzinfo=UTC)])}), buffer)
     for i in range(2):
         s3_server.put(f"{prefix}/daily/{i}.parquet", buffer.getvalue())
     s3_server.put(f"{prefix}/notes.txt", b"not data")
-    connection = await register(api, s3_server.body(_name("s3"), prefix))
+    connection = await register(api, s3_server.body(unique_name("s3"), prefix))
     result = (await api.post(f"{URL}/{connection}/test")).json()
     assert result["connected"] is True, result
     assert result["version"] == f"S3 ({s3_server.endpoint_url})"
@@ -170,7 +168,7 @@ async def test_wrong_s3_credentials_fail_the_test_without_the_secret(
 ):
     secret = "wrong-secret-" + uuid.uuid4().hex if wrong == "secret" else s3_server.secret_key
     key = "AKIANOSUCHKEY0000000" if wrong == "key" else s3_server.access_key
-    body = s3_server.body(_name("s3"), "any", username=key, password=secret)
+    body = s3_server.body(unique_name("s3"), "any", username=key, password=secret)
     connection = await register(api, body)
     response = await api.post(f"{URL}/{connection}/test")
     result = response.json()

@@ -3,7 +3,6 @@ and every common type arriving in PostgreSQL with its documented type and equal 
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
@@ -11,12 +10,9 @@ import pytest
 
 from connectors.base import ConnectionSettings, TerminalError
 from connectors.registry import connector_for
+from tests.pipelines import unique_name
 from tests.services import MYSQL_HOST, MYSQL_PORT, MYSQL_USER, mysql_execute
 from tests.sources import URL, extract_to_postgres, mysql_body, register
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:8]}"
 
 
 def _settings(database: str, password: str | None = None) -> ConnectionSettings:
@@ -24,7 +20,7 @@ def _settings(database: str, password: str | None = None) -> ConnectionSettings:
 
 
 async def test_connection_test_reports_the_server(api, mysql, mysql_db):
-    table = _name("probe")
+    table = unique_name("probe")
     await mysql_execute(mysql, f"CREATE TABLE `{table}` (id int)")
     ((expected_tables,),) = await mysql_execute(
         mysql,
@@ -32,7 +28,7 @@ async def test_connection_test_reports_the_server(api, mysql, mysql_db):
         "('information_schema', 'mysql', 'performance_schema', 'sys')",
     )
     ((version,),) = await mysql_execute(mysql, "SELECT VERSION()")
-    connection = await register(api, mysql_body(mysql_db, _name("maria")))
+    connection = await register(api, mysql_body(mysql_db, unique_name("maria")))
     response = await api.post(f"{URL}/{connection}/test")
     assert response.status_code == 200, response.text
     result = response.json()
@@ -46,14 +42,16 @@ async def test_connection_test_reports_the_server(api, mysql, mysql_db):
 
 
 async def test_port_defaults_to_3306_and_the_type_is_kept(api, mysql_db):
-    body = mysql_body(mysql_db, _name("maria"))
+    body = mysql_body(mysql_db, unique_name("maria"))
     del body["port"]
     created = (await api.post(URL, json=body)).json()
     assert (created["type"], created["port"], created["host"]) == ("mariadb", 3306, MYSQL_HOST)
 
 
 async def test_a_wrong_password_is_reported_not_raised(api, mysql_db):
-    connection = await register(api, mysql_body(mysql_db, _name("maria"), password="wrong-pw"))
+    connection = await register(
+        api, mysql_body(mysql_db, unique_name("maria"), password="wrong-pw")
+    )
     response = await api.post(f"{URL}/{connection}/test")
     assert response.status_code == 200, response.text
     result = response.json()
@@ -64,14 +62,14 @@ async def test_a_wrong_password_is_reported_not_raised(api, mysql_db):
 
 
 async def test_a_closed_port_is_a_connection_problem(api, mysql_db):
-    connection = await register(api, mysql_body(mysql_db, _name("maria"), port=1))
+    connection = await register(api, mysql_body(mysql_db, unique_name("maria"), port=1))
     result = (await api.post(f"{URL}/{connection}/test")).json()
     assert result["connected"] is False
     assert "connect" in result["error"].lower()
 
 
 async def test_introspection_lists_tables_and_column_types(mysql, mysql_db):
-    table = _name("shape")
+    table = unique_name("shape")
     await mysql_execute(
         mysql,
         f"CREATE TABLE `{table}` (id bigint unsigned NOT NULL PRIMARY KEY, "
@@ -146,7 +144,7 @@ TYPES = [
 async def test_every_common_type_arrives_with_its_documented_type(
     mysql, mysql_db, target, target_db
 ):
-    table = _name("types")
+    table = unique_name("types")
     columns = ", ".join(f"`{name}` {ddl}" for name, ddl, *_ in TYPES)
     await mysql_execute(
         mysql,

@@ -13,11 +13,8 @@ import pytest
 from connectors.base import ConnectionSettings, TerminalError
 from connectors.registry import connector_for
 from tests.api.test_errors import assert_error
+from tests.pipelines import unique_name
 from tests.sources import URL, extract_to_postgres, file_body, register, sqlite_file
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:8]}"
 
 
 def _settings(path: str) -> ConnectionSettings:
@@ -31,7 +28,7 @@ async def test_connection_test_reports_the_file(api, tmp_path):
         "CREATE TABLE customers (id INTEGER PRIMARY KEY)",
         "CREATE VIEW recent AS SELECT * FROM orders",
     )
-    created = (await api.post(URL, json=file_body("sqlite", path, _name("lite")))).json()
+    created = (await api.post(URL, json=file_body("sqlite", path, unique_name("lite")))).json()
     assert (created["type"], created["database"]) == ("sqlite", path)
     assert created["host"] is None and created["port"] is None
     result = (await api.post(f"{URL}/{created['connectionId']}/test")).json()
@@ -43,7 +40,7 @@ async def test_connection_test_reports_the_file(api, tmp_path):
 
 async def test_a_missing_file_is_reported_and_not_created(api, tmp_path):
     path = str(tmp_path / "nowhere.sqlite")
-    connection = await register(api, file_body("sqlite", path, _name("lite")))
+    connection = await register(api, file_body("sqlite", path, unique_name("lite")))
     result = (await api.post(f"{URL}/{connection}/test")).json()
     assert result["connected"] is False
     assert "does not exist" in result["error"] and path in result["error"]
@@ -53,7 +50,7 @@ async def test_a_missing_file_is_reported_and_not_created(api, tmp_path):
 async def test_a_file_that_is_not_sqlite_is_reported(api, tmp_path):
     path = tmp_path / "notes.txt"
     path.write_text("not a database, " * 100)
-    connection = await register(api, file_body("sqlite", str(path), _name("lite")))
+    connection = await register(api, file_body("sqlite", str(path), unique_name("lite")))
     result = (await api.post(f"{URL}/{connection}/test")).json()
     assert result["connected"] is False
     assert "not a database" in result["error"]
@@ -69,14 +66,14 @@ async def test_a_file_that_is_not_sqlite_is_reported(api, tmp_path):
     ids=["relative-path", "host", "port"],
 )
 async def test_file_connections_refuse_server_fields(api, overrides, loc, words):
-    body = {**file_body("sqlite", "/data/shop.sqlite", _name("lite")), **overrides}
+    body = {**file_body("sqlite", "/data/shop.sqlite", unique_name("lite")), **overrides}
     detail = assert_error(await api.post(URL, json=body), 422, "VALIDATION_ERROR")["detail"]
     assert [d["loc"] for d in detail] == [loc], detail
     assert words in detail[0]["msg"]
 
 
 async def test_server_connections_need_a_host(api):
-    body = {"name": _name("pg"), "type": "postgresql", "database": "sales"}
+    body = {"name": unique_name("pg"), "type": "postgresql", "database": "sales"}
     detail = assert_error(await api.post(URL, json=body), 422, "VALIDATION_ERROR")["detail"]
     assert [d["loc"] for d in detail] == [["body", "host"]]
     assert "needs 'host'" in detail[0]["msg"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -14,13 +13,9 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
-from tests.pipelines import create_connection, create_pipeline, run_to_end
+from tests.pipelines import create_connection, create_pipeline, run_to_end, unique_name
 from tests.s3 import s3_server  # noqa: F401  (the session fixture)
 from tests.sources import register
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:8]}"
 
 
 def _rows(ids: range) -> pa.Table:
@@ -51,10 +46,10 @@ async def _columns(target, table: str) -> dict[str, str]:
 
 
 async def _run(api: httpx.AsyncClient, src: str, target_db: str, source: dict, table: str):
-    dst = await create_connection(api, target_db, _name("dst"))
+    dst = await create_connection(api, target_db, unique_name("dst"))
     pipeline = await create_pipeline(
         api,
-        _name("files"),
+        unique_name("files"),
         {
             "sources": {"rows": {"connection": src, **source}},
             "sinks": {"wh": {"connection": dst, "table": f"wh.{table}", "mode": "replace"}},
@@ -66,7 +61,7 @@ async def _run(api: httpx.AsyncClient, src: str, target_db: str, source: dict, t
 
 
 def _local(path) -> dict:
-    return {"name": _name("lake"), "type": "files", "database": str(path)}
+    return {"name": unique_name("lake"), "type": "files", "database": str(path)}
 
 
 async def _assert_all_types(target, table: str, ids: range, *, decimal: bool) -> None:
@@ -102,7 +97,7 @@ async def test_parquet_glob_over_several_files(api, tmp_path, target, target_db)
         (tmp_path / "orders").mkdir(exist_ok=True)
         pq.write_table(_rows(range(i * 25, i * 25 + 25)), tmp_path / "orders" / f"{i}.parquet")
     src = await register(api, _local(tmp_path))
-    table = _name("orders")
+    table = unique_name("orders")
     run, _ = await _run(api, src, target_db, {"table": "orders/*.parquet"}, table)
     assert run["metrics"]["rowsLoaded"] == 100
     await _assert_all_types(target, table, range(100), decimal=True)
@@ -121,7 +116,7 @@ async def test_csv_file(api, tmp_path, target, target_db):
     data = _rows(range(1, 41))
     pcsv.write_csv(data, tmp_path / "orders.csv")
     src = await register(api, _local(tmp_path))
-    table = _name("csv")
+    table = unique_name("csv")
     run, _ = await _run(api, src, target_db, {"table": "orders.csv"}, table)
     assert run["metrics"]["rowsLoaded"] == 40
     await _assert_all_types(target, table, range(1, 41), decimal=False)
@@ -136,7 +131,7 @@ async def test_json_lines_file(api, tmp_path, target, target_db):
     ]
     (tmp_path / "events.jsonl").write_text("\n".join(lines) + "\n")
     src = await register(api, _local(tmp_path))
-    table = _name("jsonl")
+    table = unique_name("jsonl")
     run, _ = await _run(api, src, target_db, {"table": "events.jsonl"}, table)
     assert run["metrics"]["rowsLoaded"] == 30
     assert await _columns(target, table) == {
@@ -156,11 +151,11 @@ async def test_incremental_and_partitions_on_parquet(api, tmp_path, target, targ
     (tmp_path / "ev").mkdir()
     pq.write_table(_rows(range(0, 100)), tmp_path / "ev" / "a.parquet")
     src = await register(api, _local(tmp_path))
-    dst = await create_connection(api, target_db, _name("dst"))
-    table = _name("inc")
+    dst = await create_connection(api, target_db, unique_name("dst"))
+    table = unique_name("inc")
     pipeline = await create_pipeline(
         api,
-        _name("files-inc"),
+        unique_name("files-inc"),
         {
             "sources": {
                 "rows": {
@@ -188,7 +183,7 @@ async def test_incremental_and_partitions_on_parquet(api, tmp_path, target, targ
 
 
 async def test_parquet_and_csv_on_s3(api, s3_server, target, target_db):  # noqa: F811
-    prefix = _name("lake")
+    prefix = unique_name("lake")
     for i in range(2):
         buffer = io.BytesIO()
         pq.write_table(_rows(range(i * 50, i * 50 + 50)), buffer)
@@ -196,14 +191,14 @@ async def test_parquet_and_csv_on_s3(api, s3_server, target, target_db):  # noqa
     buffer = io.BytesIO()
     pcsv.write_csv(_rows(range(1, 21)), buffer)
     s3_server.put(f"{prefix}/orders.csv", buffer.getvalue())
-    src = await register(api, s3_server.body(_name("s3"), prefix))
+    src = await register(api, s3_server.body(unique_name("s3"), prefix))
 
-    table = _name("s3pq")
+    table = unique_name("s3pq")
     run, _ = await _run(api, src, target_db, {"table": "orders/*.parquet"}, table)
     assert run["metrics"]["rowsLoaded"] == 100
     await _assert_all_types(target, table, range(100), decimal=True)
 
-    table = _name("s3csv")
+    table = unique_name("s3csv")
     run, _ = await _run(api, src, target_db, {"table": "orders.csv"}, table)
     assert run["metrics"]["rowsLoaded"] == 20
     await _assert_all_types(target, table, range(1, 21), decimal=False)

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 
 from tests.http_api import TOKEN, Api, orders, serve
-from tests.pipelines import create_connection, create_pipeline, run_to_end
+from tests.pipelines import create_connection, create_pipeline, run_to_end, unique_name
 from tests.sources import register
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture
@@ -24,7 +19,7 @@ def server():
 
 async def _http(api, server: Api, **properties) -> str:
     body = {
-        "name": _name("rest"),
+        "name": unique_name("rest"),
         "type": "http",
         "host": server.url,
         "password": TOKEN,
@@ -35,11 +30,11 @@ async def _http(api, server: Api, **properties) -> str:
 
 async def test_paged_api_records_load_into_postgres(api, server, target, target_db):
     src = await _http(api, server, pagination="cursor", next_cursor_path="meta.next")
-    dst = await create_connection(api, target_db, _name("dst"))
-    table = _name("orders")
+    dst = await create_connection(api, target_db, unique_name("dst"))
+    table = unique_name("orders")
     pipeline = await create_pipeline(
         api,
-        _name("rest"),
+        unique_name("rest"),
         {
             "sources": {"orders": {"connection": src, "table": "cursor"}},
             "sinks": {
@@ -74,11 +69,11 @@ async def test_paged_api_records_load_into_postgres(api, server, target, target_
 async def test_a_source_query_filters_the_records(api, server, target, target_db):
     server.rate_limited = 1  # a 429 on the way: waited out, not a failure
     src = await _http(api, server)
-    dst = await create_connection(api, target_db, _name("dst"))
-    table = _name("paid")
+    dst = await create_connection(api, target_db, unique_name("dst"))
+    table = unique_name("paid")
     pipeline = await create_pipeline(
         api,
-        _name("rest-q"),
+        unique_name("rest-q"),
         {
             "sources": {
                 "orders": {"connection": src, "query": "SELECT id, amount FROM limited WHERE paid"}
@@ -93,13 +88,13 @@ async def test_a_source_query_filters_the_records(api, server, target, target_db
 
 async def test_a_missing_resource_fails_the_run_without_retrying(api, server, target_db):
     src = await _http(api, server)
-    dst = await create_connection(api, target_db, _name("dst"))
+    dst = await create_connection(api, target_db, unique_name("dst"))
     pipeline = await create_pipeline(
         api,
-        _name("rest-404"),
+        unique_name("rest-404"),
         {
             "sources": {"rows": {"connection": src, "table": "plain"}},
-            "sinks": {"wh": {"connection": dst, "table": f"wh.{_name('gone')}"}},
+            "sinks": {"wh": {"connection": dst, "table": f"wh.{unique_name('gone')}"}},
         },
     )
     server.gone.add("plain")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import itertools
 import json
-import uuid
 from typing import Any
 
 import chdb.session as chdb_session
@@ -19,13 +18,9 @@ import pytest
 from connectors.base import TerminalError, TransientError
 from connectors.clickhouse import target as ch_target
 from connectors.files import target as files_target
-from tests.pipelines import create_connection, create_pipeline, run_to_end
+from tests.pipelines import create_connection, create_pipeline, run_to_end, unique_name
 from tests.s3 import s3_server  # noqa: F401  (the session fixture)
 from tests.sources import register
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:8]}"
 
 
 async def _events(source, table: str, first: int, last: int) -> None:
@@ -58,17 +53,17 @@ def _definition(src: str, dst: str, table: str, target: str, **sink: Any) -> dic
 
 
 async def test_incremental_into_files(api, source, source_db, tmp_path, monkeypatch):
-    table = _name("events")
+    table = unique_name("events")
     await _events(source, table, 1, 99)
-    src = await create_connection(api, source_db, _name("src"))
+    src = await create_connection(api, source_db, unique_name("src"))
     root = tmp_path / "lake"
     dst = await register(
         api,
-        {"name": _name("lake"), "type": "files", "database": str(root),
+        {"name": unique_name("lake"), "type": "files", "database": str(root),
          "properties": {"format": "parquet"}},
     )  # fmt: skip
     pipeline = await create_pipeline(
-        api, _name("incr-files"), _definition(src, dst, table, "exports.events")
+        api, unique_name("incr-files"), _definition(src, dst, table, "exports.events")
     )
     directory = root / "exports" / "events"
     state_file = root / "exports" / ".events.ductwork" / f"{pipeline}.json"
@@ -176,19 +171,19 @@ def chdb(tmp_path_factory):
 
 
 async def test_incremental_into_clickhouse(api, source, source_db, chdb, monkeypatch):
-    table = _name("events")
+    table = unique_name("events")
     await _events(source, table, 1, 99)
-    src = await create_connection(api, source_db, _name("src"))
+    src = await create_connection(api, source_db, unique_name("src"))
     dst = await register(
         api,
-        {"name": _name("ch"), "type": "clickhouse", "host": "127.0.0.1", "port": 8123,
+        {"name": unique_name("ch"), "type": "clickhouse", "host": "127.0.0.1", "port": 8123,
          "database": "analytics", "username": "default"},
     )  # fmt: skip
     monkeypatch.setattr(ch_target, "executor_for", lambda config: chdb)
     monkeypatch.setattr(ch_target, "BLOCK_ROWS", 10)  # 3 rows per value: blocks of 10..12
-    ch_table = _name("events")
+    ch_table = unique_name("events")
     pipeline = await create_pipeline(
-        api, _name("incr-ch"), _definition(src, dst, table, f"analytics.{ch_table}")
+        api, unique_name("incr-ch"), _definition(src, dst, table, f"analytics.{ch_table}")
     )
 
     def loaded() -> list[tuple[int, int]]:
@@ -259,15 +254,15 @@ def test_clickhouse_cursor_blocks_never_split_a_value(tmp_path):
 
 
 async def test_incremental_into_s3_parquet(api, source, source_db, s3_server, monkeypatch):  # noqa: F811
-    table = _name("events")
+    table = unique_name("events")
     await _events(source, table, 1, 99)
-    src = await create_connection(api, source_db, _name("src"))
-    prefix = _name("lake")
-    body = s3_server.body(_name("s3"), prefix)
+    src = await create_connection(api, source_db, unique_name("src"))
+    prefix = unique_name("lake")
+    body = s3_server.body(unique_name("s3"), prefix)
     body["properties"]["format"] = "parquet"
     dst = await register(api, body)
     pipeline = await create_pipeline(
-        api, _name("incr-s3"), _definition(src, dst, table, "exports.events")
+        api, unique_name("incr-s3"), _definition(src, dst, table, "exports.events")
     )
     s3 = s3_server.client()
     bucket = s3_server.bucket

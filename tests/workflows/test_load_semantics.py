@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import asyncpg
 import httpx
 
@@ -13,17 +11,14 @@ from tests.pipelines import (
     fill_mixed_table,
     run_to_end,
     table_fingerprint,
+    unique_name,
 )
 
 
-def _name(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:8]}"
-
-
 async def _pipeline(api: httpx.AsyncClient, source_db: str, target_db: str, definition) -> str:
-    src = await create_connection(api, source_db, _name("src"))
-    dst = await create_connection(api, target_db, _name("dst"))
-    return await create_pipeline(api, _name("p"), definition(src, dst))
+    src = await create_connection(api, source_db, unique_name("src"))
+    dst = await create_connection(api, target_db, unique_name("dst"))
+    return await create_pipeline(api, unique_name("p"), definition(src, dst))
 
 
 async def _customers(conn: asyncpg.Connection, table: str, rows: int) -> None:
@@ -39,7 +34,7 @@ async def _customers(conn: asyncpg.Connection, table: str, rows: int) -> None:
 async def test_merge_upserts_and_a_second_identical_run_changes_nothing(
     api, source, target, source_db, target_db
 ):
-    table = _name("customers")
+    table = unique_name("customers")
     await _customers(source, table, 1_000)
     pipeline = await _pipeline(
         api,
@@ -72,7 +67,7 @@ async def test_merge_upserts_and_a_second_identical_run_changes_nothing(
 
 
 async def test_deduplicating_append_loads_each_key_once(api, source, target, source_db, target_db):
-    table = _name("events")
+    table = unique_name("events")
     await source.execute(f"CREATE TABLE {table} (id int, seen timestamptz, payload text)")
     await source.execute(
         f"INSERT INTO {table} SELECT g % 100, timestamptz '2026-01-01' + g * interval '1 s', "
@@ -103,7 +98,7 @@ async def test_deduplicating_append_loads_each_key_once(api, source, target, sou
 
 
 async def test_incremental_append_loads_only_new_rows(api, source, target, source_db, target_db):
-    table = _name("orders")
+    table = unique_name("orders")
     await _customers(source, table, 500)
     pipeline = await _pipeline(
         api,
@@ -137,7 +132,7 @@ async def test_incremental_append_loads_only_new_rows(api, source, target, sourc
 
 
 async def test_a_failed_incremental_run_moves_no_cursor(api, source, target, source_db, target_db):
-    table = _name("ledger")
+    table = unique_name("ledger")
     await _customers(source, table, 100)
     pipeline = await _pipeline(
         api,
@@ -173,7 +168,7 @@ async def test_a_failed_incremental_run_moves_no_cursor(api, source, target, sou
 async def test_incremental_merge_rereads_the_mark_and_full_refresh_rereads_all(
     api, source, target, source_db, target_db
 ):
-    table = _name("accounts")
+    table = unique_name("accounts")
     await _customers(source, table, 50)
     pipeline = await _pipeline(
         api,
@@ -207,7 +202,7 @@ async def test_incremental_merge_rereads_the_mark_and_full_refresh_rereads_all(
 
 
 async def test_new_source_column_is_added_to_the_target(api, source, target, source_db, target_db):
-    table = _name("growing")
+    table = unique_name("growing")
     await _customers(source, table, 10)
     pipeline = await _pipeline(
         api,
@@ -232,7 +227,7 @@ async def test_new_source_column_is_added_to_the_target(api, source, target, sou
 async def test_incompatible_changes_stop_the_run_naming_the_column(
     api, source, target, source_db, target_db
 ):
-    table = _name("shrinking")
+    table = unique_name("shrinking")
     await _customers(source, table, 10)
     await target.execute("CREATE SCHEMA IF NOT EXISTS wh")
     await target.execute(
@@ -260,7 +255,7 @@ async def test_incompatible_changes_stop_the_run_naming_the_column(
 async def test_null_keys_are_refused_before_anything_is_loaded(
     api, source, target, source_db, target_db
 ):
-    table = _name("nullkeys")
+    table = unique_name("nullkeys")
     await _customers(source, table, 5)
     await source.execute(f"UPDATE {table} SET id = NULL WHERE id = 3")
     pipeline = await _pipeline(
@@ -281,8 +276,8 @@ async def test_null_keys_are_refused_before_anything_is_loaded(
 
 
 async def test_definition_rules_for_keys_and_incremental(api, source_db, target_db):
-    src = await create_connection(api, source_db, _name("src"))
-    dst = await create_connection(api, target_db, _name("dst"))
+    src = await create_connection(api, source_db, unique_name("src"))
+    dst = await create_connection(api, target_db, unique_name("dst"))
     cases = {
         "merge without keys": (
             {"connection": src, "table": "t"},
@@ -304,7 +299,7 @@ async def test_definition_rules_for_keys_and_incremental(api, source_db, target_
         response = await api.post(
             "/v1/pipelines",
             json={
-                "name": _name("bad"),
+                "name": unique_name("bad"),
                 "definition": {"sources": {"s": source}, "sinks": {"w": sink}},
             },
         )
@@ -313,7 +308,7 @@ async def test_definition_rules_for_keys_and_incremental(api, source_db, target_
 
 
 async def test_partitioned_extract_covers_every_row_once(api, source, target, source_db, target_db):
-    table = _name("split")
+    table = unique_name("split")
     await fill_mixed_table(source, table, 10_000)
     await source.execute(f"ALTER TABLE {table} ALTER COLUMN created_at DROP NOT NULL")
     await source.execute(f"UPDATE {table} SET created_at = NULL WHERE id % 1000 = 0")

@@ -15,17 +15,19 @@ from core.webhooks import signing
 from store.db import Database
 from store.models.core import Execution, Pipeline, utcnow
 from store.models.webhooks import Webhook
-from tests.pipelines import create_connection, create_pipeline, fill_mixed_table, run_to_end
+from tests.pipelines import (
+    create_connection,
+    create_pipeline,
+    fill_mixed_table,
+    run_to_end,
+    unique_name,
+)
 from tests.replay.recording import record
 from tests.webhook_receiver import receiving
 from workflows.notify import NotifyWorkflow
 from workflows.notify_payloads import NotifyInput, NotifyResult
 
 SECRET = "whsec-notify-test-5d1e"
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:8]}"
 
 
 def _definition(src: str, dst: str, table: str, checks: list | None = None) -> dict:
@@ -53,11 +55,11 @@ async def _deliveries(api: httpx.AsyncClient, path: str, settled: bool = True) -
 async def test_completed_run_is_delivered_signed_on_the_third_attempt(
     api, client: Client, source, source_db, target_db
 ):
-    table = _name("hooked")
+    table = unique_name("hooked")
     await fill_mixed_table(source, table, 50)
-    src = await create_connection(api, source_db, _name("src"))
-    dst = await create_connection(api, target_db, _name("dst"))
-    name = _name("notified")
+    src = await create_connection(api, source_db, unique_name("src"))
+    dst = await create_connection(api, target_db, unique_name("dst"))
+    name = unique_name("notified")
     with receiving([500, 503]) as receiver:
         created = await api.post(
             "/api/v1/webhooks",
@@ -123,11 +125,11 @@ async def test_completed_run_is_delivered_signed_on_the_third_attempt(
 async def test_seed2_webhook_hears_failures_of_its_pipelines_only(
     api, source, source_db, target_db
 ):
-    table = _name("hooked2")
+    table = unique_name("hooked2")
     await fill_mixed_table(source, table, 20)
-    src = await create_connection(api, source_db, _name("src"))
-    dst = await create_connection(api, target_db, _name("dst"))
-    watched = _name("watched")
+    src = await create_connection(api, source_db, unique_name("src"))
+    dst = await create_connection(api, target_db, unique_name("dst"))
+    watched = unique_name("watched")
     with receiving() as receiver:
         created = await api.post(
             "/api/pipeline/webhooks",
@@ -173,7 +175,7 @@ async def _run_rows(db: Database, cipher: Cipher, tenant: str, url: str) -> tupl
     pipeline = Pipeline(
         id=f"pl-{uuid.uuid4().hex}",
         tenant_id=tenant,
-        name=_name("p"),
+        name=unique_name("p"),
         status="ACTIVE",
         created_at=now,
         updated_at=now,

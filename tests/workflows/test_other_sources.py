@@ -4,23 +4,25 @@ real Temporal dev server: transformations, load modes, cursors and ranges work u
 from __future__ import annotations
 
 import asyncio
-import uuid
 from decimal import Decimal
 
 import httpx
 import pytest
 
-from tests.pipelines import create_connection, create_pipeline, execute, run_to_end, wait_finished
+from tests.pipelines import (
+    create_connection,
+    create_pipeline,
+    execute,
+    run_to_end,
+    unique_name,
+    wait_finished,
+)
 from tests.services import mysql_execute
 from tests.sources import duckdb_file, file_body, mysql_body, register, sqlite_file
 
 
-def _name(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:8]}"
-
-
 async def _target(api: httpx.AsyncClient, target_db: str) -> str:
-    return await create_connection(api, target_db, _name("dst"))
+    return await create_connection(api, target_db, unique_name("dst"))
 
 
 async def _customers(mysql, table: str, rows: int) -> None:
@@ -37,13 +39,13 @@ async def _customers(mysql, table: str, rows: int) -> None:
 async def test_mysql_with_a_transformation_merges_and_a_second_run_changes_nothing(
     api, mysql, mysql_db, target, target_db
 ):
-    table = _name("customers")
+    table = unique_name("customers")
     await _customers(mysql, table, 1_000)
-    src = await register(api, mysql_body(mysql_db, _name("maria")))
+    src = await register(api, mysql_body(mysql_db, unique_name("maria")))
     dst = await _target(api, target_db)
     pipeline = await create_pipeline(
         api,
-        _name("maria-merge"),
+        unique_name("maria-merge"),
         {
             "sources": {"customers": {"connection": src, "table": table}},
             "transformations": [
@@ -84,18 +86,18 @@ async def test_mysql_with_a_transformation_merges_and_a_second_run_changes_nothi
 async def test_mysql_incremental_append_reads_only_new_rows(
     api, mysql, mysql_db, target, target_db
 ):
-    table = _name("events")
+    table = unique_name("events")
     await mysql_execute(
         mysql,
         f"CREATE TABLE `{table}` (id int, seen timestamp(6) NULL, payload varchar(20))",
         f"INSERT INTO `{table}` SELECT seq, '2026-01-01' + INTERVAL seq SECOND, "
         f"concat('p', seq) FROM seq_1_to_500",
     )
-    src = await register(api, mysql_body(mysql_db, _name("maria")))
+    src = await register(api, mysql_body(mysql_db, unique_name("maria")))
     dst = await _target(api, target_db)
     pipeline = await create_pipeline(
         api,
-        _name("maria-incr"),
+        unique_name("maria-incr"),
         {
             "sources": {
                 "events": {"connection": src, "table": table, "incremental": True, "cursor": "seen"}
@@ -123,14 +125,14 @@ async def test_mysql_incremental_append_reads_only_new_rows(
 async def test_mysql_partitions_split_the_extract_into_ranges(
     api, mysql, mysql_db, target, target_db
 ):
-    table = _name("ranges")
+    table = unique_name("ranges")
     await _customers(mysql, table, 999)
     await mysql_execute(mysql, f"INSERT INTO `{table}` (id) VALUES (0)")  # NULLs elsewhere
-    src = await register(api, mysql_body(mysql_db, _name("maria")))
+    src = await register(api, mysql_body(mysql_db, unique_name("maria")))
     dst = await _target(api, target_db)
     pipeline = await create_pipeline(
         api,
-        _name("maria-parts"),
+        unique_name("maria-parts"),
         {
             "sources": {
                 "rows": {"connection": src, "table": table, "partitions": 3, "split_by": "id"}
@@ -158,12 +160,12 @@ async def test_sqlite_file_with_a_parameterized_query(api, tmp_path, target, tar
         "INSERT INTO orders SELECT n, n * 0.5, datetime('2026-01-01', '+' || n || ' hours'), "
         "CASE WHEN n % 7 = 0 THEN NULL ELSE 'order ' || n END FROM g",
     )
-    src = await register(api, file_body("sqlite", path, _name("lite")))
+    src = await register(api, file_body("sqlite", path, unique_name("lite")))
     dst = await _target(api, target_db)
-    table = _name("orders")
+    table = unique_name("orders")
     pipeline = await create_pipeline(
         api,
-        _name("lite"),
+        unique_name("lite"),
         {
             "sources": {
                 "orders": {
@@ -199,12 +201,12 @@ async def test_duckdb_file_incremental_on_a_timestamptz(api, tmp_path, target, t
         "TIMESTAMPTZ '2026-01-01 00:00:00+00' + i * INTERVAL 1 MINUTE AS at, "
         "'e' || i AS label, [i, i + 1] AS pair FROM range(1, 1001) t(i)",
     )
-    src = await register(api, file_body("duckdb", path, _name("duck")))
+    src = await register(api, file_body("duckdb", path, unique_name("duck")))
     dst = await _target(api, target_db)
-    table = _name("events")
+    table = unique_name("events")
     pipeline = await create_pipeline(
         api,
-        _name("duck"),
+        unique_name("duck"),
         {
             "sources": {
                 "events": {
@@ -239,21 +241,25 @@ async def test_a_missing_source_table_is_refused_at_save_time(
     api, kind, tmp_path, request, target_db
 ):
     if kind == "mariadb":
-        body = mysql_body(request.getfixturevalue("mysql_db"), _name("maria"))
+        body = mysql_body(request.getfixturevalue("mysql_db"), unique_name("maria"))
     elif kind == "sqlite":
         body = file_body(
-            "sqlite", sqlite_file(str(tmp_path / "a.sqlite"), "CREATE TABLE t (i)"), _name("l")
+            "sqlite",
+            sqlite_file(str(tmp_path / "a.sqlite"), "CREATE TABLE t (i)"),
+            unique_name("l"),
         )
     else:
         body = file_body(
-            "duckdb", duckdb_file(str(tmp_path / "a.duckdb"), "CREATE TABLE t (i INT)"), _name("d")
+            "duckdb",
+            duckdb_file(str(tmp_path / "a.duckdb"), "CREATE TABLE t (i INT)"),
+            unique_name("d"),
         )
     src = await register(api, body)
     dst = await _target(api, target_db)
     response = await api.post(
         "/v1/pipelines",
         json={
-            "name": _name("missing"),
+            "name": unique_name("missing"),
             "definition": {
                 "sources": {"rows": {"connection": src, "table": "not_there"}},
                 "sinks": {"wh": {"connection": dst, "table": "wh.not_there"}},
@@ -268,12 +274,12 @@ async def test_a_missing_source_table_is_refused_at_save_time(
 
 async def test_a_sqlite_connection_cannot_be_a_target(api, tmp_path, source_db):
     path = sqlite_file(str(tmp_path / "t.sqlite"), "CREATE TABLE t (i)")
-    lite = await register(api, file_body("sqlite", path, _name("lite")))
-    src = await create_connection(api, source_db, _name("src"))
+    lite = await register(api, file_body("sqlite", path, unique_name("lite")))
+    src = await create_connection(api, source_db, unique_name("src"))
     response = await api.post(
         "/v1/pipelines",
         json={
-            "name": _name("to-sqlite"),
+            "name": unique_name("to-sqlite"),
             "definition": {
                 "sources": {"rows": {"connection": lite, "table": "t"}},
                 "sinks": {"out": {"connection": lite, "table": "copy_of_t"}},
@@ -293,14 +299,14 @@ async def test_cancel_during_an_arrow_extract_stops_it_and_leaves_nothing(
     from tests.workflows.test_pipeline_run import _staging_left, _wait_task
 
     path = sqlite_file(str(tmp_path / "endless.sqlite"), "CREATE TABLE t (i)")
-    src = await register(api, file_body("sqlite", path, _name("lite")))
+    src = await register(api, file_body("sqlite", path, unique_name("lite")))
     dst = await _target(api, target_db)
-    table = _name("kept")
+    table = unique_name("kept")
     await target.execute("CREATE SCHEMA IF NOT EXISTS wh")
     await target.execute(f"CREATE TABLE wh.{table} AS SELECT 42 AS n")
     pipeline = await create_pipeline(
         api,
-        _name("lite-cancel"),
+        unique_name("lite-cancel"),
         {
             "sources": {
                 "many": {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import asyncpg
 import httpx
@@ -15,18 +14,15 @@ from tests.pipelines import (
     fill_mixed_table,
     run_to_end,
     table_fingerprint,
+    unique_name,
     wait_finished,
 )
 
 
-def _name(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:8]}"
-
-
 async def _connections(api: httpx.AsyncClient, source_db: str, target_db: str) -> tuple[str, str]:
     return (
-        await create_connection(api, source_db, _name("src")),
-        await create_connection(api, target_db, _name("dst")),
+        await create_connection(api, source_db, unique_name("src")),
+        await create_connection(api, target_db, unique_name("dst")),
     )
 
 
@@ -51,12 +47,12 @@ async def _wait_task(api: httpx.AsyncClient, execution_id: str, task: str) -> No
 
 
 async def test_replace_twice_leaves_one_copy(api, source, target, source_db, target_db):
-    table = _name("orders")
+    table = unique_name("orders")
     await fill_mixed_table(source, table, 5_000)
     src, dst = await _connections(api, source_db, target_db)
     pipeline = await create_pipeline(
         api,
-        _name("replace"),
+        unique_name("replace"),
         {
             "sources": {"orders": {"connection": src, "table": table}},
             "sinks": {"wh": {"connection": dst, "table": f"wh.{table}", "mode": "replace"}},
@@ -69,7 +65,7 @@ async def test_replace_twice_leaves_one_copy(api, source, target, source_db, tar
 
 
 async def test_transform_joins_two_sources(api, source, target, source_db, target_db):
-    orders, customers = _name("orders"), _name("customers")
+    orders, customers = unique_name("orders"), unique_name("customers")
     await source.execute(f"CREATE TABLE {customers} (id int PRIMARY KEY, name text)")
     await source.execute(f"INSERT INTO {customers} VALUES (1, 'ada'), (2, 'grace')")
     await source.execute(f"CREATE TABLE {orders} (id int, customer_id int, amount numeric)")
@@ -79,7 +75,7 @@ async def test_transform_joins_two_sources(api, source, target, source_db, targe
     src, dst = await _connections(api, source_db, target_db)
     pipeline = await create_pipeline(
         api,
-        _name("join"),
+        unique_name("join"),
         {
             "sources": {
                 "orders": {"connection": src, "table": orders},
@@ -118,7 +114,7 @@ async def test_transform_joins_two_sources(api, source, target, source_db, targe
 async def test_cancel_during_extract_leaves_target_untouched(
     api, source, target, source_db, target_db
 ):
-    table = _name("slow")
+    table = unique_name("slow")
     await fill_mixed_table(source, table, 1_000)
     await target.execute("CREATE SCHEMA IF NOT EXISTS wh")
     await target.execute(f"CREATE TABLE wh.{table} AS SELECT 42 AS id")
@@ -126,7 +122,7 @@ async def test_cancel_during_extract_leaves_target_untouched(
     src, dst = await _connections(api, source_db, target_db)
     pipeline = await create_pipeline(
         api,
-        _name("cancel"),
+        unique_name("cancel"),
         {
             "sources": {
                 "slow": {"connection": src, "query": f"SELECT t.* FROM {table} t, pg_sleep(30) s"}
@@ -145,14 +141,14 @@ async def test_cancel_during_extract_leaves_target_untouched(
 
 
 async def test_cancel_during_load_rolls_back(api, source, target, source_db, target_db):
-    table = _name("locked")
+    table = unique_name("locked")
     await fill_mixed_table(source, table, 2_000)
     await fill_mixed_table(target, table, 10)  # the target already holds 10 rows
     before = await table_fingerprint(target, table)
     src, dst = await _connections(api, source_db, target_db)
     pipeline = await create_pipeline(
         api,
-        _name("cancel_load"),
+        unique_name("cancel_load"),
         {
             "sources": {"rows": {"connection": src, "table": table}},
             "sinks": {"wh": {"connection": dst, "table": table, "mode": "append"}},
@@ -176,7 +172,7 @@ async def test_load_failing_midway_is_retried_without_duplicates(
     api, source, target, source_db, target_db
 ):
     """A serialization failure after 5,000 of 20,000 rows: the retry loads each row once."""
-    table = _name("flaky")
+    table = unique_name("flaky")
     await fill_mixed_table(source, table, 20_000)
     await fill_mixed_table(target, table, 0)
     seq = f"{table}_calls"
@@ -198,7 +194,7 @@ async def test_load_failing_midway_is_retried_without_duplicates(
     src, dst = await _connections(api, source_db, target_db)
     pipeline = await create_pipeline(
         api,
-        _name("retry"),
+        unique_name("retry"),
         {
             "sources": {"rows": {"connection": src, "table": table}},
             "sinks": {"wh": {"connection": dst, "table": table, "mode": "append"}},
@@ -213,12 +209,12 @@ async def test_load_failing_midway_is_retried_without_duplicates(
 
 
 async def test_failed_quality_check_stops_before_load(api, source, target, source_db, target_db):
-    table = _name("nulls")
+    table = unique_name("nulls")
     await fill_mixed_table(source, table, 100)  # every 7th note is NULL
     src, dst = await _connections(api, source_db, target_db)
     pipeline = await create_pipeline(
         api,
-        _name("quality"),
+        unique_name("quality"),
         {
             "sources": {"rows": {"connection": src, "table": table}},
             "sinks": {"wh": {"connection": dst, "table": f"wh.{table}"}},
@@ -239,12 +235,12 @@ async def test_failed_quality_check_stops_before_load(api, source, target, sourc
 async def test_missing_source_table_fails_without_retrying(
     api, source, target, source_db, target_db
 ):
-    table = _name("gone")
+    table = unique_name("gone")
     await fill_mixed_table(source, table, 10)
     src, dst = await _connections(api, source_db, target_db)
     pipeline = await create_pipeline(
         api,
-        _name("gone"),
+        unique_name("gone"),
         {
             "sources": {"rows": {"connection": src, "table": table}},
             "sinks": {"wh": {"connection": dst, "table": f"wh.{table}"}},
@@ -259,12 +255,12 @@ async def test_missing_source_table_fails_without_retrying(
 
 
 async def test_parameters_fill_placeholders_as_literals(api, source, target, source_db, target_db):
-    table = _name("dated")
+    table = unique_name("dated")
     await fill_mixed_table(source, table, 1_000)  # day = 2026-01-01 + (id % 365)
     src, dst = await _connections(api, source_db, target_db)
     pipeline = await create_pipeline(
         api,
-        _name("params"),
+        unique_name("params"),
         {
             "sources": {
                 "rows": {
@@ -296,12 +292,12 @@ async def test_parameters_fill_placeholders_as_literals(api, source, target, sou
 async def test_run_terminated_outside_ductwork_does_not_block_the_pipeline(
     api, client, source, target, source_db, target_db
 ):
-    table = _name("terminated")
+    table = unique_name("terminated")
     await fill_mixed_table(source, table, 10)
     src, dst = await _connections(api, source_db, target_db)
     pipeline = await create_pipeline(
         api,
-        _name("terminated"),
+        unique_name("terminated"),
         {
             "sources": {
                 "slow": {"connection": src, "query": f"SELECT t.* FROM {table} t, pg_sleep(30) s"}

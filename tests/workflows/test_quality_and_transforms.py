@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from decimal import Decimal
 
 import asyncpg
@@ -12,19 +11,15 @@ import httpx
 from activities.transform import _casts_in_place
 from core import transforms
 from core.planner import rewrite_tables
-from tests.pipelines import create_connection, create_pipeline, run_to_end
+from tests.pipelines import create_connection, create_pipeline, run_to_end, unique_name
 
 # severity "approve" pauses a run for a decision: tests/workflows/test_approval_gate.py
 
 
-def _name(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:8]}"
-
-
 async def _pipeline(api: httpx.AsyncClient, source_db: str, target_db: str, definition) -> str:
-    src = await create_connection(api, source_db, _name("src"))
-    dst = await create_connection(api, target_db, _name("dst"))
-    return await create_pipeline(api, _name("p"), definition(src, dst))
+    src = await create_connection(api, source_db, unique_name("src"))
+    dst = await create_connection(api, target_db, unique_name("dst"))
+    return await create_pipeline(api, unique_name("p"), definition(src, dst))
 
 
 async def _columns(conn: asyncpg.Connection, table: str) -> list[tuple[str, str]]:
@@ -44,7 +39,7 @@ async def _logs(api: httpx.AsyncClient, execution_id: str) -> list[str]:
 async def test_rename_cast_filter_derive_lookup_join_load_exactly_these_rows(
     api, source, target, source_db, target_db
 ):
-    orders, rates = _name("orders"), _name("rates")
+    orders, rates = unique_name("orders"), unique_name("rates")
     await source.execute(
         f"CREATE TABLE {orders} (id int, amt text, cur text, status text, created timestamptz)"
     )
@@ -63,7 +58,7 @@ async def test_rename_cast_filter_derive_lookup_join_load_exactly_these_rows(
         "('GBP', 1.15, 'pound')"
     )
     created = dict(await source.fetch(f"SELECT id, created FROM {orders}"))
-    out = f"wh.{_name('enriched')}"
+    out = f"wh.{unique_name('enriched')}"
     pipeline = await _pipeline(
         api,
         source_db,
@@ -166,7 +161,7 @@ async def test_rename_cast_filter_derive_lookup_join_load_exactly_these_rows(
 
 
 async def _payments(conn: asyncpg.Connection) -> str:
-    table = _name("payments")
+    table = unique_name("payments")
     await conn.execute(
         f"CREATE TABLE {table} (id int, status text, amount numeric, paid_at timestamptz)"
     )
@@ -275,8 +270,8 @@ async def test_warnings_are_logged_and_the_rows_load(api, source, target, source
 
 
 async def test_bad_steps_and_checks_are_refused_when_saved(api, source_db, target_db):
-    src = await create_connection(api, source_db, _name("src"))
-    dst = await create_connection(api, target_db, _name("dst"))
+    src = await create_connection(api, source_db, unique_name("src"))
+    dst = await create_connection(api, target_db, unique_name("dst"))
     cases = [
         (
             {
@@ -324,7 +319,7 @@ async def test_bad_steps_and_checks_are_refused_when_saved(api, source_db, targe
             **change,
         }
         response = await api.post(
-            "/v1/pipelines", json={"name": _name("bad"), "definition": definition}
+            "/v1/pipelines", json={"name": unique_name("bad"), "definition": definition}
         )
         assert response.status_code == 422, (change, response.text)
         details = response.json()["detail"]

@@ -4,7 +4,6 @@ row and the cursor marks. Row contents are compared exactly, a retried load incl
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,12 +13,14 @@ import pytest
 
 from connectors.base import TransientError
 from connectors.duckdb import target as duckdb_target
-from tests.pipelines import create_connection, create_pipeline, fill_mixed_table, run_to_end
+from tests.pipelines import (
+    create_connection,
+    create_pipeline,
+    fill_mixed_table,
+    run_to_end,
+    unique_name,
+)
 from tests.sources import duckdb_file, file_body, register
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:8]}"
 
 
 def _query(path: Path, sql: str) -> list[tuple]:
@@ -41,13 +42,13 @@ def lake(tmp_path: Path) -> Path:
 
 
 async def test_postgres_into_duckdb_every_mode_and_types(api, source, source_db, lake):
-    table = _name("orders")
+    table = unique_name("orders")
     await fill_mixed_table(source, table, 300)
-    src = await create_connection(api, source_db, _name("src"))
-    dst = await register(api, file_body("duckdb", str(lake), _name("lake")))
+    src = await create_connection(api, source_db, unique_name("src"))
+    dst = await register(api, file_body("duckdb", str(lake), unique_name("lake")))
     pipeline = await create_pipeline(
         api,
-        _name("to-duck"),
+        unique_name("to-duck"),
         {
             "sources": {"orders": {"connection": src, "table": table}},
             "transformations": [
@@ -140,10 +141,10 @@ async def test_postgres_into_duckdb_every_mode_and_types(api, source, source_db,
 async def test_a_load_retried_after_its_commit_loads_nothing_twice(
     api, source, source_db, lake, monkeypatch
 ):
-    table = _name("events")
+    table = unique_name("events")
     await fill_mixed_table(source, table, 200)
-    src = await create_connection(api, source_db, _name("src"))
-    dst = await register(api, file_body("duckdb", str(lake), _name("lake")))
+    src = await create_connection(api, source_db, unique_name("src"))
+    dst = await register(api, file_body("duckdb", str(lake), unique_name("lake")))
     real = duckdb_target.load
     calls: list[int] = []
 
@@ -157,7 +158,7 @@ async def test_a_load_retried_after_its_commit_loads_nothing_twice(
     monkeypatch.setattr(duckdb_target, "load", commit_then_lose_the_ack)
     pipeline = await create_pipeline(
         api,
-        _name("retry"),
+        unique_name("retry"),
         {
             "sources": {"events": {"connection": src, "table": table}},
             "sinks": {"wh": {"connection": dst, "table": "wh.events", "mode": "append"}},
@@ -180,11 +181,11 @@ async def test_incremental_append_and_schema_evolution(api, tmp_path, lake):
         "INSERT INTO events SELECT i, TIMESTAMPTZ '2026-01-01 00:00:00+00' + i * INTERVAL 1 "
         "SECOND, 'p' || i FROM range(1, 101) t(i)",
     )
-    src = await register(api, file_body("duckdb", events, _name("events")))
-    dst = await register(api, file_body("duckdb", str(lake), _name("lake")))
+    src = await register(api, file_body("duckdb", events, unique_name("events")))
+    dst = await register(api, file_body("duckdb", str(lake), unique_name("lake")))
     pipeline = await create_pipeline(
         api,
-        _name("incr"),
+        unique_name("incr"),
         {
             "sources": {
                 "events": {
@@ -240,11 +241,11 @@ async def test_deduplicate_append_loads_one_row_per_new_key(api, tmp_path, lake)
         "INSERT INTO orders VALUES (1, '2026-01-01', 1.5), (1, '2026-01-01', 1.5), "
         "(2, '2026-01-02', 2.25)",
     )
-    src = await register(api, file_body("duckdb", orders, _name("orders")))
-    dst = await register(api, file_body("duckdb", str(lake), _name("lake")))
+    src = await register(api, file_body("duckdb", orders, unique_name("orders")))
+    dst = await register(api, file_body("duckdb", str(lake), unique_name("lake")))
     pipeline = await create_pipeline(
         api,
-        _name("dedup"),
+        unique_name("dedup"),
         {
             "sources": {"orders": {"connection": src, "table": "orders"}},
             "sinks": {

@@ -8,7 +8,6 @@ import glob
 import io
 import json
 import os
-import uuid
 from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
@@ -19,15 +18,17 @@ import pyarrow.parquet as pq
 
 from connectors.base import TransientError
 from connectors.files import target as files_target
-from tests.pipelines import create_connection, create_pipeline, fill_mixed_table, run_to_end
+from tests.pipelines import (
+    create_connection,
+    create_pipeline,
+    fill_mixed_table,
+    run_to_end,
+    unique_name,
+)
 from tests.s3 import s3_server  # noqa: F401  (the session fixture)
 from tests.sources import register
 
 COLUMNS = "id, created_at, day, amount, note, active, score"
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:8]}"
 
 
 def _files_body(root: str, name: str, fmt: str) -> dict:
@@ -37,7 +38,7 @@ def _files_body(root: str, name: str, fmt: str) -> dict:
 async def _pipeline(api, src: str, dst: str, table: str, mode: str, **extra) -> str:
     return await create_pipeline(
         api,
-        _name("to-files"),
+        unique_name("to-files"),
         {
             "sources": {"orders": {"connection": src, "query": f"SELECT {COLUMNS} FROM {table}"}},
             "sinks": {"lake": {"connection": dst, "table": "exports.orders", "mode": mode}},
@@ -58,10 +59,10 @@ def _parts(directory: Path) -> list[str]:
 async def test_parquet_append_retry_and_replace_locally(
     api, source, source_db, tmp_path, monkeypatch, settings
 ):
-    table = _name("orders")
+    table = unique_name("orders")
     await fill_mixed_table(source, table, 120)
-    src = await create_connection(api, source_db, _name("src"))
-    dst = await register(api, _files_body(str(tmp_path / "lake"), _name("lake"), "parquet"))
+    src = await create_connection(api, source_db, unique_name("src"))
+    dst = await register(api, _files_body(str(tmp_path / "lake"), unique_name("lake"), "parquet"))
     real = files_target.load
     calls: list[int] = []
 
@@ -112,13 +113,13 @@ async def test_parquet_append_retry_and_replace_locally(
 
 
 async def test_csv_and_json_lines_hold_the_values(api, source, source_db, tmp_path):
-    table = _name("orders")
+    table = unique_name("orders")
     await fill_mixed_table(source, table, 30)
-    src = await create_connection(api, source_db, _name("src"))
+    src = await create_connection(api, source_db, unique_name("src"))
     expected = await _expected(source, table)
     for fmt in ("csv", "jsonl"):
         root = tmp_path / fmt
-        dst = await register(api, _files_body(str(root), _name(fmt), fmt))
+        dst = await register(api, _files_body(str(root), unique_name(fmt), fmt))
         run = await run_to_end(api, await _pipeline(api, src, dst, table, "replace"))
         assert run["status"] == "COMPLETED", run
         (part,) = (root / "exports" / "orders").iterdir()
@@ -144,11 +145,11 @@ async def test_csv_and_json_lines_hold_the_values(api, source, source_db, tmp_pa
 
 
 async def test_s3_append_and_replace(api, source, source_db, s3_server):  # noqa: F811
-    table = _name("orders")
+    table = unique_name("orders")
     await fill_mixed_table(source, table, 50)
-    src = await create_connection(api, source_db, _name("src"))
-    prefix = _name("out")
-    body = s3_server.body(_name("s3"), prefix)
+    src = await create_connection(api, source_db, unique_name("src"))
+    prefix = unique_name("out")
+    body = s3_server.body(unique_name("s3"), prefix)
     body["properties"]["format"] = "parquet"
     dst = await register(api, body)
     s3 = s3_server.client()
@@ -178,8 +179,8 @@ async def test_s3_append_and_replace(api, source, source_db, s3_server):  # noqa
 
 
 async def test_unsupported_file_sinks_are_refused_with_422(api, source_db, tmp_path):
-    src = await create_connection(api, source_db, _name("src"))
-    dst = await register(api, _files_body(str(tmp_path), _name("lake"), "parquet"))
+    src = await create_connection(api, source_db, unique_name("src"))
+    dst = await register(api, _files_body(str(tmp_path), unique_name("lake"), "parquet"))
     for sink, field, words in (
         ({"mode": "merge", "keys": ["id"]}, "mode", "files cannot be merged into"),
         ({"keys": ["id"], "deduplicate": True}, "deduplicate", "cannot be deduplicated"),
@@ -187,7 +188,7 @@ async def test_unsupported_file_sinks_are_refused_with_422(api, source_db, tmp_p
         response = await api.post(
             "/v1/pipelines",
             json={
-                "name": _name("bad"),
+                "name": unique_name("bad"),
                 "definition": {
                     "sources": {"orders": {"connection": src, "table": "orders"}},
                     "sinks": {"lake": {"connection": dst, "table": "orders", **sink}},
