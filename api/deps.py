@@ -121,6 +121,16 @@ def get_per_page(default: int = 20) -> Callable[..., PerPageParams]:
     return dependency
 
 
+def get_tags(
+    tags: Annotated[
+        list[str] | None, Query(description="all of these tags (repeat or comma)")
+    ] = None,
+) -> list[str]:
+    """``?tags=a,b`` and ``?tags=a&tags=b`` alike."""
+    return [t.strip() for tag in tags or [] for t in tag.split(",") if t.strip()]
+
+
+TagsDep = Annotated[list[str], Depends(get_tags)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClientDep = Annotated[Client, Depends(get_client)]
 CipherDep = Annotated[Cipher, Depends(get_cipher)]

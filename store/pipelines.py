@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -57,6 +57,28 @@ async def get_version(session: AsyncSession, pipeline_id: str, number: int) -> P
     if row is None:
         raise NotFound(f"version {number} of pipeline {pipeline_id!r} not found", code="NOT_FOUND")
     return row
+
+
+async def current_versions(
+    session: AsyncSession, pipelines: list[Pipeline]
+) -> dict[str, PipelineVersion]:
+    """Each pipeline's current version, in one query (for lists)."""
+    if not pipelines:
+        return {}
+    result = await session.exec(
+        select(PipelineVersion).where(
+            or_(
+                *(
+                    and_(
+                        PipelineVersion.pipeline_id == p.id,
+                        PipelineVersion.number == p.current_version,
+                    )
+                    for p in pipelines
+                )
+            )
+        )
+    )
+    return {v.pipeline_id: v for v in result.all()}
 
 
 async def page(

@@ -158,6 +158,7 @@ async def generate(
     return await _answer(session, principal.tenant_id, result)
 
 
+# A route of its own (not a second decorator): both paths would give one OpenAPI operation id.
 @router.post("/api/v1/pipelines:generate")
 async def generate_seed_001(
     body: GenerateRequest,

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.deps import CipherDep, ClientDep, Editor, PageDep, SessionDep, Viewer
+from api.deps import CipherDep, ClientDep, Editor, PageDep, SessionDep, TagsDep, Viewer
 from api.errors import invalid
 from api.pagination import paged
 from api.schemas.pipelines import (
@@ -47,8 +47,11 @@ async def _validated(
     return set(ids.values())
 
 
-async def _out(session: AsyncSession, pipeline: Pipeline) -> PipelineOut:
-    version = await pipeline_store.get_version(session, pipeline.id, pipeline.current_version)
+async def _out(
+    session: AsyncSession, pipeline: Pipeline, version: PipelineVersion | None = None
+) -> PipelineOut:
+    if version is None:
+        version = await pipeline_store.get_version(session, pipeline.id, pipeline.current_version)
     return PipelineOut(
         pipeline_id=pipeline.id,
         name=pipeline.name,
@@ -106,21 +109,22 @@ async def list_pipelines(
     session: SessionDep,
     principal: Viewer,
     page: PageDep,
-    tags: Annotated[
-        list[str] | None, Query(description="all of these tags (repeat or comma)")
-    ] = None,
+    tags: TagsDep,
     status_filter: Annotated[PipelineStatus | None, Query(alias="status")] = None,
 ) -> dict:
-    wanted = [t.strip() for tag in tags or [] for t in tag.split(",") if t.strip()]
     rows, total = await pipeline_store.page(
         session,
         principal.tenant_id,
-        tags=wanted,
+        tags=tags,
         status=status_filter.value if status_filter else None,
         offset=page.offset,
         limit=page.size,
     )
-    items = [(await _out(session, r)).model_dump(by_alias=True, mode="json") for r in rows]
+    versions = await pipeline_store.current_versions(session, rows)
+    items = [
+        (await _out(session, r, versions[r.id])).model_dump(by_alias=True, mode="json")
+        for r in rows
+    ]
     return paged(request, response, items, total, page)
 
 

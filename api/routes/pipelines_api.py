@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
-from api.deps import ClientDep, Editor, PerPageDep, SessionDep, SettingsDep, Viewer
+from api.deps import ClientDep, Editor, PerPageDep, SessionDep, SettingsDep, TagsDep, Viewer
 from api.errors import invalid, missing_parameters
 from api.pagination import paged_per_page
 from api.routes.runs_api import run_state
@@ -49,11 +49,14 @@ async def _schedule(session: AsyncSession, pipeline: Pipeline, definition: dict)
     return own.cron if own else (definition.get("orchestration") or {}).get("schedule")
 
 
-async def document(session: AsyncSession, pipeline: Pipeline) -> PipelineDocument:
-    version = await pipeline_store.get_version(session, pipeline.id, pipeline.current_version)
+async def document(
+    session: AsyncSession, pipeline: Pipeline, version: PipelineVersion | None = None
+) -> PipelineDocument:
+    if version is None:
+        version = await pipeline_store.get_version(session, pipeline.id, pipeline.current_version)
     return PipelineDocument(
         id=pipeline.id,
-        project_id=getattr(pipeline, "project_id", None),
+        project_id=None,  # pipelines belong to tenants; seed 000's projects are not modelled
         name=pipeline.name,
         status=pipeline_word(pipeline.status),
         description=pipeline.description,
@@ -74,20 +77,20 @@ async def list_pipelines(
     session: SessionDep,
     principal: Viewer,
     page: PerPageDep,
-    tags: Annotated[list[str] | None, Query(description="all of these tags")] = None,
+    tags: TagsDep,
     status_filter: Annotated[str | None, Query(alias="status")] = None,
 ) -> dict:
-    wanted = [t.strip() for tag in tags or [] for t in tag.split(",") if t.strip()]
     rows, total = await pipeline_store.page(
         session,
         principal.tenant_id,
-        tags=wanted,
+        tags=tags,
         status=stored_pipeline_status(status_filter) if status_filter else None,
         offset=page.offset,
         limit=page.per_page,
     )
     paged_per_page(request, response, total, page.page, page.per_page)
-    items = [(await document(session, row)).model_dump(mode="json") for row in rows]
+    versions = await pipeline_store.current_versions(session, rows)
+    items = [(await document(session, r, versions[r.id])).model_dump(mode="json") for r in rows]
     return {"pipelines": items, "total": total, "page": page.page, "per_page": page.per_page}
 
 
