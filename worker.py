@@ -22,7 +22,7 @@ log = get_logger("ductwork.worker")
 
 
 def build_worker(client: Client, settings: Settings, db: Database, task_queue: str) -> Worker:
-    deps = ActivityDeps(db, Cipher.from_settings(settings), settings.data_plane)
+    deps = ActivityDeps(db, Cipher.from_settings(settings), settings)
     return Worker(
         client,
         task_queue=task_queue,

@@ -92,7 +92,9 @@ class GenerationActivities:
         return context
 
     async def _tables(self, row: Connection, spec: TableSpec) -> list[TableInfo]:
-        connector, config = connector_config(row, self.deps.cipher)
+        connector, config = await connector_config(
+            row, self.deps.cipher, self.deps.service_settings
+        )
         tables = await connector.introspect(config)
         tables = [t for t in tables if t.schema.lower() not in _SYSTEM_SCHEMAS]
         if connector.default_schema is None:  # MySQL: only the connection's own database
@@ -191,8 +193,11 @@ class GenerationActivities:
                 if row is None:
                     continue
                 try:
-                    password = connection_settings(row, self.deps.cipher).password
-                except (SecretReferenceError, ValueError):
+                    resolved = await connection_settings(
+                        row, self.deps.cipher, self.deps.service_settings
+                    )
+                    password = resolved.password
+                except (SecretReferenceError, ConnectorError, ValueError):
                     continue
                 if password:
                     found.append(password)

@@ -8,15 +8,16 @@ decrypted here, never passed through workflow history.
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from connectors.base import PolicyDenied
+from core.confinement import egress
 from core.logging import get_logger
 from core.secrets import Cipher
-from core.settings import WebhookSettings
-from core.webhooks import events, signing, url_policy
+from core.settings import Settings, WebhookSettings
+from core.webhooks import events, signing
 from store import webhooks as webhook_store
 from store.db import Database
 from store.models.core import Execution, Pipeline
@@ -31,10 +32,17 @@ TERMINAL_STATUS = frozenset({410})
 
 
 class NotifyActivities:
-    def __init__(self, db: Database, cipher: Cipher, settings: WebhookSettings | None = None):
+    def __init__(
+        self,
+        db: Database,
+        cipher: Cipher,
+        settings: WebhookSettings | None = None,
+        service_settings: Settings | None = None,
+    ):
         self.db = db
         self.cipher = cipher
         self.settings = settings or WebhookSettings()
+        self.service_settings = service_settings or Settings()  # the address policy
 
     @activity.defn(name="plan_notifications")
     async def plan(self, run: NotifyInput) -> NotifyPlan:
@@ -124,8 +132,8 @@ class NotifyActivities:
         import httpx
 
         try:
-            checked = await url_policy.check(url, self.settings)
-        except url_policy.UrlRefused as exc:
+            checked = await egress.check_url(url, self.service_settings)
+        except PolicyDenied as exc:
             return None, f"URL refused: {exc}", "WEBHOOK_URL_REFUSED", True
         extensions = {"sni_hostname": checked.host} if checked.scheme == "https" else {}
         try:
@@ -136,7 +144,7 @@ class NotifyActivities:
                 response = await http.post(
                     checked.pinned(),
                     content=body,
-                    headers={**headers, "Host": urlsplit(url).netloc},
+                    headers={**headers, "Host": checked.netloc},
                     extensions=extensions,
                 )
         except httpx.HTTPError as exc:

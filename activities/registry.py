@@ -36,7 +36,7 @@ def build_activities(
     staging = StagingActivities(deps)
     plan = PlanActivities(deps, lifecycle)
     records = RecordActivities(deps.db)
-    notify = NotifyActivities(deps.db, deps.cipher, webhooks)
+    notify = NotifyActivities(deps.db, deps.cipher, webhooks, deps.service_settings)
     return [
         plan.plan_run,
         records.record_run,
@@ -45,6 +45,7 @@ def build_activities(
         transform.transform,
         quality.check,
         load.load,
+        load.outcome,
         staging.drop_staging,
         LLMActivities(llm).chat,
         *_generation(GenerationActivities(deps)),

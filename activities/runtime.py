@@ -7,7 +7,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import structlog
@@ -15,7 +15,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from connectors import postgres
-from connectors.base import Connector, ConnectorError, Progress
+from connectors.base import Connector, ConnectorError, Progress, safe_detail
 from connectors.postgres import PostgresConfig
 from connectors.postgres.errors import classify
 from core.connections import connector_config, postgres_config
@@ -26,6 +26,9 @@ from store import runs as run_store
 from store.db import Database
 from store.models import Connection, RunLog, utcnow
 from workflows.payloads import StepRef
+
+if TYPE_CHECKING:
+    from activities.commit_guard import CommitHook
 
 log = structlog.get_logger("ductwork.activities")
 
@@ -60,23 +63,29 @@ class StepContext:
 
 
 class ActivityDeps:
-    """Dependencies of the data activities: the store, the cipher, data-plane settings."""
+    """Dependencies of the data activities: the store, the cipher, data-plane settings, and the
+    service's settings (the confinement policy every connection is opened under)."""
 
-    def __init__(self, db: Database, cipher: Cipher, settings: DataPlaneSettings) -> None:
+    def __init__(self, db: Database, cipher: Cipher, settings: Settings) -> None:
         self.db = db
         self.cipher = cipher
-        self.settings = settings
+        self.settings: DataPlaneSettings = settings.data_plane
+        self.service_settings = settings
+        # Tests only: holds a load at its commit point (activities.commit_guard.CommitHook).
+        self.commit_hook: CommitHook | None = None
 
     async def connect(self, tenant_id: str, connection_id: str) -> asyncpg.Connection:
         """Open a PostgreSQL connection; credentials are looked up here, never passed in."""
         return await postgres.connect(await self.postgres_config(tenant_id, connection_id))
 
     async def postgres_config(self, tenant_id: str, connection_id: str) -> PostgresConfig:
-        return postgres_config(await self._row(tenant_id, connection_id), self.cipher)
+        row = await self._row(tenant_id, connection_id)
+        return await postgres_config(row, self.cipher, self.service_settings)
 
     async def source(self, tenant_id: str, connection_id: str) -> tuple[Connector, Any]:
         """A connection's connector and config (credentials resolved here)."""
-        return connector_config(await self._row(tenant_id, connection_id), self.cipher)
+        row = await self._row(tenant_id, connection_id)
+        return await connector_config(row, self.cipher, self.service_settings)
 
     async def _row(self, tenant_id: str, connection_id: str) -> Connection:
         async with self.db.session() as session:
@@ -112,7 +121,7 @@ class ActivityDeps:
             error = to_application_error(classify(exc))
             ctx.warning("failed", error=error.message)
             await self._close(ctx, kind, "FAILED", attempt, reporter, error.message)
-            raise error from exc
+            raise error from None  # the driver's own text (rows, bytes) stays out of history
         else:
             ctx.info(
                 "finished",
@@ -193,12 +202,15 @@ def application_errors() -> Iterator[None]:
     except ApplicationError:
         raise
     except Exception as exc:
-        raise to_application_error(classify(exc)) from exc
+        raise to_application_error(classify(exc)) from None  # no driver text in history
 
 
 def to_application_error(error: ConnectorError) -> ApplicationError:
-    """A connector's error as Temporal sees it: its code as the type, TerminalError as final."""
-    return ApplicationError(error.message, type=error.error_type, non_retryable=not error.retryable)
+    """A connector's error as Temporal sees it: its code as the type, TerminalError as final;
+    the message summarised (``safe_detail``), never row content or raw bytes."""
+    return ApplicationError(
+        safe_detail(error.message), type=error.error_type, non_retryable=not error.retryable
+    )
 
 
 async def closing(*conns: asyncpg.Connection) -> None:

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from connectors.base import PolicyDenied
 from core.logging import get_logger
 from core.runs import MissingParameters, TemporalUnavailable
 from store.errors import Conflict, NotFound
@@ -93,6 +94,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return _respond(
             request, exc.status, exc.code, exc.message, details=exc.details, detail=detail
         )
+
+    @app.exception_handler(PolicyDenied)
+    async def _policy_denied(request: Request, exc: PolicyDenied) -> JSONResponse:
+        log.info("refused by the confinement policy", path=request.url.path, reason=exc.message)
+        return _respond(request, 422, "POLICY_DENIED", exc.message)
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> JSONResponse:

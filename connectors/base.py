@@ -3,8 +3,9 @@ and of introspection."""
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -36,6 +37,33 @@ class TransientError(ConnectorError):
     """May succeed on retry: connection reset, timeout, serialization failure."""
 
     retryable = True
+
+
+class PolicyDenied(TerminalError):
+    """The operator's confinement policy does not let a tenant's definition reach this (a path,
+    an address, a secret). ``setting`` names what would allow it."""
+
+    def __init__(self, message: str, *, setting: str | None = None) -> None:
+        if setting:
+            message = f"{message} (the operator can allow it with {setting})"
+        super().__init__(message, error_type="POLICY_DENIED")
+        self.setting = setting
+
+
+EgressCheck = Callable[[str], str]
+"""Checks an outbound URL against the policy and returns the URL to connect to (its host pinned
+to the checked address); raises ``PolicyDenied``. Connectors call it for every request."""
+
+
+_ROW_CONTENT = re.compile(r"(?<=got \d): .*|(?<=got \d\d): .*|(?<=got \d\d\d): .*", re.S)
+
+
+def safe_detail(text: str, limit: int = 300) -> str:
+    """An error text fit for an API answer: the row content some parsers append cut off
+    (``Expected 1 columns, got 2: <row>``), printable characters only, bounded."""
+    text = _ROW_CONTENT.sub("", text)
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -94,6 +122,7 @@ class ConnectionSettings:
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     properties: dict[str, Any] = field(default_factory=dict)
+    egress: EgressCheck | None = field(default=None, repr=False, compare=False)
 
 
 class Connector(Protocol):

@@ -8,12 +8,13 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from connectors.base import ConnectorError, TransientError
+from connectors.base import ConnectorError, PolicyDenied, TransientError
 from connectors.postgres.sql import Relation
 from connectors.registry import is_source, source_schema, target_problem
-from core.connections import connector_config
+from core.connections import connection_settings, connector_config
 from core.definition import PipelineDefinition
 from core.secrets import Cipher, SecretReferenceError
+from core.settings import Settings
 from store import connections as connection_store
 from store.models import Connection
 
@@ -32,8 +33,19 @@ class Problem:
         return {"loc": self.loc, "msg": self.msg, "type": self.type}
 
 
+def problems_code(problems: list[Problem]) -> str:
+    """The error code of a refused definition: POLICY_DENIED when the policy is what refuses."""
+    if any(p.type == "policy_denied" for p in problems):
+        return "POLICY_DENIED"
+    return "INVALID_DEFINITION"
+
+
 async def check_definition(
-    session: AsyncSession, cipher: Cipher, tenant_id: str, definition: PipelineDefinition
+    session: AsyncSession,
+    cipher: Cipher,
+    settings: Settings,
+    tenant_id: str,
+    definition: PipelineDefinition,
 ) -> tuple[list[Problem], dict[str, str]]:
     """Problems found, and each connection reference resolved to its connection id."""
     problems: list[Problem] = []
@@ -54,6 +66,16 @@ async def check_definition(
                         "unknown_connection",
                     )
                 )
+    for ref, row in sorted(resolved.items()):
+        try:
+            await connection_settings(row, cipher, settings)
+        except PolicyDenied as exc:
+            where = [*loc, "connections", ref]
+            problems.append(
+                Problem(where, f"connection {row.name!r}: {exc.message}", "policy_denied")
+            )
+        except (ConnectorError, SecretReferenceError, ValueError):
+            pass  # credentials or config problems show in the connection test
     for name, sink in definition.sinks.items():
         row = resolved.get(sink.connection)
         if row is None:
@@ -85,7 +107,9 @@ async def check_definition(
         for name, src in definition.sources.items()
         if src.table and src.connection in resolved
     ]
-    missing = await asyncio.gather(*(_missing_table(t, row, cipher) for _, t, row in tables))
+    missing = await asyncio.gather(
+        *(_missing_table(t, row, cipher, settings) for _, t, row in tables)
+    )
     for (name, table, row), gone in zip(tables, missing, strict=True):
         if gone:
             problems.append(
@@ -98,11 +122,11 @@ async def check_definition(
     return problems, {ref: row.id for ref, row in resolved.items()}
 
 
-async def _missing_table(table: str, row: Connection, cipher: Cipher) -> bool:
+async def _missing_table(table: str, row: Connection, cipher: Cipher, settings: Settings) -> bool:
     """True only when the source answered and has no such table."""
     try:
         relation = Relation.parse(table)
-        connector, config = connector_config(row, cipher)
+        connector, config = await connector_config(row, cipher, settings)
         exists = await asyncio.wait_for(
             connector.table_exists(
                 config, source_schema(connector, relation.schema), relation.name

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from connectors.base import PolicyDenied
 from core.settings import Settings
 
 
@@ -45,21 +46,51 @@ def _load_or_create_key(path: Path) -> bytes:
     return key
 
 
-def resolve_secret_ref(ref: str) -> str:
-    """Resolve ``env:NAME`` or ``file:/path`` to the secret it names."""
+def resolve_secret_ref(ref: str, settings: Settings) -> str:
+    """Resolve ``env:NAME`` (NAME under the operator's prefix) or ``file:NAME`` (a file in the
+    operator's secrets directory) to the secret it names; anything else is PolicyDenied."""
     scheme, _, target = ref.partition(":")
+    policy = settings.confinement
     if scheme == "env" and target:
+        prefix = policy.secret_env_prefix
+        if not prefix or not target.startswith(prefix) or _service_setting(target):
+            raise PolicyDenied(
+                f"secret reference {ref!r}: only environment variables named {prefix}* "
+                "may hold connection secrets",
+                setting="DUCTWORK_CONFINEMENT__SECRET_ENV_PREFIX",
+            )
         value = os.environ.get(target)
         if value is None:
             raise SecretReferenceError(f"environment variable {target!r} is not set")
         return value
     if scheme == "file" and target:
-        try:
-            return Path(target).read_text().strip()
-        except OSError as exc:
-            raise SecretReferenceError(
-                f"cannot read secret file {target!r}: {exc.strerror}"
-            ) from exc
+        return _secret_file(ref, target, settings)
     raise SecretReferenceError(
-        f"unsupported secret reference {ref!r}: use 'env:NAME' or 'file:/path/to/secret'"
+        f"unsupported secret reference {ref!r}: use 'env:{policy.secret_env_prefix}NAME' or "
+        "'file:NAME' (a file in the secrets directory)"
     )
+
+
+def _service_setting(name: str) -> bool:
+    """One of the service's own settings (never a tenant's secret, whatever the prefix)."""
+    if name.upper() in SERVICE_VARIABLES:
+        return True
+    head, _, rest = name.upper().partition("DUCTWORK_")
+    return not head and rest.lower().split("__", 1)[0] in Settings.model_fields
+
+
+SERVICE_VARIABLES = frozenset({"DATAPIPELINES_API_KEY"})
+
+
+def _secret_file(ref: str, target: str, settings: Settings) -> str:
+    directory = Path(os.path.realpath(settings.secrets_dir))
+    path = Path(os.path.realpath(directory / target))  # an absolute target stays absolute
+    if not path.is_relative_to(directory) or path == directory:
+        raise PolicyDenied(
+            f"secret reference {ref!r}: secret files must be inside the secrets directory",
+            setting="DUCTWORK_CONFINEMENT__SECRETS_DIR",
+        )
+    try:
+        return path.read_text().strip()
+    except (OSError, UnicodeDecodeError):
+        raise SecretReferenceError(f"secret file {target!r} cannot be read") from None

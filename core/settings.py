@@ -5,12 +5,14 @@ Example: ``DUCTWORK_API__PORT=9000``, ``DUCTWORK_STORE__URL=postgresql+asyncpg:/
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -83,19 +85,36 @@ class LLMSettings(BaseModel):
     max_repairs: int = Field(default=2, ge=0)  # validation errors sent back to the model
 
 
-class WebhookSettings(BaseModel):
-    """Where webhooks may point, and how deliveries are retried.
+class ConfinementSettings(BaseModel):
+    """What a tenant's definitions may reach: the trust model (README, "Trust model").
 
-    Private, loopback, link-local, shared, reserved and cloud-metadata addresses are refused
-    unless a network in ``allowed_networks`` covers them (e.g. ``["127.0.0.0/8"]``);
-    ``denied_networks`` and ``denied_hosts`` refuse more. Lists are JSON in the environment:
-    ``DUCTWORK_WEBHOOKS__ALLOWED_NETWORKS='["10.1.0.0/16"]'``.
+    Local paths (files, SQLite and DuckDB connections and targets) resolve inside
+    ``<data_dir>/tenants/<tenant>/``, the ``roots`` every tenant may use, or the tenant's own
+    ``tenant_roots``; never inside the data directory's own files. Secret references name
+    environment variables under ``secret_env_prefix`` or files under ``secrets_dir``.
+    Outbound HTTP (HTTP sources and every redirect, webhooks, S3 endpoints) refuses loopback,
+    private, link-local and metadata addresses unless ``allowed_networks`` covers them, and the
+    service's own ports always. Database hosts: ``database_allowed_networks`` (default: every
+    address in development, public addresses only in production) minus
+    ``database_denied_networks``; metadata addresses and the service's own ports never.
+    Lists are JSON in the environment: ``DUCTWORK_CONFINEMENT__ROOTS='["/srv/exports"]'``.
     """
 
+    roots: list[Path] = Field(default_factory=list)
+    tenant_roots: dict[str, list[Path]] = Field(default_factory=dict)
+    secret_env_prefix: str = "DUCTWORK_SECRET_"
+    secrets_dir: Path | None = None  # default: <data_dir>/secrets
     allowed_networks: list[str] = Field(default_factory=list)
     denied_networks: list[str] = Field(default_factory=list)
     denied_hosts: list[str] = Field(default_factory=list)
+    database_allowed_networks: list[str] | None = None
+    database_denied_networks: list[str] = Field(default_factory=list)
     resolve_timeout_seconds: float = 3.0
+
+
+class WebhookSettings(BaseModel):
+    """How webhook deliveries are retried (where they may point: ``ConfinementSettings``)."""
+
     timeout_seconds: float = 10.0  # per delivery attempt
     max_attempts: int = Field(default=12, ge=1)
     retry_initial_seconds: float = Field(default=10.0, gt=0)
@@ -139,6 +158,22 @@ class AuthSettings(BaseModel):
     # The first admin, created on a store without users; no password: a random one, shown once.
     admin_email: str = "admin@localhost"
     admin_password: SecretStr | None = None
+    # Reverse proxies (networks) whose ``proxy_header`` names the client, e.g. ["10.0.0.0/8"]
+    # (JSON in the environment: DUCTWORK_AUTH__TRUSTED_PROXIES='["10.0.0.0/8"]'). Empty: the
+    # client is the connection's peer and every proxy header is ignored. The proxies must set
+    # that header themselves: one they only pass along is the client's to forge.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    proxy_header: Literal["x-forwarded-for", "forwarded", "x-real-ip"] = "x-forwarded-for"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"trusted_proxies: {network!r} is not a network") from None
+        return value
 
 
 class PlanLimits(BaseModel):
@@ -187,6 +222,7 @@ class Settings(BaseSettings):
     cost: CostSettings = Field(default_factory=CostSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    confinement: ConfinementSettings = Field(default_factory=ConfinementSettings)
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:
@@ -215,6 +251,10 @@ class Settings(BaseSettings):
     @property
     def key_file(self) -> Path:
         return self.data_dir / "secret.key"
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.confinement.secrets_dir or self.data_dir / "secrets"
 
 
 WEAK_SECRETS = frozenset({"secret", "changeme", "change-me", "dev", "development", "jwt-secret"})

@@ -66,9 +66,15 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         auth={"jwt_secret": auth.JWT_SECRET, "bootstrap_api_key": auth.BOOTSTRAP_KEY},
         rate_limit=auth.TEST_RATE_LIMIT,  # real plans exist; the default one never throttles
         data_plane={"heartbeat_seconds": 0.5, "progress_every_seconds": 0.5},
+        # The operator's allowances the tests need: files under pytest's temporary directories,
+        # and loopback servers (HTTP APIs, S3, webhook receivers). Attack tests run under the
+        # strict default policy instead (tests/security).
+        confinement={
+            "roots": [tmp_path_factory.getbasetemp()],
+            "allowed_networks": ["127.0.0.0/8"],
+        },
         # Webhook tests post to loopback receivers; their retries wait tenths of a second.
         webhooks={
-            "allowed_networks": ["127.0.0.0/8"],
             "max_attempts": 4,
             "retry_initial_seconds": 0.2,
             "retry_max_interval_seconds": 1,

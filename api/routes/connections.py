@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Request, Response, status
 
-from api.deps import CipherDep, Editor, PageDep, SessionDep, Viewer
+from api.deps import CipherDep, Editor, PageDep, SessionDep, SettingsDep, Viewer
 from api.errors import ApiError
 from api.pagination import paged
 from api.schemas.connections import (
@@ -18,8 +18,8 @@ from api.schemas.connections import (
     ConnectionTestOut,
     TableOut,
 )
-from connectors.base import ConnectionTestResult, ConnectorError
-from core.connections import connector_config
+from connectors.base import ConnectionTestResult, ConnectorError, PolicyDenied
+from core.connections import admit, connector_config
 from core.logging import redact
 from core.secrets import SecretReferenceError
 from store import connections as connection_store
@@ -46,8 +46,19 @@ def _out(row: Connection) -> ConnectionOut:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ConnectionOut)
 async def create_connection(
-    body: ConnectionCreate, session: SessionDep, cipher: CipherDep, principal: Editor
+    body: ConnectionCreate,
+    session: SessionDep,
+    cipher: CipherDep,
+    settings: SettingsDep,
+    principal: Editor,
 ) -> ConnectionOut:
+    if body.credential_secret_ref is not None and not principal.has_role("admin"):
+        raise ApiError(
+            403,
+            "PERMISSION_DENIED",
+            "a connection that reads its secret from the operator's secret store "
+            "(credentialSecretRef) needs the admin role; an editor can give the password",
+        )
     now = utcnow()
     row = Connection(
         id=str(uuid.uuid4()),
@@ -66,6 +77,7 @@ async def create_connection(
         created_at=now,
         updated_at=now,
     )
+    await admit(row, cipher, settings)
     return _out(await connection_store.create(session, row))
 
 
@@ -91,11 +103,17 @@ async def get_connection(
 
 @router.post("/{connection_id}/test", response_model=ConnectionTestOut)
 async def test_connection(
-    connection_id: str, session: SessionDep, cipher: CipherDep, principal: Editor
+    connection_id: str,
+    session: SessionDep,
+    cipher: CipherDep,
+    settings: SettingsDep,
+    principal: Editor,
 ) -> ConnectionTestOut:
     row = await connection_store.get(session, principal.tenant_id, connection_id)
     try:
-        connector, config = connector_config(row, cipher)
+        connector, config = await connector_config(row, cipher, settings)
+    except PolicyDenied:
+        raise
     except (SecretReferenceError, ConnectorError) as exc:
         result = ConnectionTestResult(connected=False, latency_ms=0, error=str(exc))
     else:
@@ -111,15 +129,21 @@ async def test_connection(
 
 @router.get("/{connection_id}/tables", response_model=ConnectionTablesOut)
 async def list_tables(
-    connection_id: str, session: SessionDep, cipher: CipherDep, principal: Viewer
+    connection_id: str,
+    session: SessionDep,
+    cipher: CipherDep,
+    settings: SettingsDep,
+    principal: Viewer,
 ) -> ConnectionTablesOut:
     """Schemas, tables and columns with their types, as the system names them."""
     row = await connection_store.get(session, principal.tenant_id, connection_id)
     try:
-        connector, config = connector_config(row, cipher)
+        connector, config = await connector_config(row, cipher, settings)
         tables = await connector.introspect(config)
     except SecretReferenceError as exc:
         raise ApiError(422, "SECRET_UNRESOLVED", str(exc)) from None
+    except PolicyDenied:
+        raise
     except ConnectorError as exc:
         status_code = 503 if exc.retryable else 422
         raise ApiError(status_code, exc.error_type, exc.message) from None

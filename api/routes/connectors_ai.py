@@ -9,10 +9,10 @@ from typing import Any, Literal
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
-from api.deps import CipherDep, Editor, SessionDep
+from api.deps import CipherDep, Editor, SessionDep, SettingsDep
 from api.errors import ApiError
 from connectors.base import ConnectionTestResult, ConnectorError
-from core.connections import connector_config
+from core.connections import admit, connector_config
 from core.connector_ai import ConfigureError, propose
 from core.secrets import SecretReferenceError
 from store import connections as connection_store
@@ -30,7 +30,11 @@ class ConfigureIn(BaseModel):
 
 @router.post("/configure", status_code=status.HTTP_201_CREATED, summary="Configure with AI")
 async def configure(
-    body: ConfigureIn, session: SessionDep, cipher: CipherDep, principal: Editor
+    body: ConfigureIn,
+    session: SessionDep,
+    cipher: CipherDep,
+    settings: SettingsDep,
+    principal: Editor,
 ) -> dict[str, Any]:
     try:
         proposal = propose(body.description, body.type, body.hints)
@@ -63,9 +67,10 @@ async def configure(
         created_at=now,
         updated_at=now,
     )
+    await admit(row, cipher, settings)
     await connection_store.create(session, row)
     try:
-        connector, config = connector_config(row, cipher)
+        connector, config = await connector_config(row, cipher, settings)
         result = await connector.test_connection(config)
     except (SecretReferenceError, ConnectorError) as exc:
         result = ConnectionTestResult(connected=False, latency_ms=0, error=str(exc))

@@ -83,6 +83,7 @@ async def profile(
 async def preview(
     session: SessionDep,
     cipher: CipherDep,
+    settings: SettingsDep,
     principal: Viewer,
     source: Annotated[str, Query(description="connection id or name")],
     table: Annotated[str, Query(min_length=1, max_length=300)],
@@ -90,7 +91,7 @@ async def preview(
 ) -> dict[str, Any]:
     row = await _connection(session, principal.tenant_id, source)
     try:
-        _, config = connector_config(row, cipher)
+        _, config = await connector_config(row, cipher, settings)
         found = await preview_table(canonical_type(row.type) or "", config, table, limit)
     except SecretReferenceError as exc:
         raise ApiError(422, "SECRET_UNRESOLVED", str(exc)) from None

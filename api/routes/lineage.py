@@ -7,13 +7,14 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.deps import CipherDep, SessionDep, Viewer
+from api.deps import CipherDep, SessionDep, SettingsDep, Viewer
 from connectors.postgres.sql import Relation
 from core import lineage
 from core.connections import connector_config
 from core.definition import PipelineDefinition
 from core.logging import get_logger
 from core.secrets import Cipher
+from core.settings import Settings
 from store import connections as connection_store
 from store import monitoring as monitoring_store
 from store import pipelines as pipeline_store
@@ -27,7 +28,11 @@ INTROSPECT_TIMEOUT_SECONDS = 5.0
 
 @router.get("/{pipeline_id}/lineage")
 async def pipeline_lineage(
-    pipeline_id: str, session: SessionDep, cipher: CipherDep, principal: Viewer
+    pipeline_id: str,
+    session: SessionDep,
+    cipher: CipherDep,
+    settings: SettingsDep,
+    principal: Viewer,
 ) -> dict[str, Any]:
     """Lineage of the pipeline's current version; source columns are read from the sources
     when they answer within 5 s, so ``SELECT *`` expands to real columns."""
@@ -39,7 +44,7 @@ async def pipeline_lineage(
         found = await connection_store.find(session, principal.tenant_id, ref)
         if found is not None:
             connections[ref] = found
-    columns = await _source_columns(definition, connections, cipher)
+    columns = await _source_columns(definition, connections, cipher, settings)
     described = lineage.describe(definition, connections, columns)
     return {
         "pipelineId": pipeline.id,
@@ -51,7 +56,10 @@ async def pipeline_lineage(
 
 
 async def _source_columns(
-    definition: PipelineDefinition, connections: dict[str, Connection], cipher: Cipher
+    definition: PipelineDefinition,
+    connections: dict[str, Connection],
+    cipher: Cipher,
+    settings: Settings,
 ) -> dict[str, list[str]]:
     """Columns of each table source, from its connection's introspection (best effort)."""
     wanted: dict[str, list[tuple[str, Relation]]] = {}
@@ -62,7 +70,7 @@ async def _source_columns(
     for ref, tables in wanted.items():
         row = connections[ref]
         try:
-            connector, config = connector_config(row, cipher)
+            connector, config = await connector_config(row, cipher, settings)
             infos = await asyncio.wait_for(
                 connector.introspect(config), timeout=INTROSPECT_TIMEOUT_SECONDS
             )

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, ValidationError
 
-from api.deps import CipherDep, SessionDep, Viewer
+from api.deps import CipherDep, SessionDep, SettingsDep, Viewer
 from api.errors import ApiError
 from core.analysis.analyze import analyze
 from core.analysis.context import pipeline_context
@@ -43,9 +43,9 @@ class AnalyzeOut(BaseModel):
     metrics: dict[str, Any]
 
 
-async def _context(session, cipher, tenant_id: str, pipeline_id: str):
+async def _context(session, cipher, settings, tenant_id: str, pipeline_id: str):
     try:
-        return await pipeline_context(session, cipher, tenant_id, pipeline_id)
+        return await pipeline_context(session, cipher, settings, tenant_id, pipeline_id)
     except ValidationError as exc:
         # A stored definition that no longer validates (the model moved on): say so, not 500.
         raise ApiError(
@@ -57,9 +57,15 @@ async def _context(session, cipher, tenant_id: str, pipeline_id: str):
 
 @router.post("/{pipeline_id}:describe", response_model=DescribeOut)
 async def describe_pipeline(
-    pipeline_id: str, session: SessionDep, cipher: CipherDep, principal: Viewer
+    pipeline_id: str,
+    session: SessionDep,
+    cipher: CipherDep,
+    settings: SettingsDep,
+    principal: Viewer,
 ) -> DescribeOut:
-    definition, facts, version = await _context(session, cipher, principal.tenant_id, pipeline_id)
+    definition, facts, version = await _context(
+        session, cipher, settings, principal.tenant_id, pipeline_id
+    )
     return DescribeOut(
         pipeline_id=pipeline_id,
         version=version,
@@ -70,7 +76,13 @@ async def describe_pipeline(
 
 @router.post("/{pipeline_id}:analyze", response_model=AnalyzeOut)
 async def analyze_pipeline(
-    pipeline_id: str, session: SessionDep, cipher: CipherDep, principal: Viewer
+    pipeline_id: str,
+    session: SessionDep,
+    cipher: CipherDep,
+    settings: SettingsDep,
+    principal: Viewer,
 ) -> AnalyzeOut:
-    definition, facts, version = await _context(session, cipher, principal.tenant_id, pipeline_id)
+    definition, facts, version = await _context(
+        session, cipher, settings, principal.tenant_id, pipeline_id
+    )
     return AnalyzeOut(pipeline_id=pipeline_id, version=version, **analyze(definition, facts))

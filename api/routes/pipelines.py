@@ -8,7 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.deps import CipherDep, ClientDep, Editor, PageDep, SessionDep, TagsDep, Viewer
+from api.deps import (
+    CipherDep,
+    ClientDep,
+    Editor,
+    PageDep,
+    SessionDep,
+    SettingsDep,
+    TagsDep,
+    Viewer,
+)
 from api.errors import invalid
 from api.pagination import paged
 from api.schemas.pipelines import (
@@ -20,8 +29,9 @@ from api.schemas.pipelines import (
 )
 from core import pipeline_metadata
 from core.definition import PipelineDefinition
-from core.definition_checks import check_definition
+from core.definition_checks import check_definition, problems_code
 from core.secrets import Cipher
+from core.settings import Settings
 from store import pipelines as pipeline_store
 from store.models import Pipeline, PipelineVersion, utcnow
 
@@ -33,16 +43,20 @@ def stored_definition(definition: PipelineDefinition) -> dict:
 
 
 async def _validated(
-    session: AsyncSession, cipher: Cipher, tenant_id: str, definition: PipelineDefinition
+    session: AsyncSession,
+    cipher: Cipher,
+    settings: Settings,
+    tenant_id: str,
+    definition: PipelineDefinition,
 ) -> set[str]:
     """The connection ids the definition uses; 422 listing every problem otherwise."""
-    problems, ids = await check_definition(session, cipher, tenant_id, definition)
+    problems, ids = await check_definition(session, cipher, settings, tenant_id, definition)
     if problems:
         details = [p.as_dict() for p in problems]
         raise invalid(
             "invalid pipeline definition: " + "; ".join(p.msg for p in problems),
             details,
-            code="INVALID_DEFINITION",
+            code=problems_code(problems),
         )
     return set(ids.values())
 
@@ -68,9 +82,15 @@ async def _out(
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=PipelineCreated)
 async def create_pipeline(
-    body: PipelineCreate, session: SessionDep, cipher: CipherDep, principal: Editor
+    body: PipelineCreate,
+    session: SessionDep,
+    cipher: CipherDep,
+    settings: SettingsDep,
+    principal: Editor,
 ) -> PipelineCreated:
-    connection_ids = await _validated(session, cipher, principal.tenant_id, body.definition)
+    connection_ids = await _validated(
+        session, cipher, settings, principal.tenant_id, body.definition
+    )
     now = utcnow()
     pipeline = Pipeline(
         id=str(uuid.uuid4()),
@@ -139,6 +159,7 @@ async def update_pipeline(
     body: PipelineUpdate,
     session: SessionDep,
     cipher: CipherDep,
+    settings: SettingsDep,
     client: ClientDep,
     principal: Editor,
 ) -> PipelineOut:
@@ -156,7 +177,11 @@ async def update_pipeline(
     new_definition = stored_definition(body.definition) if body.definition else current.definition
     if new_definition != current.definition or (body.version and body.version != current.label):
         connection_ids = await _validated(
-            session, cipher, principal.tenant_id, PipelineDefinition.model_validate(new_definition)
+            session,
+            cipher,
+            settings,
+            principal.tenant_id,
+            PipelineDefinition.model_validate(new_definition),
         )
         version = PipelineVersion(
             pipeline_id=pipeline.id,

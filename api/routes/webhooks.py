@@ -24,7 +24,9 @@ from api.schemas.webhooks import (
     WebhookList,
     WebhookOut,
 )
-from core.webhooks import events, url_policy
+from connectors.base import PolicyDenied
+from core.confinement import egress
+from core.webhooks import events
 from store import webhooks as webhook_store
 from store.models.core import utcnow
 from store.models.webhooks import Webhook
@@ -52,8 +54,8 @@ async def _create(
     principal: Editor,
 ) -> WebhookCreated:
     try:
-        await url_policy.check(body.url, settings.webhooks)
-    except url_policy.UrlRefused as exc:
+        await egress.check_url(body.url, settings)
+    except PolicyDenied as exc:
         raise ApiError(
             422,
             "WEBHOOK_URL_REFUSED",

@@ -41,7 +41,9 @@ class ConnectionCreate(CamelRequest):
     username: str | None = Field(default=None, max_length=255)
     password: SecretStr | None = None
     credential_secret_ref: str | None = Field(
-        default=None, description="where the password is: 'env:NAME' or 'file:/path'"
+        default=None,
+        description="where the password is (admins only): 'env:DUCTWORK_SECRET_NAME' or "
+        "'file:NAME' (in the operator's secrets directory)",
     )
     properties: dict[str, Any] = Field(default_factory=dict)
 
@@ -128,7 +130,9 @@ class ConnectionCreate(CamelRequest):
     @classmethod
     def _ref_form(cls, value: str | None) -> str | None:
         if value is not None and value.partition(":")[0] not in ("env", "file"):
-            raise ValueError("use 'env:NAME' or 'file:/path/to/secret'")
+            raise ValueError(
+                "use 'env:DUCTWORK_SECRET_NAME' or 'file:NAME' (a file in the secrets directory)"
+            )
         return value
 
     @model_validator(mode="after")

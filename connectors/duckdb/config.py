@@ -18,14 +18,14 @@ class DuckDBConfig:
         return cls(path=settings.database)
 
     def open(self) -> Any:
-        import duckdb
+        from connectors.duckdb import sandbox
 
         if not Path(self.path).is_file():
             raise TerminalError(
                 f"database file {self.path!r} does not exist", error_type="DATABASE_NOT_FOUND"
             )
         try:
-            return duckdb.connect(self.path, read_only=True)
+            return sandbox.connect(self.path, read_only=True)
         except Exception as exc:
             raise classify(exc) from exc
 

@@ -33,6 +33,7 @@ import pyarrow as pa
 import structlog
 
 from connectors.base import ConnectorError, Progress
+from connectors.duckdb import sandbox
 from connectors.duckdb.config import classify
 from connectors.postgres.arrow_ingest import Stopped
 from connectors.postgres.sql import Relation, quote_ident
@@ -64,15 +65,14 @@ def _locked_by_another_process(exc: BaseException) -> bool:
 
 
 def _connect(path: str, stop: threading.Event | None = None) -> Any:
-    """Open the file read-write, waiting while another process holds it."""
-    import duckdb
-
+    """Open the file read-write and locked down (it runs the tenant's transformations), waiting
+    while another process holds it."""
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
     delay = 0.05
     waited = False
     while True:
         try:
-            database = duckdb.connect(path)
+            database = sandbox.connect(path)
         except Exception as exc:
             if not _locked_by_another_process(exc) or time.monotonic() >= deadline:
                 raise
@@ -156,8 +156,8 @@ class DuckStaging:
 
     @contextlib.contextmanager
     def connect(self, stop: threading.Event | None = None) -> Iterator[Any]:
-        """The staging database, read-write, sessions in UTC; errors classified. Waits while
-        another process holds the file (``stop``: give up waiting)."""
+        """The staging database, read-write and locked down, sessions in UTC; errors
+        classified. Waits while another process holds the file (``stop``: give up waiting)."""
         try:
             conn = _open(self.path, stop)
         except Stopped:
@@ -165,7 +165,6 @@ class DuckStaging:
         except Exception as exc:
             raise classify(exc) from exc
         try:
-            conn.execute("SET TimeZone = 'UTC'")
             yield conn
         except Exception as exc:
             with contextlib.suppress(Exception):

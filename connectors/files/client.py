@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import operator
+import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -22,7 +23,14 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
-from connectors.base import ColumnInfo, ConnectionTestResult, TableInfo, TerminalError, elapsed_ms
+from connectors.base import (
+    ColumnInfo,
+    ConnectionTestResult,
+    PolicyDenied,
+    TableInfo,
+    TerminalError,
+    elapsed_ms,
+)
 from connectors.files.config import EXTENSIONS, FilesConfig
 from connectors.source_sql import conform
 
@@ -127,7 +135,19 @@ def matching_files(config: FilesConfig, pattern: str) -> tuple[Any, list[str]]:
         else:
             names = []
     names = [n for n in names if format_of(config, n) is not None]
-    return fs, [f"{base}/{n}" for n in names]
+    paths = [f"{base}/{n}" for n in names]
+    if not config.s3:
+        _inside_root(config, [pattern, *paths])
+    return fs, paths
+
+
+def _inside_root(config: FilesConfig, paths: list[str]) -> None:
+    """Every local file read stays under the root: ``..`` and symlinks that lead out refused."""
+    root = os.path.realpath(config.root)
+    for path in paths:
+        real = os.path.realpath(path if path.startswith("/") else f"{config.root}/{path}")
+        if real != root and not real.startswith(root.rstrip("/") + "/"):
+            raise PolicyDenied(f"{path!r} leads outside the connection's root")
 
 
 def _file_format(config: FilesConfig, kind: str) -> ds.FileFormat:

@@ -8,7 +8,13 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlparse
 
-from connectors.base import ConnectionSettings, ConnectorError, TerminalError, TransientError
+from connectors.base import (
+    ConnectionSettings,
+    ConnectorError,
+    TerminalError,
+    TransientError,
+    safe_detail,
+)
 
 FORMATS = ("csv", "parquet", "jsonl")
 EXTENSIONS = {
@@ -123,7 +129,7 @@ class FilesConfig:
     def classify(self, exc: BaseException) -> ConnectorError:
         if isinstance(exc, ConnectorError):
             return exc
-        text = self.scrub(str(exc))
+        text = safe_detail(self.scrub(str(exc)))
         where = "S3" if self.s3 else "files"
         lowered = text.lower()
         if any(

@@ -38,13 +38,15 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from connectors.base import TerminalError
+from connectors.base import PolicyDenied, TerminalError
+from connectors.commit_point import CommitPoint, LoadCancelled, no_cancel
 from connectors.duckdb.staging import DuckStaging
 from connectors.duckdb.target import LoadOutcome
 from connectors.files.config import FilesConfig
@@ -52,6 +54,10 @@ from connectors.postgres.sql import Relation
 from workflows.payloads import LoadStep
 
 EXTENSION = {"parquet": "parquet", "csv": "csv", "jsonl": "jsonl"}
+WRITE_BATCH_ROWS = 122_880  # DuckDB's row group: one batch in memory at a time
+MARKER = ".ductwork-dataset"
+"""Written into every local dataset directory Ductwork creates: ``replace`` swaps only those."""
+_PART = re.compile(r"^part-[0-9a-f]{16}\.(parquet|csv|jsonl)$")
 
 
 def dataset_path(table: str) -> str:
@@ -86,6 +92,8 @@ def load(
     load_id: str,
     config: FilesConfig,
     log: Callable[..., None],
+    *,
+    commit_point: CommitPoint = no_cancel,
 ) -> LoadOutcome:
     fmt = config.format or "parquet"
     staged = Relation.parse(step.input_table)
@@ -98,12 +106,18 @@ def load(
         )
     fs, base = config.filesystem()
     if step.cursors:
-        return _incremental(staging, step, load_id, config, fmt, fs, base, log)
+        return _incremental(staging, step, load_id, config, fmt, fs, base, log, commit_point)
     try:
         if config.s3:
-            rows = _to_s3(staging, staged, config, fmt, fs, f"{base}/{directory}", name, step.mode)
+            rows = _to_s3(
+                staging, staged, config, fmt, fs, f"{base}/{directory}", name, step.mode,
+                commit_point,
+            )  # fmt: skip
         else:
-            rows = _to_local(staging, staged, config, fmt, Path(base) / directory, name, step.mode)
+            rows = _to_local(
+                staging, staged, config, fmt, Path(base) / directory, name, step.mode,
+                commit_point,
+            )  # fmt: skip
     except TerminalError:
         raise
     except Exception as exc:
@@ -115,11 +129,18 @@ def load(
 def _write(
     staging: DuckStaging, staged: Relation, config: FilesConfig, fmt: str, path: Path
 ) -> int:
-    """DuckDB writes the staged rows into ``path``; returns their number."""
+    """The staged rows written into ``path``; returns their number. The staging database is
+    locked down (no file access), so the rows stream as Arrow batches into an in-memory
+    DuckDB of our own, which writes the file and never runs tenant SQL."""
+    import duckdb
+
     target = str(path).replace("'", "''")
-    with staging.connect() as conn:
-        (rows,) = conn.execute(
-            f"COPY (SELECT * FROM {staged.sql}) TO '{target}' ({copy_options(config, fmt)})"
+    with staging.connect() as conn, duckdb.connect() as writer:
+        writer.execute("SET TimeZone = 'UTC'")
+        reader = conn.sql(f"SELECT * FROM {staged.sql}").to_arrow_reader(WRITE_BATCH_ROWS)
+        writer.register("_dw_rows", reader)
+        (rows,) = writer.execute(
+            f"COPY (SELECT * FROM _dw_rows) TO '{target}' ({copy_options(config, fmt)})"
         ).fetchone()
     return int(rows)
 
@@ -132,25 +153,73 @@ def _to_local(
     directory: Path,
     name: str,
     mode: str,
+    commit_point: CommitPoint = no_cancel,
 ) -> int:
     directory.parent.mkdir(parents=True, exist_ok=True)
     if mode == "append":
+        if directory.exists():
+            _ensure_ours(directory)
         directory.mkdir(exist_ok=True)
+        (directory / MARKER).touch()
         temporary = directory / f".{name}.tmp"  # hidden: readers skip it
         rows = _write(staging, staged, config, fmt, temporary)
+        _reach(commit_point, lambda: temporary.unlink(missing_ok=True))
         os.replace(temporary, directory / name)  # atomic; a retry replaces the same name
         return rows
     fresh = directory.parent / f".{directory.name}.{name}.new"
     shutil.rmtree(fresh, ignore_errors=True)
     fresh.mkdir()
+    (fresh / MARKER).touch()
     rows = _write(staging, staged, config, fmt, fresh / name)
+    _reach(commit_point, lambda: shutil.rmtree(fresh, ignore_errors=True))
     retired = directory.parent / f".{directory.name}.{name}.old"
     shutil.rmtree(retired, ignore_errors=True)
     if directory.exists():
+        _ensure_ours(directory)
         os.replace(directory, retired)
     os.replace(fresh, directory)
     shutil.rmtree(retired, ignore_errors=True)
     return rows
+
+
+def _reach(commit_point: CommitPoint, undo: Callable[[], None]) -> None:
+    """The load's commit point; cancelled before it, the load removes what it wrote aside."""
+    try:
+        commit_point()
+    except LoadCancelled:
+        undo()
+        raise
+
+
+def committed_rows(config: FilesConfig, step: LoadStep, load_id: str) -> int | None:
+    """The rows of a load that reached the dataset; None: it never did. An incremental load
+    is committed by its state, any other by its part file under the final name."""
+    from pyarrow.fs import FileType
+
+    fs, base = config.filesystem()
+    try:
+        if step.cursors:
+            state = read_state(fs, state_path(base, step.target_table, step.ref.pipeline_id))
+            return int(state.get("rows", 0)) if state.get("committed") == load_id else None
+        name = part_name(load_id, config.format or "parquet")
+        info = fs.get_file_info(f"{base}/{dataset_path(step.target_table)}/{name}")
+    except Exception as exc:
+        raise config.classify(exc) from exc
+    return (step.input_rows or 0) if info.type == FileType.File else None
+
+
+def _ensure_ours(directory: Path) -> None:
+    """Refuse to write into (or replace) a directory that Ductwork did not create: one without
+    its marker that holds anything but Ductwork's part files."""
+    if directory.is_symlink() or not directory.is_dir():
+        raise PolicyDenied(f"dataset path {directory.name!r} exists and is not a dataset directory")
+    if (directory / MARKER).exists():
+        return
+    if any(not _PART.match(entry.name) for entry in directory.iterdir()):
+        raise PolicyDenied(
+            f"dataset directory {directory.name!r} holds files Ductwork did not write; "
+            "load into another table name (Ductwork never replaces a directory it did not create)"
+        )
 
 
 def _to_s3(
@@ -162,12 +231,14 @@ def _to_s3(
     directory: str,
     name: str,
     mode: str,
+    commit_point: CommitPoint = no_cancel,
 ) -> int:
     from pyarrow.fs import FileSelector, FileType
 
     with tempfile.TemporaryDirectory(dir=Path(staging.path).parent) as scratch:
         local = Path(scratch) / name
         rows = _write(staging, staged, config, fmt, local)
+        commit_point()  # an object appears whole or not at all: the upload is the commit
         with local.open("rb") as data, fs.open_output_stream(f"{directory}/{name}") as out:
             shutil.copyfileobj(data, out, 8 << 20)
     if mode == "replace":
@@ -229,6 +300,7 @@ def _incremental(
     fs: Any,
     base: str,
     log: Callable[..., None],
+    commit_point: CommitPoint = no_cancel,
 ) -> LoadOutcome:
     """An append that moves the marks of its incremental sources (see the module's text)."""
     staged = Relation.parse(step.input_table)
@@ -241,7 +313,7 @@ def _incremental(
             return LoadOutcome(int(state.get("rows", 0)), already_loaded=True)
         marks = dict(state.get("marks") or {})
         pending = state.get("pending")
-        if pending and pending != name:
+        if pending and pending != name and _PART.match(str(pending)):
             orphan = f"{base}/{directory}/{pending}"
             with contextlib.suppress(FileNotFoundError):
                 fs.delete_file(orphan)
@@ -253,9 +325,15 @@ def _incremental(
                 new_marks[cursor.source] = mark
         write_state(fs, path, {"marks": marks, "pending": name}, s3=config.s3)
         if config.s3:
-            rows = _to_s3(staging, staged, config, fmt, fs, f"{base}/{directory}", name, "append")
+            rows = _to_s3(
+                staging, staged, config, fmt, fs, f"{base}/{directory}", name, "append",
+                commit_point,
+            )  # fmt: skip
         else:
-            rows = _to_local(staging, staged, config, fmt, Path(base) / directory, name, "append")
+            rows = _to_local(
+                staging, staged, config, fmt, Path(base) / directory, name, "append",
+                commit_point,
+            )  # fmt: skip
         write_state(
             fs, path, {"marks": new_marks, "committed": load_id, "rows": rows}, s3=config.s3
         )

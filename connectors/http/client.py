@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urljoin, urlsplit
 
 import pyarrow as pa
 import sqlglot
@@ -32,6 +33,7 @@ from connectors.base import (
     TransientError,
     elapsed_ms,
 )
+from connectors.duckdb import sandbox
 from connectors.duckdb.client import relation_batches
 from connectors.http.config import HttpConfig
 from connectors.postgres.arrow_ingest import Stopped
@@ -56,11 +58,46 @@ def _client(config: HttpConfig) -> httpx.Client:
 
     transport = httpx.HTTPTransport(retries=0)
     return httpx.Client(
-        headers=config.request_headers(),
         timeout=config.timeout_s,
         transport=transport,
-        follow_redirects=True,
+        follow_redirects=False,  # followed by ``fetch``, every hop checked by the policy
+        trust_env=False,
     )
+
+
+MAX_REDIRECTS = 5
+
+
+def unreachable(url: str) -> str:
+    """One message for a refused connection, a reset and a server that does not speak HTTP:
+    what answers on a port the message never tells."""
+    return f"GET {url}: no HTTP server answered (connection refused, reset or not HTTP)"
+
+
+def fetch(
+    config: HttpConfig, client: httpx.Client, url: str, params: dict[str, Any] | None = None
+) -> httpx.Response:
+    """GET ``url``, following redirects by hand: every hop is checked by the egress policy and
+    sent to the address it checked; the secret goes only to the base URL's own origin."""
+    import httpx
+
+    origin = urlsplit(config.base_url)[:2]
+    for _ in range(MAX_REDIRECTS + 1):
+        parts = urlsplit(url)
+        target = config.egress(url) if config.egress else url
+        headers = config.request_headers(secret=parts[:2] == origin)
+        extensions = {}
+        if target != url:
+            headers["Host"] = parts.netloc
+            if parts.scheme == "https":
+                extensions["sni_hostname"] = parts.hostname or ""
+        response = client.get(target, params=params or None, headers=headers, extensions=extensions)
+        location = response.headers.get("location")
+        if not response.is_redirect or not location:
+            return response
+        asked = str(httpx.URL(url, params=params or None))  # the hop's URL, host not pinned
+        url, params = urljoin(asked, location), None
+    raise TerminalError(f"GET {url}: more than {MAX_REDIRECTS} redirects", error_type="HTTP_ERROR")
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -82,7 +119,8 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
 
 
 def _excerpt(config: HttpConfig, response: httpx.Response) -> str:
-    text = response.text[:_EXCERPT].strip()
+    """The start of an error response, printable characters only."""
+    text = "".join(c if c.isprintable() else " " for c in response.text[:_EXCERPT]).strip()
     if config.secret:
         text = text.replace(config.secret, "***")
     return text
@@ -102,13 +140,11 @@ def _get(
     attempt = 0
     while True:
         try:
-            response = client.get(url, params=params or None)
+            response = fetch(config, client, url, params)
         except httpx.TimeoutException as exc:
             raise TransientError(f"GET {url}: timed out", error_type="SOURCE_TIMEOUT") from exc
         except httpx.TransportError as exc:
-            raise TransientError(
-                f"GET {url}: {type(exc).__name__}: {exc}", error_type="SOURCE_UNAVAILABLE"
-            ) from exc
+            raise TransientError(unreachable(url), error_type="SOURCE_UNAVAILABLE") from exc
         status = response.status_code
         if status in (429, 503) and attempt < config.max_retries:
             wait = retry_after_seconds(response.headers.get("Retry-After"))
@@ -345,7 +381,7 @@ def _with_duckdb(query: str, tables: Callable[[str], Any], work: Callable[[Any, 
     import duckdb
 
     tree, _, _ = _resources(query)
-    conn = duckdb.connect()
+    conn = sandbox.connect()
     try:
         return work(conn, _rewrite(tree, conn, tables))
     except duckdb.Error as exc:
@@ -408,7 +444,7 @@ def read(
         return
     import duckdb
 
-    conn = duckdb.connect()
+    conn = sandbox.connect()
     try:
         tree, _, _ = _resources(query)
         relation = conn.sql(_rewrite(tree, conn, lambda path: _reader(config, path, stop)))
@@ -440,9 +476,11 @@ def test_sync(config: HttpConfig) -> ConnectionTestResult:
     url = config.url(config.test_path)
     try:
         with _client(config) as client:
-            response = client.get(url)
-    except httpx.HTTPError as exc:
-        return ConnectionTestResult.failed(started, f"GET {url}: {type(exc).__name__}: {exc}")
+            response = fetch(config, client, url)
+    except httpx.TimeoutException:
+        return ConnectionTestResult.failed(started, f"GET {url}: timed out")
+    except httpx.HTTPError:
+        return ConnectionTestResult.failed(started, unreachable(url))
     latency = elapsed_ms(started)
     connected = response.status_code < 400
     return ConnectionTestResult(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from connectors.base import ConnectionSettings, TerminalError
+from connectors.base import ConnectionSettings, EgressCheck, TerminalError
 
 PAGINATION = ("none", "page", "offset", "cursor", "link")
 
@@ -27,6 +27,7 @@ class HttpConfig:
     base_url: str
     headers: dict[str, str] = field(default_factory=dict)
     secret: str | None = field(default=None, repr=False)
+    egress: EgressCheck | None = field(default=None, repr=False, compare=False)
     auth_header: str = "Authorization"
     auth_scheme: str | None = None  # default: "Bearer" for Authorization, none for others
     record_path: str | None = None
@@ -59,7 +60,7 @@ class HttpConfig:
                 f"pagination {pagination!r} is not one of {', '.join(PAGINATION)}",
                 error_type="INVALID_CONNECTION",
             )
-        known = {f for f in cls.__dataclass_fields__ if f not in ("base_url", "secret")}
+        known = {f for f in cls.__dataclass_fields__ if f not in ("base_url", "secret", "egress")}
         options: dict[str, Any] = {k: v for k, v in props.items() if k in known}
         options["pagination"] = pagination
         options["headers"] = {str(k): str(v) for k, v in (props.get("headers") or {}).items()}
@@ -71,16 +72,17 @@ class HttpConfig:
         for name in ("timeout_s", "max_retry_wait_s"):
             if name in options:
                 options[name] = float(options[name])
-        return cls(base_url=base, secret=settings.password, **options)
+        return cls(base_url=base, secret=settings.password, egress=settings.egress, **options)
 
     def url(self, path: str) -> str:
         if not path:
             return self.base_url
         return self.base_url.rstrip("/") + "/" + path.lstrip("/")
 
-    def request_headers(self) -> dict[str, str]:
+    def request_headers(self, *, secret: bool = True) -> dict[str, str]:
+        """The headers of a request; ``secret``: with the auth header (the base URL's origin)."""
         headers = {"Accept": "application/json", **self.headers}
-        if self.secret:
+        if self.secret and secret:
             scheme = self.auth_scheme
             if scheme is None:
                 scheme = "Bearer" if self.auth_header.lower() == "authorization" else ""

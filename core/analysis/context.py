@@ -16,6 +16,7 @@ from core.connections import connector_config
 from core.definition import PipelineDefinition
 from core.logging import get_logger
 from core.secrets import Cipher, SecretReferenceError
+from core.settings import Settings
 from store import connections as connection_store
 from store import pipelines as pipeline_store
 from store.models import Connection
@@ -26,7 +27,7 @@ INTROSPECTION_SECONDS = 5.0
 
 
 async def pipeline_context(
-    session: AsyncSession, cipher: Cipher, tenant_id: str, pipeline_id: str
+    session: AsyncSession, cipher: Cipher, settings: Settings, tenant_id: str, pipeline_id: str
 ) -> tuple[PipelineDefinition, PipelineFacts, int]:
     """The definition of the pipeline's current version, its facts, and the version number."""
     pipeline = await pipeline_store.get(session, tenant_id, pipeline_id)
@@ -45,7 +46,7 @@ async def pipeline_context(
     )
     try:
         facts.columns = await asyncio.wait_for(
-            _source_columns(definition, rows, cipher), INTROSPECTION_SECONDS
+            _source_columns(definition, rows, cipher, settings), INTROSPECTION_SECONDS
         )
     except TimeoutError:
         log.info("source introspection timed out; analysis without column facts")
@@ -53,7 +54,7 @@ async def pipeline_context(
 
 
 async def _source_columns(
-    definition: PipelineDefinition, rows: dict[str, Connection], cipher: Cipher
+    definition: PipelineDefinition, rows: dict[str, Connection], cipher: Cipher, settings: Settings
 ) -> dict[str, list[ColumnInfo]]:
     """Columns of every table source whose connection answers; the others are left out."""
     found: dict[str, list[ColumnInfo]] = {}
@@ -63,7 +64,7 @@ async def _source_columns(
         if not wanted:
             continue
         try:
-            connector, config = connector_config(row, cipher)
+            connector, config = await connector_config(row, cipher, settings)
             tables_by_ref[ref] = await connector.introspect(config)
         except (ConnectorError, SecretReferenceError, OSError) as exc:
             log.info("source introspection failed", connection=row.name, error=str(exc))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlglot
 from sqlglot import exp
 
+from core.confinement import sql as confinement_sql
 from core.definition.base import Scalar
 
 SQL_DIALECT = "postgres"
@@ -58,6 +59,9 @@ def parse_select(sql: str) -> exp.Query:
         raise ValueError(f"SQL does not parse as a SELECT query (it starts with {start!r})")
     if any(statement.find_all(*WRITES)):
         raise ValueError("the query may only read: it contains a statement that writes")
+    reason = confinement_sql.refused(statement)
+    if reason:
+        raise ValueError(reason)
     return statement
 
 

@@ -108,7 +108,7 @@ async def test_without_password_has_password_is_false(api, source_db):
 
 
 async def test_credential_secret_ref(api, source_db):
-    variable = f"DUCTWORK_TEST_UNSET_{uuid.uuid4().hex.upper()}"
+    variable = f"DUCTWORK_SECRET_TEST_UNSET_{uuid.uuid4().hex.upper()}"
     request = body(source_db, credentialSecretRef=f"env:{variable}")
     del request["password"]
     response = await api.post(URL, json=request)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.settings import WebhookSettings
-from core.webhooks import signing, url_policy
+from connectors.base import PolicyDenied
+from core.confinement import egress
+from core.settings import Settings
+from core.webhooks import signing
 
 V1 = "/api/v1/webhooks"
 SEED2 = "/api/pipeline/webhooks"
@@ -102,23 +104,29 @@ async def test_internal_urls_are_refused(api, url):
     assert error["details"][0]["loc"] == ["body", "url"]
 
 
-async def test_loopback_is_refused_unless_allowed():
-    default = WebhookSettings()
-    for url in ("http://127.0.0.1:8000/hook", "http://2130706433/hook", "http://127.1/hook"):
-        with pytest.raises(url_policy.UrlRefused, match="loopback"):
-            await url_policy.check(url, default)
-    allowed = WebhookSettings(allowed_networks=["127.0.0.0/8"])
-    checked = await url_policy.check("http://127.0.0.1:8000/hook?x=1", allowed)
+async def test_loopback_is_refused_unless_allowed(tmp_path):
+    def policy(**confinement) -> Settings:
+        return Settings(data_dir=tmp_path, confinement=confinement)
+
+    default = policy()
+    for url in ("http://127.0.0.1:9000/hook", "http://2130706433/hook", "http://127.1/hook"):
+        with pytest.raises(PolicyDenied, match="loopback"):
+            await egress.check_url(url, default)
+    allowed = policy(allowed_networks=["127.0.0.0/8"])
+    checked = await egress.check_url("http://127.0.0.1:9000/hook?x=1", allowed)
     assert checked.addresses == ("127.0.0.1",)
-    assert checked.pinned() == "http://127.0.0.1:8000/hook?x=1"
+    assert checked.pinned() == "http://127.0.0.1:9000/hook?x=1"
+    # The service's own ports stay refused when loopback is allowed.
+    with pytest.raises(PolicyDenied, match="own services"):
+        await egress.check_url("http://127.0.0.1:8000/hook", allowed)
     # A denied network wins over an allowed one; denied hosts match their subdomains.
-    denied = WebhookSettings(allowed_networks=["127.0.0.0/8"], denied_networks=["127.0.0.1/32"])
-    with pytest.raises(url_policy.UrlRefused, match="denied"):
-        await url_policy.check("http://127.0.0.1/hook", denied)
-    by_host = WebhookSettings(denied_hosts=["example.com"])
-    with pytest.raises(url_policy.UrlRefused, match="denied"):
-        await url_policy.check("https://hooks.example.com/x", by_host)
-    public = await url_policy.check("https://[2606:4700::1111]/x", default)
+    denied = policy(allowed_networks=["127.0.0.0/8"], denied_networks=["127.0.0.1/32"])
+    with pytest.raises(PolicyDenied, match="denied"):
+        await egress.check_url("http://127.0.0.1/hook", denied)
+    by_host = policy(denied_hosts=["example.com"])
+    with pytest.raises(PolicyDenied, match="denied"):
+        await egress.check_url("https://hooks.example.com/x", by_host)
+    public = await egress.check_url("https://[2606:4700::1111]/x", default)
     assert public.pinned() == "https://[2606:4700::1111]:443/x"
 
 

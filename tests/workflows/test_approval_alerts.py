@@ -134,7 +134,7 @@ async def test_warn_checks_raise_one_low_alert_per_run_however_often_raised(
     assert await _alerts(db, "QUALITY_CHECK_FAILED", execution_id=execution_id) == []
 
     # What a retried attempt of the step does: raise it again. Still one alert.
-    quality = QualityActivities(ActivityDeps(db, None, settings.data_plane))  # type: ignore[arg-type]
+    quality = QualityActivities(ActivityDeps(db, None, settings))  # type: ignore[arg-type]
     step = QualityStep(StepRef(execution_id, "default", pipeline_id, "quality_checks"), "c", [])
     await quality._warn(step, ["recent: again"])
     again = await _alerts(db, "QUALITY_CHECK_WARNING", execution_id=execution_id)
@@ -217,7 +217,7 @@ async def test_a_run_that_could_not_start_at_all_raises_schedule_missed(
     pipeline,  # noqa: F811
 ):
     pipeline_id, _ = pipeline
-    lifecycle = LifecycleActivities(ActivityDeps(db, None, settings.data_plane))  # type: ignore[arg-type]
+    lifecycle = LifecycleActivities(ActivityDeps(db, None, settings))  # type: ignore[arg-type]
     queue = f"test-{uuid.uuid4()}"
     fire_id = f"default/scheduled/sched-test-{uuid.uuid4().hex[:8]}"
     async with Worker(

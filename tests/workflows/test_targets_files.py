@@ -53,7 +53,7 @@ async def _expected(source, table: str) -> list[dict]:
 
 
 def _parts(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir())
+    return sorted(p.name for p in directory.iterdir() if not p.name.startswith("."))
 
 
 async def test_parquet_append_retry_and_replace_locally(
