@@ -66,6 +66,15 @@ def safe_detail(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def unreachable(system: str) -> str:
+    """One message for a refused connection, a reset, a timeout and a server that speaks another
+    protocol: what listens on a port (or its banner) is never told."""
+    return (
+        f"could not connect to a {system} server at that address "
+        "(refused, reset, timed out, or another protocol answered)"
+    )
+
+
 @dataclass(frozen=True)
 class ConnectionTestResult:
     connected: bool

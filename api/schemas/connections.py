@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import PurePath
 from typing import Any
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
@@ -101,21 +100,12 @@ class ConnectionCreate(CamelRequest):
     @field_validator("database")
     @classmethod
     def _file_path(cls, value: str, info: ValidationInfo) -> str:
+        """A local path may be relative: it is then in the tenant's own directory."""
         kind = info.data.get("type")
         if kind == "files":
-            problem = root_problem(value)
+            problem = root_problem(value if "://" in value else "/" + value.lstrip("/"))
             if problem:
                 raise ValueError(problem)
-            return value
-        if (
-            kind is not None
-            and not connector_for(kind).network
-            and not PurePath(value).is_absolute()
-        ):
-            raise ValueError(
-                f"for a {kind} connection 'database' is the absolute path of the database "
-                f"file, e.g. /data/sales.{kind}; got {value!r}"
-            )
         return value
 
     @field_validator("database")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from connectors.base import ConnectorError, TerminalError, TransientError
+from connectors.base import ConnectorError, TerminalError, TransientError, unreachable
 
 # Server and client error codes where a retry can succeed: too many connections, lock wait
 # timeout, deadlock, server gone away or lost, cannot connect.
 _TRANSIENT = {1040, 1053, 1205, 1213, 2002, 2003, 2006, 2013, 2055}
+_UNREACHABLE = {2002, 2003, 2013, 2055}  # cannot connect, lost: the address never told apart
 _TERMINAL = {
     1044: "AUTHENTICATION_FAILED",
     1045: "AUTHENTICATION_FAILED",
@@ -28,11 +29,13 @@ def classify(exc: BaseException) -> ConnectorError:
     if isinstance(exc, asyncmy.errors.Error) and exc.args and isinstance(exc.args[0], int):
         code, message = exc.args[0], str(exc.args[1]) if len(exc.args) > 1 else str(exc)
         text = f"MySQL error {code}: {message}"
+        if code in _UNREACHABLE:
+            return TransientError(unreachable("MySQL"), error_type="CONNECTION_FAILED")
         if code in _TRANSIENT:
             return TransientError(text, error_type="CONNECTION_FAILED")
         return TerminalError(text, error_type=_TERMINAL.get(code, "DATABASE_ERROR"))
     if isinstance(exc, ConnectionError | TimeoutError | OSError):
-        return TransientError(f"connection problem: {exc}", error_type="CONNECTION_FAILED")
+        return TransientError(unreachable("MySQL"), error_type="CONNECTION_FAILED")
     if type(exc).__name__ == "PanicException" or isinstance(exc, RuntimeError):
         return _connectorx(exc)
     return TerminalError(f"{type(exc).__name__}: {exc}", error_type="UNEXPECTED_ERROR")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from connectors.base import ConnectorError, TerminalError, TransientError
+from connectors.base import ConnectorError, TerminalError, TransientError, unreachable
 
 # SQLSTATE classes where a retry can succeed: connection exceptions, transaction rollbacks
 # (serialization failures, deadlocks), insufficient resources, operator intervention, system errors.
@@ -26,8 +26,15 @@ def classify(exc: BaseException) -> ConnectorError:
         return exc
     if isinstance(exc, asyncpg.PostgresError):
         return classify_sqlstate(getattr(exc, "sqlstate", None) or "", _message(exc))
-    if isinstance(exc, asyncpg.InterfaceError | ConnectionError | TimeoutError | OSError):
-        return TransientError(f"connection problem: {exc}", error_type="CONNECTION_FAILED")
+    if isinstance(
+        exc,
+        asyncpg.InterfaceError
+        | asyncpg.exceptions._base.InternalClientError
+        | ConnectionError
+        | TimeoutError
+        | OSError,
+    ):
+        return TransientError(unreachable("PostgreSQL"), error_type="CONNECTION_FAILED")
     # Not a database or network error: a bug, and retrying would repeat it.
     return TerminalError(f"{type(exc).__name__}: {exc}", error_type="UNEXPECTED_ERROR")
 
