@@ -71,7 +71,9 @@ class ClickHouseConnector:
         try:
             return await asyncio.to_thread(probe)
         except Exception as exc:
-            return ConnectionTestResult.failed(started, str(exc))
+            from connectors.clickhouse.target import classify
+
+            return ConnectionTestResult.failed(started, str(classify(exc)))
 
     async def introspect(self, config: ClickHouseConfig) -> list[TableInfo]:
         def work() -> list[TableInfo]:

@@ -40,7 +40,13 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from connectors.base import TerminalError, TransientError
+from connectors.base import (
+    ConnectorError,
+    TerminalError,
+    TransientError,
+    safe_detail,
+    unreachable,
+)
 from connectors.clickhouse.config import ClickHouseConfig
 from connectors.clickhouse.ddl import (
     VERSION_COLUMN,
@@ -51,6 +57,7 @@ from connectors.clickhouse.ddl import (
     quote_ident,
     quote_literal,
 )
+from connectors.commit_point import CommitPoint, LoadCancelled, no_cancel
 from connectors.duckdb.staging import DuckStaging
 from connectors.duckdb.target import LoadOutcome
 from connectors.postgres.sql import Relation
@@ -115,12 +122,14 @@ def executor_for(config: ClickHouseConfig) -> Executor:
 
 
 def classify(exc: BaseException) -> Exception:
-    text = str(exc)
+    """A ClickHouse server's own error (``Code: N``) keeps its summary; anything else that
+    answered (or did not) is one 'could not connect' message, never its response body."""
+    if isinstance(exc, ConnectorError):
+        return exc
+    text = safe_detail(str(exc))
     lowered = text.lower()
-    if any(
-        w in lowered for w in ("timed out", "timeout", "connection refused", "connection reset")
-    ):
-        return TransientError(f"ClickHouse: {text}", error_type="CONNECTION_FAILED")
+    if "code:" not in lowered:
+        return TransientError(unreachable("ClickHouse"), error_type="CONNECTION_FAILED")
     if "authentication" in lowered or "password" in lowered:
         return TerminalError(f"ClickHouse: {text}", error_type="AUTHENTICATION_FAILED")
     return TerminalError(f"ClickHouse: {text}", error_type="DATABASE_ERROR")
@@ -132,7 +141,11 @@ def load(
     load_id: str,
     config: ClickHouseConfig,
     log: Callable[..., None],
+    *,
+    commit_point: CommitPoint = no_cancel,
 ) -> LoadOutcome:
+    """Load the staged rows; the commit point is the swap (replace) or the first block
+    inserted (append, merge: ClickHouse cannot take a block back)."""
     relation = Relation.parse(step.target_table)
     database = config.database if relation.schema == "public" else relation.schema
     spec = TableSpec.of(database, relation.name, step.mode, step.keys, step.options)
@@ -143,12 +156,12 @@ def load(
     try:
         executor.command(f"CREATE DATABASE IF NOT EXISTS {quote_ident(database)}")
         if step.mode == "replace":
-            rows = _replace(executor, staging, staged, spec, schema, load_id)
+            rows = _replace(executor, staging, staged, spec, schema, load_id, commit_point)
             log("replaced", rows=rows, target=f"{database}.{relation.name}")
         else:
             for name in _prepare(executor, spec, schema):
                 log("added column to target", column=name, target=f"{database}.{relation.name}")
-            rows = _insert(executor, staging, staged, spec, schema, load_id, order)
+            rows = _insert(executor, staging, staged, spec, schema, load_id, order, commit_point)
             log("inserted" if step.mode == "append" else "merged (ReplacingMergeTree)", rows=rows)
             if order is not None:
                 log("cursor advanced", source=step.cursors[0].source, to="max in the target")
@@ -217,12 +230,18 @@ def _replace(
     spec: TableSpec,
     schema: pa.Schema,
     load_id: str,
+    commit_point: CommitPoint = no_cancel,
 ) -> int:
     """Fill a new table, then swap it in: readers see the old rows or the new, never none."""
     fresh = spec.renamed(f"{spec.table}__dw_{hashlib.sha1(load_id.encode()).hexdigest()[:12]}")
     executor.command(f"DROP TABLE IF EXISTS {fresh.sql}")
     executor.command(create_table_sql(fresh, schema))
     rows = _insert(executor, staging, staged, fresh, schema, load_id)
+    try:
+        commit_point()
+    except LoadCancelled:
+        executor.command(f"DROP TABLE IF EXISTS {fresh.sql}")
+        raise
     if existing_columns(executor, spec):
         executor.command(f"EXCHANGE TABLES {spec.sql} AND {fresh.sql}")
         executor.command(f"DROP TABLE {fresh.sql}")
@@ -239,6 +258,7 @@ def _insert(
     schema: pa.Schema,
     load_id: str,
     order: str | None = None,
+    commit_point: CommitPoint = no_cancel,
 ) -> int:
     names = list(schema.names)
     version = time.time_ns() // 1000
@@ -253,10 +273,14 @@ def _insert(
     else:
         blocks = cursor_blocks(staging, staged, order, BLOCK_ROWS)
     for block, data in enumerate(blocks):
+        if block == 0:
+            commit_point()
         if replacing:
             data = data.append_column(VERSION_COLUMN, pa.array([version] * len(data), pa.uint64()))
         executor.insert(insert_sql(spec, names, f"{load_id}:{block}"), data)
         rows += len(data)
+    if rows == 0:
+        commit_point()
     return rows
 
 
