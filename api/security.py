@@ -2,7 +2,8 @@
 
 One middleware authenticates every request (X-API-Key, or ``Authorization: Bearer`` with a
 JWT or an API key), picks the tenant (the X-Tenant-ID header, required on ``/v1``; else the
-credential's own), counts the request against the tenant's plan and puts the result on
+credential's own), counts the request against the tenant's plan (callers without valid
+credentials: against their address, ``client_address``) and puts the result on
 ``request.state.principal``. Role checks stay in the route dependencies (``api.deps``).
 Every path needs credentials except ``OPEN_PATHS``.
 """
@@ -21,6 +22,7 @@ from fastapi.responses import JSONResponse
 from api.deps import Principal
 from api.errors import error_body
 from core.auth import keys
+from core.auth.proxies import TrustedProxies
 from core.auth.rate_limits import Decision, RateLimiter
 from core.auth.tokens import ACCESS, TokenError, TokenSigner
 from core.logging import get_logger
@@ -74,11 +76,15 @@ class Identity:
 
 
 class Guard:
-    """Per-app state of the middleware: the token signer, the rate limiter, a plan cache."""
+    """Per-app state of the middleware: the token signer, the rate limiter, a plan cache and
+    the proxies trusted to name the client."""
 
-    def __init__(self, signer: TokenSigner, limiter: RateLimiter | None) -> None:
+    def __init__(
+        self, signer: TokenSigner, limiter: RateLimiter | None, proxies: TrustedProxies
+    ) -> None:
         self.signer = signer
         self.limiter = limiter
+        self.proxies = proxies
         self._plans: dict[str, tuple[float, str | None]] = {}
 
     async def plan_of(self, request: Request, tenant_id: str) -> str | None:
@@ -97,8 +103,19 @@ def guard_of(request: Request) -> Guard:
     if guard is None:
         settings = request.app.state.settings
         limiter = RateLimiter(settings.rate_limit) if settings.rate_limit.enabled else None
-        guard = request.app.state.guard = Guard(TokenSigner.from_settings(settings), limiter)
+        proxies = TrustedProxies(settings.auth.trusted_proxies, settings.auth.proxy_header)
+        guard = request.app.state.guard = Guard(
+            TokenSigner.from_settings(settings), limiter, proxies
+        )
     return guard
+
+
+def client_address(request: Request) -> str:
+    """The caller's address, the one way to get it: the connection's peer, or the client a
+    trusted proxy names (``AuthSettings.trusted_proxies``); uvicorn runs without proxy headers.
+    """
+    peer = request.client.host if request.client else None
+    return guard_of(request).proxies.client(peer, request.headers)
 
 
 async def authenticate(request: Request, guard: Guard) -> Identity | None:
@@ -206,6 +223,10 @@ async def guard_requests(
     if path in UNMETERED_PATHS:
         return await call_next(request)
     guard = guard_of(request)
+    # Behind a trusted proxy, URLs built from the request (pagination links) keep its scheme.
+    peer = request.client.host if request.client else None
+    if scheme := guard.proxies.scheme(peer, request.headers):
+        request.scope["scheme"] = scheme
     is_open = path in OPEN_PATHS
     principal = problem = None
     try:
@@ -237,8 +258,8 @@ async def guard_requests(
                 await guard.plan_of(request, principal.tenant_id),
             )
         else:
-            client = request.client.host if request.client else "unknown"
-            bucket, plan = f"address:{client}", request.app.state.settings.rate_limit.anonymous_plan
+            bucket = f"address:{client_address(request)}"
+            plan = request.app.state.settings.rate_limit.anonymous_plan
         try:
             decision = await guard.limiter.hit(bucket, plan)
         except Exception as exc:  # e.g. Redis down: serve unmetered rather than fail every call

@@ -149,6 +149,9 @@ def api_argv(settings: Settings) -> list[str]:
         settings.api.host,
         "--port",
         str(settings.api.port),
+        # uvicorn would take X-Forwarded-For from any loopback peer; the app reads proxy
+        # headers itself, from DUCTWORK_AUTH__TRUSTED_PROXIES only (api.security).
+        "--no-proxy-headers",
     ]
 
 

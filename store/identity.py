@@ -247,17 +247,35 @@ async def spend_refresh_token(session: AsyncSession, token_id: str, now: datetim
     return result.rowcount == 1
 
 
-async def revoke_other_sessions(session: AsyncSession, user_id: str, keep: str | None) -> None:
-    await session.exec(
-        update(AuthSession)
-        .where(
-            col(AuthSession.user_id) == user_id,
-            col(AuthSession.id) != (keep or ""),
-            col(AuthSession.revoked_at).is_(None),
+async def save_user(
+    session: AsyncSession,
+    user: User,
+    *,
+    end_logins: str | None = None,
+    keep: str | None = None,
+) -> None:
+    """Commit a user's changes (and the session's other pending ones, e.g. their membership).
+
+    ``end_logins`` (the reason) revokes every login of the user but ``keep`` in the same commit:
+    their refresh tokens stop working, and so do their access tokens (checked against the login
+    on every request).
+    """
+    session.add(user)
+    if end_logins is not None:
+        await session.exec(
+            update(AuthSession)
+            .where(
+                col(AuthSession.user_id) == user.id,
+                col(AuthSession.id) != (keep or ""),
+                col(AuthSession.revoked_at).is_(None),
+            )
+            .values(revoked_at=utcnow(), revoked_reason=end_logins)
         )
-        .values(revoked_at=utcnow(), revoked_reason="password_changed")
-    )
-    await session.commit()
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        raise Conflict(f"a user with email {user.email!r} exists", code="USER_EXISTS") from None
 
 
 async def purge_expired_logins(session: AsyncSession, user_id: str, before: datetime) -> None:

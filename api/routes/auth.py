@@ -89,10 +89,18 @@ async def login(
     )
     if tenant not in roles:
         raise ApiError(403, "PERMISSION_DENIED", f"you are not a member of tenant {tenant!r}")
+    verified = user.password_hash
     auth_session = await identity.start_session(
         session,
         AuthSession(id=uuid.uuid4().hex, user_id=user.id, tenant_id=tenant, created_at=utcnow()),
     )
+    # A password reset or deactivation committed while the password was being checked revoked
+    # the logins that existed then; this one, started after, must not outlive it.
+    await session.refresh(user)
+    if user.password_hash != verified or not user.is_active:
+        await identity.revoke_session(session, auth_session.id, "credentials_changed")
+        log.info("login refused", reason="credentials changed during login")
+        raise ApiError(401, "INVALID_CREDENTIALS", "wrong email or password")
     log.info("login", user_id=user.id, tenant=tenant)
     return await _issue(session, signer, user.id, tenant, auth_session.id)
 
@@ -175,7 +183,7 @@ async def change_password(
         raise ApiError(422, "WEAK_PASSWORD", reason)
     user.password_hash = await asyncio.to_thread(hash_password, new)
     user.updated_at = utcnow()
-    session.add(user)
-    await session.commit()
-    await identity.revoke_other_sessions(session, user.id, keep=principal.session_id)
+    await identity.save_user(
+        session, user, end_logins="password_changed", keep=principal.session_id
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -57,6 +57,12 @@ class UserCreate(StrictBody):
 
 
 class UserUpdate(StrictBody):
+    """``email``, ``name``, ``password`` and ``is_active`` are the user's in every tenant they
+    belong to; ``role`` is theirs in the caller's tenant only."""
+
+    email: str | None = Field(
+        default=None, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$"
+    )
     name: str | None = Field(default=None, max_length=200)
     role: Role | None = None
     is_active: bool | None = None
