@@ -14,7 +14,7 @@ from connectors.base import (
 )
 from connectors.postgres import PostgresConfig
 from connectors.registry import canonical_type, connector_for
-from core.confinement import confine_connection
+from core.confinement import confine_connection, egress
 from core.secrets import Cipher, resolve_secret_ref
 from core.settings import Settings
 from store.models import Connection
@@ -45,6 +45,8 @@ async def admit(row: Connection, cipher: Cipher, settings: Settings) -> None:
     secret not resolvable yet (a variable set later) does not stop it."""
     try:
         await connection_settings(row, cipher, settings)
+    except egress.Unresolvable:
+        pass
     except PolicyDenied:
         raise
     except (ConnectorError, ValueError):

@@ -34,6 +34,15 @@ HTTP_SETTING = "DUCTWORK_CONFINEMENT__ALLOWED_NETWORKS"
 DATABASE_SETTING = "DUCTWORK_CONFINEMENT__DATABASE_ALLOWED_NETWORKS"
 
 
+class Unresolvable(PolicyDenied):
+    """A host name with no address: nothing can be checked, so nothing is connected to. A
+    connection naming one may still be saved (its DNS may come later)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.error_type = "HOST_NOT_FOUND"
+
+
 @dataclass(frozen=True)
 class CheckedUrl:
     url: str
@@ -191,12 +200,12 @@ def resolve(host: str, port: int) -> list[IPAddress]:
     try:
         infos = socket.getaddrinfo(bare, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError, ValueError) as exc:  # ValueError: NUL
-        raise PolicyDenied(f"host {host!r} cannot be resolved") from exc
+        raise Unresolvable(f"host {host!r} cannot be resolved") from exc
     found: list[IPAddress] = []
     for _family, _type, _proto, _name, sockaddr in infos:
         address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
         if address not in found:
             found.append(address)
     if not found:
-        raise PolicyDenied(f"host {host!r} cannot be resolved")
+        raise Unresolvable(f"host {host!r} cannot be resolved")
     return found
