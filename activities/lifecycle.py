@@ -14,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 from activities.runtime import ActivityDeps, queue_settings
 from core import runs
 from core import schedules as schedule_core
-from core.airflow_dag import dag_id, render_dag
+from core.airflow_dag import dag_file_name, dag_id, render_dag
 from core.definition import PipelineDefinition
 from core.definition_checks import check_definition
 from store import approvals as approval_store
@@ -125,6 +125,9 @@ class LifecycleActivities:
             problems, _ = await check_definition(
                 session, self.deps.cipher, deploy.tenant_id, definition
             )
+            held = await schedule_core.environment_schedule(
+                session, deploy.tenant_id, pipeline.id, deploy.environment
+            )
         if problems:
             text = "; ".join(p.msg for p in problems)
             raise _terminal(
@@ -132,13 +135,17 @@ class LifecycleActivities:
             )
         schedule = deploy.schedule or definition.orchestration.schedule
         timezone = deploy.timezone or definition.orchestration.timezone
+        if not schedule and held is not None and held.environment == deploy.environment:
+            # The environment keeps its schedule, which moves to the version deployed now.
+            schedule, timezone = held.cron, deploy.timezone or held.timezone
         if schedule:
             try:
                 schedule_core.check_cron(schedule)
                 schedule_core.check_timezone(timezone)
             except schedule_core.InvalidSchedule as exc:
                 raise _terminal(str(exc), "INVALID_SCHEDULE") from exc
-        return DeployPlan(pipeline.name, version.label, dag_id(pipeline.name), schedule, timezone)
+        the_dag_id = dag_id(deploy.tenant_id, pipeline.id, deploy.version)
+        return DeployPlan(pipeline.name, version.label, the_dag_id, schedule, timezone)
 
     @activity.defn(name="publish_dag")
     async def publish_dag(self, publish: PublishDag) -> str | None:
@@ -150,10 +157,14 @@ class LifecycleActivities:
             pipeline = await session.get(Pipeline, deploy.pipeline_id)
             version = await pipeline_store.get_version(session, deploy.pipeline_id, deploy.version)
         name = pipeline.name if pipeline else publish.dag_id
-        source = render_dag(name, version.definition, publish.schedule)
+        try:
+            file_name = dag_file_name(publish.dag_id)
+        except ValueError as exc:
+            raise _terminal(str(exc), "INVALID_DAG_ID") from exc
+        source = render_dag(name, version.definition, publish.schedule, dag_id=publish.dag_id)
         folder = Path((deploy.git_repo if deploy.mode == "git_sync" else deploy.dag_folder) or ".")
         fresh_repo = deploy.mode == "git_sync" and not (folder / ".git").exists()
-        path = await asyncio.to_thread(_write_atomically, folder / f"{publish.dag_id}.py", source)
+        path = await asyncio.to_thread(_write_atomically, folder / file_name, source)
         if fresh_repo:
             await _git(folder, "init", "--quiet")
         if deploy.mode == "git_sync":
@@ -185,6 +196,8 @@ class LifecycleActivities:
                     apply.pipeline_id,
                     apply.schedule,
                     apply.timezone,
+                    environment=apply.environment,
+                    version=apply.version,
                 )
             except schedule_core.InvalidSchedule as exc:
                 raise _terminal(str(exc), "INVALID_SCHEDULE") from exc
@@ -249,6 +262,7 @@ class LifecycleActivities:
                     queue_settings(),
                     pipeline,
                     dict(scheduled.parameters),
+                    version=scheduled.version,  # a deployment's schedule runs what it deployed
                 )
             except (NotFound, Conflict, runs.MissingParameters) as exc:
                 reason = getattr(exc, "message", None) or str(exc)

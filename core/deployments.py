@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import re
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,6 +26,7 @@ from workflows.deployment import DeploymentWorkflow
 from workflows.lifecycle_payloads import DeployInput, DeployResult
 
 MODES = ("watch_folder", "api", "git_sync")
+_ENVIRONMENT = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 
 
 class DeploymentFailed(Exception):
@@ -39,8 +42,29 @@ class Started:
     needs_approval: bool
 
 
+def environment_name(text: str) -> str:
+    """An environment's one spelling: NFKC, surrounding whitespace stripped, case-folded.
+
+    Every comparison and every stored deployment uses it. Raises ValueError for a name that is
+    empty or holds anything but letters, digits, ``.``, ``_`` and ``-`` (an invisible or
+    look-alike character would otherwise name a second "production" that needs no approval).
+    """
+    name = _folded(text)
+    if not _ENVIRONMENT.fullmatch(name):
+        raise ValueError(
+            f"invalid environment {text!r}: use 1-64 letters, digits, '.', '_' or '-' "
+            "(e.g. production, staging)"
+        )
+    return name
+
+
 def needs_approval(settings: Settings, environment: str) -> bool:
-    return environment in settings.lifecycle.approval_environments
+    """Whether deploying to ``environment`` waits for an approval (``approval_environments``)."""
+    return _folded(environment) in {_folded(e) for e in settings.lifecycle.approval_environments}
+
+
+def _folded(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().casefold()
 
 
 async def start(
@@ -56,7 +80,11 @@ async def start(
     schedule: str | None = None,
     timezone: str | None = None,
 ) -> Started:
-    """Record a PENDING deployment and start its workflow; Conflict when one is live."""
+    """Record a PENDING deployment and start its workflow; Conflict when one is live.
+
+    The deployment pins ``version``: its DAG file and its schedule run that version only.
+    """
+    environment = environment_name(environment)
     live = await deployment_store.for_pipeline(
         session, pipeline.tenant_id, pipeline.id, environment=environment
     )
@@ -84,7 +112,7 @@ async def start(
         environment=environment,
         mode=mode,
         status="PENDING",
-        dag_id=dag_id(pipeline.name),
+        dag_id=dag_id(pipeline.tenant_id, pipeline.id, version),
         schedule=schedule,
         timezone=timezone or "UTC",
         workflow_id=temporal.workflow_id(

@@ -46,13 +46,18 @@ class MissingParameters(ValueError):
 
 
 async def check_parameters(
-    session: AsyncSession, pipeline: Pipeline, parameters: dict[str, Any]
+    session: AsyncSession,
+    pipeline: Pipeline,
+    parameters: dict[str, Any],
+    version_number: int | None = None,
 ) -> None:
-    """Raise MissingParameters when the pipeline's current version needs parameters not given.
+    """Raise MissingParameters when the version (default: current) needs parameters not given.
 
     ``submit`` makes this check; a schedule makes it too, before its runs are due.
     """
-    version = await pipeline_store.get_version(session, pipeline.id, pipeline.current_version)
+    version = await pipeline_store.get_version(
+        session, pipeline.id, version_number or pipeline.current_version
+    )
     missing = PipelineDefinition.model_validate(version.definition).missing_parameters(parameters)
     if missing:
         raise MissingParameters(missing)
@@ -66,13 +71,16 @@ async def submit(
     parameters: dict[str, Any],
     *,
     priority: str = "NORMAL",
+    version: int | None = None,
 ) -> Execution:
-    """The one way to start a run of a pipeline's current version, on every API surface.
+    """The one way to start a run of a pipeline, on every API surface.
 
-    Raises MissingParameters, Conflict (PIPELINE_ALREADY_RUNNING) or TemporalUnavailable; the
-    store keeps no execution whose workflow did not start.
+    The run executes ``version`` (a deployment's pinned one), else the current version.
+    Raises MissingParameters, NotFound (no such version), Conflict (PIPELINE_ALREADY_RUNNING)
+    or TemporalUnavailable; the store keeps no execution whose workflow did not start.
     """
-    await check_parameters(session, pipeline, parameters)
+    version = version or pipeline.current_version
+    await check_parameters(session, pipeline, parameters, version)
     active = await active_run(session, client, pipeline.id)
     if active is not None:
         raise Conflict(
@@ -85,7 +93,7 @@ async def submit(
         id=execution_id,
         tenant_id=pipeline.tenant_id,
         pipeline_id=pipeline.id,
-        pipeline_version=pipeline.current_version,
+        pipeline_version=version,
         workflow_id=workflow_id(pipeline.tenant_id, execution_id),
         status=RunStatus.QUEUED.value,
         priority=priority,

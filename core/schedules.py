@@ -93,7 +93,9 @@ def _schedule(row: PipelineSchedule, pipeline: Pipeline, task_queue: str) -> Sch
     return Schedule(
         action=ScheduleActionStartWorkflow(
             SCHEDULED_RUN_WORKFLOW,
-            ScheduledRunInput(row.tenant_id, row.pipeline_id, row.id, dict(row.parameters)),
+            ScheduledRunInput(
+                row.tenant_id, row.pipeline_id, row.id, dict(row.parameters), row.pipeline_version
+            ),
             # Temporal appends the scheduled time, so every action has its own id.
             id=temporal.workflow_id("scheduled", row.tenant_id, row.id),
             task_queue=task_queue,
@@ -126,8 +128,13 @@ async def create(
     enabled: bool = True,
     origin: str = "api",
     created_by: str = "system",
+    environment: str | None = None,
+    pipeline_version: int | None = None,
 ) -> PipelineSchedule:
-    """Create the Temporal Schedule, then its row (a refused schedule leaves no row)."""
+    """Create the Temporal Schedule, then its row (a refused schedule leaves no row).
+
+    A deployment's schedule gives its ``environment`` and the ``pipeline_version`` it runs.
+    """
     check_cron(cron)
     check_timezone(timezone)
     now = utcnow()
@@ -141,6 +148,8 @@ async def create(
         timezone=timezone,
         parameters=parameters or {},
         enabled=enabled,
+        environment=environment,
+        pipeline_version=pipeline_version,
         temporal_id=temporal_id(pipeline.tenant_id, schedule_id),
         created_by=created_by,
         created_at=now,
@@ -175,8 +184,14 @@ async def update(
     timezone: str | None = None,
     parameters: dict[str, Any] | None = None,
     enabled: bool | None = None,
+    environment: str | None = None,
+    pipeline_version: int | None = None,
 ) -> PipelineSchedule:
-    """Change what was given; Temporal first, so a refused change leaves the row as it was."""
+    """Change what was given; Temporal first, so a refused change leaves the row as it was.
+
+    The pinned version changes only when given (by a deployment): editing the timing or the
+    parameters of a deployment's schedule never makes it run another version.
+    """
     if cron is not None:
         check_cron(cron)
     if timezone is not None:
@@ -187,6 +202,8 @@ async def update(
     changed.timezone = timezone or row.timezone
     changed.parameters = parameters if parameters is not None else row.parameters
     changed.enabled = row.enabled if enabled is None else enabled
+    changed.environment = environment or row.environment
+    changed.pipeline_version = pipeline_version or row.pipeline_version
     new = _schedule(changed, pipeline, settings.temporal.task_queue)
 
     def updater(_: ScheduleUpdateInput) -> ScheduleUpdate:
@@ -200,6 +217,7 @@ async def update(
         raise
     row.cron, row.timezone = changed.cron, changed.timezone
     row.parameters, row.enabled = changed.parameters, changed.enabled
+    row.environment, row.pipeline_version = changed.environment, changed.pipeline_version
     row.updated_at = utcnow()
     session.add(row)
     await session.commit()
@@ -275,13 +293,22 @@ async def set_pipeline_schedule(
     pipeline_id: str,
     cron: str | None,
     timezone: str = "UTC",
+    *,
+    environment: str | None = None,
+    version: int | None = None,
 ) -> None:
     """Create, change or (cron None) remove the pipeline's own schedule.
 
+    A deployment gives its ``environment`` and ``version``: it sets that environment's schedule
+    (taking over the pipeline's unpinned one, if any) and pins it to the version, so a later
+    version runs on that schedule only once it is deployed there (and approved, where needed).
     Raises InvalidSchedule for a cron expression or time zone Temporal cannot use.
     """
     pipeline = await pipeline_store.get(session, tenant_id, pipeline_id)
-    own = await schedule_store.pipeline_own(session, tenant_id, pipeline_id)
+    if environment is None:
+        own = await schedule_store.pipeline_own(session, tenant_id, pipeline_id)
+    else:
+        own = await environment_schedule(session, tenant_id, pipeline_id, environment)
     if cron is None:
         if own is not None:
             await delete(client, session, own)
@@ -296,6 +323,37 @@ async def set_pipeline_schedule(
             timezone=timezone,
             enabled=pipeline.status != "PAUSED",
             origin="pipeline",
+            environment=environment,
+            pipeline_version=version,
         )
-    elif (own.cron, own.timezone) != (cron.strip(), timezone):
-        await update(client, session, settings, own, cron=cron, timezone=timezone)
+    elif (own.cron, own.timezone, own.environment, own.pipeline_version) != (
+        cron.strip(),
+        timezone,
+        environment or own.environment,
+        version or own.pipeline_version,
+    ):
+        await update(
+            client,
+            session,
+            settings,
+            own,
+            cron=cron,
+            timezone=timezone,
+            environment=environment,
+            pipeline_version=version,
+        )
+
+
+async def environment_schedule(
+    session: AsyncSession, tenant_id: str, pipeline_id: str, environment: str
+) -> PipelineSchedule | None:
+    """The schedule of the pipeline's deployments to ``environment``, else its unpinned own one.
+
+    Never another environment's: deploying to staging leaves production's schedule (and the
+    version it runs) alone.
+    """
+    rows = await schedule_store.listed(session, tenant_id, pipeline_id=pipeline_id)
+    own = [r for r in rows if r.origin == "pipeline"]
+    return next((r for r in own if r.environment == environment), None) or next(
+        (r for r in own if r.environment is None), None
+    )

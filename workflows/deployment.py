@@ -68,7 +68,13 @@ class DeploymentWorkflow(ApprovalGate):
                 await self._call(
                     LifecycleActivities.apply_schedule,
                     ApplySchedule(
-                        deploy.tenant_id, deploy.pipeline_id, plan.schedule, plan.timezone
+                        deploy.tenant_id,
+                        deploy.pipeline_id,
+                        plan.schedule,
+                        plan.timezone,
+                        # The schedule runs this version, the one validated (and approved).
+                        environment=deploy.environment,
+                        version=deploy.version,
                     ),
                 )
             await self._finish(

@@ -109,6 +109,8 @@ class ApplySchedule:
     pipeline_id: str
     schedule: str | None
     timezone: str
+    environment: str | None = None  # the deployment's: its schedule is that environment's
+    version: int | None = None  # the deployed version, which the schedule runs
 
 
 @dataclass
@@ -140,6 +142,7 @@ class ScheduledRunInput:
     pipeline_id: str
     schedule_id: str
     parameters: dict[str, Any] = field(default_factory=dict)
+    version: int | None = None  # a deployment's pinned version; None: the current version
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Seed 003's Airflow views over Ductwork: DAG = deployed pipeline, DAG run = run,
+"""Airflow views over Ductwork: DAG = deployed pipeline version, DAG run = run,
 task instance = step, pause = pause the pipeline's schedules."""
 
 from __future__ import annotations
@@ -181,9 +181,12 @@ async def trigger_dag(
     settings: SettingsDep,
     principal: Editor,
 ) -> dict:
-    _, pipeline = await _dag(session, principal.tenant_id, dag_id)
+    deployment, pipeline = await _dag(session, principal.tenant_id, dag_id)
     try:
-        execution = await runs.submit(session, client, settings, pipeline, dict(body.conf))
+        # A DAG is one deployed version: its run executes that version, not a later edit.
+        execution = await runs.submit(
+            session, client, settings, pipeline, dict(body.conf), version=deployment.version
+        )
     except runs.MissingParameters as exc:
         raise missing_parameters(exc, "body", "conf") from None
     return _run_out(dag_id, execution)

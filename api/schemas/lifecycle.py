@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from api.schemas.common import CamelModel, CamelRequest
 from core.definition import Scalar
+from core.deployments import environment_name
 
 # --- seed 000 (snake_case) -------------------------------------------------------------------
 
@@ -21,6 +22,11 @@ class DeployRequest(BaseModel):
     environment: str = Field(default="development", min_length=1, max_length=64)
     schedule: str | None = Field(default=None, description="cron, e.g. '0 2 * * *'")
     timezone: str | None = Field(default=None, description="IANA name; default the definition's")
+
+    @field_validator("environment")
+    @classmethod
+    def _one_spelling(cls, value: str) -> str:
+        return environment_name(value)  # " Production " is production, and needs its approval
 
 
 class DeployResponse(BaseModel):

@@ -67,11 +67,15 @@ class PipelineSchedule(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     tenant_id: str = Field(max_length=64)
     pipeline_id: str = Field(max_length=64)
-    origin: str = Field(max_length=16)  # pipeline (its own, one at most) | api
+    origin: str = Field(max_length=16)  # pipeline (its own; one per environment) | api
     cron: str = Field(max_length=200)
     timezone: str = Field(max_length=64)
     parameters: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     enabled: bool = True
+    # A deployment's schedule: its environment, and the version it runs (the one deployed and,
+    # where needed, approved). None: the pipeline's own schedule, which runs the current version.
+    environment: str | None = Field(default=None, max_length=64)
+    pipeline_version: int | None = None
     temporal_id: str = Field(max_length=300)
     created_by: str = Field(max_length=200)
     created_at: datetime = _ts(nullable=False)

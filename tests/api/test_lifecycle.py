@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from core.airflow_dag import dag_id
 from tests import auth
 from tests.pipelines import create_connection, create_pipeline, unique_name, wait_finished
 
@@ -50,14 +51,15 @@ async def _wait_deployed(api: httpx.AsyncClient, workflow_id: str) -> dict:
 async def test_deploy_watch_folder_writes_a_dag_and_refuses_a_second_deploy(
     api, pipeline, settings
 ):
-    pipeline_id, name = pipeline
+    pipeline_id, _ = pipeline
     response = await api.post(f"/api/v1/pipelines/{pipeline_id}:deploy?mode=watch_folder")
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "deployed"
     details = body["details"]
     assert details["temporal_ui_url"].startswith(settings.temporal.web_url)
-    assert details["dag_id"] == name.replace("-", "_")
+    assert details["dag_id"] == dag_id("default", pipeline_id, 1)  # tenant, pipeline, version
+    assert Path(details["dag_path"]).name == f"{details['dag_id']}.py"
     source = await asyncio.to_thread(Path(details["dag_path"]).read_text)
     compile(source, details["dag_path"], "exec")
     assert "not-needed" not in source and "s3cret" not in source  # no credentials
