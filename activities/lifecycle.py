@@ -123,7 +123,7 @@ class LifecycleActivities:
                     f"version {version.label} is invalid: {exc}", "INVALID_DEFINITION"
                 ) from exc
             problems, _ = await check_definition(
-                session, self.deps.cipher, deploy.tenant_id, definition
+                session, self.deps.cipher, self.deps.service_settings, deploy.tenant_id, definition
             )
             held = await schedule_core.environment_schedule(
                 session, deploy.tenant_id, pipeline.id, deploy.environment
@@ -263,6 +263,8 @@ class LifecycleActivities:
                     pipeline,
                     dict(scheduled.parameters),
                     version=scheduled.version,  # a deployment's schedule runs what it deployed
+                    # A retry after a crash between the row and the start finds its own run.
+                    execution_id=runs.execution_id_for(activity.info().workflow_id),
                 )
             except (NotFound, Conflict, runs.MissingParameters) as exc:
                 reason = getattr(exc, "message", None) or str(exc)

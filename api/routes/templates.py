@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 from pydantic import Field, ValidationError
 
-from api.deps import CipherDep, Editor, SessionDep, Viewer
+from api.deps import CipherDep, Editor, SessionDep, SettingsDep, Viewer
 from api.errors import ApiError, invalid
 from api.routes import pipelines
 from api.schemas.common import CamelModel, CamelRequest
@@ -110,6 +110,7 @@ async def create_from_template(
     body: CreateFromTemplate,
     session: SessionDep,
     cipher: CipherDep,
+    settings: SettingsDep,
     principal: Editor,
 ) -> CreatedFromTemplate:
     t = _template(template_id)
@@ -139,5 +140,5 @@ async def create_from_template(
             details,
             code="INVALID_DEFINITION",
         ) from None
-    created = await pipelines.create_pipeline(request, session, cipher, principal)
+    created = await pipelines.create_pipeline(request, session, cipher, settings, principal)
     return CreatedFromTemplate(**created.model_dump(), template_id=t.id, template_version=t.version)
