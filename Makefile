@@ -32,9 +32,13 @@ TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
+## Lint: ruff, mypy over the product packages ([tool.mypy]), and the layer contracts
+## ([tool.importlinter]: each layer imports only downward).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format .

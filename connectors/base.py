@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -167,6 +167,46 @@ class ArrowSource(Connector, Protocol):
         """Batches of ``schema``, at most ``batch_rows`` rows each. Synchronous: run it in a
         worker thread; the source is opened on the first batch and closed with the iterator."""
         ...
+
+
+class LoadCursor(Protocol):
+    """What a target reads of an incremental source's high-water mark."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def column(self) -> str: ...
+    @property
+    def staging_table(self) -> str: ...
+
+
+class LoadOwner(Protocol):
+    @property
+    def pipeline_id(self) -> str: ...
+
+
+class LoadSpec(Protocol):
+    """What a target reads of a load: the planner's ``workflows.payloads.LoadStep`` has it, so
+    activities pass that step as it is and connectors import nothing from the layers above."""
+
+    @property
+    def ref(self) -> LoadOwner: ...
+    @property
+    def input_table(self) -> str: ...
+    @property
+    def target_table(self) -> str: ...
+    @property
+    def mode(self) -> str: ...  # append | replace | merge
+    @property
+    def keys(self) -> list[str]: ...
+    @property
+    def deduplicate(self) -> bool: ...
+    @property
+    def cursors(self) -> Sequence[LoadCursor]: ...
+    @property
+    def input_rows(self) -> int | None: ...
+    @property
+    def options(self) -> dict[str, Any]: ...
 
 
 def elapsed_ms(started: float) -> int:

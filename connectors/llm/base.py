@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
-
-if TYPE_CHECKING:
-    from core.settings import Settings
+from typing import Protocol
 
 # The provider name of the built-in planner that needs no model (core/generation/offline.py).
 OFFLINE_PROVIDER = "offline"
@@ -46,7 +43,35 @@ def estimate_cost(
     )
 
 
-def chat_client(settings: Settings) -> ChatClient | None:
+class Secret(Protocol):
+    def get_secret_value(self) -> str: ...
+
+
+class LLMEndpoint(Protocol):
+    """What a client reads of the endpoint's settings (core.settings.LLMSettings has it)."""
+
+    @property
+    def base_url(self) -> str | None: ...
+    @property
+    def model(self) -> str: ...
+    @property
+    def api_key(self) -> Secret | None: ...
+    @property
+    def timeout_seconds(self) -> float: ...
+    @property
+    def prompt_cost_per_1k(self) -> float: ...
+    @property
+    def completion_cost_per_1k(self) -> float: ...
+
+
+class LLMConfigured(Protocol):
+    """Settings with an ``llm`` section (core.settings.Settings): connectors import no core."""
+
+    @property
+    def llm(self) -> LLMEndpoint: ...
+
+
+def chat_client(settings: LLMConfigured) -> ChatClient | None:
     """The configured endpoint's client; None when no endpoint is configured (offline planner)."""
     if not settings.llm.base_url:
         return None

@@ -10,12 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from connectors.base import TerminalError, TransientError
-from connectors.llm.base import ChatReply, estimate_cost
+from connectors.llm.base import ChatReply, LLMEndpoint, estimate_cost
 
 if TYPE_CHECKING:
     import openai
-
-    from core.settings import LLMSettings
 
 # The openai SDK (about 40 MB resident) is imported by the client that uses it, not at worker start.
 
@@ -58,7 +56,7 @@ class OpenAICompatibleClient:
         )
 
     @classmethod
-    def from_settings(cls, llm: LLMSettings) -> OpenAICompatibleClient:
+    def from_settings(cls, llm: LLMEndpoint) -> OpenAICompatibleClient:
         if not llm.base_url:
             raise ValueError("no LLM endpoint configured (DUCTWORK_LLM__BASE_URL)")
         return cls(

@@ -8,6 +8,7 @@ Create Date: 2026-11-22 06:00:24.388193
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+import sqlmodel.sql.sqltypes  # the column types below (a bare "import sqlmodel" does not bind them)
 
 
 revision = '0001'
