@@ -42,6 +42,7 @@ import pyarrow as pa
 
 from connectors.base import (
     ConnectorError,
+    LoadSpec,
     TerminalError,
     TransientError,
     safe_detail,
@@ -62,7 +63,6 @@ from connectors.duckdb.staging import DuckStaging
 from connectors.duckdb.target import LoadOutcome
 from connectors.postgres.sql import Relation
 from connectors.postgres.sql import quote_ident as quote_ident_duck
-from workflows.payloads import LoadStep
 
 BLOCK_ROWS = 100_000
 
@@ -137,7 +137,7 @@ def classify(exc: BaseException) -> Exception:
 
 def load(
     staging: DuckStaging,
-    step: LoadStep,
+    step: LoadSpec,
     load_id: str,
     config: ClickHouseConfig,
     log: Callable[..., None],
@@ -284,7 +284,7 @@ def _insert(
     return rows
 
 
-def _cursor_order(step: LoadStep, schema: pa.Schema) -> str | None:
+def _cursor_order(step: LoadSpec, schema: pa.Schema) -> str | None:
     """The cursor column an incremental load inserts in the order of; None: not incremental."""
     if not step.cursors:
         return None

@@ -13,13 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.base import TerminalError
+from connectors.base import LoadSpec, TerminalError
 from connectors.duckdb.staging import DuckStaging
 from connectors.postgres.copy import Column
 from connectors.postgres.load import _list, _match, _one_per_key
 from connectors.postgres.schema import fits
 from connectors.postgres.sql import Relation, quote_ident
-from workflows.payloads import LoadStep
 
 Log = Callable[..., None]
 
@@ -59,7 +58,7 @@ class LoadOutcome:
     already_loaded: bool = False
 
 
-def load(staging: DuckStaging, step: LoadStep, load_id: str, config: Any, log: Log) -> LoadOutcome:
+def load(staging: DuckStaging, step: LoadSpec, load_id: str, config: Any, log: Log) -> LoadOutcome:
     """The whole load in one transaction of the target file (its staging: ``config`` adds
     nothing)."""
     target = Relation.parse(step.target_table)
@@ -124,7 +123,7 @@ def _advance_cursor(
     return None if row is None else row[0]
 
 
-def _load(conn: Any, step: LoadStep, staged: Relation, target: Relation, log: Log) -> int:
+def _load(conn: Any, step: LoadSpec, staged: Relation, target: Relation, log: Log) -> int:
     exists = _columns(conn, target)
     if step.mode == "replace":
         # Inside the transaction: readers see the old rows or the new ones, never none.

@@ -88,7 +88,7 @@ def copy_options(config: FilesConfig, fmt: str) -> str:
 
 def load(
     staging: DuckStaging,
-    step: LoadStep,
+    step: LoadSpec,
     load_id: str,
     config: FilesConfig,
     log: Callable[..., None],
@@ -302,7 +302,7 @@ def stored_mark(config: FilesConfig, table: str, pipeline_id: str, source: str) 
 
 def _incremental(
     staging: DuckStaging,
-    step: LoadStep,
+    step: LoadSpec,
     load_id: str,
     config: FilesConfig,
     fmt: str,
