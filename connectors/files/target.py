@@ -45,13 +45,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from connectors.base import PolicyDenied, TerminalError
+from connectors.base import LoadSpec, PolicyDenied, TerminalError
 from connectors.commit_point import CommitPoint, LoadCancelled, no_cancel
 from connectors.duckdb.staging import DuckStaging
 from connectors.duckdb.target import LoadOutcome
 from connectors.files.config import FilesConfig
 from connectors.postgres.sql import Relation
-from workflows.payloads import LoadStep
 
 EXTENSION = {"parquet": "parquet", "csv": "csv", "jsonl": "jsonl"}
 WRITE_BATCH_ROWS = 122_880  # DuckDB's row group: one batch in memory at a time
@@ -193,7 +192,7 @@ def _reach(commit_point: CommitPoint, undo: Callable[[], None]) -> None:
         raise
 
 
-def committed_rows(config: FilesConfig, step: LoadStep, load_id: str) -> int | None:
+def committed_rows(config: FilesConfig, step: LoadSpec, load_id: str) -> int | None:
     """The rows of a load that reached the dataset; None: it never did. An incremental load
     is committed by its state, any other by its part file under the final name."""
     from pyarrow.fs import FileType
