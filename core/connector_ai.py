@@ -57,9 +57,10 @@ def _type(description: str, hints: dict[str, Any]) -> tuple[str, str]:
             return canonical, f"hints.{key}"
     for word in re.findall(r"[a-z0-9]+", description.lower()):
         if word in _WORDS:
-            if _WORDS[word] is None:
+            named = _WORDS[word]
+            if named is None:
                 raise ConfigureError("description", f"{word} connections are not supported")
-            return _WORDS[word], "description"
+            return named, "description"
     port = hints.get("port")
     for kind in ("postgresql", "mysql"):
         if port is not None and str(port) == str(connector_for(kind).default_port):

@@ -167,7 +167,7 @@ async def wait(client: Client, row: Deployment, seconds: float) -> DeployResult 
     except TimeoutError:
         return None
     except WorkflowFailureError as exc:
-        cause = exc.cause
+        cause: BaseException | None = exc.cause
         while not isinstance(cause, ApplicationError) and cause is not None:
             cause = cause.__cause__
         message = cause.message if isinstance(cause, ApplicationError) else str(exc)

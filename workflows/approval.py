@@ -62,7 +62,10 @@ class ApprovalGate:
         self._decision = decision
         # Answer once the outcome is recorded, so the caller can read it back at once.
         await workflow.wait_condition(self._decided)
-        return self._approval  # type: ignore[return-value]  (_decided means it is set)
+        approval = self._approval
+        if approval is None:  # unreachable: _decided means the outcome is recorded
+            raise RuntimeError("approval decided but not recorded")
+        return approval
 
     def _decided(self) -> bool:
         return self._approval is not None and self._approval.status != ApprovalStatus.PENDING
