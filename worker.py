@@ -21,8 +21,15 @@ from workflows.registry import WORKFLOWS
 log = get_logger("ductwork.worker")
 
 
-def build_worker(client: Client, settings: Settings, db: Database, task_queue: str) -> Worker:
-    deps = ActivityDeps(db, Cipher.from_settings(settings), settings)
+def build_worker(
+    client: Client,
+    settings: Settings,
+    db: Database,
+    task_queue: str,
+    deps: ActivityDeps | None = None,
+) -> Worker:
+    """The worker of a task queue; ``deps``: the activities' own (tests set hooks on them)."""
+    deps = deps or ActivityDeps(db, Cipher.from_settings(settings), settings)
     return Worker(
         client,
         task_queue=task_queue,

@@ -12,19 +12,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from activities.runtime import ActivityDeps
 from connectors.base import Connector
 from connectors.clickhouse import target as clickhouse_target
+from connectors.commit_point import CommitPoint
 from connectors.duckdb import target as duckdb_target
 from connectors.duckdb.staging import DuckStaging
 from connectors.duckdb.target import LoadOutcome
 from connectors.files import target as files_target
 from workflows.payloads import Cursor, LoadStep
 
-# (staging, step, load id, the target connection's config, log) -> what was loaded
-Loader = Callable[[DuckStaging, LoadStep, str, Any, Callable[..., None]], LoadOutcome]
+
+class Loader(Protocol):
+    """Loads a staged dataset into a target; calls ``commit_point`` right before its commit."""
+
+    def __call__(
+        self,
+        staging: DuckStaging,
+        step: LoadStep,
+        load_id: str,
+        config: Any,
+        log: Callable[..., None],
+        *,
+        commit_point: CommitPoint,
+    ) -> LoadOutcome: ...
 
 
 def staging_file(staging_dir: str, prefix: str, connection_id: str) -> Path:
@@ -55,6 +68,18 @@ def loader(connection_type: str) -> Loader:
         "clickhouse": clickhouse_target.load,
     }
     return loaders[connection_type]
+
+
+def committed_rows(
+    connection_type: str, staging: DuckStaging, step: LoadStep, load_id: str, config: Any
+) -> int | None:
+    """The rows a load committed into a target staged in DuckDB, None when it has nothing of
+    it: the DuckDB ledger, the files' part or state; ClickHouse keeps no ledger (None)."""
+    if connection_type == "duckdb":
+        return duckdb_target.committed_rows(staging, load_id)
+    if connection_type == "files":
+        return files_target.committed_rows(config, step, load_id)
+    return None
 
 
 def stored_mark(

@@ -264,7 +264,7 @@ class LifecycleActivities:
                     dict(scheduled.parameters),
                     version=scheduled.version,  # a deployment's schedule runs what it deployed
                     # A retry after a crash between the row and the start finds its own run.
-                    execution_id=runs.execution_id_for(activity.info().workflow_id),
+                    execution_id=runs.execution_id_for(str(activity.info().workflow_id)),
                 )
             except (NotFound, Conflict, runs.MissingParameters) as exc:
                 reason = getattr(exc, "message", None) or str(exc)

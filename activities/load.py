@@ -3,17 +3,21 @@
 Every load is one transaction that also claims a ledger row keyed by (run, sink) and advances
 the cursors of the incremental sources it covers. A retry after a lost acknowledgement finds
 the ledger row and loads nothing twice; a failed load moves no cursor, so no row is skipped.
+A cancel before the commit rolls the load back; one after it changes nothing (commit_guard).
+``load_outcome`` reads the ledger: what a load that stopped left in its target.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import asyncpg
 from temporalio import activity
 
-from activities.engine import loader, staged_in_duckdb
-from activities.runtime import ActivityDeps, StepContext, closing
+from activities.commit_guard import CommitGuard
+from activities.engine import committed_rows, loader, staged_in_duckdb
+from activities.runtime import ActivityDeps, StepContext, application_errors, closing
 from connectors.postgres import load as modes
 from connectors.postgres.client import relation_exists
 from connectors.postgres.copy import describe_table
@@ -34,6 +38,7 @@ class LoadActivities:
         target = Relation.parse(step.target_table)
         staged = Relation.parse(step.input_table)
         async with self.deps.step(step.ref, "load") as ctx:
+            guard = CommitGuard(step.ref, self.deps.commit_hook)
             duck = await staged_in_duckdb(
                 self.deps,
                 step.ref.tenant_id,
@@ -42,36 +47,85 @@ class LoadActivities:
             )
             if duck is not None:
                 staging, connector, config = duck
-                outcome = await asyncio.to_thread(
+                outcome = await guard.in_thread(
                     loader(connector.type), staging, step, load_id, config, ctx.info
                 )
                 ctx.metrics.rows = outcome.rows
                 if outcome.already_loaded:
                     ctx.info("already loaded by an earlier attempt", target=str(target))
-                return StepResult(step.ref.name, ctx.metrics.rows, ctx.metrics.bytes)
-            conn = await self.deps.connect(step.ref.tenant_id, step.connection_id)
-            try:
-                state = TargetState(conn, self.deps.settings.staging_schema)
-                await state.ensure()
-                async with conn.transaction():
-                    if not await state.claim(load_id, target):
-                        ctx.metrics.rows = await state.loaded_rows(load_id)
-                        ctx.info("already loaded by an earlier attempt", target=str(target))
-                        return StepResult(step.ref.name, ctx.metrics.rows)
-                    # Marks first: a swap may move the staged table they are read from.
-                    for cursor in step.cursors:
-                        mark = await state.advance_cursor(
-                            step.ref.pipeline_id,
-                            cursor.source,
-                            Relation.parse(cursor.staging_table),
-                            cursor.column,
-                        )
-                        ctx.info("cursor advanced", source=cursor.source, to=mark)
-                    ctx.metrics.rows = await _load(conn, step, staged, target, ctx)
-                    await state.finish(load_id, ctx.metrics.rows)
-            finally:
-                await closing(conn)
+            else:
+                await self._into_postgres(step, load_id, staged, target, ctx, guard)
+            if guard.late_cancel:
+                ctx.warning("the cancel arrived after the load committed: its rows stay")
         return StepResult(step.ref.name, ctx.metrics.rows, ctx.metrics.bytes)
+
+    async def _into_postgres(
+        self,
+        step: LoadStep,
+        load_id: str,
+        staged: Relation,
+        target: Relation,
+        ctx: StepContext,
+        guard: CommitGuard,
+    ) -> None:
+        conn = await self.deps.connect(step.ref.tenant_id, step.connection_id)
+        try:
+            state = TargetState(conn, self.deps.settings.staging_schema)
+            await state.ensure()
+            transaction = conn.transaction()
+            await transaction.start()
+            try:
+                if not await state.claim(load_id, target):
+                    ctx.metrics.rows = await state.loaded_rows(load_id)
+                    ctx.info("already loaded by an earlier attempt", target=str(target))
+                    await transaction.rollback()
+                    return
+                # Marks first: a swap may move the staged table they are read from.
+                for cursor in step.cursors:
+                    mark = await state.advance_cursor(
+                        step.ref.pipeline_id,
+                        cursor.source,
+                        Relation.parse(cursor.staging_table),
+                        cursor.column,
+                    )
+                    ctx.info("cursor advanced", source=cursor.source, to=mark)
+                ctx.metrics.rows = await _load(conn, step, staged, target, ctx)
+                await state.finish(load_id, ctx.metrics.rows)
+                await guard.reached()
+            except BaseException:
+                # Closing the connection (below) rolls back too, should this fail.
+                with contextlib.suppress(Exception):
+                    await transaction.rollback()
+                raise
+            await guard.commit(transaction.commit)
+        finally:
+            await closing(conn)
+
+    @activity.defn(name="load_outcome")
+    async def outcome(self, step: LoadStep) -> StepResult | None:
+        """What a load that stopped (cancelled) left in its target: its result when it had
+        committed, None when the target has nothing of it (or cannot say: ClickHouse)."""
+        load_id = f"{step.ref.execution_id}/{step.ref.name}"
+        with application_errors():
+            duck = await staged_in_duckdb(
+                self.deps,
+                step.ref.tenant_id,
+                step.connection_id,
+                staging_prefix(step.ref.execution_id),
+            )
+            if duck is not None:
+                staging, connector, config = duck
+                rows = await asyncio.to_thread(
+                    committed_rows, connector.type, staging, step, load_id, config
+                )
+            else:
+                conn = await self.deps.connect(step.ref.tenant_id, step.connection_id)
+                try:
+                    state = TargetState(conn, self.deps.settings.staging_schema)
+                    rows = await state.committed_rows(load_id)
+                finally:
+                    await closing(conn)
+        return None if rows is None else StepResult(step.ref.name, rows)
 
 
 async def _load(

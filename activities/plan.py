@@ -43,6 +43,14 @@ class PlanActivities:
                 execution = await run_store.get(session, run.tenant_id, run.execution_id)
             except NotFound as exc:
                 raise ApplicationError(exc.message, type="NOT_FOUND", non_retryable=True) from exc
+            if execution.status not in run_store.ACTIVE:
+                # Settled (never started) before Temporal took its start: it must not run now.
+                raise ApplicationError(
+                    f"execution {execution.id} already ended ({execution.status}: "
+                    f"{execution.error or 'no reason recorded'}); nothing runs",
+                    type="RUN_SETTLED",
+                    non_retryable=True,
+                )
             try:
                 definition = PipelineDefinition.model_validate(version.definition)
             except ValidationError as exc:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from store import alerts
 from store import runs as run_store
 from store.db import Database
+from store.errors import NotFound
 from store.models import RunLog, utcnow
 from workflows.payloads import RecordRun, RunStatus
 
@@ -18,14 +20,29 @@ class RecordActivities:
 
     @activity.defn(name="record_run")
     async def record_run(self, record: RecordRun) -> None:
+        """Record a status; a run that has already ended keeps its end, and never starts."""
         async with self.db.session() as session:
-            await run_store.set_status(
-                session,
-                record.execution_id,
-                record.status.value,
-                total_tasks=record.total_tasks,
-                error=record.message if record.status.value == "FAILED" else None,
-            )
+            try:
+                changed = await run_store.set_status(
+                    session,
+                    record.execution_id,
+                    record.status.value,
+                    total_tasks=record.total_tasks,
+                    error=record.message if record.status.value == "FAILED" else None,
+                    note=record.note,
+                )
+            except NotFound:
+                changed = None
+            if not changed:
+                if record.status is RunStatus.RUNNING:
+                    # Its start reached Temporal only after the API had given the run up.
+                    raise ApplicationError(
+                        f"execution {record.execution_id} was settled or discarded before its "
+                        "workflow started; nothing runs",
+                        type="RUN_SETTLED",
+                        non_retryable=True,
+                    )
+                return  # a retry of a write that landed, or an end recorded first: it stands
             text = f"run {record.status.value.lower()}"
             await run_store.add_logs(
                 session,

@@ -30,7 +30,15 @@ class SyncActivities:
             try:
                 pipeline = await pipeline_store.get(session, start.tenant_id, start.pipeline_id)
                 execution = await runs.submit(
-                    session, activity.client(), queue_settings(), pipeline, {}
+                    session,
+                    activity.client(),
+                    queue_settings(),
+                    pipeline,
+                    {},
+                    # A retry after a crash between the row and the start finds its own run.
+                    execution_id=runs.execution_id_for(
+                        f"{activity.info().workflow_id}/{start.pipeline_id}"
+                    ),
                 )
             except (NotFound, Conflict) as exc:
                 return StartedSync(None, error=exc.message)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -44,7 +46,7 @@ from api.routes import (
 from api.routes import templates as template_routes
 from api.routes import webhooks as webhook_routes
 from api.security import document_security, guard_requests
-from core import temporal
+from core import runs, temporal
 from core.auth.bootstrap import ensure_identity
 from core.logging import configure_logging, get_logger
 from core.secrets import Cipher
@@ -69,7 +71,11 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
         app.state.temporal = client or await temporal.connect(settings)
         await temporal.ensure_search_attributes(app.state.temporal)
         log.info("api started", store=settings.store_url, temporal=settings.temporal.address)
+        reconciler = asyncio.create_task(_reconcile_runs(app.state.db, app.state.temporal))
         yield
+        reconciler.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reconciler
         await app.state.db.dispose()
 
     app = FastAPI(
@@ -118,6 +124,24 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
     app.include_router(executions.router)
     app.include_router(pipelines.router)
     return app
+
+
+RECONCILE_EVERY_SECONDS = 60.0
+
+
+async def _reconcile_runs(db: Database, client: Client) -> None:
+    """Now and then, settle the runs that can never end by themselves (core.runs): the ones
+    nobody reads, which the active-run check and the status reads would settle otherwise."""
+    await asyncio.sleep(runs.START_WINDOW.total_seconds())
+    while True:
+        try:
+            settled = await runs.reconcile_active(db, client)
+        except Exception:
+            log.warning("settling runs that cannot end failed", exc_info=True)
+        else:
+            if settled:
+                log.warning("settled runs that could never end by themselves", runs=settled)
+        await asyncio.sleep(RECONCILE_EVERY_SECONDS)
 
 
 async def _request_id(

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store.errors import Conflict, NotFound
 from store.models import Execution, RunLog, RunStep, utcnow
+from store.types import UTCDateTime
 
 ACTIVE = ("QUEUED", "RUNNING")
 
@@ -78,6 +80,16 @@ async def active_for_pipeline(session: AsyncSession, pipeline_id: str) -> Execut
     return result.first()
 
 
+async def active_before(session: AsyncSession, submitted_before: datetime) -> list[Execution]:
+    """Runs of every tenant still queued or running that were submitted before a time."""
+    result = await session.exec(
+        select(Execution).where(
+            col(Execution.status).in_(ACTIVE), col(Execution.submitted_at) < submitted_before
+        )
+    )
+    return list(result)
+
+
 async def set_status(
     session: AsyncSession,
     execution_id: str,
@@ -85,20 +97,32 @@ async def set_status(
     *,
     total_tasks: int,
     error: str | None = None,
-) -> None:
-    row = await session.get(Execution, execution_id)
+    note: str | None = None,
+) -> bool:
+    """Record a run's status; False when the run had already finished. A finished run is
+    never reopened nor settled twice: whichever end was recorded first stands (the workflow's
+    own, or a reconciliation's when its workflow never ran or was terminated)."""
+    now = utcnow()
+    values: dict[str, Any] = {"status": status}
+    if total_tasks:
+        values["total_tasks"] = total_tasks
+    if status == "RUNNING":
+        values["started_at"] = func.coalesce(
+            col(Execution.started_at), bindparam("now", now, type_=UTCDateTime())
+        )
+    else:
+        values.update(finished_at=now, error=error, note=note)
+    result = await session.exec(
+        update(Execution)
+        .where(col(Execution.id) == execution_id, col(Execution.status).in_(ACTIVE))
+        .values(**values)
+    )
+    await session.commit()
+    # Re-read, so a row this session already holds shows what the store now has.
+    row = await session.get(Execution, execution_id, populate_existing=True)
     if row is None:
         raise NotFound(f"execution {execution_id!r} not found", code="NOT_FOUND")
-    now = utcnow()
-    row.status = status
-    row.total_tasks = total_tasks or row.total_tasks
-    if status == "RUNNING":
-        row.started_at = row.started_at or now
-    else:
-        row.finished_at = now
-        row.error = error
-    session.add(row)
-    await session.commit()
+    return bool(result.rowcount)
 
 
 async def steps(session: AsyncSession, execution_id: str) -> list[RunStep]:

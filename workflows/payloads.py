@@ -171,6 +171,7 @@ class RecordRun:
     status: RunStatus
     total_tasks: int = 0
     message: str | None = None
+    note: str | None = None  # a completed run's remark, e.g. that a cancel came too late
 
 
 @dataclass
@@ -193,3 +194,4 @@ class RunResult:
     status: RunStatus
     rows_loaded: int
     steps: list[StepResult]
+    note: str | None = None

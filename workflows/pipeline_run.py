@@ -1,4 +1,10 @@
-"""PipelineRunWorkflow: plan → extract → transform → quality checks → load → clean up."""
+"""PipelineRunWorkflow: plan → extract → transform → quality checks → load → clean up.
+
+A cancel ends the run as its targets say. Before the first load commits, the loads roll back
+and the run ends CANCELLED with every target as it was. Once a load has committed, a cancel
+can no longer undo it: the remaining loads and the bookkeeping run to their end and the run
+ends COMPLETED, noting that the cancel came too late (activities/commit_guard.py).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
@@ -26,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.errors import failure_message
     from workflows.lifecycle_payloads import ApprovalRequest, ApprovalStatus
     from workflows.payloads import (
+        LoadStep,
         Progress,
         RecordRun,
         RunInput,
@@ -37,6 +44,13 @@ with workflow.unsafe.imports_passed_through():
 
 
 APPROVAL_GATE_PATCH = "approval-gate"
+CANCEL_MATCHES_TARGET_PATCH = "cancel-matches-target"
+LATE_CANCEL_NOTE = (
+    "the cancel arrived after the load had committed, so the run completed: "
+    "its rows are in the target"
+)
+
+T = TypeVar("T")
 
 
 @workflow.defn
@@ -48,6 +62,7 @@ class PipelineRunWorkflow(ApprovalGate):
         self._completed = 0
         self._running: list[str] = []
         self._failed_step = "plan_run"
+        self._late_cancel = False
 
     @workflow.query
     def progress(self) -> Progress:
@@ -82,9 +97,12 @@ class PipelineRunWorkflow(ApprovalGate):
             raise ApplicationError(message, type="RUN_FAILED", non_retryable=True) from err
         loads = {step.ref.name for step in plan.loads}
         loaded = sum(r.rows for r in results if r.name in loads)
-        await self._finish(run, plan, RunStatus.COMPLETED, f"{loaded} rows loaded")
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        return RunResult(run.execution_id, RunStatus.COMPLETED, loaded, results)
+        note = LATE_CANCEL_NOTE if self._late_cancel else None
+        message = f"{loaded} rows loaded" + (f"; {note}" if note else "")
+        # The target has the rows: a cancel from here on changes nothing, not even the status.
+        await self._to_the_end(self._finish(run, plan, RunStatus.COMPLETED, message, note))
+        await self._to_the_end(workflow.wait_condition(workflow.all_handlers_finished))
+        return RunResult(run.execution_id, RunStatus.COMPLETED, loaded, results, note)
 
     async def _execute(self, plan: RunPlan) -> list[StepResult]:
         data = {
@@ -105,10 +123,73 @@ class PipelineRunWorkflow(ApprovalGate):
                 raise held[0]
             await self._approval_gate(plan, held)
         staged = _rows_by_table(plan, results)
-        for load in plan.loads:
+        for index, load in enumerate(plan.loads):
             counted = dataclasses.replace(load, input_rows=staged.get(load.input_table))
-            results += await self._steps(LoadActivities.load, [counted], data)
+            if index == 0:
+                results.append(await self._load(counted, data))
+            else:
+                # A load has committed: CANCELLED would claim a target untouched that is not.
+                results.append(await self._to_the_end(self._load(counted, data)))
         return results
+
+    async def _load(self, step: LoadStep, options: dict) -> StepResult:
+        """One load. Cancelled, it ends as its target says: committed before the cancel took
+        hold (its result; the cancel is noted) or rolled back (the cancel stands)."""
+        name = step.ref.name
+        self._running.append(name)
+        try:
+            result = await workflow.execute_activity_method(LoadActivities.load, step, **options)
+        except (asyncio.CancelledError, ActivityError) as err:
+            cancelled = is_cancelled_exception(err)
+            if not cancelled or not workflow.patched(CANCEL_MATCHES_TARGET_PATCH):
+                if isinstance(err, ActivityError):
+                    self._failed_step = name
+                raise
+            committed = await self._committed(step)
+            if committed is None:
+                raise
+            result = committed
+        finally:
+            self._running.remove(name)
+        if workflow.cancellation_reason() is not None:
+            if not workflow.patched(CANCEL_MATCHES_TARGET_PATCH):
+                raise asyncio.CancelledError  # how runs recorded before the patch ended
+            self._late_cancel = True
+        self._completed += 1
+        return result
+
+    async def _committed(self, step: LoadStep) -> StepResult | None:
+        """The load's result if it committed before it stopped, read from its target."""
+        try:
+            return await workflow.execute_activity_method(
+                LoadActivities.outcome,
+                step,
+                start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
+                retry_policy=policies.BOOKKEEPING_RETRY,
+            )
+        except ActivityError as err:
+            # The load said it was cancelled before its commit; without the target's word
+            # that stands.
+            workflow.logger.warning("reading the outcome of a cancelled load failed: %s", err)
+            return None
+
+    async def _to_the_end(self, work: Awaitable[T]) -> T:
+        """Await ``work`` to its end even if the run is cancelled meanwhile; the cancel is
+        noted. Runs recorded before the patch let the cancel reach the work itself."""
+        task = asyncio.ensure_future(work)
+        while True:
+            try:
+                return await asyncio.shield(task)
+            except asyncio.CancelledError:
+                if task.done():
+                    return task.result()
+                if workflow.patched(CANCEL_MATCHES_TARGET_PATCH):
+                    self._late_cancel = True
+                else:
+                    task.cancel()
+                current = asyncio.current_task()
+                if current is not None:
+                    current.uncancel()
 
     async def _steps(
         self,
@@ -174,7 +255,12 @@ class PipelineRunWorkflow(ApprovalGate):
             )
 
     async def _finish(
-        self, run: RunInput, plan: RunPlan | None, status: RunStatus, message: str
+        self,
+        run: RunInput,
+        plan: RunPlan | None,
+        status: RunStatus,
+        message: str,
+        note: str | None = None,
     ) -> None:
         if plan is not None:
             try:
@@ -187,7 +273,7 @@ class PipelineRunWorkflow(ApprovalGate):
             except ActivityError as err:
                 # Leftover staging tables are named by run; the outcome must still be recorded.
                 workflow.logger.warning("staging cleanup failed: %s", failure_message(err))
-        await self._record(run, status, message)
+        await self._record(run, status, message, note)
         self._status = status  # only once the store agrees, so readers never see it earlier
         await notify_finished(
             run.tenant_id,
@@ -201,10 +287,16 @@ class PipelineRunWorkflow(ApprovalGate):
         """The failed step and the innermost message: what actually went wrong."""
         return f"{self._failed_step}: {failure_message(err)}"
 
-    async def _record(self, run: RunInput, status: RunStatus, message: str | None = None) -> None:
+    async def _record(
+        self,
+        run: RunInput,
+        status: RunStatus,
+        message: str | None = None,
+        note: str | None = None,
+    ) -> None:
         await workflow.execute_activity_method(
             RecordActivities.record_run,
-            RecordRun(run.execution_id, run.tenant_id, status, self._total, message),
+            RecordRun(run.execution_id, run.tenant_id, status, self._total, message, note),
             start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
             retry_policy=policies.BOOKKEEPING_RETRY,
         )

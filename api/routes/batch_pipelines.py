@@ -82,7 +82,7 @@ async def run_status(
     row = await _run(session, principal.tenant_id, run_id)
     status = RunStatus(row.status)
     if not status.finished:
-        closed, progress = await runs.live_progress(client, row)
+        closed, progress = await runs.live_progress(client, row, session)
         live = progress.status if progress else status
         status = closed or (RunStatus.RUNNING if live.finished else live)
     steps = await run_store.steps(session, row.id)
@@ -182,6 +182,10 @@ async def cancel(
     requested = await runs.cancel(client, row)
     if not requested:
         raise Conflict(finished, code="RUN_ALREADY_FINISHED")
-    return CancelRequested(
-        run_id=row.id, status="CANCELING", message="Pipeline cancellation requested"
-    )
+    # The documented answer says CANCELING; its message tells the outcome once it is known
+    # (a cancel that came after the load had committed is too late: the run completes).
+    message = "Pipeline cancellation requested"
+    row = await runs.outcome_after_cancel(session, client, row)
+    if RunStatus(row.status).finished:
+        message = f"{message}; {runs.cancel_message(row)}"
+    return CancelRequested(run_id=row.id, status="CANCELING", message=message)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from api.deps import ClientDep, Editor, PageDep, SessionDep, SettingsDep, Viewer
@@ -110,7 +111,7 @@ async def get_execution(
 ) -> ExecutionOut:
     row = await run_store.get(session, principal.tenant_id, execution_id)
     steps = await run_store.steps(session, row.id)
-    return await _describe(client, settings, row, steps, live=True)
+    return await _describe(client, settings, row, steps, live=True, session=session)
 
 
 @router.post(
@@ -130,7 +131,12 @@ async def cancel_execution(
     requested = await runs.cancel(client, row)
     if not requested:
         raise Conflict(f"execution {execution_id} has already finished", code="EXECUTION_FINISHED")
-    return CancelAccepted(execution_id=row.id, status=row.status)
+    # Answer with the outcome when it comes in time: CANCELLED (nothing loaded), or COMPLETED
+    # when the cancel arrived after the load had committed.
+    row = await runs.outcome_after_cancel(session, client, row)
+    return CancelAccepted(
+        execution_id=row.id, status=row.status, note=row.note, message=runs.cancel_message(row)
+    )
 
 
 @router.get("/executions/{execution_id}/logs", response_model=ExecutionLogs)
@@ -153,14 +159,21 @@ async def execution_logs(
 
 
 async def _describe(
-    client: Client, settings: Settings, row: Execution, steps: list[RunStep], *, live: bool
+    client: Client,
+    settings: Settings,
+    row: Execution,
+    steps: list[RunStep],
+    *,
+    live: bool,
+    session: AsyncSession | None = None,
 ) -> ExecutionOut:
-    """The store's projection, with the workflow's live progress while the run is active."""
+    """The store's projection, with the workflow's live progress while the run is active
+    (a run that can never end by itself is settled on the way, given ``session``)."""
     status = RunStatus(row.status)
     done = sum(1 for s in steps if s.status == "COMPLETED")
     progress = Progress(status, row.total_tasks, done, None)
     if live and not status.finished:
-        closed, current_progress = await runs.live_progress(client, row)
+        closed, current_progress = await runs.live_progress(client, row, session)
         progress = current_progress or progress
         # The row was read before the query: a run that finished in between keeps its
         # RUNNING status until the next read, so status and finishedAt always agree.
@@ -202,6 +215,7 @@ async def _describe(
             for s in steps
         ],
         error=row.error,
+        note=row.note,
         submitted_at=row.submitted_at,
         started_at=row.started_at,
         finished_at=row.finished_at,

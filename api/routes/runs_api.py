@@ -28,7 +28,7 @@ async def run_state(
     done = sum(1 for s in steps if s.status == "COMPLETED")
     progress = Progress(status, row.total_tasks, done, None)
     if not status.finished:
-        closed, live = await runs.live_progress(client, row)
+        closed, live = await runs.live_progress(client, row, session)
         progress = live or progress
         status = closed or (RunStatus.RUNNING if progress.status.finished else progress.status)
     progress.status = status

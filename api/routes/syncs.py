@@ -280,7 +280,7 @@ async def _single_status(
     status = RunStatus(row.status)
     finished = status.finished  # as recorded: the result below needs the recorded outcome
     if not finished:
-        _, progress = await runs.live_progress(client, row)
+        _, progress = await runs.live_progress(client, row, session)
         started = row.started_at is not None or (progress and progress.status is not status)
         status = RunStatus.RUNNING if started else status
     name = await sync_store.pipeline_name(session, row.pipeline_id)
@@ -318,6 +318,9 @@ async def cancel_task(
         requested = await runs.cancel(client, row)
         if not requested:
             raise NotFound(gone, code="TASK_NOT_FOUND")
+        row = await runs.outcome_after_cancel(session, client, row)
+        if RunStatus(row.status).finished:
+            return Message(message=f"task {task_id}: {runs.cancel_message(row)}")
         return Message(message=f"cancellation of task {task_id} requested")
     handle, running = await _batch(client, principal.tenant_id, task_id)
     if not running:

@@ -68,6 +68,7 @@ class ExecutionOut(CamelModel):
     metrics: MetricsOut
     tasks: list[TaskOut]
     error: str | None
+    note: str | None = None  # e.g. a cancel that arrived after the load had committed
     submitted_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -77,8 +78,10 @@ class ExecutionOut(CamelModel):
 
 class CancelAccepted(CamelModel):
     execution_id: str
-    status: str
+    status: str  # the outcome once known (CANCELLED, or COMPLETED: the cancel came too late)
     cancel_requested: bool = True
+    note: str | None = None
+    message: str | None = None
 
 
 class LogLine(CamelModel):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.base import LoadSpec, TerminalError
+from connectors.commit_point import CommitPoint, LoadCancelled, no_cancel
 from connectors.duckdb.staging import DuckStaging
 from connectors.postgres.copy import Column
 from connectors.postgres.load import _list, _match, _one_per_key
@@ -58,9 +59,17 @@ class LoadOutcome:
     already_loaded: bool = False
 
 
-def load(staging: DuckStaging, step: LoadSpec, load_id: str, config: Any, log: Log) -> LoadOutcome:
+def load(
+    staging: DuckStaging,
+    step: LoadSpec,
+    load_id: str,
+    config: Any,
+    log: Log,
+    *,
+    commit_point: CommitPoint = no_cancel,
+) -> LoadOutcome:
     """The whole load in one transaction of the target file (its staging: ``config`` adds
-    nothing)."""
+    nothing); a cancel before ``commit_point`` rolls it back."""
     target = Relation.parse(step.target_table)
     if target.schema == "public":  # an unqualified name, as the definition writes it
         target = Relation("main", target.name)
@@ -89,8 +98,28 @@ def load(staging: DuckStaging, step: LoadSpec, load_id: str, config: Any, log: L
             log("cursor advanced", source=cursor.source, to=mark)
         rows = _load(conn, step, staged, target, log)
         conn.execute(f"UPDATE {ledger} SET rows = ? WHERE load_id = ?", [rows, load_id])
+        try:
+            commit_point()
+        except LoadCancelled:
+            conn.execute("ROLLBACK")
+            raise
         conn.execute("COMMIT")
     return LoadOutcome(rows)
+
+
+def committed_rows(staging: DuckStaging, load_id: str) -> int | None:
+    """The rows a committed load wrote, from the ledger; None: it never committed."""
+    ledger = Relation(staging.schema, "loads")
+    with staging.connect() as conn:
+        (exists,) = conn.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = ? AND table_name = ?",
+            [ledger.schema, ledger.name],
+        ).fetchone()
+        if not exists:
+            return None
+        row = conn.execute(f"SELECT rows FROM {ledger.sql} WHERE load_id = ?", [load_id]).fetchone()
+    return None if row is None else int(row[0])
 
 
 def _ensure_state(staging: DuckStaging, conn: Any) -> None:

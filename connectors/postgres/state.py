@@ -50,6 +50,12 @@ class TargetState:
             f"SELECT rows FROM {self.ledger} WHERE load_id = $1", load_id
         )
 
+    async def committed_rows(self, load_id: str) -> int | None:
+        """The rows of a load that committed; None: it never did (read outside a load)."""
+        if await self.conn.fetchval("SELECT to_regclass($1)", self.ledger) is None:
+            return None
+        return await self.loaded_rows(load_id)
+
     async def finish(self, load_id: str, rows: int) -> None:
         await self.conn.execute(
             f"UPDATE {self.ledger} SET rows = $2 WHERE load_id = $1", load_id, rows

@@ -103,6 +103,7 @@ class Execution(SQLModel, table=True):
     parameters: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     total_tasks: int = 0
     error: str | None = None
+    note: str | None = None  # a finished run's remark, e.g. that a cancel came too late
     submitted_at: datetime = _ts(nullable=False)
     started_at: datetime | None = _ts(nullable=True)
     finished_at: datetime | None = _ts(nullable=True)
