@@ -5,11 +5,13 @@ Their stdout and stderr go to files, so a test can read every log line they wrot
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -67,7 +69,8 @@ def running_services(
         DUCTWORK_TEMPORAL__NAMESPACE=client.namespace,
         DUCTWORK_TEMPORAL__TASK_QUEUE=services.task_queue,
         DUCTWORK_SECURITY__ENCRYPTION_KEY=Fernet.generate_key().decode(),
-        DUCTWORK_WEBHOOKS__ALLOWED_NETWORKS='["127.0.0.0/8"]',
+        DUCTWORK_CONFINEMENT__ALLOWED_NETWORKS='["127.0.0.0/8"]',
+        DUCTWORK_CONFINEMENT__ROOTS=json.dumps([tempfile.gettempdir()]),
         DUCTWORK_WEBHOOKS__RETRY_INITIAL_SECONDS="0.2",
         DUCTWORK_WEBHOOKS__RETRY_MAX_INTERVAL_SECONDS="1",
         DUCTWORK_WEBHOOKS__MAX_ATTEMPTS="4",

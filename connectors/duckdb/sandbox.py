@@ -6,6 +6,7 @@ through a separate in-memory database that never sees tenant SQL."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 LOCKDOWN = (
@@ -16,14 +17,17 @@ LOCKDOWN = (
 )
 
 
+_LOCKING = threading.Lock()
+
+
 def lock_down(database: Any) -> Any:
     """Lock ``database`` (a fresh duckdb connection) for tenant SQL; returns it. DuckDB shares
     one instance per file within a process: one already locked stays as it is."""
-    (locked,) = database.execute("SELECT current_setting('lock_configuration')").fetchone()
-    if locked:
-        return database
-    for statement in LOCKDOWN:
-        database.execute(statement)
+    with _LOCKING:  # steps in threads of one process may open the same file at once
+        ((locked,),) = database.execute("SELECT current_setting('lock_configuration')").fetchall()
+        if not locked:
+            for statement in LOCKDOWN:
+                database.execute(statement).fetchall()
     return database
 
 

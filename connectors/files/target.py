@@ -140,10 +140,10 @@ def _write(
         writer.execute("SET TimeZone = 'UTC'")
         reader = conn.sql(f"SELECT * FROM {staged.sql}").to_arrow_reader(WRITE_BATCH_ROWS)
         writer.register("_dw_rows", reader)
-        (rows,) = writer.execute(
+        written = writer.execute(
             f"COPY (SELECT * FROM _dw_rows) TO '{target}' ({copy_options(config, fmt)})"
         ).fetchone()
-    return int(rows)
+    return int(written[0])
 
 
 def _to_local(

@@ -69,11 +69,11 @@ def confine(settings: Settings, tenant_id: str, path: str, what: str) -> str:
     real = _real(given if given.is_absolute() else own / given)
     if real.is_relative_to(own):
         return str(real)
+    if not any(real.is_relative_to(root) for root in roots(settings, tenant_id)[1:]):
+        raise PolicyDenied(
+            f"{what} {path!r} is outside this tenant's directories (its own is {own})",
+            setting=SETTING,
+        )
     if any(real.is_relative_to(p) or p.is_relative_to(real) for p in protected(settings)):
         raise PolicyDenied(f"{what} {path!r} is inside (or holds) the service's own files")
-    if any(real.is_relative_to(root) for root in roots(settings, tenant_id)[1:]):
-        return str(real)
-    raise PolicyDenied(
-        f"{what} {path!r} is outside this tenant's directories (its own is {own})",
-        setting=SETTING,
-    )
+    return str(real)

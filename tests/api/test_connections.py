@@ -268,7 +268,7 @@ async def test_connection_test_of_a_closed_port(api, source_db):
     assert response.status_code == 200, response.text
     result = response.json()
     assert result["connected"] is False
-    assert "connection" in result["error"].lower()
+    assert "could not connect" in result["error"].lower()
     assert result["version"] is None
 
 

@@ -42,6 +42,7 @@ def _worker_env(settings: Settings, temporal_address: str) -> dict[str, str]:
         "DUCTWORK_DATA_PLANE__HEARTBEAT_SECONDS": "0.3",
         "DUCTWORK_DATA_PLANE__HEARTBEAT_TIMEOUT_SECONDS": "2",
         "DUCTWORK_LOG_LEVEL": "WARNING",
+        "DUCTWORK_CONFINEMENT": settings.confinement.model_dump_json(),
     }
 
 

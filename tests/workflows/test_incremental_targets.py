@@ -91,7 +91,7 @@ async def test_incremental_into_files(api, source, source_db, tmp_path, monkeypa
     assert first["status"] == "COMPLETED", first
     assert len(commits) == 1
     assert ids() == list(range(1, 100))
-    assert len(list(directory.iterdir())) == 1
+    assert len([p for p in directory.iterdir() if not p.name.startswith(".")]) == 1
     state = json.loads(state_file.read_text())
     assert state["marks"] == {"events": "2026-01-01 00:00:32+00"}
     assert "pending" not in state
@@ -104,7 +104,9 @@ async def test_incremental_into_files(api, source, source_db, tmp_path, monkeypa
     )
     failed = await run_to_end(api, pipeline)
     assert failed["status"] == "FAILED", failed
-    assert len(list(directory.iterdir())) == 2  # the orphan part is there, uncommitted
+    assert (
+        len([p for p in directory.iterdir() if not p.name.startswith(".")]) == 2
+    )  # the orphan part is there, uncommitted
     assert json.loads(state_file.read_text())["pending"]
 
     # 3. The next run extracts from the old mark, deletes the orphan, writes its own part; its
@@ -126,7 +128,7 @@ async def test_incremental_into_files(api, source, source_db, tmp_path, monkeypa
     assert third["status"] == "COMPLETED", third
     assert [(o.rows, o.already_loaded) for o in outcomes] == [(15, False), (15, True)]
     assert ids() == list(range(1, 115))  # each row exactly once
-    assert len(list(directory.iterdir())) == 2
+    assert len([p for p in directory.iterdir() if not p.name.startswith(".")]) == 2
     assert json.loads(state_file.read_text())["marks"] == {"events": "2026-01-01 00:00:37+00"}
 
     # 4. Nothing new: nothing loaded.
