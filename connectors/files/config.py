@@ -3,6 +3,7 @@ are read. S3 credentials are the access key id (``username``) and its secret (th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -155,6 +156,8 @@ class FilesConfig:
             return TerminalError(f"{where}: {text}", error_type="TABLE_NOT_FOUND")
         import pyarrow as pa
 
-        if isinstance(exc, pa.ArrowInvalid):
+        if isinstance(exc, pa.ArrowInvalid | pa.ArrowTypeError):
+            # A parser quotes the value it choked on: the file's content, never shown.
+            text = re.sub(r"'[^']*'?", "(a value)", text)
             return TerminalError(f"{where}: {text}", error_type="DATA_ERROR")
         return TerminalError(f"{where}: {type(exc).__name__}: {text}", error_type="SOURCE_ERROR")

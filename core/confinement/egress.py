@@ -163,7 +163,10 @@ def _check_database_address(host: str, port: int, address: IPAddress, settings: 
     address = _common(host, port, address, settings)
     policy = settings.confinement
     if _within(address, policy.database_denied_networks):
-        raise PolicyDenied(f"address {_shown(host, address)} is denied for database connections")
+        raise PolicyDenied(
+            f"address {_shown(host, address)} is denied for database connections",
+            setting="DUCTWORK_CONFINEMENT__DATABASE_DENIED_NETWORKS",
+        )
     if policy.database_allowed_networks is not None:
         if not _within(address, policy.database_allowed_networks):
             raise PolicyDenied(

@@ -7,8 +7,10 @@ by their own grants."""
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from sqlglot import exp
+from sqlglot.tokens import Tokenizer, TokenType
 
 _REFUSED = re.compile(
     r"""^(
@@ -24,7 +26,7 @@ _REFUSED = re.compile(
 )
 
 
-def refused(tree: exp.Expression) -> str | None:
+def refused(tree: exp.Expr) -> str | None:
     """Why the query may not run; None: nothing refused."""
     for node in tree.find_all(exp.Func):
         name = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
@@ -32,5 +34,23 @@ def refused(tree: exp.Expression) -> str | None:
             return (
                 f"the function {name}() reads the server's files, settings or environment and "
                 "is not allowed in a pipeline's SQL"
+            )
+    return None
+
+
+def refused_tokens(sql: str) -> str | None:
+    """A string literal where a table belongs (``FROM '/etc/passwd'``): DuckDB reads such a
+    string as a file, and the parsed tree no longer tells it from a quoted name."""
+    try:
+        tokens = Tokenizer().tokenize(sql)
+    except Exception:
+        return None  # the parser reports it
+    for before, token in pairwise(tokens):
+        if before.token_type in (TokenType.FROM, TokenType.JOIN) and (
+            token.token_type == TokenType.STRING
+        ):
+            return (
+                f"'{token.text}' after {before.text.upper()} is a string, not a table; "
+                "name a table (a file is read through a files connection)"
             )
     return None

@@ -59,7 +59,7 @@ def parse_select(sql: str) -> exp.Query:
         raise ValueError(f"SQL does not parse as a SELECT query (it starts with {start!r})")
     if any(statement.find_all(*WRITES)):
         raise ValueError("the query may only read: it contains a statement that writes")
-    reason = confinement_sql.refused(statement)
+    reason = confinement_sql.refused(statement) or confinement_sql.refused_tokens(sql)
     if reason:
         raise ValueError(reason)
     return statement
