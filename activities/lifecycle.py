@@ -23,7 +23,7 @@ from store import pipelines as pipeline_store
 from store.alerts import AlertKind, Severity, raise_alert
 from store.errors import Conflict, NotFound
 from store.models import Pipeline, utcnow
-from store.models.lifecycle import Approval
+from store.models.lifecycle import Approval, Deployment
 from workflows.lifecycle_payloads import (
     ApplySchedule,
     ApprovalRecord,
@@ -111,6 +111,14 @@ class LifecycleActivities:
     @activity.defn(name="validate_deployment")
     async def validate_deployment(self, deploy: DeployInput) -> DeployPlan:
         async with self.db.session() as session:
+            recorded = await session.get(Deployment, deploy.deployment_id)
+            if recorded is None or recorded.status != "PENDING":
+                # Given up (or settled) before Temporal took its start: nothing is published.
+                raise _terminal(
+                    f"deployment {deploy.deployment_id} is no longer pending "
+                    f"({recorded.status if recorded else 'discarded'}); nothing is deployed",
+                    "DEPLOYMENT_SETTLED",
+                )
             try:
                 pipeline = await pipeline_store.get(session, deploy.tenant_id, deploy.pipeline_id)
                 version = await pipeline_store.get_version(session, pipeline.id, deploy.version)
@@ -205,7 +213,9 @@ class LifecycleActivities:
     @activity.defn(name="finish_deployment")
     async def finish_deployment(self, finish: FinishDeployment) -> None:
         async with self.db.session() as session:
-            row = await deployment_store.get(session, finish.deployment_id)
+            row = await session.get(Deployment, finish.deployment_id)
+            if row is None or row.status != "PENDING":
+                return  # a retry of a write that landed, or an end recorded first: it stands
             now = utcnow()
             row.status, row.message = finish.status, finish.message
             row.dag_path = finish.dag_path or row.dag_path
@@ -237,6 +247,13 @@ class LifecycleActivities:
     @activity.defn(name="start_scheduled_run")
     async def start_scheduled_run(self, scheduled: ScheduledRunInput) -> ScheduledRunResult:
         """Start the run a schedule asks for, the way the API does; a skip raises an alert."""
+        workflow_id = activity.info().workflow_id
+        if workflow_id is None:  # only a standalone activity has none; this one runs in a workflow
+            raise ApplicationError(
+                "start_scheduled_run runs inside the scheduled-run workflow only",
+                type="NoWorkflow",
+                non_retryable=True,
+            )
         async with self.db.session() as session:
             try:
                 pipeline = await pipeline_store.get(
@@ -264,7 +281,7 @@ class LifecycleActivities:
                     dict(scheduled.parameters),
                     version=scheduled.version,  # a deployment's schedule runs what it deployed
                     # A retry after a crash between the row and the start finds its own run.
-                    execution_id=runs.execution_id_for(str(activity.info().workflow_id)),
+                    execution_id=runs.execution_id_for(workflow_id),
                 )
             except (NotFound, Conflict, runs.MissingParameters) as exc:
                 reason = getattr(exc, "message", None) or str(exc)

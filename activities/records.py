@@ -10,7 +10,7 @@ from store import alerts
 from store import runs as run_store
 from store.db import Database
 from store.errors import NotFound
-from store.models import RunLog, utcnow
+from store.models import RunLog, RunStep, utcnow
 from workflows.payloads import RecordRun, RunStatus
 
 
@@ -71,6 +71,7 @@ async def _raise_failure_alert(session: AsyncSession, record: RecordRun) -> None
         return
     steps = await run_store.steps(session, execution.id)
     failed_checks = [s for s in steps if s.kind == "quality" and s.status == "FAILED"]
+    step: RunStep | None  # None: no step failed (the run failed before or between its steps)
     if failed_checks:
         kind, severity = alerts.AlertKind.QUALITY_CHECK_FAILED, alerts.Severity.HIGH
         step = failed_checks[0]

@@ -37,12 +37,23 @@ def reading_query(query: str, schema: pa.Schema, dialect: str) -> str:
         return query
     items = []
     for field in schema:
-        item: exp.Expression = exp.column(field.name, table=SUBQUERY_ALIAS, quoted=True)
+        item: exp.Expr = exp.column(field.name, table=SUBQUERY_ALIAS, quoted=True)
         if read_as_text(field):
             item = exp.cast(item, exp.DataType.build("TEXT")).as_(field.name, quoted=True)
         items.append(item)
-    inner = sqlglot.parse_one(query, read=dialect).subquery(SUBQUERY_ALIAS)
+    inner = _parse_query(query, dialect).subquery(SUBQUERY_ALIAS)
     return exp.select(*items).from_(inner).sql(dialect=dialect)
+
+
+def _parse_query(query: str, dialect: str) -> exp.Query:
+    """The source's query as a tree that can be wrapped (a SELECT, a UNION ...)."""
+    tree = sqlglot.parse_one(query, read=dialect)
+    if not isinstance(tree, exp.Query):  # it could not be wrapped as a subquery
+        raise TerminalError(
+            f"the source query is not a SELECT query (it parses as {tree.key.upper()})",
+            error_type="INVALID_SQL",
+        )
+    return tree
 
 
 def conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
@@ -79,24 +90,22 @@ def column(name: str) -> exp.Column:
     return exp.column(name, table=SUBQUERY_ALIAS, quoted=True)
 
 
-def where(query: str, dialect: str, predicate: exp.Expression) -> str:
+def where(query: str, dialect: str, predicate: exp.Expr) -> str:
     """``SELECT * FROM (query) AS _src WHERE predicate`` in the source's dialect."""
-    inner = sqlglot.parse_one(query, read=dialect)
+    inner = _parse_query(query, dialect)
     wrapped = exp.select("*").from_(inner.subquery(SUBQUERY_ALIAS)).where(predicate)
     return wrapped.sql(dialect=dialect)
 
 
-def range_predicate(
-    name: str, lower: Any, upper: Any, dialect: str, *, nulls: bool
-) -> exp.Expression:
+def range_predicate(name: str, lower: Any, upper: Any, dialect: str, *, nulls: bool) -> exp.Expr:
     """``lower <= name < upper`` (an open end has no bound); ``nulls`` adds the NULL rows."""
     col = column(name)
-    bounds: list[exp.Expression] = []
+    bounds: list[exp.Expr] = []
     if lower is not None:
         bounds.append(col >= literal(lower, dialect))
     if upper is not None:
         bounds.append(col < literal(upper, dialect))
-    predicate = exp.and_(*bounds) if bounds else exp.true()
+    predicate: exp.Expr = exp.and_(*bounds) if bounds else exp.true()
     if nulls:
         predicate = exp.or_(exp.paren(predicate), col.is_(exp.null()))
     return predicate

@@ -76,7 +76,7 @@ def describe(
             for table, fqn in zip(tables, fqns, strict=True):
                 leaf_fqn.setdefault(table.split(".")[-1], fqn)
         sources.append(entry)
-    transformations = [
+    transformations: list[dict[str, Any]] = [
         {
             "name": t.name,
             "type": "sql_transform" if t.type == "sql" else t.type,

@@ -82,8 +82,8 @@ def compile_plan(
         readers[(conn, dataset)] = readers.get((conn, dataset), 0) + 1
     check_conn = next(iter(targets))
     for check in definition.quality_checks:
-        for dataset in check.inputs():  # a custom_sql check may read several datasets
-            targets[check_conn].update(deps(dataset))
+        for read in check.inputs():  # a custom_sql check may read several datasets
+            targets[check_conn].update(deps(read))  # None: the default dataset
 
     def staged(conn: str, dataset: str) -> str:
         kind = "x" if dataset in sources else "t"

@@ -32,6 +32,7 @@ from core import temporal
 from core.settings import Settings
 from store import pipelines as pipeline_store
 from store import schedules as schedule_store
+from store.errors import NotFound
 from store.models import Pipeline, utcnow
 from store.models.lifecycle import PipelineSchedule
 from workflows.lifecycle_payloads import ScheduledRunInput
@@ -197,6 +198,8 @@ async def update(
     if timezone is not None:
         check_timezone(timezone)
     pipeline = await session.get(Pipeline, row.pipeline_id)
+    if pipeline is None:  # the foreign key keeps it; a clear error rather than a crash on None
+        raise NotFound(f"pipeline {row.pipeline_id!r} not found", code="PIPELINE_NOT_FOUND")
     changed = PipelineSchedule.model_validate(row.model_dump())
     changed.cron = cron.strip() if cron is not None else row.cron
     changed.timezone = timezone or row.timezone

@@ -51,7 +51,7 @@ def column_name(name: str) -> str:
     return name
 
 
-def parse_expression(text: str, what: str = "expression") -> exp.Expression:
+def parse_expression(text: str, what: str = "expression") -> exp.Condition:
     """One SQL expression (no statement, nothing that writes); :name parameters allowed."""
     if not text or not text.strip():
         raise ValueError(f"the {what} is empty")

@@ -176,7 +176,8 @@ def dataset(config: FilesConfig, pattern: str) -> ds.Dataset:
     kinds = {format_of(config, p) for p in paths}
     if len(kinds) > 1:
         raise TerminalError(
-            f"{pattern!r} matches files of several formats ({', '.join(sorted(kinds))}): "
+            f"{pattern!r} matches files of several formats "
+            f"({', '.join(sorted(k or 'no known extension' for k in kinds))}): "
             "narrow the glob or set properties.format",
             error_type="INVALID",
         )
@@ -211,13 +212,13 @@ def _unsupported(query: str, what: str) -> TerminalError:
     )
 
 
-def parse_query(query: str) -> tuple[str, list[exp.Expression]]:
+def parse_query(query: str) -> tuple[str, list[exp.Expr]]:
     """The path a files query reads, and the WHERE conditions around it."""
     try:
-        node: exp.Expression = sqlglot.parse_one(query, read="duckdb")
+        node: exp.Expr = sqlglot.parse_one(query, read="duckdb")
     except sqlglot.errors.ParseError as exc:
         raise _unsupported(query, "this SQL") from exc
-    conditions: list[exp.Expression] = []
+    conditions: list[exp.Expr] = []
     while True:
         if isinstance(node, exp.Subquery):
             node = node.this
@@ -240,7 +241,7 @@ def parse_query(query: str) -> tuple[str, list[exp.Expression]]:
         node = inner
 
 
-def _value(node: exp.Expression) -> Any:
+def _value(node: exp.Expr) -> Any:
     if isinstance(node, exp.Paren):
         return _value(node.this)
     if isinstance(node, exp.Null):
@@ -294,7 +295,7 @@ def _scalar(value: Any, data_type: pa.DataType) -> Any:
         return pa.scalar(value)
 
 
-def to_filter(node: exp.Expression, schema: pa.Schema, query: str) -> pc.Expression:
+def to_filter(node: exp.Expr, schema: pa.Schema, query: str) -> pc.Expression:
     import pyarrow.compute as pc
 
     if isinstance(node, exp.Paren):
@@ -314,7 +315,7 @@ def to_filter(node: exp.Expression, schema: pa.Schema, query: str) -> pc.Express
     ):
         return pc.field(_column(node.this, schema, query)).is_null()
     compare = _COMPARISONS.get(type(node))
-    if compare is not None:
+    if compare is not None and isinstance(node, exp.Binary):  # every comparison is a Binary
         left, right = node.left, node.right
         if not isinstance(left, exp.Column) and isinstance(right, exp.Column):
             left, right, compare = right, left, _FLIPPED[compare]
@@ -337,7 +338,7 @@ def _column(node: exp.Column, schema: pa.Schema, query: str) -> str:
     return node.name
 
 
-def _filter(conditions: list[exp.Expression], schema: pa.Schema, query: str) -> Any:
+def _filter(conditions: list[exp.Expr], schema: pa.Schema, query: str) -> Any:
     result = None
     for condition in conditions:
         expression = to_filter(condition, schema, query)

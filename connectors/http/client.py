@@ -332,7 +332,7 @@ def to_batch(records: list[Any], schema: pa.Schema) -> pa.RecordBatch:
 # --- queries -------------------------------------------------------------------------------
 
 
-def _resources(query: str) -> tuple[exp.Expression, list[str], bool]:
+def _resources(query: str) -> tuple[exp.Expr, list[str], bool]:
     """The parsed query, its resource paths, and whether it is a plain ``SELECT *`` of one."""
     try:
         tree = sqlglot.parse_one(query, read=DIALECT)
@@ -355,7 +355,7 @@ def _resource_path(table: exp.Table) -> str:
     return "/".join(p for p in (table.catalog, table.db, table.name) if p)
 
 
-def _rewrite(tree: exp.Expression, conn: Any, tables: Callable[[str], Any]) -> str:
+def _rewrite(tree: exp.Expr, conn: Any, tables: Callable[[str], Any]) -> str:
     """The query reading each resource from a DuckDB view of its records (``tables(path)``:
     an Arrow table or a record-batch reader), under its own name as the alias."""
     registered: dict[str, str] = {}

@@ -147,7 +147,9 @@ class QualityCheck(_Strict):
                     f"a row_count check's {key!r} is a number of rows (a whole number >= 0), "
                     f"not {value!r}"
                 )
-        if self.min is not None and self.max is not None and self.min > self.max:
+        low, high = self.min, self.max
+        # The loop above refused anything but whole numbers: a pair of ints is left to compare.
+        if isinstance(low, int) and isinstance(high, int) and low > high:
             raise ValueError(f"'min' ({self.min}) is greater than 'max' ({self.max})")
 
     def _range_bounds(self) -> None:
@@ -178,5 +180,5 @@ class QualityCheck(_Strict):
     def inputs(self) -> list[str | None]:
         """The datasets the check reads (None: the default dataset)."""
         if self.type == "custom_sql" and self.sql:
-            return sorted(referenced_tables(self.sql))
+            return [*sorted(referenced_tables(self.sql))]
         return [self.dataset]

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from sqlglot import exp
 from sqlglot.errors import OptimizeError, SqlglotError
 from sqlglot.optimizer.annotate_types import annotate_types
@@ -136,7 +137,8 @@ def check_against_schemas(
                 validate_qualify_columns=True,
                 quote_identifiers=False,
             )
-            typed = annotate_types(tree, schema=columns, dialect="postgres")
+            # A copy typed as sqlglot declares it (it only reads the mapping).
+            typed = annotate_types(tree, schema=dict[str, object](columns), dialect="postgres")
         except (OptimizeError, SqlglotError, ValueError) as exc:
             errors.append(f"transformation {t.name!r}: {exc}")
             continue
@@ -169,17 +171,17 @@ def check_against_schemas(
         ):
             where, reason = problem
             errors.append(f"sink {name!r}: {where}: {reason}")
-        dataset = (sink.input or definition.default_dataset() or "").lower()
-        have = {c.lower() for c in columns.get(dataset, {})}
+        read = (sink.input or definition.default_dataset() or "").lower()
+        have = {c.lower() for c in columns.get(read, {})}
         for key in sink.keys:
             if key.lower() not in have:
                 errors.append(
-                    f"sink {name!r}: key {key!r} is not a column of {dataset!r} "
+                    f"sink {name!r}: key {key!r} is not a column of {read!r} "
                     f"(columns: {sorted(have)})"
                 )
     for check in definition.quality_checks:
-        dataset = (check.dataset or definition.default_dataset() or "").lower()
-        have = {c.lower() for c in columns.get(dataset, {})}
+        read = (check.dataset or definition.default_dataset() or "").lower()
+        have = {c.lower() for c in columns.get(read, {})}
         wanted = list(getattr(check, "columns", None) or [])
         if getattr(check, "column", None):
             wanted.append(check.column)
@@ -187,7 +189,7 @@ def check_against_schemas(
             if have and col.lower() not in have:
                 errors.append(
                     f"quality check {check.name or check.type!r}: column {col!r} is "
-                    f"not a column of {dataset!r} (columns: {sorted(have)})"
+                    f"not a column of {read!r} (columns: {sorted(have)})"
                 )
     return errors, columns
 
@@ -214,7 +216,7 @@ def _type(source_type: str, dialect: str) -> str:
     return _UNSIGNED.get(sql, sql)
 
 
-def _output_type(select: exp.Expression) -> str:
+def _output_type(select: exp.Expr) -> str:
     type_ = select.type
     if type_ is None or type_.is_type(exp.DataType.Type.UNKNOWN, exp.DataType.Type.NULL):
         return "TEXT"
@@ -222,7 +224,7 @@ def _output_type(select: exp.Expression) -> str:
     return _UNSIGNED.get(sql, sql)
 
 
-def _pydantic_error(error: dict[str, Any]) -> str:
+def _pydantic_error(error: ErrorDetails) -> str:
     loc = ".".join(str(x) for x in error.get("loc", ()))
     msg = str(error.get("msg", "")).removeprefix("Value error, ")
     return f"definition.{loc}: {msg}" if loc else f"definition: {msg}"

@@ -104,31 +104,31 @@ def where(text: str, low: str, joined: Joined, resolve: Resolve, p: Plan) -> lis
                 ):
                     filters.append(f"{expr}")
             elif is_text(c) and name in VALUE_COLUMNS:
-                m = re.search(
+                found = re.search(
                     rf"\b{re.escape(name)}\s+(?:is|=|equals)\s*'?([\w-]+)'?"
                     rf"|\b{re.escape(name)}\s+'([\w-]+)'"
                     rf"|\bwith {re.escape(name)}\s+'?([\w-]+)'?",
                     text,
                     re.I,
                 )
-                value = next((g for g in m.groups() if g), None) if m else None
+                value = next((g for g in found.groups() if g), None) if found else None
                 if value and value.lower() not in ("is", "in", "and", "of", "column", "the", "not"):
                     filters.append(f"{expr} = '{_literal(value)}'")
                     continue
                 if name in ("country", "city", "region", "currency"):
-                    m = re.search(r"\b(?:in|from)\s+([A-Z][A-Za-z]+|[A-Z]{2,3})\b", text)
-                    if m and words.position(m.group(1).lower(), dataset.table) is None:
-                        filters.append(f"{expr} = '{_literal(m.group(1))}'")
+                    found = re.search(r"\b(?:in|from)\s+([A-Z][A-Za-z]+|[A-Z]{2,3})\b", text)
+                    if found and words.position(found.group(1).lower(), dataset.table) is None:
+                        filters.append(f"{expr} = '{_literal(found.group(1))}'")
                         continue
                 if name in ("status", "state"):
                     table = re.escape(words.singular(dataset.table))
-                    m = re.search(rf"\b(\w+)\s+{table}", low)
+                    found = re.search(rf"\b(\w+)\s+{table}", low)
                     if (
-                        m
-                        and m.group(1) in STATUS_WORDS
-                        and find_column(m.group(1), dataset.columns) is None
+                        found
+                        and found.group(1) in STATUS_WORDS
+                        and find_column(found.group(1), dataset.columns) is None
                     ):
-                        filters.append(f"{expr} = '{_literal(m.group(1))}'")
+                        filters.append(f"{expr} = '{_literal(found.group(1))}'")
             word = re.escape(name)
             if re.search(
                 rf"\b{word}\s+is\s+not\s+null|\bnon-?null\s+{word}\b|\b(?:without|excluding|skip\w*|drop\w*)\s+(?:rows\s+)?(?:with(?:out)?\s+)?(?:an?\s+)?(?:null|missing|empty)\s+{word}\b|\bwith(?:out)?\s+(?:a\s+|an\s+)?missing\s+{word}\b",

@@ -30,7 +30,7 @@ TARGET_DIALECTS = {
 # Where a target's transformations run: PostgreSQL in place, every other in DuckDB staging.
 _RUNS_IN = {"postgres": None, "duckdb": "duckdb", "clickhouse": "duckdb", "": "duckdb"}
 _T = exp.DataType.Type
-_ARROW = {
+_ARROW: dict[exp.DType, pa.DataType] = {
     _T.BOOLEAN: pa.bool_(),
     _T.TINYINT: pa.int16(),
     _T.SMALLINT: pa.int16(),
@@ -278,6 +278,8 @@ def transform_sql(
     ctes = []
     for name, source in definition.sources.items():
         table = tables[name.lower()].qualified if name.lower() in tables else source.table
+        if table is None:  # check_against_schemas refuses a source that is not a given table
+            raise ValueError(f"source {name!r} reads no table: the plan was not checked")
         sql = f"SELECT * FROM {'.'.join(words.ident(p, 'postgres') for p in table.split('.'))}"
         if source.incremental and source.cursor:
             sql += f" WHERE {source.cursor} > :last_{source.cursor}"
