@@ -62,7 +62,7 @@ class SyncActivities:
             result.cancel()
         async with self.db.session() as session:
             row = await run_store.get(session, run.tenant_id, run.execution_id)
-            return SyncOutcome(row.status, row.error)
+            return SyncOutcome(row.status, row.error, row.note)
 
     @activity.defn(name="cancel_sync")
     async def cancel_sync(self, run: SyncRun) -> None:

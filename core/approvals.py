@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -54,6 +54,8 @@ async def decide(
             raise
         # The workflow has closed: say what became of its last request.
         row = await approval_store.latest_for_workflow(session, tenant_id, workflow_id)
+        if row is not None:
+            await settle_closed(session, row, None)
         raise _closed(row) from None
     if state.status == ApprovalStatus.EXPIRED:
         raise ApprovalConflict(
@@ -61,6 +63,22 @@ async def decide(
             "APPROVAL_EXPIRED",
         )
     return state
+
+
+async def settle_closed(
+    session: AsyncSession, row: Approval, closed: WorkflowExecutionStatus | None
+) -> None:
+    """A request still PENDING whose workflow has closed (terminated, say) waits for nothing:
+    it is ended CANCELLED, so no record claims a decision is still awaited."""
+    if row.status != ApprovalStatus.PENDING.value:
+        return
+    how = f"as {closed.name} " if closed is not None else ""
+    await approval_store.settle(
+        session,
+        row,
+        ApprovalStatus.CANCELLED.value,
+        f"its workflow ended {how}without a decision",
+    )
 
 
 def _closed(row: Approval | None) -> ApprovalConflict:

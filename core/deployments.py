@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import Client, WorkflowFailureError
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from core import temporal
 from core.airflow_dag import dag_id
+from core.runs import START_TIMEOUT, START_WINDOW, TemporalUnavailable
 from core.settings import Settings
 from store import deployments as deployment_store
 from store.errors import Conflict
@@ -89,6 +90,8 @@ async def start(
         session, pipeline.tenant_id, pipeline.id, environment=environment
     )
     for row in live:
+        if row.status == "PENDING" and await settle(client, session, row):
+            continue  # its workflow never started, or ended without recording it
         if row.status == "PENDING":
             raise Conflict(
                 f"a deployment of pipeline {pipeline.name!r} to {environment} is in progress "
@@ -125,7 +128,7 @@ async def start(
     await session.commit()
     lifecycle = settings.lifecycle
     try:
-        await client.start_workflow(
+        start = client.start_workflow(
             DeploymentWorkflow.run,
             DeployInput(
                 deployment_id=deployment_id,
@@ -149,12 +152,40 @@ async def start(
                 pipeline.tenant_id, "deploy", pipeline.id, pipeline.name
             ),
             static_summary=f"deploy {pipeline.name} v{version} to {environment}",
+            rpc_timeout=START_TIMEOUT,
         )
-    except RPCError:
+        await asyncio.wait_for(start, START_TIMEOUT.total_seconds())
+    except (RPCError, TimeoutError) as exc:
+        # Not accepted, or not in time. Should the start land after all, its workflow finds no
+        # PENDING deployment and stops before publishing anything (validate_deployment).
         await session.delete(row)
         await session.commit()
+        if isinstance(exc, TimeoutError):
+            raise TemporalUnavailable(
+                f"Temporal did not accept the deployment within {START_TIMEOUT.seconds} s"
+            ) from exc
         raise
     return Started(row, approval)
+
+
+async def settle(client: Client, session: AsyncSession, row: Deployment) -> bool:
+    """End a PENDING deployment whose workflow will never record its end: one Temporal does not
+    know once no start can still be under way (the API died while it waited), or one that
+    closed without recording (terminated from outside). True when it was settled."""
+    try:
+        described = await client.get_workflow_handle(row.workflow_id).describe()
+    except RPCError as exc:
+        if exc.status is not RPCStatusCode.NOT_FOUND or utcnow() - row.created_at < START_WINDOW:
+            return False
+        status = "FAILED"
+        message = "never started: the API stopped before Temporal accepted the deployment"
+    else:
+        closed = described.status
+        if closed in (None, WorkflowExecutionStatus.RUNNING):
+            return False
+        status = "CANCELLED" if closed is WorkflowExecutionStatus.CANCELED else "FAILED"
+        message = f"workflow ended as {closed.name} without recording its outcome"
+    return await deployment_store.settle(session, row, status, message)
 
 
 async def wait(client: Client, row: Deployment, seconds: float) -> DeployResult | None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from store.models import utcnow
 from store.models.lifecycle import Approval
 
 
@@ -22,6 +24,19 @@ async def latest_for_workflow(
         .limit(1)
     )
     return result.first()
+
+
+async def settle(session: AsyncSession, row: Approval, status: str, reason: str) -> bool:
+    """End a PENDING request whose workflow closed without recording a decision; False when a
+    decision landed first (it stands)."""
+    result = await session.exec(
+        update(Approval)
+        .where(col(Approval.id) == row.id, col(Approval.status) == "PENDING")
+        .values(status=status, reason=reason, decided_at=utcnow())
+    )
+    await session.commit()
+    await session.refresh(row)
+    return bool(result.rowcount)
 
 
 async def save(session: AsyncSession, row: Approval) -> Approval:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -35,6 +36,19 @@ async def for_pipeline(
     if environment:
         query = query.where(Deployment.environment == environment)
     return list(await session.exec(query.order_by(col(Deployment.created_at).desc())))
+
+
+async def settle(session: AsyncSession, row: Deployment, status: str, message: str) -> bool:
+    """End a PENDING deployment whose workflow will never record its end; False when its own
+    end landed first (that one stands)."""
+    result = await session.exec(
+        update(Deployment)
+        .where(col(Deployment.id) == row.id, col(Deployment.status) == "PENDING")
+        .values(status=status, message=message)
+    )
+    await session.commit()
+    await session.refresh(row)
+    return bool(result.rowcount)
 
 
 async def deployed(session: AsyncSession, tenant_id: str) -> list[Deployment]:

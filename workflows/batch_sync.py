@@ -2,7 +2,9 @@
 
 Each connection's run starts the way the API starts any run (``core.runs.submit``: an execution
 row, then PipelineRunWorkflow), so it is listed and costed like the others. Cancelling the batch
-cancels the run in progress, skips the rest and ends the batch as ``cancelled``.
+cancels the run in progress, skips the rest and ends the batch as ``cancelled``; that run's
+result is what it became (a cancel that came after its load had committed is too late: the
+run completed, and its result says so).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ with workflow.unsafe.imports_passed_through():
         SyncRun,
         SyncTarget,
     )
+
+RUN_OUTCOME_PATCH = "batch-sync-cancelled-run-outcome"
 
 
 @workflow.defn
@@ -95,11 +99,25 @@ class BatchSyncWorkflow:
         return ConnectionResult(outcome.status == "COMPLETED", run.execution_id, outcome.error)
 
     async def _cancel(self, target: SyncTarget, run: SyncRun) -> None:
-        """The batch was cancelled: cancel the connection's run too."""
+        """The batch was cancelled: cancel the connection's run too, and keep what it became."""
         await workflow.execute_activity_method(
             SyncActivities.cancel_sync,
             run,
             start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
             retry_policy=policies.BOOKKEEPING_RETRY,
         )
-        self._state.results[target.name] = ConnectionResult(False, run.execution_id, "cancelled")
+        result = ConnectionResult(False, run.execution_id, "cancelled")
+        if workflow.patched(RUN_OUTCOME_PATCH):
+            outcome: SyncOutcome = await workflow.execute_activity_method(
+                SyncActivities.await_sync,
+                run,
+                start_to_close_timeout=policies.SYNC_WAIT_TIMEOUT,
+                heartbeat_timeout=policies.SYNC_HEARTBEAT_TIMEOUT,
+                retry_policy=policies.BOOKKEEPING_RETRY,
+            )
+            if outcome.status == "COMPLETED":
+                # The cancel came after the run's load had committed: its rows are loaded.
+                result = ConnectionResult(True, run.execution_id, note=outcome.note)
+            elif outcome.status != "CANCELLED":
+                result = ConnectionResult(False, run.execution_id, outcome.error)
+        self._state.results[target.name] = result

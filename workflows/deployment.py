@@ -1,6 +1,10 @@
 """DeploymentWorkflow: validate a version → approval (production) → DAG file → schedule → record.
 
 Rollback is a deployment of a new version that copies an older one.
+
+A cancel before publishing ends the deployment CANCELLED with nothing changed. Once the DAG file
+and the schedule are being written, a cancel can no longer undo them: the deployment goes on to
+DEPLOYED, its message noting the late cancel (workflows/shield.py).
 """
 
 from __future__ import annotations
@@ -9,6 +13,8 @@ import asyncio
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
+
+from workflows.shield import to_the_end
 
 with workflow.unsafe.imports_passed_through():
     from activities.lifecycle import LifecycleActivities
@@ -26,12 +32,17 @@ with workflow.unsafe.imports_passed_through():
         PublishDag,
     )
 
+CANCEL_MATCHES_TARGET_PATCH = "deploy-cancel-matches-target"
+LATE_CANCEL_NOTE = "the cancel arrived after publishing had begun, so the deployment went on"
+
 
 @workflow.defn
 class DeploymentWorkflow(ApprovalGate):
     def __init__(self) -> None:
         super().__init__()
         self._stage = "validating"
+        self._goes_on = False  # past the point of no return, with the patch
+        self._late_cancel = False
 
     @workflow.query
     def stage(self) -> str:
@@ -60,34 +71,8 @@ class DeploymentWorkflow(ApprovalGate):
                         deploy, plan, outcome.status, outcome.decided_by, outcome.reason
                     )
             self._stage = "publishing"
-            dag_path = await self._call(
-                LifecycleActivities.publish_dag, PublishDag(deploy, plan.dag_id, plan.schedule)
-            )
-            self._stage = "scheduling"
-            if plan.schedule:
-                await self._call(
-                    LifecycleActivities.apply_schedule,
-                    ApplySchedule(
-                        deploy.tenant_id,
-                        deploy.pipeline_id,
-                        plan.schedule,
-                        plan.timezone,
-                        # The schedule runs this version, the one validated (and approved).
-                        environment=deploy.environment,
-                        version=deploy.version,
-                    ),
-                )
-            await self._finish(
-                FinishDeployment(
-                    deploy.deployment_id,
-                    deploy.tenant_id,
-                    "DEPLOYED",
-                    f"version {plan.version_label} deployed to {deploy.environment}",
-                    dag_path,
-                    plan.schedule,
-                    plan.timezone,
-                ),
-            )
+            self._goes_on = workflow.patched(CANCEL_MATCHES_TARGET_PATCH)
+            dag_path = await to_the_end(self._publish(deploy, plan), self._note_late_cancel)
         except asyncio.CancelledError:
             await self._cancelled(deploy)
             raise
@@ -102,8 +87,50 @@ class DeploymentWorkflow(ApprovalGate):
             )
             raise ApplicationError(message, type="DEPLOYMENT_FAILED", non_retryable=True) from err
         self._stage = "deployed"
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        await to_the_end(
+            workflow.wait_condition(workflow.all_handlers_finished), self._note_late_cancel
+        )
         return DeployResult(deploy.deployment_id, "DEPLOYED", plan.dag_id, dag_path, workflow.now())
+
+    async def _publish(self, deploy: DeployInput, plan: DeployPlan) -> str | None:
+        """The DAG file, the schedule and the record: what a cancel can no longer undo."""
+        dag_path = await self._call(
+            LifecycleActivities.publish_dag, PublishDag(deploy, plan.dag_id, plan.schedule)
+        )
+        self._stage = "scheduling"
+        if plan.schedule:
+            await self._call(
+                LifecycleActivities.apply_schedule,
+                ApplySchedule(
+                    deploy.tenant_id,
+                    deploy.pipeline_id,
+                    plan.schedule,
+                    plan.timezone,
+                    # The schedule runs this version, the one validated (and approved).
+                    environment=deploy.environment,
+                    version=deploy.version,
+                ),
+            )
+        message = f"version {plan.version_label} deployed to {deploy.environment}"
+        if self._late_cancel:
+            message += f"; {LATE_CANCEL_NOTE}"
+        await self._finish(
+            FinishDeployment(
+                deploy.deployment_id,
+                deploy.tenant_id,
+                "DEPLOYED",
+                message,
+                dag_path,
+                plan.schedule,
+                plan.timezone,
+            ),
+        )
+        return dag_path
+
+    def _note_late_cancel(self) -> bool:
+        """A cancel while publishing: noted, and the deployment goes on (not before the patch)."""
+        self._late_cancel = self._goes_on
+        return self._goes_on
 
     async def _refused(
         self,

@@ -18,6 +18,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
 
 from workflows.notify import notify_finished
+from workflows.shield import to_the_end
 
 with workflow.unsafe.imports_passed_through():
     from activities.extract import ExtractActivities
@@ -174,22 +175,14 @@ class PipelineRunWorkflow(ApprovalGate):
             return None
 
     async def _to_the_end(self, work: Awaitable[T]) -> T:
-        """Await ``work`` to its end even if the run is cancelled meanwhile; the cancel is
-        noted. Runs recorded before the patch let the cancel reach the work itself."""
-        task = asyncio.ensure_future(work)
-        while True:
-            try:
-                return await asyncio.shield(task)
-            except asyncio.CancelledError:
-                if task.done():
-                    return task.result()
-                if workflow.patched(CANCEL_MATCHES_TARGET_PATCH):
-                    self._late_cancel = True
-                else:
-                    task.cancel()
-                current = asyncio.current_task()
-                if current is not None:
-                    current.uncancel()
+        return await to_the_end(work, self._note_late_cancel)
+
+    def _note_late_cancel(self) -> bool:
+        """A cancel after a commit: noted (runs recorded before the patch let it through)."""
+        if not workflow.patched(CANCEL_MATCHES_TARGET_PATCH):
+            return False
+        self._late_cancel = True
+        return True
 
     async def _steps(
         self,

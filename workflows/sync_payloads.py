@@ -46,6 +46,7 @@ class SyncRun:
 class SyncOutcome:
     status: str  # RunStatus value
     error: str | None = None
+    note: str | None = None  # e.g. a cancel that came after the run's load had committed
 
 
 @dataclass
@@ -53,6 +54,7 @@ class ConnectionResult:
     success: bool
     run_id: str | None
     error: str | None = None
+    note: str | None = None
 
 
 @dataclass

@@ -66,6 +66,8 @@ async def workflow_status(
     _, described = await _owned(client, principal, workflow_id)
     attributes = described.typed_search_attributes
     approval = await approval_store.latest_for_workflow(session, principal.tenant_id, workflow_id)
+    if approval is not None and described.close_time is not None:
+        await approvals.settle_closed(session, approval, described.status)
     return {
         "workflowId": described.id,
         "runId": described.run_id,
