@@ -56,6 +56,8 @@ record-histories: $(STAMP)
 	RECORD_HISTORIES=1 $(BIN)/pytest -q tests/workflows/test_notify.py -k third_attempt
 	RECORD_HISTORIES=1 $(BIN)/pytest -q tests/api/test_nl_query.py tests/api/test_data_ai.py -k workflow
 	RECORD_HISTORIES=1 $(BIN)/pytest -q tests/generation/test_generate_api.py -k generation_workflows
+	RECORD_HISTORIES=1 $(BIN)/pytest -q tests/workflows/test_cancel_honesty.py -k "postgres and append"
+	RECORD_HISTORIES=1 $(BIN)/pytest -q tests/workflows/test_late_cancels.py
 
 ## Fuzz the API from its OpenAPI document (schemathesis, real uvicorn): no request gets a 5xx.
 ## FUZZ_MAX_EXAMPLES (per operation, default 25), FUZZ_PHASES, FUZZ_SEED tune it.

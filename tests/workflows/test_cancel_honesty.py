@@ -42,6 +42,7 @@ from tests.pipelines import (
     unique_name,
     wait_finished,
 )
+from tests.replay.recording import record
 from tests.sources import file_body, register
 from worker import build_worker
 from workflows.pipeline_run import LATE_CANCEL_NOTE
@@ -49,6 +50,7 @@ from workflows.pipeline_run import LATE_CANCEL_NOTE
 ROWS = 200_000
 OLD = 500  # rows the target holds before each run
 HELD = ({"hold": "check"}, {"hold": "commit"})
+HISTORIES = ("pipeline_run_cancelled_before_commit", "pipeline_run_cancelled_after_commit")
 
 
 class Hold:
@@ -81,10 +83,16 @@ class Runner:
     api: httpx.AsyncClient
 
     async def cancelled_run(
-        self, pipeline_id: str, *, hold: str | None = None, after: float = 0.0
+        self,
+        pipeline_id: str,
+        *,
+        hold: str | None = None,
+        after: float = 0.0,
+        history: str | None = None,
     ) -> dict:
         """Run the pipeline and cancel it during its load: held at ``hold``, else ``after``
-        seconds into it. Checks the two honest outcomes and the cancel's answer; the run."""
+        seconds into it. Checks the two honest outcomes and the cancel's answer; the run.
+        ``history``: the name its history is recorded under (``make record-histories``)."""
         holder = Hold(hold) if hold else None
         self.deps.commit_hook = holder
         async with self.db.session() as session:
@@ -98,6 +106,8 @@ class Runner:
         answer = await self.api.post(f"/v1/pipelines/executions/{execution.id}/cancel")
         run = await wait_finished(self.api, execution.id, within=60)
         assert run["status"] in ("CANCELLED", "COMPLETED"), run
+        if history:
+            await record(self.client.get_workflow_handle(execution.workflow_id), history)
         if answer.status_code == 409:  # it had finished before the cancel came
             assert run["status"] == "COMPLETED" and run["note"] is None, run
             return run
@@ -166,11 +176,12 @@ async def test_postgres_status_matches_the_target_wherever_the_cancel_lands(
     old_rows = f"(SELECT * FROM {table} WHERE id < 0)"
     new_rows = f"(SELECT * FROM {table} WHERE id > 0)"
     outcomes = []
-    for point in (*HELD, {"after": 0.0}, {"after": 0.25}):
+    for index, point in enumerate((*HELD, {"after": 0.0}, {"after": 0.25})):
         await _pg_target(target, table, mode)
         before = await table_fingerprint(target, table)
         untouched = await table_fingerprint(target, old_rows)
-        run = await runner.cancelled_run(pipeline, **point)
+        history = HISTORIES[index] if mode == "append" and index < len(HISTORIES) else None
+        run = await runner.cancelled_run(pipeline, **point, history=history)
         if run["status"] == "CANCELLED":
             assert await table_fingerprint(target, table) == before, (point, run)
         else:  # every source row once, exactly; what the load does not touch, untouched

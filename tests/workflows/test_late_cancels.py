@@ -17,6 +17,7 @@ from temporalio.client import Client, WorkflowFailureError
 from temporalio.exceptions import CancelledError
 from temporalio.worker import Worker
 
+from tests.replay.recording import record
 from workflows.batch_sync import BatchSyncWorkflow
 from workflows.deployment import LATE_CANCEL_NOTE, DeploymentWorkflow
 from workflows.lifecycle_payloads import (
@@ -107,6 +108,7 @@ async def test_a_deployment_cancelled_while_it_publishes_is_deployed_and_says_so
         await asyncio.sleep(0.5)  # the cancel has reached the workflow, mid-publish
         deployer.release.set()
         result: DeployResult = await handle.result()
+        await record(handle, "deployment_cancelled_while_publishing")
     assert result.status == "DEPLOYED"
     (finish,) = deployer.finished
     assert finish.status == "DEPLOYED" and LATE_CANCEL_NOTE in (finish.message or ""), finish
@@ -174,6 +176,7 @@ async def test_a_batch_cancelled_while_a_run_commits_reports_what_the_run_became
         await asyncio.wait_for(waiting.wait(), 30)
         await handle.cancel()
         state: BatchSyncState = await handle.result()
+        await record(handle, "batch_sync_cancelled_run_completed")
     assert state.status == "cancelled" and state.canceled
     assert calls == ["await", "cancel", "await"]
     assert state.results == {
