@@ -126,6 +126,11 @@ class PlanActivities:
                     )
                 finally:
                     await closing(conn)
+                if row is None:  # an aggregate without GROUP BY returns one row, always
+                    raise TerminalError(
+                        f"source {name!r}: min/max of its split column returned no row",
+                        error_type="DATABASE_ERROR",
+                    )
             splits[name] = boundaries(row["lo"], row["hi"], source.partitions)
         return splits
 

@@ -174,6 +174,10 @@ async def _freshness(conn: asyncpg.Connection, table: str, check: CheckSpec) -> 
         f"SELECT {newest} AS newest, "
         f"extract(epoch FROM now() - {newest})::float8 AS age FROM {table}"
     )
+    if row is None:  # an aggregate without GROUP BY returns one row, always
+        raise ApplicationError(
+            "the freshness query returned no row", type="DATABASE_ERROR", non_retryable=True
+        )
     if row["newest"] is None:
         return f"no {check.column} value (all NULL or no rows), so the data's age is unknown"
     limit = check.max_age_seconds or 0

@@ -140,8 +140,11 @@ class Connector(Protocol):
     type: str  # the canonical connection type
     dialect: str  # sqlglot's name for its SQL
     network: bool  # True: host and port; False: ``database`` is the path of a database file
-    default_port: int | None
     default_schema: str | None  # where an unqualified table is; None: the connection's database
+
+    # Read-only (a property), so a connector's class attribute may be an ``int`` or ``None``.
+    @property
+    def default_port(self) -> int | None: ...
 
     def config(self, settings: ConnectionSettings) -> Any: ...
 

@@ -100,11 +100,14 @@ async def _pg_profile(config: PostgresConfig, table: str, sample: int) -> TableP
             if not await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", relation.sql):
                 raise _missing(str(relation))
             columns = await conn.fetch(_PG_COLUMNS, relation.sql)
-            estimate, size = await conn.fetchrow(
+            found = await conn.fetchrow(
                 "SELECT reltuples::bigint, pg_total_relation_size(oid) FROM pg_class "
                 "WHERE oid = to_regclass($1)",
                 relation.sql,
             )
+            if found is None:  # dropped since the check above
+                raise _missing(str(relation))
+            estimate, size = found
             exact = estimate < EXACT_COUNT_BELOW
             rows = (
                 await conn.fetchval(f"SELECT count(*) FROM {relation.sql}") if exact else estimate
@@ -118,6 +121,10 @@ async def _pg_profile(config: PostgresConfig, table: str, sample: int) -> TableP
                 f"FROM (SELECT * FROM {relation.sql} LIMIT $1) s",
                 sample,
             )
+            if stats is None:  # an aggregate without GROUP BY returns one row, always
+                raise TerminalError(
+                    f"profiling {relation} returned no statistics", error_type="DATABASE_ERROR"
+                )
     except TerminalError:
         raise
     except Exception as exc:
@@ -173,10 +180,10 @@ async def _my_columns(cursor: Any, schema: str, name: str) -> list[tuple]:
         "FROM information_schema.statistics WHERE table_schema = %s AND table_name = %s",
         (schema, name),
     )
-    indexes: dict[str, tuple[int, list[str]]] = {}
+    indexes: dict[str, tuple[int, list[tuple[int, str]]]] = {}  # name: (non_unique, columns)
     for index, non_unique, seq, column in await cursor.fetchall():
         entry = indexes.setdefault(index, (int(non_unique), []))
-        entry[1].append((int(seq), column))  # type: ignore[arg-type]
+        entry[1].append((int(seq), column))
     unique = {cols[0][1] for nu, cols in indexes.values() if nu == 0 and len(cols) == 1}
     indexed = {c for _, cols in indexes.values() for seq, c in cols if seq == 1}
     return [(n, t, bool(nl), n in unique, n in indexed) for n, t, nl in columns]

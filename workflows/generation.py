@@ -27,12 +27,11 @@ with workflow.unsafe.imports_passed_through():
 class GenerationWorkflow:
     @workflow.run
     async def run(self, request: GenerationInput) -> GenerationResult:
-        options = {
-            "start_to_close_timeout": policies.BOOKKEEPING_TIMEOUT,
-            "retry_policy": policies.BOOKKEEPING_RETRY,
-        }
         context = await workflow.execute_activity_method(
-            GenerationActivities.introspect, request, **options
+            GenerationActivities.introspect,
+            request,
+            start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
+            retry_policy=policies.BOOKKEEPING_RETRY,
         )
         usage = Usage(OFFLINE_PROVIDER, OFFLINE_MODEL)
         attempts = 0
@@ -41,7 +40,10 @@ class GenerationWorkflow:
         if not errors and not request.use_llm:
             attempts = 1
             check = await workflow.execute_activity_method(
-                GenerationActivities.plan_offline, OfflinePlanInput(request, context), **options
+                GenerationActivities.plan_offline,
+                OfflinePlanInput(request, context),
+                start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
+                retry_policy=policies.BOOKKEEPING_RETRY,
             )
             errors = check.errors
         elif not errors:
@@ -70,7 +72,8 @@ class GenerationWorkflow:
                 check = await workflow.execute_activity_method(
                     GenerationActivities.check_plan,
                     PlanCheckInput(request, context, reply.text),
-                    **options,
+                    start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
+                    retry_policy=policies.BOOKKEEPING_RETRY,
                 )
                 errors = check.errors
                 if not errors or attempts > request.max_repairs:
@@ -83,5 +86,6 @@ class GenerationWorkflow:
         return await workflow.execute_activity_method(
             GenerationActivities.store,
             StoreGenerationInput(request, check, usage, attempts, errors),
-            **options,
+            start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
+            retry_policy=policies.BOOKKEEPING_RETRY,
         )

@@ -103,7 +103,8 @@ class NLQueryWorkflow:
 
     async def _with_model(self, request: NLQueryInput, schema: SchemaSnapshot) -> NLQueryResult:
         messages = prompt.messages(request.question, schema)
-        usage = {"prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0}
+        prompt_tokens = completion_tokens = 0
+        cost_usd = 0.0
         provider = model = ""
         errors: list[dict] = []
         attempts = request.max_repairs + 1
@@ -115,9 +116,9 @@ class NLQueryWorkflow:
                 retry_policy=policies.LLM_RETRY,
             )
             provider, model = reply.provider, reply.model
-            usage["prompt_tokens"] += reply.prompt_tokens
-            usage["completion_tokens"] += reply.completion_tokens
-            usage["cost_usd"] = round(usage["cost_usd"] + reply.cost_usd, 6)
+            prompt_tokens += reply.prompt_tokens
+            completion_tokens += reply.completion_tokens
+            cost_usd = round(cost_usd + reply.cost_usd, 6)
             try:
                 sql, explanation = prompt.parse_reply(reply.text)
             except ValueError as exc:
@@ -134,7 +135,9 @@ class NLQueryWorkflow:
                         provider=provider,
                         model=model,
                         attempts=attempt,
-                        **usage,
+                        prompt_tokens=prompt_tokens,
+                        completion_tokens=completion_tokens,
+                        cost_usd=cost_usd,
                     )
                 errors = checked.errors
             messages = [
@@ -149,5 +152,7 @@ class NLQueryWorkflow:
             provider=provider,
             model=model,
             attempts=attempts,
-            **usage,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            cost_usd=cost_usd,
         )

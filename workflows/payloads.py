@@ -150,7 +150,12 @@ class RunPlan:
 
     @property
     def step_names(self) -> list[str]:
-        steps = [*self.extracts, *self.transforms, *self.quality, *self.loads]
+        steps: list[ExtractStep | TransformStep | QualityStep | LoadStep] = [
+            *self.extracts,
+            *self.transforms,
+            *self.quality,
+            *self.loads,
+        ]
         return [s.ref.name for s in steps]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from urllib.parse import quote, urlencode
 
 import pyarrow as pa
@@ -114,7 +114,7 @@ def conform(batch: pa.RecordBatch, wire: pa.Schema) -> pa.RecordBatch:
             arrays.append(array)
             continue
         lossy = pa.types.is_temporal(array.type) and not pa.types.is_date(array.type)
-        if pa.types.is_dictionary(array.type):
+        if isinstance(array, pa.DictionaryArray):  # the arrays of a dictionary type
             array = array.dictionary_decode()
         arrays.append(array.cast(field.type, safe=not lossy))
     return pa.RecordBatch.from_arrays(arrays, schema=wire)
@@ -163,7 +163,7 @@ def ingest(
     wire = wire_schema(schema)
     source_failure: list[BaseException] = []
 
-    def conformed() -> Iterator[pa.RecordBatch]:
+    def conformed() -> Generator[pa.RecordBatch, None, None]:
         try:
             for batch in batches:
                 if stop is not None and stop.is_set():

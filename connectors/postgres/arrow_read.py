@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from connectors.base import TerminalError
 from connectors.postgres.arrow_ingest import adbc_uri, classify_adbc
 from connectors.postgres.client import connect
 from connectors.postgres.config import PostgresConfig
@@ -124,12 +125,14 @@ async def min_max(config: PostgresConfig, query: str, column: str) -> tuple[Any,
         row = await conn.fetchrow(f"SELECT min({name}), max({name}) FROM ({query}) AS _s")
     finally:
         await conn.close()
+    if row is None:  # an aggregate without GROUP BY returns one row, always
+        raise TerminalError(f"min/max of {column!r} returned no row", error_type="DATABASE_ERROR")
     return row[0], row[1]
 
 
 def _plain(batch: pa.RecordBatch) -> pa.RecordBatch:
     """Extension types (ADBC's arrow.json, arrow.uuid) as their storage; text is asked for."""
-    arrays = [a.storage if isinstance(a.type, pa.ExtensionType) else a for a in batch.columns]
+    arrays = [a.storage if isinstance(a, pa.ExtensionArray) else a for a in batch.columns]
     return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
 
 
