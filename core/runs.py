@@ -218,14 +218,21 @@ async def live_progress(
         return closed, None  # no worker to answer yet: the store's view stands
 
 
-async def cancel(client: Client, execution: Execution) -> bool:
-    """Request cancellation; False when the workflow has already closed."""
+async def cancel(client: Client, execution: Execution, session: AsyncSession | None = None) -> bool:
+    """Request cancellation; False when the workflow has already closed.
+
+    A queued run whose workflow Temporal does not know (yet, or ever) is cancelled in the
+    store, given ``session``: should its start land later, its workflow does nothing.
+    """
     handle = client.get_workflow_handle(execution.workflow_id)
     try:
         await handle.cancel()
     except RPCError as exc:
         if exc.status is RPCStatusCode.NOT_FOUND:
-            return False
+            if session is None or execution.status != RunStatus.QUEUED.value:
+                return False
+            message = "cancelled before its workflow started"
+            return await _settle(session, execution, RunStatus.CANCELLED, message) is not None
         if exc.status in temporal.UNREACHABLE:
             raise TemporalUnavailable(exc.message) from exc
         raise
@@ -334,7 +341,7 @@ async def _settle(
             RunLog(
                 execution_id=execution.id,
                 ts=utcnow(),
-                level="ERROR",
+                level="ERROR" if status is RunStatus.FAILED else "INFO",
                 task="run",
                 message=f"run {status.value.lower()}: {message}",
             )

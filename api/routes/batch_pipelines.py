@@ -179,7 +179,7 @@ async def cancel(
     finished = f"Pipeline run {run_id!r} has already finished ({syncs.seed_002_word(row.status)})"
     if RunStatus(row.status).finished:
         raise Conflict(finished, code="RUN_ALREADY_FINISHED")
-    requested = await runs.cancel(client, row)
+    requested = await runs.cancel(client, row, session)
     if not requested:
         raise Conflict(finished, code="RUN_ALREADY_FINISHED")
     # The documented answer says CANCELING; its message tells the outcome once it is known

@@ -128,7 +128,7 @@ async def cancel_execution(
             f"execution {execution_id} has already finished ({row.status}); nothing to cancel",
             code="EXECUTION_FINISHED",
         )
-    requested = await runs.cancel(client, row)
+    requested = await runs.cancel(client, row, session)
     if not requested:
         raise Conflict(f"execution {execution_id} has already finished", code="EXECUTION_FINISHED")
     # Answer with the outcome when it comes in time: CANCELLED (nothing loaded), or COMPLETED

@@ -95,6 +95,15 @@ async def test_a_run_that_never_started_is_settled_wherever_it_is_found(api, db,
     body = (await api.get(f"/v1/pipelines/executions/{fresh}")).json()
     assert (body["status"], body["error"]) == ("FAILED", runs.NEVER_STARTED)
 
+    # Cancelled while its start may be under way: ended at once (a late start does nothing).
+    unsure = await _orphan(db, pipeline_id, age=timedelta(0))
+    answer = await api.post(f"/v1/pipelines/executions/{unsure}/cancel")
+    assert answer.status_code == 202, answer.text
+    assert answer.json()["status"] == "CANCELLED", answer.json()
+    response = await api.post(execute, json={})
+    assert response.status_code == 202, response.text
+    await wait_finished(api, response.json()["executionId"])
+
     # Found by the periodic sweep: a running row whose workflow is gone.
     gone = await _orphan(db, pipeline_id, age=LONG_AGO, status="RUNNING")
     assert await runs.reconcile_active(db, client) >= 1
