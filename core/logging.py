@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 import structlog
+from structlog.typing import EventDict
 
 _SECRET_KEYS = re.compile(r"pass(word)?|secret|token|api[_-]?key|authorization|credential", re.I)
 _DSN_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
@@ -28,7 +29,7 @@ def redact(value: Any) -> Any:
     return value
 
 
-def _redact_processor(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _redact_processor(_logger: Any, _name: str, event_dict: EventDict) -> EventDict:
     return redact(event_dict)
 
 

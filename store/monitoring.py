@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,11 +22,14 @@ async def runs_between(
     pipeline_id: str | None = None,
 ) -> list[tuple[Execution, list[RunStep]]]:
     """Runs submitted in ``[since, until)``, oldest first, each with its steps."""
-    where = [Execution.tenant_id == tenant_id, col(Execution.submitted_at) >= since]
+    where: list[ColumnElement[bool]] = [
+        col(Execution.tenant_id) == tenant_id,
+        col(Execution.submitted_at) >= since,
+    ]
     if until is not None:
         where.append(col(Execution.submitted_at) < until)
     if pipeline_id is not None:
-        where.append(Execution.pipeline_id == pipeline_id)
+        where.append(col(Execution.pipeline_id) == pipeline_id)
     rows = list(
         await session.exec(select(Execution).where(*where).order_by(col(Execution.submitted_at)))
     )

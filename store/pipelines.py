@@ -70,8 +70,8 @@ async def current_versions(
             or_(
                 *(
                     and_(
-                        PipelineVersion.pipeline_id == p.id,
-                        PipelineVersion.number == p.current_version,
+                        col(PipelineVersion.pipeline_id) == p.id,
+                        col(PipelineVersion.number) == p.current_version,
                     )
                     for p in pipelines
                 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -41,9 +41,9 @@ async def runs(
     limit: int = 20,
 ) -> tuple[list[tuple[Execution, str]], int]:
     """Runs, newest first, each with its pipeline's name, and how many match in all."""
-    where = [Execution.tenant_id == tenant_id]
+    where: list[ColumnElement[bool]] = [col(Execution.tenant_id) == tenant_id]
     if pipeline_id is not None:
-        where.append(Execution.pipeline_id == pipeline_id)
+        where.append(col(Execution.pipeline_id) == pipeline_id)
     if statuses:
         where.append(col(Execution.status).in_(statuses))
     if batch_id is not None:

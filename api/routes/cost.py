@@ -77,6 +77,7 @@ async def pipeline_cost(
         session, principal.tenant_id, since, pipeline_id=pipeline.id
     )
     per_run = []
+    run_costs: list[float] = []
     total_measured = cost.Measured()
     total = cost.Cost()
     for execution, steps in runs:
@@ -88,12 +89,13 @@ async def pipeline_cost(
             total.storage + priced.storage,
             total.network + priced.network,
         )
+        run_costs.append(cost.usd(priced.total))
         per_run.append(
             {
                 "executionId": execution.id,
                 "submittedAt": execution.submitted_at.isoformat(),
                 "status": execution.status,
-                "costUsd": cost.usd(priced.total),
+                "costUsd": run_costs[-1],
             }
         )
     tokens, reported = await monitoring_store.llm_usage(
@@ -101,7 +103,6 @@ async def pipeline_cost(
     )
     total_measured.llm_tokens = tokens
     total.llm = reported or cost.price(cost.Measured(llm_tokens=tokens), settings.cost).llm
-    run_costs = [r["costUsd"] for r in per_run]
     return {
         "pipelineId": pipeline.id,
         "period": period,

@@ -118,7 +118,7 @@ async def generate(
     principal: Editor,
 ) -> dict[str, Any]:
     if body.mode in ("describe", "analyze"):
-        return await _delegate(body, session, cipher, principal)
+        return await _delegate(body, session, cipher, settings, principal)
     if body.mode == "regenerate":
         return await _regenerate(
             str(body.pipeline_id),
@@ -259,8 +259,8 @@ async def _run(
         )
     except WorkflowFailureError as exc:
         cause: BaseException = exc
-        while cause.__cause__ is not None or getattr(cause, "cause", None) is not None:
-            cause = getattr(cause, "cause", None) or cause.__cause__  # the root error
+        while (deeper := getattr(cause, "cause", None) or cause.__cause__) is not None:
+            cause = deeper  # down to the root error
         raise ApiError(422, "GENERATION_FAILED", f"generation failed: {cause}", []) from exc
     except RPCError as exc:
         raise TemporalUnavailable(exc.message) from exc
@@ -371,11 +371,17 @@ async def _from_text(
     return sources, targets
 
 
-async def _delegate(body: GenerateRequest, session, cipher, principal) -> dict[str, Any]:
+async def _delegate(
+    body: GenerateRequest,
+    session: SessionDep,
+    cipher: CipherDep,
+    settings: SettingsDep,
+    principal: Editor,
+) -> dict[str, Any]:
     try:
         from api.routes.pipeline_ai import analyze_pipeline, describe_pipeline
     except ImportError:
         raise ApiError(422, "GENERATION_FAILED", f"mode {body.mode!r} is not available") from None
     handler = describe_pipeline if body.mode == "describe" else analyze_pipeline
-    result = await handler(str(body.pipeline_id), session, cipher, principal)
+    result = await handler(str(body.pipeline_id), session, cipher, settings, principal)
     return result.model_dump(mode="json")

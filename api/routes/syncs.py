@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -231,6 +232,11 @@ async def _batch(client: Client, tenant_id: str, task_id: str) -> tuple[Workflow
     return handle, described.status is WorkflowExecutionStatus.RUNNING
 
 
+def _moment(text: str | None) -> datetime | None:
+    """A moment of the batch's state (ISO text from ``workflow.now()``; empty: not yet)."""
+    return datetime.fromisoformat(text) if text else None
+
+
 @router.get("/task_status/{task_id}", response_model=TaskStatus)
 async def task_status(
     task_id: str, session: SessionDep, client: ClientDep, principal: Viewer
@@ -266,8 +272,8 @@ async def task_status(
         current=state.current,
         completed=state.completed,
         canceled=state.canceled,
-        started_at=state.started_at or None,
-        finished_at=state.finished_at,
+        started_at=_moment(state.started_at),
+        finished_at=_moment(state.finished_at),
         active=running,
         results={name: vars(result) for name, result in state.results.items()},
     )
@@ -315,7 +321,7 @@ async def cancel_task(
         row = await _single(session, principal.tenant_id, task_id)
         if RunStatus(row.status).finished:
             raise NotFound(gone, code="TASK_NOT_FOUND")
-        requested = await runs.cancel(client, row)
+        requested = await runs.cancel(client, row, session)
         if not requested:
             raise NotFound(gone, code="TASK_NOT_FOUND")
         row = await runs.outcome_after_cancel(session, client, row)

@@ -121,12 +121,15 @@ async def create_from_template(
             str(exc), [{"loc": exc.loc, "msg": str(exc), "type": "value_error"}]
         ) from None
     try:
-        request = PipelineCreate(
-            name=body.pipeline_name,
-            version=t.version,
-            description=body.description or t.description,
-            definition=definition,
-            tags=body.tags if body.tags is not None else t.pipeline_tags(),
+        # Validated from data: the rendered definition is a dict until this checks it.
+        request = PipelineCreate.model_validate(
+            {
+                "name": body.pipeline_name,
+                "version": t.version,
+                "description": body.description or t.description,
+                "definition": definition,
+                "tags": body.tags if body.tags is not None else t.pipeline_tags(),
+            }
         )
     except ValidationError as exc:
         details = [

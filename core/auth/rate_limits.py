@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import cast
 
 from limits import RateLimitItemPerHour, RateLimitItemPerSecond
 from limits.aio.storage import Storage
@@ -40,10 +41,13 @@ def open_storage(settings: RateLimitSettings) -> Storage:
     url = settings.storage_url
     if not url.startswith("async+"):
         url = f"async+{url}"
+    # An "async+" scheme makes limits return its asyncio storage (its factory types the union).
     if url.startswith(("async+redis", "async+rediss")):
         # redis-py is installed (coredis, limits' default client, is not).
-        return storage_from_string(url, implementation="redispy", key_prefix=settings.key_prefix)
-    return storage_from_string(url)
+        storage = storage_from_string(url, implementation="redispy", key_prefix=settings.key_prefix)
+    else:
+        storage = storage_from_string(url)
+    return cast(Storage, storage)
 
 
 class RateLimiter:

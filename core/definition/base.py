@@ -17,7 +17,7 @@ Name = Annotated[str, Field(pattern=NAME_PATTERN, description="identifier: lette
 
 class LoadMode(StrEnum):
     append = "append"
-    replace = "replace"
+    replace = "replace"  # type: ignore[assignment]  # the word of definitions; shadows str.replace
     merge = "merge"
 
 

@@ -241,14 +241,14 @@ def _clickhouse_options(
     if order:
         options["order_by"] = order
     partition = target.options.get("partition_by")
-    wanted = constraints.get("partition_by")
-    if not partition and wanted:
-        if str(wanted) in names:
-            partition = str(wanted)
+    asked = constraints.get("partition_by")
+    if not partition and asked:
+        if str(asked) in names:
+            partition = str(asked)
         else:
             p.explain(
                 "ddl_sql",
-                f"Not partitioned by {wanted}: it is not a column of the loaded data",
+                f"Not partitioned by {asked}: it is not a column of the loaded data",
             )
     if partition:
         options["partition_by"] = partition

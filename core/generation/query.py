@@ -154,7 +154,7 @@ def _tables(low: str, candidates: list[DatasetSchema]) -> list[DatasetSchema]:
             for pos, c in mentioned
             if pos is None and words.position(low, c.table) is not None
         ]
-        mentioned = first + rest
+        mentioned = [*first, *rest]
     found = sorted(((pos, c) for pos, c in mentioned if pos is not None), key=lambda x: x[0])
     if found:
         return [c for _, c in found]

@@ -324,8 +324,9 @@ def _shape(
             q.select.extend(_qualified(c) for c in keys)
             q.group.extend(_qualified(c) for c in keys)
             func = "COUNT" if agg == "count" else (agg or "sum").upper()
-            q.select.append(f"{func}({_qualified(measure)}) AS {_ident(label.get(agg, 'total'))}")
-            q.order = f"{_ident(label.get(agg, 'total'))} {'DESC' if descending else 'ASC'}"
+            total = _ident(label.get(agg or "", "total"))  # no aggregate asked: a sum, "total"
+            q.select.append(f"{func}({_qualified(measure)}) AS {total}")
+            q.order = f"{total} {'DESC' if descending else 'ASC'}"
             q.said.insert(0, f"ranks {entity.name} by {func.lower()} of {measure.name}")
         elif measure is not None:
             q.select.append(f"{_alias(q.table)}.*")

@@ -58,7 +58,10 @@ class Template:
     def sample_sql(self, schema: str | None = None) -> str:
         """SQL (PostgreSQL) that creates and fills the sample source tables in ``schema``."""
         default = next((p.default for p in self.parameters if p.name == "SOURCE_SCHEMA"), None)
-        return self.sample_sql_path.read_text().replace("${SOURCE_SCHEMA}", schema or default)
+        target = schema or default
+        if target is None:
+            raise ValueError(f"template {self.id!r} has no default schema: give one")
+        return self.sample_sql_path.read_text().replace("${SOURCE_SCHEMA}", target)
 
     def pipeline_tags(self) -> list[str]:
         return [*self.tags, *(f"compliance:{c.lower()}" for c in self.compliance)]
