@@ -280,7 +280,7 @@ def test_dockerfile_installs_the_project() -> None:
     copies = [rest for word, rest in instructions if word in ("COPY", "ADD")]
     assert any(rest.split()[0] == "." for rest in copies), copies
     runs = " ".join(rest for word, rest in instructions if word == "RUN")
-    assert re.search(r"pip install (\S+ )*\.(\s|$)", runs), runs
+    assert re.search(r"pip install (\S+ )*'?\.(\[[a-z,]+\])?'?(\s|$)", runs), runs
     assert ("USER", "root") not in instructions
     assert any(word == "USER" for word, _ in instructions), "the image should not run as root"
 
