@@ -65,13 +65,14 @@ def confine(settings: Settings, tenant_id: str, path: str, what: str) -> str:
     if "\x00" in path:
         raise PolicyDenied(f"{what} {path!r} holds a NUL byte")
     own = tenant_root(settings, tenant_id)
-    given = Path(path).expanduser() if path.startswith("~") else Path(path)
+    given = Path(path)
     real = _real(given if given.is_absolute() else own / given)
     if real.is_relative_to(own):
         return str(real)
     if not any(real.is_relative_to(root) for root in roots(settings, tenant_id)[1:]):
         raise PolicyDenied(
-            f"{what} {path!r} is outside this tenant's directories (its own is {own})",
+            f"{what} {path!r} is outside this tenant's directories (a relative path is taken "
+            "in the tenant's own directory)",
             setting=SETTING,
         )
     if any(real.is_relative_to(p) or p.is_relative_to(real) for p in protected(settings)):
