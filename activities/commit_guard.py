@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 from temporalio import activity
@@ -24,7 +24,8 @@ from workflows.payloads import StepRef
 
 T = TypeVar("T")
 
-CommitHook = Callable[[str, "CommitGuard"], Awaitable[None]]
+# A coroutine function: a thread runs it on the loop with run_coroutine_threadsafe.
+CommitHook = Callable[[str, "CommitGuard"], Coroutine[Any, Any, None]]
 """Tests only: awaited at the commit point with ``"check"`` (before the last look for a
 cancel) and ``"commit"`` (the load is committing), to hold a load exactly there."""
 

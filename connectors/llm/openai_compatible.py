@@ -7,13 +7,14 @@ Errors leave classified: 429, 5xx, timeouts and connection failures are transien
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from connectors.base import TerminalError, TransientError
 from connectors.llm.base import ChatReply, LLMEndpoint, estimate_cost
 
 if TYPE_CHECKING:
     import openai
+    from openai.types.chat import ChatCompletionMessageParam
 
 # The openai SDK (about 40 MB resident) is imported by the client that uses it, not at worker start.
 
@@ -78,7 +79,11 @@ class OpenAICompatibleClient:
             kwargs["response_format"] = {"type": "json_object"}
         try:
             response = await self._client.chat.completions.create(
-                model=self.model, messages=messages, temperature=0, **kwargs
+                model=self.model,
+                # The prompts build {"role", "content"} dicts of the chat roles: those params.
+                messages=cast("list[ChatCompletionMessageParam]", messages),
+                temperature=0,
+                **kwargs,
             )
         except openai.APITimeoutError as exc:
             raise TransientError(

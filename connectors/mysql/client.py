@@ -121,7 +121,7 @@ async def result_columns(config: MySQLConfig, query: str) -> list[ResultColumn]:
         async with conn.cursor() as cursor:
             await cursor.execute(f"SELECT * FROM ({query}) AS _describe LIMIT 0")
             # asyncmy keeps the charset and flags (unsigned, binary) only on its result fields.
-            fields = cursor._result.fields
+            fields = cursor._result.fields  # type: ignore[attr-defined]  # private: not in its types
             return [
                 ResultColumn(f.name, f.type_code, f.flags, f.charsetnr, f.length, f.scale)
                 for f in fields

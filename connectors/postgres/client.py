@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 import time
+from typing import Literal
 
 import asyncpg
 
 from connectors.base import ConnectionTestResult, TerminalError, elapsed_ms
 from connectors.postgres.config import PostgresConfig
 from connectors.postgres.errors import classify
+
+SslMode = Literal["allow", "prefer", "require", "verify-ca", "verify-full"]
+_SSL_MODES: tuple[SslMode, ...] = ("allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+def _ssl(config: PostgresConfig) -> SslMode | Literal[False]:
+    """The connection's sslMode as asyncpg takes it (False: no TLS)."""
+    if config.ssl_mode in (None, "disable"):
+        return False
+    for mode in _SSL_MODES:
+        if config.ssl_mode == mode:
+            return mode
+    # asyncpg would refuse it with an InterfaceError, which reads as an unreachable server.
+    raise TerminalError(
+        f"sslMode {config.ssl_mode!r} is not one of disable, {', '.join(_SSL_MODES)}",
+        error_type="INVALID_CONNECTION",
+    )
 
 
 async def connect(config: PostgresConfig) -> asyncpg.Connection:
@@ -20,7 +38,7 @@ async def connect(config: PostgresConfig) -> asyncpg.Connection:
             database=config.database,
             user=config.user,
             password=config.password,
-            ssl=config.ssl_mode if config.ssl_mode not in (None, "disable") else False,
+            ssl=_ssl(config),
             timeout=config.connect_timeout_s,
             server_settings={"application_name": "ductwork"},
         )

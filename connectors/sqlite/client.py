@@ -102,13 +102,14 @@ def describe_sync(conn: sqlite3.Connection, query: str) -> pa.Schema:
         info = conn.execute("PRAGMA temp.table_info(_ductwork_describe)").fetchall()
     finally:
         conn.execute("DROP VIEW temp._ductwork_describe")
-    types: list[pa.DataType | None] = [declared_type(col[2] or "") for col in info]
-    if any(t is None for t in types):
+    declared = [declared_type(col[2] or "") for col in info]
+    sample: list[Any] = []
+    if any(t is None for t in declared):  # typed by its values, so read a sample of them
         sample = conn.execute(f"SELECT * FROM ({query}) LIMIT {_SAMPLE_ROWS}").fetchall()
-        types = [
-            t if t is not None else inferred_type([row[i] for row in sample])
-            for i, t in enumerate(types)
-        ]
+    types = [
+        t if t is not None else inferred_type([row[i] for row in sample])
+        for i, t in enumerate(declared)
+    ]
     return pa.schema([pa.field(col[1], t) for col, t in zip(info, types, strict=True)])
 
 
