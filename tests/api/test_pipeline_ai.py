@@ -145,3 +145,17 @@ async def test_unknown_pipeline_is_404(api):
     for action in ("describe", "analyze"):
         response = await api.post(f"/api/v1/pipelines/nope-{uuid.uuid4().hex}:{action}")
         assert_error(response, 404, "PIPELINE_NOT_FOUND")
+
+
+async def test_generate_endpoint_delegates_describe_and_analyze(api, source_db, target_db, tables):
+    """``POST /pipelines/generate`` with mode describe or analyze answers as the own routes do
+    (it once called them without the settings, a TypeError for every request)."""
+    _, good = await _pipelines(api, source_db, target_db, tables)
+
+    for mode in ("describe", "analyze"):
+        response = await api.post(
+            "/api/v1/pipelines/generate", json={"mode": mode, "pipeline_id": good}
+        )
+        assert response.status_code == 200, response.text
+        direct = (await api.post(f"/api/v1/pipelines/{good}:{mode}")).json()
+        assert response.json() == direct
