@@ -13,7 +13,7 @@ from api.errors import ApiError, invalid
 from api.schemas.lifecycle import DeployRequest, DeployResponse, RollbackRequest, RollbackResponse
 from core import deployments, schedules
 from core.definition import PipelineDefinition
-from core.definition_checks import check_definition
+from core.definition_checks import check_definition, problems_code
 from core.runs import TemporalUnavailable
 from core.settings import Settings
 from core.temporal import workflow_ui_url
@@ -148,12 +148,14 @@ async def rollback_pipeline(
             code="ALREADY_AT_VERSION",
         )
     definition = PipelineDefinition.model_validate(target.definition)
-    problems, ids = await check_definition(session, cipher, principal.tenant_id, definition)
+    problems, ids = await check_definition(
+        session, cipher, settings, principal.tenant_id, definition
+    )
     if problems:
         raise invalid(
             f"version {target.number} cannot be restored: " + "; ".join(p.msg for p in problems),
             [p.as_dict() for p in problems],
-            code="INVALID_DEFINITION",
+            code=problems_code(problems),
         )
     restored = PipelineVersion(
         pipeline_id=pipeline.id,
