@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query, Response, status
-from sqlmodel import select
+from sqlmodel import col, select
 from temporalio.service import RPCError
 
 from api.deps import CipherDep, ClientDep, Editor, SessionDep, SettingsDep
@@ -218,7 +218,7 @@ async def _version(session, pipeline_id: str, wanted: int | str) -> PipelineVers
         result = await session.exec(
             select(PipelineVersion)
             .where(PipelineVersion.pipeline_id == pipeline_id, PipelineVersion.label == wanted)
-            .order_by(PipelineVersion.number)
+            .order_by(col(PipelineVersion.number))
         )
         row = result.first()
     if row is None:

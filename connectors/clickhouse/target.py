@@ -97,7 +97,7 @@ class HttpExecutor:
                 autogenerate_session_id=False,
                 query_retries=0,  # Temporal owns retries
             )
-            self.client.http_retries = 0
+            self.client.http_retries = 0  # type: ignore[attr-defined]  # set on the HTTP client
         except Exception as exc:
             raise classify(exc) from exc
 
@@ -105,7 +105,7 @@ class HttpExecutor:
         self.client.command(sql)
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        return list(self.client.query(sql).result_rows)
+        return [tuple(row) for row in self.client.query(sql).result_rows]
 
     def insert(self, sql: str, data: pa.Table) -> None:
         sink = pa.BufferOutputStream()

@@ -142,8 +142,8 @@ def _write(
         writer.register("_dw_rows", reader)
         written = writer.execute(
             f"COPY (SELECT * FROM _dw_rows) TO '{target}' ({copy_options(config, fmt)})"
-        ).fetchone()
-    return int(written[0])
+        ).fetchall()
+    return int(written[0][0])  # COPY answers one row: the rows written first
 
 
 def _to_local(
