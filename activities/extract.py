@@ -34,7 +34,7 @@ from connectors.postgres.copy import (
 from connectors.postgres.sql import Relation, quote_ident, quote_literal
 from connectors.postgres.state import TargetState
 from connectors.registry import arrow_reader, arrow_source
-from core.planner import staging_prefix
+from domain.planner import staging_prefix
 from workflows.payloads import Cursor, ExtractStep, Partition, StepResult
 
 T = TypeVar("T")

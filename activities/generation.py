@@ -10,6 +10,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.runtime import ActivityDeps, application_errors
+from ai.generation import check, offline, prompts, render, words
 from connectors.base import ConnectorError, TableInfo
 from connectors.registry import (
     TARGET_TYPES,
@@ -19,7 +20,6 @@ from connectors.registry import (
     source_schema,
 )
 from core.connections import connection_settings, connector_config
-from core.generation import check, offline, prompts, render, words
 from core.secrets import SecretReferenceError
 from store import connections as connection_store
 from store import pipelines as pipeline_store

@@ -12,11 +12,11 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.runtime import ActivityDeps, queue_settings
-from core import runs
-from core import schedules as schedule_core
-from core.airflow_dag import dag_file_name, dag_id, render_dag
-from core.definition import PipelineDefinition
-from core.definition_checks import check_definition
+from domain.airflow_dag import dag_file_name, dag_id, render_dag
+from domain.definition import PipelineDefinition
+from services import runs
+from services import schedules as schedule_core
+from services.definition_validation import check_definition
 from store import approvals as approval_store
 from store import deployments as deployment_store
 from store import pipelines as pipeline_store

@@ -24,7 +24,7 @@ from connectors.postgres.copy import describe_table
 from connectors.postgres.schema import evolve
 from connectors.postgres.sql import Relation
 from connectors.postgres.state import TargetState
-from core.planner import staging_prefix
+from domain.planner import staging_prefix
 from workflows.payloads import LoadStep, StepResult
 
 

@@ -11,13 +11,13 @@ from sqlglot import exp, parse_one
 from temporalio import activity
 
 from activities.runtime import ActivityDeps, to_application_error
+from ai.nlquery.check import check_query, error
+from ai.nlquery.offline import translate
 from connectors.base import ConnectorError, TableInfo
 from connectors.mysql import client as mysql
 from connectors.mysql.errors import classify as my_classify
 from connectors.postgres.client import connect as pg_connect
 from connectors.postgres.errors import classify as pg_classify
-from core.nlquery.check import check_query, error
-from core.nlquery.offline import translate
 from workflows.data_payloads import (
     CheckRequest,
     CheckResult,

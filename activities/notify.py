@@ -17,7 +17,7 @@ from core.confinement import egress
 from core.logging import get_logger
 from core.secrets import Cipher
 from core.settings import Settings, WebhookSettings
-from core.webhooks import events, signing
+from domain.webhooks import events, signing
 from store import webhooks as webhook_store
 from store.db import Database
 from store.models.core import Execution, Pipeline

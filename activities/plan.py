@@ -14,10 +14,10 @@ from activities.runtime import ActivityDeps, application_errors, closing
 from connectors.base import ArrowSource, TerminalError
 from connectors.postgres.sql import quote_ident
 from connectors.registry import arrow_source, is_target
-from core.definition import PipelineDefinition, Scalar
-from core.planner import compile_plan, run_values, source_query
 from core.settings import LifecycleSettings
-from core.splits import boundaries
+from domain.definition import PipelineDefinition, Scalar
+from domain.planner import compile_plan, run_values, source_query
+from domain.splits import boundaries
 from store import connections as connection_store
 from store import pipelines as pipeline_store
 from store import runs as run_store

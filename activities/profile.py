@@ -6,8 +6,8 @@ from temporalio import activity
 
 from activities.runtime import ActivityDeps, to_application_error
 from connectors.base import ConnectorError
+from connectors.profiling import profile_table
 from connectors.registry import canonical_type
-from core.profiling import profile_table
 from workflows.data_payloads import ProfileInput, ProfileResult
 
 

@@ -22,7 +22,7 @@ from activities.engine import staged_in_duckdb
 from activities.runtime import ActivityDeps, closing
 from connectors.duckdb.staging import DuckStaging
 from connectors.postgres.sql import Relation, quote_ident, quote_literal
-from core.planner import staging_prefix
+from domain.planner import staging_prefix
 from store.alerts import AlertKind, Severity, raise_alert
 from workflows.approval import APPROVAL_REQUIRED
 from workflows.payloads import CheckSpec, QualityStep, StepResult

@@ -10,7 +10,7 @@ from temporalio.client import WorkflowFailureError
 from temporalio.service import RPCError
 
 from activities.runtime import queue_settings
-from core import runs
+from services import runs
 from store import pipelines as pipeline_store
 from store import runs as run_store
 from store.db import Database

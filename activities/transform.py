@@ -12,8 +12,8 @@ from activities.engine import staged_in_duckdb
 from activities.runtime import ActivityDeps, StepContext, closing
 from connectors.duckdb.staging import DuckStaging, duck_sql
 from connectors.postgres.sql import Relation, quote_ident
-from core.planner import staging_prefix
-from core.transforms import SCRATCH_PREFIX, renamed_columns, replacements
+from domain.planner import staging_prefix
+from domain.transforms import SCRATCH_PREFIX, renamed_columns, replacements
 from workflows.payloads import StepResult, TransformStep
 
 

@@ -12,8 +12,8 @@ from temporalio.service import RPCError
 
 from api.errors import ApiError
 from core import temporal
-from core.runs import TemporalUnavailable
 from core.settings import Settings
+from services.runs import TemporalUnavailable
 
 ASSISTANT_TIMEOUT = timedelta(minutes=10)
 

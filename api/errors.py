@@ -16,14 +16,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from connectors.base import PolicyDenied
 from core.logging import get_logger
-from core.runs import MissingParameters, TemporalUnavailable
+from services.runs import MissingParameters, TemporalUnavailable
 from store.errors import Conflict, NotFound
 
 log = get_logger("ductwork.api")
 
 TEMPORAL_UNAVAILABLE = "the Temporal server is not reachable; try again shortly"
-"""The message of every 503: routes raise ``core.runs.TemporalUnavailable`` when an RPC fails with
-a status in ``core.temporal.UNREACHABLE`` (or, where any RPC failure means that, with any)."""
+"""The message of every 503: routes raise ``services.runs.TemporalUnavailable`` when an RPC fails
+with a status in ``core.temporal.UNREACHABLE`` (or, where any RPC failure means that, with any)."""
 
 
 class ApiError(Exception):
@@ -44,7 +44,7 @@ def invalid(
 
 
 def missing_parameters(exc: MissingParameters, *loc: str, caller: str | None = None) -> ApiError:
-    """The 422 of ``core.runs.submit``'s check: the pipeline's SQL uses parameters nobody gives.
+    """The 422 of ``services.runs.submit``'s check: the pipeline's SQL uses parameters nobody gives.
 
     ``loc`` is where the request gives parameters; each missing name is one detail under it.
     ``caller`` names the pipeline when the request cannot give parameters at all (a sync run):

@@ -46,11 +46,12 @@ from api.routes import (
 from api.routes import templates as template_routes
 from api.routes import webhooks as webhook_routes
 from api.security import document_security, guard_requests
-from core import runs, temporal
+from core import temporal
 from core.auth.bootstrap import ensure_identity
 from core.logging import configure_logging, get_logger
 from core.secrets import Cipher
 from core.settings import Settings, get_settings
+from services import runs
 from store.db import Database
 from store.migrate import upgrade_async
 
@@ -130,7 +131,7 @@ RECONCILE_EVERY_SECONDS = 60.0
 
 
 async def _reconcile_runs(db: Database, client: Client) -> None:
-    """Now and then, settle the runs that can never end by themselves (core.runs): the ones
+    """Now and then, settle the runs that can never end by themselves (services.runs): the ones
     nobody reads, which the active-run check and the status reads would settle otherwise."""
     await asyncio.sleep(runs.START_WINDOW.total_seconds())
     while True:

@@ -46,7 +46,7 @@ from typing import Any
 
 import asyncpg
 
-from core.binaries import venv_binary as find_binary
+from stack.binaries import venv_binary as find_binary
 
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 SRC_DB, DST_DB = "dw_bench_src", "dw_bench_dst"

@@ -133,7 +133,7 @@ def literal(value: Any, dialect: str) -> exp.Expression:
 
 
 def bound_value(text: str | None, data_type: pa.DataType) -> Any:
-    """A range boundary (as ``core.splits`` writes it) as a value of the column's Arrow type.
+    """A range boundary (as ``domain.splits`` writes it) as a value of the column's Arrow type.
     A naive boundary of a column with a time zone is UTC, as the readers' sessions are."""
     if text is None:
         return None

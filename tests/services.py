@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from core.binaries import venv_binary
+from stack.binaries import venv_binary
 
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 MYSQL_HOST, MYSQL_PORT, MYSQL_USER = "127.0.0.1", 3306, "root"  # MariaDB, no password

@@ -19,7 +19,7 @@ import pytest
 from temporalio.client import Client
 
 from core import temporal
-from core.webhooks import signing
+from domain.webhooks import signing
 from store.db import Database
 from tests import auth
 from tests.pipelines import decoded_history, fill_mixed_table, unique_name

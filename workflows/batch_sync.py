@@ -1,6 +1,6 @@
 """BatchSyncWorkflow: seed 004's run_selected — one run per enabled connection, in order.
 
-Each connection's run starts the way the API starts any run (``core.runs.submit``: an execution
+Each connection's run starts the way the API starts any run (``services.runs.submit``: an execution
 row, then PipelineRunWorkflow), so it is listed and costed like the others. Cancelling the batch
 cancels the run in progress, skips the rest and ends the batch as ``cancelled``; that run's
 result is what it became (a cancel that came after its load had committed is too late: the

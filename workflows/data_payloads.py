@@ -17,7 +17,7 @@ class ProfileInput:
 
 @dataclass
 class ProfileResult:
-    """A table's profile (``core.profiling.TableProfile.as_dict()``), or why there is none."""
+    """A table's profile (``connectors.profiling.TableProfile.as_dict()``), or why there is none."""
 
     profile: dict[str, Any] | None = None
     error_code: str | None = None

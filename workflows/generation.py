@@ -8,8 +8,8 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.generation import GenerationActivities
     from activities.llm import ChatInput, LLMActivities
+    from ai.generation.prompts import repair_message
     from connectors.llm.base import OFFLINE_MODEL, OFFLINE_PROVIDER
-    from core.generation.prompts import repair_message
     from workflows import policies
     from workflows.errors import failure_message
     from workflows.generation_payloads import (

@@ -14,8 +14,8 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.llm import ChatInput, LLMActivities
     from activities.nlquery import NLQueryActivities
+    from ai.nlquery import prompt
     from connectors.llm.base import OFFLINE_MODEL, OFFLINE_PROVIDER
-    from core.nlquery import prompt
     from workflows import policies
     from workflows.data_payloads import (
         CheckRequest,

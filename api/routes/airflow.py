@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.deps import ClientDep, Editor, SessionDep, SettingsDep, Viewer
 from api.errors import missing_parameters
 from api.schemas.lifecycle import TriggerDag
-from core import runs, schedules
+from services import runs, schedules
 from store import deployments as deployment_store
 from store import pipelines as pipeline_store
 from store import runs as run_store

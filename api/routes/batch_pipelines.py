@@ -1,7 +1,7 @@
 """/api/pipeline (seed 002): trigger a pipeline by name with a batch, its status, runs, cancel.
 
 A seed 002 "pipeline" is a Ductwork pipeline addressed by its name; a trigger is a run started
-through ``core.runs.submit`` whose parameters are the batch id and the config. Each step of the
+through ``services.runs.submit`` whose parameters are the batch id and the config. Each step of the
 run is one of the status's ``assets``.
 """
 
@@ -23,7 +23,7 @@ from api.schemas.batch_pipelines import (
     Triggered,
     TriggerRequest,
 )
-from core import runs, syncs
+from services import runs, syncs
 from store import runs as run_store
 from store import syncs as sync_store
 from store.errors import Conflict, NotFound

@@ -9,11 +9,11 @@ from typing import Any, Literal
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
+from ai.connection_proposal import ConfigureError, propose
 from api.deps import CipherDep, Editor, SessionDep, SettingsDep
 from api.errors import ApiError
 from connectors.base import ConnectionTestResult, ConnectorError
 from core.connections import admit, connector_config
-from core.connector_ai import ConfigureError, propose
 from core.secrets import SecretReferenceError
 from store import connections as connection_store
 from store.models import Connection, utcnow

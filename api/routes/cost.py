@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 
 from api.deps import SessionDep, SettingsDep, Viewer
 from api.routes.monitoring import period_of
-from core import cost
 from core.settings import CostSettings
+from domain import cost
 from store import monitoring as monitoring_store
 from store import pipelines as pipeline_store
 from store import runs as run_store

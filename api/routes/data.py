@@ -16,9 +16,9 @@ from api.assistant import execute
 from api.deps import CipherDep, ClientDep, SessionDep, SettingsDep, Viewer
 from api.errors import ApiError
 from connectors.base import ConnectorError
+from connectors.profiling import PROFILED_TYPES, preview_table
 from connectors.registry import canonical_type
 from core.connections import connector_config
-from core.profiling import PROFILED_TYPES, preview_table
 from core.secrets import SecretReferenceError
 from store import connections as connection_store
 from store.models import Connection

@@ -11,12 +11,12 @@ from temporalio.service import RPCError
 from api.deps import CipherDep, ClientDep, Editor, SessionDep, SettingsDep
 from api.errors import ApiError, invalid
 from api.schemas.lifecycle import DeployRequest, DeployResponse, RollbackRequest, RollbackResponse
-from core import deployments, schedules
-from core.definition import PipelineDefinition
-from core.definition_checks import check_definition, problems_code
-from core.runs import TemporalUnavailable
 from core.settings import Settings
 from core.temporal import workflow_ui_url
+from domain.definition import PipelineDefinition
+from services import deployments, schedules
+from services.definition_validation import check_definition, problems_code
+from services.runs import TemporalUnavailable
 from store import deployments as deployment_store
 from store import pipelines as pipeline_store
 from store.errors import Conflict, NotFound

@@ -22,9 +22,9 @@ from api.schemas.executions import (
     ProgressOut,
     TaskOut,
 )
-from core import runs
 from core.settings import Settings
 from core.temporal import workflow_ui_url
+from services import runs
 from store import pipelines as pipeline_store
 from store import runs as run_store
 from store.errors import Conflict

@@ -21,8 +21,8 @@ from temporalio.service import RPCError
 from api.deps import CipherDep, ClientDep, Editor, SessionDep, SettingsDep
 from api.errors import ApiError
 from core import temporal
-from core.runs import TemporalUnavailable
 from core.settings import Settings
+from services.runs import TemporalUnavailable
 from store import connections as connection_store
 from store import pipelines as pipeline_store
 from store.models import Pipeline

@@ -9,12 +9,12 @@ from fastapi import APIRouter
 
 from api.deps import CipherDep, SessionDep, SettingsDep, Viewer
 from connectors.postgres.sql import Relation
-from core import lineage
 from core.connections import connector_config
-from core.definition import PipelineDefinition
 from core.logging import get_logger
 from core.secrets import Cipher
 from core.settings import Settings
+from domain import lineage
+from domain.definition import PipelineDefinition
 from store import connections as connection_store
 from store import monitoring as monitoring_store
 from store import pipelines as pipeline_store

@@ -12,7 +12,7 @@ from api.deps import Editor, PageDep, SessionDep, SettingsDep, Viewer
 from api.errors import invalid
 from api.pagination import paged
 from api.schemas.monitoring import AlertOut, MetricsBody, PipelineMetrics
-from core import monitoring
+from services import monitoring
 from store import alerts as alert_store
 from store import monitoring as monitoring_store
 from store import pipelines as pipeline_store

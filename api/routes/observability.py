@@ -10,7 +10,8 @@ from fastapi import APIRouter, Query
 from api.deps import SessionDep, SettingsDep, Viewer
 from api.errors import invalid
 from api.schemas.pipelines_api import run_word
-from core import cost, monitoring
+from domain import cost
+from services import monitoring
 from store import monitoring as monitoring_store
 from store.models import utcnow
 

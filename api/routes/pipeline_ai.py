@@ -1,7 +1,7 @@
 """Seed 000's ``POST /api/v1/pipelines/{id}:describe`` and ``:analyze``.
 
 Both read the pipeline's current version; neither changes anything (Viewer). The words and the
-score come from ``core.analysis``, which the generate endpoint's describe/analyze modes reuse.
+score come from ``ai.analysis``, which the generate endpoint's describe/analyze modes reuse.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, ValidationError
 
+from ai.analysis.analyze import analyze
+from ai.analysis.context import pipeline_context
+from ai.analysis.describe import describe
 from api.deps import CipherDep, SessionDep, SettingsDep, Viewer
 from api.errors import ApiError
-from core.analysis.analyze import analyze
-from core.analysis.context import pipeline_context
-from core.analysis.describe import describe
 
 router = APIRouter(prefix="/api/v1/pipelines", tags=["pipelines (AI)"])
 

@@ -27,11 +27,11 @@ from api.schemas.pipelines import (
     PipelineStatus,
     PipelineUpdate,
 )
-from core import pipeline_metadata
-from core.definition import PipelineDefinition
-from core.definition_checks import check_definition, problems_code
 from core.secrets import Cipher
 from core.settings import Settings
+from domain.definition import PipelineDefinition
+from services import pipeline_metadata
+from services.definition_validation import check_definition, problems_code
 from store import pipelines as pipeline_store
 from store.models import Pipeline, PipelineVersion, utcnow
 

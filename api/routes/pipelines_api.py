@@ -29,9 +29,9 @@ from api.schemas.pipelines_api import (
     run_word,
     stored_pipeline_status,
 )
-from core import pipeline_metadata, runs, schedules
 from core.settings import Settings
 from core.temporal import workflow_ui_url
+from services import pipeline_metadata, runs, schedules
 from store import monitoring as monitoring_store
 from store import pipelines as pipeline_store
 from store import runs as run_store
@@ -229,7 +229,7 @@ async def pipeline_status(
     )
 
 
-# --- schedules: Temporal Schedules, kept by core.schedules (the lifecycle area) -------------
+# --- schedules: Temporal Schedules, kept by services.schedules (the lifecycle area) -------------
 
 
 async def _reschedule(

@@ -11,8 +11,8 @@ from temporalio.client import Client
 
 from api.deps import ClientDep, SessionDep, SettingsDep, Viewer
 from api.schemas.pipelines_api import RunLogLine, RunLogs, RunStatusOut, run_word
-from core import runs
 from core.temporal import workflow_ui_url
+from services import runs
 from store import runs as run_store
 from store.models import Execution, RunStep
 from workflows.payloads import Progress, RunStatus

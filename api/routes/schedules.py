@@ -11,7 +11,7 @@ from api.deps import ClientDep, Editor, PageDep, SessionDep, SettingsDep, Viewer
 from api.errors import invalid, missing_parameters
 from api.pagination import paged
 from api.schemas.lifecycle import ScheduleCreate, ScheduleOut, ScheduleTriggered, ScheduleUpdateBody
-from core import runs, schedules
+from services import runs, schedules
 from store import pipelines as pipeline_store
 from store import schedules as schedule_store
 from store.models import utcnow
@@ -43,7 +43,7 @@ async def _out(client: Client, row: PipelineSchedule) -> ScheduleOut:
 
 
 async def _check_parameters(session, pipeline, parameters: dict) -> None:  # type: ignore[no-untyped-def]
-    """``core.runs.check_parameters``, done before a schedule's runs are due, as a 422."""
+    """``services.runs.check_parameters``, done before a schedule's runs are due, as a 422."""
     try:
         await runs.check_parameters(session, pipeline, parameters)
     except runs.MissingParameters as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from core.definition import definition_json_schema
+from domain.definition import definition_json_schema
 
 router = APIRouter(prefix="/v1/schemas", tags=["schemas"])
 

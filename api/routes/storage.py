@@ -1,5 +1,5 @@
 """Seed 001's ``POST /api/v1/storage/recommend``: a data profile → storage engine,
-partitioning and retention, each with its reasons (``core.analysis.storage``)."""
+partitioning and retention, each with its reasons (``ai.analysis.storage``)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from api.deps import Viewer
-from core.analysis.storage import (
+from ai.analysis.storage import (
     ACCESS_PATTERNS,
     QUERY_TYPES,
     StorageProfile,
     growth_gb_per_month,
     recommend_storage,
 )
+from api.deps import Viewer
 
 router = APIRouter(prefix="/api/v1/storage", tags=["storage"])
 

@@ -36,7 +36,8 @@ from api.schemas.syncs import (
     SyncResult,
     TaskStatus,
 )
-from core import runs, syncs, temporal
+from core import temporal
+from services import runs, syncs
 from store import runs as run_store
 from store import syncs as sync_store
 from store.errors import NotFound

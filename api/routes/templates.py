@@ -12,8 +12,8 @@ from api.errors import ApiError, invalid
 from api.routes import pipelines
 from api.schemas.common import CamelModel, CamelRequest
 from api.schemas.pipelines import PipelineCreate, PipelineCreated
-from core import templates
-from core.definition import Scalar
+from domain import templates
+from domain.definition import Scalar
 
 router = APIRouter(prefix="/v1/pipelines/templates", tags=["templates"])
 

@@ -26,7 +26,7 @@ from api.schemas.webhooks import (
 )
 from connectors.base import PolicyDenied
 from core.confinement import egress
-from core.webhooks import events
+from domain.webhooks import events
 from store import webhooks as webhook_store
 from store.models.core import utcnow
 from store.models.webhooks import Webhook

@@ -17,9 +17,10 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.deps import ClientDep, Editor, Principal, SessionDep, SettingsDep, Viewer
 from api.errors import ApiError, invalid
 from api.schemas.lifecycle import ApprovalData, SignalRequest
-from core import approvals, temporal
-from core.runs import TemporalUnavailable
+from core import temporal
 from core.temporal import workflow_ui_url
+from services import approvals
+from services.runs import TemporalUnavailable
 from store import approvals as approval_store
 from store.errors import NotFound
 from workflows.lifecycle_payloads import APPROVAL_UPDATE, ApprovalDecision

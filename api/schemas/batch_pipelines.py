@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from core.definition import Scalar
+from domain.definition import Scalar
 
 
 class TriggerRequest(BaseModel):

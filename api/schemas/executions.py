@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from api.schemas.common import CamelModel, CamelRequest
-from core.definition import Scalar
+from domain.definition import Scalar
 
 
 class ExecuteRequest(CamelRequest):

@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from api.schemas.common import CamelModel, CamelRequest
-from core.definition import Scalar
-from core.deployments import environment_name
+from domain.definition import Scalar
+from services.deployments import environment_name
 
 # --- seed 000 (snake_case) -------------------------------------------------------------------
 

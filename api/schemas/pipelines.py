@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import Field
 
 from api.schemas.common import CamelModel, CamelRequest
-from core.definition import PipelineDefinition
+from domain.definition import PipelineDefinition
 
 
 class PipelineStatus(StrEnum):

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from core.definition import Scalar
+from domain.definition import Scalar
 from workflows.payloads import RunStatus
 
 RUN_STATUS_WORDS = {

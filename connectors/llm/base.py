@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-# The provider name of the built-in planner that needs no model (core/generation/offline.py).
+# The provider name of the built-in planner that needs no model (ai/generation/offline.py).
 OFFLINE_PROVIDER = "offline"
 OFFLINE_MODEL = "ductwork-rules"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from core.airflow_dag import dag_id
+from domain.airflow_dag import dag_id
 from tests import auth
 from tests.pipelines import create_connection, create_pipeline, unique_name, wait_finished
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from core import templates
+from domain import templates
 from tests.api.test_errors import assert_error
 from tests.pipelines import create_connection, run_to_end, unique_name
 

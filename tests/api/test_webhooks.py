@@ -7,7 +7,7 @@ import pytest
 from connectors.base import PolicyDenied
 from core.confinement import egress
 from core.settings import Settings
-from core.webhooks import signing
+from domain.webhooks import signing
 
 V1 = "/api/v1/webhooks"
 SEED2 = "/api/pipeline/webhooks"

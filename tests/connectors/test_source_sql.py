@@ -9,8 +9,8 @@ import pyarrow as pa
 import pytest
 
 from connectors import source_sql
-from core.definition import PipelineDefinition
-from core.planner import source_query
+from domain.definition import PipelineDefinition
+from domain.planner import source_query
 
 
 def _definition(source: dict) -> PipelineDefinition:

@@ -1,7 +1,7 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from core.splits import boundaries
+from domain.splits import boundaries
 
 
 def test_integers_split_evenly():

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from core import transforms
-from core.definition import PipelineDefinition, age_seconds, definition_json_schema
-from core.planner import compile_plan, rewrite_tables
+from domain import transforms
+from domain.definition import PipelineDefinition, age_seconds, definition_json_schema
+from domain.planner import compile_plan, rewrite_tables
 from workflows.payloads import RunInput
 
 
@@ -389,7 +389,7 @@ def _definition(**parts) -> dict:
 
 
 def test_rewrite_keeps_joins_inside_brackets():
-    from core.planner import rewrite_tables
+    from domain.planner import rewrite_tables
 
     sql = rewrite_tables("SELECT * FROM (a JOIN b USING (k)) AS x", {"a": "s.r_a", "b": "s.r_b"})
     assert sql == 'SELECT * FROM ("s"."r_a" AS a JOIN "s"."r_b" AS b USING (k)) AS x'

@@ -25,8 +25,8 @@ from cryptography.fernet import Fernet
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from core import runs
-from core.stack import temporal_binary
+from services import runs
+from stack.processes import temporal_binary
 from tests.pipelines import (
     create_connection,
     create_pipeline,

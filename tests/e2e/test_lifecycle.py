@@ -17,7 +17,7 @@ import httpx
 import pytest
 from temporalio.client import Client, ScheduleActionExecutionStartWorkflow
 
-from core import templates
+from domain import templates
 from tests.pipelines import create_connection, decoded_history, wait_finished
 
 pytestmark = pytest.mark.postgres

@@ -13,8 +13,8 @@ import yaml
 from temporalio.client import WorkflowExecutionStatus
 
 from api.main import create_app
-from core.definition import PipelineDefinition
 from core.settings import LLMSettings
+from domain.definition import PipelineDefinition
 from tests import auth
 from tests.generation.conftest import Shop
 from tests.generation.helpers import generate, run, source_rows, target_rows

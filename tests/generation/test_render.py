@@ -7,9 +7,9 @@ import json
 import pytest
 import yaml
 
-from core.definition import PipelineDefinition
-from core.definition.model import Sink
-from core.generation import check, offline, prompts, render
+from ai.generation import check, offline, prompts, render
+from domain.definition import PipelineDefinition
+from domain.definition.model import Sink
 from workflows.generation_payloads import (
     Column,
     DatasetSchema,

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 import pytest
 
-from core.airflow_dag import DATA_NAME, dag_document, dag_file_name, dag_id, render_dag
+from domain.airflow_dag import DATA_NAME, dag_document, dag_file_name, dag_id, render_dag
 from store.db import Database
 from tests import auth
 from tests.pipelines import create_connection, create_pipeline, unique_name

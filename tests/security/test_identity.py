@@ -23,7 +23,7 @@ from uvicorn.main import main as uvicorn_command
 from api.main import create_app
 from core.auth.proxies import TrustedProxies, parse_address
 from core.settings import Settings
-from core.stack import api_argv
+from stack.processes import api_argv
 from store import identity
 from store.models.identity import AuthSession
 from tests.auth import PASSWORD, UNMETERED, Member, headers, make_key, make_user

@@ -20,8 +20,8 @@ import httpx
 import pytest
 from temporalio.client import Client, ScheduleActionExecutionStartWorkflow
 
-from core import deployments
 from core.settings import Settings
+from services import deployments
 from tests import auth
 from tests.pipelines import create_connection, create_pipeline, unique_name, wait_finished
 

@@ -14,7 +14,7 @@ from temporalio.worker import Worker
 from activities.lifecycle import LifecycleActivities
 from activities.quality import QualityActivities
 from activities.runtime import ActivityDeps
-from core import approvals, runs
+from services import approvals, runs
 from store import pipelines as pipeline_store
 from store import runs as run_store
 from store.db import Database

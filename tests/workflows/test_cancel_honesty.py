@@ -27,9 +27,9 @@ from temporalio.client import Client
 
 from activities.commit_guard import CommitGuard
 from activities.runtime import ActivityDeps
-from core import runs
 from core.secrets import Cipher
 from core.settings import Settings
+from services import runs
 from store import pipelines as pipeline_store
 from store import runs as run_store
 from store.db import Database

@@ -13,8 +13,8 @@ from temporalio.api.workflowservice.v1 import ListScheduleMatchingTimesRequest
 from temporalio.client import WorkflowFailureError
 from temporalio.testing import WorkflowEnvironment
 
-from core import approvals, deployments, schedules
 from core.settings import Settings
+from services import approvals, deployments, schedules
 from store import pipelines as pipeline_store
 from store.models import utcnow
 from store.models.lifecycle import Approval, Deployment

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from temporalio.client import Client, WorkflowFailureError
 
-from core import runs
+from services import runs
 from store import pipelines as pipeline_store
 from store import runs as run_store
 from store.db import Database

@@ -11,7 +11,7 @@ from temporalio.client import Client
 
 from core import temporal
 from core.secrets import Cipher
-from core.webhooks import signing
+from domain.webhooks import signing
 from store.db import Database
 from store.models.core import Execution, Pipeline, utcnow
 from store.models.webhooks import Webhook

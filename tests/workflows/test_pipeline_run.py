@@ -27,7 +27,7 @@ async def _connections(api: httpx.AsyncClient, source_db: str, target_db: str) -
 
 
 async def _staging_left(conn: asyncpg.Connection, execution_id: str) -> list[str]:
-    from core.planner import staging_prefix
+    from domain.planner import staging_prefix
 
     rows = await conn.fetch(
         "SELECT tablename FROM pg_tables WHERE schemaname = '_ductwork' "

@@ -9,8 +9,8 @@ import asyncpg
 import httpx
 
 from activities.transform import _casts_in_place
-from core import transforms
-from core.planner import rewrite_tables
+from domain import transforms
+from domain.planner import rewrite_tables
 from tests.pipelines import create_connection, create_pipeline, run_to_end, unique_name
 
 # severity "approve" pauses a run for a decision: tests/workflows/test_approval_gate.py

@@ -18,7 +18,7 @@ def upgrade() -> None:
     # Plain ADD COLUMN (SQLite has it): no batch copy of the table.
     op.add_column("pipeline_schedules", sa.Column("environment", sa.String(64), nullable=True))
     op.add_column("pipeline_schedules", sa.Column("pipeline_version", sa.Integer(), nullable=True))
-    # " Production " and "production" are one environment (core.deployments.environment_name).
+    # " Production " and "production" are one environment (services.deployments.environment_name).
     op.execute("UPDATE deployments SET environment = lower(trim(environment))")
 
 

@@ -1,0 +1,350 @@
+"""Run operations on Temporal: start, read live progress, reconcile status, cancel.
+
+No run without a workflow: an execution row is written before its workflow starts (the store
+keeps one run in progress per pipeline), so a row can outlive a start that never happened (the
+API killed while it waited for Temporal) or a workflow that never recorded its end (terminated
+from outside). Wherever such a row is found (the active-run check, a status read, the periodic
+``reconcile_active``) it is settled from what Temporal says, so it never blocks its pipeline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from core import temporal
+from core.settings import Settings
+from domain.definition import PipelineDefinition
+from store import pipelines as pipeline_store
+from store import runs as run_store
+from store.db import Database
+from store.errors import Conflict
+from store.models import Execution, Pipeline, RunLog, utcnow
+from workflows.payloads import Progress, RunInput, RunStatus
+from workflows.pipeline_run import PipelineRunWorkflow
+
+# What a closed workflow means for a run the store still shows as active.
+_CLOSED = {
+    WorkflowExecutionStatus.COMPLETED: RunStatus.COMPLETED,
+    WorkflowExecutionStatus.FAILED: RunStatus.FAILED,
+    WorkflowExecutionStatus.CANCELED: RunStatus.CANCELLED,
+    WorkflowExecutionStatus.TERMINATED: RunStatus.FAILED,
+    WorkflowExecutionStatus.TIMED_OUT: RunStatus.FAILED,
+}
+
+START_TIMEOUT = timedelta(seconds=5)
+"""The longest ``submit`` waits for Temporal to accept a run; then the API answers 503."""
+START_WINDOW = 3 * START_TIMEOUT
+"""Past this, a queued run whose workflow Temporal does not know will never start: whoever
+submitted it has given it up (and discarded it) or died while waiting."""
+NEVER_STARTED = "never started: the API stopped before Temporal accepted the run"
+CANCEL_ANSWER_WAIT = 5.0
+"""Seconds a cancel request waits for the run's outcome, to answer with it when it can."""
+
+
+class TemporalUnavailable(Exception):
+    """The Temporal server could not be reached."""
+
+
+class MissingParameters(ValueError):
+    """The pipeline's SQL uses parameters that neither the run nor the definition gives."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(
+            f"missing parameter(s) {', '.join(names)}: the pipeline's SQL uses them "
+            "and its orchestration.parameters gives no default"
+        )
+        self.names = names
+
+
+async def check_parameters(
+    session: AsyncSession,
+    pipeline: Pipeline,
+    parameters: dict[str, Any],
+    version_number: int | None = None,
+) -> None:
+    """Raise MissingParameters when the version (default: current) needs parameters not given.
+
+    ``submit`` makes this check; a schedule makes it too, before its runs are due.
+    """
+    version = await pipeline_store.get_version(
+        session, pipeline.id, version_number or pipeline.current_version
+    )
+    missing = PipelineDefinition.model_validate(version.definition).missing_parameters(parameters)
+    if missing:
+        raise MissingParameters(missing)
+
+
+async def submit(
+    session: AsyncSession,
+    client: Client,
+    settings: Settings,
+    pipeline: Pipeline,
+    parameters: dict[str, Any],
+    *,
+    priority: str = "NORMAL",
+    version: int | None = None,
+    execution_id: str | None = None,
+) -> Execution:
+    """The one way to start a run of a pipeline, on every API surface.
+
+    The run executes ``version`` (a deployment's pinned one), else the current version.
+    Raises MissingParameters, NotFound (no such version), Conflict (PIPELINE_ALREADY_RUNNING)
+    or TemporalUnavailable; the store keeps no execution whose workflow did not start.
+    ``execution_id`` (from ``execution_id_for``) makes a retried caller find its own run.
+    """
+    version = version or pipeline.current_version
+    if execution_id is not None:
+        existing = await session.get(Execution, execution_id)
+        if existing is not None:
+            if existing.status == RunStatus.QUEUED.value:
+                await start(client, settings, existing, pipeline, again=True)
+            return existing
+    await check_parameters(session, pipeline, parameters, version)
+    active = await active_run(session, client, pipeline.id)
+    if active is not None:
+        raise Conflict(
+            f"pipeline {pipeline.name!r} is already running (execution {active.id}); "
+            "wait for it or cancel it",
+            code="PIPELINE_ALREADY_RUNNING",
+        )
+    execution_id = execution_id or f"exec-{uuid.uuid4().hex}"
+    execution = Execution(
+        id=execution_id,
+        tenant_id=pipeline.tenant_id,
+        pipeline_id=pipeline.id,
+        pipeline_version=version,
+        workflow_id=workflow_id(pipeline.tenant_id, execution_id),
+        status=RunStatus.QUEUED.value,
+        priority=priority,
+        parameters=parameters,
+        submitted_at=utcnow(),
+    )
+    await run_store.create(session, execution)
+    try:
+        await start(client, settings, execution, pipeline)
+    except Exception:
+        # Not accepted, or not in time. Should the start reach Temporal after all, its workflow
+        # finds no execution and stops before doing anything (plan_run).
+        await run_store.discard(session, execution)
+        raise
+    return execution
+
+
+def execution_id_for(caller: str) -> str:
+    """The execution id of the run a caller (a schedule's fire, a batch's sync) starts: the
+    same on every retry of that caller, so a retry after a crash finds its run."""
+    return f"exec-{hashlib.sha256(caller.encode()).hexdigest()[:32]}"
+
+
+def workflow_id(tenant_id: str, execution_id: str) -> str:
+    return temporal.workflow_id("run", tenant_id, execution_id)
+
+
+async def start(
+    client: Client,
+    settings: Settings,
+    execution: Execution,
+    pipeline: Pipeline,
+    *,
+    again: bool = False,
+) -> None:
+    """Start the run's workflow, waiting at most START_TIMEOUT. ``again``: a retry of a start
+    that may have happened; a workflow that already exists (even closed) is the run's."""
+    try:
+        await asyncio.wait_for(
+            client.start_workflow(
+                PipelineRunWorkflow.run,
+                RunInput(
+                    execution.id, execution.tenant_id, pipeline.id, execution.pipeline_version
+                ),
+                id=execution.workflow_id,
+                task_queue=settings.temporal.task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                search_attributes=temporal.search_attributes(
+                    execution.tenant_id, "run", pipeline.id, pipeline.name
+                ),
+                static_summary=f"{pipeline.name} v{execution.pipeline_version}",
+                rpc_timeout=START_TIMEOUT,
+            ),
+            START_TIMEOUT.total_seconds(),
+        )
+    except WorkflowAlreadyStartedError:
+        if not again:
+            raise
+    except TimeoutError as exc:
+        raise TemporalUnavailable(
+            f"Temporal did not accept the run within {START_TIMEOUT.total_seconds():g} s"
+        ) from exc
+    except RPCError as exc:
+        if exc.status in temporal.UNREACHABLE:
+            raise TemporalUnavailable(exc.message) from exc
+        raise
+
+
+async def live_progress(
+    client: Client, execution: Execution, session: AsyncSession | None = None
+) -> tuple[RunStatus | None, Progress | None]:
+    """The workflow's own view of an active run: a status if it has closed, and its progress.
+
+    With ``session``, a run whose workflow will never record its end is settled on the way.
+    """
+    handle: WorkflowHandle = client.get_workflow_handle(execution.workflow_id)
+    try:
+        described = await handle.describe()
+    except RPCError as exc:
+        if session is not None and exc.status is RPCStatusCode.NOT_FOUND:
+            return await _settle_missing(session, execution), None
+        return None, None
+    closed = _CLOSED.get(described.status) if described.status else None
+    if session is not None and closed is not None and described.status is not None:
+        await _settle_closed(session, execution, described.status)
+    if closed is not None and closed is not RunStatus.COMPLETED:
+        return closed, None
+    try:
+        return closed, await handle.query(PipelineRunWorkflow.progress)
+    except RPCError:
+        return closed, None  # no worker to answer yet: the store's view stands
+
+
+async def cancel(client: Client, execution: Execution, session: AsyncSession | None = None) -> bool:
+    """Request cancellation; False when the workflow has already closed.
+
+    A queued run whose workflow Temporal does not know (yet, or ever) is cancelled in the
+    store, given ``session``: should its start land later, its workflow does nothing.
+    """
+    handle = client.get_workflow_handle(execution.workflow_id)
+    try:
+        await handle.cancel()
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.NOT_FOUND:
+            if session is None or execution.status != RunStatus.QUEUED.value:
+                return False
+            message = "cancelled before its workflow started"
+            return await _settle(session, execution, RunStatus.CANCELLED, message) is not None
+        if exc.status in temporal.UNREACHABLE:
+            raise TemporalUnavailable(exc.message) from exc
+        raise
+    return True
+
+
+async def outcome_after_cancel(
+    session: AsyncSession, client: Client, execution: Execution, wait: float = CANCEL_ANSWER_WAIT
+) -> Execution:
+    """The run after a cancel request: its recorded end if its workflow closes within ``wait``
+    seconds (CANCELLED, or COMPLETED with a note when the load had already committed), else
+    as it stands (the outcome is not known yet)."""
+    handle = client.get_workflow_handle(execution.workflow_id)
+    with contextlib.suppress(TimeoutError, WorkflowFailureError, RPCError):
+        await asyncio.wait_for(handle.result(rpc_timeout=timedelta(seconds=wait)), wait)
+    await session.refresh(execution)
+    return execution
+
+
+def cancel_message(execution: Execution) -> str:
+    """What a cancel came to, in words, for the answer to the cancel request."""
+    status = RunStatus(execution.status)
+    if status is RunStatus.CANCELLED:
+        return "cancelled: nothing was loaded, every target is as it was"
+    if status is RunStatus.COMPLETED:
+        return f"completed: {execution.note or 'the run had finished before the cancel arrived'}"
+    if status is RunStatus.FAILED:
+        return f"failed before the cancel took effect: {execution.error}"
+    return "cancellation requested; the outcome is not known yet: read the run for it"
+
+
+async def active_run(session: AsyncSession, client: Client, pipeline_id: str) -> Execution | None:
+    """The pipeline's run in progress, if any.
+
+    A run whose workflow will never record its end (terminated from outside, or never started)
+    is settled here from Temporal's own word, so it does not block the pipeline forever.
+    """
+    execution = await run_store.active_for_pipeline(session, pipeline_id)
+    if execution is None:
+        return None
+    await reconcile(session, client, execution)  # the row is re-read on the way
+    return execution if execution.status in run_store.ACTIVE else None
+
+
+async def reconcile(
+    session: AsyncSession, client: Client, execution: Execution
+) -> RunStatus | None:
+    """Settle an active run from Temporal when its workflow will never record its end; the
+    status it got, or None: still active, or Temporal cannot say now."""
+    handle = client.get_workflow_handle(execution.workflow_id)
+    try:
+        described = await handle.describe()
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.NOT_FOUND:
+            return await _settle_missing(session, execution)
+        return None
+    if described.status is None or described.status not in _CLOSED:
+        return None
+    return await _settle_closed(session, execution, described.status)
+
+
+async def reconcile_active(db: Database, client: Client) -> int:
+    """Settle every run in progress that can never end by itself; how many were settled.
+
+    The API runs it periodically, for rows nobody reads (a run listed but never opened).
+    """
+    async with db.session() as session:
+        rows = await run_store.active_before(session, utcnow() - START_WINDOW)
+        settled = 0
+        for row in rows:
+            if await reconcile(session, client, row) is not None:
+                settled += 1
+    return settled
+
+
+async def _settle_missing(session: AsyncSession, execution: Execution) -> RunStatus | None:
+    """Temporal does not know the run's workflow: once no start can still be under way, the
+    run never started (or its workflow is long gone) and it is settled FAILED."""
+    if utcnow() - execution.submitted_at < START_WINDOW:
+        return None  # its start may still be on the way
+    if execution.status == RunStatus.QUEUED.value:
+        message = NEVER_STARTED
+    else:
+        message = "its workflow no longer exists in Temporal, and it never recorded its end"
+    return await _settle(session, execution, RunStatus.FAILED, message)
+
+
+async def _settle_closed(
+    session: AsyncSession, execution: Execution, closed: WorkflowExecutionStatus
+) -> RunStatus | None:
+    message = f"workflow ended as {closed.name} without recording its outcome"
+    return await _settle(session, execution, _CLOSED[closed], message)
+
+
+async def _settle(
+    session: AsyncSession, execution: Execution, status: RunStatus, message: str
+) -> RunStatus | None:
+    """Record the end; a run whose own end landed first keeps it (and None is returned)."""
+    if not await run_store.set_status(
+        session, execution.id, status.value, total_tasks=execution.total_tasks, error=message
+    ):
+        return None
+    await run_store.add_logs(
+        session,
+        [
+            RunLog(
+                execution_id=execution.id,
+                ts=utcnow(),
+                level="ERROR" if status is RunStatus.FAILED else "INFO",
+                task="run",
+                message=f"run {status.value.lower()}: {message}",
+            )
+        ],
+    )
+    return status

@@ -1,0 +1,131 @@
+"""What the named-pipeline surfaces share: a pipeline by name, its sync description, a run's
+outcome as a sync result, waiting for a run, and seed 002's status words.
+
+Seed 002's "pipeline" and seed 004's "connection" are both a Ductwork pipeline addressed by
+its name; runs start through ``services.runs.submit`` like on every other surface.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client, WorkflowFailureError
+from temporalio.service import RPCError
+
+from domain.definition import PipelineDefinition
+from store import connections as connection_store
+from store import pipelines as pipeline_store
+from store import syncs as sync_store
+from store.errors import NotFound
+from store.models import Execution, Pipeline, RunStep
+from store.runs import elapsed_ms
+from workflows.payloads import RunStatus
+
+SEED_002_WORDS = {
+    RunStatus.QUEUED: "QUEUED",
+    RunStatus.RUNNING: "STARTED",
+    RunStatus.COMPLETED: "SUCCESS",
+    RunStatus.FAILED: "FAILURE",
+    RunStatus.CANCELLED: "CANCELED",
+}
+"""A run's status in seed 002's words."""
+
+TASK_WORDS = {
+    RunStatus.QUEUED: "queued",
+    RunStatus.RUNNING: "running",
+    RunStatus.COMPLETED: "finished",
+    RunStatus.FAILED: "finished",
+    RunStatus.CANCELLED: "cancelled",
+}
+"""A run's status as seed 004's task status."""
+
+
+def seed_002_word(status: str) -> str:
+    return SEED_002_WORDS[RunStatus(status)]
+
+
+def from_seed_002_word(word: str) -> RunStatus | None:
+    """The status a seed 002 word (or one of our own words) stands for; None when unknown."""
+    wanted = word.strip().upper()
+    for status, seed_word in SEED_002_WORDS.items():
+        if wanted in (seed_word, status.value):
+            return status
+    return {"CANCELLED": RunStatus.CANCELLED, "RUNNING": RunStatus.RUNNING}.get(wanted)
+
+
+async def pipeline_named(
+    session: AsyncSession, tenant_id: str, name: str, *, code: str, message: str
+) -> Pipeline:
+    """The tenant's live pipeline called ``name``; NotFound(code, message) otherwise."""
+    pipeline = await sync_store.by_name(session, tenant_id, name)
+    if pipeline is None:
+        raise NotFound(message, code=code)
+    return pipeline
+
+
+@dataclass
+class SyncDescription:
+    name: str
+    type: str
+    enabled: bool
+    schema_name: str
+
+
+async def describe(session: AsyncSession, pipeline: Pipeline) -> SyncDescription:
+    """Seed 004's view of a pipeline: its source's connection type and its target schema.
+
+    ``enabled`` is false for a paused pipeline (run_selected skips it).
+    """
+    version = await pipeline_store.get_version(session, pipeline.id, pipeline.current_version)
+    definition = PipelineDefinition.model_validate(version.definition)
+    source = next(iter(definition.sources.values()))
+    connection = await connection_store.find(session, pipeline.tenant_id, source.connection)
+    sink = next(iter(definition.sinks.values()))
+    schema = sink.table.rsplit(".", 1)[0] if "." in sink.table else "public"
+    return SyncDescription(
+        name=pipeline.name,
+        type=connection.type if connection else "unknown",
+        enabled=pipeline.status.upper() != "PAUSED",
+        schema_name=schema,
+    )
+
+
+def sync_result(row: Execution, steps: list[RunStep], *, include_report: bool) -> dict[str, Any]:
+    """A finished (or current) run in seed 004's words: the body of ``/connections/{name}/run``."""
+    status = RunStatus(row.status)
+    attempts = max((s.attempt for s in steps), default=None)
+    result: dict[str, Any] = {
+        "success": status is RunStatus.COMPLETED,
+        "duration_ms": elapsed_ms(row.started_at or row.submitted_at, row.finished_at) or 0,
+        "rows_inserted": sum(s.rows for s in steps if s.kind == "load"),
+        "error": row.error or ("cancelled" if status is RunStatus.CANCELLED else None),
+        "attempts": attempts,
+        "records_reported": sum(s.rows for s in steps if s.kind == "extract"),
+        "progress_counts": {s.name: s.rows for s in steps} or None,
+        "run_id": row.id,
+    }
+    if include_report:
+        result["report"] = report(row, steps)
+    return result
+
+
+def report(row: Execution, steps: list[RunStep]) -> str:
+    """A short plain-text account of a run, one line per step."""
+    lines = [f"run {row.id}: {row.status}"]
+    for s in steps:
+        line = f"{s.kind} {s.name}: {s.status}, {s.rows} rows, attempt {s.attempt}"
+        lines.append(f"{line}, error: {s.error}" if s.error else line)
+    if row.error:
+        lines.append(f"error: {row.error}")
+    return "\n".join(lines)
+
+
+async def wait_closed(client: Client, execution: Execution) -> None:
+    """Wait until the run's workflow has closed, however it ended."""
+    handle = client.get_workflow_handle(execution.workflow_id)
+    # Failed, cancelled or gone: the store has (or settles) the outcome.
+    with contextlib.suppress(WorkflowFailureError, RPCError):
+        await handle.result()
