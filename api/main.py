@@ -12,40 +12,44 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from temporalio.client import Client
 
+from api import health
 from api.errors import install_error_handlers
-from api.routes import (
-    airflow,
-    api_keys,
-    auth,
-    batch_pipelines,
-    connections,
-    connectors,
-    connectors_ai,
-    cost,
-    data,
+from api.security import document_security, guard_requests
+from api.surfaces.ai_pipelines.routes import (
     deployments,
-    executions,
     generation,
-    health,
-    lineage,
-    monitoring,
-    nl_query,
-    observability,
     pipeline_ai,
-    pipelines,
     pipelines_api,
     runs_api,
+)
+from api.surfaces.batch.routes import batch_pipelines
+from api.surfaces.pipeline_service.routes import (
+    airflow,
+    connections,
+    cost,
+    executions,
+    lineage,
+    monitoring,
+    pipelines,
     schedules,
     schemas,
-    storage,
-    syncs,
-    tenants,
-    users,
     workflows,
 )
-from api.routes import templates as template_routes
-from api.routes import webhooks as webhook_routes
-from api.security import document_security, guard_requests
+from api.surfaces.pipeline_service.routes import templates as template_routes
+from api.surfaces.platform.routes import (
+    api_keys,
+    auth,
+    connectors,
+    connectors_ai,
+    data,
+    nl_query,
+    observability,
+    storage,
+    tenants,
+    users,
+)
+from api.surfaces.platform.routes import webhooks as webhook_routes
+from api.surfaces.syncs.routes import syncs
 from core import temporal
 from core.auth.bootstrap import ensure_identity
 from core.logging import configure_logging, get_logger

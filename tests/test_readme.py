@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from api.schemas.pipelines import PipelineCreate
+from api.surfaces.pipeline_service.schemas.pipelines import PipelineCreate
 from tests.pipelines import create_connection, run_to_end
 
 README = Path(__file__).parent.parent / "README.md"

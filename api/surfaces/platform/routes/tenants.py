@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 
 from api.deps import Admin, SessionDep, SettingsDep, Viewer
 from api.errors import ApiError
-from api.schemas.identity import TenantCreate, TenantOut
+from api.surfaces.platform.schemas.identity import TenantCreate, TenantOut
 from store import identity
 from store.models.core import utcnow
 from store.models.identity import Tenant

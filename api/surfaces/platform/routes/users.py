@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from api.deps import Admin, PerPageParams, Principal, SessionDep, get_per_page
 from api.errors import ApiError
 from api.pagination import paged_per_page
-from api.schemas.identity import UserCreate, UserOut, UserUpdate
+from api.surfaces.platform.schemas.identity import UserCreate, UserOut, UserUpdate
 from core.auth.passwords import hash_password, weak_password_reason
 from store import identity
 from store.models.core import utcnow

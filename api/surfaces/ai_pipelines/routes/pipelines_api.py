@@ -15,7 +15,6 @@ from temporalio.client import Client
 from api.deps import ClientDep, Editor, PerPageDep, SessionDep, SettingsDep, TagsDep, Viewer
 from api.errors import invalid, missing_parameters
 from api.pagination import paged_per_page
-from api.routes.runs_api import run_state
 from api.schemas.pipelines_api import (
     PIPELINE_STATUS_WORDS,
     PipelineDocument,
@@ -29,6 +28,7 @@ from api.schemas.pipelines_api import (
     run_word,
     stored_pipeline_status,
 )
+from api.surfaces.ai_pipelines.routes.runs_api import run_state
 from core.settings import Settings
 from core.temporal import workflow_ui_url
 from services import pipeline_metadata, runs, schedules

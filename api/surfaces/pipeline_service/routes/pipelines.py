@@ -20,7 +20,7 @@ from api.deps import (
 )
 from api.errors import invalid
 from api.pagination import paged
-from api.schemas.pipelines import (
+from api.surfaces.pipeline_service.schemas.pipelines import (
     PipelineCreate,
     PipelineCreated,
     PipelineOut,

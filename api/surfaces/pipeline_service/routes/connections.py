@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response, status
 from api.deps import CipherDep, Editor, PageDep, SessionDep, SettingsDep, Viewer
 from api.errors import ApiError
 from api.pagination import paged
-from api.schemas.connections import (
+from api.surfaces.pipeline_service.schemas.connections import (
     ColumnOut,
     ConnectionCreate,
     ConnectionOut,

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response, status
 from api.deps import CipherDep, Editor, PerPageDep, PerPageParams, SessionDep, SettingsDep, Viewer
 from api.errors import ApiError
 from api.pagination import paged_per_page
-from api.schemas.webhooks import (
+from api.surfaces.platform.schemas.webhooks import (
     AttemptOut,
     DeliveryList,
     DeliveryOut,

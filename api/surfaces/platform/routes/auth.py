@@ -11,7 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import SessionDep, SettingsDep, Viewer
 from api.errors import ApiError
-from api.schemas.identity import (
+from api.security import guard_of
+from api.surfaces.platform.schemas.identity import (
     LoginIn,
     LogoutIn,
     MeOut,
@@ -19,7 +20,6 @@ from api.schemas.identity import (
     RefreshIn,
     TokenOut,
 )
-from api.security import guard_of
 from core.auth.passwords import hash_password, verify_password, weak_password_reason
 from core.auth.tokens import ACCESS, REFRESH, TokenError, TokenSigner
 from core.logging import get_logger

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from api.deps import Editor, PageDep, SessionDep, SettingsDep, Viewer
 from api.errors import invalid
 from api.pagination import paged
-from api.schemas.monitoring import AlertOut, MetricsBody, PipelineMetrics
+from api.surfaces.pipeline_service.schemas.monitoring import AlertOut, MetricsBody, PipelineMetrics
 from services import monitoring
 from store import alerts as alert_store
 from store import monitoring as monitoring_store

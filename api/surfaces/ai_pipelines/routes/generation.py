@@ -379,7 +379,7 @@ async def _delegate(
     principal: Editor,
 ) -> dict[str, Any]:
     try:
-        from api.routes.pipeline_ai import analyze_pipeline, describe_pipeline
+        from api.surfaces.ai_pipelines.routes.pipeline_ai import analyze_pipeline, describe_pipeline
     except ImportError:
         raise ApiError(422, "GENERATION_FAILED", f"mode {body.mode!r} is not available") from None
     handler = describe_pipeline if body.mode == "describe" else analyze_pipeline

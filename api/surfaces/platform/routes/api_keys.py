@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from api.deps import Admin, PerPageParams, SessionDep, get_per_page
 from api.errors import ApiError
 from api.pagination import paged_per_page
-from api.schemas.identity import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
+from api.surfaces.platform.schemas.identity import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 from core.auth import keys
 from store import identity
 from store.models.core import utcnow

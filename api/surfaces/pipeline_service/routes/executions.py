@@ -11,7 +11,7 @@ from temporalio.client import Client
 from api.deps import ClientDep, Editor, PageDep, SessionDep, SettingsDep, Viewer
 from api.errors import invalid, missing_parameters
 from api.pagination import paged
-from api.schemas.executions import (
+from api.surfaces.pipeline_service.schemas.executions import (
     CancelAccepted,
     ExecuteRequest,
     ExecutionLogs,

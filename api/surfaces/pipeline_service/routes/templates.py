@@ -9,9 +9,9 @@ from pydantic import Field, ValidationError
 
 from api.deps import CipherDep, Editor, SessionDep, SettingsDep, Viewer
 from api.errors import ApiError, invalid
-from api.routes import pipelines
 from api.schemas.common import CamelModel, CamelRequest
-from api.schemas.pipelines import PipelineCreate, PipelineCreated
+from api.surfaces.pipeline_service.routes import pipelines
+from api.surfaces.pipeline_service.schemas.pipelines import PipelineCreate, PipelineCreated
 from domain import templates
 from domain.definition import Scalar
 

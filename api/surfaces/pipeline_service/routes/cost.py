@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.deps import SessionDep, SettingsDep, Viewer
-from api.routes.monitoring import period_of
+from api.surfaces.pipeline_service.routes.monitoring import period_of
 from core.settings import CostSettings
 from domain import cost
 from store import monitoring as monitoring_store

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request, Response
 from api.deps import ClientDep, Editor, OnePage, SessionDep, SettingsDep, Viewer
 from api.errors import invalid, missing_parameters
 from api.pagination import paged_per_page
-from api.schemas.batch_pipelines import (
+from api.surfaces.batch.schemas.batch_pipelines import (
     AssetOut,
     CancelRequested,
     RunList,

@@ -26,7 +26,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ClientDep, Editor, SessionDep, SettingsDep, Viewer
 from api.errors import missing_parameters
-from api.schemas.syncs import (
+from api.surfaces.syncs.schemas.syncs import (
     AsyncStarted,
     BatchStarted,
     ConnectionOut,

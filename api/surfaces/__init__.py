@@ -1,0 +1,1 @@
+"""One package per API surface: its routes and its request and response schemas."""

@@ -1,0 +1,2 @@
+"""The connection syncs API at the root: connections, run_selected, task_status, cancel_task,
+history and pipelines."""
