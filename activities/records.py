@@ -28,7 +28,7 @@ class RecordActivities:
                     record.execution_id,
                     record.status.value,
                     total_tasks=record.total_tasks,
-                    error=record.message if record.status.value == "FAILED" else None,
+                    error=record.message if record.status is RunStatus.FAILED else None,
                     note=record.note,
                 )
             except NotFound:
@@ -50,7 +50,7 @@ class RecordActivities:
                     RunLog(
                         execution_id=record.execution_id,
                         ts=utcnow(),
-                        level="ERROR" if record.status.value == "FAILED" else "INFO",
+                        level="ERROR" if record.status is RunStatus.FAILED else "INFO",
                         task="run",
                         message=f"{text}: {record.message}" if record.message else text,
                     )
@@ -70,14 +70,14 @@ async def _raise_failure_alert(session: AsyncSession, record: RecordRun) -> None
     if await alerts.already_raised(session, execution.id, alerts.AlertKind.APPROVAL_EXPIRED):
         return
     steps = await run_store.steps(session, execution.id)
-    failed_checks = [s for s in steps if s.kind == "quality" and s.status == "FAILED"]
+    failed_checks = [s for s in steps if s.kind == "quality" and s.status == RunStatus.FAILED]
     step: RunStep | None  # None: no step failed (the run failed before or between its steps)
     if failed_checks:
         kind, severity = alerts.AlertKind.QUALITY_CHECK_FAILED, alerts.Severity.HIGH
         step = failed_checks[0]
     else:
         kind, severity = alerts.AlertKind.RUN_FAILED, alerts.Severity.CRITICAL
-        step = next((s for s in steps if s.status == "FAILED"), None)
+        step = next((s for s in steps if s.status == RunStatus.FAILED), None)
     if await alerts.already_raised(session, execution.id, kind):
         return
     await alerts.raise_alert(

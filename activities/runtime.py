@@ -25,7 +25,7 @@ from store import connections as connection_store
 from store import runs as run_store
 from store.db import Database
 from store.models import Connection, RunLog, utcnow
-from workflows.payloads import StepRef
+from workflows.payloads import RunStatus, StepRef
 
 if TYPE_CHECKING:
     from activities.commit_guard import CommitHook
@@ -103,7 +103,7 @@ class ActivityDeps:
             task=ref.name,
             attempt=attempt,
         )
-        await self._save_step(ctx, kind, "RUNNING", attempt)
+        await self._save_step(ctx, kind, RunStatus.RUNNING, attempt)
         ctx.info("started", attempt=attempt)
         reporter = asyncio.create_task(self._report(ctx, kind, attempt))
         started = time.perf_counter()
@@ -111,16 +111,16 @@ class ActivityDeps:
             yield ctx
         except asyncio.CancelledError:
             ctx.warning("cancelled")
-            await self._close(ctx, kind, "CANCELLED", attempt, reporter, None)
+            await self._close(ctx, kind, RunStatus.CANCELLED, attempt, reporter, None)
             raise
         except ApplicationError as exc:
             ctx.warning("failed", error=exc.message)
-            await self._close(ctx, kind, "FAILED", attempt, reporter, exc.message)
+            await self._close(ctx, kind, RunStatus.FAILED, attempt, reporter, exc.message)
             raise
         except Exception as exc:
             error = to_application_error(classify(exc))
             ctx.warning("failed", error=error.message)
-            await self._close(ctx, kind, "FAILED", attempt, reporter, error.message)
+            await self._close(ctx, kind, RunStatus.FAILED, attempt, reporter, error.message)
             raise error from None  # the driver's own text (rows, bytes) stays out of history
         else:
             ctx.info(
@@ -129,7 +129,7 @@ class ActivityDeps:
                 bytes=ctx.metrics.bytes,
                 seconds=round(time.perf_counter() - started, 3),
             )
-            await self._close(ctx, kind, "COMPLETED", attempt, reporter, None)
+            await self._close(ctx, kind, RunStatus.COMPLETED, attempt, reporter, None)
         finally:
             structlog.contextvars.unbind_contextvars(
                 "execution_id", "workflow_id", "task", "attempt"
@@ -142,14 +142,14 @@ class ActivityDeps:
             await asyncio.sleep(self.settings.heartbeat_seconds)
             activity.heartbeat({"rows": ctx.metrics.rows, "bytes": ctx.metrics.bytes})
             if time.monotonic() - last_saved >= self.settings.progress_every_seconds:
-                await self._save_step(ctx, kind, "RUNNING", attempt)
+                await self._save_step(ctx, kind, RunStatus.RUNNING, attempt)
                 last_saved = time.monotonic()
 
     async def _close(
         self,
         ctx: StepContext,
         kind: str,
-        status: str,
+        status: RunStatus,
         attempt: int,
         reporter: asyncio.Task,
         error: str | None,
@@ -164,7 +164,7 @@ class ActivityDeps:
         self,
         ctx: StepContext,
         kind: str,
-        status: str,
+        status: RunStatus,
         attempt: int,
         error: str | None = None,
         *,
@@ -176,7 +176,7 @@ class ActivityDeps:
                 ctx.ref.execution_id,
                 ctx.ref.name,
                 kind=kind,
-                status=status,
+                status=status.value,
                 attempt=attempt,
                 rows=ctx.metrics.rows,
                 bytes_=ctx.metrics.bytes,

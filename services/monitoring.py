@@ -10,9 +10,9 @@ from typing import Any
 
 from core.settings import CostSettings
 from domain import cost
+from domain.status import RunStatus
 from store.models import Execution, RunStep
 from store.runs import elapsed_ms
-from workflows.payloads import RunStatus
 
 _PERIOD_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
 MAX_PERIOD = timedelta(days=366)

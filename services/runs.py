@@ -25,12 +25,13 @@ from temporalio.service import RPCError, RPCStatusCode
 from core import temporal
 from core.settings import Settings
 from domain.definition import PipelineDefinition
+from domain.status import RunStatus
 from store import pipelines as pipeline_store
 from store import runs as run_store
 from store.db import Database
 from store.errors import Conflict
 from store.models import Execution, Pipeline, RunLog, utcnow
-from workflows.payloads import Progress, RunInput, RunStatus
+from workflows.payloads import Progress, RunInput
 from workflows.pipeline_run import PipelineRunWorkflow
 
 # What a closed workflow means for a run the store still shows as active.

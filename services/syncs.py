@@ -1,5 +1,6 @@
 """What the named-pipeline surfaces share: a pipeline by name, its sync description, a run's
-outcome as a sync result, waiting for a run, and seed 002's status words.
+outcome as a sync result and waiting for a run (each surface's status words live in its
+package under api/surfaces).
 
 Seed 002's "pipeline" and seed 004's "connection" are both a Ductwork pipeline addressed by
 its name; runs start through ``services.runs.submit`` like on every other surface.
@@ -16,44 +17,13 @@ from temporalio.client import Client, WorkflowFailureError
 from temporalio.service import RPCError
 
 from domain.definition import PipelineDefinition
+from domain.status import RunStatus
 from store import connections as connection_store
 from store import pipelines as pipeline_store
 from store import syncs as sync_store
 from store.errors import NotFound
 from store.models import Execution, Pipeline, RunStep
 from store.runs import elapsed_ms
-from workflows.payloads import RunStatus
-
-SEED_002_WORDS = {
-    RunStatus.QUEUED: "QUEUED",
-    RunStatus.RUNNING: "STARTED",
-    RunStatus.COMPLETED: "SUCCESS",
-    RunStatus.FAILED: "FAILURE",
-    RunStatus.CANCELLED: "CANCELED",
-}
-"""A run's status in seed 002's words."""
-
-TASK_WORDS = {
-    RunStatus.QUEUED: "queued",
-    RunStatus.RUNNING: "running",
-    RunStatus.COMPLETED: "finished",
-    RunStatus.FAILED: "finished",
-    RunStatus.CANCELLED: "cancelled",
-}
-"""A run's status as seed 004's task status."""
-
-
-def seed_002_word(status: str) -> str:
-    return SEED_002_WORDS[RunStatus(status)]
-
-
-def from_seed_002_word(word: str) -> RunStatus | None:
-    """The status a seed 002 word (or one of our own words) stands for; None when unknown."""
-    wanted = word.strip().upper()
-    for status, seed_word in SEED_002_WORDS.items():
-        if wanted in (seed_word, status.value):
-            return status
-    return {"CANCELLED": RunStatus.CANCELLED, "RUNNING": RunStatus.RUNNING}.get(wanted)
 
 
 async def pipeline_named(

@@ -17,6 +17,7 @@ from temporalio.exceptions import ActivityError, is_cancelled_exception
 with workflow.unsafe.imports_passed_through():
     from activities.syncs import SyncActivities
     from workflows import policies
+    from workflows.payloads import RunStatus
     from workflows.sync_payloads import (
         BatchSyncInput,
         BatchSyncState,
@@ -96,7 +97,9 @@ class BatchSyncWorkflow:
                 return ConnectionResult(False, run.execution_id, str(exc.__cause__ or exc))
             await self._cancel(target, run)
             raise
-        return ConnectionResult(outcome.status == "COMPLETED", run.execution_id, outcome.error)
+        return ConnectionResult(
+            outcome.status == RunStatus.COMPLETED, run.execution_id, outcome.error
+        )
 
     async def _cancel(self, target: SyncTarget, run: SyncRun) -> None:
         """The batch was cancelled: cancel the connection's run too, and keep what it became."""
@@ -115,9 +118,9 @@ class BatchSyncWorkflow:
                 heartbeat_timeout=policies.SYNC_HEARTBEAT_TIMEOUT,
                 retry_policy=policies.BOOKKEEPING_RETRY,
             )
-            if outcome.status == "COMPLETED":
+            if outcome.status == RunStatus.COMPLETED:
                 # The cancel came after the run's load had committed: its rows are loaded.
                 result = ConnectionResult(True, run.execution_id, note=outcome.note)
-            elif outcome.status != "CANCELLED":
+            elif outcome.status != RunStatus.CANCELLED:
                 result = ConnectionResult(False, run.execution_id, outcome.error)
         self._state.results[target.name] = result

@@ -25,9 +25,10 @@ with workflow.unsafe.imports_passed_through():
         NotifyPlan,
         NotifyResult,
     )
+    from workflows.payloads import RunStatus
 
 NOTIFY_PATCH = "notify-webhooks-on-finish"
-NOTIFIED_STATUSES = ("COMPLETED", "FAILED")
+NOTIFIED_STATUSES = (RunStatus.COMPLETED, RunStatus.FAILED)
 
 
 @workflow.defn

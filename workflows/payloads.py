@@ -6,22 +6,10 @@ Row data never travels here: steps pass references (staging tables, counts).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
-
-class RunStatus(StrEnum):
-    """The one status enum of a run; each API surface maps it to its own words."""
-
-    QUEUED = "QUEUED"
-    RUNNING = "RUNNING"
-    COMPLETED = "COMPLETED"
-    FAILED = "FAILED"
-    CANCELLED = "CANCELLED"
-
-    @property
-    def finished(self) -> bool:
-        return self in (RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED)
+# Re-exported: workflow and activity code keep importing it from here.
+from domain.status import RunStatus as RunStatus
 
 
 @dataclass

@@ -8,6 +8,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ai.analysis.facts import RunMeasurements
+from domain.status import RunStatus
 from store import runs as run_store
 from store.models import Execution
 
@@ -23,13 +24,15 @@ async def measure_runs(
         .where(
             Execution.tenant_id == tenant_id,
             Execution.pipeline_id == pipeline_id,
-            col(Execution.status).in_(("COMPLETED", "FAILED")),
+            col(Execution.status).in_((RunStatus.COMPLETED.value, RunStatus.FAILED.value)),
         )
         .order_by(col(Execution.submitted_at).desc())
         .limit(RECENT_RUNS)
     )
     recent = list(result)
-    completed = [r for r in recent if r.status == "COMPLETED" and r.started_at and r.finished_at]
+    completed = [
+        r for r in recent if r.status == RunStatus.COMPLETED and r.started_at and r.finished_at
+    ]
     if not completed:
         return None
     steps = await run_store.steps_of(session, [r.id for r in completed])
@@ -48,7 +51,7 @@ async def measure_runs(
             per_kind.setdefault(kind, []).append(ms)
     return RunMeasurements(
         runs=len(completed),
-        failed_runs=sum(1 for r in recent if r.status == "FAILED"),
+        failed_runs=sum(1 for r in recent if r.status == RunStatus.FAILED),
         median_duration_ms=int(median(durations)),
         median_rows_extracted=int(median(extracted)),
         median_rows_loaded=int(median(loaded)),

@@ -8,32 +8,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.definition import Scalar
-from workflows.payloads import RunStatus
-
-RUN_STATUS_WORDS = {
-    RunStatus.QUEUED: "pending",
-    RunStatus.RUNNING: "running",
-    RunStatus.COMPLETED: "success",
-    RunStatus.FAILED: "failed",
-    RunStatus.CANCELLED: "cancelled",
-}
-"""A run's status in seed 000/001's words."""
-
-PIPELINE_STATUS_WORDS = {"CREATED": "draft", "ACTIVE": "active", "PAUSED": "paused"}
-"""A pipeline's stored status in seed 000's words; others are shown lower-cased."""
-
-
-def run_word(status: str) -> str:
-    return RUN_STATUS_WORDS[RunStatus(status)]
-
-
-def pipeline_word(status: str) -> str:
-    return PIPELINE_STATUS_WORDS.get(status.upper(), status.lower())
-
-
-def stored_pipeline_status(word: str) -> str:
-    reverse = {v: k for k, v in PIPELINE_STATUS_WORDS.items()}
-    return reverse.get(word.lower(), word.upper())
 
 
 class _Request(BaseModel):

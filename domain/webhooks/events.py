@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from domain.status import RunStatus
 from store.models.core import Execution, Pipeline
 
 V1 = "v1"
@@ -20,10 +21,12 @@ EVENTS: dict[str, dict[str, str]] = {
     PIPELINE: {"completed": "SUCCESS", "failed": "FAILURE"},
 }
 
+_OUTCOMES = {RunStatus.COMPLETED.value: "completed", RunStatus.FAILED.value: "failed"}
+
 
 def outcome_of(status: str) -> str | None:
     """The outcome a run's final status notifies, if any (cancelled runs notify nobody)."""
-    return {"COMPLETED": "completed", "FAILED": "failed"}.get(status)
+    return _OUTCOMES.get(status)
 
 
 def event_name(surface: str, outcome: str) -> str:

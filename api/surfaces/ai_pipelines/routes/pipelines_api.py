@@ -16,7 +16,6 @@ from api.deps import ClientDep, Editor, PerPageDep, SessionDep, SettingsDep, Tag
 from api.errors import invalid, missing_parameters
 from api.pagination import paged_per_page
 from api.schemas.pipelines_api import (
-    PIPELINE_STATUS_WORDS,
     PipelineDocument,
     PipelineMetadataUpdate,
     PipelineStatusOut,
@@ -24,11 +23,14 @@ from api.schemas.pipelines_api import (
     RunRequest,
     VersionList,
     VersionOut,
+)
+from api.surfaces.ai_pipelines.routes.runs_api import run_state
+from api.surfaces.ai_pipelines.words import (
+    PIPELINE_WORDS,
     pipeline_word,
     run_word,
     stored_pipeline_status,
 )
-from api.surfaces.ai_pipelines.routes.runs_api import run_state
 from core.settings import Settings
 from core.temporal import workflow_ui_url
 from services import pipeline_metadata, runs, schedules
@@ -40,7 +42,7 @@ from store.models import Pipeline, PipelineVersion, utcnow
 
 router = APIRouter(prefix="/api/v1/pipelines", tags=["pipelines (seed 000)"])
 
-_SETTABLE_STATUSES = (*PIPELINE_STATUS_WORDS.values(), "archived")
+_SETTABLE_STATUSES = (*PIPELINE_WORDS.values(), "archived")
 
 
 async def _schedule(session: AsyncSession, pipeline: Pipeline, definition: dict) -> str | None:

@@ -10,12 +10,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from api.deps import ClientDep, SessionDep, SettingsDep, Viewer
-from api.schemas.pipelines_api import RunLogLine, RunLogs, RunStatusOut, run_word
+from api.schemas.pipelines_api import RunLogLine, RunLogs, RunStatusOut
+from api.surfaces.ai_pipelines.words import run_word
 from core.temporal import workflow_ui_url
+from domain.status import RunStatus
 from services import runs
 from store import runs as run_store
 from store.models import Execution, RunStep
-from workflows.payloads import Progress, RunStatus
+from workflows.payloads import Progress
 
 router = APIRouter(prefix="/api/v1/runs", tags=["runs (seed 000)"])
 
@@ -25,14 +27,14 @@ async def run_state(
 ) -> RunStatusOut:
     """A run as the store records it, with the workflow's live progress while it is active."""
     status = RunStatus(row.status)
-    done = sum(1 for s in steps if s.status == "COMPLETED")
+    done = sum(1 for s in steps if s.status == RunStatus.COMPLETED)
     progress = Progress(status, row.total_tasks, done, None)
     if not status.finished:
         closed, live = await runs.live_progress(client, row, session)
         progress = live or progress
         status = closed or (RunStatus.RUNNING if progress.status.finished else progress.status)
     progress.status = status
-    running = [s.name for s in steps if s.status == "RUNNING"]
+    running = [s.name for s in steps if s.status == RunStatus.RUNNING]
     estimated = row.finished_at
     if row.finished_at is None and row.started_at is not None:
         typical = await run_store.typical_duration_ms(session, row.pipeline_id)

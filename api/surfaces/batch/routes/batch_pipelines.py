@@ -23,12 +23,13 @@ from api.surfaces.batch.schemas.batch_pipelines import (
     Triggered,
     TriggerRequest,
 )
+from api.surfaces.batch.words import RUN_WORDS, from_word, run_word
+from domain.status import RunStatus
 from services import runs, syncs
 from store import runs as run_store
 from store import syncs as sync_store
 from store.errors import Conflict, NotFound
 from store.models import Execution, RunStep
-from workflows.payloads import RunStatus
 
 router = APIRouter(prefix="/api/pipeline", tags=["batch pipelines (seed 002)"])
 
@@ -69,7 +70,7 @@ async def trigger(
     return Triggered(
         run_id=execution.id,
         pipeline=found.name,
-        status=syncs.seed_002_word(execution.status),
+        status=run_word(execution.status),
         batch_id=body.batch_id,
         started_at=execution.submitted_at,
     )
@@ -92,7 +93,7 @@ async def run_status(
     return RunOut(
         run_id=row.id,
         pipeline=pipeline,
-        status=syncs.SEED_002_WORDS[status],
+        status=RUN_WORDS[status],
         batch_id=batch_id,
         config=parameters,
         started_at=row.started_at or row.submitted_at,
@@ -104,9 +105,9 @@ async def run_status(
 
 
 def _asset(step: RunStep) -> AssetOut:
-    word = syncs.from_seed_002_word(step.status)
+    word = from_word(step.status)
     return AssetOut(
-        status=syncs.SEED_002_WORDS[word] if word else step.status,
+        status=RUN_WORDS[word] if word else step.status,
         started_at=step.started_at,
         ended_at=step.finished_at,
         output={"kind": step.kind, "rows": step.rows, "bytes": step.bytes},
@@ -128,9 +129,9 @@ async def list_runs(
 ) -> RunList:
     statuses = None
     if status is not None:
-        wanted = syncs.from_seed_002_word(status)
+        wanted = from_word(status)
         if wanted is None:
-            words = ", ".join(syncs.SEED_002_WORDS.values())
+            words = ", ".join(RUN_WORDS.values())
             raise invalid(
                 f"unknown status {status!r}: use one of {words}",
                 [{"loc": ["query", "status"], "msg": f"one of {words}", "type": "enum"}],
@@ -157,7 +158,7 @@ async def list_runs(
             RunSummary(
                 run_id=row.id,
                 pipeline=name,
-                status=syncs.seed_002_word(row.status),
+                status=run_word(row.status),
                 batch_id=row.parameters.get("batch_id"),
                 started_at=row.started_at or row.submitted_at,
                 duration_seconds=_seconds(row),
@@ -176,7 +177,7 @@ async def cancel(
     run_id: str, session: SessionDep, client: ClientDep, principal: Editor
 ) -> CancelRequested:
     row = await _run(session, principal.tenant_id, run_id)
-    finished = f"Pipeline run {run_id!r} has already finished ({syncs.seed_002_word(row.status)})"
+    finished = f"Pipeline run {run_id!r} has already finished ({run_word(row.status)})"
     if RunStatus(row.status).finished:
         raise Conflict(finished, code="RUN_ALREADY_FINISHED")
     requested = await runs.cancel(client, row, session)

@@ -11,6 +11,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.deps import ClientDep, Editor, SessionDep, SettingsDep, Viewer
 from api.errors import missing_parameters
 from api.schemas.lifecycle import TriggerDag
+from api.surfaces.pipeline_service.words import (
+    AIRFLOW_RUN_STATES,
+    AIRFLOW_TASK_STATES,
+    airflow_state,
+)
 from services import runs, schedules
 from store import deployments as deployment_store
 from store import pipelines as pipeline_store
@@ -21,16 +26,6 @@ from store.models import Execution, Pipeline
 from store.models.lifecycle import Deployment
 
 router = APIRouter(prefix="/v1/airflow", tags=["airflow"])
-
-# Airflow's words for run and step states.
-_RUN_STATE = {
-    "QUEUED": "queued",
-    "RUNNING": "running",
-    "COMPLETED": "success",
-    "FAILED": "failed",
-    "CANCELLED": "failed",
-}
-_TASK_STATE = {**_RUN_STATE, "CANCELLED": "removed"}
 
 
 def _iso(value: Any) -> str | None:
@@ -69,7 +64,7 @@ def _run_out(dag_id: str, row: Execution) -> dict:
     return {
         "dagRunId": row.id,
         "dagId": dag_id,
-        "state": _RUN_STATE.get(row.status, row.status.lower()),
+        "state": airflow_state(AIRFLOW_RUN_STATES, row.status),
         "status": row.status,
         "logicalDate": _iso(row.submitted_at),
         "startDate": _iso(row.started_at),
@@ -139,7 +134,7 @@ async def task_instances(dag_id: str, run_id: str, session: SessionDep, principa
             "taskId": s.name,
             "dagId": dag_id,
             "dagRunId": row.id,
-            "state": _TASK_STATE.get(s.status, s.status.lower()),
+            "state": airflow_state(AIRFLOW_TASK_STATES, s.status),
             "status": s.status,
             "operator": s.kind,
             "tryNumber": s.attempt,

@@ -24,12 +24,13 @@ from api.surfaces.pipeline_service.schemas.executions import (
 )
 from core.settings import Settings
 from core.temporal import workflow_ui_url
+from domain.status import RunStatus
 from services import runs
 from store import pipelines as pipeline_store
 from store import runs as run_store
 from store.errors import Conflict
 from store.models import Execution, RunStep
-from workflows.payloads import Progress, RunStatus
+from workflows.payloads import Progress
 
 router = APIRouter(prefix="/v1/pipelines", tags=["executions"])
 
@@ -170,7 +171,7 @@ async def _describe(
     """The store's projection, with the workflow's live progress while the run is active
     (a run that can never end by itself is settled on the way, given ``session``)."""
     status = RunStatus(row.status)
-    done = sum(1 for s in steps if s.status == "COMPLETED")
+    done = sum(1 for s in steps if s.status == RunStatus.COMPLETED)
     progress = Progress(status, row.total_tasks, done, None)
     if live and not status.finished:
         closed, current_progress = await runs.live_progress(client, row, session)
@@ -179,7 +180,7 @@ async def _describe(
         # RUNNING status until the next read, so status and finishedAt always agree.
         status = closed or (RunStatus.RUNNING if progress.status.finished else progress.status)
     progress.status = status
-    current = [s.name for s in steps if s.status == "RUNNING"]
+    current = [s.name for s in steps if s.status == RunStatus.RUNNING]
     return ExecutionOut(
         execution_id=row.id,
         pipeline_id=row.pipeline_id,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import SessionDep, SettingsDep, Viewer
 from api.errors import invalid
-from api.schemas.pipelines_api import run_word
+from api.surfaces.platform.words import run_word
 from domain import cost
 from services import monitoring
 from store import monitoring as monitoring_store

@@ -36,14 +36,15 @@ from api.surfaces.syncs.schemas.syncs import (
     SyncResult,
     TaskStatus,
 )
+from api.surfaces.syncs.words import TASK_WORDS
 from core import temporal
+from domain.status import RunStatus
 from services import runs, syncs
 from store import runs as run_store
 from store import syncs as sync_store
 from store.errors import NotFound
 from store.models import Execution, Pipeline
 from workflows.batch_sync import BatchSyncWorkflow
-from workflows.payloads import RunStatus
 from workflows.sync_payloads import BatchSyncInput, BatchSyncState, SyncTarget
 
 router = APIRouter(tags=["connection syncs (seed 004)"])
@@ -299,7 +300,7 @@ async def _single_status(
     return TaskStatus(
         task_id=row.id,
         kind="single",
-        status=syncs.TASK_WORDS[status],
+        status=TASK_WORDS[status],
         connections=[name],
         current=None if finished else name,
         completed=[name] if finished else [],
@@ -353,7 +354,7 @@ async def history(
                 run_id=row.id,
                 task_id=row.id,
                 connection=name,
-                status=syncs.TASK_WORDS[RunStatus(row.status)],
+                status=TASK_WORDS[RunStatus(row.status)],
                 success=result["success"] if finished else None,
                 started_at=row.started_at,
                 finished_at=row.finished_at,
