@@ -95,8 +95,8 @@ def test_policy_denied_is_terminal_and_names_its_setting(
 def test_group_columns_keeps_table_order_and_nullability() -> None:
     rows = [
         ("public", "a", "id", "int", False),
-        ("public", "a", "name", "text", 1),
-        ("sales", "a", "id", "bigint", 0),
+        ("public", "a", "name", "text", True),
+        ("sales", "a", "id", "bigint", False),
     ]
     assert group_columns(rows) == [
         TableInfo("public", "a", [ColumnInfo("id", "int", False), ColumnInfo("name", "text")]),

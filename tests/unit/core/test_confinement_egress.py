@@ -26,7 +26,7 @@ def make_settings(tmp_path: Path, *, production: bool = False, **confinement: An
             "store": {"url": "postgresql+asyncpg://u@db.example/ductwork"},
             "auth": {"jwt_secret": "k" * 48},
         }
-    return Settings(data_dir=tmp_path, confinement=confinement, **extra)
+    return Settings.model_validate({"data_dir": tmp_path, "confinement": confinement, **extra})
 
 
 @pytest.mark.parametrize(
@@ -178,11 +178,13 @@ def test_service_ports_are_refused_on_non_public_addresses(tmp_path: Path, port:
 
 
 def test_service_ports_follow_the_settings(tmp_path: Path) -> None:
-    settings = Settings(
-        data_dir=tmp_path,
-        api={"port": 9100},
-        temporal={"address": "127.0.0.1:9101", "ui_port": 9102},
-        confinement={"allowed_networks": ["127.0.0.0/8"]},
+    settings = Settings.model_validate(
+        {
+            "data_dir": tmp_path,
+            "api": {"port": 9100},
+            "temporal": {"address": "127.0.0.1:9101", "ui_port": 9102},
+            "confinement": {"allowed_networks": ["127.0.0.0/8"]},
+        }
     )
     assert egress.service_ports(settings) == {9100, 9101, 9102}
     assert egress.check_url_sync("http://127.0.0.1:8000/", settings).port == 8000

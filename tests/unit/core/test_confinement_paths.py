@@ -15,7 +15,7 @@ TENANT = "acme"
 
 
 def make_settings(tmp_path: Path, **confinement: object) -> Settings:
-    return Settings(data_dir=tmp_path / "data", confinement=confinement)
+    return Settings.model_validate({"data_dir": tmp_path / "data", "confinement": confinement})
 
 
 def own(tmp_path: Path) -> Path:

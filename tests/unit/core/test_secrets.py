@@ -21,8 +21,8 @@ def make_settings(tmp_path: Path, **confinement: object) -> Settings:
     (secrets / "nested").mkdir(exist_ok=True)
     (secrets / "nested" / "key").write_text("deep")
     (tmp_path / "outside").write_text("not yours")
-    return Settings(
-        data_dir=tmp_path / "data", confinement={"secrets_dir": str(secrets), **confinement}
+    return Settings.model_validate(
+        {"data_dir": tmp_path / "data", "confinement": {"secrets_dir": str(secrets), **confinement}}
     )
 
 
