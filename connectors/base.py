@@ -55,13 +55,13 @@ EgressCheck = Callable[[str], str]
 to the checked address); raises ``PolicyDenied``. Connectors call it for every request."""
 
 
-_ROW_CONTENT = re.compile(r"(?<=got \d): .*|(?<=got \d\d): .*|(?<=got \d\d\d): .*", re.S)
+_ROW_CONTENT = re.compile(r"(got \d+): .*", re.S)
 
 
 def safe_detail(text: str, limit: int = 300) -> str:
     """An error text fit for an API answer: the row content some parsers append cut off
     (``Expected 1 columns, got 2: <row>``), printable characters only, bounded."""
-    text = _ROW_CONTENT.sub("", text)
+    text = _ROW_CONTENT.sub(r"\1", text)
     text = "".join(c if c.isprintable() else "?" for c in text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 
 from connectors.base import ConnectionSettings, TerminalError
-from connectors.http.client import retry_after_seconds
+from connectors.http.transport import retry_after_seconds
 from connectors.registry import arrow_source, connector_for
 from tests.http_api import TOKEN, Api, orders, serve
 from tests.sources import URL, register
