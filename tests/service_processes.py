@@ -89,6 +89,7 @@ def running_services(
             "127.0.0.1",
             "--port",
             str(port),
+            "--no-proxy-headers",  # as deployed: proxies are trusted by the app's own setting
         ]
     }
     if worker:
