@@ -48,6 +48,7 @@ format: $(STAMP)
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.pg_to_pg
 	$(BIN)/python -m bench.scale
+	$(BIN)/python -m bench.files_write
 
 ## Re-record the replay histories (on purpose only: the replay tests guard compatibility).
 record-histories: $(STAMP)
