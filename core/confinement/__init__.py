@@ -16,6 +16,7 @@ stored before a policy change is held too.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from functools import partial
 from urllib.parse import urlsplit
@@ -46,7 +47,7 @@ async def confine_connection(
         return replace(connection, egress=partial(_pinned_url, settings=settings))
     if kind is not None and connector_for(kind).network and connection.host:
         port = connection.port or connector_for(kind).default_port or 0
-        _not_the_store(settings, kind, connection, port)
+        await asyncio.to_thread(_not_the_store, settings, kind, connection, port)  # resolves
         address = await egress.check_database_host(connection.host, port, settings)
         return replace(connection, host=address)
     return connection
