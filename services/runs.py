@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import hashlib
 import uuid
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -30,7 +31,7 @@ from store import pipelines as pipeline_store
 from store import runs as run_store
 from store.db import Database
 from store.errors import Conflict
-from store.models import Execution, Pipeline, RunLog, utcnow
+from store.models import Execution, Pipeline, RunLog, RunStep, utcnow
 from workflows.payloads import Progress, RunInput
 from workflows.pipeline_run import PipelineRunWorkflow
 
@@ -217,6 +218,94 @@ async def live_progress(
         return closed, await handle.query(PipelineRunWorkflow.progress)
     except RPCError:
         return closed, None  # no worker to answer yet: the store's view stands
+
+
+@dataclass
+class RunSnapshot:
+    """A run as every surface shows it: the stored row, its steps, and the one status.
+
+    ``progress`` carries the status, the task counts and the workflow's current task;
+    ``live`` is True when the workflow answered the progress query; ``settled`` is the row's
+    recorded end when this read found the run's workflow closed or gone (and settled the row
+    if the workflow had not recorded its end).
+    """
+
+    execution: Execution
+    steps: list[RunStep]
+    status: RunStatus
+    progress: Progress
+    live: bool = False
+    settled: RunStatus | None = None
+    running_steps: list[str] = field(default_factory=list)
+
+    @property
+    def current_task(self) -> str | None:
+        """The workflow's current task, else the steps the store shows running."""
+        return self.progress.current_task or ", ".join(self.running_steps) or None
+
+    @property
+    def rows_processed(self) -> int:
+        return sum(s.rows for s in self.steps if s.kind == "extract")
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(s.rows for s in self.steps if s.kind == "load")
+
+    @property
+    def bytes_processed(self) -> int:
+        return sum(s.bytes for s in self.steps)
+
+
+async def snapshot(
+    session: AsyncSession, client: Client, tenant_id: str, execution_id: str
+) -> RunSnapshot:
+    """The tenant's run ``execution_id`` (NotFound otherwise), read as ``snapshot_of`` reads it."""
+    return await snapshot_of(session, client, await run_store.get(session, tenant_id, execution_id))
+
+
+async def snapshot_of(
+    session: AsyncSession,
+    client: Client,
+    execution: Execution,
+    steps: list[RunStep] | None = None,
+    *,
+    live: bool = True,
+) -> RunSnapshot:
+    """The run's snapshot: the store's row and steps, with the workflow's word while it is active.
+
+    The one rule for which source wins:
+
+    1. A finished row is final: its recorded status, and the workflow is not asked.
+    2. A workflow that has closed, or is gone past the start window, settles the row (unless
+       its own end landed first); the row's recorded end is then the status (``settled``).
+    3. Otherwise the run is RUNNING once either the row or the live query says it started, else
+       QUEUED; a live status that has finished counts as RUNNING until the row records the end,
+       so the status always agrees with the row's ``finished_at``. Progress is the live
+       query's when the workflow answers, else the store's (total tasks, completed steps).
+
+    ``live=False`` (lists) reads the store only.
+    """
+    if steps is None:
+        steps = await run_store.steps(session, execution.id)
+    status = RunStatus(execution.status)
+    done = sum(1 for s in steps if s.status == RunStatus.COMPLETED)
+    progress = Progress(status, execution.total_tasks, done, None)
+    answered, settled = False, None
+    if live and not status.finished:
+        closed, current = await live_progress(client, execution, session)
+        if closed is not None and RunStatus(execution.status).finished:
+            settled = status = RunStatus(execution.status)  # re-read by the settlement
+        elif closed is not None:
+            status = closed
+        else:
+            said = current.status if current is not None else status
+            started = RunStatus.RUNNING in (status, said) or said.finished
+            status = RunStatus.RUNNING if started else RunStatus.QUEUED
+        if current is not None:
+            progress, answered = current, True
+    progress.status = status
+    running = [s.name for s in steps if s.status == RunStatus.RUNNING]
+    return RunSnapshot(execution, steps, status, progress, answered, settled, running)
 
 
 async def cancel(client: Client, execution: Execution, session: AsyncSession | None = None) -> bool:

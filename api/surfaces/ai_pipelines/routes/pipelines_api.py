@@ -36,7 +36,6 @@ from core.temporal import workflow_ui_url
 from services import pipeline_metadata, runs, schedules
 from store import monitoring as monitoring_store
 from store import pipelines as pipeline_store
-from store import runs as run_store
 from store import schedules as schedule_store
 from store.models import Pipeline, PipelineVersion, utcnow
 
@@ -218,7 +217,7 @@ async def pipeline_status(
             finished_at=None,
             estimated_completion=None,
         )
-    state = await run_state(session, client, last, await run_store.steps(session, last.id))
+    state = await run_state(session, await runs.snapshot_of(session, client, last))
     return PipelineStatusOut(
         pipeline_id=pipeline.id,
         run_id=last.id,

@@ -7,34 +7,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import Client
 
 from api.deps import ClientDep, SessionDep, SettingsDep, Viewer
 from api.schemas.pipelines_api import RunLogLine, RunLogs, RunStatusOut
 from api.surfaces.ai_pipelines.words import run_word
 from core.temporal import workflow_ui_url
-from domain.status import RunStatus
 from services import runs
 from store import runs as run_store
-from store.models import Execution, RunStep
-from workflows.payloads import Progress
 
 router = APIRouter(prefix="/api/v1/runs", tags=["runs (seed 000)"])
 
 
-async def run_state(
-    session: AsyncSession, client: Client, row: Execution, steps: list[RunStep]
-) -> RunStatusOut:
-    """A run as the store records it, with the workflow's live progress while it is active."""
-    status = RunStatus(row.status)
-    done = sum(1 for s in steps if s.status == RunStatus.COMPLETED)
-    progress = Progress(status, row.total_tasks, done, None)
-    if not status.finished:
-        closed, live = await runs.live_progress(client, row, session)
-        progress = live or progress
-        status = closed or (RunStatus.RUNNING if progress.status.finished else progress.status)
-    progress.status = status
-    running = [s.name for s in steps if s.status == RunStatus.RUNNING]
+async def run_state(session: AsyncSession, run: runs.RunSnapshot) -> RunStatusOut:
+    """A run's snapshot in this surface's words (live progress while it is active)."""
+    row, status, progress = run.execution, run.status, run.progress
     estimated = row.finished_at
     if row.finished_at is None and row.started_at is not None:
         typical = await run_store.typical_duration_ms(session, row.pipeline_id)
@@ -44,14 +30,12 @@ async def run_state(
         run_id=row.id,
         pipeline_id=row.pipeline_id,
         status=run_word(status.value),
-        current_task=None
-        if status.finished
-        else progress.current_task or ", ".join(running) or None,
+        current_task=None if status.finished else run.current_task,
         progress=progress.percentage,
         total_tasks=progress.total_tasks,
         completed_tasks=progress.completed_tasks,
-        rows_processed=sum(s.rows for s in steps if s.kind == "extract"),
-        rows_loaded=sum(s.rows for s in steps if s.kind == "load"),
+        rows_processed=run.rows_processed,
+        rows_loaded=run.rows_loaded,
         submitted_at=row.submitted_at,
         started_at=row.started_at,
         finished_at=row.finished_at,
@@ -66,9 +50,9 @@ async def run_state(
 async def run_status(
     run_id: str, session: SessionDep, client: ClientDep, settings: SettingsDep, principal: Viewer
 ) -> RunStatusOut:
-    row = await run_store.get(session, principal.tenant_id, run_id)
-    state = await run_state(session, client, row, await run_store.steps(session, row.id))
-    state.temporal_ui_url = workflow_ui_url(settings, row.workflow_id)
+    run = await runs.snapshot(session, client, principal.tenant_id, run_id)
+    state = await run_state(session, run)
+    state.temporal_ui_url = workflow_ui_url(settings, run.execution.workflow_id)
     return state
 
 

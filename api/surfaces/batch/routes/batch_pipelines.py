@@ -80,13 +80,8 @@ async def trigger(
 async def run_status(
     run_id: str, session: SessionDep, client: ClientDep, principal: Viewer
 ) -> RunOut:
-    row = await _run(session, principal.tenant_id, run_id)
-    status = RunStatus(row.status)
-    if not status.finished:
-        closed, progress = await runs.live_progress(client, row, session)
-        live = progress.status if progress else status
-        status = closed or (RunStatus.RUNNING if live.finished else live)
-    steps = await run_store.steps(session, row.id)
+    run = await runs.snapshot_of(session, client, await _run(session, principal.tenant_id, run_id))
+    row, status = run.execution, run.status
     pipeline = await sync_store.pipeline_name(session, row.pipeline_id)
     parameters = dict(row.parameters)
     batch_id = parameters.pop("batch_id", None)
@@ -99,7 +94,7 @@ async def run_status(
         started_at=row.started_at or row.submitted_at,
         ended_at=row.finished_at if status.finished else None,
         duration_seconds=_seconds(row),
-        assets={s.name: _asset(s) for s in steps},
+        assets={s.name: _asset(s) for s in run.steps},
         error=row.error,
     )
 

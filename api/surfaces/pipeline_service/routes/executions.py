@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
-from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import Client
 
 from api.deps import ClientDep, Editor, PageDep, SessionDep, SettingsDep, Viewer
 from api.errors import invalid, missing_parameters
@@ -29,8 +27,6 @@ from services import runs
 from store import pipelines as pipeline_store
 from store import runs as run_store
 from store.errors import Conflict
-from store.models import Execution, RunStep
-from workflows.payloads import Progress
 
 router = APIRouter(prefix="/v1/pipelines", tags=["executions"])
 
@@ -94,9 +90,9 @@ async def list_executions(
     )
     steps = await run_store.steps_of(session, [row.id for row in rows])
     items = [
-        (await _describe(client, settings, row, steps[row.id], live=False)).model_dump(
-            by_alias=True, mode="json"
-        )
+        _describe(
+            settings, await runs.snapshot_of(session, client, row, steps[row.id], live=False)
+        ).model_dump(by_alias=True, mode="json")
         for row in rows
     ]
     return paged(request, response, items, total, page)
@@ -110,9 +106,9 @@ async def get_execution(
     settings: SettingsDep,
     principal: Viewer,
 ) -> ExecutionOut:
-    row = await run_store.get(session, principal.tenant_id, execution_id)
-    steps = await run_store.steps(session, row.id)
-    return await _describe(client, settings, row, steps, live=True, session=session)
+    return _describe(
+        settings, await runs.snapshot(session, client, principal.tenant_id, execution_id)
+    )
 
 
 @router.post(
@@ -159,46 +155,27 @@ async def execution_logs(
     )
 
 
-async def _describe(
-    client: Client,
-    settings: Settings,
-    row: Execution,
-    steps: list[RunStep],
-    *,
-    live: bool,
-    session: AsyncSession | None = None,
-) -> ExecutionOut:
-    """The store's projection, with the workflow's live progress while the run is active
-    (a run that can never end by itself is settled on the way, given ``session``)."""
-    status = RunStatus(row.status)
-    done = sum(1 for s in steps if s.status == RunStatus.COMPLETED)
-    progress = Progress(status, row.total_tasks, done, None)
-    if live and not status.finished:
-        closed, current_progress = await runs.live_progress(client, row, session)
-        progress = current_progress or progress
-        # The row was read before the query: a run that finished in between keeps its
-        # RUNNING status until the next read, so status and finishedAt always agree.
-        status = closed or (RunStatus.RUNNING if progress.status.finished else progress.status)
-    progress.status = status
-    current = [s.name for s in steps if s.status == RunStatus.RUNNING]
+def _describe(settings: Settings, run: runs.RunSnapshot) -> ExecutionOut:
+    """The run's snapshot in this surface's words (live progress while it is active)."""
+    row, steps, progress = run.execution, run.steps, run.progress
     return ExecutionOut(
         execution_id=row.id,
         pipeline_id=row.pipeline_id,
         pipeline_version=row.pipeline_version,
-        status=status.value,
+        status=run.status.value,
         engine=row.engine,
         priority=row.priority,
         parameters=row.parameters,
         progress=ProgressOut(
             total_tasks=progress.total_tasks,
             completed_tasks=progress.completed_tasks,
-            current_task=progress.current_task or (", ".join(current) or None),
+            current_task=run.current_task,
             percentage=progress.percentage,
         ),
         metrics=MetricsOut(
-            rows_processed=sum(s.rows for s in steps if s.kind == "extract"),
-            rows_loaded=sum(s.rows for s in steps if s.kind == "load"),
-            bytes_processed=sum(s.bytes for s in steps),
+            rows_processed=run.rows_processed,
+            rows_loaded=run.rows_loaded,
+            bytes_processed=run.bytes_processed,
             elapsed_ms=run_store.elapsed_ms(row.started_at, row.finished_at),
         ),
         tasks=[

@@ -125,12 +125,9 @@ async def run_connection(
     execution = await _submit(session, client, settings, pipeline)
     await syncs.wait_closed(client, execution)
     await session.refresh(execution)
-    if not RunStatus(execution.status).finished:
-        # Closed without recording its end (terminated from outside): settle it from Temporal.
-        await runs.active_run(session, client, pipeline.id)
-        await session.refresh(execution)
-    steps = await run_store.steps(session, execution.id)
-    return syncs.sync_result(execution, steps, include_report=include_report)
+    # A workflow closed without recording its end (terminated from outside) settles the row.
+    run = await runs.snapshot_of(session, client, execution)
+    return syncs.sync_result(run.execution, run.steps, include_report=include_report)
 
 
 @router.post("/connections/{name}/run_async", response_model=AsyncStarted)
@@ -284,19 +281,11 @@ async def task_status(
 async def _single_status(
     session: AsyncSession, client: Client, tenant_id: str, task_id: str
 ) -> TaskStatus:
-    row = await _single(session, tenant_id, task_id)
-    status = RunStatus(row.status)
-    finished = status.finished  # as recorded: the result below needs the recorded outcome
-    if not finished:
-        _, progress = await runs.live_progress(client, row, session)
-        started = row.started_at is not None or (progress and progress.status is not status)
-        status = RunStatus.RUNNING if started else status
+    run = await runs.snapshot_of(session, client, await _single(session, tenant_id, task_id))
+    row, status = run.execution, run.status
+    finished = status.finished  # only a recorded end (or a settled one) is finished
     name = await sync_store.pipeline_name(session, row.pipeline_id)
-    result = None
-    if finished:
-        result = syncs.sync_result(
-            row, await run_store.steps(session, row.id), include_report=False
-        )
+    result = syncs.sync_result(row, run.steps, include_report=False) if finished else None
     return TaskStatus(
         task_id=row.id,
         kind="single",
