@@ -65,10 +65,21 @@ async def alerts_of(api, pipeline_id: str, **params) -> list[dict]:
     return body["content"]
 
 
+async def raised_alerts(api, pipeline_id: str) -> list[dict]:
+    """The pipeline's alerts once the failed run's record has raised one: the record commits
+    the run's status a moment before its alert, and a status read may fall in between."""
+    for _ in range(100):
+        found = await alerts_of(api, pipeline_id)
+        if found:
+            return found
+        await asyncio.sleep(0.1)
+    return []
+
+
 async def test_failed_quality_check_raises_an_alert_that_is_acknowledged_once(api, pipe):
     failed = await run_to_end(api, pipe.id, max_id=0)
     assert failed["status"] == "FAILED"
-    [alert] = await alerts_of(api, pipe.id)
+    [alert] = await raised_alerts(api, pipe.id)
     assert alert["kind"] == "QUALITY_CHECK_FAILED" and alert["severity"] == "HIGH"
     assert alert["status"] == "OPEN" and alert["executionId"] == failed["executionId"]
     assert "has_rows" in alert["message"]
@@ -103,11 +114,7 @@ async def test_failed_run_raises_a_critical_alert(api, pipe):
 
 async def test_alert_is_raised_once_when_the_record_is_retried(api, pipe, db):
     failed = await run_to_end(api, pipe.id, divisor=0)
-    # The run's own record raises the alert; a status read may see FAILED a moment before.
-    for _ in range(100):
-        if await alerts_of(api, pipe.id):
-            break
-        await asyncio.sleep(0.1)
+    await raised_alerts(api, pipe.id)
     record = RecordRun(failed["executionId"], "default", RunStatus.FAILED, 4, "boom")
     async with db.session() as session:
         await _raise_failure_alert(session, record)
