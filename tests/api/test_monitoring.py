@@ -103,7 +103,7 @@ async def test_failed_quality_check_raises_an_alert_that_is_acknowledged_once(ap
 async def test_failed_run_raises_a_critical_alert(api, pipe):
     failed = await run_to_end(api, pipe.id, divisor=0)
     assert failed["status"] == "FAILED"
-    [alert] = await alerts_of(api, pipe.id)
+    [alert] = await raised_alerts(api, pipe.id)
     assert alert["kind"] == "RUN_FAILED" and alert["severity"] == "CRITICAL"
     assert alert["details"]["step"] == "transform_per_currency"
     assert "division by zero" in alert["message"]
