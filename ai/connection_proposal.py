@@ -1,4 +1,5 @@
-"""A connection configuration from a description and hints (seed 001's connectors-ai/configure).
+"""A connection configuration from a description and hints (the AI-ETL platform API's
+connectors-ai/configure).
 
 Deterministic rules, each field saying where it came from: the hints win, then what the
 description says (``PostgreSQL``, ``db.company.com``, ``port 5433``, ``database analytics``),

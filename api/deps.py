@@ -25,7 +25,7 @@ class Principal:
     subject: str
     tenant_id: str
     roles: frozenset[str] = field(default_factory=frozenset)
-    kind: str = "user"  # user, api_key, bootstrap (seed 004's DATAPIPELINES_API_KEY)
+    kind: str = "user"  # user, api_key, bootstrap (DATAPIPELINES_API_KEY)
     user_id: str | None = None
     session_id: str | None = None  # the login of a user's access token
 
@@ -76,7 +76,7 @@ def require_role(role: str) -> Callable[[Principal], Principal]:
 
 @dataclass(frozen=True)
 class PageParams:
-    """Seed 003's zero-based ``page`` and ``size``."""
+    """The pipeline service API's zero-based ``page`` and ``size``."""
 
     page: int
     size: int

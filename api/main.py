@@ -104,7 +104,8 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
     app.include_router(webhook_routes.v1_router)
     app.include_router(webhook_routes.pipeline_router)
     app.include_router(batch_pipelines.router)
-    # Seed 004 at the root: /connections, /pipelines, … (none of the prefixed surfaces' paths).
+    # The connection syncs API at the root: /connections, /pipelines, … (none of the prefixed
+    # surfaces' paths).
     app.include_router(syncs.router)
     # Before any other /api/v1/pipelines router: /{id}:describe and /{id}:analyze.
     app.include_router(generation.router)

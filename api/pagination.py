@@ -13,7 +13,7 @@ from api.deps import PageParams
 def paged(
     request: Request, response: Response, items: list[Any], total: int, params: PageParams
 ) -> dict[str, Any]:
-    """Seed 003's zero-based ``page``/``size`` list body, with the same headers."""
+    """The pipeline service API's zero-based ``page``/``size`` list body, with the same headers."""
     paged_per_page(request, response, total, params.page, params.size, size_param="size", first=0)
     return {
         "content": items,
@@ -36,8 +36,10 @@ def paged_per_page(
 ) -> None:
     """Headers of the snake_case surfaces' one-based ``page`` and ``per_page`` lists.
 
-    ``size_param`` names the query parameter of the page size in the Link URLs (seed 002's
-    run list calls it ``limit``, seed 003 ``size``); ``first`` is the number of the first page.
+    ``size_param`` names the query parameter of the page size in the Link URLs (the named batch
+    pipelines API's
+    run list calls it ``limit``, the pipeline service API ``size``); ``first`` is the number of the
+    first page.
     """
     pages = ceil(total / per_page) if total else 0
     last = max(pages - 1 + first, first)

@@ -23,7 +23,7 @@ ALIASES = {
     "postgresql": "postgresql",
     "postgres": "postgresql",
     "pg": "postgresql",
-    "jdbc": "postgresql",  # seed 003's example: a JDBC connection on port 5432
+    "jdbc": "postgresql",  # the pipeline service API's example: a JDBC connection on port 5432
     "mysql": "mysql",
     "mariadb": "mariadb",
     "sqlite": "sqlite",

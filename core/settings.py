@@ -151,7 +151,8 @@ class AuthSettings(BaseModel):
     jwt_secret: SecretStr | None = None
     access_token_seconds: int = Field(default=3600, gt=0)
     refresh_token_seconds: int = Field(default=30 * 86_400, gt=0)
-    # Seed 004's key: an admin API key of the default tenant. DATAPIPELINES_API_KEY is read too.
+    # The connection syncs API's key: an admin API key of the default tenant. DATAPIPELINES_API_KEY
+    # is read too.
     bootstrap_api_key: SecretStr | None = Field(
         default_factory=lambda: _env_secret("DATAPIPELINES_API_KEY")
     )

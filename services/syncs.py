@@ -2,7 +2,8 @@
 outcome as a sync result and waiting for a run (each surface's status words live in its
 package under api/surfaces).
 
-Seed 002's "pipeline" and seed 004's "connection" are both a Ductwork pipeline addressed by
+The named batch pipelines API's "pipeline" and the connection syncs API's "connection" are both a
+Ductwork pipeline addressed by
 its name; runs start through ``services.runs.submit`` like on every other surface.
 """
 
@@ -45,7 +46,8 @@ class SyncDescription:
 
 
 async def describe(session: AsyncSession, pipeline: Pipeline) -> SyncDescription:
-    """Seed 004's view of a pipeline: its source's connection type and its target schema.
+    """The connection syncs API's view of a pipeline: its source's connection type and its target
+    schema.
 
     ``enabled`` is false for a paused pipeline (run_selected skips it).
     """
@@ -64,7 +66,8 @@ async def describe(session: AsyncSession, pipeline: Pipeline) -> SyncDescription
 
 
 def sync_result(row: Execution, steps: list[RunStep], *, include_report: bool) -> dict[str, Any]:
-    """A finished (or current) run in seed 004's words: the body of ``/connections/{name}/run``."""
+    """A finished (or current) run in the connection syncs API's words: the body of
+    ``/connections/{name}/run``."""
     status = RunStatus(row.status)
     attempts = max((s.attempt for s in steps), default=None)
     result: dict[str, Any] = {

@@ -1,4 +1,5 @@
-"""Pipelines by name and their runs, as the named-pipeline surfaces (seeds 002, 004) read them."""
+"""Pipelines by name and their runs, as the named-pipeline surfaces (named batch pipelines API,
+connection syncs API) read them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""BatchSyncWorkflow: seed 004's run_selected — one run per enabled connection, in order.
+"""BatchSyncWorkflow: the connection syncs API's run_selected — one run per enabled connection, in
+order.
 
 Each connection's run starts the way the API starts any run (``services.runs.submit``: an execution
 row, then PipelineRunWorkflow), so it is listed and costed like the others. Cancelling the batch

@@ -12,14 +12,15 @@ from typing import Any
 
 @dataclass
 class TableSpec:
-    """A source or target as the request gave it (seed 000): a connection and options."""
+    """A source or target as the request gave it (AI-ETL pipelines API): a connection and
+    options."""
 
     connection: str  # connection id or name
     type: str | None = None
     schema: str | None = None
     table: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
-    database: str | None = None  # seed 000's target ``database``: ClickHouse's database
+    database: str | None = None  # the target's ``database``: ClickHouse's database
 
 
 @dataclass

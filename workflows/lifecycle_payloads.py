@@ -38,7 +38,8 @@ class ApprovalRequest:
 
 @dataclass
 class ApprovalDecision:
-    """The body of the ``approval`` update: seed 003's {approved, approvedBy, reason}."""
+    """The body of the ``approval`` update: the pipeline service API's {approved, approvedBy,
+    reason}."""
 
     approved: bool
     approved_by: str | None = None

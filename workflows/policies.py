@@ -78,7 +78,8 @@ PROFILE_RETRY = RetryPolicy(
 )
 
 
-# Batch syncs (seed 004's run_selected): waiting for one connection's run, heartbeating so a
+# Batch syncs (the connection syncs API's run_selected): waiting for one connection's run,
+# heartbeating so a
 # lost worker is noticed; the run itself keeps its own per-step timeouts.
 SYNC_WAIT_TIMEOUT = timedelta(hours=24)
 SYNC_HEARTBEAT_TIMEOUT = timedelta(seconds=30)

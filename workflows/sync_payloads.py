@@ -1,4 +1,5 @@
-"""Payloads of BatchSyncWorkflow (seed 004's run_selected). Dataclasses only, no I/O."""
+"""Payloads of BatchSyncWorkflow (the connection syncs API's run_selected). Dataclasses only, no
+I/O."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Describe a pipeline in words: overview, data flow, transformations, performance (pure).
 
-Seed 000's ``:describe`` answer: ``[{"section", "content"}]``. Performance comes from measured
+The AI-ETL pipelines API's ``:describe`` answer: ``[{"section", "content"}]``. Performance comes
+from measured
 runs when there are any, and says it is an estimate when there are none.
 """
 

@@ -1,6 +1,7 @@
 """Storage recommendation from a data profile: engine, partitioning, retention, with reasons.
 
-Rules a data engineer would apply (pure, deterministic), over seed 001's ``data_profile``:
+Rules a data engineer would apply (pure, deterministic), over the AI-ETL platform API's
+``data_profile``:
 ``size_gb`` (or ``size_mb`` / ``row_count`` as /data/profile answers them), ``growth_rate``
 such as ``"10GB/month"``, ``access_pattern`` and ``query_types``.
 """

@@ -207,7 +207,8 @@ def _clickhouse_options(
     names: list[str],
     p: Plan,
 ) -> tuple[dict[str, Any], list[str]]:
-    """Seed 000's engine/order_by/partition_by of a ClickHouse sink, fitted to the load mode;
+    """The AI-ETL pipelines API's engine/order_by/partition_by of a ClickHouse sink, fitted to the
+    load mode;
     the keys (a merge replaces rows with an equal ORDER BY, so they are one list)."""
     options: dict[str, Any] = {}
     order = target.options.get("order_by") or []

@@ -1,4 +1,5 @@
-"""Base models of the camelCase surface (seed 003); snake_case names are accepted too."""
+"""Base models of the camelCase surface (pipeline service API); snake_case names are accepted
+too."""
 
 from __future__ import annotations
 

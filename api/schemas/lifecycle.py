@@ -11,11 +11,12 @@ from api.schemas.common import CamelModel, CamelRequest
 from domain.definition import Scalar
 from services.deployments import environment_name
 
-# --- seed 000 (snake_case) -------------------------------------------------------------------
+# --- the AI-ETL pipelines API (snake_case)
+# -------------------------------------------------------------------
 
 
 class DeployRequest(BaseModel):
-    """Seed 001's optional deploy body: {environment, schedule}."""
+    """The AI-ETL platform API's optional deploy body: {environment, schedule}."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -46,7 +47,8 @@ class RollbackResponse(BaseModel):
     details: dict[str, Any]
 
 
-# --- seed 003 (camelCase) --------------------------------------------------------------------
+# --- the pipeline service API (camelCase)
+# --------------------------------------------------------------------
 
 
 class ScheduleCreate(CamelRequest):

@@ -1,4 +1,5 @@
-"""Request and response bodies of seed 000's /api/v1/pipelines and /api/v1/runs (snake_case)."""
+"""Request and response bodies of the AI-ETL pipelines API's /api/v1/pipelines and /api/v1/runs
+(snake_case)."""
 
 from __future__ import annotations
 
@@ -57,7 +58,8 @@ class VersionList(BaseModel):
 
 
 class RunConf(BaseModel):
-    """Seed 000's ``conf``: the run's parameters (the SQL's ``:name`` placeholders)."""
+    """The AI-ETL pipelines API's ``conf``: the run's parameters (the SQL's ``:name``
+    placeholders)."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -79,7 +81,8 @@ class RunConf(BaseModel):
 
 
 class RunRequest(_Request):
-    """Seed 000's ``{"conf": {...}}``; seed 001's ``{"params": {...}, "async": true}`` too."""
+    """The AI-ETL pipelines API's ``{"conf": {...}}``; the AI-ETL platform API's ``{"params":
+    {...}, "async": true}`` too."""
 
     conf: RunConf = Field(default_factory=RunConf)
     params: RunConf = Field(default_factory=RunConf)

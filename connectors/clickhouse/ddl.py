@@ -1,5 +1,6 @@
 """ClickHouse SQL for a target table (pure: no I/O): types from Arrow, CREATE TABLE with the
-sink's ``engine``, ``order_by`` and ``partition_by`` options (seed 000), and the INSERT that
+sink's ``engine``, ``order_by`` and ``partition_by`` options (AI-ETL pipelines API), and the INSERT
+that
 carries a deterministic ``insert_deduplication_token``.
 
 Key columns (``order_by``, merge ``keys``) are not Nullable (ClickHouse refuses NULLs in a
@@ -185,7 +186,8 @@ def create_table_sql(spec: TableSpec, schema: pa.Schema) -> str:
 
 
 def partition_expression(partition_by: str, schema: pa.Schema) -> str:
-    """A column name (a date or time column: by month, as seed 000's ``toYYYYMM``), or an
+    """A column name (a date or time column: by month, as the AI-ETL pipelines API's ``toYYYYMM``),
+    or an
     expression as written (it must parse as ClickHouse SQL)."""
     if partition_by in schema.names:
         data_type = schema.field(partition_by).type

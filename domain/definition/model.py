@@ -38,7 +38,7 @@ class Source(_Strict):
         default=None,
         validation_alias=AliasChoices("cursor", "partition_by"),
         description="the column whose high-water mark an incremental source keeps "
-        "(seed 000 calls it partition_by)",
+        "(the AI-ETL pipelines API calls it partition_by)",
     )
     partitions: int = Field(
         default=1,
@@ -98,7 +98,8 @@ class Sink(_Strict):
     options: dict[str, Any] | None = Field(
         default=None,
         description="the target's own options: ClickHouse's engine (MergeTree family), "
-        "order_by (columns) and partition_by (a column or an expression), as seed 000 shows",
+        "order_by (columns) and partition_by (a column or an expression), as the AI-ETL "
+        "pipelines API shows",
     )
 
     @field_validator("table")

@@ -1,7 +1,8 @@
 """Which events each webhook surface speaks, and the body each one is sent.
 
 A run that finishes ``completed`` or ``failed`` is one event; each surface names it in its own
-words (seed 001: ``pipeline.completed``; seed 002: ``SUCCESS``). Bodies carry ids, names,
+words (the AI-ETL platform API: ``pipeline.completed``; the named batch pipelines API:
+``SUCCESS``). Bodies carry ids, names,
 statuses and times only: never credentials, row data or error text (which may quote rows).
 """
 

@@ -4,7 +4,7 @@ Two signatures, one secret:
 
 - the ``X-Ductwork-Signature`` header, ``sha256=<hex>`` over the raw request body (verify it
   before parsing: ``verify_body(secret, raw_body, header)``);
-- the ``signature`` field of the JSON body (seed 001), ``sha256=<hex>`` over the payload
+- the ``signature`` field of the JSON body (AI-ETL platform API), ``sha256=<hex>`` over the payload
   without that field, serialized canonically: keys sorted, no whitespace, UTF-8
   (``verify_payload(secret, parsed_body)``).
 """

@@ -18,7 +18,7 @@ class Webhook(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=64)
     tenant_id: str = Field(max_length=64)
-    surface: str = Field(max_length=16)  # "v1" (seed 001 events) or "pipeline" (seed 002)
+    surface: str = Field(max_length=16)  # "v1" (AI-ETL platform) or "pipeline" (batch pipelines)
     url: str = Field(max_length=2000)
     events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # Pipeline ids or names; empty: every pipeline of the tenant.

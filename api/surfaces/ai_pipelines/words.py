@@ -1,4 +1,5 @@
-"""The AI-ETL pipelines surface's words (seed 000/001): a run's status and a pipeline's."""
+"""The AI-ETL pipelines surface's words (AI-ETL pipelines API, AI-ETL platform API): a run's status
+and a pipeline's."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ RUN_WORDS: dict[RunStatus, str] = {
     RunStatus.FAILED: "failed",
     RunStatus.CANCELLED: "cancelled",
 }
-"""A run's status in seed 000/001's words."""
+"""A run's status in the AI-ETL APIs' words."""
 
 PIPELINE_WORDS = {"CREATED": "draft", "ACTIVE": "active", "PAUSED": "paused"}
-"""A pipeline's stored status in seed 000's words; others are shown lower-cased."""
+"""A pipeline's stored status in the AI-ETL pipelines API's words; others are shown lower-cased."""
 
 
 def run_word(status: str) -> str:

@@ -1,4 +1,5 @@
-"""The named batch pipelines surface's words (seed 002, /api/pipeline): a run's status."""
+"""The named batch pipelines surface's words (the named batch pipelines API, /api/pipeline): a
+run's status."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ RUN_WORDS: dict[RunStatus, str] = {
     RunStatus.FAILED: "FAILURE",
     RunStatus.CANCELLED: "CANCELED",
 }
-"""A run's status in seed 002's words."""
+"""A run's status in the named batch pipelines API's words."""
 
 
 def run_word(status: str) -> str:
@@ -19,7 +20,8 @@ def run_word(status: str) -> str:
 
 
 def from_word(word: str) -> RunStatus | None:
-    """The status a seed 002 word (or one of our own words) stands for; None when unknown."""
+    """The status a the named batch pipelines API word (or one of our own words) stands for; None
+    when unknown."""
     wanted = word.strip().upper()
     for status, seed_word in RUN_WORDS.items():
         if wanted in (seed_word, status.value):

@@ -1,4 +1,5 @@
-"""The connection syncs surface's words (seed 004, /): a run's status as a task status."""
+"""The connection syncs surface's words (the connection syncs API, /): a run's status as a task
+status."""
 
 from __future__ import annotations
 
@@ -11,4 +12,4 @@ TASK_WORDS: dict[RunStatus, str] = {
     RunStatus.FAILED: "finished",
     RunStatus.CANCELLED: "cancelled",
 }
-"""A run's status as seed 004's task status."""
+"""A run's status as the connection syncs API's task status."""

@@ -1,4 +1,5 @@
-"""Seed 000: ``POST /api/v1/pipelines/{id}:deploy`` and ``POST /api/v1/pipelines/{id}:rollback``."""
+"""The AI-ETL pipelines API: ``POST /api/v1/pipelines/{id}:deploy`` and ``POST
+/api/v1/pipelines/{id}:rollback``."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
-"""AI generation (seeds 000 and 001): generate a pipeline from an intent, regenerate a version.
+"""AI generation (AI-ETL pipelines API, AI-ETL platform API): generate a pipeline from an intent,
+regenerate a version.
 
-``POST /api/v1/pipelines/generate`` (seed 000: intent + sources/targets) and
-``POST /api/v1/pipelines:generate`` (seed 001: description + options) run GenerationWorkflow
+``POST /api/v1/pipelines/generate`` (the AI-ETL pipelines API: intent + sources/targets) and
+``POST /api/v1/pipelines:generate`` (the AI-ETL platform API: description + options) run
+GenerationWorkflow
 and answer with the stored pipeline, its artifacts, and who generated it at what cost.
 """
 
@@ -30,13 +32,13 @@ from store.models.generation import Generation
 from workflows.generation import GenerationWorkflow
 from workflows.generation_payloads import GenerationInput, GenerationResult, TableSpec
 
-router = APIRouter(tags=["generation (seeds 000, 001)"])
+router = APIRouter(tags=["generation (AI-ETL pipelines API, AI-ETL platform API)"])
 
 GENERATION_TIMEOUT = timedelta(minutes=15)
 
 
 class Endpoint(BaseModel):
-    """A source or target of seed 000: a stored connection and connector options."""
+    """A source or target of the AI-ETL pipelines API: a stored connection and connector options."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -74,21 +76,21 @@ class GenerateRequest(BaseModel):
 
     project_id: str | None = None
     intent: str | None = Field(default=None, min_length=1, max_length=2000)
-    description: str | None = Field(default=None, min_length=1, max_length=2000)  # seed 001
+    description: str | None = Field(default=None, min_length=1, max_length=2000)  # AI-ETL platform
     name: str | None = Field(default=None, min_length=1, max_length=200)
     sources: list[Endpoint] = Field(default_factory=list)
     targets: list[Endpoint] = Field(default_factory=list)
     constraints: dict[str, Any] = Field(default_factory=dict)
     mode: Literal["generate", "describe", "analyze", "regenerate"] = "generate"
     hints: dict[str, Any] = Field(default_factory=dict)
-    options: dict[str, Any] = Field(default_factory=dict)  # seed 001: optimize, validate
+    options: dict[str, Any] = Field(default_factory=dict)  # AI-ETL platform API: optimize, validate
     pipeline_id: str | None = None  # describe, analyze, regenerate
     modifications: str | None = Field(default=None, max_length=2000)
 
     @model_validator(mode="after")
     def _what(self) -> GenerateRequest:
         if self.mode == "generate" and not (self.intent or self.description):
-            raise ValueError("give 'intent' (or seed 001's 'description')")
+            raise ValueError("give 'intent' (or the AI-ETL platform API's 'description')")
         if self.mode != "generate" and not self.pipeline_id:
             raise ValueError(f"mode {self.mode!r} needs 'pipeline_id', the pipeline to work on")
         if self.mode == "regenerate" and not (self.modifications or self.intent):
@@ -314,9 +316,9 @@ async def _answer(session, tenant_id: str, result: GenerationResult) -> dict[str
         "artifacts": artifacts,
         "version": version.label,
         "version_number": version.number,
-        "code": artifacts.get("airflow_dag_py"),  # seed 001
-        "dag_definition": version.definition,  # seed 001
-        "validation": {  # seed 001
+        "code": artifacts.get("airflow_dag_py"),  # the AI-ETL platform API
+        "dag_definition": version.definition,  # the AI-ETL platform API
+        "validation": {  # the AI-ETL platform API
             "status": "passed" if not validation.get("errors") else "failed",
             "warnings": [],
         },
@@ -343,7 +345,8 @@ async def _last_generation(session, tenant_id: str, pipeline_id: str) -> Generat
 async def _from_text(
     session, tenant_id: str, text: str, sources: list[TableSpec], targets: list[TableSpec]
 ) -> tuple[list[TableSpec], list[TableSpec]]:
-    """Seed 001 names no connections: find the tenant's connections the description names,
+    """The AI-ETL platform API names no connections: find the tenant's connections the description
+    names,
     those before "to"/"into" as sources, the first after as the target."""
     rows, _ = await connection_store.page(session, tenant_id, offset=0, limit=500)
     low = text.lower()

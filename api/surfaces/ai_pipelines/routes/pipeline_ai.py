@@ -1,4 +1,4 @@
-"""Seed 000's ``POST /api/v1/pipelines/{id}:describe`` and ``:analyze``.
+"""The AI-ETL pipelines API's ``POST /api/v1/pipelines/{id}:describe`` and ``:analyze``.
 
 Both read the pipeline's current version; neither changes anything (Viewer). The words and the
 score come from ``ai.analysis``, which the generate endpoint's describe/analyze modes reuse.

@@ -1,6 +1,8 @@
-"""/api/v1/pipelines (seed 000, snake_case): read, update metadata, delete, versions, run, status.
+"""/api/v1/pipelines (the AI-ETL pipelines API, snake_case): read, update metadata, delete,
+versions, run, status.
 
-The same store and run logic as /v1/pipelines (seed 003); only the words and shapes differ.
+The same store and run logic as /v1/pipelines (pipeline service API); only the words and shapes
+differ.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from store import pipelines as pipeline_store
 from store import schedules as schedule_store
 from store.models import Pipeline, PipelineVersion, utcnow
 
-router = APIRouter(prefix="/api/v1/pipelines", tags=["pipelines (seed 000)"])
+router = APIRouter(prefix="/api/v1/pipelines", tags=["pipelines (AI-ETL pipelines API)"])
 
 _SETTABLE_STATUSES = (*PIPELINE_WORDS.values(), "archived")
 
@@ -57,7 +59,7 @@ async def document(
         version = await pipeline_store.get_version(session, pipeline.id, pipeline.current_version)
     return PipelineDocument(
         id=pipeline.id,
-        project_id=None,  # pipelines belong to tenants; seed 000's projects are not modelled
+        project_id=None,  # pipelines belong to tenants; projects are not modelled
         name=pipeline.name,
         status=pipeline_word(pipeline.status),
         description=pipeline.description,

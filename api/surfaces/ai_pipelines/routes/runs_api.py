@@ -1,4 +1,5 @@
-"""/api/v1/runs (seed 000/001): a run's status and logs, in snake_case."""
+"""/api/v1/runs (AI-ETL pipelines API, AI-ETL platform API): a run's status and logs, in
+snake_case."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from core.temporal import workflow_ui_url
 from services import runs
 from store import runs as run_store
 
-router = APIRouter(prefix="/api/v1/runs", tags=["runs (seed 000)"])
+router = APIRouter(prefix="/api/v1/runs", tags=["runs (AI-ETL pipelines API)"])
 
 
 async def run_state(session: AsyncSession, run: runs.RunSnapshot) -> RunStatusOut:

@@ -1,6 +1,8 @@
-"""/api/pipeline (seed 002): trigger a pipeline by name with a batch, its status, runs, cancel.
+"""/api/pipeline (named batch pipelines API): trigger a pipeline by name with a batch, its status,
+runs, cancel.
 
-A seed 002 "pipeline" is a Ductwork pipeline addressed by its name; a trigger is a run started
+A the named batch pipelines API "pipeline" is a Ductwork pipeline addressed by its name; a trigger
+is a run started
 through ``services.runs.submit`` whose parameters are the batch id and the config. Each step of the
 run is one of the status's ``assets``.
 """
@@ -31,7 +33,7 @@ from store import syncs as sync_store
 from store.errors import Conflict, NotFound
 from store.models import Execution, RunStep
 
-router = APIRouter(prefix="/api/pipeline", tags=["batch pipelines (seed 002)"])
+router = APIRouter(prefix="/api/pipeline", tags=["batch pipelines (named batch pipelines API)"])
 
 
 def _not_found(name: str) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""Request and response bodies of seed 002's /api/pipeline (named batch pipelines)."""
+"""Request and response bodies of the named batch pipelines API's /api/pipeline (named batch
+pipelines)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Cost estimates (seed 003): one execution's, and a pipeline's over a period, with its trend."""
+"""Cost estimates (pipeline service API): one execution's, and a pipeline's over a period, with its
+trend."""
 
 from __future__ import annotations
 

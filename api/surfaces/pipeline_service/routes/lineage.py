@@ -1,4 +1,5 @@
-"""GET /v1/pipelines/{pipelineId}/lineage (seed 003): tables in and out, steps, column lineage."""
+"""GET /v1/pipelines/{pipelineId}/lineage (pipeline service API): tables in and out, steps, column
+lineage."""
 
 from __future__ import annotations
 

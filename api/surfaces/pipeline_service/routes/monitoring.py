@@ -1,4 +1,5 @@
-"""/v1/pipelines/monitoring (seed 003): metrics of real runs, alerts and their acknowledgement."""
+"""/v1/pipelines/monitoring (pipeline service API): metrics of real runs, alerts and their
+acknowledgement."""
 
 from __future__ import annotations
 

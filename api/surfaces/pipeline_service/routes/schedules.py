@@ -1,4 +1,5 @@
-"""Seed 003 schedules: Temporal Schedules of pipelines, under /v1/pipelines/schedules."""
+"""The pipeline service API schedules: Temporal Schedules of pipelines, under
+/v1/pipelines/schedules."""
 
 from __future__ import annotations
 

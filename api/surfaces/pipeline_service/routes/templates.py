@@ -1,4 +1,5 @@
-"""/v1/pipelines/templates (seed 003): list by industry, read, create a pipeline from one."""
+"""/v1/pipelines/templates (pipeline service API): list by industry, read, create a pipeline from
+one."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Seed 003 workflow management: status, signal and cancel on any Ductwork workflow.
+"""The pipeline service API workflow management: status, signal and cancel on any Ductwork workflow.
 
 ``{workflowId}`` is a Temporal workflow id such as ``default/run/exec-…`` (slashes allowed,
 encoded or not). A workflow is visible only when its DuctworkTenant search attribute is the

@@ -1,4 +1,4 @@
-"""Response bodies of monitoring, lineage and cost (seed 003, camelCase)."""
+"""Response bodies of monitoring, lineage and cost (the pipeline service API, camelCase)."""
 
 from __future__ import annotations
 

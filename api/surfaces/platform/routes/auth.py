@@ -1,4 +1,5 @@
-"""/api/v1/auth (seed 001): log in, refresh (rotating, reuse revokes the login), log out."""
+"""/api/v1/auth (AI-ETL platform API): log in, refresh (rotating, reuse revokes the login), log
+out."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""/api/v1/connectors (seed 001): the connection types this build can read and write."""
+"""/api/v1/connectors (AI-ETL platform API): the connection types this build can read and write."""
 
 from __future__ import annotations
 

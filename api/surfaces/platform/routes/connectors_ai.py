@@ -1,4 +1,5 @@
-"""Seed 001's ``POST /api/v1/connectors-ai/configure``: description + hints → a connection,
+"""The AI-ETL platform API's ``POST /api/v1/connectors-ai/configure``: description + hints → a
+connection,
 saved and tested with the connector's real connection test (``test_status``)."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Seed 001's data operations: ``POST /api/v1/data/profile`` and ``GET /api/v1/data/preview``.
+"""The AI-ETL platform API's data operations: ``POST /api/v1/data/profile`` and ``GET
+/api/v1/data/preview``.
 
 A profile is read in the worker (DataProfileWorkflow: real SQL on the database, in a read-only
 transaction) and only its aggregates come back through Temporal. A preview returns rows, which

@@ -1,4 +1,4 @@
-"""Seed 001's ``POST /api/v1/nl-query``: a question → one checked, read-only SELECT.
+"""The AI-ETL platform API's ``POST /api/v1/nl-query``: a question → one checked, read-only SELECT.
 
 The API runs NLQueryWorkflow and waits for it: the schema is read from the real database, the
 query translated (offline rules, or the configured model), checked against that schema and

@@ -1,4 +1,5 @@
-"""GET /api/v1/observability/metrics (seed 001): run metrics over a time window, per hour."""
+"""GET /api/v1/observability/metrics (AI-ETL platform API): run metrics over a time window, per
+hour."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from services import monitoring
 from store import monitoring as monitoring_store
 from store.models import utcnow
 
-router = APIRouter(prefix="/api/v1/observability", tags=["observability (seed 001)"])
+router = APIRouter(prefix="/api/v1/observability", tags=["observability (AI-ETL platform API)"])
 
 METRICS = {
     "pipeline_executions": "runs started, per pipeline and status",

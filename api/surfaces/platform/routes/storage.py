@@ -1,4 +1,4 @@
-"""Seed 001's ``POST /api/v1/storage/recommend``: a data profile → storage engine,
+"""The AI-ETL platform API's ``POST /api/v1/storage/recommend``: a data profile → storage engine,
 partitioning and retention, each with its reasons (``ai.analysis.storage``)."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Webhooks of seed 001 (/api/v1/webhooks) and seed 002 (/api/pipeline/webhooks).
+"""Webhooks of the AI-ETL platform API (/api/v1/webhooks) and the named batch pipelines API
+(/api/pipeline/webhooks).
 
 Create, list, delete, and read a webhook's delivery log. Secrets are stored encrypted and
 never returned (a generated one is shown once, on create). URLs pass the webhook URL policy.
@@ -137,7 +138,8 @@ async def _deliveries(
     return DeliveryList(deliveries=items, total=total, page=page.page, per_page=page.per_page)
 
 
-# --- seed 001: /api/v1/webhooks -------------------------------------------------------------
+# --- the AI-ETL platform API: /api/v1/webhooks
+# -------------------------------------------------------------
 
 
 @v1_router.post(
@@ -192,7 +194,8 @@ async def list_v1_deliveries(
     return await _deliveries(events.V1, webhook_id, request, response, session, principal, page)
 
 
-# --- seed 002: /api/pipeline/webhooks -------------------------------------------------------
+# --- the named batch pipelines API: /api/pipeline/webhooks
+# -------------------------------------------------------
 
 
 @pipeline_router.post(

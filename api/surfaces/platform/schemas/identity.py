@@ -1,4 +1,5 @@
-"""Request and response bodies of logins, users, API keys and tenants (snake_case, seed 001)."""
+"""Request and response bodies of logins, users, API keys and tenants (snake_case, the AI-ETL
+platform API)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Request and response bodies of the webhook routes (seed 001 and seed 002, snake_case)."""
+"""Request and response bodies of the webhook routes (the AI-ETL platform API and the named batch
+pipelines API, snake_case)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ class _WebhookCreate(BaseModel):
 
 
 class V1WebhookCreate(_WebhookCreate):
-    """Seed 001: ``{"url", "events": ["pipeline.completed", "pipeline.failed"], "secret"}``."""
+    """The AI-ETL platform API: ``{"url", "events": ["pipeline.completed", "pipeline.failed"],
+    "secret"}``."""
 
     events: list[Literal["pipeline.completed", "pipeline.failed"]] = Field(
         min_length=1, max_length=2
@@ -42,7 +44,8 @@ class V1WebhookCreate(_WebhookCreate):
 
 
 class PipelineWebhookCreate(_WebhookCreate):
-    """Seed 002: ``{"url", "events": ["SUCCESS", "FAILURE"], "pipelines": [...]}``."""
+    """The named batch pipelines API: ``{"url", "events": ["SUCCESS", "FAILURE"], "pipelines":
+    [...]}``."""
 
     events: list[Literal["SUCCESS", "FAILURE"]] = Field(min_length=1, max_length=2)
 

@@ -1,7 +1,9 @@
-"""Seed 004's connection syncs, at the root: /connections, /pipelines, /run_selected,
+"""The connection syncs API's connection syncs, at the root: /connections, /pipelines,
+/run_selected,
 /task_status, /cancel_task, /history.
 
-A seed 004 "connection" is a Ductwork pipeline addressed by its name (README, "API surfaces").
+A the connection syncs API "connection" is a Ductwork pipeline addressed by its name (README, "API
+surfaces").
 A single run's task id is its execution id; ``/run_selected`` starts a BatchSyncWorkflow whose
 task id is ``batch-…`` and whose workflow id is ``{tenant}/sync/{task_id}``.
 """
@@ -47,7 +49,7 @@ from store.models import Execution, Pipeline
 from workflows.batch_sync import BatchSyncWorkflow
 from workflows.sync_payloads import BatchSyncInput, BatchSyncState, SyncTarget
 
-router = APIRouter(tags=["connection syncs (seed 004)"])
+router = APIRouter(tags=["connection syncs (connection syncs API)"])
 
 _BATCH_ID = re.compile(r"batch-[0-9a-f]{32}")
 

@@ -1,4 +1,5 @@
-"""Response bodies of seed 004's connection syncs (root /connections, /run_selected, …)."""
+"""Response bodies of the connection syncs API's connection syncs (root /connections,
+/run_selected, …)."""
 
 from __future__ import annotations
 
