@@ -34,7 +34,7 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=build_activities(deps, settings.llm, settings.webhooks, settings.lifecycle),
+        activities=build_activities(deps),
         max_concurrent_activities=32,
         # Heartbeats carry cancellation: sent at least this often, a cancel reaches a
         # running step within about a second instead of 0.8 x its heartbeat timeout.

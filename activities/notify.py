@@ -36,13 +36,12 @@ class NotifyActivities:
         self,
         db: Database,
         cipher: Cipher,
-        settings: WebhookSettings | None = None,
-        service_settings: Settings | None = None,
+        service_settings: Settings,
     ):
         self.db = db
         self.cipher = cipher
-        self.settings = settings or WebhookSettings()
-        self.service_settings = service_settings or Settings()  # the address policy
+        self.service_settings = service_settings  # the address policy
+        self.settings: WebhookSettings = service_settings.webhooks
 
     @activity.defn(name="plan_notifications")
     async def plan(self, run: NotifyInput) -> NotifyPlan:

@@ -20,23 +20,19 @@ from activities.runtime import ActivityDeps
 from activities.staging import StagingActivities
 from activities.syncs import SyncActivities
 from activities.transform import TransformActivities
-from core.settings import LifecycleSettings, LLMSettings, WebhookSettings
 
 
-def build_activities(
-    deps: ActivityDeps,
-    llm: LLMSettings | None = None,
-    webhooks: WebhookSettings | None = None,
-    lifecycle: LifecycleSettings | None = None,
-) -> list[Callable[..., Any]]:
+def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
+    """Every activity, each with what it needs from ``deps`` and the service's settings."""
+    settings = deps.service_settings
     extract = ExtractActivities(deps)
     transform = TransformActivities(deps)
     quality = QualityActivities(deps)
     load = LoadActivities(deps)
     staging = StagingActivities(deps)
-    plan = PlanActivities(deps, lifecycle)
+    plan = PlanActivities(deps, settings.lifecycle)
     records = RecordActivities(deps.db)
-    notify = NotifyActivities(deps.db, deps.cipher, webhooks, deps.service_settings)
+    notify = NotifyActivities(deps.db, deps.cipher, settings)
     return [
         plan.plan_run,
         records.record_run,
@@ -47,7 +43,7 @@ def build_activities(
         load.load,
         load.outcome,
         staging.drop_staging,
-        LLMActivities(llm).chat,
+        LLMActivities(settings.llm).chat,
         *_generation(GenerationActivities(deps)),
         notify.plan,
         notify.deliver,

@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from connectors.base import ConnectorError, PolicyDenied, TransientError
+from connectors.base import ConnectionSettings, ConnectorError, PolicyDenied, TransientError
 from connectors.postgres.sql import Relation
-from connectors.registry import is_source, source_schema, target_problem
-from core.connections import connection_settings, connector_config
+from connectors.registry import connector_for, is_source, source_schema, target_problem
+from core.connections import connection_settings
 from core.secrets import Cipher, SecretReferenceError
 from core.settings import Settings
 from domain.definition import PipelineDefinition
@@ -66,9 +66,10 @@ async def check_definition(
                         "unknown_connection",
                     )
                 )
+    opened: dict[str, ConnectionSettings] = {}  # each connection opened once, for every check
     for ref, row in sorted(resolved.items()):
         try:
-            await connection_settings(row, cipher, settings)
+            opened[ref] = await connection_settings(row, cipher, settings)
         except PolicyDenied as exc:
             where = [*loc, "connections", ref]
             problems.append(
@@ -103,14 +104,12 @@ async def check_definition(
                 )
             )
     tables = [
-        (name, src.table, resolved[src.connection])
+        (name, src.table, resolved[src.connection], opened[src.connection])
         for name, src in definition.sources.items()
-        if src.table and src.connection in resolved
+        if src.table and src.connection in opened
     ]
-    missing = await asyncio.gather(
-        *(_missing_table(t, row, cipher, settings) for _, t, row in tables)
-    )
-    for (name, table, row), gone in zip(tables, missing, strict=True):
+    missing = await asyncio.gather(*(_missing_table(t, row, conn) for _, t, row, conn in tables))
+    for (name, table, row, _), gone in zip(tables, missing, strict=True):
         if gone:
             problems.append(
                 Problem(
@@ -122,11 +121,12 @@ async def check_definition(
     return problems, {ref: row.id for ref, row in resolved.items()}
 
 
-async def _missing_table(table: str, row: Connection, cipher: Cipher, settings: Settings) -> bool:
+async def _missing_table(table: str, row: Connection, opened: ConnectionSettings) -> bool:
     """True only when the source answered and has no such table."""
     try:
         relation = Relation.parse(table)
-        connector, config = await connector_config(row, cipher, settings)
+        connector = connector_for(row.type)
+        config = connector.config(opened)
         exists = await asyncio.wait_for(
             connector.table_exists(
                 config, source_schema(connector, relation.schema), relation.name

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import operator
-import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -26,7 +25,6 @@ from sqlglot import exp
 from connectors.base import (
     ColumnInfo,
     ConnectionTestResult,
-    PolicyDenied,
     TableInfo,
     TerminalError,
     elapsed_ms,
@@ -137,17 +135,9 @@ def matching_files(config: FilesConfig, pattern: str) -> tuple[Any, list[str]]:
     names = [n for n in names if format_of(config, n) is not None]
     paths = [f"{base}/{n}" for n in names]
     if not config.s3:
-        _inside_root(config, [pattern, *paths])
+        for path in (pattern, *paths):  # every file read stays under the root
+            config.confine(path, repr(path))
     return fs, paths
-
-
-def _inside_root(config: FilesConfig, paths: list[str]) -> None:
-    """Every local file read stays under the root: ``..`` and symlinks that lead out refused."""
-    root = os.path.realpath(config.root)
-    for path in paths:
-        real = os.path.realpath(path if path.startswith("/") else f"{config.root}/{path}")
-        if real != root and not real.startswith(root.rstrip("/") + "/"):
-            raise PolicyDenied(f"{path!r} leads outside the connection's root")
 
 
 def _file_format(config: FilesConfig, kind: str) -> ds.FileFormat:

@@ -3,6 +3,7 @@ are read. S3 credentials are the access key id (``username``) and its secret (th
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -12,6 +13,7 @@ from urllib.parse import urlparse
 from connectors.base import (
     ConnectionSettings,
     ConnectorError,
+    PolicyDenied,
     TerminalError,
     TransientError,
     safe_detail,
@@ -120,6 +122,14 @@ class FilesConfig:
         except Exception as exc:
             raise self.classify(exc) from exc
         return s3, f"{parsed.netloc}/{parsed.path.strip('/')}".rstrip("/")
+
+    def confine(self, path: str, shown: str) -> None:
+        """A local path (relative: under the root) that, ``..`` collapsed and symlinks followed,
+        leads outside the root is refused; ``shown`` names it in the refusal."""
+        root = os.path.realpath(self.root)
+        real = os.path.realpath(path if path.startswith("/") else f"{self.root}/{path}")
+        if real != root and not real.startswith(root.rstrip("/") + "/"):
+            raise PolicyDenied(f"{shown} leads outside the connection's root")
 
     def scrub(self, text: str) -> str:
         """An error message without the secret (some errors echo request details)."""

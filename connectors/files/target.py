@@ -105,7 +105,7 @@ def load(
         )
     fs, base = config.filesystem()
     if not config.s3:
-        _inside_root(base, Path(base) / directory)
+        config.confine(f"{base}/{directory}", f"dataset {directory!r}")
     if step.cursors:
         return _incremental(staging, step, load_id, config, fmt, fs, base, log, commit_point)
     try:
@@ -207,13 +207,6 @@ def committed_rows(config: FilesConfig, step: LoadSpec, load_id: str) -> int | N
     except Exception as exc:
         raise config.classify(exc) from exc
     return (step.input_rows or 0) if info.type == FileType.File else None
-
-
-def _inside_root(root: str, directory: Path) -> None:
-    """The dataset directory, symlinks followed, stays under the root."""
-    real, base = os.path.realpath(directory), os.path.realpath(root)
-    if not real.startswith(base.rstrip("/") + "/"):
-        raise PolicyDenied(f"dataset {directory.name!r} leads outside the connection's root")
 
 
 def _ensure_ours(directory: Path) -> None:

@@ -91,18 +91,13 @@ def service_ports(settings: Settings) -> frozenset[int]:
 
 
 async def check_url(url: str, settings: Settings) -> CheckedUrl:
-    """An outbound HTTP URL checked (resolved without blocking the event loop)."""
-    scheme, host, port = parse_url(url)
-    _check_host_name(host, settings)
+    """``check_url_sync`` off the event loop (the name is resolved in a thread)."""
     timeout = settings.confinement.resolve_timeout_seconds
-    addresses = await asyncio.wait_for(asyncio.to_thread(resolve, host, port), timeout + 1)
-    for address in addresses:
-        _check_http_address(host, port, address, settings)
-    return CheckedUrl(url, scheme, host, port, tuple(str(a) for a in addresses))
+    return await asyncio.wait_for(asyncio.to_thread(check_url_sync, url, settings), timeout + 1)
 
 
 def check_url_sync(url: str, settings: Settings) -> CheckedUrl:
-    """``check_url`` for synchronous connectors (they run in a worker thread)."""
+    """An outbound HTTP URL checked; synchronous connectors call it from their worker thread."""
     scheme, host, port = parse_url(url)
     _check_host_name(host, settings)
     addresses = resolve(host, port)

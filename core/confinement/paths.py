@@ -35,10 +35,10 @@ def tenant_root(settings: Settings, tenant_id: str) -> Path:
     return root
 
 
-def roots(settings: Settings, tenant_id: str) -> list[Path]:
+def operator_roots(settings: Settings, tenant_id: str) -> list[Path]:
+    """The roots the operator allows this tenant besides its own directory."""
     policy = settings.confinement
-    extra = [*policy.roots, *policy.tenant_roots.get(tenant_id, [])]
-    return [tenant_root(settings, tenant_id), *(_real(r) for r in extra)]
+    return [_real(r) for r in (*policy.roots, *policy.tenant_roots.get(tenant_id, []))]
 
 
 def protected(settings: Settings) -> list[Path]:
@@ -69,7 +69,7 @@ def confine(settings: Settings, tenant_id: str, path: str, what: str) -> str:
     real = _real(given if given.is_absolute() else own / given)
     if real.is_relative_to(own):
         return str(real)
-    if not any(real.is_relative_to(root) for root in roots(settings, tenant_id)[1:]):
+    if not any(real.is_relative_to(root) for root in operator_roots(settings, tenant_id)):
         raise PolicyDenied(
             f"{what} {path!r} is outside this tenant's directories (a relative path is taken "
             "in the tenant's own directory)",

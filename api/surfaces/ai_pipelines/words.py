@@ -3,23 +3,13 @@ and a pipeline's."""
 
 from __future__ import annotations
 
-from domain.status import RunStatus
+from api.words import V1_RUN_WORDS as RUN_WORDS
+from api.words import v1_run_word as run_word
 
-RUN_WORDS: dict[RunStatus, str] = {
-    RunStatus.QUEUED: "pending",
-    RunStatus.RUNNING: "running",
-    RunStatus.COMPLETED: "success",
-    RunStatus.FAILED: "failed",
-    RunStatus.CANCELLED: "cancelled",
-}
-"""A run's status in the AI-ETL APIs' words."""
+__all__ = ["PIPELINE_WORDS", "RUN_WORDS", "pipeline_word", "run_word", "stored_pipeline_status"]
 
 PIPELINE_WORDS = {"CREATED": "draft", "ACTIVE": "active", "PAUSED": "paused"}
 """A pipeline's stored status in the AI-ETL pipelines API's words; others are shown lower-cased."""
-
-
-def run_word(status: str) -> str:
-    return RUN_WORDS[RunStatus(status)]
 
 
 def pipeline_word(status: str) -> str:

@@ -1,19 +1,9 @@
-"""The platform surface's words (/api/v1): a run's status as a metric label, in the same words
-as the AI-ETL pipelines' runs under the same prefix."""
+"""The platform surface's words (/api/v1): a run's status as the ``status`` label of a metric
+point, in the words every ``/api/v1`` surface uses (``api.words``)."""
 
 from __future__ import annotations
 
-from domain.status import RunStatus
+from api.words import V1_RUN_WORDS as RUN_WORDS
+from api.words import v1_run_word as run_word
 
-RUN_WORDS: dict[RunStatus, str] = {
-    RunStatus.QUEUED: "pending",
-    RunStatus.RUNNING: "running",
-    RunStatus.COMPLETED: "success",
-    RunStatus.FAILED: "failed",
-    RunStatus.CANCELLED: "cancelled",
-}
-"""A run's status as the ``status`` label of a metric point."""
-
-
-def run_word(status: str) -> str:
-    return RUN_WORDS[RunStatus(status)]
+__all__ = ["RUN_WORDS", "run_word"]
