@@ -203,6 +203,19 @@ class RateLimitSettings(BaseModel):
     anonymous_plan: str = "free"
 
 
+class TelemetrySettings(BaseModel):
+    """Traces, metrics and their endpoints (``DUCTWORK_TELEMETRY__*``)."""
+
+    service_name: str = "ductwork"  # the OpenTelemetry resource; "-api"/"-worker" is appended
+    otlp_endpoint: str | None = None  # e.g. http://127.0.0.1:4318: spans are exported there
+    otlp_headers: dict[str, SecretStr] = Field(default_factory=dict)  # e.g. an API key header
+    # A bearer token that may read /metrics (a Prometheus scrape job); admins may read it too.
+    metrics_token: SecretStr | None = None
+    # Where a process's Temporal SDK metrics are served (Prometheus text): "127.0.0.1:0" picks
+    # a free port (the API re-serves its own under /metrics); None turns them off.
+    temporal_metrics_address: str | None = "127.0.0.1:0"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DUCTWORK_", env_nested_delimiter="__", env_file=".env", extra="ignore"
@@ -224,6 +237,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     confinement: ConfinementSettings = Field(default_factory=ConfinementSettings)
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:
