@@ -4,11 +4,9 @@ out."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import SessionDep, SettingsDep, Viewer
 from api.errors import ApiError
@@ -22,11 +20,11 @@ from api.surfaces.platform.schemas.identity import (
     TokenOut,
 )
 from core.auth.passwords import hash_password, verify_password, weak_password_reason
-from core.auth.tokens import ACCESS, REFRESH, TokenError, TokenSigner
+from core.auth.tokens import REFRESH, TokenError, TokenSigner
 from core.logging import get_logger
+from services import logins
 from store import identity
 from store.models.core import utcnow
-from store.models.identity import AuthSession, RefreshToken
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 log = get_logger("ductwork.auth")
@@ -43,31 +41,11 @@ def _refused(message: str) -> ApiError:
     return ApiError(401, "AUTHENTICATION_REQUIRED", message)
 
 
-async def _issue(
-    session: AsyncSession, signer: TokenSigner, user_id: str, tenant_id: str, session_id: str
-) -> TokenOut:
-    now = utcnow()
-    access = signer.issue(
-        ACCESS, user_id=user_id, session_id=session_id, tenant_id=tenant_id, now=now
-    )
-    refresh = signer.issue(
-        REFRESH, user_id=user_id, session_id=session_id, tenant_id=tenant_id, now=now
-    )
-    await identity.add_refresh_token(
-        session,
-        RefreshToken(
-            id=refresh.token_id,
-            session_id=session_id,
-            created_at=now,
-            expires_at=refresh.expires_at,
-        ),
-    )
-    # Bounded housekeeping on every login and refresh: this user's long-expired tokens and logins.
-    await identity.purge_expired_logins(session, user_id, signer.purge_before(now))
+def _tokens(issued: logins.Tokens) -> TokenOut:
     return TokenOut(
-        access_token=access.token,
-        refresh_token=refresh.token,
-        expires_in=signer.access_seconds,
+        access_token=issued.access_token,
+        refresh_token=issued.refresh_token,
+        expires_in=issued.expires_in,
     )
 
 
@@ -75,35 +53,13 @@ async def _issue(
 async def login(
     body: LoginIn, session: SessionDep, settings: SettingsDep, signer: SignerDep
 ) -> TokenOut:
-    user = await identity.user_by_email(session, body.email)
-    password = body.password.get_secret_value()
-    # argon2 takes ~0.1 s of CPU: off the event loop, and as long for an unknown email.
-    matches = await asyncio.to_thread(
-        verify_password, user.password_hash if user else None, password
-    )
-    if user is None or not matches or not user.is_active:
-        log.info("login refused", reason="credentials")
-        raise ApiError(401, "INVALID_CREDENTIALS", "wrong email or password")
-    roles = await identity.memberships(session, user.id)
-    tenant = body.tenant_id or (
-        settings.default_tenant if settings.default_tenant in roles else min(roles, default="")
-    )
-    if tenant not in roles:
-        raise ApiError(403, "PERMISSION_DENIED", f"you are not a member of tenant {tenant!r}")
-    verified = user.password_hash
-    auth_session = await identity.start_session(
-        session,
-        AuthSession(id=uuid.uuid4().hex, user_id=user.id, tenant_id=tenant, created_at=utcnow()),
-    )
-    # A password reset or deactivation committed while the password was being checked revoked
-    # the logins that existed then; this one, started after, must not outlive it.
-    await session.refresh(user)
-    if user.password_hash != verified or not user.is_active:
-        await identity.revoke_session(session, auth_session.id, "credentials_changed")
-        log.info("login refused", reason="credentials changed during login")
-        raise ApiError(401, "INVALID_CREDENTIALS", "wrong email or password")
-    log.info("login", user_id=user.id, tenant=tenant)
-    return await _issue(session, signer, user.id, tenant, auth_session.id)
+    try:
+        issued = await logins.log_in(
+            session, settings, signer, body.email, body.password.get_secret_value(), body.tenant_id
+        )
+    except logins.LoginRefused as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None
+    return _tokens(issued)
 
 
 @router.post("/refresh", response_model=TokenOut)
@@ -130,7 +86,7 @@ async def refresh(body: RefreshIn, session: SessionDep, signer: SignerDep) -> To
     roles = await identity.memberships(session, user.id)
     if not user.is_active or claims.tenant_id not in roles:
         raise _refused("this user can no longer use this tenant: log in again")
-    return await _issue(session, signer, user.id, claims.tenant_id, auth_session.id)
+    return _tokens(await logins.issue(session, signer, user.id, claims.tenant_id, auth_session.id))
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
