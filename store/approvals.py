@@ -43,3 +43,18 @@ async def save(session: AsyncSession, row: Approval) -> Approval:
     session.add(row)
     await session.commit()
     return row
+
+
+async def listed(
+    session: AsyncSession, tenant_id: str, *, pending: bool, limit: int = 100
+) -> list[Approval]:
+    """The tenant's requests still waiting for a decision (oldest first), or the others (the
+    latest decided or ended first)."""
+    query = select(Approval).where(Approval.tenant_id == tenant_id)
+    if pending:
+        query = query.where(Approval.status == "PENDING").order_by(col(Approval.requested_at))
+    else:
+        query = query.where(Approval.status != "PENDING").order_by(
+            col(Approval.decided_at).desc(), col(Approval.requested_at).desc()
+        )
+    return list(await session.exec(query.limit(limit)))

@@ -59,6 +59,16 @@ async def get_version(session: AsyncSession, pipeline_id: str, number: int) -> P
     return row
 
 
+async def versions(session: AsyncSession, pipeline_id: str) -> list[PipelineVersion]:
+    """Every version of the pipeline, newest first."""
+    result = await session.exec(
+        select(PipelineVersion)
+        .where(PipelineVersion.pipeline_id == pipeline_id)
+        .order_by(col(PipelineVersion.number).desc())
+    )
+    return list(result)
+
+
 async def current_versions(
     session: AsyncSession, pipelines: list[Pipeline]
 ) -> dict[str, PipelineVersion]:

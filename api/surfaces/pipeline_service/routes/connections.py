@@ -18,10 +18,11 @@ from api.surfaces.pipeline_service.schemas.connections import (
     ConnectionTestOut,
     TableOut,
 )
-from connectors.base import ConnectionTestResult, ConnectorError, PolicyDenied
+from connectors.base import ConnectorError, PolicyDenied
 from core.connections import admit, connector_config
 from core.logging import redact
 from core.secrets import SecretReferenceError
+from services import connections as connection_tests
 from store import connections as connection_store
 from store.models import Connection, utcnow
 
@@ -110,14 +111,7 @@ async def test_connection(
     principal: Editor,
 ) -> ConnectionTestOut:
     row = await connection_store.get(session, principal.tenant_id, connection_id)
-    try:
-        connector, config = await connector_config(row, cipher, settings)
-    except PolicyDenied:
-        raise
-    except (SecretReferenceError, ConnectorError) as exc:
-        result = ConnectionTestResult(connected=False, latency_ms=0, error=str(exc))
-    else:
-        result = await connector.test_connection(config)
+    result = await connection_tests.test(row, cipher, settings)
     return ConnectionTestOut(
         connected=result.connected,
         latency_ms=result.latency_ms,
