@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -82,7 +83,17 @@ async def check_parameters(
     version = await pipeline_store.get_version(
         session, pipeline.id, version_number or pipeline.current_version
     )
-    missing = PipelineDefinition.model_validate(version.definition).missing_parameters(parameters)
+    try:
+        definition = PipelineDefinition.model_validate(version.definition)
+    except ValidationError as exc:
+        # Stored by an older release or by hand: refused like any state that cannot run.
+        raise Conflict(
+            f"pipeline {pipeline.name!r} cannot run: its stored definition (version "
+            f"{version.label}) is not valid ({exc.error_count()} problem(s)); save a corrected "
+            f"one with PUT /v1/pipelines/{pipeline.id}",
+            code="INVALID_STORED_DEFINITION",
+        ) from None
+    missing = definition.missing_parameters(parameters)
     if missing:
         raise MissingParameters(missing)
 

@@ -13,10 +13,12 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.service import RPCError
 
+from core.logging import get_logger
 from domain.definition import PipelineDefinition
 from domain.status import RunStatus
 from store import connections as connection_store
@@ -25,6 +27,8 @@ from store import syncs as sync_store
 from store.errors import NotFound
 from store.models import Execution, Pipeline, RunStep
 from store.runs import elapsed_ms
+
+log = get_logger("ductwork.syncs")
 
 
 async def pipeline_named(
@@ -43,26 +47,57 @@ class SyncDescription:
     type: str
     enabled: bool
     schema_name: str
+    problem: str | None = None  # why the stored definition cannot run (a list still shows it)
 
 
 async def describe(session: AsyncSession, pipeline: Pipeline) -> SyncDescription:
     """The connection syncs API's view of a pipeline: its source's connection type and its target
     schema.
 
-    ``enabled`` is false for a paused pipeline (run_selected skips it).
+    ``enabled`` is false for a paused pipeline (run_selected skips it). A stored definition that
+    no longer validates (written by an older release or by hand) is described from what it
+    holds, with the ``problem``, and logged: one bad row never breaks a list.
     """
     version = await pipeline_store.get_version(session, pipeline.id, pipeline.current_version)
-    definition = PipelineDefinition.model_validate(version.definition)
-    source = next(iter(definition.sources.values()))
-    connection = await connection_store.find(session, pipeline.tenant_id, source.connection)
-    sink = next(iter(definition.sinks.values()))
-    schema = sink.table.rsplit(".", 1)[0] if "." in sink.table else "public"
+    stored = version.definition if isinstance(version.definition, dict) else {}
+    problem = None
+    try:
+        PipelineDefinition.model_validate(stored)
+    except ValidationError as exc:
+        problem = (
+            f"the stored definition is not valid ({exc.error_count()} problem(s), first at "
+            f"{_where(exc)}): save a corrected one with PUT /v1/pipelines/{pipeline.id}"
+        )
+        log.warning("stored definition not valid", pipeline_id=pipeline.id, problem=problem)
+    source, sink = _first(stored, "sources"), _first(stored, "sinks")
+    reference = source.get("connection")
+    connection = (
+        await connection_store.find(session, pipeline.tenant_id, reference)
+        if isinstance(reference, str)
+        else None
+    )
+    table = sink.get("table")
+    schema = "unknown"
+    if isinstance(table, str) and table:
+        schema = table.rsplit(".", 1)[0] if "." in table else "public"
     return SyncDescription(
         name=pipeline.name,
         type=connection.type if connection else "unknown",
         enabled=pipeline.status.upper() != "PAUSED",
         schema_name=schema,
+        problem=problem,
     )
+
+
+def _first(definition: dict[str, Any], section: str) -> dict[str, Any]:
+    """The first entry of a definition's ``sources`` or ``sinks``; {} when there is none."""
+    entries = definition.get(section)
+    first = next(iter(entries.values()), None) if isinstance(entries, dict) else None
+    return first if isinstance(first, dict) else {}
+
+
+def _where(exc: ValidationError) -> str:
+    return ".".join(map(str, exc.errors()[0]["loc"])) or "the top level"
 
 
 def sync_result(row: Execution, steps: list[RunStep], *, include_report: bool) -> dict[str, Any]:

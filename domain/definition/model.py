@@ -25,6 +25,20 @@ from domain.definition.sql import parse_select, referenced_tables
 from domain.definition.transformations import Transformation
 
 
+def plain_table_name(text: str) -> str:
+    """``table`` or ``schema.table`` as stored (``schema.table``); ValueError for a name whose
+    parts hold a quote, a dot or a control character: every system quotes these differently,
+    and the stored form could not be read back."""
+    relation = Relation.parse(text)
+    for part in (relation.schema, relation.name):
+        if any(ch in part for ch in '"`.') or any(ord(ch) < 32 or ord(ch) == 127 for ch in part):
+            raise ValueError(
+                f"{text!r} is not a usable table name: schema and table names may not contain "
+                "quotes, backticks, dots or control characters"
+            )
+    return str(relation)
+
+
 class Source(_Strict):
     """Rows to extract: a whole table or a SELECT, from one connection."""
 
@@ -55,7 +69,7 @@ class Source(_Strict):
     @field_validator("table")
     @classmethod
     def _table_name(cls, value: str | None) -> str | None:
-        return value if value is None else str(Relation.parse(value))
+        return value if value is None else plain_table_name(value)
 
     @model_validator(mode="after")
     def _table_or_query(self) -> Source:
@@ -105,7 +119,7 @@ class Sink(_Strict):
     @field_validator("table")
     @classmethod
     def _table_name(cls, value: str) -> str:
-        return str(Relation.parse(value))
+        return plain_table_name(value)
 
     @model_validator(mode="after")
     def _keys_when_needed(self) -> Sink:

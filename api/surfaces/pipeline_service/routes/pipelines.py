@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import (
@@ -19,6 +20,7 @@ from api.deps import (
     Viewer,
 )
 from api.errors import invalid
+from api.listing import shown
 from api.pagination import paged
 from api.surfaces.pipeline_service.schemas.pipelines import (
     PipelineCreate,
@@ -141,10 +143,11 @@ async def list_pipelines(
         limit=page.size,
     )
     versions = await pipeline_store.current_versions(session, rows)
-    items = [
-        (await _out(session, r, versions[r.id])).model_dump(by_alias=True, mode="json")
-        for r in rows
-    ]
+
+    async def item(row: Pipeline) -> dict:
+        return (await _out(session, row, versions[row.id])).model_dump(by_alias=True, mode="json")
+
+    items = await shown(rows, item, what="pipeline")
     return paged(request, response, items, total, page)
 
 
@@ -165,23 +168,16 @@ async def update_pipeline(
 ) -> PipelineOut:
     pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
     current = await pipeline_store.get_version(session, pipeline.id, pipeline.current_version)
-    await pipeline_metadata.apply(
-        session,
-        client,
-        pipeline,
-        name=body.name,
-        description=body.description,
-        tags=body.tags,
-        status=body.status.value if body.status else None,
-    )
     new_definition = stored_definition(body.definition) if body.definition else current.definition
+    version = None
+    # The definition is checked before anything changes: a refused update changes nothing.
     if new_definition != current.definition or (body.version and body.version != current.label):
         connection_ids = await _validated(
             session,
             cipher,
             settings,
             principal.tenant_id,
-            PipelineDefinition.model_validate(new_definition),
+            body.definition or _stored_model(current),
         )
         version = PipelineVersion(
             pipeline_id=pipeline.id,
@@ -192,11 +188,42 @@ async def update_pipeline(
             description=body.description,
             created_at=utcnow(),
         )
+    await pipeline_metadata.apply(
+        session,
+        client,
+        pipeline,
+        name=body.name,
+        description=body.description,
+        tags=body.tags,
+        status=body.status.value if body.status else None,
+    )
+    if version is not None:
         await pipeline_store.add_version(session, pipeline, version, connection_ids)
     pipeline.updated_at = utcnow()
     session.add(pipeline)
     await session.commit()
     return await _out(session, pipeline)
+
+
+def _stored_model(version: PipelineVersion) -> PipelineDefinition:
+    """A stored definition as the model; 422 when it no longer validates (an older release's
+    or a hand edit's): a new version needs a corrected definition."""
+    try:
+        return PipelineDefinition.model_validate(version.definition)
+    except ValidationError as exc:
+        raise invalid(
+            f"the stored definition of version {version.label} is not valid any more: send a "
+            "corrected 'definition' with the new version",
+            [
+                {
+                    "loc": ["body", "definition", *map(str, e["loc"])],
+                    "msg": e["msg"],
+                    "type": e["type"],
+                }
+                for e in exc.errors()
+            ],
+            code="INVALID_DEFINITION",
+        ) from None
 
 
 @router.delete("/{pipeline_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class ConnectionOut(BaseModel):
@@ -15,6 +15,10 @@ class ConnectionOut(BaseModel):
     enabled: bool
     schema_name: str
     last_run_at: datetime | None
+    problem: str | None = Field(
+        default=None,
+        description="set when the stored definition cannot run (it is listed all the same)",
+    )
 
 
 class ConnectionStatus(ConnectionOut):
