@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from activities.assets.activities import AssetActivities
 from activities.extract import ExtractActivities
 from activities.generation import GenerationActivities
 from activities.lifecycle import LifecycleActivities
@@ -50,6 +51,7 @@ def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
         notify.give_up,
         *_lifecycle(LifecycleActivities(deps)),
         *_data_assistant(deps),
+        *_assets(AssetActivities(deps)),
     ]
 
 
@@ -87,3 +89,7 @@ def _data_assistant(deps: ActivityDeps) -> list[Callable[..., Any]]:
 
 def _syncs(syncs: SyncActivities) -> list[Callable[..., Any]]:
     return [syncs.start_sync, syncs.await_sync, syncs.cancel_sync]
+
+
+def _assets(assets: AssetActivities) -> list[Callable[..., Any]]:
+    return [assets.plan_asset_run, assets.materialize, assets.record_asset_run]

@@ -1,5 +1,6 @@
 """Every workflow the worker runs."""
 
+from workflows.asset_pipeline import AssetPipelineWorkflow
 from workflows.batch_sync import BatchSyncWorkflow
 from workflows.data_profile import DataProfileWorkflow
 from workflows.deployment import DeploymentWorkflow
@@ -18,4 +19,5 @@ WORKFLOWS = [
     NLQueryWorkflow,
     DataProfileWorkflow,
     BatchSyncWorkflow,
+    AssetPipelineWorkflow,
 ]

@@ -1,0 +1,1 @@
+"""The asset pipeline activities: plan a run, materialise one asset, record the run's end."""
