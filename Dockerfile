@@ -16,6 +16,6 @@ RUN pip install '.[all]' \
 USER ductwork
 ENV DUCTWORK_DATA_DIR=/var/lib/ductwork
 EXPOSE 8000
-# No proxy headers in uvicorn: the app trusts them from DUCTWORK_AUTH__TRUSTED_PROXIES only.
-CMD ["uvicorn", "--factory", "api.main:create_app", "--host", "0.0.0.0", "--port", "8000", \
-     "--no-proxy-headers"]
+# api.serve: uvicorn without proxy headers (the app trusts them from
+# DUCTWORK_AUTH__TRUSTED_PROXIES only) and with every log line JSON.
+CMD ["python", "-m", "api.serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -11,7 +11,7 @@ from temporalio.worker import Worker
 
 from activities.registry import build_activities
 from activities.runtime import ActivityDeps
-from core import temporal
+from core import telemetry, temporal
 from core.logging import configure_logging, get_logger
 from core.secrets import Cipher
 from core.settings import Settings, get_settings
@@ -45,6 +45,7 @@ def build_worker(
 async def main() -> None:
     settings = get_settings()
     configure_logging(settings.log_level)
+    telemetry.configure_tracing(settings.telemetry, "worker")
     client = await temporal.connect(settings)
     await temporal.ensure_search_attributes(client)
     db = Database(settings.store_url)

@@ -18,6 +18,7 @@ from connectors import postgres
 from connectors.base import Connector, ConnectorError, Progress, safe_detail
 from connectors.postgres import PostgresConfig
 from connectors.postgres.errors import classify
+from core import telemetry
 from core.connections import connector_config, postgres_config
 from core.secrets import Cipher
 from core.settings import DataPlaneSettings, Settings, TemporalSettings
@@ -107,8 +108,19 @@ class ActivityDeps:
         ctx.info("started", attempt=attempt)
         reporter = asyncio.create_task(self._report(ctx, kind, attempt))
         started = time.perf_counter()
+        step_span = telemetry.span(
+            f"{kind} {ref.name}",
+            tenant=ref.tenant_id,
+            pipeline_id=ref.pipeline_id,
+            run_id=ref.execution_id,
+            step=ref.name,
+            attempt=attempt,
+        )
         try:
-            yield ctx
+            with step_span as current:
+                yield ctx
+                current.set_attribute("ductwork.rows", ctx.metrics.rows)
+                current.set_attribute("ductwork.bytes", ctx.metrics.bytes)
         except asyncio.CancelledError:
             ctx.warning("cancelled")
             await self._close(ctx, kind, RunStatus.CANCELLED, attempt, reporter, None)

@@ -10,9 +10,10 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI, Request, Response
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from temporalio.client import Client
 
-from api import health
+from api import health, metrics
 from api.errors import install_error_handlers
 from api.security import document_security, guard_requests
 from api.surfaces.ai_pipelines.routes import (
@@ -50,7 +51,7 @@ from api.surfaces.platform.routes import (
 )
 from api.surfaces.platform.routes import webhooks as webhook_routes
 from api.surfaces.syncs.routes import syncs
-from core import temporal
+from core import telemetry, temporal
 from core.auth.bootstrap import ensure_identity
 from core.logging import configure_logging, get_logger
 from core.secrets import Cipher
@@ -89,12 +90,16 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
         description="Data pipelines as durable Temporal workflows.",
         lifespan=lifespan,
     )
+    telemetry.configure_tracing(settings.telemetry, "api")
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="health,ready,metrics")
     install_error_handlers(app)
     document_security(app)
     # Added first, so it runs inside _request_id: its 401/403/429 bodies carry the request id.
     app.middleware("http")(guard_requests)
     app.middleware("http")(_request_id)
+    app.middleware("http")(metrics.count_requests)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(api_keys.router)

@@ -46,6 +46,20 @@ OPEN_PATHS = frozenset(
 )
 """Served without credentials; the authorization matrix test holds every other route to a role."""
 
+METRICS_PATH = "/metrics"
+
+
+def presents_scrape_token(request: Request) -> bool:
+    """Whether the request carries ``DUCTWORK_TELEMETRY__METRICS_TOKEN`` as its bearer token."""
+    expected = request.app.state.settings.telemetry.metrics_token
+    scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
+    return (
+        expected is not None
+        and scheme.lower() == "bearer"
+        and keys.same_secret(token.strip(), expected.get_secret_value())
+    )
+
+
 UNMETERED_PATHS = frozenset({"/health", "/ready"})  # probes must never be throttled
 KEY_TOUCH_SECONDS = 60.0  # how stale an API key's last_used_at may get, to spare writes
 PLAN_CACHE_SECONDS = 30.0
@@ -221,6 +235,10 @@ async def guard_requests(
     """The middleware: authenticate, pick the tenant, count, then call the route."""
     path = request.url.path
     if path in UNMETERED_PATHS:
+        return await call_next(request)
+    if path == METRICS_PATH and presents_scrape_token(request):
+        request.state.principal = None  # the operator's scrape job: no tenant, every tenant
+        request.state.scraper = True
         return await call_next(request)
     guard = guard_of(request)
     # Behind a trusted proxy, URLs built from the request (pagination links) keep its scheme.

@@ -15,6 +15,7 @@ from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSear
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.service import RPCError, RPCStatusCode
 
+from core import telemetry
 from core.logging import get_logger
 from core.settings import Settings
 
@@ -56,7 +57,9 @@ async def connect(settings: Settings) -> Client:
             return await Client.connect(
                 settings.temporal.address,
                 namespace=settings.temporal.namespace,
+                # On the client and so on its workers: one trace from the request to each step.
                 interceptors=[TracingInterceptor()],
+                runtime=telemetry.temporal_runtime(settings.telemetry)[0],
             )
         except RuntimeError:
             if attempt == CONNECT_ATTEMPTS:

@@ -139,19 +139,15 @@ def worker_argv() -> list[str]:
 
 
 def api_argv(settings: Settings) -> list[str]:
+    # api.serve runs uvicorn with Ductwork's JSON logging and without proxy headers.
     return [
         sys.executable,
         "-m",
-        "uvicorn",
-        "api.main:create_app",
-        "--factory",
+        "api.serve",
         "--host",
         settings.api.host,
         "--port",
         str(settings.api.port),
-        # uvicorn would take X-Forwarded-For from any loopback peer; the app reads proxy
-        # headers itself, from DUCTWORK_AUTH__TRUSTED_PROXIES only (api.security).
-        "--no-proxy-headers",
     ]
 
 

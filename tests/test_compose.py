@@ -166,7 +166,7 @@ def test_api_and_worker_are_built_here_and_run_the_right_commands(
 
     api = services["api"]["command"]
     api = api.split() if isinstance(api, str) else [str(a) for a in api]
-    assert api[0] == "uvicorn" and "--factory" in api and "api.main:create_app" in api
+    assert api[:3] == ["python", "-m", "api.serve"]
     assert api[api.index("--host") + 1] == "0.0.0.0"
     assert api[api.index("--port") + 1] == "8000"
     assert "8000:8000" in [str(p) for p in services["api"]["ports"]]
