@@ -21,6 +21,7 @@ from workflows.notify import notify_finished
 from workflows.shield import to_the_end
 
 with workflow.unsafe.imports_passed_through():
+    from activities.bookkeeping import BookkeepingActivities
     from activities.extract import ExtractActivities
     from activities.load import LoadActivities
     from activities.plan import PlanActivities
@@ -30,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.transform import TransformActivities
     from workflows import policies
     from workflows.approval import ApprovalGate, ApprovalRefused, needs_approval
+    from workflows.bookkeeping_payloads import FinishRun
     from workflows.errors import failure_message
     from workflows.lifecycle_payloads import ApprovalRequest, ApprovalStatus
     from workflows.payloads import (
@@ -46,6 +48,9 @@ with workflow.unsafe.imports_passed_through():
 
 APPROVAL_GATE_PATCH = "approval-gate"
 CANCEL_MATCHES_TARGET_PATCH = "cancel-matches-target"
+# Plan + record RUNNING, and cleanup + record the end, each one local activity (no round trip
+# to Temporal); NotifyWorkflow only for a tenant with webhooks.
+LOCAL_BOOKKEEPING_PATCH = "local-bookkeeping"
 LATE_CANCEL_NOTE = (
     "the cancel arrived after the load had committed, so the run completed: "
     "its rows are in the target"
@@ -78,15 +83,25 @@ class PipelineRunWorkflow(ApprovalGate):
     async def run(self, run: RunInput) -> RunResult:
         plan: RunPlan | None = None
         try:
-            plan = await workflow.execute_activity_method(
-                PlanActivities.plan_run,
-                run,
-                start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
-                retry_policy=policies.BOOKKEEPING_RETRY,
-            )
-            self._total = len(plan.step_names)
-            self._status = RunStatus.RUNNING
-            await self._record(run, RunStatus.RUNNING)
+            if workflow.patched(LOCAL_BOOKKEEPING_PATCH):
+                plan = await workflow.execute_local_activity_method(
+                    BookkeepingActivities.start_run,
+                    run,
+                    start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
+                    retry_policy=policies.BOOKKEEPING_RETRY,
+                )
+                self._total = len(plan.step_names)
+                self._status = RunStatus.RUNNING
+            else:
+                plan = await workflow.execute_activity_method(
+                    PlanActivities.plan_run,
+                    run,
+                    start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
+                    retry_policy=policies.BOOKKEEPING_RETRY,
+                )
+                self._total = len(plan.step_names)
+                self._status = RunStatus.RUNNING
+                await self._record(run, RunStatus.RUNNING)
             results = await self._execute(plan)
         except (asyncio.CancelledError, ActivityError, ApprovalRefused) as err:
             cancelled = is_cancelled_exception(err)
@@ -255,17 +270,11 @@ class PipelineRunWorkflow(ApprovalGate):
         message: str,
         note: str | None = None,
     ) -> None:
+        if workflow.patched(LOCAL_BOOKKEEPING_PATCH):
+            await self._finish_locally(run, plan, status, message, note)
+            return
         if plan is not None:
-            try:
-                await workflow.execute_activity_method(
-                    StagingActivities.drop_staging,
-                    plan.cleanup,
-                    start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
-                    retry_policy=policies.BOOKKEEPING_RETRY,
-                )
-            except ActivityError as err:
-                # Leftover staging tables are named by run; the outcome must still be recorded.
-                workflow.logger.warning("staging cleanup failed: %s", failure_message(err))
+            await self._drop_staging(plan)
         await self._record(run, status, message, note)
         self._status = status  # only once the store agrees, so readers never see it earlier
         await notify_finished(
@@ -275,6 +284,47 @@ class PipelineRunWorkflow(ApprovalGate):
             status.value,
             plan.pipeline_name if plan else None,
         )
+
+    async def _finish_locally(
+        self,
+        run: RunInput,
+        plan: RunPlan | None,
+        status: RunStatus,
+        message: str,
+        note: str | None,
+    ) -> None:
+        """Cleanup and record in one local activity; a cleanup that failed there is retried
+        as an activity of its own once the end is recorded."""
+        record = RecordRun(run.execution_id, run.tenant_id, status, self._total, message, note)
+        finished = await workflow.execute_local_activity_method(
+            BookkeepingActivities.finish_run,
+            FinishRun(record, plan.cleanup if plan is not None else None),
+            start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
+            retry_policy=policies.BOOKKEEPING_RETRY,
+        )
+        self._status = status  # only once the store agrees, so readers never see it earlier
+        if not finished.cleaned and plan is not None:
+            await self._drop_staging(plan)
+        if finished.notify:
+            await notify_finished(
+                run.tenant_id,
+                run.execution_id,
+                run.pipeline_id,
+                status.value,
+                plan.pipeline_name if plan else None,
+            )
+
+    async def _drop_staging(self, plan: RunPlan) -> None:
+        try:
+            await workflow.execute_activity_method(
+                StagingActivities.drop_staging,
+                plan.cleanup,
+                start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
+                retry_policy=policies.BOOKKEEPING_RETRY,
+            )
+        except ActivityError as err:
+            # Leftover staging tables are named by run; the outcome must still be recorded.
+            workflow.logger.warning("staging cleanup failed: %s", failure_message(err))
 
     def _failure_message(self, err: BaseException) -> str:
         """The failed step and the innermost message: what actually went wrong."""

@@ -1,0 +1,76 @@
+"""One table per goal (figure, baseline, ratio, bar) and one summary line per goal."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) of values, nearest rank."""
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def p50(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+@dataclass
+class Row:
+    label: str
+    figure: str  # what the service did, with its unit
+    baseline: str  # the same measured on the baseline path
+    ratio: float | None  # as the bar reads it (higher is better unless ``lower`` on the check)
+    bar: str  # the bar, in words
+    met: bool | None  # None: informative, not a goal
+
+
+@dataclass
+class Goal:
+    number: int
+    title: str
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(
+        self,
+        label: str,
+        figure: str,
+        baseline: str,
+        ratio: float | None,
+        bar: str,
+        met: bool | None,
+    ) -> None:
+        self.rows.append(Row(label, figure, baseline, ratio, bar, met))
+
+    @property
+    def met(self) -> bool:
+        return all(r.met is not False for r in self.rows) and any(
+            r.met is not None for r in self.rows
+        )
+
+    def print(self) -> None:
+        print(f"\nGoal {self.number}: {self.title}")
+        widths = [44, 22, 22, 7, 24, 7]
+        head = ["", "figure", "baseline", "ratio", "bar", ""]
+        print("  " + " ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
+        print("  " + "-" * (sum(widths) + len(widths)))
+        for r in self.rows:
+            ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
+            verdict = {True: "met", False: "NOT MET", None: ""}[r.met]
+            cells = [r.label, r.figure, r.baseline, ratio, r.bar, verdict]
+            print("  " + " ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)))
+        for note in self.notes:
+            print(f"  {note}")
+
+    def summary(self) -> str:
+        missed = [r for r in self.rows if r.met is False]
+        if not any(r.met is not None for r in self.rows):
+            return f"goal {self.number} ({self.title}): not measured"
+        if not missed:
+            figures = "; ".join(f"{r.label} {r.figure}" for r in self.rows if r.met)
+            return f"goal {self.number} ({self.title}): met ({figures})"
+        figures = "; ".join(f"{r.label} {r.figure} vs bar {r.bar}" for r in missed)
+        return f"goal {self.number} ({self.title}): NOT MET ({figures})"
