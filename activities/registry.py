@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from activities.assets.activities import AssetActivities
+from activities.bookkeeping import BookkeepingActivities
 from activities.extract import ExtractActivities
 from activities.generation import GenerationActivities
 from activities.lifecycle import LifecycleActivities
@@ -34,9 +35,12 @@ def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
     plan = PlanActivities(deps, settings.lifecycle)
     records = RecordActivities(deps.db)
     notify = NotifyActivities(deps.db, deps.cipher, settings)
+    bookkeeping = BookkeepingActivities(deps.db, plan, records, staging)
     return [
         plan.plan_run,
         records.record_run,
+        bookkeeping.start_run,
+        bookkeeping.finish_run,
         *_syncs(SyncActivities(deps.db)),
         extract.extract,
         transform.transform,
