@@ -38,6 +38,16 @@ class TemporalSettings(BaseModel):
     ui_port: int = 8233
     ui_url: str | None = None  # Web UI base URL; defaults to http://127.0.0.1:ui_port
     embedded: bool = True  # `ductwork up` starts the dev server itself
+    # How long Temporal keeps a closed workflow's history (set on the namespace by `ductwork up`;
+    # a remote cluster's operator sets it there). Runs' records in the store outlive it.
+    retention_days: int = Field(default=30, ge=1, le=3650)
+    # A remote cluster or Temporal Cloud: TLS (mTLS with a client certificate) and/or an API key.
+    tls: bool = False
+    tls_server_ca_cert: Path | None = None  # PEM; default: the system's roots
+    tls_client_cert: Path | None = None  # PEM, for mTLS
+    tls_client_key: Path | None = None
+    tls_server_name: str | None = None  # when it differs from the address's host
+    api_key: SecretStr | None = None  # Temporal Cloud API key (implies TLS)
 
     @property
     def port(self) -> int:

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from urllib.parse import quote
 
+from google.protobuf.duration_pb2 import Duration
 from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.namespace.v1 import NamespaceConfig
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
     ListSearchAttributesRequest,
 )
+from temporalio.api.workflowservice.v1 import UpdateNamespaceRequest
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 from temporalio.contrib.opentelemetry import TracingInterceptor
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 from core import telemetry
 from core.logging import get_logger
-from core.settings import Settings
+from core.settings import Settings, TemporalSettings
 
 log = get_logger("ductwork.temporal")
 
@@ -60,6 +64,10 @@ async def connect(settings: Settings) -> Client:
                 # On the client and so on its workers: one trace from the request to each step.
                 interceptors=[TracingInterceptor()],
                 runtime=telemetry.temporal_runtime(settings.telemetry)[0],
+                tls=tls_config(settings.temporal),
+                api_key=settings.temporal.api_key.get_secret_value()
+                if settings.temporal.api_key
+                else None,
             )
         except RuntimeError:
             if attempt == CONNECT_ATTEMPTS:
@@ -67,6 +75,36 @@ async def connect(settings: Settings) -> Client:
             log.warning("temporal not reachable yet", address=settings.temporal.address)
             await asyncio.sleep(1)
     raise RuntimeError("unreachable")
+
+
+def tls_config(settings: TemporalSettings) -> TLSConfig | bool:
+    """TLS for a remote cluster: mTLS with a client certificate, or server TLS (an API key
+    needs it too); plain TCP for the dev server."""
+    if not (settings.tls or settings.api_key or settings.tls_client_cert):
+        return False
+
+    def read(path: Path | None) -> bytes | None:
+        return path.read_bytes() if path else None
+
+    return TLSConfig(
+        server_root_ca_cert=read(settings.tls_server_ca_cert),
+        client_cert=read(settings.tls_client_cert),
+        client_private_key=read(settings.tls_client_key),
+        domain=settings.tls_server_name,
+    )
+
+
+async def ensure_retention(client: Client, days: int) -> None:
+    """Keep closed workflows' histories ``days`` on the client's namespace (the dev server
+    that `ductwork up` starts keeps them one day otherwise)."""
+    await client.workflow_service.update_namespace(
+        UpdateNamespaceRequest(
+            namespace=client.namespace,
+            config=NamespaceConfig(
+                workflow_execution_retention_ttl=Duration(seconds=days * 86_400)
+            ),
+        )
+    )
 
 
 async def ensure_search_attributes(client: Client) -> None:

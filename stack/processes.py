@@ -250,6 +250,24 @@ def _first_admin(settings: Settings) -> str:
     return asyncio.run(run())
 
 
+def _keep_histories(settings: Settings) -> None:
+    """The dev server keeps closed workflows a day; keep them the configured retention."""
+    import asyncio
+
+    from temporalio.client import Client
+
+    from core.temporal import ensure_retention
+
+    async def run() -> None:
+        client = await Client.connect(
+            settings.temporal.address, namespace=settings.temporal.namespace
+        )
+        await ensure_retention(client, settings.temporal.retention_days)
+
+    asyncio.run(run())
+    log.info("workflow histories kept", days=settings.temporal.retention_days)
+
+
 def up(settings: Settings | None = None) -> int:
     """Run the stack until SIGINT/SIGTERM; the exit code for the CLI."""
     settings = settings or get_settings()
@@ -280,6 +298,7 @@ def up(settings: Settings | None = None) -> int:
             temporal = supervisor.start(Child("temporal", temporal_argv(settings, data_dir)), env)
             wait_for_port(temporal, host, port, TEMPORAL_START_TIMEOUT, supervisor.stop_requested)
             log.info("temporal ready", address=settings.temporal.address)
+            _keep_histories(settings)
         if not supervisor.stop_requested():
             supervisor.start(Child("worker", worker_argv()), env)
         if not supervisor.stop_requested():

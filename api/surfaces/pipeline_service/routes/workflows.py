@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, status
 from pydantic import ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client, WorkflowExecutionDescription, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -22,6 +23,7 @@ from core.temporal import workflow_ui_url
 from services import approvals
 from services.runs import TemporalUnavailable
 from store import approvals as approval_store
+from store import runs as run_store
 from store.errors import NotFound
 from workflows.lifecycle_payloads import APPROVAL_UPDATE, ApprovalDecision
 
@@ -33,7 +35,7 @@ APPROVAL_EXAMPLE = (
 
 
 async def _owned(
-    client: Client, principal: Principal, workflow_id: str
+    client: Client, principal: Principal, workflow_id: str, session: AsyncSession
 ) -> tuple[WorkflowHandle, WorkflowExecutionDescription]:
     handle = client.get_workflow_handle(workflow_id)
     try:
@@ -41,10 +43,35 @@ async def _owned(
     except RPCError as exc:
         if exc.status in temporal.UNREACHABLE:
             raise TemporalUnavailable(exc.message) from exc
-        raise _not_found(workflow_id) from None
+        raise await _expired_or_not_found(session, principal, workflow_id) from None
     if described.typed_search_attributes.get(temporal.TENANT) != principal.tenant_id:
         raise _not_found(workflow_id)
     return handle, described
+
+
+async def _expired_or_not_found(
+    session: AsyncSession, principal: Principal, workflow_id: str
+) -> Exception:
+    """A run the store remembers but Temporal does not: its history outlived the namespace's
+    retention (410, saying where the run's record is); anything else: 404."""
+    run_prefix = temporal.workflow_id("run", principal.tenant_id, "")
+    if workflow_id.startswith(run_prefix):
+        try:
+            execution = await run_store.get(
+                session, principal.tenant_id, workflow_id.removeprefix(run_prefix)
+            )
+        except NotFound:
+            return _not_found(workflow_id)
+        if execution.finished_at is not None:
+            return ApiError(
+                410,
+                "WORKFLOW_HISTORY_EXPIRED",
+                f"the history of workflow {workflow_id!r} is no longer kept: Temporal deletes "
+                "a closed workflow after the namespace's retention "
+                "(DUCTWORK_TEMPORAL__RETENTION_DAYS with `ductwork up`); the run's record "
+                f"stays, with its steps and logs: GET /v1/pipelines/executions/{execution.id}",
+            )
+    return _not_found(workflow_id)
 
 
 def _not_found(workflow_id: str) -> NotFound:
@@ -64,7 +91,7 @@ async def workflow_status(
     settings: SettingsDep,
     principal: Viewer,
 ) -> dict[str, Any]:
-    _, described = await _owned(client, principal, workflow_id)
+    _, described = await _owned(client, principal, workflow_id, session)
     attributes = described.typed_search_attributes
     approval = await approval_store.latest_for_workflow(session, principal.tenant_id, workflow_id)
     if approval is not None and described.close_time is not None:
@@ -94,7 +121,7 @@ async def signal_workflow(
     client: ClientDep,
     principal: Editor,
 ) -> dict[str, Any]:
-    handle, described = await _owned(client, principal, workflow_id)
+    handle, described = await _owned(client, principal, workflow_id, session)
     if body.signal_name != APPROVAL_UPDATE:
         if described.close_time is not None:
             raise _closed(workflow_id, described)
@@ -159,8 +186,10 @@ async def signal_workflow(
 
 
 @router.post("/{workflow_id:path}/cancel", status_code=status.HTTP_202_ACCEPTED)
-async def cancel_workflow(workflow_id: str, client: ClientDep, principal: Editor) -> dict:
-    handle, described = await _owned(client, principal, workflow_id)
+async def cancel_workflow(
+    workflow_id: str, session: SessionDep, client: ClientDep, principal: Editor
+) -> dict:
+    handle, described = await _owned(client, principal, workflow_id, session)
     if described.close_time is not None:
         raise _closed(workflow_id, described)
     try:
