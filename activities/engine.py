@@ -22,6 +22,7 @@ from connectors.duckdb import target as duckdb_target
 from connectors.duckdb.staging import DuckStaging
 from connectors.duckdb.target import LoadOutcome
 from connectors.files import target as files_target
+from connectors.kafka import target as kafka_target
 from workflows.payloads import Cursor, LoadStep
 
 
@@ -66,6 +67,7 @@ def loader(connection_type: str) -> Loader:
         "duckdb": duckdb_target.load,
         "files": files_target.load,
         "clickhouse": clickhouse_target.load,
+        "kafka": kafka_target.load,
     }
     return loaders[connection_type]
 
@@ -90,6 +92,8 @@ def stored_mark(
     ClickHouse as the cursor column's maximum in the target table. None: none yet."""
     if connector.type == "files":
         return files_target.stored_mark(config, cursor.target_table, pipeline_id, cursor.source)
+    if connector.type == "clickhouse" and cursor.kind == "offsets":
+        return clickhouse_target.stored_position(config, cursor.target_table)
     if connector.type == "clickhouse":
         return clickhouse_target.stored_mark(config, cursor.target_table, cursor.column)
     return staging.stored_mark(pipeline_id, cursor.source)

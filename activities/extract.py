@@ -33,7 +33,7 @@ from connectors.postgres.copy import (
 )
 from connectors.postgres.sql import Relation, quote_ident, quote_literal
 from connectors.postgres.state import TargetState
-from connectors.registry import arrow_reader, arrow_source
+from connectors.registry import arrow_reader, arrow_source, is_stream
 from domain.planner import staging_prefix
 from workflows.payloads import Cursor, ExtractStep, Partition, StepResult
 
@@ -63,6 +63,11 @@ class ExtractActivities:
                 step.target_connection_id,
                 staging_prefix(step.ref.execution_id),
             )
+            if is_stream(connector.type):
+                from activities.stream_extract import extract_stream  # it uses run_stoppable
+
+                detail = await extract_stream(self.deps, step, ctx, config, duck)
+                return StepResult(step.ref.name, ctx.metrics.rows, ctx.metrics.bytes, detail)
             if duck is not None:
                 await self._into_duckdb(step, ctx, duck, arrow_reader(connector.type), config)
             elif arrow is None:

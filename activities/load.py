@@ -34,7 +34,7 @@ class LoadActivities:
 
     @activity.defn(name="load")
     async def load(self, step: LoadStep) -> StepResult:
-        load_id = f"{step.ref.execution_id}/{step.ref.name}"
+        load_id = step.ref.load_id
         target = Relation.parse(step.target_table)
         staged = Relation.parse(step.input_table)
         async with self.deps.step(step.ref, "load") as ctx:
@@ -82,12 +82,16 @@ class LoadActivities:
                     return
                 # Marks first: a swap may move the staged table they are read from.
                 for cursor in step.cursors:
-                    mark = await state.advance_cursor(
-                        step.ref.pipeline_id,
-                        cursor.source,
-                        Relation.parse(cursor.staging_table),
-                        cursor.column,
-                    )
+                    staged_rows = Relation.parse(cursor.staging_table)
+                    mark: str | None
+                    if cursor.kind == "offsets":
+                        mark = await state.advance_position(
+                            step.ref.pipeline_id, cursor.source, staged_rows
+                        )
+                    else:
+                        mark = await state.advance_cursor(
+                            step.ref.pipeline_id, cursor.source, staged_rows, cursor.column
+                        )
                     ctx.info("cursor advanced", source=cursor.source, to=mark)
                 ctx.metrics.rows = await _load(conn, step, staged, target, ctx)
                 await state.finish(load_id, ctx.metrics.rows)
@@ -105,7 +109,7 @@ class LoadActivities:
     async def outcome(self, step: LoadStep) -> StepResult | None:
         """What a load that stopped (cancelled) left in its target: its result when it had
         committed, None when the target has nothing of it (or cannot say: ClickHouse)."""
-        load_id = f"{step.ref.execution_id}/{step.ref.name}"
+        load_id = step.ref.load_id
         with application_errors():
             duck = await staged_in_duckdb(
                 self.deps,
@@ -143,7 +147,8 @@ async def _load(
     if not exists:
         await modes.create_like(conn, staged, target, step.keys)
         ctx.info("created target table", target=str(target))
-    columns, added = await evolve(conn, staged, target)
+    sparse = any(c.kind == "offsets" for c in step.cursors)  # a stream's fields come and go
+    columns, added = await evolve(conn, staged, target, sparse=sparse)
     for name in added:
         ctx.info("added column to target", column=name, target=str(target))
     latest = _latest_column(step, {c.name for c in await describe_table(conn, staged)})

@@ -110,6 +110,7 @@ class TableInfo:
     schema: str
     name: str
     columns: list[ColumnInfo] = field(default_factory=list)
+    partitions: int | None = None  # a Kafka topic's partition count
 
 
 def group_columns(rows: Iterable[tuple[str, str, str, str, bool]]) -> list[TableInfo]:
@@ -181,6 +182,8 @@ class LoadCursor(Protocol):
     def column(self) -> str: ...
     @property
     def staging_table(self) -> str: ...
+    @property
+    def kind(self) -> str: ...  # max (a column's high-water mark) | offsets (a stream's position)
 
 
 class LoadOwner(Protocol):

@@ -14,6 +14,7 @@ from connectors.clickhouse import CONNECTOR as CLICKHOUSE
 from connectors.duckdb import CONNECTOR as DUCKDB
 from connectors.files import CONNECTOR as FILES
 from connectors.http import CONNECTOR as HTTP
+from connectors.kafka import CONNECTOR as KAFKA
 from connectors.mysql import CONNECTOR as MYSQL
 from connectors.postgres.connector import CONNECTOR as POSTGRES
 from connectors.sqlite import CONNECTOR as SQLITE
@@ -36,6 +37,7 @@ ALIASES = {
     "rest": "http",
     "clickhouse": "clickhouse",
     "ch": "clickhouse",
+    "kafka": "kafka",
 }
 
 _CONNECTORS: dict[str, Connector] = {
@@ -47,10 +49,11 @@ _CONNECTORS: dict[str, Connector] = {
     "files": FILES,
     "http": HTTP,
     "clickhouse": CLICKHOUSE,
+    "kafka": KAFKA,
 }
 
 # Where data can be loaded; every connector but ClickHouse can be a source.
-TARGET_TYPES = frozenset({"postgresql", "duckdb", "files", "clickhouse"})
+TARGET_TYPES = frozenset({"postgresql", "duckdb", "files", "clickhouse", "kafka"})
 
 
 def canonical_type(name: str) -> str | None:
@@ -81,6 +84,11 @@ def arrow_reader(connection_type: str) -> ArrowSource:
     return arrow_source(connection_type) or READER  # type: ignore[return-value]
 
 
+def is_stream(connection_type: str) -> bool:
+    """A source read from a position kept by its target (Kafka), not by a query."""
+    return bool(getattr(connector_for(connection_type), "stream", False))
+
+
 def is_source(connection_type: str) -> bool:
     return bool(getattr(connector_for(connection_type), "source", True))
 
@@ -102,8 +110,20 @@ def target_problem(
     if canonical not in TARGET_TYPES:
         targets = ", ".join(sorted(TARGET_TYPES))
         return "connection", f"can be a source but not a sink; sinks load into {targets}"
+    if canonical == "kafka":
+        from connectors.kafka.target import SINK_OPTIONS
+
+        unknown = sorted(set(options) - set(SINK_OPTIONS))
+        if unknown:
+            return "options", f"a Kafka sink takes only {', '.join(SINK_OPTIONS)}, not {unknown}"
+        if mode != "append" or deduplicate:
+            return "mode", "a Kafka topic is appended to: use mode 'append' without deduplicate"
+        return None
     if options and canonical != "clickhouse":
-        return "options", "only ClickHouse sinks take options (engine, order_by, partition_by)"
+        return "options", (
+            "only ClickHouse (engine, order_by, partition_by) and Kafka (topic, key) sinks "
+            "take options"
+        )
     if canonical == "clickhouse":
         from connectors.clickhouse.ddl import TableSpec
 

@@ -12,8 +12,10 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from connectors import offsets
+from connectors.kafka.read import ReadSpec
 from connectors.postgres.sql import Relation
-from connectors.registry import connector_for, source_schema
+from connectors.registry import connector_for, is_stream, source_schema
 from connectors.source_sql import table_query, transpile
 from domain.definition import (
     SQL_DIALECT,
@@ -95,11 +97,24 @@ def compile_plan(
     suffix = {conn: (f"_{i}" if len(targets) > 1 else "") for i, conn in enumerate(sorted(targets))}
     # An incremental source feeds one sink (the definition checks it): its mark lives there.
     cursors: dict[tuple[str, str], Cursor] = {}
+    types = connection_types or {}
     for sink in definition.sinks.values():
         conn = connection_ids[sink.connection]
         for lower in deps(sink.input) & set(sources):
             source = definition.sources[sources[lower]]
-            if source.incremental and source.cursor:
+            if is_stream(types.get(connection_ids[source.connection], "postgresql")):
+                # A stream's position moves with the load, as a high-water mark does.
+                cursors[(conn, lower)] = Cursor(
+                    # The consumer group names the position, as it would on the broker.
+                    source=str((source.options or {}).get("consumer_group") or sources[lower]),
+                    column=offsets.OFFSET,
+                    staging_table=staged(conn, lower),
+                    inclusive=False,
+                    full_refresh=full_refresh,
+                    target_table=str(Relation.parse(sink.table)),
+                    kind="offsets",
+                )
+            elif source.incremental and source.cursor:
                 cursors[(conn, lower)] = Cursor(
                     source=sources[lower],
                     column=source.cursor,
@@ -123,10 +138,7 @@ def compile_plan(
                         ref=ref(f"extract_{name}{part}{suffix[conn]}"),
                         source_connection_id=connection_ids[source.connection],
                         query=source_query(
-                            definition,
-                            name,
-                            values,
-                            (connection_types or {}).get(connection_ids[source.connection]),
+                            definition, name, values, types.get(connection_ids[source.connection])
                         ),
                         target_connection_id=conn,
                         staging_table=staged(conn, lower),
@@ -202,6 +214,11 @@ def compile_plan(
         pipeline_name=pipeline_name,
         heartbeat_timeout_seconds=heartbeat_timeout_seconds,
         approval_timeout_seconds=approval_timeout_seconds,
+        idle_seconds=(
+            definition.orchestration.stream.idle_seconds
+            if definition.orchestration.mode == "continuous"
+            else None
+        ),
     )
 
 
@@ -224,6 +241,20 @@ def source_query(
     """
     source = definition.sources[name]
     connector = connector_for(connection_type or "postgresql")
+    if getattr(connector, "stream", False):
+        stream = definition.orchestration.stream
+        options = source.options or {}
+        return ReadSpec(
+            topics=source.topics or [Relation.parse(source.table or "").name],
+            start=str(options.get("start") or "earliest"),
+            max_messages=stream.batch_messages,
+            max_seconds=stream.batch_seconds,
+            commit_group=(
+                str(options.get("consumer_group") or name)
+                if options.get("commit_to_broker")
+                else None
+            ),
+        ).to_json()
     if connector.dialect == SQL_DIALECT:
         if source.query:
             return bind_parameters(source.query, values)

@@ -35,6 +35,8 @@ from store.errors import Conflict
 from store.models import Execution, Pipeline, RunLog, RunStep, utcnow
 from workflows.payloads import Progress, RunInput
 from workflows.pipeline_run import PipelineRunWorkflow
+from workflows.stream_payloads import StreamInput
+from workflows.stream_run import StreamPipelineWorkflow
 
 # What a closed workflow means for a run the store still shows as active.
 _CLOSED = {
@@ -121,7 +123,8 @@ async def submit(
         existing = await session.get(Execution, execution_id)
         if existing is not None:
             if existing.status == RunStatus.QUEUED.value:
-                await start(client, settings, existing, pipeline, again=True)
+                continuous = await is_continuous(session, pipeline, existing.pipeline_version)
+                await start(client, settings, existing, pipeline, again=True, continuous=continuous)
             return existing
     await check_parameters(session, pipeline, parameters, version)
     active = await active_run(session, client, pipeline.id)
@@ -143,15 +146,23 @@ async def submit(
         parameters=parameters,
         submitted_at=utcnow(),
     )
+    continuous = await is_continuous(session, pipeline, version)
     await run_store.create(session, execution)
     try:
-        await start(client, settings, execution, pipeline)
+        await start(client, settings, execution, pipeline, continuous=continuous)
     except Exception:
         # Not accepted, or not in time. Should the start reach Temporal after all, its workflow
         # finds no execution and stops before doing anything (plan_run).
         await run_store.discard(session, execution)
         raise
     return execution
+
+
+async def is_continuous(session: AsyncSession, pipeline: Pipeline, version: int) -> bool:
+    """Whether the version runs as a continuous pipeline (micro-batches until cancelled)."""
+    stored = await pipeline_store.get_version(session, pipeline.id, version)
+    orchestration = (stored.definition or {}).get("orchestration") or {}
+    return orchestration.get("mode") == "continuous"
 
 
 def execution_id_for(caller: str) -> str:
@@ -171,16 +182,18 @@ async def start(
     pipeline: Pipeline,
     *,
     again: bool = False,
+    continuous: bool = False,
 ) -> None:
     """Start the run's workflow, waiting at most START_TIMEOUT. ``again``: a retry of a start
-    that may have happened; a workflow that already exists (even closed) is the run's."""
+    that may have happened; a workflow that already exists (even closed) is the run's.
+    ``continuous``: the run is a StreamPipelineWorkflow (same id, same progress query)."""
+    run = RunInput(execution.id, execution.tenant_id, pipeline.id, execution.pipeline_version)
+    workflow: Any = StreamPipelineWorkflow.run if continuous else PipelineRunWorkflow.run
     try:
         await asyncio.wait_for(
             client.start_workflow(
-                PipelineRunWorkflow.run,
-                RunInput(
-                    execution.id, execution.tenant_id, pipeline.id, execution.pipeline_version
-                ),
+                workflow,
+                StreamInput(run) if continuous else run,
                 id=execution.workflow_id,
                 task_queue=settings.temporal.task_queue,
                 id_conflict_policy=WorkflowIDConflictPolicy.FAIL,

@@ -28,6 +28,13 @@ class StepRef:
     tenant_id: str
     pipeline_id: str
     name: str
+    batch: int = 0  # a continuous run's micro-batch (from 1); 0: a batch run's only one
+
+    @property
+    def load_id(self) -> str:
+        """The load's key in its target's ledger: one per run, sink and micro-batch."""
+        suffix = f"#{self.batch}" if self.batch else ""
+        return f"{self.execution_id}/{self.name}{suffix}"
 
 
 @dataclass
@@ -42,6 +49,9 @@ class Cursor:
     # The sink's target table: files and ClickHouse targets keep the mark next to it or derive
     # it from it ("" in plans recorded before they could be incremental).
     target_table: str = ""
+    # max: the column's high-water mark; offsets: a stream's position per partition, kept as
+    # JSON (connectors.offsets), ``column`` its offset column
+    kind: str = "max"
 
 
 @dataclass
@@ -135,6 +145,8 @@ class RunPlan:
     # How long a run paused by a failed ``approve`` check waits for a decision (the default is
     # what plans recorded before the setting existed mean).
     approval_timeout_seconds: float = 24 * 3600.0
+    # A continuous pipeline's wait after a micro-batch that found nothing new; None: a batch run.
+    idle_seconds: float | None = None
 
     @property
     def step_names(self) -> list[str]:
@@ -173,6 +185,9 @@ class Progress:
     total_tasks: int = 0
     completed_tasks: int = 0
     current_task: str | None = None
+    # A continuous run's stream: batches, messages, messages/s, lag and committed offsets per
+    # partition (workflows.stream_run.StreamStatus as a dict); None for a batch run.
+    stream: dict[str, Any] | None = None
 
     @property
     def percentage(self) -> int:

@@ -9,6 +9,7 @@ from workflows.nl_query import NLQueryWorkflow
 from workflows.notify import NotifyWorkflow
 from workflows.pipeline_run import PipelineRunWorkflow
 from workflows.scheduled_run import ScheduledRunWorkflow
+from workflows.stream_run import StreamPipelineWorkflow
 
 WORKFLOWS = [
     PipelineRunWorkflow,
@@ -19,5 +20,6 @@ WORKFLOWS = [
     NLQueryWorkflow,
     DataProfileWorkflow,
     BatchSyncWorkflow,
+    StreamPipelineWorkflow,
     AssetPipelineWorkflow,
 ]

@@ -40,6 +40,7 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
+from connectors import offsets
 from connectors.base import (
     ConnectorError,
     LoadSpec,
@@ -159,7 +160,8 @@ def load(
             rows = _replace(executor, staging, staged, spec, schema, load_id, commit_point)
             log("replaced", rows=rows, target=f"{database}.{relation.name}")
         else:
-            for name in _prepare(executor, spec, schema):
+            sparse = any(c.kind == "offsets" for c in step.cursors)
+            for name in _prepare(executor, spec, schema, sparse=sparse):
                 log("added column to target", column=name, target=f"{database}.{relation.name}")
             rows = _insert(executor, staging, staged, spec, schema, load_id, order, commit_point)
             log("inserted" if step.mode == "append" else "merged (ReplacingMergeTree)", rows=rows)
@@ -184,9 +186,12 @@ def existing_columns(executor: Executor, spec: TableSpec) -> dict[str, str]:
     )
 
 
-def _prepare(executor: Executor, spec: TableSpec, schema: pa.Schema) -> list[str]:
+def _prepare(
+    executor: Executor, spec: TableSpec, schema: pa.Schema, *, sparse: bool = False
+) -> list[str]:
     """Create the table, or add the data's new columns to it; a changed type or a column
-    gone stops the load naming the column. Returns the columns added."""
+    gone (unless the data is ``sparse``: a stream's fields come and go) stops the load naming
+    the column. Returns the columns added."""
     existing = existing_columns(executor, spec)
     if not existing:
         executor.command(create_table_sql(spec, schema))
@@ -201,7 +206,7 @@ def _prepare(executor: Executor, spec: TableSpec, schema: pa.Schema) -> list[str
     problems += [
         f"column {name!r} of {spec.database}.{spec.table} is not in the data"
         for name in existing
-        if name not in wanted
+        if name not in wanted and not sparse
     ]
     if problems:
         raise TerminalError(
@@ -362,6 +367,26 @@ def stored_mark(config: ClickHouseConfig, table: str, column: str) -> str | None
     finally:
         executor.close()
     return mark_text(value) if count else None
+
+
+def stored_position(config: ClickHouseConfig, table: str) -> str | None:
+    """A stream source's position in ``table``: the largest offset of every partition there
+    (blocks are inserted in offset order, so what is there of a partition is a prefix)."""
+    relation = Relation.parse(table)
+    database = config.database if relation.schema == "public" else relation.schema
+    spec = TableSpec.of(database, relation.name, "append", [], {})
+    executor = executor_for(config)
+    try:
+        if not set(offsets.COLUMNS[:3]) <= set(existing_columns(executor, spec)):
+            return None
+        ranges = executor.rows(offsets.ranges_sql(spec.sql))
+    except (TerminalError, TransientError):
+        raise
+    except Exception as exc:
+        raise classify(exc) from exc
+    finally:
+        executor.close()
+    return offsets.dump(offsets.advance({}, ranges, table)) if ranges else None
 
 
 def mark_text(value: Any) -> str:

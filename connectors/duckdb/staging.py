@@ -299,6 +299,11 @@ class DuckStaging:
             ).fetchone()
         return value
 
+    def query_rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """Every row of a (small) query in DuckDB's SQL."""
+        with self.connect() as conn:
+            return conn.execute(sql).fetchall()
+
     def mark_value(self, mark: str, data_type: pa.DataType) -> Any:
         """A mark (text) as a value of the cursor column's Arrow type."""
         with self.connect() as conn:

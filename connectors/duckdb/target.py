@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from connectors import offsets
 from connectors.base import LoadSpec, TerminalError
 from connectors.commit_point import CommitPoint, LoadCancelled, no_cancel
 from connectors.duckdb.staging import DuckStaging
@@ -91,7 +92,8 @@ def load(
             ).fetchone()
             return LoadOutcome(int(rows), already_loaded=True)
         for cursor in step.cursors:
-            mark = _advance_cursor(
+            advance = _advance_position if cursor.kind == "offsets" else _advance_cursor
+            mark = advance(
                 conn, staging, step.ref.pipeline_id, cursor.source, cursor.staging_table,
                 cursor.column,
             )  # fmt: skip
@@ -152,6 +154,25 @@ def _advance_cursor(
     return None if row is None else row[0]
 
 
+def _advance_position(
+    conn: Any, staging: DuckStaging, pipeline_id: str, source: str, staged: str, _column: str
+) -> str:
+    """A stream source's position moves past the staged offsets (``connectors.offsets``)."""
+    cursors = Relation(staging.schema, "cursors").sql
+    row = conn.execute(
+        f"SELECT value FROM {cursors} WHERE pipeline_id = ? AND source = ?", [pipeline_id, source]
+    ).fetchone()
+    ranges = conn.execute(offsets.ranges_sql(Relation.parse(staged).sql)).fetchall()
+    position = offsets.dump(offsets.advance(offsets.parse(row[0] if row else None), ranges, source))
+    conn.execute(
+        f"INSERT INTO {cursors} (pipeline_id, source, value, updated_at) VALUES (?, ?, ?, now()) "
+        "ON CONFLICT (pipeline_id, source) DO UPDATE "
+        "SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at",
+        [pipeline_id, source, position],
+    )
+    return position
+
+
 def _load(conn: Any, step: LoadSpec, staged: Relation, target: Relation, log: Log) -> int:
     exists = _columns(conn, target)
     if step.mode == "replace":
@@ -163,7 +184,8 @@ def _load(conn: Any, step: LoadSpec, staged: Relation, target: Relation, log: Lo
     if not exists:
         conn.execute(f"CREATE TABLE {target.sql} AS SELECT * FROM {staged.sql} LIMIT 0")
         log("created target table", target=str(target))
-    columns, added = _evolve(conn, staged, target)
+    sparse = any(c.kind == "offsets" for c in step.cursors)  # a stream's fields come and go
+    columns, added = _evolve(conn, staged, target, sparse=sparse)
     for name in added:
         log("added column to target", column=name, target=str(target))
     present = {c.name for c in columns}
@@ -212,9 +234,11 @@ def _columns(conn: Any, table: Relation) -> list[tuple[str, str, bool]]:
     ]
 
 
-def _evolve(conn: Any, staged: Relation, target: Relation) -> tuple[list[Column], list[str]]:
+def _evolve(
+    conn: Any, staged: Relation, target: Relation, *, sparse: bool = False
+) -> tuple[list[Column], list[str]]:
     """As ``connectors.postgres.schema.evolve``: add new columns; a narrowed type or a column
-    gone stops the load naming the column."""
+    gone (unless the data is ``sparse``) stops the load naming the column."""
     data = [Column(name, type_) for name, type_, _ in _columns(conn, staged)]
     existing = {name: (type_, default) for name, type_, default in _columns(conn, target)}
     problems = [
@@ -227,7 +251,7 @@ def _evolve(conn: Any, staged: Relation, target: Relation) -> tuple[list[Column]
     problems += [
         f"column {name!r} of {target} is not in the data (dropped or renamed in the source?)"
         for name, (_, default) in existing.items()
-        if name not in present and not default
+        if name not in present and not default and not sparse
     ]
     if problems:
         raise TerminalError(

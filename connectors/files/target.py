@@ -45,6 +45,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from connectors import offsets
 from connectors.base import LoadSpec, PolicyDenied, TerminalError
 from connectors.commit_point import CommitPoint, LoadCancelled, no_cancel
 from connectors.duckdb.staging import DuckStaging
@@ -321,7 +322,13 @@ def _incremental(
             log("removed the part file of a load that never committed", path=orphan)
         new_marks = dict(marks)
         for cursor in step.cursors:
-            mark = staging.max_text(Relation.parse(cursor.staging_table), cursor.column)
+            staged_rows = Relation.parse(cursor.staging_table)
+            if cursor.kind == "offsets":
+                old = offsets.parse(marks.get(cursor.source))
+                ranges = staging.query_rows(offsets.ranges_sql(staged_rows.sql))
+                new_marks[cursor.source] = offsets.dump(offsets.advance(old, ranges, cursor.source))
+                continue
+            mark = staging.max_text(staged_rows, cursor.column)
             if mark is not None:
                 new_marks[cursor.source] = mark
         write_state(fs, path, {"marks": marks, "pending": name}, s3=config.s3)

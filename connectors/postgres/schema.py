@@ -47,12 +47,13 @@ def fits(source: str, target: str) -> bool:
 
 
 async def evolve(
-    conn: asyncpg.Connection, staged: Relation, target: Relation
+    conn: asyncpg.Connection, staged: Relation, target: Relation, *, sparse: bool = False
 ) -> tuple[list[Column], list[str]]:
     """Make ``target`` able to take the staged rows; return the columns to load and those added.
 
     A new column is added to the target. A column whose type does not fit, or a target column
-    that the data no longer has (and that has no default), stops the load with its name.
+    that the data no longer has (and that has no default), stops the load with its name;
+    ``sparse`` data (a stream's messages, whose fields come and go) leaves such a column NULL.
     """
     data = await describe_table(conn, staged)
     existing = {c.name: c for c in await describe_table(conn, target)}
@@ -65,7 +66,7 @@ async def evolve(
     gone = [
         name
         for name in existing
-        if name not in present and not await _has_default(conn, target, name)
+        if name not in present and not sparse and not await _has_default(conn, target, name)
     ]
     problems += [
         f"column {name!r} of {target} is not in the data (dropped or renamed in the source?)"

@@ -10,6 +10,7 @@ import contextlib
 
 import asyncpg
 
+from connectors import offsets
 from connectors.postgres.copy import ensure_schema
 from connectors.postgres.sql import Relation, quote_ident
 
@@ -81,3 +82,23 @@ class TargetState:
             pipeline_id,
             source,
         )
+
+    async def advance_position(self, pipeline_id: str, source: str, staged: Relation) -> str:
+        """A stream source's position moves past the staged offsets (call inside the load's
+        transaction: the row lock keeps a concurrent load of the same pipeline out)."""
+        old = await self.conn.fetchval(
+            f"SELECT value FROM {self.cursors} WHERE pipeline_id = $1 AND source = $2 FOR UPDATE",
+            pipeline_id,
+            source,
+        )
+        ranges = [tuple(r) for r in await self.conn.fetch(offsets.ranges_sql(staged.sql))]
+        position = offsets.dump(offsets.advance(offsets.parse(old), ranges, source))
+        await self.conn.execute(
+            f"INSERT INTO {self.cursors} (pipeline_id, source, value, updated_at) "
+            "VALUES ($1, $2, $3, now()) ON CONFLICT (pipeline_id, source) DO UPDATE "
+            "SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at",
+            pipeline_id,
+            source,
+            position,
+        )
+        return position

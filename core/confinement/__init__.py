@@ -45,12 +45,42 @@ async def confine_connection(
     if kind == "http":
         await egress.check_url(connection.host or "", settings)  # the base URL, at once
         return replace(connection, egress=partial(_pinned_url, settings=settings))
+    if kind == "kafka":
+        return await _kafka(settings, connection)
     if kind is not None and connector_for(kind).network and connection.host:
         port = connection.port or connector_for(kind).default_port or 0
         await asyncio.to_thread(_not_the_store, settings, kind, connection, port)  # resolves
         address = await egress.check_database_host(connection.host, port, settings)
         return replace(connection, host=address)
     return connection
+
+
+async def _kafka(settings: Settings, connection: ConnectionSettings) -> ConnectionSettings:
+    """Every bootstrap server checked as a database host is (and, over plaintext, pinned to its
+    checked address); the brokers the cluster advertises are checked when a client meets them."""
+    from connectors.kafka.config import bootstrap_addresses
+
+    pinned = []
+    plaintext = str((connection.properties or {}).get("security_protocol") or "PLAINTEXT")
+    for host, port in bootstrap_addresses(connection):
+        server = replace(connection, host=host)
+        await asyncio.to_thread(_not_the_store, settings, "kafka", server, port)
+        address = await egress.check_database_host(host, port, settings)
+        shown = address if plaintext.upper() == "PLAINTEXT" else host  # TLS checks the name
+        pinned.append(f"[{shown}]:{port}" if ":" in shown else f"{shown}:{port}")
+    properties = {**(connection.properties or {}), "bootstrap_servers": ",".join(pinned)}
+    return replace(
+        connection, properties=properties, egress=partial(_broker_address, settings=settings)
+    )
+
+
+def _broker_address(url: str, settings: Settings) -> str:
+    """An advertised broker (``kafka://host:port``) checked as a database host is."""
+    _, _, address = url.partition("://")
+    host, _, port = address.rpartition(":")
+    host = host.strip("[]")
+    egress.check_database_host_sync(host, int(port), settings)
+    return url
 
 
 async def _files(

@@ -115,6 +115,15 @@ async def check_database_host(host: str, port: int, settings: Settings) -> str:
     return str(addresses[0])
 
 
+def check_database_host_sync(host: str, port: int, settings: Settings) -> str:
+    """``check_database_host`` for a client's own thread (Kafka brokers met in metadata)."""
+    _check_host_name(host.lower(), settings)
+    addresses = resolve(host, port)
+    for address in addresses:
+        _check_database_address(host, port, address, settings)
+    return str(addresses[0])
+
+
 def _check_host_name(host: str, settings: Settings) -> None:
     bare = host.rstrip(".")
     denied = [h.lower().rstrip(".") for h in settings.confinement.denied_hosts]

@@ -7,7 +7,7 @@ served at ``/v1/schemas/pipeline-definition``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     AliasChoices,
@@ -65,6 +65,12 @@ class Source(_Strict):
         default=None,
         description="a numeric, date or timestamp column to split on (default: the cursor)",
     )
+    options: dict[str, Any] | None = Field(
+        default=None,
+        description="a stream source's own options: Kafka's topic (or topics), consumer_group "
+        "(the name its position is kept under) and start (earliest | latest, where a partition "
+        "with no position yet begins)",
+    )
 
     @field_validator("table")
     @classmethod
@@ -73,8 +79,10 @@ class Source(_Strict):
 
     @model_validator(mode="after")
     def _table_or_query(self) -> Source:
+        if self.topics and self.table is None and self.query is None:
+            return self  # a stream source: its topics are what it reads
         if (self.table is None) == (self.query is None):
-            raise ValueError("give exactly one of 'table' or 'query'")
+            raise ValueError("give exactly one of 'table' or 'query' (or a stream's 'topic')")
         if self.query is not None:
             parse_select(self.query)
         if self.incremental and not self.cursor:
@@ -82,6 +90,13 @@ class Source(_Strict):
         if self.partitions > 1 and not (self.split_by or self.cursor):
             raise ValueError("'partitions' needs 'split_by', the column to split the rows on")
         return self
+
+    @property
+    def topics(self) -> list[str]:
+        """A stream source's topics (options ``topic``/``topics``); else empty."""
+        options = self.options or {}
+        listed = options.get("topics") or options.get("topic") or []
+        return [listed] if isinstance(listed, str) else [str(t) for t in listed]
 
     @property
     def split_column(self) -> str | None:
@@ -130,7 +145,27 @@ class Sink(_Strict):
         return self
 
 
+class StreamSettings(_Strict):
+    """How a continuous pipeline cuts its stream into micro-batches."""
+
+    batch_messages: int = Field(
+        default=50_000, ge=1, le=1_000_000, description="at most this many messages per batch"
+    )
+    batch_seconds: float = Field(
+        default=5.0, gt=0, le=3600, description="a batch reads for at most this long"
+    )
+    idle_seconds: float = Field(
+        default=1.0, ge=0, le=3600, description="the wait after a batch that found nothing new"
+    )
+
+
 class Orchestration(_Strict):
+    mode: Literal["batch", "continuous"] = Field(
+        default="batch",
+        description="batch: each run ends; continuous: a run that keeps loading micro-batches "
+        "of its stream sources until it is cancelled",
+    )
+    stream: StreamSettings = Field(default_factory=StreamSettings)
     retries: int = Field(default=3, ge=0, le=20, description="retries of each step")
     timeout_minutes: int = Field(default=60, ge=1, le=24 * 60, description="per step")
     schedule: str | None = Field(default=None, description="cron expression (scheduling issue)")

@@ -112,7 +112,7 @@ class ConnectionCreate(CamelRequest):
     @classmethod
     def _database_needed(cls, value: str, info: ValidationInfo) -> str:
         kind = info.data.get("type")
-        if not value and kind is not None and kind != "http":
+        if not value and kind is not None and kind not in ("http", "kafka"):
             raise ValueError(f"a {kind} connection needs 'database'")
         return value
 
