@@ -53,10 +53,13 @@ def presents_scrape_token(request: Request) -> bool:
     """Whether the request carries ``DUCTWORK_TELEMETRY__METRICS_TOKEN`` as its bearer token."""
     expected = request.app.state.settings.telemetry.metrics_token
     scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
+    token = token.strip()
     return (
         expected is not None
+        and bool(expected.get_secret_value())
         and scheme.lower() == "bearer"
-        and keys.same_secret(token.strip(), expected.get_secret_value())
+        and bool(token)
+        and keys.same_secret(token, expected.get_secret_value())
     )
 
 

@@ -225,6 +225,11 @@ class TelemetrySettings(BaseModel):
     # a free port (the API re-serves its own under /metrics); None turns them off.
     temporal_metrics_address: str | None = "127.0.0.1:0"
 
+    @field_validator("otlp_endpoint", "metrics_token", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return value or None  # an empty variable (compose's ${X:-}) means "not configured"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(

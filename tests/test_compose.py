@@ -138,8 +138,21 @@ def test_temporal_runs_on_the_postgresql_service(services: dict[str, dict]) -> N
     assert any(str(v).endswith(":/var/lib/postgresql/data") for v in pg["volumes"])
 
     temporal = services["temporal"]
-    assert temporal["image"].startswith("temporalio/auto-setup:")
-    assert "postgresql" in depends_on(temporal)
+    # Current images: the server, its schema brought up by admin-tools first (no auto-setup).
+    assert temporal["image"].startswith("temporalio/server:")
+    assert {"postgresql", "temporal-schema"} <= set(depends_on(temporal))
+    assert temporal["depends_on"]["temporal-schema"]["condition"] == (
+        "service_completed_successfully"
+    )
+    schema = services["temporal-schema"]
+    assert schema["image"].startswith("temporalio/admin-tools:")
+    script = schema["command"][0]
+    for database in ("temporal", "temporal_visibility"):
+        assert f"--db {database} update-schema" in script
+    assert "$db" in script  # Compose's $$ escape left the shell's variable
+    namespace = services["temporal-namespace"]["command"][0]
+    assert "--retention 30d" in namespace
+    assert "ports" not in temporal  # the frontend is reached on the compose network only
     env, pg_env = env_dict(temporal["environment"]), env_dict(pg["environment"])
     assert env["DB"] == "postgres12"
     assert env["POSTGRES_SEEDS"] == "postgresql"
@@ -149,7 +162,15 @@ def test_temporal_runs_on_the_postgresql_service(services: dict[str, dict]) -> N
     ui = services["temporal-ui"]
     assert ui["image"].startswith("temporalio/ui:")
     assert env_dict(ui["environment"])["TEMPORAL_ADDRESS"] == "temporal:7233"
-    assert "8233:8080" in [str(p) for p in ui["ports"]]
+    assert [str(p) for p in ui["ports"]] == ["127.0.0.1:8233:8080"]  # this host only
+
+
+def test_every_worker_shares_one_staging_volume(services: dict[str, dict]) -> None:
+    for name in APP_SERVICES:
+        service = services[name]
+        assert "ductwork-staging:/var/lib/ductwork/staging" in service["volumes"]
+        env = env_dict(service["environment"])
+        assert env["DUCTWORK_DATA_PLANE__STAGING_DIR"] == "/var/lib/ductwork/staging"
 
 
 def test_api_and_worker_are_built_here_and_run_the_right_commands(

@@ -180,3 +180,9 @@ def test_library_log_lines_are_json_with_the_trace_id(capsys, exporter):
     assert [line["logger"] for line in lines] == ["uvicorn.error", "temporalio.worker"]
     assert all(len(line["trace_id"]) == 32 for line in lines)
     assert lines[1]["level"] == "warning" and lines[1]["event"] == "a multi\nline\nmessage"
+
+
+def test_an_empty_scrape_token_setting_is_no_token():
+    """Compose passes ${DUCTWORK_METRICS_TOKEN:-}: empty must not let 'Bearer ' in."""
+    assert Settings(telemetry={"metrics_token": ""}).telemetry.metrics_token is None
+    assert Settings(telemetry={"otlp_endpoint": ""}).telemetry.otlp_endpoint is None
