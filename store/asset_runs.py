@@ -67,6 +67,7 @@ async def delete_definition(session: AsyncSession, row: AssetPipelineRow) -> Non
 async def create_run(session: AsyncSession, run: AssetRun, assets: list[str]) -> AssetRun:
     """The run and each of its assets, QUEUED."""
     session.add(run)
+    await session.flush()  # the run before its assets (their foreign key)
     for position, asset in enumerate(assets):
         session.add(
             AssetMaterialization(run_id=run.id, asset=asset, position=position, status="QUEUED")
@@ -80,6 +81,7 @@ async def discard_run(session: AsyncSession, run: AssetRun) -> None:
     """Forget a run whose workflow never started."""
     for row in await materializations(session, run.id):
         await session.delete(row)
+    await session.flush()
     await session.delete(run)
     await session.commit()
 

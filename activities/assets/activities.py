@@ -26,6 +26,7 @@ from core.confinement.paths import tenant_root
 from core.connections import connection_settings, postgres_config
 from core.logging import get_logger
 from domain.assets import AssetPipelineDefinition, AssetSpec
+from domain.assets.definition import DEFAULT_DATABASE_FILE
 from domain.definition.sql import bind_parameters
 from store import asset_runs
 from store import connections as connection_store
@@ -34,9 +35,6 @@ from workflows.asset_payloads import AssetNode, AssetOutcome, AssetPlan, AssetRu
 from workflows.asset_payloads import AssetStep as AssetStepInput
 
 log = get_logger("ductwork.assets")
-
-DEFAULT_DATABASE_FILE = "assets.duckdb"
-"""A user's asset pipeline without a connection keeps its tables in this file of the tenant."""
 
 
 class AssetActivities:
@@ -128,7 +126,7 @@ class AssetActivities:
         if definition.connection is not None:
             async with self.deps.db.session() as session:
                 row = await connection_store.find(session, run.tenant_id, definition.connection)
-            if row is None and not run.built_in:
+            if row is None and definition.database_file is None:
                 raise ApplicationError(
                     f"connection {definition.connection!r} not found: create it or change the "
                     "pipeline's connection",
@@ -137,7 +135,7 @@ class AssetActivities:
                 )
         store: AssetStore
         if row is None:
-            name = f"{definition.connection}.duckdb" if run.built_in else DEFAULT_DATABASE_FILE
+            name = definition.database_file or DEFAULT_DATABASE_FILE
             path = tenant_root(settings, run.tenant_id) / name
             store = DuckStore(str(path), definition.schema_name, token)
         elif row.type.lower() in ("duckdb",):

@@ -16,6 +16,7 @@ from sqlglot import exp
 from domain.definition.base import Name, Scalar, _Strict
 from domain.definition.sql import parse_select
 
+DEFAULT_DATABASE_FILE = "assets.duckdb"
 RUN_PARAMETERS = ("batch_id", "run_id")
 """Parameters every run gives its SQL besides the config keys."""
 
@@ -131,6 +132,13 @@ class AssetPipelineDefinition(_Strict):
         default=None,
         description="the tenant's connection (name or id, PostgreSQL or DuckDB) whose database "
         "holds the asset tables; default: the tenant's asset database file",
+    )
+    database_file: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,80}\.duckdb$",
+        description="a DuckDB file in the tenant's directory (<data dir>/tenants/<tenant>/) "
+        "that holds the asset tables when `connection` is not given or the tenant has no "
+        f"such connection; default: {DEFAULT_DATABASE_FILE}",
     )
     schema_name: Name | None = Field(
         default=None,

@@ -11,7 +11,7 @@ SCHEMA = "credit_scoring"
 CONNECTION = "credit_scoring"
 """A tenant connection of this name (PostgreSQL or DuckDB) holds the package's tables;
 without one they go to the tenant's own database file (<data dir>/tenants/<tenant>/)."""
-DATABASE_FILE = "credit_scoring.duckdb"
+DATABASE_FILE = "scoring.duckdb"
 
 _CONFIG: dict[str, dict[str, Any]] = {
     "batch_size": {
@@ -138,6 +138,7 @@ def _definition(name: str, description: str, assets: list[str], config: list[str
             "name": name,
             "description": description,
             "connection": CONNECTION,
+            "database_file": DATABASE_FILE,
             "schema": SCHEMA,
             "config": {key: _CONFIG[key] for key in config},
             "assets": chosen,

@@ -38,10 +38,23 @@ class Triggered(BaseModel):
 
 class AssetOut(BaseModel):
     status: str
-    started_at: datetime
+    started_at: datetime | None
     ended_at: datetime | None
     output: dict[str, Any]
     error: str | None = None
+
+
+class FailureDetails(BaseModel):
+    failed_asset: str | None = Field(description="the asset (step) that failed")
+    error: str = Field(description="what went wrong in it")
+
+
+class RunFailure(BaseModel):
+    """A failed run's error, as the document's PIPELINE_FAILED body shows it."""
+
+    code: str = "PIPELINE_FAILED"
+    message: str = "Pipeline execution failed"
+    details: FailureDetails
 
 
 class RunOut(BaseModel):
@@ -54,7 +67,7 @@ class RunOut(BaseModel):
     ended_at: datetime | None
     duration_seconds: int | None
     assets: dict[str, AssetOut]
-    error: str | None = None
+    error: RunFailure | None = None
 
 
 class RunSummary(BaseModel):
