@@ -661,6 +661,7 @@ LOGISTICS = [
         "SELECT w.id, w.code, count(*) AS shipment_count FROM shipments s "
         "JOIN warehouses w ON w.id = s.warehouse_id GROUP BY w.id, w.code "
         "ORDER BY shipment_count DESC, w.id LIMIT 3",
+        columns=("code", "shipment_count"),
     ),
     Intent(
         "avg_parcel_weight_per_status",
