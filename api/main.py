@@ -14,6 +14,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from temporalio.client import Client
 
 from api import health, metrics
+from api.dashboard import install as install_dashboard
 from api.errors import install_error_handlers
 from api.security import document_security, guard_requests
 from api.surfaces.ai_pipelines.routes import (
@@ -97,6 +98,8 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
     # Added first, so it runs inside _request_id: its 401/403/429 bodies carry the request id.
     app.middleware("http")(guard_requests)
     app.middleware("http")(_request_id)
+    # After the middleware above, so the dashboard's error pages wrap their answers too.
+    install_dashboard(app)
     app.middleware("http")(metrics.count_requests)
     app.include_router(health.router)
     app.include_router(metrics.router)

@@ -1,11 +1,12 @@
 """Who is calling, in which tenant, and whether their plan allows one more request.
 
 One middleware authenticates every request (X-API-Key, or ``Authorization: Bearer`` with a
-JWT or an API key), picks the tenant (the X-Tenant-ID header, required on ``/v1``; else the
-credential's own), counts the request against the tenant's plan (callers without valid
-credentials: against their address, ``client_address``) and puts the result on
-``request.state.principal``. Role checks stay in the route dependencies (``api.deps``).
-Every path needs credentials except ``OPEN_PATHS``.
+JWT or an API key; on the dashboard's paths, its login cookie), picks the tenant (the
+X-Tenant-ID header, required on ``/v1``; else the credential's own), counts the request
+against the tenant's plan (callers without valid credentials: against their address,
+``client_address``) and puts the result on ``request.state.principal``. Role checks stay in
+the route dependencies (``api.deps``). Every path needs credentials except ``OPEN_PATHS``
+(and the paths under ``OPEN_PREFIXES``).
 """
 
 from __future__ import annotations
@@ -42,9 +43,29 @@ OPEN_PATHS = frozenset(
         "/v1/schemas/pipeline-definition",  # documentation, like /openapi.json: editors fetch it
         "/api/v1/auth/login",
         "/api/v1/auth/refresh",
+        "/",  # redirects to the dashboard
+        "/ui/login",  # the dashboard's login form (GET) and its post (POST)
+        "/ui/static",  # the dashboard's CSS and scripts: this mount and every path under it
     }
 )
 """Served without credentials; the authorization matrix test holds every other route to a role."""
+
+OPEN_PREFIXES = ("/ui/static/",)
+"""Paths under these are open too (a mount of static files)."""
+
+UI_PREFIX = "/ui"
+UI_SESSION_COOKIE = "ductwork_ui"
+"""The dashboard's login: an access token in an HttpOnly, SameSite=Strict cookie of path /ui,
+read only on the dashboard's own paths (elsewhere only headers count)."""
+
+
+def is_open(path: str) -> bool:
+    return path in OPEN_PATHS or path.startswith(OPEN_PREFIXES)
+
+
+def on_dashboard(path: str) -> bool:
+    return path == UI_PREFIX or path.startswith(UI_PREFIX + "/")
+
 
 METRICS_PATH = "/metrics"
 
@@ -148,6 +169,9 @@ async def authenticate(request: Request, guard: Guard) -> Identity | None:
             return await _user(request, guard, token)
         api_key = token
     if api_key is None:
+        cookie = request.cookies.get(UI_SESSION_COOKIE)
+        if cookie and on_dashboard(request.url.path) and not is_open(request.url.path):
+            return await _user(request, guard, cookie)
         return None
     return await _api_key(request, api_key.strip())
 
@@ -248,7 +272,7 @@ async def guard_requests(
     peer = request.client.host if request.client else None
     if scheme := guard.proxies.scheme(peer, request.headers):
         request.scope["scheme"] = scheme
-    is_open = path in OPEN_PATHS
+    open_path = is_open(path)
     principal = problem = None
     try:
         who = await authenticate(request, guard)
@@ -262,13 +286,13 @@ async def guard_requests(
                 user_id=who.user_id,
                 session_id=who.session_id,
             )
-        elif not is_open:
+        elif not open_path:
             problem = _unauthorized(
                 "credentials are required: send 'Authorization: Bearer <token>' "
                 "(POST /api/v1/auth/login) or 'X-API-Key: <key>'"
             )
     except AuthProblem as exc:
-        if not is_open:  # open routes ignore a bad credential
+        if not open_path:  # open routes ignore a bad credential
             problem = exc
 
     decision = None

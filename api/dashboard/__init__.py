@@ -1,1 +1,24 @@
-"""The web dashboard at ``/ui/``: server-rendered pages (Jinja2) with htmx, over the services."""
+"""The web dashboard at ``/ui/``: server-rendered pages (Jinja2) with htmx, over the services.
+
+Same origin, login, roles and tenant as the API: ``api.security`` reads the dashboard's login
+cookie on its paths, and every route holds the caller to the role the API's matching route
+needs. ``install`` adds its routes, its static files and its error pages to the app.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.dashboard.errors import dashboard_errors
+from api.dashboard.rendering import HERE
+from api.dashboard.routes import alerts, approvals, auth, connections, pipelines, runs, schedules
+
+
+def install(app: FastAPI) -> None:
+    """Add the dashboard; call it after the API's own middleware, so its error pages wrap
+    the answers of the authentication middleware too."""
+    app.middleware("http")(dashboard_errors)
+    app.mount("/ui/static", StaticFiles(directory=HERE / "static"), name="dashboard-static")
+    for module in (auth, runs, pipelines, schedules, approvals, alerts, connections):
+        app.include_router(module.router)
