@@ -1,7 +1,9 @@
 """One error body for every surface:
 
 ``{"detail", "status_code", "error_code", "error": {"code", "message", "details", "request_id"}}``;
-request validation errors keep FastAPI's ``detail`` list of ``{loc, msg, type}``.
+request validation errors keep FastAPI's ``detail`` list of ``{loc, msg, type}``. The status and
+code follow the surface of the request's path (``api.error_codes``); the named batch pipelines
+API's bodies add ``"status": "error"``. Every error answer is built by ``error_response``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.error_codes import VALIDATION_ERROR, conform, surface_of
 from connectors.base import PolicyDenied
 from core.logging import get_logger
 from services.runs import MissingParameters, TemporalUnavailable
@@ -37,9 +40,7 @@ class ApiError(Exception):
         self.details = details or []
 
 
-def invalid(
-    message: str, details: list[dict[str, Any]], code: str = "VALIDATION_ERROR"
-) -> ApiError:
+def invalid(message: str, details: list[dict[str, Any]], code: str = VALIDATION_ERROR) -> ApiError:
     return ApiError(422, code, message, details)
 
 
@@ -70,7 +71,11 @@ def error_body(
     *,
     detail: Any = None,
 ) -> dict[str, Any]:
+    """The body of an error answer; ``status`` and ``code`` as the surface says them."""
+    status, code = conform(request.url.path, status, code)
+    word = surface_of(request.url.path).status_word
     return {
+        **({"status": word} if word else {}),
         "detail": message if detail is None else detail,
         "status_code": status,
         "error_code": code,
@@ -83,35 +88,38 @@ def error_body(
     }
 
 
-def _respond(request: Request, status: int, code: str, message: str, **kw: Any) -> JSONResponse:
-    return JSONResponse(error_body(request, status, code, message, **kw), status_code=status)
+def error_response(
+    request: Request, status: int, code: str, message: str, **kw: Any
+) -> JSONResponse:
+    body = error_body(request, status, code, message, **kw)
+    return JSONResponse(body, status_code=body["status_code"])
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        detail = exc.details if exc.status == 422 and exc.details else None
-        return _respond(
+        detail = exc.details if exc.status in (400, 422) and exc.details else None
+        return error_response(
             request, exc.status, exc.code, exc.message, details=exc.details, detail=detail
         )
 
     @app.exception_handler(PolicyDenied)
     async def _policy_denied(request: Request, exc: PolicyDenied) -> JSONResponse:
         log.info("refused by the confinement policy", path=request.url.path, reason=exc.message)
-        return _respond(request, 422, "POLICY_DENIED", exc.message)
+        return error_response(request, 422, "POLICY_DENIED", exc.message)
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
-        return _respond(request, 404, exc.code, exc.message)
+        return error_response(request, 404, exc.code, exc.message)
 
     @app.exception_handler(Conflict)
     async def _conflict(request: Request, exc: Conflict) -> JSONResponse:
-        return _respond(request, 409, exc.code, exc.message)
+        return error_response(request, 409, exc.code, exc.message)
 
     @app.exception_handler(TemporalUnavailable)
     async def _temporal_unavailable(request: Request, exc: TemporalUnavailable) -> JSONResponse:
         log.warning("temporal unavailable", path=request.url.path, error=str(exc))
-        return _respond(request, 503, "TEMPORAL_UNAVAILABLE", TEMPORAL_UNAVAILABLE)
+        return error_response(request, 503, "TEMPORAL_UNAVAILABLE", TEMPORAL_UNAVAILABLE)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -121,10 +129,10 @@ def install_error_handlers(app: FastAPI) -> None:
         summary = "; ".join(f"{'.'.join(map(str, d['loc']))}: {d['msg']}" for d in details[:5])
         # A pipeline definition's structural problems carry the code of its connection checks.
         in_definition = all(d["loc"][:2] == ["body", "definition"] for d in details)
-        return _respond(
+        return error_response(
             request,
             422,
-            "INVALID_DEFINITION" if details and in_definition else "VALIDATION_ERROR",
+            "INVALID_DEFINITION" if details and in_definition else VALIDATION_ERROR,
             f"invalid request: {summary}",
             details=details,
             detail=details,
@@ -134,12 +142,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTPStatus(exc.status_code).phrase.upper().replace(" ", "_")
         message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-        return _respond(request, exc.status_code, code, message)
+        return error_response(request, exc.status_code, code, message)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", path=request.url.path)
-        return _respond(
+        return error_response(
             request,
             500,
             "INTERNAL_ERROR",

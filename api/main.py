@@ -50,6 +50,7 @@ from api.surfaces.platform.routes import (
     tenants,
     users,
 )
+from api.surfaces.platform.routes import approvals as approval_routes
 from api.surfaces.platform.routes import webhooks as webhook_routes
 from api.surfaces.syncs.routes import syncs
 from core import telemetry, temporal
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
     app.include_router(pipelines_api.router)
     app.include_router(runs_api.router)
     app.include_router(observability.router)
+    app.include_router(approval_routes.router)
     # Fixed paths under /v1/pipelines come before /v1/pipelines/{pipelineId}.
     app.include_router(connections.router)
     app.include_router(monitoring.router)

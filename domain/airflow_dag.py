@@ -158,7 +158,7 @@ def dag_document(
 
     def add(kind: str, name: str, conn_id: str | None, sql: str | None, doc: str) -> str:
         task = _task_id(kind, name, taken)
-        tasks.append({"task_id": task, "conn_id": conn_id, "sql": sql, "doc": doc})
+        tasks.append({"task_id": task, "kind": kind, "conn_id": conn_id, "sql": sql, "doc": doc})
         return task
 
     extracts = []

@@ -58,3 +58,21 @@ async def listed(
             col(Approval.decided_at).desc(), col(Approval.requested_at).desc()
         )
     return list(await session.exec(query.limit(limit)))
+
+
+async def for_tenant(
+    session: AsyncSession,
+    tenant_id: str,
+    *,
+    status: str | None = None,
+    workflow_id: str | None = None,
+    limit: int = 100,
+) -> list[Approval]:
+    """The tenant's approval requests, newest first."""
+    query = select(Approval).where(Approval.tenant_id == tenant_id)
+    if status is not None:
+        query = query.where(Approval.status == status)
+    if workflow_id is not None:
+        query = query.where(Approval.workflow_id == workflow_id)
+    result = await session.exec(query.order_by(col(Approval.requested_at).desc()).limit(limit))
+    return list(result)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from ai.analysis.facts import WORKER_HOUR_USD, PipelineFacts, human_rows
+from ai.analysis.facts import ESTIMATED_STEP_SECONDS, WORKER_HOUR_USD, PipelineFacts, human_rows
 from ai.analysis.sqlfacts import SqlFacts, sql_facts
 from domain.definition.base import LoadMode
 from domain.definition.model import PipelineDefinition
@@ -419,10 +419,14 @@ def _metrics(
         if m.rows_per_second:
             metrics["rows_per_second"] = round(m.rows_per_second)
     else:
-        metrics["estimated_cost_per_run"] = None
+        steps = _steps(definition)
+        cost = steps * ESTIMATED_STEP_SECONDS / 3600 * WORKER_HOUR_USD
+        metrics["estimated_cost_per_run"] = f"${cost:.4f}"
         metrics["cost_basis"] = (
-            "estimate: no completed runs to measure yet; max_cost_per_run is every step "
-            f"running to its timeout on every attempt at ${WORKER_HOUR_USD:.2f} per worker-hour"
+            f"estimate from the definition (no completed runs to measure yet): {steps} step(s) "
+            f"at about {ESTIMATED_STEP_SECONDS:g} s of worker time each, at "
+            f"${WORKER_HOUR_USD:.2f} per worker-hour; max_cost_per_run is every step running "
+            "to its timeout on every attempt"
         )
         metrics["measured_runs"] = 0
     return metrics

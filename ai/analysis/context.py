@@ -24,6 +24,8 @@ from store.models import Connection
 log = get_logger("ductwork.analysis")
 
 INTROSPECTION_SECONDS = 5.0
+DATABASE_SCHEMAS = ("mysql", "clickhouse")
+"""Dialects whose introspection names each table's database as its schema."""
 
 
 async def pipeline_context(
@@ -69,9 +71,12 @@ async def _source_columns(
         except (ConnectorError, SecretReferenceError, OSError) as exc:
             log.info("source introspection failed", connection=row.name, error=str(exc))
             continue
+        # Where schemas are databases (MySQL, ClickHouse), an unqualified table is in the
+        # connection's database: never a same-named table of another database on the server.
+        home = row.database if connector.dialect in DATABASE_SCHEMAS else None
         for name, source in wanted:
             relation = Relation.parse(source.table or "")
-            schema = source_schema(connector, relation.schema)
+            schema = source_schema(connector, relation.schema) or home
             for table in tables_by_ref[ref]:
                 same_schema = schema is None or table.schema == schema
                 if same_schema and table.name == relation.name:

@@ -17,6 +17,9 @@ ARROW_ROWS_PER_SECOND = 100_000
 
 # What one worker-hour is priced at when a run's cost is estimated (no cloud bill to read).
 WORKER_HOUR_USD = 0.10
+# A step's worker time before any run is measured: an activity's start, its connections and a
+# small table's batches (the runs of the test suite's pipelines take 0.5-3 s per step).
+ESTIMATED_STEP_SECONDS = 2.0
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from connectors.base import TerminalError
 from connectors.clickhouse import ddl as ch_ddl
 from domain.definition import PipelineDefinition, parse_select
 from domain.definition.model import LoadMode, Sink
+from domain.pipeline_yaml import pipeline_yaml
 from workflows.generation_payloads import GenerationContext, GenerationInput, TargetSchema
 
 ARTIFACT_VERSION = "1.0.0"
@@ -122,7 +123,9 @@ def artifacts(
     return {
         "ddl_sql": ddl,
         "transform_sql": transform,
-        "pipeline_yaml": stored,
+        # The AI-ETL pipelines API's {name, schedule, tasks}; Ductwork's own definition next to it.
+        "pipeline_yaml": pipeline_yaml(name, stored, definition.orchestration.schedule),
+        "pipeline_definition": stored,
         "pipeline_yaml_text": pipeline_yaml_text,
         "airflow_dag_py": dag,
         "explanations": explanations,

@@ -22,6 +22,7 @@ from api.deps import ROLES, Editor, Viewer
 from api.security import OPEN_PATHS
 from core.auth.tokens import ACCESS, TokenSigner
 from store.models.core import utcnow
+from tests.api.test_errors import documented_code
 from tests.auth import DEFAULT_TENANT, Tenancy, anonymous_client, headers
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -147,7 +148,8 @@ async def test_no_credential_is_401_everywhere(anon, endpoints):
         assert response.status_code == 401, (str(endpoint), response.text)
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
         body = response.json()
-        assert body["error_code"] == "AUTHENTICATION_REQUIRED", body
+        path = response.request.url.path
+        assert body["error_code"] == documented_code(path, 401, "AUTHENTICATION_REQUIRED"), body
         assert "X-API-Key" in body["error"]["message"]
         assert body["error"]["request_id"] == response.headers["X-Request-ID"]
 
@@ -166,7 +168,10 @@ async def test_bad_credential_is_401_everywhere(anon, endpoints, credential):
     for endpoint in protected(endpoints):
         response = await _call(anon, endpoint, {**credential, "X-Tenant-ID": DEFAULT_TENANT})
         assert response.status_code == 401, (str(endpoint), response.text)
-        assert response.json()["error_code"] == "AUTHENTICATION_REQUIRED"
+        path = response.request.url.path
+        assert response.json()["error_code"] == documented_code(
+            path, 401, "AUTHENTICATION_REQUIRED"
+        )
 
 
 async def test_expired_token_is_401_everywhere(anon, endpoints, settings, tenancy: Tenancy):
@@ -193,7 +198,8 @@ async def test_another_tenants_credential_is_403_everywhere(
     for endpoint in protected(endpoints):
         response = await _call(anon, endpoint, headers(secret, DEFAULT_TENANT))
         assert response.status_code == 403, (str(endpoint), response.text)
-        assert response.json()["error_code"] == "PERMISSION_DENIED"
+        path = response.request.url.path
+        assert response.json()["error_code"] == documented_code(path, 403, "PERMISSION_DENIED")
 
 
 @pytest.mark.parametrize("role", ["viewer", "editor"])

@@ -156,7 +156,7 @@ async def test_duplicate_name_is_a_conflict(api, source_db):
 async def test_invalid_bodies(api, source_db, overrides, loc):
     request = body(source_db, **overrides)
     response = await api.post(URL, json=request)
-    detail = assert_error(response, 422, "VALIDATION_ERROR")["detail"]
+    detail = assert_error(response, 400, "VALIDATION_ERROR")["detail"]
     assert [d["loc"] for d in detail] == [loc], detail
     assert PASSWORD not in response.text
     # Nothing was stored.
@@ -166,7 +166,7 @@ async def test_invalid_bodies(api, source_db, overrides, loc):
 
 async def test_unsupported_type_names_the_supported_ones(api, source_db):
     response = await api.post(URL, json=body(source_db, type="oracle"))
-    msg = assert_error(response, 422, "VALIDATION_ERROR")["detail"][0]["msg"]
+    msg = assert_error(response, 400, "VALIDATION_ERROR")["detail"][0]["msg"]
     assert "oracle" in msg and "postgresql" in msg and "mysql" in msg
 
 

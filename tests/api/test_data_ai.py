@@ -73,7 +73,7 @@ async def test_profile_errors(shop_api, shop):
     missing = await shop_api.post(
         "/api/v1/data/profile", json={"source": f"nope-{uuid.uuid4().hex}", "table": "orders"}
     )
-    assert_error(missing, 404, "CONNECTION_NOT_FOUND")
+    assert_error(missing, 404, "RESOURCE_NOT_FOUND")  # the AI-ETL platform API's code
     for source in (shop.pg, shop.mysql):
         response = await shop_api.post(
             "/api/v1/data/profile", json={"source": source, "table": "no_such_table"}
@@ -84,7 +84,7 @@ async def test_profile_errors(shop_api, shop):
     bad = await shop_api.post(
         "/api/v1/data/profile", json={"source": shop.pg, "table": "orders", "sample_size": 0}
     )
-    assert_error(bad, 422, "VALIDATION_ERROR")
+    assert_error(bad, 400, "VALIDATION_ERROR")
     hostile = await shop_api.post(
         "/api/v1/data/profile",
         json={"source": shop.pg, "table": 'orders"; DROP TABLE orders; --'},
@@ -122,7 +122,7 @@ async def test_preview_both_databases(shop_api, shop):
     too_many = await shop_api.get(
         "/api/v1/data/preview", params={"source": shop.pg, "table": "orders", "limit": 5000}
     )
-    assert_error(too_many, 422, "VALIDATION_ERROR")
+    assert_error(too_many, 400, "VALIDATION_ERROR")
 
 
 async def test_storage_recommend(shop_api):
@@ -154,10 +154,10 @@ async def test_storage_recommend(shop_api):
         "/api/v1/storage/recommend",
         json={"data_profile": {"size_gb": 1, "growth_rate": "lots"}},
     )
-    body = assert_error(bad, 422, "VALIDATION_ERROR")
+    body = assert_error(bad, 400, "VALIDATION_ERROR")
     assert body["detail"][0]["loc"][-1] == "growth_rate"
     missing = await shop_api.post("/api/v1/storage/recommend", json={"data_profile": {}})
-    assert_error(missing, 422, "VALIDATION_ERROR")
+    assert_error(missing, 400, "VALIDATION_ERROR")
 
 
 async def test_configure_connector_and_test_it(shop_api, shop):
@@ -218,7 +218,7 @@ async def test_configure_connector_and_test_it(shop_api, shop):
     vague = await shop_api.post(
         "/api/v1/connectors-ai/configure", json={"description": "connect to the thing"}
     )
-    body = assert_error(vague, 422, "VALIDATION_ERROR")
+    body = assert_error(vague, 400, "VALIDATION_ERROR")
     assert body["detail"][0]["loc"] == ["body", "description"]
 
 

@@ -153,7 +153,7 @@ async def test_engine_override(api, pipe):
     response = await api.post(
         f"/v1/pipelines/{pipe.id}/execute", json={"engine_override": "airflow"}
     )
-    body = assert_error(response, 422, "VALIDATION_ERROR")
+    body = assert_error(response, 400, "VALIDATION_ERROR")
     assert body["detail"][0]["loc"] == ["body", "engine_override"]
     assert "airflow" in body["error"]["message"]
     listed = await api.get("/v1/pipelines/executions", params={"pipelineId": pipe.id})
@@ -166,12 +166,12 @@ async def test_engine_override(api, pipe):
 
 async def test_bad_execute_bodies(api, pipe):
     response = await api.post(f"/v1/pipelines/{pipe.id}/execute", json={"priority": "URGENT"})
-    assert assert_error(response, 422, "VALIDATION_ERROR")["detail"][0]["loc"] == [
+    assert assert_error(response, 400, "VALIDATION_ERROR")["detail"][0]["loc"] == [
         "body",
         "priority",
     ]
     response = await api.post(f"/v1/pipelines/{pipe.id}/execute", json={"param": {}})
-    assert assert_error(response, 422, "VALIDATION_ERROR")["detail"][0]["loc"] == [
+    assert assert_error(response, 400, "VALIDATION_ERROR")["detail"][0]["loc"] == [
         "body",
         "param",
     ]
@@ -247,7 +247,7 @@ async def test_list_filters_and_pages(api, source, pipe):
     assert completed not in {e["executionId"] for e in across["content"]}
     nobody = (await api.get(url, params={"pipelineId": str(uuid.uuid4())})).json()
     assert nobody["totalElements"] == 0
-    assert_error(await api.get(url, params={"status": "DONE"}), 422, "VALIDATION_ERROR")
+    assert_error(await api.get(url, params={"status": "DONE"}), 400, "VALIDATION_ERROR")
 
 
 async def test_cancel_of_a_finished_run_is_a_conflict(api, pipe):
@@ -292,7 +292,7 @@ async def test_logs(api, pipe):
 
     none = (await api.get(url, params={"task": "no_such_task"})).json()
     assert none["lines"] == []
-    assert_error(await api.get(url, params={"lines": 0}), 422, "VALIDATION_ERROR")
+    assert_error(await api.get(url, params={"lines": 0}), 400, "VALIDATION_ERROR")
 
 
 @pytest.mark.parametrize(("method", "suffix"), [("GET", ""), ("POST", "/cancel"), ("GET", "/logs")])

@@ -127,7 +127,7 @@ async def test_alert_errors(api):
     assert_error(missing, 404, "ALERT_NOT_FOUND")
     for params in ({"severity": "URGENT"}, {"status": "CLOSED"}, {"page": -1}):
         response = await api.get("/v1/pipelines/monitoring/alerts", params=params)
-        assert_error(response, 422, "VALIDATION_ERROR")
+        assert_error(response, 400, "VALIDATION_ERROR")
 
 
 async def test_metrics_from_real_runs(api, pipe):
@@ -159,7 +159,7 @@ async def test_metrics_from_real_runs(api, pipe):
     for params in ({"period": "7x"}, {"period": "0d"}, {"period": "400d"}):
         assert_error(
             await api.get("/v1/pipelines/monitoring/metrics", params=params),
-            422,
+            400,
             "VALIDATION_ERROR",
         )
     assert_error(
@@ -203,7 +203,7 @@ async def test_cost_estimates(api, pipe):
     assert_error(await api.get("/v1/pipelines/nope/cost"), 404, "PIPELINE_NOT_FOUND")
     assert_error(
         await api.get(f"/v1/pipelines/{pipe.id}/cost", params={"period": "month"}),
-        422,
+        400,
         "VALIDATION_ERROR",
     )
 

@@ -111,13 +111,13 @@ async def test_errors(shop_api, shop):
     assert body["detail"][0]["loc"] == ["body", "schema", "tables"]
 
     missing = await ask(shop_api, f"nope-{uuid.uuid4().hex}", "how many orders", [])
-    assert_error(missing, 404, "CONNECTION_NOT_FOUND")
+    assert_error(missing, 404, "RESOURCE_NOT_FOUND")  # the AI-ETL platform API's code
 
     vague = await ask(shop_api, shop.pg, "what is the weather like", ["customers", "orders"])
     assert_error(vague, 422, "QUERY_NOT_UNDERSTOOD")
 
     empty = await shop_api.post(URL, json={"question": "", "source": shop.pg})
-    assert_error(empty, 422, "VALIDATION_ERROR")
+    assert_error(empty, 400, "VALIDATION_ERROR")
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -104,8 +105,8 @@ async def test_analyze_scores_concrete_checks(api, source_db, target_db, tables)
     titles = {i["title"] for i in report["improvements"]}
     assert {"Load incrementally", "Add quality checks", "Retry transient failures"} <= titles
     assert report["metrics"]["measured_runs"] == 0
-    assert report["metrics"]["estimated_cost_per_run"] is None
-    assert "estimate" in report["metrics"]["cost_basis"]
+    assert re.fullmatch(r"\$\d+\.\d+", report["metrics"]["estimated_cost_per_run"])
+    assert report["metrics"]["cost_basis"].startswith("estimate from the definition")
 
     good_report = (await api.post(f"/api/v1/pipelines/{good}:analyze")).json()
     assert good_report["issues"] == []

@@ -268,7 +268,7 @@ async def test_structural_problems(api, setup, change, loc, words):
 
 async def test_other_body_problems_stay_validation_errors(api, setup):
     response = await api.post("/v1/pipelines", json={"name": "", "definition": setup.definition()})
-    body = assert_error(response, 422, "VALIDATION_ERROR")
+    body = assert_error(response, 400, "VALIDATION_ERROR")
     assert [d["loc"] for d in body["detail"]] == [["body", "name"]]
 
 
@@ -392,7 +392,7 @@ async def test_update_status(api, setup):
     assert response.json()["status"] == "PAUSED"
     assert response.json()["versionNumber"] == 1
     assert (await api.get(url)).json()["status"] == "PAUSED"
-    assert_error(await api.put(url, json={"status": "SLEEPING"}), 422, "VALIDATION_ERROR")
+    assert_error(await api.put(url, json={"status": "SLEEPING"}), 400, "VALIDATION_ERROR")
 
 
 async def test_update_to_a_taken_name_is_a_conflict(api, setup):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.api.test_errors import assert_error
+from tests.api.test_errors import assert_error, documented_code
 from tests.pipelines import create_connection, create_pipeline, unique_name
 
 pytestmark = pytest.mark.postgres
@@ -73,7 +73,10 @@ async def test_get_document(api, pipe):
     assert body["status"] == "draft"
     assert body["description"] == "first"
     assert body["tags"] == ["sales", "daily"]
-    assert body["configuration"]["sinks"]["copy"]["table"] == f"landing.{pipe.table}"
+    assert body["configuration"]["definition"]["sinks"]["copy"]["table"] == f"landing.{pipe.table}"
+    (target,) = body["configuration"]["targets"]  # seed 000: [{type, connection_id, options}]
+    assert target["type"] == "postgresql" and target["options"]["table"] == f"landing.{pipe.table}"
+    assert body["configuration"]["sources"][0]["connection_id"]
     assert body["schedule"] is None
     assert {"created_at", "updated_at", "project_id", "version"} <= set(body)
 
@@ -88,7 +91,7 @@ async def test_unknown_pipeline_is_404(api):
         ("POST", "/api/v1/pipelines/nope:run"),
     ]:
         response = await api.request(method, path, json={} if method in ("PUT", "POST") else None)
-        assert_error(response, 404, "PIPELINE_NOT_FOUND")
+        assert_error(response, 404, documented_code(path, 404, "PIPELINE_NOT_FOUND"))
 
 
 async def test_list_paginates_with_per_page(api, pipe):
@@ -112,7 +115,7 @@ async def test_list_paginates_with_per_page(api, pipe):
     assert response.headers["X-Page"] == "2" and response.headers["X-Per-Page"] == "2"
     assert 'rel="prev"' in response.headers["Link"] and 'rel="next"' not in response.headers["Link"]
     bad = await api.get("/api/v1/pipelines", params={"page": 0})
-    assert_error(bad, 422, "VALIDATION_ERROR")
+    assert_error(bad, 400, "VALIDATION_ERROR")
 
 
 async def test_update_metadata_keeps_the_version(api, pipe):
@@ -142,9 +145,9 @@ async def test_update_errors(api, pipe):
     taken = await api.put(f"/api/v1/pipelines/{other}", json={"name": pipe.name})
     assert_error(taken, 409, "PIPELINE_EXISTS")
     bad_status = await api.put(f"/api/v1/pipelines/{pipe.id}", json={"status": "exploded"})
-    assert_error(bad_status, 422, "VALIDATION_ERROR")
+    assert_error(bad_status, 400, "VALIDATION_ERROR")
     unknown_field = await api.put(f"/api/v1/pipelines/{pipe.id}", json={"configuration": {}})
-    assert_error(unknown_field, 422, "VALIDATION_ERROR")
+    assert_error(unknown_field, 400, "VALIDATION_ERROR")
 
 
 async def test_versions_newest_first(api, pipe):
@@ -222,13 +225,13 @@ async def test_run_errors(api, pipe):
         f"/api/v1/pipelines/{pipe.id}:run",
         json={"conf": {"start_date": "2026-02-01", "end_date": "2026-01-01"}},
     )
-    assert_error(bad_dates, 422, "VALIDATION_ERROR")
+    assert_error(bad_dates, 400, "VALIDATION_ERROR")
     not_a_date = await api.post(
         f"/api/v1/pipelines/{pipe.id}:run", json={"conf": {"start_date": "yesterday"}}
     )
-    assert_error(not_a_date, 422, "VALIDATION_ERROR")
+    assert_error(not_a_date, 400, "VALIDATION_ERROR")
     nested = await api.post(f"/api/v1/pipelines/{pipe.id}:run", json={"conf": {"x": {"y": 1}}})
-    assert_error(nested, 422, "VALIDATION_ERROR")
+    assert_error(nested, 400, "VALIDATION_ERROR")
     assert_error(await api.get("/api/v1/runs/nope/status"), 404, "EXECUTION_NOT_FOUND")
     assert_error(await api.get("/api/v1/runs/nope/logs"), 404, "EXECUTION_NOT_FOUND")
 
@@ -279,7 +282,7 @@ async def test_observability_metrics(api, pipe):
     assert sum(p["value"] for p in rows.json()["metrics"]) == ROWS
     assert_error(
         await api.get("/api/v1/observability/metrics", params={"metric": "nope"}),
-        422,
+        400,
         "VALIDATION_ERROR",
     )
     assert_error(
@@ -287,7 +290,7 @@ async def test_observability_metrics(api, pipe):
             "/api/v1/observability/metrics",
             params={"start": "2026-01-02T00:00:00Z", "end": "2026-01-01T00:00:00Z"},
         ),
-        422,
+        400,
         "VALIDATION_ERROR",
     )
 
@@ -368,13 +371,13 @@ async def test_seed_003_pause_and_delete_reach_the_schedules_too(api, pipe, clie
 
 async def test_schedule_errors_and_removal(api, pipe):
     bad_cron = await api.put(f"/api/v1/pipelines/{pipe.id}", json={"schedule": "every day"})
-    assert_error(bad_cron, 422, "VALIDATION_ERROR")
+    assert_error(bad_cron, 400, "VALIDATION_ERROR")
     bad_zone = await api.put(
         f"/api/v1/pipelines/{pipe.id}", json={"schedule": "0 2 * * *", "timezone": "Mars/Base"}
     )
-    assert_error(bad_zone, 422, "VALIDATION_ERROR")
+    assert_error(bad_zone, 400, "VALIDATION_ERROR")
     zone_only = await api.put(f"/api/v1/pipelines/{pipe.id}", json={"timezone": "UTC"})
-    assert_error(zone_only, 422, "VALIDATION_ERROR")
+    assert_error(zone_only, 400, "VALIDATION_ERROR")
     set_ = await api.put(f"/api/v1/pipelines/{pipe.id}", json={"schedule": "@daily"})
     assert set_.status_code == 200 and set_.json()["schedule"] == "@daily"
     removed = await api.put(f"/api/v1/pipelines/{pipe.id}", json={"schedule": None})

@@ -162,14 +162,14 @@ async def test_create_with_customizations(api, source, connections):
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
-        ({"parameters": {}}, 422, "VALIDATION_ERROR"),  # required parameters missing
-        ({"parameters": {"NOPE": 1}}, 422, "VALIDATION_ERROR"),
+        ({"parameters": {}}, 400, "VALIDATION_ERROR"),  # required parameters missing
+        ({"parameters": {"NOPE": 1}}, 400, "VALIDATION_ERROR"),
         ({"customizations": {"sources.nope.table.x": 1}}, 422, "INVALID_DEFINITION"),
-        ({"customizations": {"transformations.nope.sql": "SELECT 1"}}, 422, "VALIDATION_ERROR"),
-        ({"customizations": {"sources..table": "x"}}, 422, "VALIDATION_ERROR"),
+        ({"customizations": {"transformations.nope.sql": "SELECT 1"}}, 400, "VALIDATION_ERROR"),
+        ({"customizations": {"sources..table": "x"}}, 400, "VALIDATION_ERROR"),
         ({"customizations": {"sources.payment_gateway.partitions": 0}}, 422, "INVALID_DEFINITION"),
         ({"customizations": {"sinks.settlement.mode": "upsert"}}, 422, "INVALID_DEFINITION"),
-        ({"unknownField": 1}, 422, "VALIDATION_ERROR"),
+        ({"unknownField": 1}, 400, "VALIDATION_ERROR"),
     ],
 )
 async def test_create_errors(api, connections, body, status, code):

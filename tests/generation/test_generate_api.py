@@ -186,9 +186,10 @@ async def test_no_credential_in_artifacts(gen_api, shop: Shop):
     assert "pg-s3cret-never-in-artifacts" not in text
     assert "postgresql://" not in text
     artifacts = answer["artifacts"]
-    assert artifacts["pipeline_yaml"] == answer["dag_definition"]  # seed 000: an object
-    PipelineDefinition.model_validate(artifacts["pipeline_yaml"])
-    assert yaml.safe_load(artifacts["pipeline_yaml_text"]) == artifacts["pipeline_yaml"]
+    assert artifacts["pipeline_definition"] == answer["dag_definition"]
+    PipelineDefinition.model_validate(artifacts["pipeline_definition"])
+    assert yaml.safe_load(artifacts["pipeline_yaml_text"]) == artifacts["pipeline_definition"]
+    assert {"name", "schedule", "tasks"} <= set(artifacts["pipeline_yaml"])  # seed 000's shape
     compile(answer["artifacts"]["airflow_dag_py"], "dag.py", "exec")
     assert answer["artifacts"]["validation"] == {
         "sql": "passed",
@@ -226,12 +227,12 @@ async def test_seed_001_shape_and_regenerate(gen_api, shop: Shop):
 
 async def test_errors(gen_api, shop: Shop):
     missing = await gen_api.post("/api/v1/pipelines/generate", json={"sources": []})
-    assert missing.status_code == 422
+    assert missing.status_code == 400  # request validation on /api/v1
     inline = await gen_api.post(
         "/api/v1/pipelines/generate",
         json={"intent": "x", "sources": [{"url": "postgresql://u:p@h/db"}], "targets": []},
     )
-    assert inline.status_code == 422 and "connection_id" in inline.text
+    assert inline.status_code == 400 and "connection_id" in inline.text
     unknown = await gen_api.post(
         "/api/v1/pipelines/generate",
         json={
@@ -318,10 +319,10 @@ async def test_seed_000_request_into_clickhouse(gen_api, shop: Shop, monkeypatch
     answer = response.json()
     artifacts = answer["artifacts"]
     assert artifacts["validation"]["errors"] == []
-    sink = artifacts["pipeline_yaml"]["sinks"]["target"]
+    sink = artifacts["pipeline_definition"]["sinks"]["target"]
     assert sink["table"] == f"analytics.{table}"
     assert sink["mode"] == "append"
-    assert artifacts["pipeline_yaml"]["sources"]["orders"]["incremental"] is True
+    assert artifacts["pipeline_definition"]["sources"]["orders"]["incremental"] is True
     assert sink["options"]["engine"] == "MergeTree"
     assert sink["options"]["order_by"] == ["created_at", "id"]
     ddl = artifacts["ddl_sql"]
@@ -330,7 +331,7 @@ async def test_seed_000_request_into_clickhouse(gen_api, shop: Shop, monkeypatch
     # What was generated passes the checks every saved pipeline passes (connectors/registry.py).
     copy = await gen_api.post(
         "/v1/pipelines",
-        json={"name": f"copy-{table}", "definition": artifacts["pipeline_yaml"]},
+        json={"name": f"copy-{table}", "definition": artifacts["pipeline_definition"]},
     )
     assert copy.status_code == 201, copy.text
     session = chdb_session.Session(str(tmp_path / "chdb"))

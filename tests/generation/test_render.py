@@ -237,11 +237,15 @@ def test_files_target_has_no_ddl_and_never_merges():
     assert any("files cannot be merged into" in e for e in errors)  # the LLM's plans too
 
 
-def test_pipeline_yaml_is_the_definition_as_an_object():
+def test_pipeline_yaml_is_the_documented_shape_next_to_the_definition():
     result = _generate(TargetSchema("wh", "postgresql", "postgres", "public", "out"))
     artifacts = result.artifacts
-    assert isinstance(artifacts["pipeline_yaml"], dict)
-    assert artifacts["pipeline_yaml"] == result.definition
-    PipelineDefinition.model_validate(artifacts["pipeline_yaml"])
-    assert yaml.safe_load(artifacts["pipeline_yaml_text"]) == artifacts["pipeline_yaml"]
+    assert artifacts["pipeline_definition"] == result.definition
+    PipelineDefinition.model_validate(artifacts["pipeline_definition"])
+    assert yaml.safe_load(artifacts["pipeline_yaml_text"]) == artifacts["pipeline_definition"]
     assert artifacts["pipeline_yaml_text"].startswith("# load_daily_sales 1.0.0")
+    documented = artifacts["pipeline_yaml"]  # the AI-ETL pipelines API's {name, schedule, tasks}
+    assert set(documented) == {"name", "schedule", "tasks"}
+    assert documented["name"] == "load_daily_sales"
+    kinds = [task["type"] for task in documented["tasks"]]
+    assert kinds[0] == "extract" and kinds[-1] == "load"

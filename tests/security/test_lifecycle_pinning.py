@@ -144,7 +144,7 @@ async def test_an_approved_production_schedule_runs_the_approved_version(
     for spelling in ("production", *PRODUCTION_SPELLINGS):
         refused = await _deploy(editor, pipeline_id, spelling)
         assert refused.status_code == 403, (spelling, refused.text)
-        assert refused.json()["error_code"] == "PERMISSION_DENIED"
+        assert refused.json()["error_code"] == "FORBIDDEN"  # the AI-ETL pipelines API's 403
     # The editor deploys version 2 to staging, with a schedule: staging gets its own schedule.
     staged = await _deploy(editor, pipeline_id, "staging", schedule="30 7 * * *")
     assert staged.status_code == 200, staged.text

@@ -12,7 +12,13 @@ PIPELINE_WORDS = {"CREATED": "draft", "ACTIVE": "active", "PAUSED": "paused"}
 """A pipeline's stored status in the AI-ETL pipelines API's words; others are shown lower-cased."""
 
 
-def pipeline_word(status: str) -> str:
+DEPLOYED = "deployed"
+"""A pipeline with a live deployment, unless paused or archived."""
+
+
+def pipeline_word(status: str, *, deployed: bool = False) -> str:
+    if deployed and status.upper() not in ("PAUSED", "ARCHIVED"):
+        return DEPLOYED
     return PIPELINE_WORDS.get(status.upper(), status.lower())
 
 

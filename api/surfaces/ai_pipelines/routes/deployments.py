@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import contextlib
+from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Query, Response, status
 from sqlmodel import col, select
@@ -42,6 +44,36 @@ def _details(settings: Settings, row: Deployment, **extra: object) -> dict:
         "temporal_ui_url": workflow_ui_url(settings, row.workflow_id),
         **extra,
     }
+
+
+ENVIRONMENT_MODES = ("development", "staging", "production")
+"""Environments ``?mode=`` may name (the document deploys to staging before production)."""
+
+
+def _mode_and_body(mode: str, body: DeployRequest, settings: Settings) -> tuple[str, DeployRequest]:
+    """``?mode=staging`` deploys to the staging environment the watch_folder way."""
+    if mode in deployments.MODES:
+        return mode, body
+    try:
+        environment = deployments.environment_name(mode)
+    except ValueError:
+        environment = ""
+    known = (*ENVIRONMENT_MODES, *settings.lifecycle.approval_environments)
+    if environment not in {deployments.environment_name(e) for e in known}:
+        message = (
+            f"unknown mode {mode!r}: use a deployment mode ({', '.join(deployments.MODES)}) "
+            f"or an environment ({', '.join(dict.fromkeys(known))})"
+        )
+        raise invalid(message, [{"loc": ["query", "mode"], "msg": message, "type": "enum"}])
+    if "environment" in body.model_fields_set and body.environment != environment:
+        message = (
+            f"mode {mode!r} names environment {environment!r} but the body names "
+            f"{body.environment!r}: give one of them"
+        )
+        raise invalid(
+            message, [{"loc": ["body", "environment"], "msg": message, "type": "value_error"}]
+        )
+    return "watch_folder", body.model_copy(update={"environment": environment})
 
 
 async def _deploy(
@@ -92,10 +124,17 @@ async def deploy_pipeline(
     client: ClientDep,
     settings: SettingsDep,
     principal: Editor,
-    mode: Annotated[Literal["watch_folder", "api", "git_sync"], Query()] = "watch_folder",
+    mode: Annotated[
+        str,
+        Query(
+            description="how to deploy (watch_folder, api, git_sync), or the environment to "
+            "deploy to (development, staging, production) with watch_folder"
+        ),
+    ] = "watch_folder",
     body: Annotated[DeployRequest | None, Body()] = None,
 ) -> DeployResponse:
     body = body or DeployRequest()
+    mode, body = _mode_and_body(mode, body, settings)
     if deployments.needs_approval(settings, body.environment) and not principal.has_role("admin"):
         raise ApiError(
             403,
@@ -127,7 +166,21 @@ async def deploy_pipeline(
     )
     if state != "deployed":
         response.status_code = status.HTTP_202_ACCEPTED
-    return DeployResponse(status=state, details=_details(settings, row))
+    extra = {"approval": _approval_links(settings, row)} if state == "pending_approval" else {}
+    return DeployResponse(status=state, details=_details(settings, row, **extra))
+
+
+def _approval_links(settings: Settings, row: Deployment) -> dict:
+    """Where the decision a deployment waits for is taken: the AI-ETL platform API's approvals
+    (by the deployment's id), or the pipeline service API's ``approval`` signal."""
+    base = settings.api.base_url
+    return {
+        "approve_url": f"{base}/api/v1/approvals/{row.id}:approve",
+        "reject_url": f"{base}/api/v1/approvals/{row.id}:reject",
+        "approvals_url": f"{base}/api/v1/approvals?workflow_id={quote(row.workflow_id, safe='')}",
+        "signal_url": f"{base}/v1/pipelines/workflows/{row.workflow_id}/signal",
+        "role": "admin",
+    }
 
 
 @router.post("/{pipeline_id}:rollback", response_model=RollbackResponse)
@@ -212,9 +265,10 @@ async def _version(session, pipeline_id: str, wanted: int | str) -> PipelineVers
     text = str(wanted)
     if isinstance(wanted, int) or (text.isascii() and text.isdigit()):
         # Past the column's 32 bits no version matches (and the driver would raise: a 500).
-        if abs(int(text)) < 2**31:
-            return await pipeline_store.get_version(session, pipeline_id, int(text))
         row = None
+        if abs(int(text)) < 2**31:
+            with contextlib.suppress(NotFound):
+                row = await pipeline_store.get_version(session, pipeline_id, int(text))
     else:
         result = await session.exec(
             select(PipelineVersion)
@@ -224,6 +278,6 @@ async def _version(session, pipeline_id: str, wanted: int | str) -> PipelineVers
         row = result.first()
     if row is None:
         raise NotFound(
-            f"version {wanted!r} of pipeline {pipeline_id!r} not found", code="NOT_FOUND"
+            f"version {wanted!r} of pipeline {pipeline_id!r} not found", code="VERSION_NOT_FOUND"
         )
     return row

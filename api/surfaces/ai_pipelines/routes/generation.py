@@ -22,6 +22,7 @@ from temporalio.service import RPCError
 
 from api.deps import CipherDep, ClientDep, Editor, SessionDep, SettingsDep
 from api.errors import ApiError
+from api.surfaces.ai_pipelines import configuration
 from core import temporal
 from core.settings import Settings
 from services.runs import TemporalUnavailable
@@ -307,11 +308,9 @@ async def _answer(session, tenant_id: str, result: GenerationResult) -> dict[str
         "status": "generated",
         "description": pipeline.description,
         "schedule": version.definition.get("orchestration", {}).get("schedule"),
-        "configuration": {
-            "sources": request.get("sources", []),
-            "targets": request.get("targets", []),
-            "constraints": request.get("constraints", {}),
-        },
+        "configuration": await configuration.configuration(
+            session, tenant_id, version.definition, [request]
+        ),
         "tags": pipeline.tags,
         "artifacts": artifacts,
         "version": version.label,

@@ -26,6 +26,7 @@ from api.schemas.pipelines_api import (
     VersionList,
     VersionOut,
 )
+from api.surfaces.ai_pipelines import configuration
 from api.surfaces.ai_pipelines.routes.runs_api import run_state
 from api.surfaces.ai_pipelines.words import (
     PIPELINE_WORDS,
@@ -36,6 +37,7 @@ from api.surfaces.ai_pipelines.words import (
 from core.settings import Settings
 from core.temporal import workflow_ui_url
 from services import pipeline_metadata, runs, schedules
+from store import deployments as deployment_store
 from store import monitoring as monitoring_store
 from store import pipelines as pipeline_store
 from store import schedules as schedule_store
@@ -53,18 +55,36 @@ async def _schedule(session: AsyncSession, pipeline: Pipeline, definition: dict)
 
 
 async def document(
-    session: AsyncSession, pipeline: Pipeline, version: PipelineVersion | None = None
+    session: AsyncSession,
+    pipeline: Pipeline,
+    version: PipelineVersion | None = None,
+    *,
+    requests: list[dict] | None = None,
+    deployed: bool | None = None,
 ) -> PipelineDocument:
+    """The pipeline as the AI-ETL pipelines API shows it; ``requests`` (its generate requests)
+    and ``deployed`` are looked up unless a list gives them."""
     if version is None:
         version = await pipeline_store.get_version(session, pipeline.id, pipeline.current_version)
+    if requests is None:
+        found = await configuration.generation_requests(session, pipeline.tenant_id, [pipeline.id])
+        requests = found.get(pipeline.id, [])
+    if deployed is None:
+        deployed = bool(
+            await deployment_store.for_pipeline(
+                session, pipeline.tenant_id, pipeline.id, statuses=("DEPLOYED",)
+            )
+        )
     return PipelineDocument(
         id=pipeline.id,
-        project_id=None,  # pipelines belong to tenants; projects are not modelled
+        project_id=configuration.project_of(requests),
         name=pipeline.name,
-        status=pipeline_word(pipeline.status),
+        status=pipeline_word(pipeline.status, deployed=deployed),
         description=pipeline.description,
         schedule=await _schedule(session, pipeline, version.definition),
-        configuration=version.definition,
+        configuration=await configuration.configuration(
+            session, pipeline.tenant_id, version.definition, requests
+        ),
         tags=pipeline.tags,
         version=version.label,
         version_number=version.number,
@@ -93,7 +113,22 @@ async def list_pipelines(
     )
     paged_per_page(request, response, total, page.page, page.per_page)
     versions = await pipeline_store.current_versions(session, rows)
-    items = [(await document(session, r, versions[r.id])).model_dump(mode="json") for r in rows]
+    requests = await configuration.generation_requests(
+        session, principal.tenant_id, [r.id for r in rows]
+    )
+    live = {d.pipeline_id for d in await deployment_store.deployed(session, principal.tenant_id)}
+    items = [
+        (
+            await document(
+                session,
+                r,
+                versions[r.id],
+                requests=requests.get(r.id, []),
+                deployed=r.id in live,
+            )
+        ).model_dump(mode="json")
+        for r in rows
+    ]
     return {"pipelines": items, "total": total, "page": page.page, "per_page": page.per_page}
 
 

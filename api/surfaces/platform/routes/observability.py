@@ -1,5 +1,9 @@
 """GET /api/v1/observability/metrics (AI-ETL platform API): run metrics over a time window, per
-hour."""
+hour.
+
+Every figure is a number: ``aggregates.count`` is how many finished runs ``success_rate`` and
+``avg_duration_seconds`` are computed over, and both are 0 when it is 0.
+"""
 
 from __future__ import annotations
 
@@ -78,12 +82,12 @@ async def metrics(
         "end": end.isoformat(),
         "interval": interval,
         "metrics": points,
+        # Numbers always: over no finished runs (count 0) the rate and the mean are 0.
         "aggregates": {
             "total": summary.execution_count,
-            "success_rate": summary.success_rate,
-            "avg_duration_seconds": (
-                round(summary.avg_duration_ms / 1000, 3) if summary.avg_duration_ms else None
-            ),
+            "count": summary.finished,
+            "success_rate": summary.success_rate or 0,
+            "avg_duration_seconds": round((summary.avg_duration_ms or 0) / 1000, 3),
             "rows_processed": summary.rows_processed,
             "cost_usd": summary.cost_usd,
         },
@@ -94,12 +98,12 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)
 
 
-def _value(metric: str, runs: list[monitoring.Run], settings) -> float | int | None:
+def _value(metric: str, runs: list[monitoring.Run], settings) -> float | int:
     if metric == "pipeline_executions":
         return len(runs)
     if metric == "duration_seconds":
         durations = [d for e, _ in runs if (d := monitoring.duration_ms(e)) is not None]
-        return round(sum(durations) / len(durations) / 1000, 3) if durations else None
+        return round(sum(durations) / len(durations) / 1000, 3) if durations else 0
     if metric == "cost_usd":
         return monitoring.summarize(runs, settings.cost).cost_usd
     measured = [cost.measure(e, steps) for e, steps in runs]
