@@ -8,7 +8,9 @@ decrypted here, never passed through workflow history.
 from __future__ import annotations
 
 import time
+from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -20,6 +22,7 @@ from core.settings import Settings, WebhookSettings
 from domain.webhooks import events, signing
 from store import webhooks as webhook_store
 from store.db import Database
+from store.models.assets import AssetRun
 from store.models.core import Execution, Pipeline
 from store.models.webhooks import Webhook
 from workflows.notify_payloads import DeliveryOutcome, DeliveryStep, GiveUp, NotifyInput, NotifyPlan
@@ -56,11 +59,13 @@ class NotifyActivities:
         if outcome is None:
             return plan
         async with self.db.session() as session:
-            pipeline = await session.get(Pipeline, run.pipeline_id)
-            if pipeline is None or pipeline.tenant_id != run.tenant_id:
+            names = await _pipeline_names(session, run)
+            if names is None:
                 return plan
             for hook in await webhook_store.for_tenant(session, run.tenant_id):
-                if events.wants(hook.events, hook.pipelines, hook.surface, outcome, pipeline):
+                if run.kind == "assets" and hook.surface != events.PIPELINE:
+                    continue  # asset pipelines are the named batch pipelines API's alone
+                if events.wants_named(hook.events, hook.pipelines, hook.surface, outcome, *names):
                     event = events.event_name(hook.surface, outcome)
                     delivery = await webhook_store.add_delivery(
                         session, hook, run.execution_id, event
@@ -80,12 +85,10 @@ class NotifyActivities:
                 return DeliveryOutcome(
                     delivery.id, "DELIVERED", delivery.attempts, delivery.status_code
                 )
-            execution = await session.get(Execution, delivery.execution_id)
-            pipeline = await session.get(Pipeline, execution.pipeline_id) if execution else None
-            if execution is None or pipeline is None:
-                return DeliveryOutcome(step.delivery_id, "GONE")
             outcome = _outcome_of_event(hook.surface, delivery.event)
-            payload = events.payload(hook.surface, outcome, execution, pipeline)
+            payload = await _payload(session, hook.surface, outcome, delivery.execution_id)
+            if payload is None:
+                return DeliveryOutcome(step.delivery_id, "GONE")
             body, signature = signing.signed_body(
                 self.cipher.decrypt(hook.secret_encrypted), payload
             )
@@ -157,6 +160,31 @@ class NotifyActivities:
     async def give_up(self, step: GiveUp) -> None:
         async with self.db.session() as session:
             await webhook_store.give_up(session, step.delivery_id, step.reason)
+
+
+async def _pipeline_names(session: AsyncSession, run: NotifyInput) -> tuple[str, ...] | None:
+    """The names a webhook may list the run's pipeline by; None when the run is not there."""
+    if run.kind == "assets":
+        asset_run = await session.get(AssetRun, run.execution_id)
+        if asset_run is None or asset_run.tenant_id != run.tenant_id:
+            return None
+        return (asset_run.pipeline,)
+    pipeline = await session.get(Pipeline, run.pipeline_id)
+    if pipeline is None or pipeline.tenant_id != run.tenant_id:
+        return None
+    return (pipeline.id, pipeline.name)
+
+
+async def _payload(
+    session: AsyncSession, surface: str, outcome: str, run_id: str
+) -> dict[str, Any] | None:
+    """The delivery's body, from the run (a pipeline run or an asset run); None: gone."""
+    execution = await session.get(Execution, run_id)
+    if execution is not None:
+        pipeline = await session.get(Pipeline, execution.pipeline_id)
+        return None if pipeline is None else events.payload(surface, outcome, execution, pipeline)
+    asset_run = await session.get(AssetRun, run_id)
+    return None if asset_run is None else events.asset_run_payload(outcome, asset_run)
 
 
 def _outcome_of_event(surface: str, event: str) -> str:

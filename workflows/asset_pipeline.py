@@ -13,10 +13,18 @@ import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    WorkflowAlreadyStartedError,
+    is_cancelled_exception,
+)
+
+from workflows.notify import NotifyWorkflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.assets.activities import AssetActivities
+    from core import temporal
     from workflows import policies
     from workflows.asset_payloads import (
         AssetNode,
@@ -28,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         AssetStep,
     )
     from workflows.errors import failure_message
+    from workflows.notify_payloads import NotifyInput
     from workflows.payloads import RunStatus
 
 
@@ -56,18 +65,20 @@ class AssetPipelineWorkflow:
         try:
             failure = await self._materialize(run, plan, outputs)
         except asyncio.CancelledError:
-            await self._end(AssetRunEnd(run.run_id, run.tenant_id, RunStatus.CANCELLED))
+            await self._end(run, AssetRunEnd(run.run_id, run.tenant_id, RunStatus.CANCELLED))
             raise
         if failure is not None:
             asset, error = failure
-            await self._end(AssetRunEnd(run.run_id, run.tenant_id, RunStatus.FAILED, error, asset))
+            await self._end(
+                run, AssetRunEnd(run.run_id, run.tenant_id, RunStatus.FAILED, error, asset)
+            )
             raise ApplicationError(
                 f"{asset}: {error}",
                 {"failed_asset": asset, "error": error},
                 type="PIPELINE_FAILED",
                 non_retryable=True,
             )
-        await self._end(AssetRunEnd(run.run_id, run.tenant_id, RunStatus.COMPLETED))
+        await self._end(run, AssetRunEnd(run.run_id, run.tenant_id, RunStatus.COMPLETED))
         return AssetRunResult(run.run_id, RunStatus.COMPLETED, outputs)
 
     async def _materialize(
@@ -120,13 +131,29 @@ class AssetPipelineWorkflow:
         finally:
             self._running.remove(node.name)
 
-    async def _end(self, end: AssetRunEnd) -> None:
+    async def _end(self, run: AssetRunInput, end: AssetRunEnd) -> None:
+        """Record the run's end; a completed or failed run tells its webhooks (not waiting)."""
         await workflow.execute_activity_method(
             AssetActivities.record_asset_run,
             end,
             start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
             retry_policy=policies.BOOKKEEPING_RETRY,
         )
+        if end.status not in (RunStatus.COMPLETED, RunStatus.FAILED):
+            return
+        try:
+            await workflow.start_child_workflow(
+                NotifyWorkflow.run,
+                NotifyInput(run.tenant_id, run.run_id, run.pipeline, end.status.value, "assets"),
+                id=temporal.workflow_id("notify", run.tenant_id, run.run_id),
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                search_attributes=temporal.search_attributes(
+                    run.tenant_id, "notify", pipeline_name=run.pipeline
+                ),
+                static_summary=f"webhooks of run {run.run_id}",
+            )
+        except WorkflowAlreadyStartedError:
+            workflow.logger.info("webhooks of run %s already notified", run.run_id)
 
 
 def _ready(node: AssetNode, outputs: dict[str, dict]) -> bool:

@@ -11,8 +11,9 @@ class NotifyInput:
 
     tenant_id: str
     execution_id: str
-    pipeline_id: str
+    pipeline_id: str  # an asset run's: its pipeline's name
     status: str  # the run's final RunStatus value
+    kind: str = "run"  # "run": a pipeline run (executions); "assets": an asset pipeline run
 
 
 @dataclass

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.status import RunStatus
+from store.models.assets import AssetRun
 from store.models.core import Execution, Pipeline
 
 V1 = "v1"
@@ -37,9 +38,16 @@ def event_name(surface: str, outcome: str) -> str:
 def wants(
     events: list[str], pipelines: list[str], surface: str, outcome: str, pipeline: Pipeline
 ) -> bool:
+    return wants_named(events, pipelines, surface, outcome, pipeline.id, pipeline.name)
+
+
+def wants_named(
+    events: list[str], pipelines: list[str], surface: str, outcome: str, *names: str
+) -> bool:
+    """Whether a webhook wants the outcome of a run of the pipeline known by ``names``."""
     if event_name(surface, outcome) not in events:
         return False
-    return not pipelines or pipeline.id in pipelines or pipeline.name in pipelines
+    return not pipelines or any(name in pipelines for name in names)
 
 
 def payload(surface: str, outcome: str, execution: Execution, pipeline: Pipeline) -> dict[str, Any]:
@@ -68,6 +76,18 @@ def payload(surface: str, outcome: str, execution: Execution, pipeline: Pipeline
             "status": "success" if outcome == "completed" else "failed",
             "duration_seconds": duration,
         },
+    }
+
+
+def asset_run_payload(outcome: str, run: AssetRun) -> dict[str, Any]:
+    """The named batch pipelines API's body for an asset pipeline run."""
+    return {
+        "event": "PIPELINE_COMPLETED" if outcome == "completed" else "PIPELINE_FAILED",
+        "run_id": run.id,
+        "pipeline": run.pipeline,
+        "status": event_name(PIPELINE, outcome),
+        "batch_id": run.batch_id,
+        "timestamp": _iso(run.finished_at or run.submitted_at),
     }
 
 
