@@ -15,7 +15,7 @@ from connectors.base import (
 from connectors.postgres import PostgresConfig
 from connectors.registry import canonical_type, connector_for
 from core.confinement import confine_connection, egress
-from core.secrets import Cipher, resolve_secret_ref
+from core.secrets import Cipher, credentials, resolve_secret_ref
 from core.settings import Settings
 from store.models import Connection
 
@@ -24,16 +24,17 @@ async def connection_settings(
     row: Connection, cipher: Cipher, settings: Settings
 ) -> ConnectionSettings:
     """The connection as the tenant may use it; PolicyDenied when the policy refuses it."""
-    password = None
+    password, user = None, row.username
     if row.password_encrypted:
         password = cipher.decrypt(row.password_encrypted)
     elif row.credential_secret_ref:
-        password = resolve_secret_ref(row.credential_secret_ref, settings)
+        secret_user, password = credentials(resolve_secret_ref(row.credential_secret_ref, settings))
+        user = user or secret_user
     stored = ConnectionSettings(
         host=row.host or None,
         port=row.port or None,
         database=row.database,
-        user=row.username,
+        user=user,
         password=password,
         properties=row.properties,
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -46,29 +48,78 @@ def _load_or_create_key(path: Path) -> bytes:
     return key
 
 
+SECRET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+"""A named secret of the operator's store, e.g. ``sales-db-credentials``."""
+
+
+def secret_reference_form(ref: str) -> bool:
+    """Whether ``ref`` has a form ``resolve_secret_ref`` understands (not whether it resolves)."""
+    scheme, colon, target = ref.partition(":")
+    if not colon:
+        return SECRET_NAME.fullmatch(ref) is not None
+    return scheme in ("env", "file") and bool(target)
+
+
 def resolve_secret_ref(ref: str, settings: Settings) -> str:
-    """Resolve ``env:NAME`` (NAME under the operator's prefix) or ``file:NAME`` (a file in the
-    operator's secrets directory) to the secret it names; anything else is PolicyDenied."""
-    scheme, _, target = ref.partition(":")
+    """Resolve a secret reference of the operator's store: a bare name (``sales-db-credentials``:
+    the file of that name in the secrets directory, else the environment variable
+    ``<prefix>SALES_DB_CREDENTIALS``), ``env:NAME`` (NAME under the operator's prefix) or
+    ``file:NAME`` (a file in the secrets directory). Anything outside is PolicyDenied."""
+    scheme, colon, target = ref.partition(":")
     policy = settings.confinement
+    if not colon and SECRET_NAME.fullmatch(ref):
+        return _named_secret(ref, settings)
     if scheme == "env" and target:
-        prefix = policy.secret_env_prefix
-        if not prefix or not target.startswith(prefix) or _service_setting(target):
-            raise PolicyDenied(
-                f"secret reference {ref!r}: only environment variables named {prefix}* "
-                "may hold connection secrets",
-                setting="DUCTWORK_CONFINEMENT__SECRET_ENV_PREFIX",
-            )
-        value = os.environ.get(target)
-        if value is None:
-            raise SecretReferenceError(f"environment variable {target!r} is not set")
-        return value
+        return _secret_variable(ref, target, settings)
     if scheme == "file" and target:
         return _secret_file(ref, target, settings)
     raise SecretReferenceError(
-        f"unsupported secret reference {ref!r}: use 'env:{policy.secret_env_prefix}NAME' or "
-        "'file:NAME' (a file in the secrets directory)"
+        f"unsupported secret reference {ref!r}: use a secret's name, "
+        f"'env:{policy.secret_env_prefix}NAME' or 'file:NAME' (a file in the secrets directory)"
     )
+
+
+def _named_secret(name: str, settings: Settings) -> str:
+    directory = Path(os.path.realpath(settings.secrets_dir))
+    if (directory / name).is_file():
+        return _secret_file(name, name, settings)
+    prefix = settings.confinement.secret_env_prefix
+    variable = prefix + re.sub(r"[^A-Z0-9]", "_", name.upper())
+    if prefix and not _service_setting(variable) and variable in os.environ:
+        return os.environ[variable]
+    raise SecretReferenceError(
+        f"secret {name!r} is not in the operator's secret store: put it in the file {name!r} "
+        f"of the secrets directory (DUCTWORK_CONFINEMENT__SECRETS_DIR) or in the environment "
+        f"variable {variable}"
+    )
+
+
+def _secret_variable(ref: str, target: str, settings: Settings) -> str:
+    prefix = settings.confinement.secret_env_prefix
+    if not prefix or not target.startswith(prefix) or _service_setting(target):
+        raise PolicyDenied(
+            f"secret reference {ref!r}: only environment variables named {prefix}* "
+            "may hold connection secrets",
+            setting="DUCTWORK_CONFINEMENT__SECRET_ENV_PREFIX",
+        )
+    value = os.environ.get(target)
+    if value is None:
+        raise SecretReferenceError(f"environment variable {target!r} is not set")
+    return value
+
+
+def credentials(secret: str) -> tuple[str | None, str]:
+    """A secret's (username, password): a JSON object with ``password`` (and ``username`` or
+    ``user``), as credential stores keep them, else the whole secret is the password."""
+    if secret.startswith("{"):
+        try:
+            found = json.loads(secret)
+        except ValueError:
+            found = None
+        if isinstance(found, dict) and isinstance(found.get("password"), str):
+            user = found.get("username") or found.get("user")
+            return (user if isinstance(user, str) else None), found["password"]
+    return None, secret
 
 
 def _service_setting(name: str) -> bool:

@@ -10,7 +10,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from connectors.base import PolicyDenied
-from core.secrets import Cipher, SecretReferenceError, resolve_secret_ref
+from core.secrets import Cipher, SecretReferenceError, credentials, resolve_secret_ref
 from core.settings import Settings
 
 
@@ -100,8 +100,17 @@ def test_a_symlink_out_of_the_secrets_directory_is_denied(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize(
     "ref",
-    ["vault:x", "env:", "file:", "DUCTWORK_SECRET_PG", "", "ENV:DUCTWORK_SECRET_PG"],
-    ids=["other-scheme", "env-empty", "file-empty", "no-scheme", "empty", "upper-scheme"],
+    ["vault:x", "env:", "file:", "a/b", "", "ENV:DUCTWORK_SECRET_PG", "../pg", ".hidden"],
+    ids=[
+        "other-scheme",
+        "env-empty",
+        "file-empty",
+        "name-with-slash",
+        "empty",
+        "upper-scheme",
+        "name-dotdot",
+        "name-dot-first",
+    ],
 )
 def test_unsupported_references(tmp_path: Path, ref: str) -> None:
     with pytest.raises(SecretReferenceError, match="unsupported secret reference"):
@@ -110,13 +119,14 @@ def test_unsupported_references(tmp_path: Path, ref: str) -> None:
 
 @pytest.mark.parametrize(
     "ref",
-    ["env:DUCTWORK_SECRET_NOT_SET", "file:missing", "file:nested"],
-    ids=["env", "file", "dir"],
+    ["env:DUCTWORK_SECRET_NOT_SET", "file:missing", "file:nested", "not-set", "nested"],
+    ids=["env", "file", "dir", "name", "name-of-a-dir"],
 )
 def test_allowed_references_that_name_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ref: str
 ) -> None:
     monkeypatch.delenv("DUCTWORK_SECRET_NOT_SET", raising=False)
+    monkeypatch.delenv("DUCTWORK_SECRET_NESTED", raising=False)
     with pytest.raises(SecretReferenceError) as err:
         resolve_secret_ref(ref, make_settings(tmp_path))
     assert not isinstance(err.value, PolicyDenied)
@@ -137,3 +147,48 @@ def test_cipher_key_file_is_created_once_and_private(tmp_path: Path) -> None:
     mode = stat.S_IMODE(os.stat(settings.key_file).st_mode)
     assert mode == 0o600
     assert Cipher.from_settings(settings).decrypt(token) == "x"  # the same key, read back
+
+
+def test_a_named_secret_is_a_file_of_the_secrets_directory_else_a_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(tmp_path)
+    assert resolve_secret_ref("pg", settings) == "s3cret"  # the file wins
+    monkeypatch.setenv("DUCTWORK_SECRET_SALES_DB_CREDENTIALS", "from-env")
+    assert resolve_secret_ref("sales-db-credentials", settings) == "from-env"
+    assert resolve_secret_ref("sales.db_credentials", settings) == "from-env"
+    (tmp_path / "secrets" / "sales-db-credentials").write_text("from-file")
+    assert resolve_secret_ref("sales-db-credentials", settings) == "from-file"
+    # The service's own settings are never a named secret, whatever the prefix.
+    monkeypatch.setenv("DUCTWORK_AUTH__JWT_SECRET", "the service's own")
+    open_prefix = make_settings(tmp_path, secret_env_prefix="DUCTWORK_")
+    with pytest.raises(SecretReferenceError):
+        resolve_secret_ref("auth__jwt_secret", open_prefix)
+    # No prefix: named secrets come only from the secrets directory.
+    monkeypatch.setenv("SALES_DB_CREDENTIALS", "anywhere")
+    with pytest.raises(SecretReferenceError):
+        resolve_secret_ref("sales-db-credentials-2", make_settings(tmp_path, secret_env_prefix=""))
+
+
+def test_a_symlinked_named_secret_out_of_the_directory_is_denied(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    (tmp_path / "secrets" / "escape").symlink_to(tmp_path / "outside")
+    with pytest.raises(PolicyDenied):
+        resolve_secret_ref("escape", settings)
+
+
+@pytest.mark.parametrize(
+    ("secret", "expected"),
+    [
+        ("plain", (None, "plain")),
+        ('{"username": "etl", "password": "pw"}', ("etl", "pw")),
+        ('{"user": "etl", "password": "pw"}', ("etl", "pw")),
+        ('{"password": "pw"}', (None, "pw")),
+        ('{"username": "etl"}', (None, '{"username": "etl"}')),
+        ("{not json", (None, "{not json")),
+        ('{"username": 7, "password": "pw"}', (None, "pw")),
+    ],
+    ids=["plain", "username", "user", "password-only", "no-password", "not-json", "odd-user"],
+)
+def test_credentials_of_a_secret(secret: str, expected: tuple[str | None, str]) -> None:
+    assert credentials(secret) == expected

@@ -8,14 +8,19 @@ from typing import Any
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from api.schemas.common import CamelModel, CamelRequest
+from connectors import jdbc
 from connectors.files.config import root_problem
 from connectors.http.config import check_base_url
 from connectors.registry import ALIASES, canonical_type, connector_for
+from core.secrets import secret_reference_form
 
 
 class ConnectionCreate(CamelRequest):
     name: str = Field(min_length=1, max_length=200)
-    type: str = Field(description=f"one of {sorted(ALIASES)}")
+    type: str = Field(
+        description=f"one of {sorted(ALIASES)}; 'jdbc' is the system its JDBC URL (given as "
+        "'host') or its port names"
+    )
     host: str | None = Field(
         default=None,
         min_length=1,
@@ -41,10 +46,33 @@ class ConnectionCreate(CamelRequest):
     password: SecretStr | None = None
     credential_secret_ref: str | None = Field(
         default=None,
-        description="where the password is (admins only): 'env:DUCTWORK_SECRET_NAME' or "
-        "'file:NAME' (in the operator's secrets directory)",
+        description="where the password (or a JSON object with username and password) is, in "
+        "the operator's secret store (admins only): a name such as 'sales-db-credentials' (the "
+        "file of that name in the secrets directory, else DUCTWORK_SECRET_SALES_DB_CREDENTIALS), "
+        "'env:DUCTWORK_SECRET_NAME' or 'file:NAME'",
     )
     properties: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _jdbc(cls, data: Any) -> Any:
+        """``"type": "jdbc"``: the JDBC URL given as ``host``, else the port, names the system."""
+        if not isinstance(data, dict) or str(data.get("type", "")).strip().lower() != "jdbc":
+            return data
+        host, port = data.get("host"), data.get("port")
+        try:
+            target = jdbc.resolve(
+                host if isinstance(host, str) else None, port if isinstance(port, int) else None
+            )
+        except jdbc.JdbcUnresolved as exc:
+            supported = ", ".join(sorted(set(ALIASES.values())))
+            raise ValueError(f"{exc} (one of: {supported})") from None
+        resolved = {**data, "type": target.type, "host": target.host}
+        if target.port is not None:
+            resolved["port"] = target.port
+        if target.database and not data.get("database"):
+            resolved["database"] = target.database
+        return resolved
 
     @field_validator("type")
     @classmethod
@@ -119,9 +147,11 @@ class ConnectionCreate(CamelRequest):
     @field_validator("credential_secret_ref")
     @classmethod
     def _ref_form(cls, value: str | None) -> str | None:
-        if value is not None and value.partition(":")[0] not in ("env", "file"):
+        if value is not None and not secret_reference_form(value):
             raise ValueError(
-                "use 'env:DUCTWORK_SECRET_NAME' or 'file:NAME' (a file in the secrets directory)"
+                "use a secret's name (e.g. 'sales-db-credentials': letters, digits, '.', '_', "
+                "'-'), 'env:DUCTWORK_SECRET_NAME' or 'file:NAME' (a file in the secrets "
+                "directory)"
             )
         return value
 
