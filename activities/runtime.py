@@ -104,9 +104,10 @@ class ActivityDeps:
             task=ref.name,
             attempt=attempt,
         )
-        await self._save_step(ctx, kind, RunStatus.RUNNING, attempt)
+        # The start is written while the step gets going; every later write waits for it.
+        opened = asyncio.create_task(self._save_step(ctx, kind, RunStatus.RUNNING, attempt))
         ctx.info("started", attempt=attempt)
-        reporter = asyncio.create_task(self._report(ctx, kind, attempt))
+        reporter = asyncio.create_task(self._report(ctx, kind, attempt, opened))
         started = time.perf_counter()
         step_span = telemetry.span(
             f"{kind} {ref.name}",
@@ -123,16 +124,16 @@ class ActivityDeps:
                 current.set_attribute("ductwork.bytes", ctx.metrics.bytes)
         except asyncio.CancelledError:
             ctx.warning("cancelled")
-            await self._close(ctx, kind, RunStatus.CANCELLED, attempt, reporter, None)
+            await self._close(ctx, kind, RunStatus.CANCELLED, attempt, reporter, opened, None)
             raise
         except ApplicationError as exc:
             ctx.warning("failed", error=exc.message)
-            await self._close(ctx, kind, RunStatus.FAILED, attempt, reporter, exc.message)
+            await self._close(ctx, kind, RunStatus.FAILED, attempt, reporter, opened, exc.message)
             raise
         except Exception as exc:
             error = to_application_error(classify(exc))
             ctx.warning("failed", error=error.message)
-            await self._close(ctx, kind, RunStatus.FAILED, attempt, reporter, error.message)
+            await self._close(ctx, kind, RunStatus.FAILED, attempt, reporter, opened, error.message)
             raise error from None  # the driver's own text (rows, bytes) stays out of history
         else:
             ctx.info(
@@ -141,19 +142,22 @@ class ActivityDeps:
                 bytes=ctx.metrics.bytes,
                 seconds=round(time.perf_counter() - started, 3),
             )
-            await self._close(ctx, kind, RunStatus.COMPLETED, attempt, reporter, None)
+            await self._close(ctx, kind, RunStatus.COMPLETED, attempt, reporter, opened, None)
         finally:
             structlog.contextvars.unbind_contextvars(
                 "execution_id", "workflow_id", "task", "attempt"
             )
 
-    async def _report(self, ctx: StepContext, kind: str, attempt: int) -> None:
+    async def _report(
+        self, ctx: StepContext, kind: str, attempt: int, opened: asyncio.Task
+    ) -> None:
         """Heartbeat often (so cancellation arrives), save live metrics now and then."""
         last_saved = time.monotonic()
         while True:
             await asyncio.sleep(self.settings.heartbeat_seconds)
             activity.heartbeat({"rows": ctx.metrics.rows, "bytes": ctx.metrics.bytes})
             if time.monotonic() - last_saved >= self.settings.progress_every_seconds:
+                await asyncio.shield(opened)
                 await self._save_step(ctx, kind, RunStatus.RUNNING, attempt)
                 last_saved = time.monotonic()
 
@@ -164,13 +168,28 @@ class ActivityDeps:
         status: RunStatus,
         attempt: int,
         reporter: asyncio.Task,
+        opened: asyncio.Task,
         error: str | None,
     ) -> None:
         reporter.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reporter
-        # Bookkeeping must land even while the activity is being cancelled.
-        await asyncio.shield(self._save_step(ctx, kind, status, attempt, error, flush=True))
+        # Bookkeeping must land even while the activity is being cancelled, after the start.
+        await asyncio.shield(self._after(opened, ctx, kind, status, attempt, error))
+
+    async def _after(
+        self,
+        opened: asyncio.Task,
+        ctx: StepContext,
+        kind: str,
+        status: RunStatus,
+        attempt: int,
+        error: str | None,
+    ) -> None:
+        """The step's end, written once its start has landed (or failed to)."""
+        with contextlib.suppress(Exception):
+            await opened
+        await self._save_step(ctx, kind, status, attempt, error, flush=True)
 
     async def _save_step(
         self,
@@ -183,6 +202,9 @@ class ActivityDeps:
         flush: bool = False,
     ) -> None:
         async with self.db.session() as session:
+            if flush and ctx.lines:  # the log lines go with the step's end, in its commit
+                lines, ctx.lines = ctx.lines, []
+                session.add_all(lines)
             await run_store.upsert_step(
                 session,
                 ctx.ref.execution_id,
@@ -194,9 +216,6 @@ class ActivityDeps:
                 bytes_=ctx.metrics.bytes,
                 error=error,
             )
-            if flush and ctx.lines:
-                lines, ctx.lines = ctx.lines, []
-                await run_store.add_logs(session, lines)
 
 
 def queue_settings() -> Settings:
@@ -226,6 +245,5 @@ def to_application_error(error: ConnectorError) -> ApplicationError:
 
 
 async def closing(*conns: asyncpg.Connection) -> None:
-    for conn in conns:
-        with contextlib.suppress(Exception):
-            await conn.close(timeout=5)
+    """Close connections side by side; a failure to close one is no failure of the step."""
+    await asyncio.gather(*(conn.close(timeout=5) for conn in conns), return_exceptions=True)

@@ -20,13 +20,11 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-
 from bench import pg_to_pg as pg
+from bench.common import ServiceRun, checksum, connection, dsn, fill, pipeline, post, run_to_end
 from bench.raw_sdk import CopyJob, RawCopyWorkflow, raw_copy
 from bench.report import Goal, p50, pct
 from bench.stack import RunningStack, make_run_stack
@@ -38,93 +36,6 @@ RUN_BAR_SECONDS = 0.150
 RUN_BAR_RATIO = 1.5
 FINISHED_READ_BAR = 0.005
 RUNNING_READ_BAR = 0.015
-
-
-def dsn(database: str) -> str:
-    return f"postgresql://{pg.PG_USER}@{pg.PG_HOST}:{pg.PG_PORT}/{database}"
-
-
-async def checksum(database: str, table: str) -> tuple[int, int]:
-    """Row count and an order-free checksum of every row's text."""
-    conn = await asyncpg.connect(dsn(database))
-    try:
-        row = await conn.fetchrow(
-            f"SELECT count(*) AS n, coalesce(sum(hashtext(t::text)::bigint), 0) AS h "
-            f"FROM {table} AS t"
-        )
-        assert row is not None
-        return int(row["n"]), int(row["h"])
-    finally:
-        await conn.close()
-
-
-async def fill(database: str, rows: int) -> None:
-    conn = await asyncpg.connect(dsn(database))
-    try:
-        await conn.execute(f"CREATE TABLE t ({pg.COLUMNS_DDL.format(pk=' PRIMARY KEY')})")
-        await conn.execute(pg.FILL_SQL.format(table="t", rows=rows))
-        await conn.execute("VACUUM (FREEZE, ANALYZE) t")
-    finally:
-        await conn.close()
-
-
-async def post(api: Any, path: str, body: dict, expect: int) -> dict:
-    response = await api.post(path, json=body)
-    if response.status_code != expect:
-        raise SystemExit(f"POST {path}: {response.status_code} {response.text}")
-    return dict(response.json())
-
-
-async def connection(api: Any, database: str) -> str:
-    body = {
-        "name": f"{database}-{uuid.uuid4().hex[:6]}",
-        "type": "postgresql",
-        "host": pg.PG_HOST,
-        "port": pg.PG_PORT,
-        "database": database,
-        "username": pg.PG_USER,
-        "password": "unused-trust-auth",
-    }
-    return str((await post(api, "/v1/pipelines/connections", body, 201))["connectionId"])
-
-
-async def pipeline(api: Any, name: str, definition: dict) -> str:
-    body = {"name": f"{name}-{uuid.uuid4().hex[:6]}", "definition": definition}
-    return str((await post(api, "/v1/pipelines", body, 201))["pipelineId"])
-
-
-@dataclass
-class ServiceRun:
-    seconds: float
-    execution_id: str
-    body: dict
-    started: float  # time.time() at the execute call
-    start_call: float  # seconds the execute call took
-    gets: list[float] = field(default_factory=list)
-
-
-async def run_to_end(
-    api: Any, pipeline_id: str, poll: float = POLL_SECONDS, expect: str = "COMPLETED"
-) -> ServiceRun:
-    """POST execute, GET until finished (every ``poll`` s); the run as last read."""
-    wall = time.time()
-    started = time.perf_counter()
-    submitted = await post(api, f"/v1/pipelines/{pipeline_id}/execute", {"parameters": {}}, 202)
-    start_call = time.perf_counter() - started
-    execution_id = submitted["executionId"]
-    gets: list[float] = []
-    while True:
-        asked = time.perf_counter()
-        body = (await api.get(f"/v1/pipelines/executions/{execution_id}")).json()
-        gets.append(time.perf_counter() - asked)
-        if body.get("status") in FINISHED:
-            break
-        if poll:
-            await asyncio.sleep(poll)
-    seconds = time.perf_counter() - started
-    if body["status"] != expect:
-        raise SystemExit(f"{execution_id} ended {body['status']}: {body.get('error')}")
-    return ServiceRun(seconds, execution_id, body, wall, start_call, gets)
 
 
 async def raw_run(client: Any, queue: str, job: CopyJob) -> float:
