@@ -14,6 +14,7 @@ import pytest
 
 from tests.asset_runs import fresh_tenant, run, trigger, wait_run
 from tests.conformance.conftest import curl_examples, seed_text
+from tests.replay.recording import record
 from tests.webhook_receiver import receiving
 
 SIX_ASSETS = {
@@ -51,7 +52,12 @@ def _check_asset(name: str, asset: dict) -> None:
         assert isinstance(asset["output"][key], kind), (name, asset["output"])
 
 
-async def test_documented_failure_body_first(api):
+async def _record(client, api, run_id: str, name: str) -> None:
+    """Keep the run's history for the replay tests (only when recording on purpose)."""
+    await record(client.get_workflow_handle(f"{api.tenant}/assets/{run_id}"), name)
+
+
+async def test_documented_failure_body_first(api, client):
     """A fresh tenant's first batch of 50 parties: the document's PIPELINE_FAILED example."""
     body = await run(api, "full_scoring_pipeline", "BATCH_050", batch_size=50)
     assert body["status"] == "FAILURE", body
@@ -63,9 +69,10 @@ async def test_documented_failure_body_first(api):
     assert body["assets"]["train_model_asset"]["status"] == "FAILURE"
     assert body["assets"]["refine_scorecard"]["status"] == "SKIPPED"
     assert body["assets"]["generate_scorecard_labels"]["output"]["labels_generated"] == 50
+    await _record(client, api, body["run_id"], "asset_pipeline_failed")
 
 
-async def test_trigger_and_status_examples(api, examples, app, db, settings):
+async def test_trigger_and_status_examples(api, examples, client):
     method, path, request = examples["trigger"]
     with receiving() as receiver:
         hook = await api.post(
@@ -110,6 +117,7 @@ async def test_trigger_and_status_examples(api, examples, app, db, settings):
         assert outputs["refine_scorecard"]["new_version"].startswith("ml_v")
 
         delivery = await _delivery_of(receiver, run_id)
+    await _record(client, api, run_id, "asset_pipeline_completed")
     assert delivery.pop("signature").startswith("sha256=")  # Ductwork signs every body
     assert delivery == {
         "event": "PIPELINE_COMPLETED",
@@ -180,7 +188,7 @@ async def test_runs_example_filters_and_limit(api, examples):
     assert isinstance(latest["duration_seconds"], int)
 
 
-async def test_cancel_example_mid_asset(api, examples, settings):
+async def test_cancel_example_mid_asset(api, examples, settings, client):
     batch = f"BATCH_{uuid.uuid4().hex[:6]}"
     run_id = await trigger(api, "ingest_pipeline", batch, batch_size=60_000)
     for _ in range(300):
@@ -202,6 +210,7 @@ async def test_cancel_example_mid_asset(api, examples, settings):
     assert body["assets"]["ingest_synthetic_batch"]["status"] == "CANCELED"
     again = await api.post(f"/api/pipeline/cancel/{run_id}")
     assert again.status_code == 409
+    await _record(client, api, run_id, "asset_pipeline_cancelled")
     # No half-written asset table: no staging left, and none of the batch's rows.
     path = Path(settings.data_dir) / "tenants" / api.tenant / "scoring.duckdb"
     with duckdb.connect(str(path), read_only=True) as conn:
