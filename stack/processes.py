@@ -224,6 +224,7 @@ def _banner(settings: Settings, data_dir: Path, login: str = "") -> str:
     docs = f"{settings.api.base_url}/docs"
     return (
         "\nDuctwork is up (Ctrl-C stops it)\n"
+        f"  Dashboard:        {settings.api.base_url}/ui/\n"
         f"  API docs:         {docs}\n"
         f"  Temporal Web UI:  {settings.temporal.web_url}\n"
         f"  Temporal address: {settings.temporal.address}\n"
