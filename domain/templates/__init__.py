@@ -17,8 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
+
+from domain.definition import PipelineDefinition
 
 ROOT = Path(__file__).parent
+NAMED_SECTIONS = ("sources", "sinks")  # their keys are names the template gives
 _PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 
 
@@ -90,8 +94,11 @@ class Template:
                     ["body", "parameters", p.name],
                 )
         definition = _substitute(self.definition, filled)
-        for path, value in (customizations or {}).items():
-            _set_path(definition, path, value)
+        placed = {
+            path: _set_path(definition, path, value)
+            for path, value in (customizations or {}).items()
+        }
+        _known_fields(definition, placed)
         return definition
 
 
@@ -108,7 +115,10 @@ def _substitute(node: Any, values: dict[str, Any]) -> Any:
     return node
 
 
-def _set_path(definition: dict[str, Any], path: str, value: Any) -> None:
+def _set_path(definition: dict[str, Any], path: str, value: Any) -> tuple[str | int, ...]:
+    """Set ``value`` at the dotted ``path`` (a source or sink must exist; other missing objects
+    are made, and checked by ``_known_fields``). Returns the
+    path as positions (a list item named by its ``name`` becomes its index)."""
     loc: list[str | int] = ["body", "customizations", path]
     parts = path.split(".")
     if parts and parts[0] == "definition":
@@ -116,6 +126,7 @@ def _set_path(definition: dict[str, Any], path: str, value: Any) -> None:
     if not parts or not all(parts):
         raise TemplateError(f"customization path {path!r} is empty or has an empty segment", loc)
     node: Any = definition
+    placed: list[str | int] = []
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         where = ".".join(parts[:i]) or "the definition"
@@ -127,19 +138,49 @@ def _set_path(definition: dict[str, Any], path: str, value: Any) -> None:
                     "(use a position or an item's name)",
                     loc,
                 )
+            placed.append(index)
             if last:
                 node[index] = value
             else:
                 node = node[index]
         elif isinstance(node, dict):
+            placed.append(part)
             if last:
                 node[part] = value
+            elif part not in node and i == 1 and parts[0] in NAMED_SECTIONS:
+                known = ", ".join(sorted(map(str, node))) or "nothing"
+                raise TemplateError(
+                    f"customization {path!r}: {where} has no {part!r} (it has: {known})", loc
+                )
             else:
                 node = node.setdefault(part, {})
         else:
             raise TemplateError(
                 f"customization {path!r}: {where} is a value, not an object or a list", loc
             )
+    return tuple(placed)
+
+
+def _known_fields(definition: dict[str, Any], placed: dict[str, tuple[str | int, ...]]) -> None:
+    """A customization that adds a field the definition does not have (a typo such as
+    ``sources.orders.partiton``) is refused here, naming the path, before any other check."""
+    if not placed:
+        return
+    try:
+        PipelineDefinition.model_validate(definition)
+    except ValidationError as exc:
+        unknown = {tuple(e["loc"]) for e in exc.errors() if e["type"] == "extra_forbidden"}
+        for path, where in placed.items():
+            extra = next(
+                (where[:n] for n in range(1, len(where) + 1) if where[:n] in unknown), None
+            )
+            if extra is not None:
+                raise TemplateError(
+                    f"customization {path!r}: the pipeline definition has no field "
+                    f"{extra[-1]!r} there (its fields are listed by "
+                    "GET /v1/schemas/pipeline-definition)",
+                    ["body", "customizations", path],
+                ) from None
 
 
 def _list_index(items: list[Any], part: str) -> int | None:

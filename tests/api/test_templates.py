@@ -164,7 +164,8 @@ async def test_create_with_customizations(api, source, connections):
     [
         ({"parameters": {}}, 400, "VALIDATION_ERROR"),  # required parameters missing
         ({"parameters": {"NOPE": 1}}, 400, "VALIDATION_ERROR"),
-        ({"customizations": {"sources.nope.table.x": 1}}, 422, "INVALID_DEFINITION"),
+        ({"customizations": {"sources.nope.table.x": 1}}, 400, "VALIDATION_ERROR"),
+        ({"customizations": {"sources.payment_gateway.partiton": 4}}, 400, "VALIDATION_ERROR"),
         ({"customizations": {"transformations.nope.sql": "SELECT 1"}}, 400, "VALIDATION_ERROR"),
         ({"customizations": {"sources..table": "x"}}, 400, "VALIDATION_ERROR"),
         ({"customizations": {"sources.payment_gateway.partitions": 0}}, 422, "INVALID_DEFINITION"),

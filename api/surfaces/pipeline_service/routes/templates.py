@@ -15,6 +15,7 @@ from api.surfaces.pipeline_service.routes import pipelines
 from api.surfaces.pipeline_service.schemas.pipelines import PipelineCreate, PipelineCreated
 from domain import templates
 from domain.definition import Scalar
+from services.templates import choose_connections
 
 router = APIRouter(prefix="/v1/pipelines/templates", tags=["templates"])
 
@@ -33,6 +34,10 @@ class CreateFromTemplate(CamelRequest):
 class CreatedFromTemplate(PipelineCreated):
     template_id: str
     template_version: str
+    chosen_connections: dict[str, str] = Field(
+        description="the connections chosen for SOURCE_CONNECTION / TARGET_CONNECTION when the "
+        "request named none (the source holds the template's tables); empty when it named them"
+    )
 
 
 class TemplateParameter(CamelModel):
@@ -115,8 +120,10 @@ async def create_from_template(
     principal: Editor,
 ) -> CreatedFromTemplate:
     t = _template(template_id)
+    values: dict[str, Any] = dict(body.parameters)
     try:
-        definition = t.render(body.parameters, body.customizations)
+        chosen = await choose_connections(session, cipher, settings, principal.tenant_id, t, values)
+        definition = t.render(values, body.customizations)
     except templates.TemplateError as exc:
         raise invalid(
             str(exc), [{"loc": exc.loc, "msg": str(exc), "type": "value_error"}]
@@ -145,4 +152,9 @@ async def create_from_template(
             code="INVALID_DEFINITION",
         ) from None
     created = await pipelines.create_pipeline(request, session, cipher, settings, principal)
-    return CreatedFromTemplate(**created.model_dump(), template_id=t.id, template_version=t.version)
+    return CreatedFromTemplate(
+        **created.model_dump(),
+        template_id=t.id,
+        template_version=t.version,
+        chosen_connections=chosen,
+    )
