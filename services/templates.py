@@ -55,10 +55,10 @@ async def choose_connections(
     if TARGET in missing:
         loadable = [r for r in rows if canonical_type(r.type) in TARGET_TYPES]
         others = [r for r in loadable if source not in (r.name, r.id)]
-        target = (others or loadable or [None])[0]
-        if target is None:
+        targets = others or loadable
+        if not targets:
             raise _nothing(TARGET, template, rows)
-        chosen[TARGET] = target.name
+        chosen[TARGET] = targets[0].name
     values.update(chosen)
     return chosen
 
