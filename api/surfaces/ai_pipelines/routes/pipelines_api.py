@@ -16,6 +16,7 @@ from temporalio.client import Client
 
 from api.deps import ClientDep, Editor, PerPageDep, SessionDep, SettingsDep, TagsDep, Viewer
 from api.errors import invalid, missing_parameters
+from api.listing import shown
 from api.pagination import paged_per_page
 from api.schemas.pipelines_api import (
     PipelineDocument,
@@ -117,18 +118,18 @@ async def list_pipelines(
         session, principal.tenant_id, [r.id for r in rows]
     )
     live = {d.pipeline_id for d in await deployment_store.deployed(session, principal.tenant_id)}
-    items = [
-        (
-            await document(
-                session,
-                r,
-                versions[r.id],
-                requests=requests.get(r.id, []),
-                deployed=r.id in live,
-            )
-        ).model_dump(mode="json")
-        for r in rows
-    ]
+
+    async def item(row: Pipeline) -> dict:
+        shown_row = await document(
+            session,
+            row,
+            versions[row.id],
+            requests=requests.get(row.id, []),
+            deployed=row.id in live,
+        )
+        return shown_row.model_dump(mode="json")
+
+    items = await shown(rows, item, what="pipeline")
     return {"pipelines": items, "total": total, "page": page.page, "per_page": page.per_page}
 
 
