@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlmodel import select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities import generation_grounding as grounding
 from activities.runtime import ActivityDeps, application_errors
 from ai.generation import check, offline, prompts, render, words
 from connectors.base import ConnectorError, TableInfo
@@ -41,6 +44,7 @@ from workflows.generation_payloads import (
 )
 
 GENERATED = "GENERATED"
+SAVED = ("generated", "needs_review")  # generation statuses that stored a version
 MAX_TABLES = 60  # tables of a whole database offered to the planner
 _SYSTEM_SCHEMAS = {
     "pg_catalog",
@@ -75,15 +79,20 @@ class GenerationActivities:
                     context.errors.append(f"source connection {spec.connection!r} not found")
                     continue
                 try:
-                    tables = await self._tables(row, spec)
+                    tables, config = await self._tables(row, spec)
                 except (ConnectorError, SecretReferenceError) as exc:
                     context.errors.append(f"cannot introspect connection {row.name!r}: {exc}")
                     continue
                 if not tables:
                     wanted = f" table {spec.table!r}" if spec.table else " any table"
                     context.errors.append(f"connection {row.name!r} has no{wanted}")
-                for table in tables[:MAX_TABLES]:
-                    context.sources.append(_dataset(row, table, taken))
+                datasets = [_dataset(row, table, taken) for table in tables[:MAX_TABLES]]
+                try:
+                    await grounding.ground(config, row.type, datasets)
+                except Exception as exc:  # values help; their absence leaves words unresolved
+                    activity.logger.warning(f"no values sampled from {row.name!r}: {exc}")
+                context.sources.extend(datasets)
+            context.today = datetime.now(UTC).date().isoformat()
             context.target = self._target(request, rows, context.errors)
         if request.use_llm and not context.errors:
             context.messages = prompts.initial_messages(request, context)
@@ -91,7 +100,7 @@ class GenerationActivities:
         context.prompt_version = prompts.PROMPT_VERSION
         return context
 
-    async def _tables(self, row: Connection, spec: TableSpec) -> list[TableInfo]:
+    async def _tables(self, row: Connection, spec: TableSpec) -> tuple[list[TableInfo], Any]:
         connector, config = await connector_config(
             row, self.deps.cipher, self.deps.service_settings
         )
@@ -109,7 +118,7 @@ class GenerationActivities:
             if schema:
                 wanted = source_schema(connector, str(schema))
                 tables = [t for t in tables if wanted is None or t.schema == wanted] or tables
-        return tables
+        return tables, config
 
     def _target(
         self, request: GenerationInput, rows: dict[str, Connection | None], errors: list[str]
@@ -235,7 +244,13 @@ class GenerationActivities:
             definition = request.check.definition
             if definition is not None and not record.errors:
                 ids = await self._connection_ids(session, req.tenant_id, definition)
-                record.status = "generated"
+                # Anything of the intent not placed: saved, but for a person to review first.
+                record.status = "needs_review" if request.check.unresolved else "generated"
+                record.artifacts = {
+                    **record.artifacts,
+                    "interpretation": request.check.interpretation,
+                    "unresolved": request.check.unresolved,
+                }
                 if req.pipeline_id:
                     pipeline = await pipeline_store.get(session, req.tenant_id, req.pipeline_id)
                     previous = await pipeline_store.get_version(
@@ -357,10 +372,12 @@ def _result(record: Generation, request: StoreGenerationInput) -> GenerationResu
         ),
         attempts=record.attempts,
         errors=list(record.errors),
-        pipeline_id=record.pipeline_id if record.status == "generated" else None,
+        pipeline_id=record.pipeline_id if record.status in SAVED else None,
         version_number=record.version_number,
         version=(record.artifacts or {}).get("version"),
         description=request.check.description,
         tags=request.check.tags,
         artifacts=record.artifacts,
+        interpretation=list((record.artifacts or {}).get("interpretation") or []),
+        unresolved=list((record.artifacts or {}).get("unresolved") or []),
     )

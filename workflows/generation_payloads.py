@@ -47,6 +47,9 @@ class Column:
     name: str
     type: str  # in the source system's words
     nullable: bool = True
+    # A bounded sample of the column's distinct values (text columns with few of them), read
+    # through the source connection: what words of an intent are matched against.
+    values: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -60,6 +63,9 @@ class DatasetSchema:
     schema: str | None
     table: str
     columns: list[Column] = field(default_factory=list)
+    primary_key: list[str] = field(default_factory=list)
+    # Declared foreign keys: [column, referenced table, referenced column].
+    foreign_keys: list[list[str]] = field(default_factory=list)
 
     @property
     def qualified(self) -> str:
@@ -90,6 +96,7 @@ class GenerationContext:
     messages: list[dict[str, str]] = field(default_factory=list)  # the LLM's first messages
     repair_prompt: str = ""  # template of the repair message, ``{errors}`` filled in
     prompt_version: str = ""
+    today: str = ""  # the generation's date (ISO): what "this year" was when it was planned
 
 
 @dataclass
@@ -117,6 +124,9 @@ class PlanCheck:
     artifacts: dict[str, Any] = field(default_factory=dict)
     description: str = ""
     tags: list[str] = field(default_factory=list)
+    # What was understood (plain words tied to SQL) and what of the intent was not placed.
+    interpretation: list[dict[str, str]] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -137,7 +147,7 @@ class StoreGenerationInput:
 @dataclass
 class GenerationResult:
     generation_id: str
-    status: str  # generated | failed
+    status: str  # generated | needs_review | failed
     usage: Usage
     attempts: int
     errors: list[str] = field(default_factory=list)
@@ -148,3 +158,5 @@ class GenerationResult:
     description: str = ""
     tags: list[str] = field(default_factory=list)
     artifacts: dict[str, Any] = field(default_factory=dict)
+    interpretation: list[dict[str, str]] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)

@@ -83,7 +83,20 @@ def check_plan(request: GenerationInput, context: GenerationContext, reply: str)
         artifacts=artifacts,
         description=str(answer.get("description") or "")[:2000],
         tags=[str(t)[:40] for t in answer.get("tags") or []][:20],
+        interpretation=interpretation(answer),
+        unresolved=[str(u)[:300] for u in answer.get("unresolved") or [] if str(u).strip()][:50],
     )
+
+
+def interpretation(answer: dict[str, Any]) -> list[dict[str, str]]:
+    """The reply's ``interpretation``: each part with its kind, words, plain text and SQL."""
+    out = []
+    for item in answer.get("interpretation") or []:
+        if isinstance(item, dict) and item.get("text"):
+            out.append({k: str(item.get(k) or "")[:1000] for k in ("kind", "words", "text", "sql")})
+        elif isinstance(item, str) and item.strip():
+            out.append({"kind": "", "words": "", "text": item[:1000], "sql": ""})
+    return out[:100]
 
 
 def schema_map(context: GenerationContext) -> dict[str, dict[str, str]]:

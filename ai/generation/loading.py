@@ -150,8 +150,16 @@ def _key(low: str, main: DatasetSchema, resolve: Resolve, outputs: list[Out]) ->
                 match.group(1) in words.forms(main.table)
                 or words.singular(match.group(1)) == "record"
             ):
-                break
+                continue
+    # A key only when the schema says so: the table's declared primary key, or (where the
+    # source declares none) a NOT NULL id column.
+    declared = [k.lower() for k in main.primary_key]
     for name in ("id", f"{words.singular(main.table)}_id"):
+        column = next((c for c in main.columns if c.name.lower() == name), None)
+        if declared and (name not in declared or len(declared) != 1):
+            continue
+        if not declared and (column is None or column.nullable):
+            continue
         for o in outputs:
             if (
                 o.column is not None

@@ -1,0 +1,302 @@
+"""Grounding: the tables, columns and values an intent's words name, in the real schema and data.
+
+Columns by name, plural/singular, synonym and edit distance ("staus" → status); values by looking
+the word up among the column's sampled distinct values (a country's name or adjective matched to
+the code the column holds); relationships from declared foreign keys and ``<table>_id`` naming.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass
+
+from ai.generation.intent.lexicon import COLUMN_SYNONYMS, COUNTRIES, SYSTEM_WORDS
+from ai.generation.words import is_text, singular
+from workflows.generation_payloads import Column, DatasetSchema
+
+TOKEN = re.compile(r"[a-z0-9_]+(?:'s)?|\*|x(?=\s)")
+
+
+def distance(a: str, b: str) -> int:
+    """Edit distance with adjacent transpositions (optimal string alignment)."""
+    if abs(len(a) - len(b)) > 2:
+        return 3
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def near(word: str, name: str) -> bool:
+    """A typo of ``name``: one edit in five letters or more, two in nine or more."""
+    if word == name or len(word) < 5 or word.isdigit():
+        return word == name
+    allowed = 2 if len(name) >= 9 else 1
+    return distance(word, name) <= allowed
+
+
+def plural(word: str) -> str:
+    one = singular(word)
+    if one.endswith("y") and not one.endswith(("ay", "ey", "oy")):
+        return one[:-1] + "ies"
+    if one.endswith(("s", "x", "ch", "sh")):
+        return one + "es"
+    return one + "s"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A column of one of the source tables."""
+
+    dataset: DatasetSchema
+    column: Column
+
+    @property
+    def sql(self) -> str:
+        from ai.generation.planning import q
+
+        return f"{self.dataset.dataset}.{q(self.column.name)}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.dataset.table}.{self.column.name}"
+
+    def __hash__(self) -> int:
+        return hash((self.dataset.dataset, self.column.name))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Ref) and (self.dataset.dataset, self.column.name) == (
+            other.dataset.dataset,
+            other.column.name,
+        )
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    refs: list[Ref]  # every column these words may name, best first
+
+
+@dataclass
+class Edge:
+    """``left.column = right.column``: ``left`` holds the reference (many rows to one)."""
+
+    child: DatasetSchema
+    child_column: str
+    parent: DatasetSchema
+    parent_column: str
+
+    def sql(self) -> str:
+        from ai.generation.planning import q
+
+        return (
+            f"{self.child.dataset}.{q(self.child_column)} = "
+            f"{self.parent.dataset}.{q(self.parent_column)}"
+        )
+
+
+def table_forms(table: str) -> set[str]:
+    base = table.lower()
+    one = singular(base)
+    out = {base, one, plural(one)}
+    return out | {f.replace("_", " ") for f in out}
+
+
+def column_forms(column: Column) -> set[str]:
+    base = column.name.lower()
+    spaced = base.replace("_", " ")
+    out = {base, spaced, singular(base), plural(base), plural(spaced), singular(spaced)}
+    for synonym in COLUMN_SYNONYMS.get(base, ()):
+        out.add(synonym)
+    if base.endswith("_at") or base.endswith("_on"):
+        out.add(spaced[:-3] + " date")
+        out.add(spaced[:-3] + " time")
+    if base.startswith("is_") or base.startswith("has_"):
+        out.add(spaced.split(" ", 1)[1])
+    return out
+
+
+class Catalog:
+    """The source tables of one intent, searchable by the words that name them."""
+
+    def __init__(self, datasets: list[DatasetSchema]) -> None:
+        self.datasets = datasets
+        self.edges = self._edges()
+
+    # tables ---------------------------------------------------------------------------------
+    def tables_in(self, text: str) -> list[tuple[int, int, DatasetSchema]]:
+        found: list[tuple[int, int, DatasetSchema]] = []
+        for d in self.datasets:
+            for form in sorted(table_forms(d.table), key=len, reverse=True):
+                for m in re.finditer(rf"(?<![\w.]){re.escape(form)}(?:'s)?(?![\w])", text):
+                    found.append((m.start(), m.end(), d))
+        for d in self.datasets:  # a typo of a table's name
+            for m in re.finditer(r"[a-z_]{5,}", text):
+                if any(m.start() < e and m.end() > s for s, e, _ in found):
+                    continue
+                if any(near(m.group(0), f) for f in table_forms(d.table) if " " not in f):
+                    found.append((m.start(), m.end(), d))
+        found.sort(key=lambda x: (x[0], -(x[1] - x[0])))
+        out: list[tuple[int, int, DatasetSchema]] = []
+        for item in found:
+            if not out or item[0] >= out[-1][1]:
+                out.append(item)
+        return out
+
+    def table_named(self, word: str) -> DatasetSchema | None:
+        word = word.lower().removesuffix("'s")
+        for d in self.datasets:
+            if word in table_forms(d.table):
+                return d
+        for d in self.datasets:
+            if any(near(word, f) for f in table_forms(d.table) if " " not in f):
+                return d
+        return None
+
+    # columns --------------------------------------------------------------------------------
+    def columns_named(self, phrase: str, prefer: list[DatasetSchema]) -> list[Ref]:
+        """The columns ``phrase`` names, the preferred tables' first; typos when nothing exact."""
+        phrase = phrase.lower().strip().removesuffix("'s").strip()
+        order = [*prefer, *[d for d in self.datasets if d not in prefer]]
+        # "<table> <column>", "<table>'s <column>", "<column> of the <table>"
+        qualified = re.fullmatch(r"([a-z_]+?)(?:'s)?\s+(.+)", phrase)
+        of = re.fullmatch(r"(.+?)\s+of\s+(?:the|its|their|each|his|her)?\s*([a-z_]+)", phrase)
+        for table_word, rest in (
+            (qualified and qualified.groups()) or (None, None),
+            (of and (of[2], of[1])) or (None, None),
+        ):
+            if table_word is None or rest is None:
+                continue
+            d = self.table_named(table_word)
+            if d is not None:
+                refs = self._in_table(rest, d, fuzzy=True)
+                if refs:
+                    return refs
+                # "customer country" where the column is customers.country_code etc.
+        exact = [r for d in order for r in self._in_table(phrase, d, fuzzy=False)]
+        if exact:
+            return exact
+        return [r for d in order for r in self._in_table(phrase, d, fuzzy=True)]
+
+    def _in_table(self, phrase: str, d: DatasetSchema, *, fuzzy: bool) -> list[Ref]:
+        out = []
+        tsing = singular(d.table.lower())
+        for c in d.columns:
+            forms = column_forms(c)
+            if c.name.lower().startswith(tsing + "_"):
+                forms |= column_forms(Column(c.name[len(tsing) + 1 :], c.type))
+            if phrase in forms or (
+                fuzzy and " " not in phrase and any(near(phrase, f) for f in forms if " " not in f)
+            ):
+                out.append(Ref(d, c))
+        exact = [r for r in out if r.column.name.lower() == phrase.replace(" ", "_")]
+        return exact or out
+
+    def mentions(
+        self, text: str, prefer: list[DatasetSchema], *, fuzzy: bool = True
+    ) -> list[Mention]:
+        """Every run of words in ``text`` that names a column, longest first, left to right."""
+        tokens = [(m.start(), m.end()) for m in TOKEN.finditer(text)]
+        out: list[Mention] = []
+        i = 0
+        while i < len(tokens):
+            hit = None
+            for n in (4, 3, 2, 1):
+                if i + n > len(tokens):
+                    continue
+                start, end = tokens[i][0], tokens[i + n - 1][1]
+                phrase = text[start:end]
+                if n == 1 and (phrase in SYSTEM_WORDS or len(phrase) < 2):
+                    break
+                refs = self.columns_named(phrase, prefer) if (fuzzy or n > 1) else []
+                if refs:
+                    hit = Mention(start, end, refs)
+                    i += n
+                    break
+            if hit is None:
+                i += 1
+            else:
+                out.append(hit)
+        return out
+
+    # values ---------------------------------------------------------------------------------
+    def values_named(self, phrase: str, tables: list[DatasetSchema]) -> list[tuple[Ref, str]]:
+        """(column, real value) pairs whose sampled values hold ``phrase``."""
+        word = phrase.lower().strip()
+        if not word or word in SYSTEM_WORDS or word.isdigit():
+            return []
+        wanted = {word, singular(word), plural(word)}
+        for code, names in COUNTRIES.items():
+            if word in names or word == code.lower():
+                wanted |= {code.lower(), *names}
+        exact: list[tuple[Ref, str]] = []
+        close: list[tuple[Ref, str]] = []
+        for d in tables:
+            for c in d.columns:
+                if not c.values or not is_text(c):
+                    continue
+                for v in c.values:
+                    low = v.lower()
+                    if low in wanted or low.replace("_", " ") in wanted:
+                        exact.append((Ref(d, c), v))
+                    elif (
+                        len(word) >= 5
+                        and not re.search(r"[\d\s]", low)
+                        and distance(word, low) <= 1
+                    ):
+                        close.append((Ref(d, c), v))
+        return exact or close
+
+    # relationships --------------------------------------------------------------------------
+    def _edges(self) -> list[Edge]:
+        edges: list[Edge] = []
+        by_table = {d.table.lower(): d for d in self.datasets}
+        for d in self.datasets:
+            for fk in d.foreign_keys:
+                parent = by_table.get(str(fk[1]).lower().split(".")[-1])
+                if parent is not None:
+                    edges.append(Edge(d, fk[0], parent, fk[2]))
+        declared = {(e.child.dataset, e.child_column.lower()) for e in edges}
+        for d in self.datasets:
+            for c in d.columns:
+                name = c.name.lower()
+                if not name.endswith("_id") or (d.dataset, name) in declared:
+                    continue
+                stem = name[:-3]
+                for parent in self.datasets:
+                    if parent is d and stem != "parent":
+                        continue
+                    if stem in table_forms(parent.table) and any(
+                        x.name.lower() == "id" for x in parent.columns
+                    ):
+                        edges.append(Edge(d, c.name, parent, "id"))
+                        break
+        return edges
+
+    def references(self, child: DatasetSchema, parent: DatasetSchema) -> list[Edge]:
+        return [e for e in self.edges if e.child is child and e.parent is parent]
+
+    def path(
+        self, start: DatasetSchema, goal: DatasetSchema
+    ) -> list[tuple[Edge, DatasetSchema]] | None:
+        """The joins from ``start`` to ``goal``, each with the table it brings in; None if none."""
+        seen = {start.dataset}
+        queue: deque[tuple[DatasetSchema, list[tuple[Edge, DatasetSchema]]]] = deque([(start, [])])
+        while queue:
+            at, steps = queue.popleft()
+            if at is goal:
+                return steps
+            for e in self.edges:
+                for here, there in ((e.child, e.parent), (e.parent, e.child)):
+                    if here is at and there.dataset not in seen:
+                        seen.add(there.dataset)
+                        queue.append((there, [*steps, (e, there)]))
+        return None

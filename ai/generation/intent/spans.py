@@ -1,0 +1,45 @@
+"""The words of an intent and which of them were placed: what is left is ``unresolved``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ai.generation.intent.lexicon import FILLER
+
+_WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_'.-]*[A-Za-z0-9_]|[A-Za-z0-9_]")
+
+
+@dataclass
+class Coverage:
+    """The intent's text (lower case, single spaces) and the character ranges placed so far."""
+
+    text: str
+    taken: list[tuple[int, int]] = field(default_factory=list)
+
+    def take(self, start: int, end: int) -> None:
+        self.taken.append((start, end))
+
+    def take_match(self, match: re.Match[str], group: int | str = 0) -> None:
+        if match.group(group) is not None:
+            self.take(match.start(group), match.end(group))
+
+    def free(self, start: int, end: int) -> bool:
+        """True when no placed range overlaps [start, end)."""
+        return all(e <= start or s >= end for s, e in self.taken)
+
+    def words(self) -> list[tuple[int, int, str]]:
+        return [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(self.text)]
+
+    def left(self, extra_filler: set[str] | None = None) -> list[str]:
+        """Runs of content words that nothing placed (filler words are skipped)."""
+        filler = FILLER | (extra_filler or set())
+        runs: list[list[str]] = [[]]
+        for start, end, word in self.words():
+            bare = word.strip("'.-").removesuffix("'s")
+            if not self.free(start, end) or bare in filler or not bare:
+                if runs[-1]:
+                    runs.append([])
+                continue
+            runs[-1].append(word)
+        return [" ".join(r) for r in runs if r]

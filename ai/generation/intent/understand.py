@@ -1,0 +1,1237 @@
+"""An intent over real tables → a query shape: the row table, joins, filters, computed columns,
+grouping and aggregates, order and limit, one row per key; every piece tied to the words it came
+from, and the words nothing placed (``unresolved``).
+
+Pieces are recognised in a fixed order, each taking the words it used (spans.Coverage); a piece
+that cannot be grounded leaves its words free, so they end up unresolved rather than ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ai.generation.intent import dates
+from ai.generation.intent.grounding import Catalog, Ref, table_forms
+from ai.generation.intent.lexicon import DATE_VERBS, NUMBER_WORDS
+from ai.generation.intent.spans import Coverage
+from ai.generation.planning import PlanningError
+from ai.generation.words import is_boolean, is_numeric, is_temporal, singular
+from workflows.generation_payloads import DatasetSchema
+
+MONEY = ("amount", "total", "price", "revenue", "value", "cost", "salary", "total_amount")
+_OPS = {
+    "greater than or equal to": ">=", "more than or equal to": ">=", "at least": ">=",
+    "no less than": ">=", "not less than": ">=", "minimum of": ">=", "or more": ">=",
+    "greater than": ">", "more than": ">", "larger than": ">", "bigger than": ">",
+    "higher than": ">", "above": ">", "over": ">", "exceeding": ">", "exceeds": ">",
+    "exceed": ">", "in excess of": ">",
+    "less than or equal to": "<=", "at most": "<=", "no more than": "<=", "not more than": "<=",
+    "up to": "<=", "maximum of": "<=",
+    "less than": "<", "fewer than": "<", "lower than": "<", "smaller than": "<", "below": "<",
+    "under": "<", "beneath": "<",
+    ">=": ">=", "<=": "<=", ">": ">", "<": "<", "=": "=", "equal to": "=", "equals": "=",
+    "of exactly": "=", "exactly": "=",
+}  # fmt: skip
+_OP_RE = "|".join(re.escape(k) for k in sorted(_OPS, key=len, reverse=True))
+_NUM = r"-?\$?\d[\d,]*(?:\.\d+)?"
+_AGGS = (
+    (r"total number of|number of|count of|how many|count", "count"),
+    (r"sum of|total|sum", "sum"),
+    (r"average|avg|mean", "avg"),
+    (r"maximum|max|highest|largest|biggest", "max"),
+    (r"minimum|min|lowest|smallest", "min"),
+)
+_NEGATE = (
+    r"ignoring|excluding|except(?:\s+for)?|skipping|dropping|leaving\s+out|omitting|not\s+counting"
+    r"|filtering\s+out|removing|but\s+not|without\s+counting"
+)
+_GRAIN = {
+    "day": r"daily|per day|by day|each day|a day|per date|by date",
+    "week": r"weekly|per week|by week|each week",
+    "month": r"monthly|per month|by month|each month|a month",
+    "quarter": r"quarterly|per quarter|by quarter|each quarter",
+    "year": r"yearly|annually|annual|per year|by year|each year",
+}
+_SCHEDULES = {
+    r"\bevery hour\b|\bhourly\b": "0 * * * *",
+    r"\bevery day\b|\bdaily\b|\bnightly\b|\beach night\b|\bevery night\b": "0 2 * * *",
+    r"\bevery week\b|\bweekly\b": "0 2 * * 1",
+    r"\bevery month\b|\bmonthly\b": "0 2 1 * *",
+}
+
+
+@dataclass
+class Out:
+    sql: str
+    name: str
+    ref: Ref | None = None
+
+
+@dataclass
+class Piece:
+    """One understood part: what kind, the intent's words, plain words, and its SQL."""
+
+    kind: str
+    words: str
+    text: str
+    sql: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "words": self.words, "text": self.text, "sql": self.sql}
+
+
+@dataclass
+class Query:
+    root: DatasetSchema
+    tables: set[str] = field(default_factory=set)  # datasets the SELECT reads (joined)
+    picks: list[Out] = field(default_factory=list)  # columns of joined tables, computed ones
+    columns: list[Out] | None = None  # a projection of the root's columns (None: all)
+    where: list[str] = field(default_factory=list)
+    groups: list[Out] = field(default_factory=list)
+    aggregates: list[Out] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)
+    limit: int | None = None
+    one_per: Out | None = None  # keep one row per this key …
+    one_order: str = ""  # … the first by this ORDER BY
+    joins: list[tuple[DatasetSchema, str]] = field(default_factory=list)  # table, ON condition
+    inner: bool = False  # joins keep only rows that match
+    schedule: str | None = None
+    pieces: list[Piece] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+    ambiguous: list[str] = field(default_factory=list)
+
+    def say(self, kind: str, words: str, text: str, sql: str) -> None:
+        self.pieces.append(Piece(kind, words.strip(), text, sql))
+
+
+def normalize(intent: str) -> str:
+    text = intent.replace("\u2013", "-").replace("\u2014", "-").replace("\u2019", "'")
+    text = text.replace("\u00d7", " * ")
+    return " ".join(text.split()).lower()
+
+
+def understand(
+    intent: str,
+    datasets: list[DatasetSchema],
+    *,
+    ignore: set[str] | None = None,
+    aggregate_ok: bool = True,
+) -> Query:
+    """The query an intent asks of ``datasets``; ``ignore`` holds words that name systems,
+    connections or the target (never filters)."""
+    text = normalize(intent)
+    cov = Coverage(text)
+    cat = Catalog(datasets)
+    for word in ignore or set():
+        for m in re.finditer(rf"(?<![\w]){re.escape(word.lower())}(?![\w])", text):
+            cov.take_match(m)
+    return _Parser(text, cov, cat, aggregate_ok).parse()
+
+
+class _Parser:
+    def __init__(self, text: str, cov: Coverage, cat: Catalog, aggregate_ok: bool) -> None:
+        self.text = text
+        self.cov = cov
+        self.cat = cat
+        self.aggregate_ok = aggregate_ok
+        self.mentions = cat.tables_in(text)
+
+    # ------------------------------------------------------------------------------------------
+    def parse(self) -> Query:
+        root = self._root()
+        q = Query(root=root, tables={root.dataset})
+        self.q = q
+        self.prefer = [root, *[d for _, _, d in self.mentions if d is not root]]
+        self._fact()
+        self._schedule()
+        self._load_words()
+        self._dedupe()
+        self._top()
+        self._computed()
+        self._aggregates()
+        self._periods()
+        self._between_numbers()
+        self._comparisons()
+        self._nullness()
+        self._values()
+        self._booleans()
+        self._picks()
+        self._order()
+        for start, end, d in self.mentions:  # the tables named: placed by the joins they need
+            if d is root or d.dataset in q.tables:
+                self.cov.take(start, end)
+        q.unresolved = self.cov.left()
+        return q
+
+    def _fact(self) -> None:
+        """ "Revenue per product": the rows summed are the table holding the money that refers
+        to the one named (order items, not products)."""
+        q = self.q
+        money = re.search(r"\b(revenue|turnover|sales|spend(?:ing)?|income)\b", self.text)
+        if not money or any(s <= money.start() < e for s, e, _ in self.mentions):
+            return
+        if self._revenue(q.root) is not None:
+            return
+        ranked: list[tuple[int, DatasetSchema]] = []
+        for edge in self.cat.edges:
+            if edge.parent is q.root and edge.child is not q.root:
+                rank = self._revenue_rank(edge.child)
+                if rank is not None:
+                    ranked.append((rank, edge.child))
+        ranked.sort(key=lambda x: x[0])
+        if not ranked:
+            return
+        if len(ranked) > 1 and ranked[0][0] == ranked[1][0]:
+            q.ambiguous.append(
+                f"'{money[1]}' may be read from "
+                + " or ".join(d.table for r, d in ranked if r == ranked[0][0])
+            )
+            return
+        fact = ranked[0][1]
+        q.root = fact
+        q.tables = {fact.dataset}
+        self.prefer = [fact, *[d for d in self.prefer if d is not fact]]
+
+    def _revenue_rank(self, d: DatasetSchema) -> int | None:
+        names = {c.name.lower() for c in d.columns if is_numeric(c)}
+        if names & {"quantity", "qty"} and any("price" in n for n in names):
+            return 0
+        if names & {"amount", "total", "revenue", "total_amount", "line_total", "value"}:
+            return 1
+        return None
+
+    def _revenue(self, d: DatasetSchema) -> Ref | None:
+        for name in ("revenue", "amount", "total", "total_amount", "line_total", "value"):
+            for c in d.columns:
+                if c.name.lower() == name and is_numeric(c):
+                    return Ref(d, c)
+        return None
+
+    def _root(self) -> DatasetSchema:
+        free = []
+        for start, end, d in self.mentions:
+            before = self.text[max(0, start - 24) : start]
+            if re.search(
+                r"\b(?:per|by|for each|each|for every|every|its|their|of the)\s+$", before
+            ):
+                continue
+            if re.search(
+                r"\b(?:without|with no|no|never\s+\w+\s+(?:an?|any))\s+(?:an?\s+|any\s+)?$", before
+            ):
+                continue
+            if self.text[start:end].endswith("'s"):
+                continue
+            free.append(d)
+        if free:
+            return free[0]
+        if self.mentions:
+            return self.mentions[0][2]
+        if len(self.cat.datasets) == 1:
+            return self.cat.datasets[0]
+        names = ", ".join(sorted(d.qualified for d in self.cat.datasets)[:20])
+        raise PlanningError(f"the intent names none of the source tables ({names}): name the table")
+
+    # helpers ----------------------------------------------------------------------------------
+    def _free(self, m: re.Match[str], group: int | str = 0) -> bool:
+        return self.cov.free(m.start(group), m.end(group))
+
+    def _use(self, ref: Ref) -> str:
+        """The SQL of ``ref``, joining its table to the root when it is another one."""
+        d = ref.dataset
+        if d.dataset not in self.q.tables:
+            path = self.cat.path(self.q.root, d)
+            if path is None:
+                raise _Unplaceable(f"no join from {self.q.root.table} to {d.table}")
+            for edge, table in path:
+                if table.dataset not in self.q.tables:
+                    self.q.tables.add(table.dataset)
+                    self.q.joins.append((table, edge.sql()))
+        return ref.sql
+
+    def _column_before(self, end: int, kinds: str = "", words: int = 4) -> tuple[int, Ref] | None:
+        """A column named by the words ending at ``end`` (at most ``words`` of them)."""
+        head = self.text[:end].rstrip()
+        tokens = list(re.finditer(r"[a-z0-9_]+(?:'s)?", head))
+        for n in range(min(words, len(tokens)), 0, -1):
+            chunk = tokens[-n:]
+            start = chunk[0].start()
+            if not self.cov.free(start, chunk[-1].end()):
+                continue
+            phrase = head[start:]
+            if re.match(r"(?:with|whose|where|and|or|the|a|an|is|are|of|in)\b", phrase):
+                continue
+            refs = [r for r in self.cat.columns_named(phrase, self.prefer) if self._kind(r, kinds)]
+            if refs:
+                return start, self._pick(refs, phrase)
+        return None
+
+    def _column_after(self, start: int, kinds: str = "", words: int = 4) -> tuple[int, Ref] | None:
+        tail = self.text[start:]
+        lead = re.match(r"\s*(?:the\s+|its\s+|their\s+|a\s+|an\s+)?", tail)
+        offset = start + (lead.end() if lead else 0)
+        tokens = list(re.finditer(r"[a-z0-9_]+(?:'s)?", self.text[offset:]))
+        for n in range(min(words, len(tokens)), 0, -1):
+            chunk = tokens[:n]
+            if chunk[0].start() > 0 and n == 1 and chunk[0].start() > 1:
+                return None
+            end = offset + chunk[-1].end()
+            if not self.cov.free(offset, end):
+                continue
+            phrase = self.text[offset:end]
+            refs = [r for r in self.cat.columns_named(phrase, self.prefer) if self._kind(r, kinds)]
+            if refs:
+                return end, self._pick(refs, phrase)
+        return None
+
+    def _kind(self, ref: Ref, kinds: str) -> bool:
+        c = ref.column
+        if kinds == "numeric":
+            return is_numeric(c) and not c.name.lower().endswith("id")
+        if kinds == "temporal":
+            return is_temporal(c)
+        return True
+
+    def _pick(self, refs: list[Ref], phrase: str) -> Ref:
+        """The best of several columns the words may name: the root's, then the tables named."""
+        order = {d.dataset: i for i, d in enumerate(self.prefer)}
+        refs = sorted(refs, key=lambda r: order.get(r.dataset.dataset, 99))
+        best = refs[0]
+        rivals = [r for r in refs[1:] if r.dataset is best.dataset and r != best]
+        if rivals:
+            self.q.ambiguous.append(
+                f"'{phrase}' may be {', '.join(r.label for r in [best, *rivals])}"
+            )
+        return best
+
+    def _money(self, d: DatasetSchema) -> Ref | None:
+        for name in MONEY:
+            for c in d.columns:
+                if c.name.lower() == name and is_numeric(c):
+                    return Ref(d, c)
+        numeric = [
+            c for c in d.columns if is_numeric(c) and any(m in c.name.lower() for m in MONEY)
+        ]
+        return Ref(d, numeric[0]) if len(numeric) == 1 else None
+
+    def _date_of(self, d: DatasetSchema, verb: str | None = None) -> Ref | None:
+        cols = {c.name.lower(): c for c in d.columns if is_temporal(c)}
+        if verb:
+            for name in DATE_VERBS.get(verb, ()):
+                if name in cols:
+                    return Ref(d, cols[name])
+        tsing = singular(d.table)
+        for name in (f"{tsing}_date", f"{tsing}_at", f"{tsing}ed_at", "order_date", "sale_date",
+                     "event_time", "created_at", "date", "ts", "timestamp"):  # fmt: skip
+            if name in cols:
+                return Ref(d, cols[name])
+        if len(cols) == 1:
+            return Ref(d, next(iter(cols.values())))
+        return None
+
+    # pieces -----------------------------------------------------------------------------------
+    def _schedule(self) -> None:
+        grain_words = "|".join(_GRAIN.values())
+        aggregated = re.search(
+            r"\b(?:total|sum|count|number of|average|revenue|sales)\b", self.text
+        )
+        for pattern, cron in _SCHEDULES.items():
+            m = re.search(pattern, self.text)
+            if m and not (aggregated and re.fullmatch(grain_words, m.group(0))):
+                self.q.schedule = cron
+                self.cov.take_match(m)
+                self.q.say("schedule", m.group(0), f"Runs on the schedule {cron} (UTC)", cron)
+                return
+
+    def _load_words(self) -> None:
+        """Words the load planning reads (loading.py): placed there, so not unresolved here."""
+        for m in re.finditer(
+            r"\b(?:merge|merging|upsert\w*|update existing|insert or update|append\w*|add new"
+            r"|insert new|replac\w+|overwrit\w+|full refresh|snapshot|truncate and load"
+            r"|incremental\w*|new rows|only new|since the last run|with incremental updates"
+            r"|(?:on|by|using) (?:the )?(?:key|primary key)|keyed (?:on|by))\b"
+            r"|\b(?:merge|upsert|keyed)\s+(?:[a-z_]+\s+)?(?:on|by)\s+(?:the\s+)?[a-z_]+",
+            self.text,
+        ):
+            self.cov.take_match(m)
+
+    def _dedupe(self) -> None:
+        m = re.search(
+            r"\b(?:(?:keep(?:ing)?|retain(?:ing)?|with|take|taking|pick(?:ing)?)\s+)?(?:only\s+)?"
+            r"(?:the\s+)?(?P<which>most\s+recent(?:ly\s+(?:updated|created|modified))?|latest"
+            r"|newest|last|most\s+recently\s+\w+|first|earliest|oldest)\s+"
+            r"(?P<what>[a-z_]+)\s+(?:for|of|per)\s+(?:each|every)?\s*(?:the\s+)?(?:same\s+)?"
+            r"(?P<key>[a-z_]+(?:\s+[a-z_]+)?)",
+            self.text,
+        )
+        latest = True
+        if m:
+            latest = not re.match(r"first|earliest|oldest", m["which"])
+            key_words, what = m["key"], m["what"]
+        else:
+            m = re.search(
+                r"\b(?:dedup\w*|de-dup\w*|remove\s+duplicates?|without\s+duplicates?|one\s+row)"
+                r"\s+(?:by|on|per|of|for)\s+(?:each\s+)?(?:the\s+)?(?P<key>[a-z_]+(?:\s+[a-z_]+)?)",
+                self.text,
+            )
+            if not m:
+                return
+            key_words, what = m["key"], ""
+        q = self.q
+        which = m.groupdict().get("which") or "latest"
+        # the key: a column, or a table (its reference column on the root)
+        key = None
+        for words in (key_words, key_words.split()[0]):
+            refs = [r for r in self.cat.columns_named(words, self.prefer) if r.dataset is q.root]
+            if refs:
+                key = refs[0]
+                key_words = words
+                break
+            d = self.cat.table_named(words)
+            if d is not None and d is not q.root:
+                edges = self.cat.references(q.root, d)
+                if edges:
+                    key = Ref(
+                        q.root, next(c for c in q.root.columns if c.name == edges[0].child_column)
+                    )
+                    key_words = words
+                    break
+        if key is None:
+            return
+        verb = re.search(r"(updated|created|modified)", which)
+        order_col = self._date_of(q.root, verb.group(1) if verb else None)
+        if order_col is None and what and what not in table_forms(q.root.table) and what not in (
+            "row", "record", "version", "entry", "one"):  # fmt: skip
+            return
+        if order_col is None:
+            return
+        direction = "DESC" if latest else "ASC"
+        for extra in re.finditer(
+            r"\b(?:keep(?:ing)?\s+)?(?:only\s+)?(?:the\s+)?(?:latest|newest|most\s+recent|last)"
+            r"(?:\s+(?:version|row|record|one|entry))?\b",
+            self.text,
+        ):
+            if not (m.start() <= extra.start() < m.end()):
+                self.cov.take_match(extra)
+        q.one_per = Out(key.sql, key.column.name, key)
+        q.one_order = f"{order_col.sql} {direction}"
+        span_end = m.start("key") + len(key_words)
+        self.cov.take(m.start(), span_end)
+        q.say(
+            "dedupe",
+            self.text[m.start() : span_end],
+            f"Keeps one row per {key.column.name}: the {which} by {order_col.column.name}",
+            f"row_number() OVER (PARTITION BY {key.sql} ORDER BY {q.one_order}) = 1",
+        )
+
+    def _top(self) -> None:
+        n_re = rf"(\d+|{'|'.join(NUMBER_WORDS)})"
+        m = re.search(
+            rf"\b(?:the\s+)?(?:top|first|best|biggest|largest|highest)\s+{n_re}\s+(?P<ent>[a-z_]+)?\s*"
+            rf"(?:by|ranked by|in terms of|with the (?P<dir>highest|most|largest|biggest|lowest|"
+            rf"smallest|fewest|least))\s+(?P<measure>[a-z_ ]+?)(?=$|[,.;]|\s+(?:with|and|from|in|per|into|to)\b)",  # noqa: E501
+            self.text,
+        ) or re.search(
+            rf"\bthe\s+{n_re}\s+(?P<ent>[a-z_]+)\s+(?:with|having)\s+the\s+(?P<dir>highest|most|"
+            rf"largest|biggest|lowest|smallest|fewest|least)\s+(?P<measure>[a-z_ ]+?)"
+            rf"(?=$|[,.;]|\s+(?:with|and|from|in|per|into|to)\b)",
+            self.text,
+        )
+        if not m:
+            return
+        n = int(m[1]) if m[1].isdigit() else NUMBER_WORDS[m[1]]
+        desc = not (m["dir"] or "").startswith(("lowest", "smallest", "fewest", "least"))
+        self._top_request = (m, n, desc)
+
+    def _computed(self) -> None:
+        q = self.q
+        for m in re.finditer(
+            r"(?P<a>[a-z_]+(?:\s+[a-z_]+)?)\s+(?P<op>times|multiplied\s+by|\*|x|plus|\+|minus"
+            r"|divided\s+by|/)\s+(?P<b>[a-z_]+(?:\s+[a-z_]+)?)",
+            self.text,
+        ):
+            a = self._column_before(m.end("a"), "numeric", 2)
+            b = self._column_after(m.start("b"), "numeric", 2)
+            if a is None or b is None:
+                continue
+            op = {"times": "*", "x": "*", "plus": "+", "minus": "-", "/": "/"}.get(
+                m["op"].split()[0], m["op"]
+            )
+            op = {"multiplied": "*", "divided": "/"}.get(op, op)
+            start, end = a[0], b[0]
+            name = None
+            before = self.text[:start]
+            named = re.search(
+                r"(?:an?\s+|the\s+|its\s+|their\s+)?([a-z_]+(?:\s+[a-z_]+)?)\s*(?:,|:|=|\(|\bas\b|\bbeing\b|\bcomputed as\b|\bcalculated as\b|\bdefined as\b|\bwhich is\b|\bi\.e\.)\s*$",  # noqa: E501
+                before,
+            )
+            after = re.match(
+                r"\s*(?:\)\s*)?(?:as|called|named)\s+(?:the\s+)?([a-z_]+(?:\s+[a-z_]+)?)",
+                self.text[end:],
+            )
+            if after:
+                name = after[1]
+                end += after.end()
+            elif named and self.cov.free(named.start(1), named.end(1)):
+                name = named[1]
+                start = named.start(1) if named.start() == named.start(1) else named.start()
+                closing = re.match(r"\s*\)", self.text[end:])
+                if closing:
+                    end += closing.end()
+            if name:
+                name = re.sub(r"^(?:with|and|plus|including)\s+", "", name)
+            label = (
+                "_".join(name.split())
+                if name
+                else f"{a[1].column.name}_{m['op'].split()[0]}_{b[1].column.name}"
+            )
+            sql = f"{self._use(a[1])} {op} {self._use(b[1])}"
+            out = Out(sql, label)
+            self._computed_cols = [*getattr(self, "_computed_cols", []), out]
+            self.cov.take(start, end)
+            q.say(
+                "computed",
+                self.text[start:end],
+                f"Computes {label} = {a[1].column.name} {op} {b[1].column.name}",
+                f"{sql} AS {label}",
+            )
+
+    def _measure(self, words: str) -> tuple[str, str, str] | None:
+        """(SQL, name, words used) of what an aggregate reads: a column, a computed column, or
+        a money word (revenue) over the table's amounts."""
+        words = words.strip()
+        for out in getattr(self, "_computed_cols", []):
+            if words.startswith(out.name.replace("_", " ")) or words.startswith(out.name):
+                return out.sql, out.name, out.name.replace("_", " ")
+        tokens = words.split()
+        for n in range(min(3, len(tokens)), 0, -1):
+            phrase = " ".join(tokens[:n])
+            refs = [
+                r for r in self.cat.columns_named(phrase, self.prefer) if self._kind(r, "numeric")
+            ]
+            if refs:
+                ref = self._pick(refs, phrase)
+                return self._use(ref), ref.column.name, phrase
+        if tokens and re.fullmatch(
+            r"revenue|sales|turnover|spend(?:ing)?|income|value|amount", tokens[0]
+        ):
+            computed = getattr(self, "_computed_cols", [])
+            if computed:
+                return computed[0].sql, tokens[0], tokens[0]
+            d = self.q.root
+            qty = [c for c in d.columns if c.name.lower() in ("quantity", "qty")]
+            price = [c for c in d.columns if "price" in c.name.lower() and is_numeric(c)]
+            if qty and price:
+                sql = f"{self._use(Ref(d, qty[0]))} * {self._use(Ref(d, price[0]))}"
+                return sql, tokens[0], tokens[0]
+            money = self._revenue(d)
+            if money is not None:
+                return self._use(money), tokens[0], tokens[0]
+        return None
+
+    def _aggregates(self) -> None:
+        q = self.q
+        aggregates: list[tuple[int, int, Out]] = []
+        top = getattr(self, "_top_request", None)
+        for pattern, fn in _AGGS:
+            for m in re.finditer(
+                rf"\b(?:{pattern})\b(?:\s+(?:the|of|all))*\s+(?P<rest>[a-z_ ']+)", self.text
+            ):
+                if not self.cov.free(m.start(), m.start("rest")):
+                    continue
+                if top is not None and top[0].start() <= m.start() < top[0].end():
+                    continue
+                rest = m["rest"]
+                if fn == "count":
+                    distinct = re.match(r"(?:distinct|unique|different)\s+([a-z_]+)", rest)
+                    if distinct:
+                        refs = self.cat.columns_named(distinct[1], self.prefer)
+                        d = self.cat.table_named(distinct[1])
+                        if d is not None and d is not q.root and self.cat.references(q.root, d):
+                            edge = self.cat.references(q.root, d)[0]
+                            col = f"{q.root.dataset}.{edge.child_column}"
+                            out = Out(f"count(DISTINCT {col})", f"{singular(distinct[1])}_count")
+                        elif refs:
+                            out = Out(
+                                f"count(DISTINCT {self._use(refs[0])})",
+                                f"{refs[0].column.name}_count",
+                            )
+                        else:
+                            continue
+                        end = m.start("rest") + distinct.end()
+                    else:
+                        word = re.match(r"[a-z_]+", rest)
+                        if not word:
+                            continue
+                        d = self.cat.table_named(word[0])
+                        if d is None:
+                            continue
+                        if d is not q.root:
+                            q.ambiguous.append(
+                                f"'{m.group(0).strip()}' counts {d.table}, but the rows read are "
+                                f"{q.root.table}"
+                            )
+                        out = Out("count(*)", f"{singular(d.table)}_count")
+                        end = m.start("rest") + word.end()
+                else:
+                    measure = self._measure(rest)
+                    if measure is None:
+                        continue
+                    sql, name, used = measure
+                    prefix = {"sum": "total", "avg": "avg", "max": "max", "min": "min"}[fn]
+                    label = (
+                        name
+                        if (fn == "sum" and name in ("revenue", "sales", "turnover"))
+                        else f"{prefix}_{name}"
+                    )
+                    out = Out(f"{fn}({sql})", label)
+                    end = m.start("rest") + len(used)
+                if not self.cov.free(m.start(), end):
+                    continue
+                aggregates.append((m.start(), end, out))
+                self.cov.take(m.start(), end)
+        # "revenue per product" without sum: a money word next to a grouping
+        money = re.search(r"\b(revenue|sales|turnover)\b", self.text)
+        if money and any(s <= money.start() < e for s, e, _ in self.mentions):
+            money = None
+        if (
+            money
+            and self.cov.free(*money.span())
+            and (
+                aggregates
+                or re.search(r"\b(?:per|by|for each|each)\b", self.text)
+                or getattr(self, "_top_request", None)
+            )
+        ):
+            measure = self._measure(money[1])
+            if measure is not None:
+                aggregates.append((money.start(), money.end(), Out(f"sum({measure[0]})", money[1])))
+                self.cov.take(*money.span())
+        if not aggregates and top is None:
+            return
+        if top is not None and not aggregates:
+            # "the 5 most expensive products by price": a plain ordering of rows
+            m, n, desc = top
+            found = self._column_after(m.start("measure"), "numeric", 3)
+            if found is None:
+                return
+            q.order.append(f"{self._use(found[1])} {'DESC' if desc else 'ASC'}")
+            q.limit = n
+            self.cov.take(m.start(), found[0])
+            q.say(
+                "order",
+                m.group(0),
+                f"Keeps the {n} rows with the {'highest' if desc else 'lowest'} {found[1].column.name}",  # noqa: E501
+                f"ORDER BY {found[1].sql} {'DESC' if desc else 'ASC'} LIMIT {n}",
+            )
+            return
+        if not self.aggregate_ok:
+            return
+        aggregates.sort(key=lambda x: x[0])
+        if top is not None:
+            self.cov.take(top[0].start(), top[0].end())
+        self._group_by()
+        names: set[str] = set()
+        for start, end, out in aggregates:
+            base, i = out.name, 2
+            while out.name in names:
+                out.name, i = f"{base}_{i}", i + 1
+            names.add(out.name)
+            q.aggregates.append(out)
+            q.say(
+                "aggregate",
+                self.text[start:end],
+                f"Computes {out.name} as {out.sql}",
+                f"{out.sql} AS {out.name}",
+            )
+        for a in q.aggregates:
+            for m2 in re.finditer(
+                rf"\b(?:(?:with|and|including|plus|showing)\s+)?(?:the\s+|their\s+|its\s+)?{re.escape(a.name.replace('_', ' '))}\b",  # noqa: E501
+                self.text,
+            ):
+                if self.cov.free(*m2.span()):
+                    self.cov.take_match(m2)
+        if top is not None:
+            m, n, desc = top
+            wanted = m["measure"].strip()
+            target = next(
+                (
+                    a
+                    for a in q.aggregates
+                    if a.name.replace("_", " ") in wanted
+                    or wanted.startswith(a.name.split("_")[-1])
+                ),
+                None,
+            )
+            if target is None and len(q.aggregates) == 1:
+                target = q.aggregates[0]
+            if target is not None:
+                q.order.append(f"{target.name} {'DESC' if desc else 'ASC'}")
+                q.limit = n
+                self.cov.take(m.start(), m.end())
+                if m["ent"] and not q.groups:
+                    d = self.cat.table_named(m["ent"])
+                    if d is not None:
+                        self._group_entity(d, m.start("ent"), m.end("ent"))
+                q.say(
+                    "order",
+                    m.group(0),
+                    f"Keeps the {n} groups with the {'highest' if desc else 'lowest'} {target.name}",  # noqa: E501
+                    f"ORDER BY {target.name} {'DESC' if desc else 'ASC'} LIMIT {n}",
+                )
+
+    def _group_entity(self, d: DatasetSchema, start: int, end: int) -> None:
+        """Group by a table: its reference on the root (``customer_id``) or its id, with its
+        name when it has one."""
+        q = self.q
+        if d is q.root:
+            key = next((c for c in d.columns if c.name.lower() == "id"), None)
+            if key is None:
+                return
+            ref = Ref(d, key)
+            q.groups.append(
+                Out(self._use(ref), f"{singular(d.table)}_id" if False else key.name, ref)
+            )
+        else:
+            edges = self.cat.references(q.root, d)
+            label = next(
+                (
+                    c
+                    for c in d.columns
+                    if c.name.lower() in ("name", "title", f"{singular(d.table)}_name")
+                ),
+                None,
+            )
+            named = re.search(r"\b(?:name|names|title|titles)\b", self.text)
+            if label is not None and named and self.cov.free(*named.span()):
+                self.cov.take_match(named)
+            else:
+                label = None
+            if edges and label is None:
+                col = next(c for c in q.root.columns if c.name == edges[0].child_column)
+                ref = Ref(q.root, col)
+                q.groups.append(Out(ref.sql, col.name, ref))
+            else:
+                key = next((c for c in d.columns if c.name.lower() == "id"), None)
+                if key is None:
+                    return
+                ref = Ref(d, key)
+                q.groups.append(Out(self._use(ref), f"{singular(d.table)}_id", ref))
+                if label is not None:
+                    lref = Ref(d, label)
+                    q.groups.append(
+                        Out(
+                            self._use(lref),
+                            label.name if label.name != "name" else f"{singular(d.table)}_name",
+                            lref,
+                        )
+                    )
+        self.cov.take(start, end)
+        q.say(
+            "group",
+            self.text[start:end],
+            f"One row per {singular(d.table)}",
+            "GROUP BY " + ", ".join(g.sql for g in q.groups),
+        )
+
+    def _group_by(self) -> None:
+        q = self.q
+        for grain, pattern in _GRAIN.items():
+            m = re.search(rf"\b(?:{pattern})\b", self.text)
+            if m and self.cov.free(*m.span()):
+                date = self._date_of(q.root)
+                if date is None:
+                    continue
+                sql = f"CAST(date_trunc('{grain}', {self._use(date)}) AS DATE)"
+                q.groups.append(Out(sql, grain))
+                self.cov.take_match(m)
+                q.say(
+                    "group",
+                    m.group(0),
+                    f"One row per {grain} of {date.column.name}",
+                    f"GROUP BY {sql}",
+                )
+        for m in re.finditer(
+            r"\b(?:per|by|for each|for every|each|grouped by|group by|broken down by|split by|across)\s+(?:the\s+|its\s+|their\s+)?",  # noqa: E501
+            self.text,
+        ):
+            if not self.cov.free(m.start(), m.end()):
+                continue
+            found = self._column_after(m.end(), "", 3)
+            d = None
+            word = re.match(r"([a-z_]+)(?:'s)?", self.text[m.end() :])
+            if word:
+                d = self.cat.table_named(word[1])
+            if found is not None and (d is None or found[0] > m.end() + word.end()):  # type: ignore[union-attr]
+                end, ref = found
+                q.groups.append(
+                    Out(
+                        self._use(ref),
+                        ref.column.name
+                        if ref.dataset is q.root
+                        or ref.column.name.lower() not in {g.name for g in q.groups}
+                        else f"{singular(ref.dataset.table)}_{ref.column.name}",
+                        ref,
+                    )
+                )
+                self.cov.take(m.start(), end)
+                q.say(
+                    "group",
+                    self.text[m.start() : end],
+                    f"One row per {ref.label}",
+                    f"GROUP BY {ref.sql}",
+                )
+            elif d is not None and word is not None:
+                self.cov.take(m.start(), m.end())
+                self._group_entity(d, m.end(), m.end() + word.end())
+            elif found is not None:
+                end, ref = found
+                q.groups.append(Out(self._use(ref), ref.column.name, ref))
+                self.cov.take(m.start(), end)
+                q.say(
+                    "group",
+                    self.text[m.start() : end],
+                    f"One row per {ref.label}",
+                    f"GROUP BY {ref.sql}",
+                )
+
+    def _periods(self) -> None:
+        q = self.q
+        for p in dates.periods(self.text):
+            if not self.cov.free(p.start, p.end):
+                continue
+            start = p.start
+            ref = None
+            verb = re.search(r"\b([a-z_]+)\s+$", self.text[:start])
+            if verb and verb[1] in DATE_VERBS and self.cov.free(verb.start(1), verb.end(1)):
+                for d in self.prefer:
+                    ref = self._date_of(d, verb[1])
+                    if ref is not None:
+                        break
+                start = verb.start(1)
+            if ref is None:
+                found = self._column_before(start, "temporal", 3)
+                if found is not None:
+                    start, ref = found
+            if ref is None:
+                ref = self._date_of(q.root)
+            if ref is None:
+                q.ambiguous.append(f"'{p.words}': which date column of {q.root.table} is meant?")
+                continue
+            sql = self._use(ref)
+            parts = []
+            if p.lo:
+                parts.append(f"{sql} >= {p.lo}")
+            if p.hi:
+                parts.append(f"{sql} < {p.hi}")
+            cond = " AND ".join(parts)
+            q.where.append(cond)
+            self.cov.take(start, p.end)
+            q.say(
+                "filter",
+                self.text[start : p.end],
+                f"Keeps rows whose {ref.column.name} is {p.words}",
+                cond,
+            )
+
+    def _between_numbers(self) -> None:
+        q = self.q
+        for m in re.finditer(rf"\bbetween\s+({_NUM})\s+and\s+({_NUM})\b", self.text):
+            if not self._free(m):
+                continue
+            found = self._column_before(m.start(), "numeric")
+            ref = found[1] if found else self._money(q.root)
+            if ref is None:
+                continue
+            lo, hi = _number(m[1]), _number(m[2])
+            cond = f"{self._use(ref)} BETWEEN {lo} AND {hi}"
+            q.where.append(cond)
+            start = found[0] if found else m.start()
+            self.cov.take(start, m.end())
+            q.say(
+                "filter",
+                self.text[start : m.end()],
+                f"Keeps rows whose {ref.column.name} is between {lo} and {hi}",
+                cond,
+            )
+
+    def _comparisons(self) -> None:
+        q = self.q
+        matches = [
+            (m, _OPS[m["op"]], m["num"])
+            for m in re.finditer(
+                rf"(?<![\w])(?P<op>{_OP_RE})\s+(?P<num>{_NUM})(?![\w-])", self.text
+            )
+        ] + [
+            (
+                m,
+                ">="
+                if m["op"] in ("or more", "and above", "or above", "+", "and up", "or higher")
+                else "<=",
+                m["num"],
+            )
+            for m in re.finditer(
+                rf"(?<![\w])(?P<num>{_NUM})\s*(?P<op>or more|and above|or above|and up|or higher|or less|or fewer|and below|or below|or lower|\+)",  # noqa: E501
+                self.text,
+            )
+        ]
+        for m, op, num in matches:
+            if not self._free(m):
+                continue
+            before = self.text[: m.start()]
+            negated = re.search(r"\bnot\s+(?:be\s+)?$", before)
+            start_at = negated.start() if negated else m.start()
+            found = self._column_before(start_at, "numeric")
+            if found is None:
+                verb = re.search(
+                    r"\b(?:costing|costs?|priced|worth|valued|spending|spent|earning|earns?|paying|paid|weighing|weighs?)\s+$",
+                    before[:start_at],
+                )
+                ref = None
+                if verb:
+                    ref = self._money(q.root)
+                    start = verb.start()
+                else:
+                    ref = self._money(q.root)
+                    start = start_at
+                    whose = re.search(
+                        r"\b(?:with|whose|where|that|which)\s+(?:is\s+|are\s+)?$", before[:start_at]
+                    )
+                    if ref is None:
+                        continue
+                    if whose:
+                        start = whose.start()
+            else:
+                start, ref = found
+            if ref is None:
+                continue
+            if negated:
+                op = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "=": "<>"}[op]
+            cond = f"{self._use(ref)} {op} {_number(num)}"
+            q.where.append(cond)
+            self.cov.take(start, m.end())
+            q.say(
+                "filter",
+                self.text[start : m.end()],
+                f"Keeps rows whose {ref.column.name} {op} {_number(num)}",
+                cond,
+            )
+
+    def _nullness(self) -> None:
+        q = self.q
+        for m in re.finditer(
+            rf"(?:(?P<neg>{_NEGATE})\s+(?:(?:any|all|the)\s+)?(?:[a-z_]+\s+){{0,2}}?)?"
+            r"(?P<kw>without|with\s+no|that\s+(?:have|has)\s+no|having\s+no|who\s+(?:have|has)\s+no"
+            r"|with\s+(?:a\s+)?missing|missing|lacking|that\s+lack|(?:that|which|who)\s+(?:are|is)\s+missing"
+            r"|with(?:\s+an?)?\s+(?:null|empty)|where\s+(?:the\s+)?(?P<colnull>[a-z_ ]+?)\s+is\s+(?P<isnot>not\s+)?(?:null|empty|missing|blank)"  # noqa: E501
+            r"|who\s+(?:have|has)\s+never|that\s+(?:have|has)\s+never|never|who\s+(?:have|has)\s+not|that\s+(?:have|has)\s+not)"
+            r"(?:\s+(?:an?|any|ever|been|placed|made|bought|purchased|ordered|had|received|got|created|did))*\s*(?P<x>[a-z_]+(?:'s)?(?:\s+[a-z_]+)?)?",
+            self.text,
+        ):
+            if not self.cov.free(m.start("kw"), m.end("kw")):
+                continue
+            negated = bool(m["neg"])
+            if m["colnull"]:
+                refs = self.cat.columns_named(m["colnull"], self.prefer)
+                if not refs:
+                    continue
+                ref = self._pick(refs, m["colnull"])
+                is_null = not m["isnot"]
+                end = m.end("kw")
+                start = m.start()
+            else:
+                x = (m["x"] or "").strip()
+                if not x:
+                    continue
+                first = x.split()[0].removesuffix("'s")
+                d = self.cat.table_named(first)
+                start, end = m.start(), m.start("x") + len(first)
+                if d is not None and d is not q.root and self.cat.references(d, q.root):
+                    edge = self.cat.references(d, q.root)[0]
+                    exists = "EXISTS" if negated else "NOT EXISTS"
+                    cond = f"{exists} (SELECT 1 FROM {d.dataset} WHERE {edge.sql()})"
+                    q.where.append(cond)
+                    self.cov.take(start, end)
+                    q.say(
+                        "filter",
+                        self.text[start:end],
+                        f"Keeps {q.root.table} {'with' if negated else 'without'} any {d.table} (an anti-join)"  # noqa: E501
+                        if not negated
+                        else f"Keeps {q.root.table} that have {d.table}",
+                        cond,
+                    )
+                    continue
+                ref = None
+                if d is not None and d is not q.root:
+                    edges = self.cat.references(q.root, d)
+                    if edges:
+                        ref = Ref(
+                            q.root,
+                            next(c for c in q.root.columns if c.name == edges[0].child_column),
+                        )
+                if ref is None:
+                    found = self._column_after(m.start("x"), "", 2)
+                    if found is None:
+                        continue
+                    end, ref = found
+                is_null = True
+            if negated:
+                is_null = not is_null
+            if ref is None:
+                continue
+            cond = f"{self._use(ref)} IS {'' if is_null else 'NOT '}NULL"
+            q.where.append(cond)
+            self.cov.take(start, end)
+            q.say(
+                "filter",
+                self.text[start:end],
+                f"Keeps rows whose {ref.column.name} is {'' if is_null else 'not '}empty (NULL)",
+                cond,
+            )
+
+    def _values(self) -> None:
+        q = self.q
+        tables = [d for d in self.prefer if d.dataset in q.tables] + [
+            d for d in self.prefer if d.dataset not in q.tables
+        ]
+        tokens = list(re.finditer(r"[a-z0-9_][a-z0-9_-]*", self.text))
+        i = 0
+        hits: list[tuple[int, int, Ref, str]] = []
+        while i < len(tokens):
+            t = tokens[i]
+            if not self.cov.free(t.start(), t.end()) or any(
+                s <= t.start() < e for s, e, _ in self.mentions
+            ):
+                i += 1
+                continue
+            matched = False
+            for n in (3, 2, 1):
+                if i + n > len(tokens):
+                    continue
+                start, end = t.start(), tokens[i + n - 1].end()
+                if not self.cov.free(start, end):
+                    continue
+                found = self.cat.values_named(self.text[start:end], tables)
+                if found:
+                    by_table = [f for f in found if f[0].dataset is q.root] or found
+                    columns = {f[0] for f in by_table}
+                    if len(columns) > 1:
+                        q.ambiguous.append(
+                            f"'{self.text[start:end]}' is a value of "
+                            + ", ".join(sorted(r.label for r in columns))
+                        )
+                        self.cov.take(start, end)
+                    else:
+                        hits.append((start, end, by_table[0][0], by_table[0][1]))
+                    i += n
+                    matched = True
+                    break
+            if not matched:
+                i += 1
+        # group adjacent values of one column: "pending or paid", "not cancelled"
+        groups: list[list[tuple[int, int, Ref, str]]] = []
+        for h in hits:
+            if (
+                groups
+                and groups[-1][-1][2] == h[2]
+                and re.fullmatch(
+                    r"\s*(?:,|or|and|nor|/|,\s*or|,\s*and)\s*", self.text[groups[-1][-1][1] : h[0]]
+                )
+            ):
+                groups[-1].append(h)
+            else:
+                groups.append([h])
+        for group in groups:
+            ref = group[0][2]
+            start, end = group[0][0], group[-1][1]
+            before = self.text[:start]
+            col = re.search(
+                r"(?:\b([a-z_]+(?:\s+[a-z_]+)?)\s+(?:is\s+|are\s+|=\s*|of\s+|in\s+|equals?\s+)?(?:\(\s*)?)$",
+                before,
+            )
+            if col:
+                refs = self.cat.columns_named(col[1], self.prefer)
+                if ref in refs or any(r.column is ref.column for r in refs):
+                    start = col.start(1)
+                else:
+                    last = col[1].split()[-1]
+                    refs = self.cat.columns_named(last, self.prefer)
+                    if ref in refs:
+                        start = col.start(1) + col[1].rfind(last)
+            neg = re.search(
+                rf"\b(?:not|non-?|isn't|aren't|other than|except|excluding|but not|{_NEGATE})\s*(?:in\s+)?(?:the\s+)?$",  # noqa: E501
+                self.text[:start],
+            )
+            if neg:
+                start = neg.start()
+            closing = re.match(r"\s*\)", self.text[end:])
+            if closing and "(" in self.text[max(0, start - 2) : start + 1] + before[-3:]:
+                end += closing.end()
+            values = list(dict.fromkeys(v for _, _, _, v in group))
+            literals = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+            sql = self._use(ref)
+            if len(values) == 1:
+                cond = f"{sql} {'<>' if neg else '='} {literals}"
+            else:
+                cond = f"{sql} {'NOT IN' if neg else 'IN'} ({literals})"
+            if cond not in q.where:
+                q.where.append(cond)
+            self.cov.take(start, end)
+            q.say(
+                "filter",
+                self.text[start:end],
+                f"Keeps rows whose {ref.column.name} is {'not ' if neg else ''}{' or '.join(values)} (values found in {ref.label})",  # noqa: E501
+                cond,
+            )
+
+    def _booleans(self) -> None:
+        q = self.q
+        for d in [d for d in self.prefer if d.dataset in q.tables]:
+            for c in d.columns:
+                if not is_boolean(c):
+                    continue
+                word = c.name.lower().removeprefix("is_").removeprefix("has_")
+                for m in re.finditer(
+                    rf"\b(?P<neg>not\s+|non-?|in|un)?{re.escape(word)}\b", self.text
+                ):
+                    if not self._free(m):
+                        continue
+                    ref = Ref(d, c)
+                    negated = bool(m["neg"])
+                    cond = f"NOT {self._use(ref)}" if negated else self._use(ref)
+                    q.where.append(cond)
+                    self.cov.take_match(m)
+                    q.say(
+                        "filter",
+                        m.group(0),
+                        f"Keeps rows where {c.name} is {'false' if negated else 'true'}",
+                        cond,
+                    )
+
+    def _picks(self) -> None:
+        """Named columns: of other tables (joined in), or of the root (a projection)."""
+        q = self.q
+        projection: list[Out] = []
+        self._projection_spans: dict[str, tuple[int, int]] = {}
+        self._join_tables()
+        for mention in self.cat.mentions(self.text, self.prefer):
+            if not self.cov.free(mention.start, mention.end):
+                continue
+            ref = self._pick(mention.refs, self.text[mention.start : mention.end])
+            start, end = mention.start, mention.end
+            of = re.match(r"\s+of\s+(?:the|its|their|each)?\s*([a-z_]+)", self.text[end:])
+            if of:
+                d = self.cat.table_named(of[1])
+                if d is not None:
+                    refs = [r for r in mention.refs if r.dataset is d] or self.cat.columns_named(
+                        self.text[start:end], [d]
+                    )
+                    refs = [r for r in refs if r.dataset is d]
+                    if refs:
+                        ref = refs[0]
+                        end += of.end()
+            if ref.dataset is q.root:
+                projection.append(Out(ref.sql, ref.column.name, ref))
+                self.cov.take(start, end)
+                self._projection_spans[ref.column.name] = (start, end)
+                continue
+            sql = self._use(ref)
+            name = self._pick_name(ref)
+            if name is None:
+                self.cov.take(start, end)
+                continue
+            q.picks.append(Out(sql, name, ref))
+            self.cov.take(start, end)
+            q.say(
+                "join",
+                self.text[start:end],
+                f"Adds {ref.label} as {name}, joined through the foreign keys",
+                f"{sql} AS {name}",
+            )
+        q.picks = [*getattr(self, "_computed_cols", []), *q.picks]
+        if projection and not q.aggregates:
+            marker = re.search(r"\b(?:only|just|columns?|fields?|select|keep(?:ing)?)\b", self.text)
+            if marker or len(projection) >= 2:
+                q.columns = projection
+                q.say(
+                    "projection",
+                    ", ".join(p.name for p in projection),
+                    "Keeps the columns " + ", ".join(p.name for p in projection),
+                    ", ".join(p.sql for p in projection),
+                )
+                for m in re.finditer(r"\b(?:only|just|columns?|fields?)\b", self.text):
+                    self.cov.take_match(m)
+            else:
+                # one root column named alone, with nothing done to it: not understood
+                for p in projection:
+                    span = self._projection_spans.get(p.name)
+                    self.cov.taken = [t for t in self.cov.taken if t != span]
+        elif projection and q.aggregates:
+            for p in projection:
+                if all(g.sql != p.sql for g in q.groups):
+                    q.ambiguous.append(f"'{p.name}' named next to an aggregate, but not grouped by")
+
+    def _pick_name(self, ref: Ref) -> str | None:
+        """An output name for a joined table's column: its own, else prefixed with the table;
+        None when both are taken (the join key the root already holds)."""
+        q = self.q
+        taken = {c.name.lower() for c in q.root.columns} | {p.name for p in q.picks}
+        for name in (ref.column.name, f"{singular(ref.dataset.table)}_{ref.column.name}"):
+            if name.lower() not in taken:
+                return name
+        return None
+
+    def _join_tables(self) -> None:
+        """ "Join orders with customers", "joined with customers": all of that table's columns."""
+        q = self.q
+        for m in re.finditer(
+            r"\b(?:join(?:ed|ing)?|enrich(?:ed)?|combined?)\s+(?:(?P<first>[a-z_]+)\s+)?"
+            r"(?:with|to|and|by)\s+(?:the\s+|their\s+|its\s+)?(?P<other>[a-z_]+)",
+            self.text,
+        ):
+            names = [m["other"], *([m["first"]] if m["first"] else [])]
+            for word in names:
+                d = self.cat.table_named(word)
+                if d is None or d is q.root:
+                    continue
+                for c in d.columns:
+                    ref = Ref(d, c)
+                    sql = self._use(ref)
+                    name = self._pick_name(ref)
+                    if name is not None:
+                        q.picks.append(Out(sql, name, ref))
+                self.cov.take_match(m)
+                q.say("join", m.group(0), f"Adds the columns of {d.table}", f"JOIN {d.dataset}")
+                break
+
+    def _order(self) -> None:
+        q = self.q
+        for m in re.finditer(r"\b(?:ordered|sorted|order|sort)\s+by\s+", self.text):
+            found = self._column_after(m.end(), "", 3)
+            if found is None:
+                continue
+            end, ref = found
+            direction = re.match(
+                r"\s*(desc(?:ending)?|asc(?:ending)?|newest first|oldest first|latest first|highest first|lowest first)",  # noqa: E501
+                self.text[end:],
+            )
+            desc = bool(direction and re.match(r"desc|newest|latest|highest", direction[1]))
+            if direction:
+                end += direction.end()
+            q.order.insert(0, f"{self._use(ref)} {'DESC' if desc else 'ASC'}")
+            self.cov.take(m.start(), end)
+            q.say(
+                "order",
+                self.text[m.start() : end],
+                f"Ordered by {ref.column.name}{' descending' if desc else ''}",
+                q.order[0],
+            )
+
+
+class _Unplaceable(PlanningError):
+    """A piece names tables that nothing joins."""
+
+
+def _number(text: str) -> str:
+    value = text.replace("$", "").replace(",", "")
+    return value
