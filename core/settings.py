@@ -211,6 +211,11 @@ class RateLimitSettings(BaseModel):
     default_plan: str = "free"  # of tenants created later
     bootstrap_plan: str = "enterprise"  # of the default tenant, the operator's own
     anonymous_plan: str = "free"
+    # Logins are not counted against an address's budget; failed ones have their own: per
+    # account and address, and per address (password spraying). Successful logins cost nothing.
+    login_failures_per_account: int = Field(default=10, gt=0)
+    login_failures_per_address: int = Field(default=100, gt=0)
+    login_failure_window_seconds: int = Field(default=900, gt=0)
 
 
 class TelemetrySettings(BaseModel):
