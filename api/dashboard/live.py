@@ -111,7 +111,6 @@ def run_view(
         "workflow_id": row.workflow_id,
         "temporal_url": workflow_ui_url(settings, row.workflow_id),
         "timeline": timeline(snapshot, now),
-        "tasks": [s.name for s in snapshot.steps],
     }
 
 

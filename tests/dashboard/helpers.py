@@ -32,12 +32,13 @@ def csrf_of(page: httpx.Response) -> str:
     return found.group(1)
 
 
-def postgres_pipeline(source: str, target: str, table: str, checks: list | None = None) -> dict:
+def postgres_pipeline(
+    source: str, target: str, table: str, checks: list | None = None, sink: str | None = None
+) -> dict:
     """A one-table copy from the source connection to the target connection."""
+    out = sink or f"{table}_copy"
     return {
         "sources": {"orders": {"connection": source, "table": f"public.{table}"}},
-        "sinks": {
-            "copy": {"connection": target, "table": f"public.{table}_copy", "mode": "replace"}
-        },
+        "sinks": {"copy": {"connection": target, "table": f"public.{out}", "mode": "replace"}},
         "quality_checks": checks or [],
     }

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from temporalio.service import RPCError
 
+from api.dashboard.errors import is_htmx
 from api.dashboard.rendering import render
 from api.dashboard.session import CheckedForm, safe_next
 from api.deps import Admin, ClientDep, SessionDep, Viewer
@@ -42,6 +43,7 @@ async def approval_list(request: Request, session: SessionDep, principal: Viewer
 @router.post("/{request_id}/decide")
 async def decide(
     request_id: str,
+    request: Request,
     principal: Admin,
     form: CheckedForm,
     session: SessionDep,
@@ -76,5 +78,9 @@ async def decide(
         ) from None
     except approvals.ApprovalConflict as exc:
         raise ApiError(409, exc.code, exc.message) from None
+    if is_htmx(request):  # the run page swaps the decided panel in place
+        await session.refresh(row)
+        run = {"id": row.execution_id, "finished": True}
+        return render(request, "_approval.html", {"approval": row, "run": run}, principal=principal)
     default = f"/ui/runs/{row.execution_id}" if row.execution_id else "/ui/approvals"
     return RedirectResponse(safe_next(form.get("next"), default), status_code=303)

@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 from api.dashboard import session as ui_session
 from api.dashboard.rendering import render
 from api.deps import SessionDep, SettingsDep, Viewer
-from api.security import guard_of
+from api.security import client_address, guard_of
 from services import logins
 from store import identity
 
@@ -59,8 +59,15 @@ async def login(request: Request, session: SessionDep, settings: SettingsDep) ->
     if not email or not fields.get("password"):
         return _login_page(request, next_url, email, "enter your email and password", 400)
     try:
+        guard = guard_of(request)
         issued = await logins.log_in(
-            session, settings, guard_of(request).signer, email, fields["password"]
+            session,
+            settings,
+            guard.signer,
+            email,
+            fields["password"],
+            throttle=guard.login_throttle,
+            address=client_address(request),
         )
     except logins.LoginRefused as exc:
         return _login_page(request, next_url, email, exc.message, 400)

@@ -140,7 +140,15 @@ async def run_logs(
 ) -> Response:
     row = await run_store.get(session, principal.tenant_id, execution_id)
     lines = await run_store.logs(session, row.id, task=task or None, lines=LOG_LINES)
-    return render(request, "_logs.html", {"lines": lines, "task": task}, principal=principal)
+    tasks = list(dict.fromkeys(step.name for step in await run_store.steps(session, row.id)))
+    context = {
+        "execution_id": row.id,
+        "lines": lines,
+        "task": task,
+        "tasks": tasks,
+        "limit": LOG_LINES,
+    }
+    return render(request, "_logs.html", context, principal=principal)
 
 
 @router.post("/{execution_id}/cancel")
