@@ -11,6 +11,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import asyncpg
 import httpx
 import pytest
+from temporalio.client import Client
 
 from tests.conftest import scratch_database
 from tests.generation.conftest import _mysql_body, _pg_body
@@ -84,23 +85,30 @@ async def intent_sources(gen_api: httpx.AsyncClient, target_db: str) -> AsyncIte
             label: await _register(gen_api, {**body, "name": f"intents-{label}-{tag}"})
             for label, body in bodies.items()
         }
-        yield Sources(
-            connections=names,
-            databases=databases,
-            target_db=target_db,
-            target_schema=f"intents_{tag}",
-        )
+        sources = Sources(names, databases, target_db, target_schema=f"intents_{tag}")
+        target = await asyncpg.connect(pg_dsn(target_db))
+        try:  # made once here: many loads at once would each try to create it
+            await target.execute(f'CREATE SCHEMA "{sources.target_schema}"')
+        finally:
+            await target.close()
+        yield sources
 
 
 @pytest.fixture(scope="module")
 async def outcomes(
     request: pytest.FixtureRequest,
     gen_api: httpx.AsyncClient,
+    client: Client,
     intent_sources: Sources,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> list[Outcome]:
     """Every case of the test module (its ``SUITE`` name and ``CASES``), measured once."""
     module = request.module
     return await measure(
-        module.SUITE, module.CASES, gen_api, intent_sources, tmp_path_factory.mktemp("intents")
+        module.SUITE,
+        module.CASES,
+        gen_api,
+        client,
+        intent_sources,
+        tmp_path_factory.mktemp("intents"),
     )

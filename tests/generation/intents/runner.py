@@ -18,9 +18,12 @@ to 2 decimals, timestamps in UTC.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import itertools
 import json
+import os
+import statistics
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -31,7 +34,10 @@ from typing import Any
 
 import asyncpg
 import httpx
+from temporalio.client import Client, WorkflowFailureError
 
+from core.temporal import workflow_id
+from tests import auth
 from tests.generation.intents.cases import Intent
 from tests.pipelines import wait_finished
 from tests.services import mysql_connect, pg_dsn
@@ -41,6 +47,7 @@ CONCURRENCY = 8  # cases generated and run at once within one test module
 RUN_WITHIN = 120.0  # seconds a generated pipeline may take to finish under the suite's load
 MAX_PAIRINGS = 5040  # ways to pair unnamed columns tried before calling a column missing
 OUTCOMES = ("correct", "needs_review", "silently_wrong")
+REPORT_DIR_VARIABLE = "INTENTS_REPORT_DIR"  # also write the JSON reports there, when set
 
 Row = tuple[Any, ...]
 
@@ -68,7 +75,9 @@ class Outcome:
 # --- One case ------------------------------------------------------------------------------
 
 
-async def evaluate(api: httpx.AsyncClient, sources: Sources, case: Intent) -> Outcome:
+async def evaluate(
+    api: httpx.AsyncClient, client: Client, sources: Sources, case: Intent
+) -> Outcome:
     outcome = Outcome(case.id, case.schema, case.text, "silently_wrong")
     started = time.monotonic()
     response = await api.post("/api/v1/pipelines/generate", json=request_body(sources, case))
@@ -92,7 +101,7 @@ async def evaluate(api: httpx.AsyncClient, sources: Sources, case: Intent) -> Ou
     if execute.status_code != 202:
         outcome.detail = f"execute answered HTTP {execute.status_code}: {execute.text[:200]}"
         return outcome
-    run = await wait_finished(api, execute.json()["executionId"], within=RUN_WITHIN)
+    run = await finished(api, client, execute.json()["executionId"])
     if run["status"] != "COMPLETED":
         outcome.detail = f"run {run['status']}: {str(run.get('error'))[:200]}"
         return outcome
@@ -107,6 +116,14 @@ async def evaluate(api: httpx.AsyncClient, sources: Sources, case: Intent) -> Ou
     else:
         outcome.detail = difference
     return outcome
+
+
+async def finished(api: httpx.AsyncClient, client: Client, execution_id: str) -> dict[str, Any]:
+    """The run's final status: waits on its workflow (no polling), then asks the API."""
+    handle = client.get_workflow_handle(workflow_id("run", auth.DEFAULT_TENANT, execution_id))
+    with contextlib.suppress(WorkflowFailureError):  # a failed run: its status says why
+        await asyncio.wait_for(handle.result(), RUN_WITHIN)
+    return await wait_finished(api, execution_id, within=RUN_WITHIN)
 
 
 def request_body(sources: Sources, case: Intent) -> dict[str, Any]:
@@ -243,7 +260,12 @@ def _sample(rows: Counter[Row], columns: list[str]) -> str:
 
 
 async def measure(
-    suite: str, cases: list[Intent], api: httpx.AsyncClient, sources: Sources, report_dir: Path
+    suite: str,
+    cases: list[Intent],
+    api: httpx.AsyncClient,
+    client: Client,
+    sources: Sources,
+    report_dir: Path,
 ) -> list[Outcome]:
     """Evaluate every case (a few at once), print the table and write ``<suite>.json``."""
     ids = [c.id for c in cases]
@@ -254,7 +276,7 @@ async def measure(
     async def one(case: Intent) -> Outcome:
         async with gate:
             try:
-                return await evaluate(api, sources, case)
+                return await evaluate(api, client, sources, case)
             except Exception as exc:  # one broken case must not hide the others
                 return Outcome(case.id, case.schema, case.text, "silently_wrong", detail=repr(exc))
 
@@ -262,20 +284,27 @@ async def measure(
     outcomes = list(await asyncio.gather(*(one(c) for c in cases)))
     seconds = round(time.monotonic() - started, 1)
     summary = counts(outcomes)
-    path = report_dir / f"{suite}.json"
-    path.write_text(
-        json.dumps(
-            {
-                "suite": suite,
-                "seconds": seconds,
-                "counts": summary,
-                "cases": [asdict(o) for o in outcomes],
-            },
-            indent=2,
-        )
-    )
+    report = {
+        "suite": suite,
+        "seconds": seconds,
+        "counts": summary,
+        "median_generate_seconds": statistics.median(o.generate_seconds for o in outcomes),
+        "cases": [asdict(o) for o in outcomes],
+    }
+    path = write_report(report_dir, suite, report)
     print(f"\n{table(suite, outcomes)}\n{suite}: {summary} in {seconds} s; report: {path}")
     return outcomes
+
+
+def write_report(report_dir: Path, suite: str, report: dict[str, Any]) -> Path:
+    """``<suite>.json`` in pytest's temporary folder, and in $INTENTS_REPORT_DIR when set."""
+    text = json.dumps(report, indent=2)
+    path = report_dir / f"{suite}.json"
+    path.write_text(text)
+    if kept := os.environ.get(REPORT_DIR_VARIABLE):
+        Path(kept).mkdir(parents=True, exist_ok=True)
+        Path(kept, f"{suite}.json").write_text(text)
+    return path
 
 
 def counts(outcomes: list[Outcome]) -> dict[str, int]:
