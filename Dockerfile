@@ -8,7 +8,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY . /app
-RUN pip install '.[all]' \
+RUN pip install ./client '.[all]' \
     && useradd --create-home --uid 10001 ductwork \
     && mkdir -p /var/lib/ductwork \
     && chown ductwork /var/lib/ductwork

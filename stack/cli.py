@@ -1,4 +1,5 @@
-"""The ``ductwork`` command: ``up`` runs the embedded stack, ``migrate`` upgrades the store."""
+"""``python -m stack.cli up|migrate``: the local stack without the API client (the ``ductwork``
+command, ``cli.main``, offers the same two and the API's operations)."""
 
 from __future__ import annotations
 
@@ -22,13 +23,18 @@ def main(argv: list[str] | None = None) -> int:
 
         return up()
 
+    sys.stdout.write(f"store migrated: {migrate()}\n")
+    return 0
+
+
+def migrate() -> str:
+    """Bring the metadata store to the current schema; its URL."""
     from core.settings import get_settings
     from store.migrate import upgrade
 
     settings = get_settings()
     upgrade(settings.store_url)
-    sys.stdout.write(f"store migrated: {settings.store_url}\n")
-    return 0
+    return settings.store_url
 
 
 if __name__ == "__main__":

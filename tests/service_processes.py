@@ -79,18 +79,8 @@ def running_services(
     )
     root = Path(__file__).resolve().parent.parent
     commands = {
-        "api": [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.main:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-proxy-headers",  # as deployed: proxies are trusted by the app's own setting
-        ]
+        # As deployed: JSON logs, no proxy headers (trusted by the app's own setting only).
+        "api": [sys.executable, "-m", "api.serve", "--host", "127.0.0.1", "--port", str(port)]
     }
     if worker:
         commands["worker"] = [sys.executable, "-m", "worker"]

@@ -1,0 +1,61 @@
+"""``--follow``: a run's progress bar (rows and rate) and its log lines as they come."""
+
+from __future__ import annotations
+
+import time
+
+from ductwork_client import RunHandle
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from cli import render
+
+POLL_SECONDS = 0.5
+
+
+def follow_run(run: RunHandle, console: Console) -> int:
+    """Show the run until it ends; the exit code: 0 when it completed, 1 otherwise."""
+    started = time.monotonic()
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TextColumn("{task.fields[rows]:>12,} rows"),
+        TextColumn("{task.fields[rate]:>10,.0f} rows/s"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=not console.is_terminal) as progress:
+        bar = progress.add_task(run.id, total=100, rows=0, rate=0.0)
+        for snapshot in run.follow(POLL_SECONDS):
+            elapsed = max(time.monotonic() - started, 1e-6)
+            progress.update(
+                bar,
+                completed=snapshot.percentage,
+                rows=snapshot.rows,
+                rate=snapshot.rows / elapsed,
+                description=f"{run.id} {snapshot.status}",
+            )
+    seconds = time.monotonic() - started
+    if snapshot.status == "COMPLETED":
+        console.print(
+            f"run {run.id} {render.status(snapshot.status)}: {snapshot.rows:,} rows "
+            f"in {seconds:.1f} s"
+        )
+        return 0
+    reason = f" ({snapshot.error})" if snapshot.error else ""
+    console.print(f"run {run.id} {render.status(snapshot.status)}{reason}")
+    return 1
+
+
+def follow_logs(run: RunHandle, console: Console, task: str | None) -> None:
+    """Print new log lines until the run has ended and its last lines are out."""
+    seen = 0
+    while True:
+        finished = run.get().finished
+        lines = run.logs(task, lines=10_000)
+        for line in lines[seen:]:
+            console.print(render.log_line(line))
+        seen = len(lines)
+        if finished:
+            return
+        time.sleep(POLL_SECONDS)
