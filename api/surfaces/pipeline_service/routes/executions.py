@@ -18,6 +18,7 @@ from api.surfaces.pipeline_service.schemas.executions import (
     LogLine,
     MetricsOut,
     ProgressOut,
+    StreamOut,
     TaskOut,
 )
 from core.settings import Settings
@@ -166,6 +167,7 @@ def _describe(settings: Settings, run: runs.RunSnapshot) -> ExecutionOut:
         engine=row.engine,
         priority=row.priority,
         parameters=row.parameters,
+        stream=StreamOut(**progress.stream) if progress.stream else None,
         progress=ProgressOut(
             total_tasks=progress.total_tasks,
             completed_tasks=progress.completed_tasks,

@@ -56,6 +56,22 @@ class TaskOut(CamelModel):
     error: str | None
 
 
+class StreamOut(CamelModel):
+    """A continuous run's stream, live from its workflow."""
+
+    batches: int = Field(description="micro-batches done, those that found nothing new included")
+    loaded_batches: int
+    messages_loaded: int
+    messages_per_second: float = Field(description="over the last micro-batches, waits included")
+    lag: dict[str, int] = Field(description="messages behind the end, per 'topic/partition'")
+    total_lag: int
+    committed_offsets: dict[str, int] = Field(
+        description="per 'topic/partition', the next offset to read: what the target holds"
+    )
+    paused: bool
+    last_batch_at: str | None
+
+
 class ExecutionOut(CamelModel):
     execution_id: str
     pipeline_id: str
@@ -69,6 +85,7 @@ class ExecutionOut(CamelModel):
     tasks: list[TaskOut]
     error: str | None
     note: str | None = None  # e.g. a cancel that arrived after the load had committed
+    stream: StreamOut | None = None  # a continuous run's, while its workflow answers
     submitted_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
