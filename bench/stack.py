@@ -134,17 +134,21 @@ def stack_env(data_dir: Path, api_key: str) -> dict[str, str]:
 
 
 @contextlib.asynccontextmanager
-async def make_run_stack(data_dir: Path) -> AsyncIterator[RunningStack]:
-    """``ductwork up`` with its own data dir and ports; stopped (SIGINT, as Ctrl-C) at the end."""
+async def make_run_stack(
+    data_dir: Path, extra_env: dict[str, str] | None = None
+) -> AsyncIterator[RunningStack]:
+    """``ductwork up`` with its own data dir and ports; stopped (SIGINT, as Ctrl-C) at the end.
+    ``extra_env``: more settings, e.g. the confinement policy's roots for file sources."""
     import httpx
 
     from core.settings import Settings
     from core.temporal import connect
 
     api_key = "dw-bench-" + uuid.uuid4().hex
-    env = stack_env(data_dir, api_key)
+    env = {**stack_env(data_dir, api_key), **(extra_env or {})}
     # A session of its own, as in a terminal: SIGINT stops it the way Ctrl-C does.
-    proc = spawn([sys.executable, "-m", "stack.cli", "up"], env, data_dir / "stack.log")
+    up = "import sys; from stack.processes import up; sys.exit(up())"  # what `ductwork up` runs
+    proc = spawn([sys.executable, "-c", up], env, data_dir / "stack.log")
     base_url = f"http://127.0.0.1:{env['DUCTWORK_API__PORT']}"
     try:
         async with httpx.AsyncClient(

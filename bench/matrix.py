@@ -1,0 +1,649 @@
+"""Goal 3: every source → target pair through the service, next to the best hand-written path
+with the same libraries and dlt's default, in one run.
+
+    python -m bench.matrix [--rows N] [--dlt-rows M] [--only PAIR,...] [--skip-dlt]
+
+Pairs: MySQL (MariaDB), SQLite, Parquet and CSV (local, and on S3 served by moto) and an HTTP
+JSON API → PostgreSQL; PostgreSQL → Parquet files and → DuckDB. Each pair copies N rows
+(200,000) of six mixed columns:
+
+- **service**: a pipeline through the ``make run`` stack, timed from the execute call until a
+  status GET (every 20 ms) says COMPLETED;
+- **raw**: the shortest path a programmer would write with the same libraries: connectorx or
+  pyarrow (parquet, csv, S3 file system) or httpx into an Arrow table, then ADBC's bulk ingest
+  into PostgreSQL; ADBC's Arrow fetch into ``pyarrow.parquet`` or DuckDB;
+- **dlt default**: ``bench.matrix_dlt`` in its own process on M rows (20,000; dlt's default
+  paths run at thousands of rows/s), compared as rows/s.
+
+Bars: service ≥ 0.8x raw, and ≥ 20x dlt's default (rows/s). Every target is checked: row count,
+sum of ids and count of non-null notes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import asyncpg
+import pyarrow as pa
+
+from bench import pg_to_pg as pg
+from bench.common import dsn, pipeline, post, run_to_end
+from bench.report import Goal
+from bench.stack import REPO, RunningStack, free_port, make_run_stack
+
+SRC_DB, DST_DB = "dw_matrix_src", "dw_matrix_dst"
+MYSQL_DB = "dw_matrix"
+MYSQL_URL = f"mysql://root@127.0.0.1:3306/{MYSQL_DB}"
+RAW_BAR, DLT_BAR = 0.8, 20.0
+POLL_SECONDS = 0.02
+PAGE_SIZE = 10_000
+BUCKET = "dw-matrix"
+
+
+def rows_table(n: int, start: int = 1) -> pa.Table:
+    """n rows: id, amount, note (every 7th null), ok, day, at."""
+    ids = list(range(start, start + n))
+    base = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    return pa.table(
+        {
+            "id": pa.array(ids, pa.int64()),
+            "amount": pa.array([i * 1.25 for i in ids], pa.float64()),
+            "note": pa.array([None if i % 7 == 0 else f"note {i}" for i in ids], pa.string()),
+            "ok": pa.array([i % 2 == 0 for i in ids], pa.bool_()),
+            "day": pa.array([dt.date(2026, 1, 1) + dt.timedelta(days=i % 365) for i in ids]),
+            "at": pa.array(
+                [base + dt.timedelta(seconds=i) for i in ids], pa.timestamp("us", tz="UTC")
+            ),
+        }
+    )
+
+
+def expected(n: int) -> tuple[int, int, int]:
+    return n, n * (n + 1) // 2, n - n // 7
+
+
+CHECK_SQL = "SELECT count(*), sum(id), count(note) FROM {}"
+
+# --- the data's places --------------------------------------------------------------------
+
+
+@dataclass
+class Places:
+    """Where each pair's source data is, and the servers this run started."""
+
+    root: Path  # local files, the SQLite file, DuckDB and Parquet targets
+    rows: int
+    dlt_rows: int
+    s3_endpoint: str = ""
+    http_url: str = ""
+    stoppers: list[Callable[[], None]] = field(default_factory=list)
+
+
+def _mysql(sql: str) -> None:
+    done = subprocess.run(
+        ["mysql", "-h", "127.0.0.1", "-P", "3306", "-u", "root", "-e", sql],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        raise SystemExit(f"mysql: {done.stderr.strip()}")
+
+
+def mysql_fill(table: str, n: int) -> None:
+    """MariaDB's sequence engine generates the rows on the server."""
+    _mysql(
+        f"CREATE DATABASE IF NOT EXISTS {MYSQL_DB}; DROP TABLE IF EXISTS {MYSQL_DB}.{table}; "
+        f"CREATE TABLE {MYSQL_DB}.{table} (id BIGINT PRIMARY KEY, amount DOUBLE, note TEXT, "
+        f"ok BOOLEAN, day DATE, at DATETIME(6)); "
+        f"INSERT INTO {MYSQL_DB}.{table} SELECT seq, seq * 1.25, "
+        f"IF(seq % 7 = 0, NULL, CONCAT('note ', seq)), seq % 2 = 0, "
+        f"DATE_ADD('2026-01-01', INTERVAL seq % 365 DAY), "
+        f"TIMESTAMPADD(SECOND, seq, '2026-01-01') FROM {MYSQL_DB}.seq_1_to_{n}"
+    )
+
+
+async def pg_fill(table: str, n: int) -> None:
+    conn = await asyncpg.connect(dsn(SRC_DB))
+    try:
+        await conn.execute(
+            f"CREATE TABLE {table} AS SELECT g::bigint AS id, g * 1.25::float8 AS amount, "
+            f"CASE WHEN g % 7 = 0 THEN NULL ELSE 'note ' || g END AS note, g % 2 = 0 AS ok, "
+            f"date '2026-01-01' + (g % 365) AS day, "
+            f"timestamptz '2026-01-01 00:00:00+00' + g * interval '1 second' AS at "
+            f"FROM generate_series(1, {n}) AS g"
+        )
+    finally:
+        await conn.close()
+
+
+def sqlite_fill(path: Path, data: pa.Table) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, amount REAL, note TEXT, ok BOOLEAN, "
+            "day DATE, at TIMESTAMP)"
+        )
+        conn.executemany(
+            "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                (r["id"], r["amount"], r["note"], r["ok"], str(r["day"]), f"{r['at']:%F %T}")
+                for r in data.to_pylist()
+            ),
+        )
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def write_files(folder: Path, data: pa.Table) -> None:
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(data, folder / "t.parquet")
+    pcsv.write_csv(data, folder / "t.csv")
+
+
+@contextlib.contextmanager
+def s3_server(folders: dict[str, Path]) -> Iterator[str]:
+    """moto's S3 server on loopback with ``folders`` uploaded under their prefixes."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench-secret",
+        )
+        s3.create_bucket(Bucket=BUCKET)
+        for prefix, folder in folders.items():
+            for path in folder.iterdir():
+                s3.upload_file(str(path), BUCKET, f"{prefix}/{path.name}")
+        yield endpoint
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def http_server(records: dict[int, list[dict]]) -> Iterator[str]:
+    """An HTTP JSON API: ``GET /<n>/items?offset=&limit=`` answers ``{"items": [...]}``."""
+    encoded: dict[int, list[dict]] = records
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            query = parse_qs(parts.query)
+            size = int(parts.path.strip("/").split("/")[0])
+            offset = int(query.get("offset", ["0"])[0])
+            limit = int(query.get("limit", [str(PAGE_SIZE)])[0])
+            body = json.dumps({"items": encoded[size][offset : offset + limit]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+def json_records(data: pa.Table) -> list[dict]:
+    return [{**r, "day": str(r["day"]), "at": r["at"].isoformat()} for r in data.to_pylist()]
+
+
+# --- raw paths ------------------------------------------------------------------------------
+
+
+def adbc_ingest(table: str, data: pa.Table | pa.RecordBatchReader) -> None:
+    import adbc_driver_postgresql.dbapi as adbc
+
+    with adbc.connect(dsn(DST_DB)) as conn, conn.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.adbc_ingest(table, data, mode="create")
+        conn.commit()
+
+
+def adbc_fetch(query: str) -> pa.Table:
+    import adbc_driver_postgresql.dbapi as adbc
+
+    with adbc.connect(dsn(SRC_DB)) as conn, conn.cursor() as cursor:
+        cursor.execute(query)
+        return cursor.fetch_arrow_table()
+
+
+def s3_filesystem(endpoint: str) -> Any:
+    from pyarrow import fs
+
+    return fs.S3FileSystem(
+        access_key="bench",
+        secret_key="bench-secret",
+        endpoint_override=endpoint,
+        scheme="http",
+        region="us-east-1",
+    )
+
+
+def raw_paths(places: Places) -> dict[str, Callable[[str], None]]:
+    """Each pair's hand-written path; the argument is the target (table or path)."""
+    import connectorx as cx
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    def connectorx(url: str) -> pa.Table:
+        return cx.read_sql(url, "SELECT * FROM t", return_type="arrow")
+
+    def read_csv(source: Any) -> pa.Table:
+        # An empty field is a null, as the service reads it.
+        return pcsv.read_csv(source, convert_options=pcsv.ConvertOptions(strings_can_be_null=True))
+
+    def http(target: str) -> None:
+        import httpx
+
+        pages, offset = [], 0
+        with httpx.Client() as client:
+            while True:
+                url = f"{places.http_url}/{places.rows}/items"
+                page = client.get(url, params={"offset": offset, "limit": PAGE_SIZE}).json()
+                if not page["items"]:
+                    break
+                pages.extend(page["items"])
+                offset += len(page["items"])
+        adbc_ingest(target, pa.Table.from_pylist(pages))
+
+    def s3_read(key: str, reader: Callable[[Any], pa.Table]) -> pa.Table:
+        with s3_filesystem(places.s3_endpoint).open_input_file(f"{BUCKET}/{key}") as f:
+            return reader(f)
+
+    def to_duckdb(target: str) -> None:
+        import duckdb
+
+        data = adbc_fetch("SELECT * FROM t")
+        conn = duckdb.connect(target)
+        try:
+            conn.register("fetched", data)
+            conn.execute("CREATE OR REPLACE TABLE t AS SELECT * FROM fetched")
+        finally:
+            conn.close()
+
+    local = places.root / "files"
+    return {
+        "mysql": lambda t: adbc_ingest(t, connectorx(MYSQL_URL)),
+        "sqlite": lambda t: adbc_ingest(t, connectorx(f"sqlite://{places.root / 'src.sqlite'}")),
+        "parquet": lambda t: adbc_ingest(t, pq.read_table(local / "t.parquet")),
+        "csv": lambda t: adbc_ingest(t, read_csv(local / "t.csv")),
+        "s3 parquet": lambda t: adbc_ingest(t, s3_read("big/t.parquet", pq.read_table)),
+        "s3 csv": lambda t: adbc_ingest(t, s3_read("big/t.csv", read_csv)),
+        "http json": http,
+        "pg→parquet": lambda t: pq.write_table(adbc_fetch("SELECT * FROM t"), t),
+        "pg→duckdb": to_duckdb,
+    }
+
+
+# --- checks -----------------------------------------------------------------------------------
+
+
+async def pg_check(table: str) -> tuple[int, int, int]:
+    conn = await asyncpg.connect(dsn(DST_DB))
+    try:
+        row = await conn.fetchrow(CHECK_SQL.format(table))
+        assert row is not None
+        return int(row[0]), int(row[1] or 0), int(row[2])
+    finally:
+        await conn.close()
+
+
+def duck_check(relation: str, database: str | None = None) -> tuple[int, int, int]:
+    import duckdb
+
+    conn = duckdb.connect(database or ":memory:", read_only=database is not None)
+    try:
+        row = conn.execute(CHECK_SQL.format(relation)).fetchone()
+        assert row is not None
+        return int(row[0]), int(row[1] or 0), int(row[2])
+    finally:
+        conn.close()
+
+
+# --- the pairs --------------------------------------------------------------------------------
+
+
+@dataclass
+class Pair:
+    name: str
+    source: dict  # the connection's API body (name added)
+    source_spec: dict  # the pipeline source's table or query
+    target: str  # "postgres", "parquet" or "duckdb"
+    dlt_job: dict
+    service_s: float = 0.0
+    raw_s: float = 0.0
+    dlt_s: float | None = None
+    dlt_note: str = ""
+
+
+def pairs(places: Places) -> list[Pair]:
+    root = places.root
+    s3_body = {
+        "type": "files",
+        "database": f"s3://{BUCKET}/big",
+        "username": "bench",
+        "password": "bench-secret",
+        "properties": {"endpoint_url": places.s3_endpoint, "region": "us-east-1"},
+    }
+    s3_dlt = {
+        "aws_access_key_id": "bench",
+        "aws_secret_access_key": "bench-secret",
+        "endpoint_url": places.s3_endpoint,
+    }
+    pg_src_url = f"postgresql+psycopg2://postgres:unused@127.0.0.1:5432/{SRC_DB}"
+    http_body = {
+        "type": "http",
+        "host": f"{places.http_url}/{places.rows}",
+        "properties": {
+            "pagination": "offset",
+            "record_path": "items",
+            "page_size": PAGE_SIZE,
+        },
+    }
+    files = {"type": "files", "database": str(root / "files")}
+    small = f"file://{root / 'small'}"
+    return [
+        Pair(
+            "mysql",
+            {"type": "mariadb", "host": "127.0.0.1", "port": 3306, "database": MYSQL_DB,
+             "username": "root"},
+            {"table": "t"},
+            "postgres",
+            {"source": "sql", "url": f"mysql+pymysql://root@127.0.0.1:3306/{MYSQL_DB}",
+             "table": "t_small"},
+        ),
+        Pair(
+            "sqlite",
+            {"type": "sqlite", "database": str(root / "src.sqlite")},
+            {"table": "t"},
+            "postgres",
+            {"source": "sql", "url": f"sqlite:///{root / 'small.sqlite'}", "table": "t"},
+        ),
+        Pair("parquet", files, {"table": "t.parquet"}, "postgres",
+             {"source": "parquet", "bucket_url": small, "glob": "t.parquet", "table": "t"}),
+        Pair("csv", files, {"table": "t.csv"}, "postgres",
+             {"source": "csv", "bucket_url": small, "glob": "t.csv", "table": "t"}),
+        Pair("s3 parquet", s3_body, {"table": "t.parquet"}, "postgres",
+             {"source": "parquet", "bucket_url": f"s3://{BUCKET}/small", "glob": "t.parquet",
+              "table": "t", "credentials": s3_dlt}),
+        Pair("s3 csv", s3_body, {"table": "t.csv"}, "postgres",
+             {"source": "csv", "bucket_url": f"s3://{BUCKET}/small", "glob": "t.csv",
+              "table": "t", "credentials": s3_dlt}),
+        Pair("http json", http_body, {"table": "items"}, "postgres",
+             {"source": "http", "url": f"{places.http_url}/{places.dlt_rows}/items",
+              "page_size": PAGE_SIZE, "table": "items"}),
+        Pair("pg→parquet", {}, {"table": "public.t"}, "parquet",
+             {"source": "sql", "url": pg_src_url, "table": "t_small"}),
+        Pair("pg→duckdb", {}, {"table": "public.t"}, "duckdb",
+             {"source": "sql", "url": pg_src_url, "table": "t_small"}),
+    ]  # fmt: skip
+
+
+def slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in name)
+
+
+async def add_connection(st: RunningStack, body: dict) -> str:
+    return str((await post(st.api, "/v1/pipelines/connections", body, 201))["connectionId"])
+
+
+async def service_run(st: RunningStack, places: Places, pair: Pair, connections: dict) -> float:
+    """The pair through the stack; returns seconds and checks the target."""
+    from bench.common import connection as pg_connection
+
+    name = slug(pair.name)
+    body = pair.source or None
+    if body is None:  # a PostgreSQL source
+        src = connections.setdefault("pg-src", await pg_connection(st.api, SRC_DB))
+    else:
+        src = await add_connection(st, {**body, "name": f"src-{name}"})
+    if pair.target == "postgres":
+        dst = connections.setdefault("pg-dst", await pg_connection(st.api, DST_DB))
+        table = f"public.svc_{name}"
+    elif pair.target == "parquet":
+        out = places.root / "out-svc"
+        out.mkdir(exist_ok=True)
+        target = {"type": "files", "database": str(out), "properties": {"format": "parquet"}}
+        dst = await add_connection(st, {**target, "name": f"dst-{name}"})
+        table = f"svc_{name}"
+    else:
+        target = {"type": "duckdb", "database": str(places.root / "svc.duckdb")}
+        dst = await add_connection(st, {**target, "name": f"dst-{name}"})
+        table = f"main.svc_{name}"
+    pipeline_id = await pipeline(
+        st.api,
+        f"matrix-{name}",
+        {
+            "sources": {"src": {"connection": src, **pair.source_spec}},
+            "sinks": {"out": {"connection": dst, "table": table, "mode": "replace"}},
+        },
+    )
+    run = await run_to_end(st.api, pipeline_id, POLL_SECONDS)
+    if pair.target == "postgres":
+        got = await pg_check(table)
+    elif pair.target == "parquet":
+        got = duck_check(f"read_parquet('{places.root / 'out-svc' / table}/**/*.parquet')")
+    else:
+        got = duck_check(table, str(places.root / "svc.duckdb"))
+    if got != expected(places.rows):
+        raise SystemExit(
+            f"{pair.name} (service): target has {got}, expected {expected(places.rows)}"
+        )
+    return run.seconds
+
+
+async def raw_run(places: Places, pair: Pair, raw: Callable[[str], None]) -> float:
+    name = slug(pair.name)
+    if pair.target == "postgres":
+        target = f"raw_{name}"
+    elif pair.target == "parquet":
+        target = str(places.root / f"raw_{name}.parquet")
+    else:
+        target = str(places.root / f"raw_{name}.duckdb")
+    started = time.perf_counter()
+    await asyncio.to_thread(raw, target)
+    seconds = time.perf_counter() - started
+    if pair.target == "postgres":
+        got = await pg_check(target)
+    elif pair.target == "parquet":
+        got = duck_check(f"read_parquet('{target}')")
+    else:
+        got = duck_check("t", target)
+    if got != expected(places.rows):
+        raise SystemExit(f"{pair.name} (raw): target has {got}, expected {expected(places.rows)}")
+    return seconds
+
+
+def dlt_available() -> str | None:
+    probe = "import dlt, psycopg2, pymysql; from dlt.sources.sql_database import sql_table"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    return None if done.returncode == 0 else (done.stderr.strip().splitlines() or ["?"])[-1]
+
+
+async def dlt_run(places: Places, pair: Pair) -> float:
+    name = slug(pair.name)
+    dataset = f"dlt_{name}"
+    job = {**pair.dlt_job, "name": name, "dataset": dataset, "destination": pair.target}
+    job["target_url"] = f"postgresql://postgres:unused@127.0.0.1:5432/{DST_DB}"
+    job["target_path"] = str(
+        places.root / (f"dlt_{name}.duckdb" if pair.target == "duckdb" else f"dlt_{name}")
+    )
+    env = {**os.environ, "RUNTIME__DLTHUB_TELEMETRY": "false"}
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "bench.matrix_dlt", json.dumps(job)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        errors = [line for line in done.stderr.splitlines() if "Error" in line] or ["failed"]
+        raise RuntimeError(errors[-1].strip()[:300])
+    seconds = float(json.loads(done.stdout.strip().splitlines()[-1])["seconds"])
+    table = pair.dlt_job["table"]
+    if pair.target == "postgres":
+        got = await pg_check(f"{dataset}.{table}")
+    elif pair.target == "parquet":
+        got = duck_check(f"read_parquet('{job['target_path']}/{dataset}/{table}/*.parquet')")
+    else:
+        got = duck_check(f"{dataset}.{table}", job["target_path"])
+    if got != expected(places.dlt_rows):
+        raise RuntimeError(f"dlt loaded {got}, expected {expected(places.dlt_rows)}")
+    return seconds
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def prepared(root: Path, rows: int, dlt_rows: int) -> Any:
+    """Every source's data, for the service and raw (N rows) and for dlt (M rows)."""
+    for name in (SRC_DB, DST_DB):
+        await pg.recreate_database(name)
+    big, small = rows_table(rows), rows_table(dlt_rows)
+    await asyncio.to_thread(mysql_fill, "t", rows)
+    await asyncio.to_thread(mysql_fill, "t_small", dlt_rows)
+    await pg_fill("t", rows)
+    await pg_fill("t_small", dlt_rows)
+    await asyncio.to_thread(sqlite_fill, root / "src.sqlite", big)
+    await asyncio.to_thread(sqlite_fill, root / "small.sqlite", small)
+    write_files(root / "files", big)
+    write_files(root / "small", small)
+    records = {rows: json_records(big), dlt_rows: json_records(small)}
+    places = Places(root, rows, dlt_rows)
+    try:
+        with (
+            s3_server({"big": root / "files", "small": root / "small"}) as endpoint,
+            http_server(records) as url,
+        ):
+            places.s3_endpoint, places.http_url = endpoint, url
+            yield places
+    finally:
+        for name in (SRC_DB, DST_DB):
+            await pg.drop_database(name)
+        _mysql(f"DROP DATABASE IF EXISTS {MYSQL_DB}")
+
+
+def confinement_env(root: Path) -> dict[str, str]:
+    """The stack may read the benchmark's files and reach its loopback S3 and HTTP servers."""
+    return {
+        "DUCTWORK_CONFINEMENT__ROOTS": json.dumps([str(root)]),
+        "DUCTWORK_CONFINEMENT__ALLOWED_NETWORKS": json.dumps(["127.0.0.1/32"]),
+    }
+
+
+async def measure(st: RunningStack, places: Places, only: set[str] | None, skip_dlt: bool) -> Goal:
+    goal = Goal(3, f"every pair vs its raw path and dlt's default ({places.rows:,} rows)")
+    raw = raw_paths(places)
+    missing_dlt = "skipped" if skip_dlt else dlt_available()
+    connections: dict[str, str] = {}
+    for pair in pairs(places):
+        if only and pair.name not in only:
+            continue
+        pair.service_s = await service_run(st, places, pair, connections)
+        pair.raw_s = await raw_run(places, pair, raw[pair.name])
+        if missing_dlt is None:
+            try:
+                pair.dlt_s = await dlt_run(places, pair)
+            except RuntimeError as exc:
+                pair.dlt_note = f"dlt failed: {exc}"
+        else:
+            pair.dlt_note = f"dlt not run ({missing_dlt})"
+        ratio = pair.raw_s / pair.service_s
+        goal.add(
+            f"{pair.name}: service vs raw",
+            f"{pair.service_s:.2f} s",
+            f"{pair.raw_s:.2f} s",
+            ratio,
+            f"≥ {RAW_BAR}",
+            ratio >= RAW_BAR,
+        )
+        if pair.dlt_s is not None:
+            speedup = (places.rows / pair.service_s) / (places.dlt_rows / pair.dlt_s)
+            goal.add(
+                f"{pair.name}: service vs dlt default",
+                f"{places.rows / pair.service_s:,.0f} rows/s",
+                f"{places.dlt_rows / pair.dlt_s:,.0f} rows/s",
+                speedup,
+                f"≥ {DLT_BAR:g}",
+                speedup >= DLT_BAR,
+            )
+        elif pair.dlt_note:
+            goal.notes.append(f"{pair.name}: {pair.dlt_note}")
+    measured = [r for r in goal.rows if r.ratio is not None and "raw" in r.label]
+    if measured:
+        worst = min(measured, key=lambda r: r.ratio or 0.0)
+        goal.notes.append(f"furthest from its raw path: {worst.label} ({worst.ratio:.2f})")
+    goal.notes.append(
+        "service: execute call → COMPLETED seen (includes the run's fixed cost); raw: the "
+        "library calls alone; dlt on fewer rows, compared as rows/s; every target checked"
+    )
+    return goal
+
+
+async def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.matrix")
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--dlt-rows", type=int, default=20_000)
+    parser.add_argument("--only", default="", help="comma-separated pair names")
+    parser.add_argument("--skip-dlt", action="store_true")
+    args = parser.parse_args(argv)
+    only = {p.strip() for p in args.only.split(",") if p.strip()} or None
+    with tempfile.TemporaryDirectory(prefix="ductwork-matrix-") as tmp:
+        root = Path(tmp) / "data"
+        root.mkdir()
+        stack_dir = Path(tmp) / "stack"
+        stack_dir.mkdir()
+        async with (
+            prepared(root, args.rows, args.dlt_rows) as places,
+            make_run_stack(stack_dir, confinement_env(root)) as st,
+        ):
+            goal = await measure(st, places, only, args.skip_dlt)
+    goal.print()
+    print()
+    print(goal.summary())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
