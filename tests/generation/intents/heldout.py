@@ -33,7 +33,7 @@ SHOP = [
     _said("orders_h1_2024", "orders placed in H1 2024"),
     _said("orders_last_month", "orders from the previous calendar month"),
     _said("orders_since_march_2024", "orders placed on or after 1 March 2024"),
-    _said("orders_between", "orders from Feb 10 2024 to Mar 15 2024 inclusive"),
+    _said("orders_between", "orders from Feb 11 2024 to Mar 16 2024 inclusive"),
     _said("sales_q2_2023", "sales made in the second quarter of 2023"),
     _said("signups_march_2024", "events of type signup that happened in Mar 2024"),
     # Null-ness

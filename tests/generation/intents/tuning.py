@@ -84,8 +84,8 @@ SHOP = [
     Intent(
         "orders_between",
         "shop",
-        "orders placed between 2024-02-10 and 2024-03-15",
-        "SELECT * FROM orders WHERE placed_at >= '2024-02-10' AND placed_at < '2024-03-16'",
+        "orders placed between 2024-02-11 and 2024-03-16",
+        "SELECT * FROM orders WHERE placed_at >= '2024-02-11' AND placed_at < '2024-03-17'",
     ),
     Intent(
         "sales_q2_2023",
