@@ -23,7 +23,7 @@ from core.settings import Settings
 from domain.assets import AssetPipelineDefinition
 from domain.credit_scoring.pipelines import BUILT_IN
 from domain.status import RunStatus
-from services.runs import START_TIMEOUT, START_WINDOW, TemporalUnavailable
+from services.runs import _CLOSED, START_TIMEOUT, START_WINDOW, TemporalUnavailable
 from store import asset_runs
 from store import connections as connection_store
 from store.errors import Conflict, NotFound
@@ -33,14 +33,6 @@ from workflows.asset_payloads import AssetRunInput
 from workflows.asset_pipeline import AssetPipelineWorkflow
 
 RUN_PREFIX = "run_"
-
-_CLOSED = {
-    WorkflowExecutionStatus.COMPLETED: RunStatus.COMPLETED,
-    WorkflowExecutionStatus.FAILED: RunStatus.FAILED,
-    WorkflowExecutionStatus.CANCELED: RunStatus.CANCELLED,
-    WorkflowExecutionStatus.TERMINATED: RunStatus.FAILED,
-    WorkflowExecutionStatus.TIMED_OUT: RunStatus.FAILED,
-}
 
 
 @dataclass

@@ -3,13 +3,12 @@ PostgreSQL), with the batch id and config reaching the run, filters, and a real 
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 
 import pytest
 
 from tests.api.test_errors import assert_error
+from tests.asset_runs import wait_run
 from tests.pipelines import create_connection, create_pipeline
 
 pytestmark = pytest.mark.postgres
@@ -39,15 +38,7 @@ async def _pipeline(api, source, source_db, target_db, *, slow: bool = False) ->
 
 
 async def _status(api, run_id: str, until: set[str], within: float = 60) -> dict:
-    deadline = time.monotonic() + within
-    while True:
-        response = await api.get(f"/api/pipeline/status/{run_id}")
-        assert response.status_code == 200, response.text
-        body = response.json()
-        if body["status"] in until:
-            return body
-        assert time.monotonic() < deadline, body
-        await asyncio.sleep(0.2)
+    return await wait_run(api, run_id, until, within)
 
 
 async def test_trigger_status_and_runs(api, source, source_db, target_db, target):

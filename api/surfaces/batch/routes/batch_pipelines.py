@@ -9,7 +9,7 @@ step as one of the ``assets``, its parameters being the batch id and the config.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -150,7 +150,8 @@ async def list_runs(
             )
         statuses = [wanted.value]
     tenant = principal.tenant_id
-    wanted_rows = page * limit
+    wanted_rows = page * limit  # the newest of each kind, merged below
+    filters: dict[str, Any] = {"statuses": statuses, "batch_id": batch_id, "limit": wanted_rows}
     asset_rows: list = []
     asset_total = 0
     execution_rows: list = []
@@ -160,12 +161,7 @@ async def list_runs(
         assets = await asset_pipelines.find(session, tenant, pipeline)
     if pipeline is None or assets is not None:
         asset_rows, asset_total = await asset_runs.page_runs(
-            session,
-            tenant,
-            pipeline=pipeline,
-            statuses=statuses,
-            batch_id=batch_id,
-            limit=wanted_rows,
+            session, tenant, pipeline=pipeline, **filters
         )
     if assets is None:
         pipeline_id = None
@@ -173,13 +169,7 @@ async def list_runs(
             found = await syncs.pipeline_named(session, tenant, pipeline, **_not_found(pipeline))
             pipeline_id = found.id
         execution_rows, execution_total = await sync_store.runs(
-            session,
-            tenant,
-            pipeline_id=pipeline_id,
-            statuses=statuses,
-            batch_id=batch_id,
-            offset=0,
-            limit=wanted_rows,
+            session, tenant, pipeline_id=pipeline_id, offset=0, **filters
         )
     summaries: list[tuple] = [(r.submitted_at, views.asset_run_summary(r)) for r in asset_rows]
     summaries += [(row.submitted_at, views.run_summary(row, name)) for row, name in execution_rows]
