@@ -12,6 +12,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from domain.credit_scoring.features import FEATURES
+
 BASE = "_base"
 BASE_POINTS = 600.0
 PDO = 20.0
@@ -72,17 +74,19 @@ def band_sql(score: str) -> str:
 def score_sql(bins: Sequence[Bin], features_table: str, batch_literal: str, version: str) -> str:
     """A SELECT scoring the batch's parties; every value in it is a number the scorecard holds
     or a literal given by the caller (quoted there)."""
-    base = sum(b.points for b in bins if b.feature == BASE)
+    base = sum(float(b.points) for b in bins if b.feature == BASE)
     terms = []
-    for feature in sorted({b.feature for b in bins if b.feature != BASE}):
+    # Only the package's own feature names reach the SQL, and every figure as a float.
+    for feature in sorted({b.feature for b in bins if b.feature in FEATURES}):
+        column = f'"{feature}"'
         whens = []
         for b in (b for b in bins if b.feature == feature):
             tests = []
             if b.lower is not None:
-                tests.append(f"{feature} >= {b.lower!r}")
+                tests.append(f"{column} >= {float(b.lower)!r}")
             if b.upper is not None:
-                tests.append(f"{feature} < {b.upper!r}")
-            whens.append(f"WHEN {' AND '.join(tests) or 'TRUE'} THEN {b.points!r}")
+                tests.append(f"{column} < {float(b.upper)!r}")
+            whens.append(f"WHEN {' AND '.join(tests) or 'TRUE'} THEN {float(b.points)!r}")
         terms.append(f"CASE {' '.join(whens)} ELSE 0 END")
     total = " + ".join([repr(float(base)), *terms])
     version_literal = "'" + version.replace("'", "''") + "'"
