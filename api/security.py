@@ -24,7 +24,7 @@ from api.deps import Principal
 from api.errors import error_body
 from core.auth import keys
 from core.auth.proxies import TrustedProxies
-from core.auth.rate_limits import Decision, RateLimiter
+from core.auth.rate_limits import Decision, LoginThrottle, RateLimiter
 from core.auth.tokens import ACCESS, TokenError, TokenSigner
 from core.logging import get_logger
 from store import identity
@@ -84,7 +84,15 @@ def presents_scrape_token(request: Request) -> bool:
     )
 
 
-UNMETERED_PATHS = frozenset({"/health", "/ready"})  # probes must never be throttled
+PROBE_PATHS = frozenset({"/health", "/ready"})  # never throttled, nor authenticated
+DOCUMENT_PATHS = frozenset(
+    {"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json", "/v1/schemas/pipeline-definition"}
+)
+"""Never throttled either: the documents a client reads before its first call."""
+CREDENTIAL_EXCHANGES = frozenset({"/api/v1/auth/login", "/api/v1/auth/refresh", "/ui/login"})
+"""Not counted against the caller's address (everyone behind one NAT would share it): a failed
+login is counted by ``LoginThrottle`` per account and address instead, a successful one costs
+nothing, and a refresh token cannot be guessed."""
 KEY_TOUCH_SECONDS = 60.0  # how stale an API key's last_used_at may get, to spare writes
 PLAN_CACHE_SECONDS = 30.0
 
@@ -122,6 +130,9 @@ class Guard:
     ) -> None:
         self.signer = signer
         self.limiter = limiter
+        self.login_throttle = (
+            LoginThrottle(limiter.settings, limiter.storage) if limiter is not None else None
+        )
         self.proxies = proxies
         self._plans: dict[str, tuple[float, str | None]] = {}
 
@@ -261,7 +272,7 @@ async def guard_requests(
 ) -> Response:
     """The middleware: authenticate, pick the tenant, count, then call the route."""
     path = request.url.path
-    if path in UNMETERED_PATHS:
+    if path in PROBE_PATHS:
         return await call_next(request)
     if path == METRICS_PATH and presents_scrape_token(request):
         request.state.principal = None  # the operator's scrape job: no tenant, every tenant
@@ -296,7 +307,8 @@ async def guard_requests(
             problem = exc
 
     decision = None
-    if guard.limiter is not None:
+    metered = path not in DOCUMENT_PATHS and path not in CREDENTIAL_EXCHANGES
+    if guard.limiter is not None and metered:
         if principal is not None:
             bucket, plan = (
                 f"tenant:{principal.tenant_id}",

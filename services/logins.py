@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.auth.passwords import verify_password
+from core.auth.rate_limits import LoginThrottle
 from core.auth.tokens import ACCESS, REFRESH, TokenSigner
 from core.logging import get_logger
 from core.settings import Settings
@@ -21,14 +22,16 @@ log = get_logger("ductwork.auth")
 
 
 class LoginRefused(Exception):
-    """Wrong credentials (401 INVALID_CREDENTIALS) or a tenant the user is not a member of
-    (403 PERMISSION_DENIED); the message says which."""
+    """Wrong credentials (401 INVALID_CREDENTIALS), a tenant the user is not a member of
+    (403 PERMISSION_DENIED) or too many failed logins (429 RATE_LIMIT_EXCEEDED, with
+    ``retry_after`` seconds); the message says which."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, retry_after: int = 0) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -71,9 +74,21 @@ async def log_in(
     email: str,
     password: str,
     tenant_id: str | None = None,
+    *,
+    throttle: LoginThrottle | None,
+    address: str,
 ) -> Tokens:
     """Check the password and start a login in ``tenant_id`` (default: the default tenant when
-    the user is a member, else their first); LoginRefused otherwise."""
+    the user is a member, else their first); LoginRefused otherwise. ``throttle`` (None: rate
+    limits are off) holds a caller at ``address`` after too many failures for the account."""
+    if throttle is not None and (wait := await throttle.retry_after(email, address)):
+        log.warning("login refused", reason="too many failed logins", address=address)
+        raise LoginRefused(
+            429,
+            "RATE_LIMIT_EXCEEDED",
+            f"too many failed logins for this account from your address: retry after {wait}s",
+            retry_after=wait,
+        )
     user = await identity.user_by_email(session, email)
     # argon2 takes ~0.1 s of CPU: off the event loop, and as long for an unknown email.
     matches = await asyncio.to_thread(
@@ -81,6 +96,8 @@ async def log_in(
     )
     if user is None or not matches or not user.is_active:
         log.info("login refused", reason="credentials")
+        if throttle is not None:
+            await throttle.failed(email, address)
         raise LoginRefused(401, "INVALID_CREDENTIALS", "wrong email or password")
     roles = await identity.memberships(session, user.id)
     tenant = tenant_id or (

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import cast
 
-from limits import RateLimitItemPerHour, RateLimitItemPerSecond
+from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerSecond
 from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
@@ -53,7 +53,8 @@ def open_storage(settings: RateLimitSettings) -> Storage:
 class RateLimiter:
     def __init__(self, settings: RateLimitSettings, storage: Storage | None = None) -> None:
         self.settings = settings
-        self._limiter = MovingWindowRateLimiter(storage or open_storage(settings))
+        self.storage = storage or open_storage(settings)
+        self._limiter = MovingWindowRateLimiter(self.storage)
 
     def plan(self, name: str | None) -> PlanLimits:
         plans = self.settings.plans
@@ -77,3 +78,37 @@ class RateLimiter:
         if not allowed:
             retry_after = 1 if stats.remaining > 0 else max(1, int(stats.reset_time - now) + 1)
         return Decision(allowed, plan.per_hour, stats.remaining, reset, retry_after)
+
+
+class LoginThrottle:
+    """Failed logins, counted per account and address and per address over a moving window
+    (``RateLimitSettings.login_failure_*``); a successful login costs nothing, so the people
+    behind one address do not lock each other out, and a guesser is held at the account it
+    guesses (and, spraying accounts, at its address)."""
+
+    def __init__(self, settings: RateLimitSettings, storage: Storage) -> None:
+        self._limiter = MovingWindowRateLimiter(storage)
+        window = settings.login_failure_window_seconds
+        # "N per <window> seconds": limits' per-second item with a multiple.
+        self._per_account = RateLimitItemPerSecond(settings.login_failures_per_account, window)
+        self._per_address = RateLimitItemPerSecond(settings.login_failures_per_address, window)
+
+    def _buckets(self, account: str, address: str) -> list[tuple[RateLimitItem, str]]:
+        account = account.strip().lower()
+        return [
+            (self._per_account, f"login-failures:{address}:{account}"),
+            (self._per_address, f"login-failures:{address}"),
+        ]
+
+    async def retry_after(self, account: str, address: str) -> int:
+        """0 when one more attempt may be made; else the seconds until one may."""
+        wait = 0.0
+        for item, bucket in self._buckets(account, address):
+            if not await self._limiter.test(item, bucket):
+                stats = await self._limiter.get_window_stats(item, bucket)
+                wait = max(wait, stats.reset_time - time.time())
+        return max(1, int(wait) + 1) if wait > 0 else 0
+
+    async def failed(self, account: str, address: str) -> None:
+        for item, bucket in self._buckets(account, address):
+            await self._limiter.hit(item, bucket)

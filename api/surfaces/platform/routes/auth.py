@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from api.deps import SessionDep, SettingsDep, Viewer
-from api.errors import ApiError
-from api.security import guard_of
+from api.errors import ApiError, error_response
+from api.security import client_address, guard_of
 from api.surfaces.platform.schemas.identity import (
     LoginIn,
     LogoutIn,
@@ -51,13 +51,26 @@ def _tokens(issued: logins.Tokens) -> TokenOut:
 
 @router.post("/login", response_model=TokenOut)
 async def login(
-    body: LoginIn, session: SessionDep, settings: SettingsDep, signer: SignerDep
-) -> TokenOut:
+    body: LoginIn, request: Request, session: SessionDep, settings: SettingsDep, signer: SignerDep
+) -> TokenOut | Response:
+    """Failed logins are limited per account and address (429 with Retry-After); successful
+    ones are not counted."""
     try:
         issued = await logins.log_in(
-            session, settings, signer, body.email, body.password.get_secret_value(), body.tenant_id
+            session,
+            settings,
+            signer,
+            body.email,
+            body.password.get_secret_value(),
+            body.tenant_id,
+            throttle=guard_of(request).login_throttle,
+            address=client_address(request),
         )
     except logins.LoginRefused as exc:
+        if exc.retry_after:
+            response = error_response(request, exc.status, exc.code, exc.message)
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         raise ApiError(exc.status, exc.code, exc.message) from None
     return _tokens(issued)
 
