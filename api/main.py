@@ -58,7 +58,7 @@ from core.auth.bootstrap import ensure_identity
 from core.logging import configure_logging, get_logger
 from core.secrets import Cipher
 from core.settings import Settings, get_settings
-from services import runs
+from services import housekeeping, runs
 from store.db import Database
 from store.migrate import upgrade_async
 
@@ -79,11 +79,16 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
         app.state.temporal = client or await temporal.connect(settings)
         await temporal.ensure_search_attributes(app.state.temporal)
         log.info("api started", store=settings.store_url, temporal=settings.temporal.address)
-        reconciler = asyncio.create_task(_reconcile_runs(app.state.db, app.state.temporal))
+        background = [
+            asyncio.create_task(_reconcile_runs(app.state.db, app.state.temporal)),
+            asyncio.create_task(_keep_retention(app.state.db, settings)),
+        ]
         yield
-        reconciler.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await reconciler
+        for task in background:
+            task.cancel()
+        for task in background:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await app.state.db.dispose()
 
     app = FastAPI(
@@ -158,6 +163,19 @@ async def _reconcile_runs(db: Database, client: Client) -> None:
             if settled:
                 log.warning("settled runs that could never end by themselves", runs=settled)
         await asyncio.sleep(RECONCILE_EVERY_SECONDS)
+
+
+async def _keep_retention(db: Database, settings: Settings) -> None:
+    """Delete run log lines and webhook deliveries past their retention (services.housekeeping)."""
+    while True:
+        try:
+            swept = await housekeeping.sweep(db, settings.retention)
+        except Exception:
+            log.warning("the retention sweep failed", exc_info=True)
+        else:
+            if swept.run_logs or swept.deliveries:
+                log.info("retention sweep", run_logs=swept.run_logs, deliveries=swept.deliveries)
+        await asyncio.sleep(settings.retention.sweep_every_seconds)
 
 
 async def _request_id(

@@ -122,6 +122,15 @@ class ConfinementSettings(BaseModel):
     resolve_timeout_seconds: float = 3.0
 
 
+class RetentionSettings(BaseModel):
+    """How long the store keeps what grows with every run (``DUCTWORK_RETENTION__*``); the
+    runs' own records (status, steps, metrics) are kept. 0 keeps everything."""
+
+    run_log_days: int = Field(default=90, ge=0)  # run log lines
+    webhook_delivery_days: int = Field(default=30, ge=0)  # finished deliveries, their attempts
+    sweep_every_seconds: float = Field(default=3600.0, gt=0)
+
+
 class WebhookSettings(BaseModel):
     """How webhook deliveries are retried (where they may point: ``ConfinementSettings``)."""
 
@@ -258,6 +267,7 @@ class Settings(BaseSettings):
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     confinement: ConfinementSettings = Field(default_factory=ConfinementSettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:
