@@ -7,6 +7,8 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFai
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from core import temporal
+from services.runs import TemporalUnavailable
 from store import approvals as approval_store
 from store.models.lifecycle import Approval
 from workflows.approval import APPROVER_REQUIRED, ASK_AGAIN
@@ -38,7 +40,10 @@ async def decide(
     workflow_id: str,
     decision: ApprovalDecision,
 ) -> ApprovalState:
-    """Send the decision to the workflow; it answers once the outcome is recorded."""
+    """Send the decision to the workflow; it answers once the outcome is recorded.
+
+    Raises ApprovalInvalid, ApprovalConflict, or TemporalUnavailable when Temporal cannot be
+    reached."""
     handle = client.get_workflow_handle(workflow_id)
     try:
         state = await handle.execute_update(APPROVAL_UPDATE, decision, result_type=ApprovalState)
@@ -50,6 +55,8 @@ async def decide(
             raise ApprovalConflict(cause.message, cause.type or "APPROVAL_CONFLICT") from None
         raise
     except RPCError as exc:
+        if exc.status in temporal.UNREACHABLE:
+            raise TemporalUnavailable(exc.message) from exc
         if exc.status is not RPCStatusCode.NOT_FOUND:
             raise
         # The workflow has closed: say what became of its last request.

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from temporalio.service import RPCError
 
 from api.dashboard.errors import is_htmx
 from api.dashboard.rendering import render
 from api.dashboard.session import CheckedForm, safe_next
 from api.deps import Admin, ClientDep, SessionDep, Viewer
 from api.errors import ApiError, invalid
-from core import temporal
 from services import approvals
-from services.runs import TemporalUnavailable
 from store import approvals as approval_store
 from store.errors import NotFound
 from workflows.lifecycle_payloads import ApprovalDecision
@@ -68,10 +65,6 @@ async def decide(
     choice = ApprovalDecision(decision == "approve", principal.subject, reason, principal.subject)
     try:
         await approvals.decide(client, session, principal.tenant_id, row.workflow_id, choice)
-    except RPCError as exc:
-        if exc.status in temporal.UNREACHABLE:
-            raise TemporalUnavailable(exc.message) from exc
-        raise
     except approvals.ApprovalInvalid as exc:
         raise invalid(
             str(exc), [{"loc": ["form"], "msg": str(exc), "type": "value_error"}]

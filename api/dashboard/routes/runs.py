@@ -38,6 +38,7 @@ def fragment_context(request: Request, principal: Principal) -> dict[str, Any]:
 async def run_list(
     request: Request,
     session: SessionDep,
+    client: ClientDep,
     settings: SettingsDep,
     principal: Viewer,
     pipeline: str | None = None,
@@ -53,24 +54,32 @@ async def run_list(
         limit=PAGE_SIZE,
     )
     names = await monitoring_store.pipeline_names(session, principal.tenant_id)
-    items = [
-        {
-            "id": row.id,
-            "pipeline_id": row.pipeline_id,
-            "pipeline_name": names.get(row.pipeline_id, row.pipeline_id),
-            "version": row.pipeline_version,
-            "status": row.status,
-            "submitted_at": row.submitted_at,
-            "elapsed_ms": run_store.elapsed_ms(row.started_at, row.finished_at),
-            "temporal_url": workflow_ui_url(settings, row.workflow_id),
-        }
-        for row in rows
-    ]
+    steps = await run_store.steps_of(session, [row.id for row in rows])
+    items = []
+    for row in rows:
+        snapshot = await runs.snapshot_of(session, client, row, steps[row.id], live=False)
+        items.append(
+            {
+                "id": row.id,
+                "pipeline_id": row.pipeline_id,
+                "pipeline_name": names.get(row.pipeline_id, row.pipeline_id),
+                "version": row.pipeline_version,
+                "status": snapshot.status.value,
+                "active": not snapshot.status.finished,
+                "percentage": snapshot.progress.percentage,
+                "rows": snapshot.rows_processed,
+                "submitted_at": row.submitted_at,
+                "elapsed_ms": run_store.elapsed_ms(row.started_at, row.finished_at),
+                "temporal_url": workflow_ui_url(settings, row.workflow_id),
+            }
+        )
     return render(
         request,
         "runs.html",
         {
             "runs": items,
+            "any_active": any(item["active"] for item in items),
+            "refresh_url": f"{request.url.path}?{request.url.query}",
             "total": total,
             "page": page,
             "pages": max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),

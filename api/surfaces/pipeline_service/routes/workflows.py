@@ -159,10 +159,6 @@ async def signal_workflow(
     decision = ApprovalDecision(data.approved, data.approved_by, data.reason, principal.subject)
     try:
         state = await approvals.decide(client, session, principal.tenant_id, workflow_id, decision)
-    except RPCError as exc:
-        if exc.status in temporal.UNREACHABLE:
-            raise TemporalUnavailable(exc.message) from exc
-        raise
     except approvals.ApprovalInvalid as exc:
         raise invalid(
             str(exc),
