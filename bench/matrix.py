@@ -505,7 +505,7 @@ async def dlt_run(places: Places, pair: Pair) -> float:
     job = {**pair.dlt_job, "name": name, "dataset": dataset, "destination": pair.target}
     job["target_url"] = f"postgresql://postgres:unused@127.0.0.1:5432/{DST_DB}"
     job["target_path"] = str(
-        places.root / (f"dlt_{name}.duckdb" if pair.target == "duckdb" else f"dlt_{name}")
+        places.root / (f"dlt_{name}_db.duckdb" if pair.target == "duckdb" else f"dlt_{name}")
     )
     env = {**os.environ, "RUNTIME__DLTHUB_TELEMETRY": "false"}
     done = await asyncio.to_thread(

@@ -26,11 +26,10 @@ def source_of(job: dict[str, Any]) -> Any:
     if kind in ("parquet", "csv"):
         from dlt.sources.filesystem import filesystem, read_csv, read_parquet
 
-        files = filesystem(
-            bucket_url=job["bucket_url"],
-            file_glob=job["glob"],
-            credentials=job.get("credentials"),
-        )
+        where = {"bucket_url": job["bucket_url"], "file_glob": job["glob"]}
+        if job.get("credentials"):
+            where["credentials"] = job["credentials"]
+        files = filesystem(**where)
         return (files | (read_parquet() if kind == "parquet" else read_csv())).with_name(
             job["table"]
         )
