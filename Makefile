@@ -44,11 +44,11 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## Benchmarks print figures next to a baseline measured in the same run.
+## Benchmarks print figures next to a baseline measured in the same run: the five speed goals
+## through the `make run` stack, one table per goal and a summary line each (bench/README.md).
+## bench.pg_to_pg, bench.scale and bench.files_write run on their own (python -m bench.<name>).
 bench: $(BENCH_STAMP)
-	$(BIN)/python -m bench.pg_to_pg
-	$(BIN)/python -m bench.scale
-	$(BIN)/python -m bench.files_write
+	$(BIN)/python -m bench.goals
 
 ## Re-record the replay histories (on purpose only: the replay tests guard compatibility).
 record-histories: $(STAMP)
