@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
+
+from tests import auth
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 
@@ -42,3 +46,20 @@ def postgres_pipeline(
         "sinks": {"copy": {"connection": target, "table": f"public.{out}", "mode": "replace"}},
         "quality_checks": checks or [],
     }
+
+
+@asynccontextmanager
+async def logged_in(app, member: auth.Member) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    """A cookie-keeping client of the app, logged in through the form as ``member``."""
+    async with auth.anonymous_client(app) as http:
+        response = await log_in(http, member.email, auth.PASSWORD)
+        assert response.status_code == 303, response.text
+        yield http
+
+
+@asynccontextmanager
+async def bootstrap_api(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    """The API as the bootstrap admin key of tenant "default"."""
+    async with auth.anonymous_client(app) as api:
+        api.headers.update({"X-API-Key": auth.BOOTSTRAP_KEY, "X-Tenant-ID": auth.DEFAULT_TENANT})
+        yield api

@@ -25,7 +25,7 @@ from tests.services import pg_dsn
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
-ROWS = 100_000
+ROWS = 50_000
 WAIT_MS = 30_000
 
 if not CHROMIUM.exists() and os.environ.get("CI") != "true":

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import asyncpg
 import httpx
 import pytest
 
 from tests import auth
-from tests.dashboard.helpers import HTML, csrf_of, log_in, postgres_pipeline
+from tests.dashboard.helpers import (
+    HTML,
+    bootstrap_api,
+    csrf_of,
+    log_in,
+    logged_in,
+    postgres_pipeline,
+)
 from tests.pipelines import create_connection, create_pipeline, run_to_end, unique_name
 from tests.services import pg_dsn
 
@@ -32,14 +37,6 @@ async def browser(app):
         yield http
 
 
-@asynccontextmanager
-async def _logged_in(app, member: auth.Member) -> AsyncIterator[httpx.AsyncClient]:
-    async with auth.anonymous_client(app) as http:
-        response = await log_in(http, member.email, auth.PASSWORD)
-        assert response.status_code == 303, response.text
-        yield http
-
-
 @pytest.fixture(scope="module")
 async def finished_run(app, source_db, target_db) -> dict:
     """A completed run of a small pipeline of tenant "default"."""
@@ -51,9 +48,7 @@ async def finished_run(app, source_db, target_db) -> dict:
         )
     finally:
         await source.close()
-    credentials = {"X-API-Key": auth.BOOTSTRAP_KEY, "X-Tenant-ID": auth.DEFAULT_TENANT}
-    async with auth.anonymous_client(app) as api:
-        api.headers.update(credentials)
+    async with bootstrap_api(app) as api:
         return await _run_once(api, source_db, target_db, table)
 
 
@@ -121,7 +116,7 @@ async def test_login_sets_a_strict_cookie_for_the_dashboard_only(app, browser, t
 
 
 async def test_a_post_without_the_csrf_token_is_refused(app, tenancy, finished_run):
-    async with _logged_in(app, tenancy.members["admin"]) as http:
+    async with logged_in(app, tenancy.members["admin"]) as http:
         run = finished_run["executionId"]
         page = await http.get(f"/ui/runs/{run}", headers=HTML)
         assert page.status_code == 200
@@ -139,7 +134,7 @@ async def test_a_post_without_the_csrf_token_is_refused(app, tenancy, finished_r
 
 
 async def test_a_viewer_sees_runs_but_cannot_cancel_or_decide(app, tenancy, finished_run):
-    async with _logged_in(app, tenancy.members["viewer"]) as http:
+    async with logged_in(app, tenancy.members["viewer"]) as http:
         run = finished_run["executionId"]
         page = await http.get(f"/ui/runs/{run}", headers=HTML)
         assert page.status_code == 200
@@ -163,7 +158,7 @@ async def test_a_viewer_sees_runs_but_cannot_cancel_or_decide(app, tenancy, fini
 
 
 async def test_another_tenants_run_is_not_found(app, other_tenant, finished_run):
-    async with _logged_in(app, other_tenant.members["admin"]) as http:
+    async with logged_in(app, other_tenant.members["admin"]) as http:
         run = finished_run["executionId"]
         for path in (f"/ui/runs/{run}", f"/ui/runs/{run}/logs", f"/ui/runs/{run}/events"):
             response = await http.get(path)
@@ -176,7 +171,7 @@ async def test_another_tenants_run_is_not_found(app, other_tenant, finished_run)
 
 
 async def test_a_finished_runs_events_end_the_stream(app, tenancy, finished_run):
-    async with _logged_in(app, tenancy.members["viewer"]) as http:
+    async with logged_in(app, tenancy.members["viewer"]) as http:
         run = finished_run["executionId"]
         response = await http.get(f"/ui/runs/{run}/events")
         assert response.status_code == 200
