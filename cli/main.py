@@ -83,6 +83,15 @@ def migrate() -> None:
     out.print(f"store migrated: {migrate_store()}")
 
 
+@app.command("rotate-key")
+def rotate_key() -> None:
+    """Re-encrypt every stored secret with DUCTWORK_SECURITY__ENCRYPTION_KEY (keep the old key
+    in DUCTWORK_SECURITY__PREVIOUS_ENCRYPTION_KEYS until this has run)."""
+    from stack.cli import rotate_key as reencrypt_secrets
+
+    out.print(f"re-encrypted {reencrypt_secrets()} stored secrets with the current key")
+
+
 # Login ---------------------------------------------------------------------------------------
 
 

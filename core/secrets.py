@@ -7,7 +7,7 @@ import os
 import re
 from pathlib import Path
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from connectors.base import PolicyDenied
 from core.settings import Settings
@@ -18,14 +18,18 @@ class SecretReferenceError(ValueError):
 
 
 class Cipher:
-    def __init__(self, key: bytes) -> None:
-        self._fernet = Fernet(key)
+    """Fernet encryption with the current key; keys being rotated out still decrypt."""
+
+    def __init__(self, key: bytes, previous: list[bytes] | None = None) -> None:
+        self._fernet = MultiFernet([Fernet(k) for k in (key, *(previous or []))])
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Cipher:
-        if settings.security.encryption_key is not None:
-            return cls(settings.security.encryption_key.get_secret_value().encode())
-        return cls(_load_or_create_key(settings.key_file))
+        security = settings.security
+        previous = [k.get_secret_value().encode() for k in security.previous_encryption_keys]
+        if security.encryption_key is not None:
+            return cls(security.encryption_key.get_secret_value().encode(), previous)
+        return cls(_load_or_create_key(settings.key_file), previous)
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()
@@ -35,6 +39,14 @@ class Cipher:
             return self._fernet.decrypt(token.encode()).decode()
         except InvalidToken as exc:
             raise ValueError("credential cannot be decrypted: the encryption key changed") from exc
+
+    def rotate(self, token: str) -> str:
+        """The same secret encrypted with the current key (a token of a previous key, or of
+        the current one: rotating twice is harmless)."""
+        try:
+            return self._fernet.rotate(token.encode()).decode()
+        except InvalidToken as exc:
+            raise ValueError("credential cannot be decrypted by any configured key") from exc
 
 
 def _load_or_create_key(path: Path) -> bytes:

@@ -67,6 +67,9 @@ class SecuritySettings(BaseModel):
     # Fernet key for connection credentials at rest. Generated into data_dir/secret.key
     # (mode 0600) on first start in development; must be given in production.
     encryption_key: SecretStr | None = None
+    # Keys that still decrypt while `ductwork rotate-key` re-encrypts every stored secret with
+    # encryption_key; drop them once it has run.
+    previous_encryption_keys: list[SecretStr] = Field(default_factory=list)
 
 
 class DataPlaneSettings(BaseModel):
