@@ -8,9 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from domain.credit_scoring.features import FEATURES
 from tests.asset_runs import fresh_tenant, run
+from tests.pipelines import create_connection, create_pipeline, run_to_end
+
+pytestmark = pytest.mark.postgres
 
 OUTPUTS = {
     "ingest_pipeline": {"ingest_synthetic_batch": {"parties_created": 100}},
@@ -29,7 +33,7 @@ def _snapshot(path: Path, batch: str) -> dict[str, list[tuple]]:
         }
 
 
-async def test_five_pipelines_a_real_model_and_determinism(app, db, settings):
+async def test_five_pipelines_a_real_model_and_determinism(app, db, settings, target_db, target):
     async with fresh_tenant(app, db, settings) as (api, tenant):
         durations: dict[str, list[int]] = {}
 
@@ -84,3 +88,27 @@ async def test_five_pipelines_a_real_model_and_determinism(app, db, settings):
         assert [m[0] for m in models] == ["model_BATCH_1", "model_BATCH_2", "model_BATCH_3"]
         assert coefficients == (len(FEATURES),)
         print("AUC after each batch:", aucs, "run seconds:", durations)
+
+        # Any Ductwork pipeline reads the scores, here into a PostgreSQL warehouse.
+        scoring = await api.post(
+            "/v1/pipelines/connections",
+            json={"name": "scoring-file", "type": "duckdb", "database": "scoring.duckdb"},
+        )
+        assert scoring.status_code == 201, scoring.text
+        warehouse = await create_connection(api, target_db, "warehouse")
+        table = f"scores_{tenant.replace('-', '_')}"
+        query = (
+            "SELECT party_id, score, band FROM credit_scoring.scores "
+            f"WHERE batch_id = 'BATCH_A' AND scorecard_version = '{version}'"
+        )
+        pipeline = await create_pipeline(
+            api,
+            "load-scores",
+            {
+                "sources": {"scores": {"connection": "scoring-file", "query": query}},
+                "sinks": {"wh": {"connection": warehouse, "table": f"public.{table}"}},
+            },
+        )
+        loaded = await run_to_end(api, pipeline)
+        assert loaded["status"] == "COMPLETED", loaded
+        assert await target.fetchval(f"SELECT COUNT(*) FROM public.{table}") == 100
