@@ -27,6 +27,7 @@ class Intent:
     only_columns: bool = False
     multiset: bool = True
     target_database: bool = False  # also name the target schema as the request's `database`
+    kind: str = ""  # what the intent exercises: "date ranges", "joins", ...
 
     @property
     def table(self) -> str:
@@ -37,3 +38,14 @@ class Intent:
 def reword(original: Intent, text: str, suffix: str) -> Intent:
     """The same meaning in other words: the same reference query, its own target table."""
     return replace(original, id=f"{original.id}__{suffix}", text=text)
+
+
+def kinds(*items: str | Intent) -> list[Intent]:
+    """Cases under headings: each string names the kind of the cases that follow it."""
+    cases, kind = [], ""
+    for item in items:
+        if isinstance(item, str):
+            kind = item
+        else:
+            cases.append(replace(item, kind=kind))
+    return cases

@@ -74,6 +74,7 @@ SHOP = [
     _said("order_product_names", "order id, order status and product name for every order line"),
     # Computed columns
     _said("items_line_total", "order lines plus line_total = unit_price * quantity"),
+    _said("orders_gross_total", "orders and their gross_total incl. 19 % VAT on top of the total"),
     # Aggregations
     _said("orders_per_country", "order count by country of the customer"),
     _said("count_avg_per_status", "for each order status: how many orders and the mean total"),
@@ -91,6 +92,7 @@ SHOP = [
     # Dedupe
     _said("dedupe_customers_email", "dedupe customers by email, keep the latest updated_at"),
     _said("latest_order_per_customer", "most recent order per customer"),
+    _said("first_order_per_customer", "earliest order for every customer"),
 ]
 
 CRM = [
@@ -154,6 +156,10 @@ LOGISTICS = [
     ),
     # Computed columns
     _said("cost_per_kg", "shipments and their cost_per_kg = cost / weight_kg"),
+    _said(
+        "transit_hours",
+        "for shipments that were delivered, hours in transit from shipped_at to delivered_at",
+    ),
     # Aggregations
     _said("shipments_per_city", "shipment count by city of the warehouse"),
     _said("carrier_count_avg_cost", "shipments per carrier (by name) and mean shipment cost"),

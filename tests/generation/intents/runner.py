@@ -64,6 +64,7 @@ class Sources:
 class Outcome:
     id: str
     schema: str
+    kind: str
     intent: str
     outcome: str  # one of OUTCOMES
     refused: bool = False  # needs_review by a 422 GENERATION_FAILED
@@ -78,7 +79,7 @@ class Outcome:
 async def evaluate(
     api: httpx.AsyncClient, client: Client, sources: Sources, case: Intent
 ) -> Outcome:
-    outcome = Outcome(case.id, case.schema, case.text, "silently_wrong")
+    outcome = Outcome(case.id, case.schema, case.kind, case.text, "silently_wrong")
     started = time.monotonic()
     response = await api.post("/api/v1/pipelines/generate", json=request_body(sources, case))
     outcome.generate_seconds = round(time.monotonic() - started, 2)
@@ -278,7 +279,9 @@ async def measure(
             try:
                 return await evaluate(api, client, sources, case)
             except Exception as exc:  # one broken case must not hide the others
-                return Outcome(case.id, case.schema, case.text, "silently_wrong", detail=repr(exc))
+                wrong = Outcome(case.id, case.schema, case.kind, case.text, "silently_wrong")
+                wrong.detail = repr(exc)
+                return wrong
 
     started = time.monotonic()
     outcomes = list(await asyncio.gather(*(one(c) for c in cases)))
@@ -288,6 +291,10 @@ async def measure(
         "suite": suite,
         "seconds": seconds,
         "counts": summary,
+        "by_kind": {
+            kind: counts([o for o in outcomes if o.kind == kind])
+            for kind in sorted({o.kind for o in outcomes})
+        },
         "median_generate_seconds": statistics.median(o.generate_seconds for o in outcomes),
         "cases": [asdict(o) for o in outcomes],
     }
@@ -317,13 +324,16 @@ def counts(outcomes: list[Outcome]) -> dict[str, int]:
 
 
 def table(suite: str, outcomes: list[Outcome], only: str | None = None) -> str:
-    width = max(len(o.id) for o in outcomes)
-    lines = [f"{suite}: {'id':{width}}  outcome         detail"]
+    """One line per case (or per case of outcome ``only``): id, kind, outcome, what was wrong."""
+    width, kinds = max(len(o.id) for o in outcomes), max(len(o.kind) for o in outcomes)
+    lines = [f"{suite}: {'id':{width}}  {'kind':{kinds}}  outcome         detail"]
     for o in outcomes:
         if only and o.outcome != only:
             continue
         outcome = "refused" if o.refused else o.outcome
-        lines.append(f"{'':{len(suite) + 2}}{o.id:{width}}  {outcome:14}  {o.detail[:160]}")
+        lines.append(
+            f"{'':{len(suite) + 2}}{o.id:{width}}  {o.kind:{kinds}}  {outcome:14}  {o.detail[:160]}"
+        )
     return "\n".join(lines)
 
 

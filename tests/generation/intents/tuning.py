@@ -6,14 +6,14 @@ which is for measuring only.
 
 from __future__ import annotations
 
-from tests.generation.intents.cases import Intent
+from tests.generation.intents.cases import Intent, kinds
 
 # --- The shop (PostgreSQL) -------------------------------------------------------------------
 
 ORDER_COLUMNS = "id, customer_id, status, total, placed_at"
 
-SHOP = [
-    # Plain copies and column subsets
+SHOP = kinds(
+    "copies and subsets",
     Intent("copy_customers", "shop", "Copy the customers table", "SELECT * FROM customers"),
     Intent("copy_products", "shop", "Load all products", "SELECT * FROM products"),
     Intent(
@@ -36,7 +36,7 @@ SHOP = [
         "SELECT name, price FROM products",
         only_columns=True,
     ),
-    # Date ranges
+    "date ranges",
     Intent(
         "orders_2024",
         "shop",
@@ -100,7 +100,7 @@ SHOP = [
         "SELECT * FROM events WHERE event_type = 'signup' "
         "AND occurred_at >= '2024-03-01' AND occurred_at < '2024-04-01'",
     ),
-    # Null-ness
+    "null-ness",
     Intent(
         "sales_no_customer",
         "shop",
@@ -119,7 +119,7 @@ SHOP = [
         "customers whose country is missing",
         "SELECT * FROM customers WHERE country IS NULL",
     ),
-    # Value sets and comparisons
+    "value sets and comparisons",
     Intent(
         "orders_pending_or_paid",
         "shop",
@@ -163,7 +163,7 @@ SHOP = [
         "products priced at most 20",
         "SELECT * FROM products WHERE price <= 20",
     ),
-    # Values named in words
+    "values named in words",
     Intent(
         "german_customers",
         "shop",
@@ -195,7 +195,7 @@ SHOP = [
         "SELECT * FROM customers WHERE country = 'DE' "
         "AND created_at >= '2023-01-01' AND created_at < '2024-01-01'",
     ),
-    # Typos in column names and values
+    "typos",
     Intent(
         "typo_staus",
         "shop",
@@ -220,7 +220,7 @@ SHOP = [
         "costumers from Italy",
         "SELECT * FROM customers WHERE country = 'IT'",
     ),
-    # Joins
+    "joins",
     Intent(
         "orders_with_email",
         "shop",
@@ -268,14 +268,20 @@ SHOP = [
         "SELECT o.id AS order_id, o.status, p.name FROM order_items i "
         "JOIN orders o ON o.id = i.order_id JOIN products p ON p.id = i.product_id",
     ),
-    # Computed columns
+    "computed columns",
     Intent(
         "items_line_total",
         "shop",
         "order items with a line total, quantity times unit price",
         "SELECT i.*, i.quantity * i.unit_price AS line_total FROM order_items i",
     ),
-    # Aggregations
+    Intent(
+        "orders_gross_total",
+        "shop",
+        "orders with a gross_total column, the total plus 19% VAT",
+        "SELECT *, total * 1.19 AS gross_total FROM orders",
+    ),
+    "aggregations",
     Intent(
         "orders_per_country",
         "shop",
@@ -347,7 +353,7 @@ SHOP = [
         "SELECT customer_id, avg(amount) AS avg_amount FROM sales WHERE customer_id IS NOT NULL "
         "AND sold_at >= '2024-01-01' AND sold_at < '2025-01-01' GROUP BY customer_id",
     ),
-    # Dedupe
+    "dedupe",
     Intent(
         "dedupe_customers_email",
         "shop",
@@ -360,11 +366,18 @@ SHOP = [
         "the latest order of each customer",
         "SELECT DISTINCT ON (customer_id) * FROM orders ORDER BY customer_id, placed_at DESC",
     ),
-]
+    Intent(
+        "first_order_per_customer",
+        "shop",
+        "the first order of each customer",
+        "SELECT DISTINCT ON (customer_id) * FROM orders ORDER BY customer_id, placed_at",
+    ),
+)
 
 # --- The CRM (MariaDB) -----------------------------------------------------------------------
 
-CRM = [
+CRM = kinds(
+    "copies and subsets",
     Intent(
         "seed_basic_etl",
         "crm",
@@ -372,6 +385,7 @@ CRM = [
         "SELECT * FROM customers",
         target_database=True,
     ),
+    "values named in words",
     Intent(
         "crm_active",
         "crm",
@@ -385,6 +399,7 @@ CRM = [
         "SELECT * FROM customers WHERE country = 'GB' "
         "AND signup_date >= '2022-01-01' AND signup_date < '2023-01-01'",
     ),
+    "value sets and comparisons",
     Intent(
         "crm_high_value",
         "crm",
@@ -392,6 +407,7 @@ CRM = [
         "SELECT id, email, lifetime_value FROM customers WHERE lifetime_value > 2000",
         only_columns=True,
     ),
+    "aggregations",
     Intent(
         "crm_per_country_status",
         "crm",
@@ -399,12 +415,12 @@ CRM = [
         "SELECT country, status, count(*) AS customer_count FROM customers "
         "GROUP BY country, status",
     ),
-]
+)
 
 # --- Logistics (PostgreSQL) ------------------------------------------------------------------
 
-LOGISTICS = [
-    # Plain copies and column subsets
+LOGISTICS = kinds(
+    "copies and subsets",
     Intent(
         "copy_shipments", "logistics", "Replicate the shipments table", "SELECT * FROM shipments"
     ),
@@ -421,7 +437,7 @@ LOGISTICS = [
         "SELECT id, shipment_id, weight_kg FROM parcels",
         only_columns=True,
     ),
-    # Date ranges
+    "date ranges",
     Intent(
         "shipments_2024",
         "logistics",
@@ -465,7 +481,7 @@ LOGISTICS = [
         "warehouses opened before 2021",
         "SELECT * FROM warehouses WHERE opened_on < '2021-01-01'",
     ),
-    # Null-ness
+    "null-ness",
     Intent(
         "shipments_no_carrier",
         "logistics",
@@ -478,7 +494,7 @@ LOGISTICS = [
         "shipments that have no delivered_at yet",
         "SELECT * FROM shipments WHERE delivered_at IS NULL",
     ),
-    # Value sets and comparisons
+    "value sets and comparisons",
     Intent(
         "lost_or_returned",
         "logistics",
@@ -521,7 +537,7 @@ LOGISTICS = [
         "parcels that are not fragile and at least 90 cm long",
         "SELECT * FROM parcels WHERE NOT fragile AND length_cm >= 90",
     ),
-    # Values named in words
+    "values named in words",
     Intent(
         "to_netherlands",
         "logistics",
@@ -552,7 +568,7 @@ LOGISTICS = [
         "shipments in transit",
         "SELECT * FROM shipments WHERE status = 'in_transit'",
     ),
-    # Typos
+    "typos",
     Intent(
         "typo_destinaton",
         "logistics",
@@ -571,7 +587,7 @@ LOGISTICS = [
         "delivred shipments",
         "SELECT * FROM shipments WHERE status = 'delivered'",
     ),
-    # Joins
+    "joins",
     Intent(
         "shipments_carrier_name_left",
         "logistics",
@@ -618,14 +634,21 @@ LOGISTICS = [
         "SELECT t.*, s.destination_country FROM tracking_scans t "
         "JOIN parcels p ON p.id = t.parcel_id JOIN shipments s ON s.id = p.shipment_id",
     ),
-    # Computed columns
+    "computed columns",
     Intent(
         "cost_per_kg",
         "logistics",
         "shipments with cost per kg, cost divided by weight_kg",
         "SELECT s.*, s.cost / s.weight_kg AS cost_per_kg FROM shipments s",
     ),
-    # Aggregations
+    Intent(
+        "transit_hours",
+        "logistics",
+        "delivered shipments with the transit time in hours, delivered_at minus shipped_at",
+        "SELECT *, EXTRACT(EPOCH FROM delivered_at - shipped_at) / 3600 AS transit_hours "
+        "FROM shipments WHERE status = 'delivered'",
+    ),
+    "aggregations",
     Intent(
         "shipments_per_city",
         "logistics",
@@ -677,7 +700,7 @@ LOGISTICS = [
         "SELECT warehouse_id, sum(cost * weight_kg) AS weighted_cost FROM shipments "
         "GROUP BY warehouse_id",
     ),
-    # Dedupe
+    "dedupe",
     Intent(
         "latest_scan_per_parcel",
         "logistics",
@@ -690,4 +713,4 @@ LOGISTICS = [
         "for each shipment keep only its heaviest parcel",
         "SELECT DISTINCT ON (shipment_id) * FROM parcels ORDER BY shipment_id, weight_kg DESC",
     ),
-]
+)
