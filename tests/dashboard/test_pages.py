@@ -110,6 +110,7 @@ async def test_login_sets_a_strict_cookie_for_the_dashboard_only(app, browser, t
         page = await browser.get(path, headers=HTML)
         assert page.status_code == 200, (path, page.text[:500])
         assert "default · admin" in page.text, path
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     logout = await browser.post("/ui/logout", data={"csrf_token": csrf_of(page)}, headers=HTML)
     assert logout.status_code == 303
     assert (await browser.get("/ui/runs", headers=HTML)).status_code == 303  # logged out
