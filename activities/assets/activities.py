@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 from typing import Any
 
+import asyncpg
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -46,10 +47,11 @@ class AssetActivities:
         """The run's assets and their dependencies; the run is marked started."""
         async with self.deps.db.session() as session:
             row = await session.get(AssetRun, run.run_id)
-            if row is None or row.tenant_id != run.tenant_id or row.status != "QUEUED":
-                return AssetPlan()  # given up before its workflow started, or already planned
+            if row is None or row.tenant_id != run.tenant_id or row.status not in asset_runs.ACTIVE:
+                return AssetPlan()  # given up before its workflow started, or settled
             definition = AssetPipelineDefinition.model_validate(row.definition)
-            await asset_runs.set_run_status(session, run.run_id, "RUNNING")
+            if row.status == "QUEUED":  # a retried plan finds it started already
+                await asset_runs.set_run_status(session, run.run_id, "RUNNING")
         return AssetPlan(
             assets=[AssetNode(a.name, list(a.deps)) for a in definition.assets],
             heartbeat_timeout_seconds=self.deps.settings.heartbeat_timeout_seconds,
@@ -181,9 +183,27 @@ def _application_error(exc: BaseException) -> ApplicationError:
     """An error as the run reports it: its own message, or the driver's classified."""
     if isinstance(exc, ApplicationError):
         return exc
+    if _write_conflict(exc):
+        return ApplicationError(
+            "another asset wrote the same table at the same moment; retried",
+            type="WRITE_CONFLICT",
+            non_retryable=False,
+        )
     if isinstance(exc, ValueError):  # a definition or config the step cannot use
         return ApplicationError(safe_detail(str(exc)), type="INVALID_ASSET", non_retryable=True)
     module = type(exc).__module__
     if module.startswith("duckdb"):
         return to_application_error(classify_duckdb(exc))
     return to_application_error(classify_postgres(exc))
+
+
+def _write_conflict(exc: BaseException) -> bool:
+    """Two assets (or runs) creating or rewriting one table at once: the next attempt, which
+    stages again from scratch, finds it settled."""
+    import duckdb
+
+    if isinstance(exc, duckdb.TransactionException):
+        return True
+    if isinstance(exc, duckdb.CatalogException) and "already exists" in str(exc):
+        return True
+    return isinstance(exc, asyncpg.DuplicateTableError | asyncpg.DuplicateSchemaError)
