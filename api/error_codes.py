@@ -5,8 +5,8 @@ Routes raise one error (``api.errors.ApiError``, ``store.errors.NotFound``, …)
 code; ``conform`` turns its status and code into the ones the surface's document names:
 
 - the AI-ETL pipelines API (``/api/v1/pipelines…``, ``/api/v1/runs…``): 401 ``UNAUTHORIZED``,
-  403 ``FORBIDDEN``, 404 ``PIPELINE_NOT_FOUND`` (a run, version, deployment or connection
-  that is missing keeps its own code), request validation 400 ``VALIDATION_ERROR``;
+  403 ``FORBIDDEN``, 404 ``PIPELINE_NOT_FOUND`` (a missing run is ``RUN_NOT_FOUND``; a version,
+  deployment or connection keeps its own code), request validation 400 ``VALIDATION_ERROR``;
 - the AI-ETL platform API (the rest of ``/api/v1``): 401 ``AUTHENTICATION_REQUIRED``, 403
   ``PERMISSION_DENIED``, 404 ``RESOURCE_NOT_FOUND``, request validation 400;
 - the pipeline service API (``/v1``): request validation 400, other codes as raised;
@@ -29,6 +29,8 @@ class SurfaceErrors:
     """The one code every error of a status carries on this surface."""
     keep: frozenset[str] = frozenset()
     """Codes the surface keeps although ``codes`` names another one for their status."""
+    renames: dict[str, str] = field(default_factory=dict)
+    """Our codes in the surface's words (kept, once renamed)."""
     validation_status: int = 422
     """The status of a request that fails validation (code ``VALIDATION_ERROR``)."""
     status_word: str | None = None
@@ -41,6 +43,7 @@ AI_PIPELINES = SurfaceErrors(
     keep=frozenset(
         {"RUN_NOT_FOUND", "VERSION_NOT_FOUND", "DEPLOYMENT_NOT_FOUND", "CONNECTION_NOT_FOUND"}
     ),
+    renames={"EXECUTION_NOT_FOUND": "RUN_NOT_FOUND"},  # a run, in this API's words
     validation_status=400,
 )
 PLATFORM = SurfaceErrors(
@@ -81,6 +84,7 @@ def conform(path: str, status: int, code: str) -> tuple[int, str]:
     surface = surface_of(path)
     if code == VALIDATION_ERROR and status in (400, 422):
         return surface.validation_status, code
+    code = surface.renames.get(code, code)
     if code in surface.keep:
         return status, code
     return status, surface.codes.get(status, code)

@@ -55,14 +55,14 @@ async def test_approval_refusals_say_what_to_do(app, api, pipeline, tenancy):  #
         ({"approved": True, "aproved_by": "x"}, ["body", "data", "aproved_by"]),
     ):
         bad = await _signal(api, workflow_id, data)
-        assert bad.status_code == 422, (data, bad.text)
+        assert bad.status_code == 400, (data, bad.text)  # request validation on /v1
         code, message = _error(bad)
         assert code == "VALIDATION_ERROR"
         assert message.startswith('invalid approval decision: send data {"approved": true|false')
         assert where in [d["loc"] for d in bad.json()["error"]["details"]], bad.text
     for blank in ({"approved": True}, {"approved": True, "approvedBy": "  "}):
         missing = await _signal(api, workflow_id, blank)
-        assert missing.status_code == 422
+        assert missing.status_code == 400
         assert _error(missing)[1].startswith("approvedBy is required: who takes this decision")
 
     approved = await _signal(
@@ -79,5 +79,5 @@ async def test_approval_refusals_say_what_to_do(app, api, pipeline, tenancy):  #
     after = await _signal(api, workflow_id, {"approved": False, "approvedBy": "o@acme.com"})
     assert after.status_code == 409
     assert _error(after)[0] == "APPROVAL_ALREADY_DECIDED"
-    # Still a 422 once the workflow has ended: the body is checked before anything else.
-    assert (await _signal(api, workflow_id, {"approved": True})).status_code == 422
+    # Still a 400 once the workflow has ended: the body is checked before anything else.
+    assert (await _signal(api, workflow_id, {"approved": True})).status_code == 400

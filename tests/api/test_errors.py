@@ -24,7 +24,8 @@ def documented_code(path: str, status: int, code: str) -> str:
     )
     ai_pipelines = path.startswith(("/api/v1/pipelines", "/api/v1/runs")) and not platform_only
     if ai_pipelines:
-        return {401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "PIPELINE_NOT_FOUND"}.get(status, code)
+        missing = "RUN_NOT_FOUND" if path.startswith("/api/v1/runs") else "PIPELINE_NOT_FOUND"
+        return {401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: missing}.get(status, code)
     return {
         401: "AUTHENTICATION_REQUIRED",
         403: "PERMISSION_DENIED",

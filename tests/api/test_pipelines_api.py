@@ -232,8 +232,8 @@ async def test_run_errors(api, pipe):
     assert_error(not_a_date, 400, "VALIDATION_ERROR")
     nested = await api.post(f"/api/v1/pipelines/{pipe.id}:run", json={"conf": {"x": {"y": 1}}})
     assert_error(nested, 400, "VALIDATION_ERROR")
-    assert_error(await api.get("/api/v1/runs/nope/status"), 404, "EXECUTION_NOT_FOUND")
-    assert_error(await api.get("/api/v1/runs/nope/logs"), 404, "EXECUTION_NOT_FOUND")
+    assert_error(await api.get("/api/v1/runs/nope/status"), 404, "RUN_NOT_FOUND")
+    assert_error(await api.get("/api/v1/runs/nope/logs"), 404, "RUN_NOT_FOUND")
 
 
 async def test_run_refused_while_running(api, pipe):

@@ -7,13 +7,25 @@ whose document is missing skips, except under ``CI=true``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import httpx
 import pytest
+
+from tests.auth import Tenancy
+
+T = TypeVar("T")
+BASE_URL = "http://localhost:8000"  # the documents' development base URL
+ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")  # a timestamp as the documents show them
 
 SEEDS = Path(os.environ.get("DUCTWORK_SEEDS", "/work/shared/seeds"))
 
@@ -65,3 +77,47 @@ def http_examples(text: str) -> list[tuple[str, str, Any]]:
                 body = None
         out.append((m.group(1), m.group(2), body))
     return out
+
+
+@dataclass
+class Clients:
+    """A document's client (a user's Bearer token, as the examples send it), the same with the
+    tenant header for setup through the pipeline service API, and one without credentials."""
+
+    http: httpx.AsyncClient
+    v1: httpx.AsyncClient
+    anon: httpx.AsyncClient
+
+
+@asynccontextmanager
+async def document_clients(
+    app: Any, tenancy: Tenancy, role: str = "admin"
+) -> AsyncIterator[Clients]:
+    transport = httpx.ASGITransport(app=app)
+    bearer = {"Authorization": f"Bearer {tenancy.token(role)}"}
+    async with (
+        httpx.AsyncClient(
+            transport=transport, base_url=BASE_URL, headers=bearer, timeout=120
+        ) as http,
+        httpx.AsyncClient(
+            transport=transport,
+            base_url=BASE_URL,
+            headers={**bearer, "X-Tenant-ID": tenancy.tenant_id},
+            timeout=120,
+        ) as v1,
+        httpx.AsyncClient(transport=transport, base_url=BASE_URL) as anon,
+    ):
+        yield Clients(http, v1, anon)
+
+
+async def poll(
+    fetch: Callable[[], Awaitable[T]], done: Callable[[T], bool], within: float = 60
+) -> T:
+    """``fetch()`` again every 0.2 s until ``done`` says so; fails after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while True:
+        value = await fetch()
+        if done(value):
+            return value
+        assert time.monotonic() < deadline, value
+        await asyncio.sleep(0.2)

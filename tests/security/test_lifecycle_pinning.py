@@ -219,7 +219,7 @@ async def test_every_spelling_of_production_waits_for_approval_and_staging_does_
 
     for refused in ("prod\u200buction", "   "):
         invalid = await _deploy(api, pipeline_id, refused)
-        assert invalid.status_code == 422, (refused, invalid.text)
+        assert invalid.status_code == 400, (refused, invalid.text)  # request validation
 
     staged = await _deploy(editor, pipeline_id, " Staging ")
     assert staged.status_code == 200, staged.text
