@@ -61,7 +61,7 @@ async def server(app) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="module")
-async def pipelines(server: str, source_db: str, target_db: str) -> dict[str, str]:
+async def pipelines(server: str, source_db: str, target_db: str) -> AsyncIterator[dict[str, str]]:
     """Two pipelines over one table: a plain copy, and one whose check asks for an approval."""
     table = unique_name("ui_sales")
     source = await asyncpg.connect(pg_dsn(source_db))
@@ -106,7 +106,19 @@ async def pipelines(server: str, source_db: str, target_db: str) -> dict[str, st
             response = await api.post("/v1/pipelines", json=body)
             assert response.status_code == 201, response.text
             ids[name] = response.json()["pipelineId"]
-        return ids
+        # A paused schedule (it never fires here), so the schedules page has one to show.
+        schedule = await api.post(
+            "/v1/pipelines/schedules",
+            json={
+                "pipelineId": ids["daily-sales-copy"],
+                "cronExpression": "0 2 * * *",
+                "timezone": "Europe/Paris",
+                "enabled": False,
+            },
+        )
+        assert schedule.status_code == 201, schedule.text
+        yield ids
+        await api.delete(f"/v1/pipelines/schedules/{schedule.json()['scheduleId']}")
 
 
 @pytest.fixture
@@ -128,12 +140,14 @@ class Shots:
     def __init__(self, tab, directory: Path) -> None:  # type: ignore[no-untyped-def]
         self.tab = tab
         self.directory = directory
+        self.taken: list[str] = []
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
     async def take(self, name: str) -> None:
         path = self.directory / f"{name}.png"
         await self.tab.screenshot(path=str(path), full_page=True)
         shutil.copy(path, ARTIFACTS / path.name)
+        self.taken.append(name)
 
 
 # Records the run page's percentage each time the live part is swapped: it moves without a reload.
@@ -220,8 +234,11 @@ async def test_log_in_run_approve_and_watch_it_live(
     await page.click(f"{row} button:has-text('Test')")
     await page.wait_for_selector(f"{row} .s-completed")
     await shots.take("08-connections")
-    for section, name in (("Alerts", "09-alerts"), ("Schedules & deployments", "10-schedules")):
-        await page.click(f"header >> text={section}")
-        await page.wait_for_load_state()
-        await shots.take(name)
-    assert sorted(p.name for p in ARTIFACTS.glob("*.png")) >= ["01-login.png"]
+    await page.click("header >> text=Alerts")
+    await page.wait_for_selector("h1:has-text('Alerts')")
+    await shots.take("09-alerts")
+    await page.click("header >> text=Schedules & deployments")
+    await page.wait_for_selector("td:has-text('0 2 * * *')")
+    assert "Europe/Paris" in await page.text_content("table.list")
+    await shots.take("10-schedules")
+    assert {f"{name}.png" for name in shots.taken} <= {p.name for p in ARTIFACTS.glob("*.png")}
