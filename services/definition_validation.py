@@ -15,6 +15,7 @@ from core.connections import connection_settings
 from core.secrets import Cipher, SecretReferenceError
 from core.settings import Settings
 from domain.definition import PipelineDefinition
+from domain.streams import stream_problems
 from store import connections as connection_store
 from store.models import Connection
 
@@ -103,6 +104,9 @@ async def check_definition(
                     "unsupported_source",
                 )
             )
+    types = {ref: row.type for ref, row in resolved.items()}
+    for where, text in stream_problems(definition, types):
+        problems.append(Problem([*loc, *where], text, "stream"))
     tables = [
         (name, src.table, resolved[src.connection], opened[src.connection])
         for name, src in definition.sources.items()

@@ -20,6 +20,7 @@ from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 
 from ai.generation import render
+from ai.streams import as_continuous
 from connectors.registry import target_problem
 from domain.definition import PipelineDefinition, parse_select
 from workflows.generation_payloads import GenerationContext, GenerationInput, PlanCheck
@@ -65,6 +66,7 @@ def check_plan(request: GenerationInput, context: GenerationContext, reply: str)
         return PlanCheck(errors=[str(exc)])
     try:
         definition = PipelineDefinition.model_validate(answer["definition"])
+        definition = as_continuous(definition, request.sources, context.sources)  # Kafka sources
     except ValidationError as exc:
         return PlanCheck(errors=[_pydantic_error(e) for e in exc.errors()])
     errors, columns = check_against_schemas(definition, context)
