@@ -67,7 +67,7 @@ SHOP = [
     ),
     _said(
         "sales_with_country_inner",
-        "country of the customer for each sale; drop sales that have no customer",
+        "sales plus their customer's country; drop sales that have no customer",
     ),
     _said("customers_never_ordered", "customers without any orders"),
     _said("products_never_ordered", "products that appear in no order item"),
@@ -145,7 +145,9 @@ LOGISTICS = [
         "shipments_carrier_name_left",
         "shipments plus carrier name, keeping shipments that have no carrier",
     ),
-    _said("shipments_carrier_name_inner", "carrier name for each shipment, only assigned ones"),
+    _said(
+        "shipments_carrier_name_inner", "shipments with a carrier assigned, plus the carrier's name"
+    ),
     _said("parcels_shipment_status", "each parcel together with its shipment's status"),
     _said("warehouses_never_shipped", "warehouses with no shipments at all"),
     _said("carriers_without_shipments", "carriers that have never carried a shipment"),
