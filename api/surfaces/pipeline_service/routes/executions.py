@@ -178,7 +178,7 @@ def _describe(settings: Settings, run: runs.RunSnapshot) -> ExecutionOut:
             rows_processed=run.rows_processed,
             rows_loaded=run.rows_loaded,
             bytes_processed=run.bytes_processed,
-            elapsed_ms=run_store.elapsed_ms(row.started_at, row.finished_at),
+            elapsed_ms=run_store.elapsed_ms(row.started_at, row.finished_at) or 0,  # queued: 0
         ),
         tasks=[
             TaskOut(

@@ -41,7 +41,7 @@ class MetricsOut(CamelModel):
     rows_processed: int
     rows_loaded: int
     bytes_processed: int
-    elapsed_ms: int | None
+    elapsed_ms: int  # 0 until the run starts
 
 
 class TaskOut(CamelModel):
