@@ -52,17 +52,17 @@ class AssetPipelineWorkflow:
 
     @workflow.run
     async def run(self, run: AssetRunInput) -> AssetRunResult:
-        plan = await workflow.execute_activity_method(
-            AssetActivities.plan_asset_run,
-            run,
-            start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
-            retry_policy=policies.BOOKKEEPING_RETRY,
-        )
-        if not plan.assets:  # the run was given up before its workflow started
-            return AssetRunResult(run.run_id, RunStatus.CANCELLED)
         outputs: dict[str, dict] = {}
         failure: tuple[str, str] | None = None
         try:
+            plan = await workflow.execute_activity_method(
+                AssetActivities.plan_asset_run,
+                run,
+                start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
+                retry_policy=policies.BOOKKEEPING_RETRY,
+            )
+            if not plan.assets:  # the run was given up before its workflow started
+                return AssetRunResult(run.run_id, RunStatus.CANCELLED)
             failure = await self._materialize(run, plan, outputs)
         except asyncio.CancelledError:
             await self._end(run, AssetRunEnd(run.run_id, run.tenant_id, RunStatus.CANCELLED))
