@@ -150,6 +150,7 @@ async def list_tables(
                 columns=[
                     ColumnOut(name=c.name, type=c.type, nullable=c.nullable) for c in t.columns
                 ],
+                partitions=t.partitions,
             )
             for t in tables
         ],

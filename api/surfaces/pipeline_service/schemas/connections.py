@@ -199,6 +199,7 @@ class TableOut(CamelModel):
     schema_name: str = Field(serialization_alias="schema")
     name: str
     columns: list[ColumnOut]
+    partitions: int | None = Field(default=None, description="a Kafka topic's partition count")
 
 
 class ConnectionTablesOut(CamelModel):
