@@ -43,7 +43,7 @@ class Bar:
     status: str
     attempt: int
     rows: int
-    duration_ms: int | None
+    duration_ms: int  # so far, for a step still running
     left: float
     width: float
     error: str | None
@@ -71,7 +71,7 @@ def timeline(snapshot: runs.RunSnapshot, now: datetime) -> list[Bar]:
                 status=step.status,
                 attempt=step.attempt,
                 rows=step.rows,
-                duration_ms=run_store.elapsed_ms(step.started_at, step.finished_at),
+                duration_ms=int(length * 1000),
                 left=round(100 * offset / span, 2),
                 width=max(round(100 * length / span, 2), 0.5),
                 error=step.error,

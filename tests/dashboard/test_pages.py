@@ -73,6 +73,13 @@ async def test_pages_need_a_login(browser):
     assert api_like.status_code == 401
     assert api_like.json()["error_code"] == "AUTHENTICATION_REQUIRED"
     assert (await browser.get("/")).headers["location"] == "/ui/"
+    # An htmx request of a page whose login expired sends that page to the login form.
+    htmx = await browser.get(
+        "/ui/runs/exec-1/logs",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://ductwork.test/ui/alerts?x=1"},
+    )
+    assert htmx.status_code == 401
+    assert htmx.headers["HX-Redirect"] == "/ui/login?next=%2Fui%2Falerts%3Fx%3D1"
     # The login form and its assets need no login.
     assert (await browser.get("/ui/login", headers=HTML)).status_code == 200
     css = await browser.get("/ui/static/dashboard.css")
