@@ -16,7 +16,7 @@ from temporalio.client import Client
 from tests.conftest import scratch_database
 from tests.generation.conftest import _mysql_body, _pg_body
 from tests.generation.intents import schemas
-from tests.generation.intents.runner import Outcome, Sources, measure
+from tests.generation.intents.runner import Measured, Sources, measure
 from tests.services import (
     MYSQL_HOST,
     MYSQL_PORT,
@@ -101,10 +101,10 @@ async def outcomes(
     client: Client,
     intent_sources: Sources,
     tmp_path_factory: pytest.TempPathFactory,
-) -> list[Outcome]:
+) -> Measured:
     """Every case of the test module (its ``SUITE`` name and ``CASES``), measured once."""
     module = request.module
-    return await measure(
+    outcomes = await measure(
         module.SUITE,
         module.CASES,
         gen_api,
@@ -112,3 +112,4 @@ async def outcomes(
         intent_sources,
         tmp_path_factory.mktemp("intents"),
     )
+    return Measured(module.SUITE, outcomes)

@@ -73,6 +73,12 @@ class Outcome:
     sql: str = ""  # the transform the generator wrote, for the wrong ones
 
 
+@dataclass(frozen=True)
+class Measured:
+    suite: str  # the test module's name for its cases: tuning_shop, heldout_logistics, ...
+    outcomes: list[Outcome]
+
+
 # --- One case ------------------------------------------------------------------------------
 
 

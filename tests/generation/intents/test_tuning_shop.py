@@ -6,21 +6,14 @@ from __future__ import annotations
 import pytest
 
 from tests.generation.intents import tuning
-from tests.generation.intents.runner import (
-    Outcome,
-    assert_correct_share,
-    assert_none_silently_wrong,
+from tests.generation.intents.verdicts import (
+    test_most_cases_are_correct,
+    test_no_case_is_silently_wrong,
 )
+
+__all__ = ["test_most_cases_are_correct", "test_no_case_is_silently_wrong"]  # collected here
 
 pytestmark = pytest.mark.timeout(600)
 
 SUITE = "tuning_shop"
 CASES = tuning.SHOP + tuning.CRM
-
-
-def test_no_case_is_silently_wrong(outcomes: list[Outcome]):
-    assert_none_silently_wrong(SUITE, outcomes)
-
-
-def test_most_cases_are_correct(outcomes: list[Outcome]):
-    assert_correct_share(SUITE, outcomes)
