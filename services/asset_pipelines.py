@@ -190,10 +190,11 @@ def is_asset_run(run_id: str) -> bool:
 
 
 async def view(session: AsyncSession, client: Client, tenant_id: str, run_id: str) -> AssetRunView:
-    """The run and its assets (NotFound: RUN_NOT_FOUND); an active run whose workflow has
-    closed without recording its end is settled on the way."""
+    """The run and its assets, as the store has them (NotFound: RUN_NOT_FOUND); an active run
+    whose workflow has closed without recording its end is settled on the way."""
     run = await asset_runs.get_run(session, tenant_id, run_id)
-    if run.status in asset_runs.ACTIVE:
+    # A young run records its own end; only one that may have lost its workflow asks Temporal.
+    if run.status in asset_runs.ACTIVE and utcnow() - run.submitted_at > START_WINDOW:
         await _settle(session, client, run)
         run = await asset_runs.get_run(session, tenant_id, run_id)
     return AssetRunView(run, await asset_runs.materializations(session, run.id))
@@ -203,7 +204,7 @@ async def _settle(session: AsyncSession, client: Client, run: AssetRun) -> None:
     try:
         described = await client.get_workflow_handle(run.workflow_id).describe()
     except RPCError as exc:
-        if exc.status is RPCStatusCode.NOT_FOUND and utcnow() - run.submitted_at > START_WINDOW:
+        if exc.status is RPCStatusCode.NOT_FOUND:
             await asset_runs.set_run_status(
                 session, run.id, RunStatus.FAILED.value, error="its workflow no longer exists"
             )
