@@ -90,6 +90,7 @@ async def test_connections_and_pipelines(syncs):
         "enabled": True,
         "schema_name": syncs.table,
         "last_run_at": None,
+        "problem": None,  # set when the stored definition cannot run
     }
     assert [c["enabled"] for c in listed] == [True, True, False]
 
