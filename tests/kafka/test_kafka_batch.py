@@ -1,9 +1,18 @@
-"""A Kafka topic loaded by batch runs: each run reads on from the position the target keeps."""
+"""A Kafka topic loaded by batch runs (each run reads on from the position the target keeps), and
+a table produced into a topic."""
 
 from __future__ import annotations
 
+import json
+
 from tests.kafka.broker import create_kafka_connection, events, stream_definition
-from tests.pipelines import create_connection, create_pipeline, run_to_end, unique_name
+from tests.pipelines import (
+    create_connection,
+    create_pipeline,
+    fill_mixed_table,
+    run_to_end,
+    unique_name,
+)
 
 
 async def test_runs_read_on_and_late_fields_become_columns(api, kafka, target, target_db):
@@ -37,3 +46,32 @@ async def test_runs_read_on_and_late_fields_become_columns(api, kafka, target, t
     run = await run_to_end(api, pipeline)
     assert run["status"] == "COMPLETED", run
     assert await target.fetchval(f"SELECT count(*) FROM {table}") == 3600
+
+
+async def test_a_table_produced_into_a_topic_keyed_by_a_column(api, kafka, source, source_db):
+    table = unique_name("orders")
+    await fill_mixed_table(source, table, 500)
+    src = await create_connection(api, source_db, unique_name("pg"))
+    conn = await create_kafka_connection(api, kafka, unique_name("kafka"))
+    topic = kafka.topic(partitions=2)
+    pipeline = await create_pipeline(
+        api,
+        unique_name("to-kafka"),
+        {
+            "sources": {"orders": {"connection": src, "table": table}},
+            "sinks": {
+                "out": {
+                    "connection": conn,
+                    "table": "orders_out",
+                    "options": {"topic": topic, "key": "id"},
+                }
+            },
+        },
+    )
+    run = await run_to_end(api, pipeline)
+    assert run["status"] == "COMPLETED", run
+    messages = kafka.read_all(topic, partitions=2)
+    assert len(messages) == 500
+    values = [json.loads(value) for _, value in messages]
+    assert sorted(int(key or b"") for key, _ in messages) == sorted(v["id"] for v in values)
+    assert {"id", "created_at", "amount", "note"} <= set(values[0])
