@@ -29,8 +29,10 @@ TENANT = SearchAttributeKey.for_keyword("DuctworkTenant")
 PIPELINE_ID = SearchAttributeKey.for_keyword("DuctworkPipelineId")
 PIPELINE_NAME = SearchAttributeKey.for_keyword("DuctworkPipelineName")
 KIND = SearchAttributeKey.for_keyword("DuctworkKind")
+STATUS = SearchAttributeKey.for_keyword("DuctworkStatus")
+"""A run's status as it moves (RUNNING, COMPLETED, …), upserted by the run workflow."""
 
-SEARCH_ATTRIBUTES = (TENANT, PIPELINE_ID, PIPELINE_NAME, KIND)
+SEARCH_ATTRIBUTES = (TENANT, PIPELINE_ID, PIPELINE_NAME, KIND, STATUS)
 
 UNREACHABLE = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED)
 """The RPC statuses that mean the Temporal server could not be reached (the API answers 503)."""

@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.records import RecordActivities
     from activities.staging import StagingActivities
     from activities.transform import TransformActivities
+    from core import temporal
     from workflows import policies
     from workflows.approval import ApprovalGate, ApprovalRefused, needs_approval
     from workflows.bookkeeping_payloads import FinishRun
@@ -44,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
         RunStatus,
         StepResult,
     )
+    from workflows.summaries import summary
 
 
 APPROVAL_GATE_PATCH = "approval-gate"
@@ -51,6 +53,9 @@ CANCEL_MATCHES_TARGET_PATCH = "cancel-matches-target"
 # Plan + record RUNNING, and cleanup + record the end, each one local activity (no round trip
 # to Temporal); NotifyWorkflow only for a tenant with webhooks.
 LOCAL_BOOKKEEPING_PATCH = "local-bookkeeping"
+# The DuctworkStatus search attribute follows the run's status (the Web UI filters by it), and
+# each step's activity carries a summary of what it does.
+STATUS_ATTRIBUTE_PATCH = "status-search-attribute"
 LATE_CANCEL_NOTE = (
     "the cancel arrived after the load had committed, so the run completed: "
     "its rows are in the target"
@@ -79,6 +84,11 @@ class PipelineRunWorkflow(ApprovalGate):
             current_task=", ".join(self._running) or None,
         )
 
+    def _set_status(self, status: RunStatus) -> None:
+        self._status = status
+        if workflow.patched(STATUS_ATTRIBUTE_PATCH):
+            workflow.upsert_search_attributes([temporal.STATUS.value_set(status.value)])
+
     @workflow.run
     async def run(self, run: RunInput) -> RunResult:
         plan: RunPlan | None = None
@@ -91,7 +101,7 @@ class PipelineRunWorkflow(ApprovalGate):
                     retry_policy=policies.BOOKKEEPING_RETRY,
                 )
                 self._total = len(plan.step_names)
-                self._status = RunStatus.RUNNING
+                self._set_status(RunStatus.RUNNING)
             else:
                 plan = await workflow.execute_activity_method(
                     PlanActivities.plan_run,
@@ -100,7 +110,7 @@ class PipelineRunWorkflow(ApprovalGate):
                     retry_policy=policies.BOOKKEEPING_RETRY,
                 )
                 self._total = len(plan.step_names)
-                self._status = RunStatus.RUNNING
+                self._set_status(RunStatus.RUNNING)
                 await self._record(run, RunStatus.RUNNING)
             results = await self._execute(plan)
         except (asyncio.CancelledError, ActivityError, ApprovalRefused) as err:
@@ -154,7 +164,9 @@ class PipelineRunWorkflow(ApprovalGate):
         name = step.ref.name
         self._running.append(name)
         try:
-            result = await workflow.execute_activity_method(LoadActivities.load, step, **options)
+            result = await workflow.execute_activity_method(
+                LoadActivities.load, step, summary=summary(step), **options
+            )
         except (asyncio.CancelledError, ActivityError) as err:
             cancelled = is_cancelled_exception(err)
             if not cancelled or not workflow.patched(CANCEL_MATCHES_TARGET_PATCH):
@@ -212,7 +224,9 @@ class PipelineRunWorkflow(ApprovalGate):
         async def one(step: Any) -> StepResult:
             self._running.append(step.ref.name)
             try:
-                return await workflow.execute_activity_method(method, step, **options)
+                return await workflow.execute_activity_method(
+                    method, step, summary=summary(step), **options
+                )
             except ActivityError:
                 self._failed_step = step.ref.name
                 raise
@@ -276,7 +290,7 @@ class PipelineRunWorkflow(ApprovalGate):
         if plan is not None:
             await self._drop_staging(plan)
         await self._record(run, status, message, note)
-        self._status = status  # only once the store agrees, so readers never see it earlier
+        self._set_status(status)  # only once the store agrees, so readers never see it earlier
         await notify_finished(
             run.tenant_id,
             run.execution_id,
@@ -302,7 +316,7 @@ class PipelineRunWorkflow(ApprovalGate):
             start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
             retry_policy=policies.BOOKKEEPING_RETRY,
         )
-        self._status = status  # only once the store agrees, so readers never see it earlier
+        self._set_status(status)  # only once the store agrees, so readers never see it earlier
         if not finished.cleaned and plan is not None:
             await self._drop_staging(plan)
         if finished.notify:

@@ -18,7 +18,7 @@ from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 
 from api.main import create_app
-from core import telemetry
+from core import telemetry, temporal
 from core.logging import configure_logging
 from core.settings import Settings
 from store.db import Database
@@ -186,3 +186,18 @@ def test_an_empty_scrape_token_setting_is_no_token():
     """Compose passes ${DUCTWORK_METRICS_TOKEN:-}: empty must not let 'Bearer ' in."""
     assert Settings(telemetry={"metrics_token": ""}).telemetry.metrics_token is None
     assert Settings(telemetry={"otlp_endpoint": ""}).telemetry.otlp_endpoint is None
+
+
+async def test_the_web_ui_can_filter_by_status_and_shows_what_each_step_does(client, finished_run):
+    handle = client.get_workflow_handle(finished_run["workflowId"])
+    described = await handle.describe()
+    assert described.typed_search_attributes.get(temporal.STATUS) == "COMPLETED"
+    history = await handle.fetch_history()
+    summaries = [
+        json.loads(event.user_metadata.summary.data)
+        for event in history.events
+        if event.HasField("activity_task_scheduled_event_attributes")
+        and event.HasField("user_metadata")
+    ]
+    assert any(s.startswith("extract ") and " into " in s for s in summaries), summaries
+    assert any(s.startswith("load ") and "(replace)" in s for s in summaries), summaries
