@@ -45,13 +45,16 @@ class ConfigKey(_Strict):
         """The value as this key takes it; ValueError saying what to send otherwise."""
         kind = _kind(self.default)
         if kind is not None and not _is(value, kind):
-            raise ValueError(f"config.{key} must be a {kind.__name__}, not {value!r}")
+            raise ValueError(f"config.{key} must be {_KIND_WORDS[kind]}, not {value!r}")
         if isinstance(value, int | float) and not isinstance(value, bool):
             if self.minimum is not None and value < self.minimum:
                 raise ValueError(f"config.{key} must be at least {self.minimum:g}, not {value}")
             if self.maximum is not None and value > self.maximum:
                 raise ValueError(f"config.{key} must be at most {self.maximum:g}, not {value}")
         return float(value) if kind is float and isinstance(value, int) else value
+
+
+_KIND_WORDS = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
 
 
 def _kind(default: Scalar) -> type | None:

@@ -99,11 +99,11 @@ def test_config_defaults_and_values(given, result):
     [
         ({"sise": 3}, "unknown config key(s) sise"),
         ({"size": 0}, "at least 1"),
-        ({"size": "5"}, "must be a int"),
-        ({"size": 2.5}, "must be a int"),
-        ({"size": True}, "must be a int"),
+        ({"size": "5"}, "must be an integer"),
+        ({"size": 2.5}, "must be an integer"),
+        ({"size": True}, "must be an integer"),
         ({"ratio": 2}, "at most 1"),
-        ({"on": 1}, "must be a bool"),
+        ({"on": 1}, "must be true or false"),
     ],
 )
 def test_config_refused(given, says):
