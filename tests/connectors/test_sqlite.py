@@ -66,14 +66,14 @@ async def test_a_file_that_is_not_sqlite_is_reported(api, tmp_path):
 )
 async def test_file_connections_refuse_server_fields(api, overrides, loc, words):
     body = {**file_body("sqlite", "/data/shop.sqlite", unique_name("lite")), **overrides}
-    detail = assert_error(await api.post(URL, json=body), 422, "VALIDATION_ERROR")["detail"]
+    detail = assert_error(await api.post(URL, json=body), 400, "VALIDATION_ERROR")["detail"]
     assert [d["loc"] for d in detail] == [loc], detail
     assert words in detail[0]["msg"]
 
 
 async def test_server_connections_need_a_host(api):
     body = {"name": unique_name("pg"), "type": "postgresql", "database": "sales"}
-    detail = assert_error(await api.post(URL, json=body), 422, "VALIDATION_ERROR")["detail"]
+    detail = assert_error(await api.post(URL, json=body), 400, "VALIDATION_ERROR")["detail"]
     assert [d["loc"] for d in detail] == [["body", "host"]]
     assert "needs 'host'" in detail[0]["msg"]
 
