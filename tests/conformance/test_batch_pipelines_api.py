@@ -1,7 +1,9 @@
 """The named batch pipelines API's document (/work/shared/seeds/002_*.txt): every curl example run
 as written (credentials added, the run id substituted) against a fresh tenant, where the
 credit-scoring pipelines it names are built in; the documented bodies, status words, asset
-outputs, errors and webhook payload are checked."""
+outputs, errors and webhook payload are checked. The tests build on each other in file order
+(one fresh tenant per module): the first batch of 50 parties gives the document's exact
+failure body, later runs count the parties labelled before them."""
 
 from __future__ import annotations
 
