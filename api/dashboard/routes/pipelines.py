@@ -8,11 +8,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.dashboard.rendering import render
 from api.dashboard.session import CheckedForm
 from api.deps import ClientDep, Editor, SessionDep, SettingsDep, Viewer
-from api.errors import ApiError, invalid, missing_parameters
+from api.errors import invalid, missing_parameters
 from domain import lineage
 from domain.definition import PipelineDefinition
 from services import runs
@@ -44,12 +45,18 @@ async def pipeline_list(
         session,
         principal.tenant_id,
         tags=[tag.strip()] if tag.strip() else [],
-        status=status or None,
+        status=None,
         offset=0,
         limit=LIST_LIMIT,
     )
+    statuses = sorted({row.status for row in rows})  # the ones there are, to filter by
     wanted = q.strip().lower()
-    rows = [r for r in rows if wanted in r.name.lower() or wanted in (r.description or "").lower()]
+    rows = [
+        r
+        for r in rows
+        if (not status or r.status == status)
+        and (wanted in r.name.lower() or wanted in (r.description or "").lower())
+    ]
     items = []
     for row in rows:
         last = await monitoring_store.last_run(session, row.id)
@@ -60,14 +67,16 @@ async def pipeline_list(
         {
             "items": items,
             "filters": {"q": q, "tag": tag, "status": status},
-            "statuses": ["CREATED", "ACTIVE", "PAUSED", "ARCHIVED"],
+            "statuses": statuses,
         },
         principal=principal,
         section="pipelines",
     )
 
 
-async def _lineage(session: Any, tenant_id: str, definition: PipelineDefinition) -> dict:
+async def _lineage(
+    session: AsyncSession, tenant_id: str, definition: PipelineDefinition
+) -> dict[str, Any]:
     """Lineage from the definition and its connections alone (no source is contacted)."""
     connections: dict[str, Connection] = {}
     for ref in definition.connection_refs():
@@ -161,6 +170,4 @@ async def run_pipeline(
         execution = await runs.submit(session, client, settings, pipeline, parameters)
     except runs.MissingParameters as exc:
         raise missing_parameters(exc, "form", "parameters") from None
-    if execution.tenant_id != principal.tenant_id:  # never: the pipeline is the caller's
-        raise ApiError(404, "NOT_FOUND", "pipeline not found")
     return RedirectResponse(f"/ui/runs/{execution.id}", status_code=303)
