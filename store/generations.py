@@ -29,3 +29,19 @@ async def requests_of(
     for pipeline_id, request in rows:
         out.setdefault(str(pipeline_id), []).append(dict(request or {}))
     return out
+
+
+async def artifacts_by_version(
+    session: AsyncSession, tenant_id: str, pipeline_id: str
+) -> dict[int, dict[str, Any]]:
+    """The artifacts each generated version of the pipeline was stored with."""
+    rows = await session.exec(
+        select(Generation.version_number, Generation.artifacts)
+        .where(
+            Generation.tenant_id == tenant_id,
+            Generation.pipeline_id == pipeline_id,
+            col(Generation.version_number).is_not(None),
+        )
+        .order_by(col(Generation.created_at))
+    )
+    return {int(number): dict(artifacts or {}) for number, artifacts in rows if number is not None}

@@ -341,6 +341,9 @@ async def test_update_versions_regenerate_rollback_describe_delete(world):
     for version in versions["versions"]:
         assert {"version", "created_at", "created_by", "description", "artifacts"} <= set(version)
         assert isinstance(version["artifacts"], dict)
+    generated = [v for v in versions["versions"] if "ddl_sql" in v["artifacts"]]
+    assert len(generated) >= 2  # generated versions show what generation made of them
+    assert {"name", "schedule", "tasks"} <= set(generated[0]["artifacts"]["pipeline_yaml"])
 
     response = await world.http.post(
         f"/api/v1/pipelines/{pipeline_id}:rollback", json={"version": 1}

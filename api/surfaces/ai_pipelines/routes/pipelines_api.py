@@ -39,6 +39,7 @@ from core.settings import Settings
 from core.temporal import workflow_ui_url
 from services import pipeline_metadata, runs, schedules
 from store import deployments as deployment_store
+from store import generations as generation_store
 from store import monitoring as monitoring_store
 from store import pipelines as pipeline_store
 from store import schedules as schedule_store
@@ -191,6 +192,9 @@ async def delete_pipeline(
 @router.get("/{pipeline_id}/versions", response_model=VersionList)
 async def list_versions(pipeline_id: str, session: SessionDep, principal: Viewer) -> VersionList:
     pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
+    generated = await generation_store.artifacts_by_version(
+        session, principal.tenant_id, pipeline.id
+    )
     result = await session.exec(
         select(PipelineVersion)
         .where(PipelineVersion.pipeline_id == pipeline.id)
@@ -205,7 +209,8 @@ async def list_versions(pipeline_id: str, session: SessionDep, principal: Viewer
                 created_by=v.created_by,
                 description=v.description,
                 current=v.number == pipeline.current_version,
-                artifacts={"definition": v.definition},
+                # What generation made of this version (if it did), and its definition.
+                artifacts={**generated.get(v.number, {}), "definition": v.definition},
             )
             for v in result
         ]
