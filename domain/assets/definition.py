@@ -100,8 +100,8 @@ class AssetSpec(_Strict):
     def _one_step(self) -> AssetSpec:
         if (self.sql is None) == (self.python is None):
             raise ValueError(f"asset {self.name!r}: give exactly one of sql and python")
-        if self.sql is not None:
-            parse_select(self.sql)
+        if self.sql is not None and not parse_select(self.sql).selects:
+            raise ValueError(f"asset {self.name!r}: its query selects no columns")
         for key, expression in self.outputs.items():
             try:
                 parse_select(f"SELECT {expression} AS value FROM _asset_rows")

@@ -34,6 +34,7 @@ def _definition(*assets: dict, **extra) -> AssetPipelineDefinition:  # type: ign
         ([{"name": "a"}], {}, "exactly one"),
         ([{"name": "a", "python": "rm_rf"}], {}, "unknown python step"),
         ([{"name": "a", "sql": "DELETE FROM t"}], {}, "only a SELECT"),
+        ([{"name": "a", "sql": "SELECT"}], {}, "selects no columns"),
         ([{"name": "a", "sql": "SELECT read_text('/etc/passwd') AS x"}], {}, "read_text"),
         ([{"name": "a", "sql": "SELECT :limit AS x"}], {}, "declare them in config"),
         (
