@@ -53,7 +53,7 @@ bench: $(BENCH_STAMP)
 ## Re-record the replay histories (on purpose only: the replay tests guard compatibility).
 record-histories: $(STAMP)
 	RECORD_HISTORIES=1 $(BIN)/pytest -q tests/replay/record_histories.py \
-		tests/replay/record_lifecycle_histories.py
+		tests/replay/record_lifecycle_histories.py tests/replay/record_local_bookkeeping.py
 	RECORD_HISTORIES=1 $(BIN)/pytest -q tests/workflows/test_notify.py -k third_attempt
 	RECORD_HISTORIES=1 $(BIN)/pytest -q tests/api/test_nl_query.py tests/api/test_data_ai.py -k workflow
 	RECORD_HISTORIES=1 $(BIN)/pytest -q tests/generation/test_generate_api.py -k generation_workflows
