@@ -19,7 +19,7 @@ from tests.conformance.conftest import curl_examples, seed_text
 from tests.replay.recording import record
 from tests.webhook_receiver import receiving
 
-SIX_ASSETS = {
+SIX_ASSETS: dict[str, dict[str, type]] = {
     "ingest_synthetic_batch": {"parties_created": int},
     "extract_features": {"features_extracted": int},
     "score_batch": {"parties_scored": int},
@@ -219,10 +219,10 @@ async def test_cancel_example_mid_asset(api, examples, settings, client):
         tables = [r[0] for r in conn.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
         assert not [t for t in tables if "__stg_" in t], tables
         for table in ("parties", "accounts", "transactions", "repayments"):
-            (count,) = conn.execute(
+            counted = conn.execute(
                 f"SELECT COUNT(*) FROM credit_scoring.{table} WHERE batch_id = ?", [batch]
             ).fetchone()
-            assert count == 0, table
+            assert counted == (0,), table
 
 
 async def test_error_bodies(api):
