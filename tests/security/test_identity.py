@@ -269,7 +269,10 @@ async def _app(settings: Settings, client, **auth) -> AsyncIterator[httpx.AsyncC
     settings = settings.model_copy(
         update={
             "auth": settings.auth.model_copy(update=auth),
-            "rate_limit": settings.rate_limit.model_copy(update={"anonymous_plan": "tiny"}),
+            # Failed logins: 5 per account and address (what a proxy header must not reset).
+            "rate_limit": settings.rate_limit.model_copy(
+                update={"anonymous_plan": "tiny", "login_failures_per_account": 5}
+            ),
         }
     )
     app = create_app(settings, client=client)
