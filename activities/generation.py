@@ -12,6 +12,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import generation_grounding as grounding
+from activities import generation_validation as validation
 from activities.runtime import ActivityDeps, application_errors
 from ai.generation import check, offline, prompts, render, words
 from connectors.base import ConnectorError, TableInfo
@@ -140,8 +141,13 @@ class GenerationActivities:
         kind = canonical_type(row.type)
         table = spec.table or spec.options.get("table") or _snake(render.pipeline_name(request))
         schema = spec.schema or spec.options.get("schema")
+        database = spec.database or spec.options.get("database")
         if kind == "clickhouse":
-            schema = schema or spec.database or spec.options.get("database")
+            schema = schema or database
+        elif kind == "postgresql" and database and database != row.database and not schema:
+            # A PostgreSQL connection is one database: the request's other "database" names
+            # the schema the table goes to (said in the interpretation, never dropped).
+            schema = str(database)
         if "." in table and not schema:
             schema, table = table.rsplit(".", 1)
         fmt = None
@@ -191,7 +197,57 @@ class GenerationActivities:
             return result
         secrets = await self._secrets(request)
         leaks = check.credential_leaks(result.artifacts, secrets)
-        return PlanCheck(errors=leaks) if leaks else result
+        if leaks:
+            return PlanCheck(errors=leaks)
+        checked_on, errors = await self._on_servers(request, context, result)
+        if errors:
+            return PlanCheck(errors=errors)
+        result.artifacts["validation"]["checked_on"] = checked_on
+        return result
+
+    async def _on_servers(
+        self, request: GenerationInput, context: GenerationContext, result: PlanCheck
+    ) -> tuple[list[str], list[str]]:
+        """Where the plan was tried for real (rolled back), and what failed there."""
+        checked_on: list[str] = []
+        errors: list[str] = []
+        definition = result.definition or {}
+        async with self.db.session() as session:
+            rows = {
+                name: await connection_store.find(session, request.tenant_id, name)
+                for name in {d.connection for d in context.sources}
+                | {context.target.connection if context.target else ""}
+                if name
+            }
+        target = context.target
+        row = rows.get(target.connection) if target else None
+        if row is not None and canonical_type(row.type) == "postgresql":
+            _, config = await connector_config(row, self.deps.cipher, self.deps.service_settings)
+            try:
+                errors += await validation.on_target(
+                    config,
+                    context,
+                    definition,
+                    str(result.artifacts.get("ddl_sql") or ""),
+                    check.schema_map(context),
+                )
+                checked_on.append(
+                    "ddl_sql and transform_sql on the PostgreSQL target (rolled back)"
+                )
+            except Exception as exc:  # unreachable: said, the parse checks still stand
+                checked_on.append(f"not on the target: it could not be reached ({exc})")
+        main = context.sources[0] if context.sources else None
+        source = rows.get(main.connection) if main else None
+        if source is not None and canonical_type(source.type) == "postgresql" and not errors:
+            _, config = await connector_config(source, self.deps.cipher, self.deps.service_settings)
+            try:
+                errors += await validation.on_source(config, context, definition)
+                checked_on.append("transform_sql planned (EXPLAIN) on the PostgreSQL source")
+            except Exception as exc:  # unreachable: said, the parse checks still stand
+                checked_on.append(f"not on the source: it could not be reached ({exc})")
+        if errors:
+            result.artifacts["validation"]["sql"] = "failed"
+        return checked_on, errors
 
     async def _secrets(self, request: GenerationInput) -> list[str]:
         """The passwords of the connections involved: no artifact may contain one."""

@@ -225,9 +225,26 @@ def credential_leaks(artifacts: dict[str, Any], secrets: list[str] | None = None
 def _type(source_type: str, dialect: str) -> str:
     try:
         built = exp.DataType.build(source_type, dialect=dialect, udt=True)
-        sql = built.sql("postgres")
     except (SqlglotError, ValueError):
         return "TEXT"
+    return _postgres_type(built)
+
+
+_T = exp.DataType.Type
+_NO_PARAMETERS = {  # MySQL's display widths (BIGINT(20)) mean nothing to PostgreSQL
+    _T.TINYINT, _T.SMALLINT, _T.MEDIUMINT, _T.INT, _T.BIGINT, _T.UTINYINT, _T.USMALLINT,
+    _T.UMEDIUMINT, _T.UINT, _T.UBIGINT, _T.FLOAT, _T.DOUBLE, _T.BOOLEAN, _T.TEXT,
+}  # fmt: skip
+_AS_TEXT = {_T.ENUM, _T.SET, _T.USERDEFINED, _T.UNKNOWN, _T.NULL}
+
+
+def _postgres_type(built: exp.DataType) -> str:
+    """A type PostgreSQL accepts in a CREATE TABLE."""
+    if built.this in _AS_TEXT:
+        return "TEXT"
+    if built.this in _NO_PARAMETERS:
+        built = exp.DataType(this=built.this)
+    sql = built.sql("postgres")
     return _UNSIGNED.get(sql, sql)
 
 
@@ -235,8 +252,7 @@ def _output_type(select: exp.Expr) -> str:
     type_ = select.type
     if type_ is None or type_.is_type(exp.DataType.Type.UNKNOWN, exp.DataType.Type.NULL):
         return "TEXT"
-    sql = type_.sql("postgres")
-    return _UNSIGNED.get(sql, sql)
+    return _postgres_type(type_)
 
 
 def _pydantic_error(error: ErrorDetails) -> str:

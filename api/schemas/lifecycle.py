@@ -23,6 +23,7 @@ class DeployRequest(BaseModel):
     environment: str = Field(default="development", min_length=1, max_length=64)
     schedule: str | None = Field(default=None, description="cron, e.g. '0 2 * * *'")
     timezone: str | None = Field(default=None, description="IANA name; default the definition's")
+    confirm: bool = Field(default=False, description="deploy a generated version needing review")
 
     @field_validator("environment")
     @classmethod

@@ -87,6 +87,7 @@ class RunRequest(_Request):
     conf: RunConf = Field(default_factory=RunConf)
     params: RunConf = Field(default_factory=RunConf)
     async_: bool = Field(default=True, alias="async")
+    confirm: bool = Field(default=False, description="run a generated version that needs review")
 
 
 class RunAccepted(BaseModel):

@@ -191,12 +191,14 @@ async def test_no_credential_in_artifacts(gen_api, shop: Shop):
     assert yaml.safe_load(artifacts["pipeline_yaml_text"]) == artifacts["pipeline_definition"]
     assert {"name", "schedule", "tasks"} <= set(artifacts["pipeline_yaml"])  # seed 000's shape
     compile(answer["artifacts"]["airflow_dag_py"], "dag.py", "exec")
-    assert answer["artifacts"]["validation"] == {
+    validation = answer["artifacts"]["validation"]
+    assert {k: validation[k] for k in ("sql", "yaml", "python", "errors")} == {
         "sql": "passed",
         "yaml": "passed",
         "python": "passed",
         "errors": [],
     }
+    assert any("PostgreSQL target" in c for c in validation["checked_on"])
 
 
 async def test_seed_001_shape_and_regenerate(gen_api, shop: Shop):

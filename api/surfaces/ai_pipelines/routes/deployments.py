@@ -14,6 +14,7 @@ from temporalio.service import RPCError
 from api.deps import CipherDep, ClientDep, Editor, SessionDep, SettingsDep
 from api.errors import ApiError, invalid
 from api.schemas.lifecycle import DeployRequest, DeployResponse, RollbackRequest, RollbackResponse
+from api.surfaces.ai_pipelines.review import require_confirmation
 from core.settings import Settings
 from core.temporal import workflow_ui_url
 from domain.definition import PipelineDefinition
@@ -132,6 +133,9 @@ async def deploy_pipeline(
         ),
     ] = "watch_folder",
     body: Annotated[DeployRequest | None, Body()] = None,
+    confirm: Annotated[
+        bool, Query(description="deploy a generated version needing review")
+    ] = False,
 ) -> DeployResponse:
     body = body or DeployRequest()
     mode, body = _mode_and_body(mode, body, settings)
@@ -142,6 +146,9 @@ async def deploy_pipeline(
             f"deploying to {body.environment} needs the admin role: ask an admin of the tenant",
         )
     pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
+    await require_confirmation(
+        session, principal.tenant_id, pipeline, confirm or body.confirm, "deploy"
+    )
     try:
         if body.schedule is not None:
             schedules.check_cron(body.schedule)

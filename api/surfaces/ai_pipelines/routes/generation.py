@@ -267,7 +267,7 @@ async def _run(
         raise ApiError(422, "GENERATION_FAILED", f"generation failed: {cause}", []) from exc
     except RPCError as exc:
         raise TemporalUnavailable(exc.message) from exc
-    if result.status != "generated":
+    if result.status not in ("generated", "needs_review"):
         raise ApiError(
             422,
             "GENERATION_FAILED",
@@ -305,7 +305,7 @@ async def _answer(session, tenant_id: str, result: GenerationResult) -> dict[str
         "pipeline_id": pipeline.id,
         "project_id": request.get("project_id"),
         "name": pipeline.name,
-        "status": "generated",
+        "status": result.status,  # needs_review: part of the intent was not placed
         "description": pipeline.description,
         "schedule": version.definition.get("orchestration", {}).get("schedule"),
         "configuration": await configuration.configuration(
@@ -317,15 +317,27 @@ async def _answer(session, tenant_id: str, result: GenerationResult) -> dict[str
         "version_number": version.number,
         "code": artifacts.get("airflow_dag_py"),  # the AI-ETL platform API
         "dag_definition": version.definition,  # the AI-ETL platform API
-        "validation": {  # the AI-ETL platform API
-            "status": "passed" if not validation.get("errors") else "failed",
-            "warnings": [],
-        },
+        "validation": _validation(validation, result),  # the AI-ETL platform API
+        "interpretation": result.interpretation,
+        "unresolved": result.unresolved,
         "generation_id": result.generation_id,
         **_usage(result),
         "created_at": pipeline.created_at,
         "updated_at": pipeline.updated_at,
     }
+
+
+def _validation(checked: dict[str, Any], result: GenerationResult) -> dict[str, Any]:
+    """What was checked and how it went; a version to review says why."""
+    status = "passed" if not checked.get("errors") else "failed"
+    warnings = [f"not understood: {u}" for u in result.unresolved]
+    if result.status == "needs_review":
+        status = "needs_review"
+        warnings.append(
+            "part of the request was not understood: review the interpretation; running or "
+            "deploying this version asks for confirm=true"
+        )
+    return {**checked, "status": status, "warnings": warnings}
 
 
 async def _last_generation(session, tenant_id: str, pipeline_id: str) -> Generation | None:
@@ -334,7 +346,7 @@ async def _last_generation(session, tenant_id: str, pipeline_id: str) -> Generat
         .where(
             Generation.tenant_id == tenant_id,
             Generation.pipeline_id == pipeline_id,
-            Generation.status == "generated",
+            col(Generation.status).in_(("generated", "needs_review")),
         )
         .order_by(col(Generation.created_at).desc())
     )

@@ -28,6 +28,7 @@ from api.schemas.pipelines_api import (
     VersionOut,
 )
 from api.surfaces.ai_pipelines import configuration
+from api.surfaces.ai_pipelines.review import require_confirmation
 from api.surfaces.ai_pipelines.routes.runs_api import run_state
 from api.surfaces.ai_pipelines.words import (
     PIPELINE_WORDS,
@@ -225,9 +226,13 @@ async def run_pipeline(
     settings: SettingsDep,
     principal: Editor,
     body: RunRequest | None = None,
+    confirm: Annotated[bool, Query(description="run a generated version needing review")] = False,
 ) -> RunAccepted:
     body = body or RunRequest()
     pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
+    await require_confirmation(
+        session, principal.tenant_id, pipeline, confirm or body.confirm, "run"
+    )
     parameters = {**body.params.parameters(), **body.conf.parameters()}
     try:
         execution = await runs.submit(session, client, settings, pipeline, parameters)
