@@ -95,6 +95,24 @@ def error_response(
     return JSONResponse(body, status_code=body["status_code"])
 
 
+def document_validation_status(app: FastAPI) -> None:
+    """The OpenAPI document says what request validation answers on each surface: FastAPI's
+    ``422`` becomes ``400`` where the surface's document names 400 (``api.error_codes``)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()  # built once and kept; renaming twice changes nothing
+        for path, operations in schema.get("paths", {}).items():
+            status = str(surface_of(path).validation_status)
+            for operation in operations.values():
+                responses = operation.get("responses", {})
+                if status != "422" and "422" in responses:
+                    responses[status] = {**responses.pop("422"), "description": "Bad Request"}
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:

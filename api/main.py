@@ -15,7 +15,7 @@ from temporalio.client import Client
 
 from api import health, metrics
 from api.dashboard import install as install_dashboard
-from api.errors import install_error_handlers
+from api.errors import document_validation_status, install_error_handlers
 from api.security import document_security, guard_requests
 from api.surfaces.ai_pipelines.routes import (
     deployments,
@@ -101,6 +101,7 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
     FastAPIInstrumentor.instrument_app(app, excluded_urls="health,ready,metrics")
     install_error_handlers(app)
     document_security(app)
+    document_validation_status(app)
     # Added first, so it runs inside _request_id: its 401/403/429 bodies carry the request id.
     app.middleware("http")(guard_requests)
     app.middleware("http")(_request_id)

@@ -145,3 +145,19 @@ async def test_generation_failure_keeps_422(api):
     assert response.status_code in (404, 422), response.text
     if response.status_code == 422:
         assert response.json()["error_code"] == "GENERATION_FAILED"
+
+
+async def test_the_openapi_document_says_the_same(anon):
+    """The OpenAPI document lists request validation with each surface's status."""
+    paths = (await anon.get("/openapi.json")).json()["paths"]
+    expected = {
+        ("/api/v1/pipelines/generate", "post"): "400",
+        ("/api/v1/data/profile", "post"): "400",
+        ("/v1/pipelines/connections", "post"): "400",
+        ("/api/pipeline/trigger/{pipeline}", "post"): "422",
+        ("/history", "get"): "422",
+    }
+    for (path, method), status in expected.items():
+        responses = paths[path][method]["responses"]
+        other = "422" if status == "400" else "400"
+        assert status in responses and other not in responses, (path, responses)
