@@ -83,9 +83,13 @@ class ExtractActivities:
         target_config = await self.deps.postgres_config(
             step.ref.tenant_id, step.target_connection_id
         )
-        source = await postgres.connect(source_config)
-        target = await postgres.connect(target_config)
-        watcher = await postgres.connect(target_config)
+        opened = await asyncio.gather(
+            postgres.connect(source_config), postgres.connect(target_config), return_exceptions=True
+        )
+        source, target = opened
+        if isinstance(source, BaseException) or isinstance(target, BaseException):
+            await closing(*(c for c in opened if not isinstance(c, BaseException)))
+            raise next(c for c in opened if isinstance(c, BaseException))
         try:
             columns = await describe_query(source, step.query)
             staging = Relation.parse(step.staging_table)
@@ -103,7 +107,9 @@ class ExtractActivities:
                 with contextlib.suppress(*_CREATED_CONCURRENTLY):
                     await target.execute(create_table_sql(staging, columns, if_missing=True))
             ctx.info("copying", columns=len(columns), into=str(staging), range=scope)
-            watch = asyncio.create_task(_watch_rows(watcher, target.get_server_pid(), ctx.metrics))
+            watch = asyncio.create_task(
+                _watch_rows(target_config, target.get_server_pid(), ctx.metrics)
+            )
             try:
                 # One transaction: a failed or cancelled attempt leaves nothing behind, and
                 # a retry starts clean: from a fresh table, or from its own range emptied.
@@ -119,7 +125,7 @@ class ExtractActivities:
                 with contextlib.suppress(asyncio.CancelledError):
                     await watch
         finally:
-            await closing(source, target, watcher)
+            await closing(source, target)
 
     async def _arrow(
         self, step: ExtractStep, ctx: StepContext, connector: ArrowSource, config: Any
@@ -393,10 +399,16 @@ def _column(columns: list[Column], name: str, role: str) -> Column:
     return found
 
 
-async def _watch_rows(conn: asyncpg.Connection, pid: int, progress: Progress) -> None:
-    """Live row count of the running COPY, from pg_stat_progress_copy."""
-    while True:
-        await asyncio.sleep(0.5)
-        seen = await copy_rows_seen(conn, pid)
-        if seen is not None:
-            progress.rows = max(progress.rows, seen)
+async def _watch_rows(config: PostgresConfig, pid: int, progress: Progress) -> None:
+    """Live row count of the running COPY, from pg_stat_progress_copy; its connection opens
+    only once the copy has taken a while, so a short copy opens none."""
+    await asyncio.sleep(0.5)
+    conn = await postgres.connect(config)
+    try:
+        while True:
+            seen = await copy_rows_seen(conn, pid)
+            if seen is not None:
+                progress.rows = max(progress.rows, seen)
+            await asyncio.sleep(0.5)
+    finally:
+        await closing(conn)

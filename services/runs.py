@@ -227,21 +227,36 @@ async def live_progress(
     With ``session``, a run whose workflow will never record its end is settled on the way.
     """
     handle: WorkflowHandle = client.get_workflow_handle(execution.workflow_id)
+    # The progress is asked for while the workflow is described: one round trip, not two.
+    query = asyncio.ensure_future(handle.query(PipelineRunWorkflow.progress))
     try:
         described = await handle.describe()
     except RPCError as exc:
+        await _dropped(query)
         if session is not None and exc.status is RPCStatusCode.NOT_FOUND:
             return await _settle_missing(session, execution), None
         return None, None
+    except BaseException:
+        await _dropped(query)
+        raise
     closed = _CLOSED.get(described.status) if described.status else None
+    if closed is not None and closed is not RunStatus.COMPLETED:
+        await _dropped(query)  # a closed workflow's answer would come from a replay: unneeded
     if session is not None and closed is not None and described.status is not None:
         await _settle_closed(session, execution, described.status)
     if closed is not None and closed is not RunStatus.COMPLETED:
         return closed, None
     try:
-        return closed, await handle.query(PipelineRunWorkflow.progress)
+        return closed, await query
     except RPCError:
         return closed, None  # no worker to answer yet: the store's view stands
+
+
+async def _dropped(task: asyncio.Future) -> None:
+    """Cancel a request no longer needed, and let it end."""
+    task.cancel()
+    with contextlib.suppress(BaseException):
+        await task
 
 
 @dataclass
