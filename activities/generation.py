@@ -15,6 +15,8 @@ from activities import generation_grounding as grounding
 from activities import generation_validation as validation
 from activities.runtime import ActivityDeps, application_errors
 from ai.generation import check, offline, prompts, render, words
+from ai.generation.intent import verify
+from ai.generation.intent.understand import understand
 from connectors.base import ConnectorError, TableInfo
 from connectors.registry import (
     TARGET_TYPES,
@@ -183,7 +185,23 @@ class GenerationActivities:
 
     @activity.defn(name="generation_check_plan")
     async def check_plan(self, request: PlanCheckInput) -> PlanCheck:
-        return await self._check(request.request, request.context, request.reply)
+        result = await self._check(request.request, request.context, request.reply)
+        if not result.errors and result.definition is not None:
+            # The model's plan against the same understanding of the intent: what it dropped
+            # is unresolved, so the version is saved for review rather than as understood.
+            try:
+                understood = understand(
+                    request.request.intent,
+                    request.context.sources,
+                    ignore=offline.system_words(request.request, request.context),
+                )
+            except offline.PlanningError:
+                understood = None
+            if understood is not None:
+                result.unresolved += verify.dropped(understood, result.definition)
+                if not result.interpretation:
+                    result.interpretation = [p.as_dict() for p in understood.pieces]
+        return result
 
     async def _check(
         self, request: GenerationInput, context: GenerationContext, reply: str

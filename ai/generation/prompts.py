@@ -6,7 +6,12 @@ import json
 from functools import cache
 from importlib import resources
 
-from workflows.generation_payloads import GenerationContext, GenerationInput
+from workflows.generation_payloads import (
+    Column,
+    DatasetSchema,
+    GenerationContext,
+    GenerationInput,
+)
 
 PROMPT_VERSION = "v2"  # v2: every target type (DuckDB, files, ClickHouse)
 
@@ -18,11 +23,7 @@ def load(name: str, version: str = PROMPT_VERSION) -> str:
 
 def initial_messages(request: GenerationInput, context: GenerationContext) -> list[dict[str, str]]:
     target = context.target
-    sources = "\n".join(
-        f"- {d.dataset}: connection {d.connection}, table {d.qualified}, columns "
-        + ", ".join(f"{c.name} {c.type}{'' if c.nullable else ' not null'}" for c in d.columns)
-        for d in context.sources
-    )
+    sources = "\n".join(_dataset_line(d) for d in context.sources)
     previous = ""
     if request.previous_definition:
         previous = "\nThe current definition, to modify as the intent asks:\n" + json.dumps(
@@ -40,6 +41,25 @@ def initial_messages(request: GenerationInput, context: GenerationContext) -> li
         previous=previous,
     )
     return [{"role": "system", "content": load("generate")}, {"role": "user", "content": user}]
+
+
+def _dataset_line(d: DatasetSchema) -> str:
+    """One source for the prompt: its columns, sampled values, primary and foreign keys."""
+
+    def column(c: Column) -> str:
+        text = f"{c.name} {c.type}{'' if c.nullable else ' not null'}"
+        if c.values:
+            text += " (values: " + ", ".join(repr(v) for v in c.values[:20]) + ")"
+        return text
+
+    line = f"- {d.dataset}: connection {d.connection}, table {d.qualified}, columns " + ", ".join(
+        column(c) for c in d.columns
+    )
+    if d.primary_key:
+        line += f"; primary key ({', '.join(d.primary_key)})"
+    for fk in d.foreign_keys:
+        line += f"; {fk[0]} references {fk[1]}.{fk[2]}"
+    return line
 
 
 def repair_message(errors: list[str], template: str) -> dict[str, str]:

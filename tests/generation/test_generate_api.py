@@ -106,6 +106,20 @@ async def test_llm_good_reply(llm_api, llm: LLMServer, shop: Shop):
     )
 
 
+async def test_llm_reply_that_drops_the_filter_needs_review(llm_api, llm: LLMServer, shop: Shop):
+    dropped = "SELECT id, amount FROM orders WHERE amount > 100"  # "paid" left out
+    llm.reply(plan(shop, "llm_dropped", dropped))
+    answer = await generate(
+        llm_api, shop, "Load paid orders with amount greater than 100", "llm_dropped"
+    )
+    assert answer["status"] == "needs_review", answer["unresolved"]
+    assert any("paid" in u for u in answer["unresolved"])
+    assert answer["validation"]["status"] == "needs_review"
+    prompt = "\n".join(m["content"] for m in llm.requests[0]["messages"])
+    assert "'paid'" in prompt and "primary key (id)" in prompt  # sampled values, keys
+    assert '"unresolved"' in prompt
+
+
 async def test_llm_invalid_sql_is_repaired(llm_api, llm: LLMServer, shop: Shop):
     llm.reply(plan(shop, "llm_repair", "SELECT id, amount, colour FROM orders"))
     llm.reply("not json at all")
