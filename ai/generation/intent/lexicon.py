@@ -219,8 +219,8 @@ SYSTEM_WORDS = {
 COLUMN_SYNONYMS = {
     "qty": ("quantity", "qty", "units", "count"),
     "quantity": ("quantity", "qty", "units", "amount of items"),
-    "amount": ("amount", "total", "sum", "value", "price", "cost"),
-    "total": ("total", "amount", "order total", "total amount", "grand total"),
+    "amount": ("amount", "total", "value"),
+    "total": ("total", "amount", "order total", "total amount", "grand total", "order value"),
     "price": ("price", "unit price", "unit_price", "cost"),
     "email": ("email", "e-mail", "mail", "email address", "email_address"),
     "name": ("name", "title", "full name"),

@@ -20,7 +20,8 @@ def outputs(query: Query) -> list[Out]:
 
 def select_sql(query: Query) -> str:
     cols = outputs(query)
-    joiner = "JOIN" if query.inner else "LEFT JOIN"
+    # Grouped by another table's column: rows without that table have no group (an inner join).
+    joiner = "JOIN" if query.inner or query.aggregates else "LEFT JOIN"
     source = query.root.dataset + "".join(
         f" {joiner} {d.dataset} ON {cond}" for d, cond in query.joins
     )

@@ -136,6 +136,7 @@ class _Parser:
         self.cat = cat
         self.aggregate_ok = aggregate_ok
         self.mentions = cat.tables_in(text)
+        self.fan_out_ok = False  # an explicit join may repeat rows; a column lookup may not
 
     # ------------------------------------------------------------------------------------------
     def parse(self) -> Query:
@@ -154,6 +155,7 @@ class _Parser:
         self._between_numbers()
         self._comparisons()
         self._nullness()
+        self._existence()
         self._values()
         self._booleans()
         self._picks()
@@ -245,6 +247,12 @@ class _Parser:
                 raise _Unplaceable(f"no join from {self.q.root.table} to {d.table}")
             for edge, table in path:
                 if table.dataset not in self.q.tables:
+                    if edge.child is table and not self.fan_out_ok:
+                        # each row would repeat once per matching row of ``table``
+                        self.q.ambiguous.append(
+                            f"{ref.column.name} of {table.table} repeats each "
+                            f"{self.q.root.table} row once per {singular(table.table)}"
+                        )
                     self.q.tables.add(table.dataset)
                     self.q.joins.append((table, edge.sql()))
         return ref.sql
@@ -672,7 +680,7 @@ class _Parser:
                 if m["ent"] and not q.groups:
                     d = self.cat.table_named(m["ent"])
                     if d is not None:
-                        self._group_entity(d, m.start("ent"), m.end("ent"))
+                        self._group_entity(d, m.start("ent"), m.end("ent"), label_too=True)
                 q.say(
                     "order",
                     m.group(0),
@@ -680,7 +688,9 @@ class _Parser:
                     f"ORDER BY {target.name} {'DESC' if desc else 'ASC'} LIMIT {n}",
                 )
 
-    def _group_entity(self, d: DatasetSchema, start: int, end: int) -> None:
+    def _group_entity(
+        self, d: DatasetSchema, start: int, end: int, *, label_too: bool = False
+    ) -> None:
         """Group by a table: its reference on the root (``customer_id``) or its id, with its
         name when it has one."""
         q = self.q
@@ -705,7 +715,7 @@ class _Parser:
             named = re.search(r"\b(?:name|names|title|titles)\b", self.text)
             if label is not None and named and self.cov.free(*named.span()):
                 self.cov.take_match(named)
-            else:
+            elif not label_too:
                 label = None
             if edges and label is None:
                 col = next(c for c in q.root.columns if c.name == edges[0].child_column)
@@ -989,6 +999,36 @@ class _Parser:
                 cond,
             )
 
+    def _existence(self) -> None:
+        """ "shipments that have a carrier": the reference is set, or a row of the other table
+        refers to this one."""
+        q = self.q
+        for m in re.finditer(
+            r"\b(?:that|which|who)\s+(?:have|has|had)\s+(?:an?|some|at\s+least\s+one|any)\s+"
+            r"(?:assigned\s+)?(?P<x>[a-z_]+)|\bhaving\s+(?:an?|some|at\s+least\s+one)\s+(?P<y>[a-z_]+)",
+            self.text,
+        ):
+            if not self._free(m):
+                continue
+            word = m["x"] or m["y"]
+            d = self.cat.table_named(word)
+            cond = None
+            if d is not None and d is not q.root and self.cat.references(q.root, d):
+                edge = self.cat.references(q.root, d)[0]
+                cond = f"{q.root.dataset}.{edge.child_column} IS NOT NULL"
+            elif d is not None and d is not q.root and self.cat.references(d, q.root):
+                edge = self.cat.references(d, q.root)[0]
+                cond = f"EXISTS (SELECT 1 FROM {d.dataset} WHERE {edge.sql()})"
+            else:
+                refs = [r for r in self.cat.columns_named(word, [q.root]) if r.dataset is q.root]
+                if refs:
+                    cond = f"{refs[0].sql} IS NOT NULL"
+            if cond is None:
+                continue
+            q.where.append(cond)
+            self.cov.take_match(m)
+            q.say("filter", m.group(0), f"Keeps only {q.root.table} that have {word}", cond)
+
     def _values(self) -> None:
         q = self.q
         tables = [d for d in self.prefer if d.dataset in q.tables] + [
@@ -1190,6 +1230,7 @@ class _Parser:
             self.text,
         ):
             names = [m["other"], *([m["first"]] if m["first"] else [])]
+            self.fan_out_ok = True
             for word in names:
                 d = self.cat.table_named(word)
                 if d is None or d is q.root:
@@ -1203,6 +1244,7 @@ class _Parser:
                 self.cov.take_match(m)
                 q.say("join", m.group(0), f"Adds the columns of {d.table}", f"JOIN {d.dataset}")
                 break
+            self.fan_out_ok = False
 
     def _order(self) -> None:
         q = self.q
