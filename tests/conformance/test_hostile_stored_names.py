@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from store.models import Connection, Pipeline, PipelineVersion, utcnow
+from store.models import Connection, Execution, Pipeline, PipelineVersion, RunStep, utcnow
 from tests.auth import make_key
 from tests.pipelines import create_connection, create_pipeline, run_to_end
 
@@ -75,6 +75,35 @@ async def _store_hostile_rows(db, tenant_id: str, src: str, dst: str) -> None:
                 )
             )
             await session.flush()
+            # A finished run of it, whose step, error and parameters hold hostile text too.
+            execution_id = f"exec-{uuid.uuid4().hex}"
+            session.add(
+                Execution(
+                    id=execution_id,
+                    tenant_id=tenant_id,
+                    pipeline_id=pipeline_id,
+                    pipeline_version=1,
+                    workflow_id=f"{tenant_id}/run/{execution_id}",
+                    status="FAILED",
+                    parameters={'k"ey': HOSTILE_NAMES[i % len(HOSTILE_NAMES)], "n": None},
+                    error=HOSTILE_NAMES[(i + 1) % len(HOSTILE_NAMES)],
+                    submitted_at=now,
+                    started_at=now,
+                    finished_at=now,
+                )
+            )
+            await session.flush()
+            session.add(
+                RunStep(
+                    execution_id=execution_id,
+                    name=HOSTILE_NAMES[(i + 2) % len(HOSTILE_NAMES)],
+                    kind="extract",
+                    status="FAILED",
+                    error='quo"te\nline',
+                    started_at=now,
+                    finished_at=now,
+                )
+            )
             session.add(
                 PipelineVersion(
                     pipeline_id=pipeline_id,
