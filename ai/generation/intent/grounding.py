@@ -121,7 +121,23 @@ def column_forms(column: Column) -> set[str]:
         out.add(spaced[:-3] + " time")
     if base.startswith("is_") or base.startswith("has_"):
         out.add(spaced.split(" ", 1)[1])
+    unit = re.fullmatch(r"(.+?)_(kg|g|lb|cm|mm|m|km|usd|eur|gbp|pct|percent|eur_cents|cents)", base)
+    if unit:  # weight_kg: "weight"
+        out |= {unit[1].replace("_", " "), unit[1]}
     return out
+
+
+DATE_WORDS = ("date", "time", "timestamp", "day", "datetime", "when")
+_DATE_NAMES = (
+    "{t}_date",
+    "{t}_at",
+    "{t}ed_at",
+    "{t}_time",
+    "created_at",
+    "date",
+    "ts",
+    "timestamp",
+)
 
 
 class Catalog:
@@ -132,17 +148,30 @@ class Catalog:
         self.edges = self._edges()
 
     # tables ---------------------------------------------------------------------------------
+    def forms(self, d: DatasetSchema) -> set[str]:
+        """Ways to name ``d``: its name's forms, and its last word when no other table's name
+        ends so (tracking_scans: "scans")."""
+        out = table_forms(d.table)
+        last = d.table.lower().rsplit("_", 1)[-1]
+        if last != d.table.lower() and len(last) >= 4:
+            rivals = [x for x in self.datasets if x is not d and x.table.lower().endswith(last)]
+            if not rivals and not any(
+                singular(last) in table_forms(x.table) for x in self.datasets
+            ):
+                out |= table_forms(last)
+        return out
+
     def tables_in(self, text: str) -> list[tuple[int, int, DatasetSchema]]:
         found: list[tuple[int, int, DatasetSchema]] = []
         for d in self.datasets:
-            for form in sorted(table_forms(d.table), key=len, reverse=True):
+            for form in sorted(self.forms(d), key=len, reverse=True):
                 for m in re.finditer(rf"(?<![\w.]){re.escape(form)}(?:'s)?(?![\w])", text):
                     found.append((m.start(), m.end(), d))
         for d in self.datasets:  # a typo of a table's name
             for m in re.finditer(r"[a-z_]{5,}", text):
                 if any(m.start() < e and m.end() > s for s, e, _ in found):
                     continue
-                if any(near(m.group(0), f) for f in table_forms(d.table) if " " not in f):
+                if any(near(m.group(0), f) for f in self.forms(d) if " " not in f):
                     found.append((m.start(), m.end(), d))
         found.sort(key=lambda x: (x[0], -(x[1] - x[0])))
         out: list[tuple[int, int, DatasetSchema]] = []
@@ -154,10 +183,10 @@ class Catalog:
     def table_named(self, word: str) -> DatasetSchema | None:
         word = word.lower().removesuffix("'s")
         for d in self.datasets:
-            if word in table_forms(d.table):
+            if word in self.forms(d):
                 return d
         for d in self.datasets:
-            if any(near(word, f) for f in table_forms(d.table) if " " not in f):
+            if any(near(word, f) for f in self.forms(d) if " " not in f):
                 return d
         return None
 
@@ -166,6 +195,9 @@ class Catalog:
         """The columns ``phrase`` names, the preferred tables' first; typos when nothing exact."""
         phrase = phrase.lower().strip().removesuffix("'s").strip()
         order = [*prefer, *[d for d in self.datasets if d not in prefer]]
+        exact_root = [r for r in self._in_table(phrase, order[0], fuzzy=False)] if order else []
+        if exact_root:
+            return exact_root
         # "<table> <column>", "<table>'s <column>", "<column> of the <table>"
         qualified = re.fullmatch(r"([a-z_]+?)(?:'s)?\s+(.+)", phrase)
         of = re.fullmatch(r"(.+?)\s+of\s+(?:the|its|their|each|his|her)?\s*([a-z_]+)", phrase)
@@ -180,11 +212,27 @@ class Catalog:
                 refs = self._in_table(rest, d, fuzzy=True)
                 if refs:
                     return refs
+                if rest in DATE_WORDS:  # "the order date": the order's own date
+                    date = self.main_date(d)
+                    if date is not None:
+                        return [date]
                 # "customer country" where the column is customers.country_code etc.
         exact = [r for d in order for r in self._in_table(phrase, d, fuzzy=False)]
         if exact:
             return exact
         return [r for d in order for r in self._in_table(phrase, d, fuzzy=True)]
+
+    def main_date(self, d: DatasetSchema) -> Ref | None:
+        """The date a row of ``d`` is of: ``<table>_date``, ``created_at``, or its only one."""
+        temporal = {c.name.lower(): c for c in d.columns if re.search(r"date|time", c.type, re.I)}
+        tsing = singular(d.table.lower())
+        for pattern in _DATE_NAMES:
+            name = pattern.format(t=tsing)
+            if name in temporal:
+                return Ref(d, temporal[name])
+        if len(temporal) == 1:
+            return Ref(d, next(iter(temporal.values())))
+        return None
 
     def _in_table(self, phrase: str, d: DatasetSchema, *, fuzzy: bool) -> list[Ref]:
         out = []

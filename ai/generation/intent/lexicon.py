@@ -154,7 +154,9 @@ FILLER = {
         "existing",
         "whole",
     ],
-    *["everything", "every", "complete", "full", "set", "current"],
+    *["everything", "every", "complete", "full", "set", "current", "where", "whose", "keep"],
+    *["keeping", "retain", "retaining", "going", "headed", "bound", "destined", "sent"],
+    *["column", "columns", "field", "fields", "there", "one", "if", "any", "when", "yet"],
     # systems and formats: never filter values
     *[
         "mysql",
@@ -242,6 +244,7 @@ DATE_VERBS = {
     "signed": ("signup_date", "signed_up_at", "registered_at", "created_at"),
     "joined": ("joined_at", "join_date", "signup_date", "created_at"),
     "hired": ("hire_date", "hired_at", "start_date"),
+    "opened": ("opened_on", "opened_at", "open_date", "opening_date"),
     "updated": ("updated_at", "modified_at", "last_updated"),
     "modified": ("modified_at", "updated_at"),
     "shipped": ("shipped_at", "ship_date", "shipped_date"),

@@ -10,6 +10,17 @@ from ai.generation.intent.lexicon import FILLER
 _WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_'.-]*[A-Za-z0-9_]|[A-Za-z0-9_]")
 
 
+def _filler(word: str, filler: set[str]) -> bool:
+    """A filler word, or a typo of one of four letters or more ("wiht")."""
+    if word in filler:
+        return True
+    if len(word) < 4 or not word.isalpha():
+        return False
+    from ai.generation.intent.grounding import distance
+
+    return any(len(f) == len(word) and distance(word, f) <= 1 for f in filler if len(f) >= 4)
+
+
 @dataclass
 class Coverage:
     """The intent's text (lower case, single spaces) and the character ranges placed so far."""
@@ -37,7 +48,7 @@ class Coverage:
         runs: list[list[str]] = [[]]
         for start, end, word in self.words():
             bare = word.strip("'.-").removesuffix("'s")
-            if not self.free(start, end) or bare in filler or not bare:
+            if not self.free(start, end) or not bare or _filler(bare, filler):
                 if runs[-1]:
                     runs.append([])
                 continue

@@ -269,9 +269,14 @@ class _Parser:
             phrase = head[start:]
             if re.match(r"(?:with|whose|where|and|or|the|a|an|is|are|of|in)\b", phrase):
                 continue
-            refs = [r for r in self.cat.columns_named(phrase, self.prefer) if self._kind(r, kinds)]
+            core = re.sub(r"\s+(?:of|is|are|was|were|equal|being|that is)$", "", phrase)
+            refs = [r for r in self.cat.columns_named(core, self.prefer) if self._kind(r, kinds)]
             if refs:
-                return start, self._pick(refs, phrase)
+                lead = re.search(
+                    r"\b(?:with|whose|where|having|that\s+has|that\s+have)\s+(?:an?\s+|the\s+)?$",
+                    head[:start],
+                )
+                return (lead.start() if lead else start), self._pick(refs, core)
         return None
 
     def _column_after(self, start: int, kinds: str = "", words: int = 4) -> tuple[int, Ref] | None:
@@ -870,7 +875,8 @@ class _Parser:
         matches = [
             (m, _OPS[m["op"]], m["num"])
             for m in re.finditer(
-                rf"(?<![\w])(?P<op>{_OP_RE})\s+(?P<num>{_NUM})(?![\w-])", self.text
+                rf"(?<![\w])(?P<op>{_OP_RE})\s+(?P<num>{_NUM})(?:\s*{_UNITS})?(?![\w-])",
+                self.text,
             )
         ] + [
             (
@@ -892,6 +898,16 @@ class _Parser:
             negated = re.search(r"\bnot\s+(?:be\s+)?$", before)
             start_at = negated.start() if negated else m.start()
             found = self._column_before(start_at, "numeric")
+            # "heavier than 80 kg", "at least 90 cm long": the adjective names the measure
+            adjective = re.search(rf"\b({_ADJECTIVES})\s+$", before[:start_at])
+            after = re.match(rf"\s+({_ADJECTIVES})\b", self.text[m.end() :])
+            for said, at_end in ((adjective, False), (after, True)):
+                if found is None and said is not None:
+                    ref = self._measure_of(said[1])
+                    if ref is not None:
+                        found = (m.start() if at_end else said.start(), ref)
+                        if at_end:
+                            self.cov.take(m.end(), m.end() + said.end())
             if found is None:
                 verb = re.search(
                     r"\b(?:costing|costs?|priced|worth|valued|spending|spent|earning|earns?|paying|paid|weighing|weighs?)\s+$",
@@ -927,13 +943,38 @@ class _Parser:
                 cond,
             )
 
+    def _child_by_verb(self, verb: str) -> DatasetSchema | None:
+        """The table whose rows a verb makes ("ordered": order_items referring to products)."""
+        stem = re.sub(r"(?:ed|d)$", "", verb)
+        if len(stem) > 3 and stem[-1] == stem[-2]:
+            stem = stem[:-1]  # shipped → ship, scanned → scan
+        children = [
+            e.child
+            for e in self.cat.edges
+            if e.parent is self.q.root and e.child is not self.q.root
+        ]
+        named = [d for d in children if stem and stem in d.table.lower()]
+        return named[0] if len(named) == 1 else None
+
+    def _measure_of(self, adjective: str) -> Ref | None:
+        """The root's numeric column an adjective measures (heavier: weight, long: length)."""
+        stem = next((v for k, v in _MEASURES.items() if re.fullmatch(k, adjective)), None)
+        if stem is None:
+            return None
+        cols = [
+            c
+            for c in self.q.root.columns
+            if is_numeric(c) and any(w in c.name.lower() for w in stem)
+        ]
+        return Ref(self.q.root, cols[0]) if len(cols) == 1 else None
+
     def _nullness(self) -> None:
         q = self.q
         for m in re.finditer(
             rf"(?:(?P<neg>{_NEGATE})\s+(?:(?:any|all|the)\s+)?(?:[a-z_]+\s+){{0,2}}?)?"
             r"(?P<kw>without|with\s+no|that\s+(?:have|has)\s+no|having\s+no|who\s+(?:have|has)\s+no"
             r"|with\s+(?:a\s+)?missing|missing|lacking|that\s+lack|(?:that|which|who)\s+(?:are|is)\s+missing"
-            r"|with(?:\s+an?)?\s+(?:null|empty)|where\s+(?:the\s+)?(?P<colnull>[a-z_ ]+?)\s+is\s+(?P<isnot>not\s+)?(?:null|empty|missing|blank)"  # noqa: E501
+            r"|with(?:\s+an?)?\s+(?:null|empty)|(?:where|whose|with|that\s+have|which\s+have)\s+(?:the\s+|an?\s+)?(?P<colnull>[a-z_ ]+?)\s+(?:is\s+|are\s+)?(?P<isnot>not\s+)?(?:null|empty|missing|blank|unknown|unset|not\s+set)\b"  # noqa: E501
             r"|who\s+(?:have|has)\s+never|that\s+(?:have|has)\s+never|never|who\s+(?:have|has)\s+not|that\s+(?:have|has)\s+not)"
             r"(?:\s+(?:an?|any|ever|been|placed|made|bought|purchased|ordered|had|received|got|created|did))*\s*(?P<x>[a-z_]+(?:'s)?(?:\s+[a-z_]+)?)?",
             self.text,
@@ -956,6 +997,12 @@ class _Parser:
                 first = x.split()[0].removesuffix("'s")
                 d = self.cat.table_named(first)
                 start, end = m.start(), m.start("x") + len(first)
+                if d is None and re.search(r"never|not", m["kw"]):
+                    d = self._child_by_verb(first)  # "never ordered": no order item refers
+                if d is not None:
+                    rest = re.match(r"\s+(?:anything|any|at\s+all|ever|yet)\b", self.text[end:])
+                    if rest:
+                        end += rest.end()
                 if d is not None and d is not q.root and self.cat.references(d, q.root):
                     edge = self.cat.references(d, q.root)[0]
                     exists = "EXISTS" if negated else "NOT EXISTS"
@@ -1084,6 +1131,13 @@ class _Parser:
         for group in groups:
             ref = group[0][2]
             start, end = group[0][0], group[-1][1]
+            neg = re.search(
+                rf"\b(?:not|non-?|isn't|aren't|other than|except|excluding|but not|{_NEGATE})"
+                r"\s*(?:in\s+|one\s+of\s+)?(?:the\s+)?$",
+                self.text[:start],
+            )
+            if neg:
+                start = neg.start()
             before = self.text[:start]
             col = re.search(
                 r"(?:\b([a-z_]+(?:\s+[a-z_]+)?)\s+(?:is\s+|are\s+|=\s*|of\s+|in\s+|equals?\s+)?(?:\(\s*)?)$",
@@ -1098,12 +1152,9 @@ class _Parser:
                     refs = self.cat.columns_named(last, self.prefer)
                     if ref in refs:
                         start = col.start(1) + col[1].rfind(last)
-            neg = re.search(
-                rf"\b(?:not|non-?|isn't|aren't|other than|except|excluding|but not|{_NEGATE})\s*(?:in\s+)?(?:the\s+)?$",  # noqa: E501
-                self.text[:start],
-            )
-            if neg:
-                start = neg.start()
+            trailing = re.match(r"\s+([a-z_]+)\b", self.text[end:])
+            if trailing and ref in self.cat.columns_named(trailing[1], self.prefer):
+                end += trailing.end()  # "the kitchen category"
             closing = re.match(r"\s*\)", self.text[end:])
             if closing and "(" in self.text[max(0, start - 2) : start + 1] + before[-3:]:
                 end += closing.end()
@@ -1268,6 +1319,22 @@ class _Parser:
                 f"Ordered by {ref.column.name}{' descending' if desc else ''}",
                 q.order[0],
             )
+
+
+_UNITS = r"(?:kg|kgs|kilos?|kilograms?|g|grams?|lbs?|pounds?|cm|mm|m|km|meters?|metres?|%|percent|eur|euros?|usd|dollars?|gbp|hours?|days?|minutes?)\b"  # noqa: E501
+_MEASURES = {
+    r"heavier|lighter|heavy|light|weighing|weighs?": ("weight",),
+    r"longer|shorter|long|short": ("length",),
+    r"wider|narrower|wide|narrow": ("width",),
+    r"taller|higher|tall|high": ("height",),
+    r"older|younger|old|young": ("age",),
+    r"costlier|cheaper|pricier|more\s+expensive|less\s+expensive|expensive|cheap": (
+        "price",
+        "cost",
+    ),
+    r"bigger|larger|smaller|big|large|small": ("size", "capacity", "volume"),
+}
+_ADJECTIVES = "|".join(_MEASURES)
 
 
 class _Unplaceable(PlanningError):
