@@ -197,14 +197,23 @@ def elapsed_ms(started: datetime | None, finished: datetime | None) -> int | Non
 
 
 async def typical_duration_ms(session: AsyncSession, pipeline_id: str) -> int | None:
-    """Median duration of the pipeline's last ten completed runs; None before the first."""
-    result = await session.exec(
-        select(Execution)
-        .where(Execution.pipeline_id == pipeline_id, Execution.status == "COMPLETED")
-        .order_by(col(Execution.finished_at).desc())
-        .limit(10)
-    )
-    durations = sorted(
-        ms for row in result if (ms := elapsed_ms(row.started_at, row.finished_at)) is not None
-    )
-    return durations[len(durations) // 2] if durations else None
+    """Median duration of the pipeline's last ten completed runs; before the first completed
+    one, of its last ten finished runs (failed or cancelled: still how long it takes to get
+    there); None before any run has finished."""
+    for statuses in (("COMPLETED",), ("COMPLETED", "FAILED", "CANCELLED")):
+        result = await session.exec(
+            select(Execution)
+            .where(
+                Execution.pipeline_id == pipeline_id,
+                col(Execution.status).in_(statuses),
+                col(Execution.finished_at).is_not(None),
+            )
+            .order_by(col(Execution.finished_at).desc())
+            .limit(10)
+        )
+        durations = sorted(
+            ms for row in result if (ms := elapsed_ms(row.started_at, row.finished_at)) is not None
+        )
+        if durations:
+            return durations[len(durations) // 2]
+    return None

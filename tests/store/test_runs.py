@@ -266,7 +266,7 @@ async def test_logs_order_filter_and_limit(session, make, tenant, pipeline):
     assert lines[0].ts == T0 + timedelta(seconds=3)
 
 
-async def test_typical_duration_is_the_median_of_the_last_ten_completed(
+async def test_typical_duration_is_the_median_of_the_last_ten_completed_runs(
     session, make, tenant, pipeline
 ):
     assert await run_store.typical_duration_ms(session, pipeline.id) is None
@@ -280,10 +280,13 @@ async def test_typical_duration_is_the_median_of_the_last_ten_completed(
             finished_at=finished_at,
         )
 
-    # Failed runs do not count.
+    # Before any completed run, the finished ones tell; once one completed, only those count.
     await finished("FAILED", 99, T0)
-    assert await run_store.typical_duration_ms(session, pipeline.id) is None
+    await finished("CANCELLED", 1, T0 + timedelta(minutes=1))
+    await finished("FAILED", 97, T0 + timedelta(minutes=2))
+    assert await run_store.typical_duration_ms(session, pipeline.id) == 97000
     await finished("COMPLETED", 3, T0 + timedelta(hours=1))
+    assert await run_store.typical_duration_ms(session, pipeline.id) == 3000
     await finished("COMPLETED", 1, T0 + timedelta(hours=2))
     await finished("COMPLETED", 2, T0 + timedelta(hours=3))
     assert await run_store.typical_duration_ms(session, pipeline.id) == 2000
