@@ -19,6 +19,7 @@ _REFUSED = re.compile(
         | query | query_table | load_extension | sqlite_.* | mysql_.* | postgres_.*
         | pg_read_.* | pg_ls_.* | pg_stat_file | pg_file_.* | pg_logdir_ls | lo_.*   # PostgreSQL
         | dblink.* | pg_reload_conf | pg_terminate_backend | pg_cancel_backend
+        | query_to_xml.* | cursor_to_xml.* | query_to_xmlschema      # run SQL given as text
         | load_file | sys_exec | sys_eval                                           # MySQL
         | readfile | writefile | edit | fts3_tokenizer                               # SQLite
     )$""",
