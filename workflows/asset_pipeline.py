@@ -102,6 +102,9 @@ class AssetPipelineWorkflow:
                 for task in tasks.values():
                     task.cancel()
                 await workflow.wait(list(tasks.values()))
+                for task in tasks.values():  # their cancellation is the run's: seen here
+                    if not task.cancelled():
+                        task.exception()
                 raise
             for name, task in list(tasks.items()):
                 if not task.done():

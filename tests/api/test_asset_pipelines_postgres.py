@@ -4,16 +4,22 @@ of three SQL assets that reads the package's tables through that connection."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import asyncpg
 import pytest
 
-from tests.asset_runs import fresh_tenant, run
+from tests.asset_runs import fresh_tenant, run, trigger, wait_run
 from tests.conftest import pg_connection_body, scratch_database
 from tests.services import PG_HOST, PG_PORT, pg_dsn, require
 
 pytestmark = pytest.mark.postgres
+
+ACTIVE_SLEEP = (
+    "SELECT COUNT(*) FROM pg_stat_activity WHERE query ILIKE '%pg_sleep(0.05)%' "
+    "AND state = 'active' AND pid <> pg_backend_pid()"
+)
 
 
 def _report(name: str, schema: str) -> dict:
@@ -128,3 +134,48 @@ async def test_definitions_refused(api, change, status, says):
     response = await api.post("/api/pipeline/definitions", json=definition)
     assert response.status_code == status, response.text
     assert says in response.text
+
+
+async def test_cancel_reaches_a_running_postgres_query(api, target_db, target):
+    """The cancel stops the asset's statement on the server; its table is never created and
+    nothing it staged is left."""
+    tag = uuid.uuid4().hex[:6]
+    created = await api.post(
+        "/v1/pipelines/connections", json=pg_connection_body(target_db, f"slow-{tag}")
+    )
+    assert created.status_code == 201, created.text
+    definition = {
+        "name": f"slow_{tag}",
+        "connection": f"slow-{tag}",
+        "schema": f"slow_{tag}",
+        "assets": [
+            {"name": "quick", "sql": "SELECT 1 AS x"},
+            {
+                "name": "crawl",
+                "deps": ["quick"],
+                "sql": "SELECT g FROM generate_series(1, 1200) AS g "
+                "WHERE CAST(pg_sleep(0.05) AS TEXT) = ''",
+            },
+        ],
+    }
+    assert (await api.post("/api/pipeline/definitions", json=definition)).status_code == 201
+    run_id = await trigger(api, definition["name"], "BATCH_SLOW")
+    running = 0
+    for _ in range(300):  # until the asset's statement runs on the server
+        running = await target.fetchval(ACTIVE_SLEEP)
+        if running:
+            break
+        await asyncio.sleep(0.05)
+    cancelled = await api.post(f"/api/pipeline/cancel/{run_id}")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "CANCELING"
+    body = await wait_run(api, run_id, within=30)
+    assert body["status"] == "CANCELED", body
+    assert body["assets"]["quick"]["status"] == "SUCCESS"
+    assert body["assets"]["crawl"]["status"] == "CANCELED"
+    tables = await target.fetch(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = $1",
+        f"slow_{tag}",
+    )
+    assert [r["table_name"] for r in tables] == ["quick"]
+    assert running == 1
+    assert await target.fetchval(ACTIVE_SLEEP) == 0
