@@ -23,7 +23,7 @@ MAX_VALUE_LENGTH = 80
 _TEXT = ("char", "text", "string", "enum", "citext")
 
 _PG_KEYS = """
-SELECT n.nspname, r.relname, c.contype, a.attname, fr.relname, af.attname
+SELECT n.nspname, r.relname, c.contype::text, a.attname, fr.relname, af.attname
 FROM pg_constraint c
 JOIN pg_class r ON r.oid = c.conrelid
 JOIN pg_namespace n ON n.oid = r.relnamespace

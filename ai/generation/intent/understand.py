@@ -39,9 +39,10 @@ _AGGS = (
     (r"total number of|number of|count of|how many|count", "count"),
     (r"sum of|total|sum", "sum"),
     (r"average|avg|mean", "avg"),
-    (r"maximum|max|highest|largest|biggest", "max"),
-    (r"minimum|min|lowest|smallest", "min"),
+    (r"maximum|max|highest|largest|biggest|heaviest|longest|latest|most\s+recent", "max"),
+    (r"minimum|min|lowest|smallest|lightest|shortest|earliest|first", "min"),
 )
+_AGG_WORDS = "|".join(p for p, _ in _AGGS)
 _NEGATE = (
     r"ignoring|excluding|except(?:\s+for)?|skipping|dropping|leaving\s+out|omitting|not\s+counting"
     r"|filtering\s+out|removing|but\s+not|without\s+counting"
@@ -467,15 +468,14 @@ class _Parser:
             b = self._column_after(m.start("b"), "numeric", 2)
             if a is None or b is None:
                 continue
-            op = {"times": "*", "x": "*", "plus": "+", "minus": "-", "/": "/"}.get(
-                m["op"].split()[0], m["op"]
-            )
-            op = {"multiplied": "*", "divided": "/"}.get(op, op)
+            word = m["op"].split()[0]
+            op = {"times": "*", "x": "*", "multiplied": "*", "plus": "+", "minus": "-"}.get(word)
+            op = op or {"divided": "/"}.get(word, word)
             start, end = a[0], b[0]
             name = None
             before = self.text[:start]
             named = re.search(
-                r"(?:an?\s+|the\s+|its\s+|their\s+)?([a-z_]+(?:\s+[a-z_]+)?)\s*(?:,|:|=|\(|\bas\b|\bbeing\b|\bcomputed as\b|\bcalculated as\b|\bdefined as\b|\bwhich is\b|\bi\.e\.)\s*$",  # noqa: E501
+                r"(?:an?\s+|the\s+|its\s+|their\s+)?((?:[a-z_]+\s+){0,2}[a-z_]+)\s*(?:,|:|=|\(|\bas\b|\bbeing\b|\bcomputed as\b|\bcalculated as\b|\bdefined as\b|\bwhich is\b|\bi\.e\.)\s*$",  # noqa: E501
                 before,
             )
             after = re.match(
@@ -492,7 +492,7 @@ class _Parser:
                 if closing:
                     end += closing.end()
             if name:
-                name = re.sub(r"^(?:with|and|plus|including)\s+", "", name)
+                name = re.sub(r"^.*\b(?:with|and|plus|including|a|an|the)\s+", "", name)
             label = (
                 "_".join(name.split())
                 if name
@@ -513,18 +513,26 @@ class _Parser:
         """(SQL, name, words used) of what an aggregate reads: a column, a computed column, or
         a money word (revenue) over the table's amounts."""
         words = words.strip()
+        shared = re.match(rf"(?:and|or|,)\s+(?:{_AGG_WORDS})\s+(?:of\s+)?(?:the\s+)?", words)
+        skipped = shared.end() if shared else 0  # "smallest and largest order total"
+        if skipped:
+            found = self._measure(words[skipped:])
+            return (found[0], found[1], words[:skipped] + found[2]) if found else None
         for out in getattr(self, "_computed_cols", []):
             if words.startswith(out.name.replace("_", " ")) or words.startswith(out.name):
                 return out.sql, out.name, out.name.replace("_", " ")
         tokens = words.split()
-        for n in range(min(3, len(tokens)), 0, -1):
-            phrase = " ".join(tokens[:n])
-            refs = [
-                r for r in self.cat.columns_named(phrase, self.prefer) if self._kind(r, "numeric")
-            ]
-            if refs:
-                ref = self._pick(refs, phrase)
-                return self._use(ref), ref.column.name, phrase
+        for first in (0, 1):  # "shipping cost": a word of kind before the column
+            for n in range(min(3, len(tokens) - first), 0, -1):
+                phrase = " ".join(tokens[first : first + n])
+                refs = [
+                    r
+                    for r in self.cat.columns_named(phrase, self.prefer)
+                    if self._kind(r, "numeric")
+                ]
+                if refs:
+                    ref = self._pick(refs, phrase)
+                    return self._use(ref), ref.column.name, " ".join(tokens[: first + n])
         if tokens and re.fullmatch(
             r"revenue|sales|turnover|spend(?:ing)?|income|value|amount", tokens[0]
         ):
@@ -574,10 +582,18 @@ class _Parser:
                         end = m.start("rest") + distinct.end()
                     else:
                         word = re.match(r"[a-z_]+", rest)
-                        if not word:
-                            continue
-                        d = self.cat.table_named(word[0])
-                        if d is None:
+                        d = self.cat.table_named(word[0]) if word else None
+                        if d is None:  # "number of purchase events": a value, then the table
+                            word = re.match(r"(?:[a-z_]+\s+){1,2}?([a-z_]+)", rest)
+                            d = self.cat.table_named(word[1]) if word else None
+                            if word is not None and d is not None:
+                                inner = m.start("rest") + word.start(1)
+                                if not self.cat.values_named(rest[: word.start(1)].strip(), [d]):
+                                    d = None
+                                else:
+                                    self.cov.take(inner, m.start("rest") + word.end())
+                                    end = m.start("rest") + word.start(1) - 1
+                        if d is None or word is None:
                             continue
                         if d is not q.root:
                             q.ambiguous.append(
@@ -585,7 +601,10 @@ class _Parser:
                                 f"{q.root.table}"
                             )
                         out = Out("count(*)", f"{singular(d.table)}_count")
-                        end = m.start("rest") + word.end()
+                        end = m.start("rest") + (word.end() if word.lastindex is None else 0)
+                        if word.lastindex is not None:
+                            end = m.start("rest")  # the value words are placed by _values
+                            out.name = f"{singular(d.table)}_count"
                 else:
                     measure = self._measure(rest)
                     if measure is None:
@@ -599,6 +618,8 @@ class _Parser:
                     )
                     out = Out(f"{fn}({sql})", label)
                     end = m.start("rest") + len(used)
+                if re.match(r"\s*(?:and|or|,)\s", rest):  # "lightest and heaviest weight"
+                    end = m.start("rest")
                 if not self.cov.free(m.start(), end):
                     continue
                 aggregates.append((m.start(), end, out))
@@ -976,7 +997,7 @@ class _Parser:
             r"|with\s+(?:a\s+)?missing|missing|lacking|that\s+lack|(?:that|which|who)\s+(?:are|is)\s+missing"
             r"|with(?:\s+an?)?\s+(?:null|empty)|(?:where|whose|with|that\s+have|which\s+have)\s+(?:the\s+|an?\s+)?(?P<colnull>[a-z_ ]+?)\s+(?:is\s+|are\s+)?(?P<isnot>not\s+)?(?:null|empty|missing|blank|unknown|unset|not\s+set)\b"  # noqa: E501
             r"|who\s+(?:have|has)\s+never|that\s+(?:have|has)\s+never|never|who\s+(?:have|has)\s+not|that\s+(?:have|has)\s+not)"
-            r"(?:\s+(?:an?|any|ever|been|placed|made|bought|purchased|ordered|had|received|got|created|did))*\s*(?P<x>[a-z_]+(?:'s)?(?:\s+[a-z_]+)?)?",
+            r"(?:\s+(?:an?|any|ever|been|placed|made|bought|purchased|ordered|had|received|got|created|did)\b)*\s*(?P<x>[a-z_]+(?:'s)?(?:\s+[a-z_]+)?)?",
             self.text,
         ):
             if not self.cov.free(m.start("kw"), m.end("kw")):
