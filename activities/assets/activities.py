@@ -185,7 +185,7 @@ def _application_error(exc: BaseException) -> ApplicationError:
         return exc
     if _write_conflict(exc):
         return ApplicationError(
-            "another asset wrote the same table at the same moment; retried",
+            "another asset or reader held the same table or file at that moment; retried",
             type="WRITE_CONFLICT",
             non_retryable=False,
         )
@@ -198,12 +198,14 @@ def _application_error(exc: BaseException) -> ApplicationError:
 
 
 def _write_conflict(exc: BaseException) -> bool:
-    """Two assets (or runs) creating or rewriting one table at once: the next attempt, which
-    stages again from scratch, finds it settled."""
+    """Two assets (or runs) creating or rewriting one table at once, or the database file open
+    read-only in this process: the next attempt, which stages again from scratch, gets through."""
     import duckdb
 
     if isinstance(exc, duckdb.TransactionException):
         return True
+    if isinstance(exc, duckdb.ConnectionException) and "different configuration" in str(exc):
+        return True  # a reader (a pipeline's DuckDB source) has the file open read-only
     if isinstance(exc, duckdb.CatalogException) and "already exists" in str(exc):
         return True
     return isinstance(exc, asyncpg.DuplicateTableError | asyncpg.DuplicateSchemaError)
