@@ -84,7 +84,10 @@ class GenerationActivities:
                 try:
                     tables, config = await self._tables(row, spec)
                 except (ConnectorError, SecretReferenceError) as exc:
-                    context.errors.append(f"cannot introspect connection {row.name!r}: {exc}")
+                    if not spec.optional:
+                        context.errors.append(f"cannot introspect connection {row.name!r}: {exc}")
+                    continue
+                if not tables and spec.optional:
                     continue
                 if not tables:
                     wanted = f" table {spec.table!r}" if spec.table else " any table"
@@ -95,6 +98,8 @@ class GenerationActivities:
                 except Exception as exc:  # values help; their absence leaves words unresolved
                     activity.logger.warning(f"no values sampled from {row.name!r}: {exc}")
                 context.sources.extend(datasets)
+            if not context.sources and not context.errors:
+                context.errors.append("none of the candidate source connections could be read")
             context.today = datetime.now(UTC).date().isoformat()
             context.target = self._target(request, rows, context.errors)
         if request.use_llm and not context.errors:
@@ -197,6 +202,7 @@ class GenerationActivities:
                 )
             except offline.PlanningError:
                 understood = None
+            result.unresolved += request.request.review
             if understood is not None:
                 result.unresolved += verify.dropped(understood, result.definition)
                 if not result.interpretation:

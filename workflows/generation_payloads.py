@@ -21,6 +21,7 @@ class TableSpec:
     table: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
     database: str | None = None  # the target's ``database``: ClickHouse's database
+    optional: bool = False  # a candidate the service chose: skipped when it cannot be read
 
 
 @dataclass
@@ -40,6 +41,8 @@ class GenerationInput:
     max_repairs: int = 2
     pipeline_id: str | None = None  # regenerate: the pipeline that gets a new version
     previous_definition: dict[str, Any] | None = None  # regenerate: what the modifications change
+    chosen: list[str] = field(default_factory=list)  # what the service chose (said, not asked)
+    review: list[str] = field(default_factory=list)  # choices a person should confirm
 
 
 @dataclass

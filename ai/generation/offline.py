@@ -153,7 +153,10 @@ def plan_dict(request: GenerationInput, context: GenerationContext) -> dict[str,
     ]
     for e in p.explanations:
         interpretation.append({"kind": "note", "words": "", "text": e["text"], "sql": ""})
-    unresolved = [*understood.unresolved, *understood.ambiguous]
+    interpretation += [
+        {"kind": "connection", "words": "", "text": text, "sql": ""} for text in request.chosen
+    ]
+    unresolved = [*understood.unresolved, *understood.ambiguous, *request.review]
     explanations = [
         {"file": "transform_sql", "line": 1, "text": i["text"]}
         for i in interpretation

@@ -110,3 +110,22 @@ async def test_words_not_understood_save_a_version_to_review(gen_api, shop: Shop
     confirmed = await gen_api.post(f"/api/v1/pipelines/{pipeline}:run?confirm=true", json={})
     assert confirmed.status_code == 202, confirmed.text
     assert (await wait_finished(gen_api, confirmed.json()["run_id"]))["status"] == "COMPLETED"
+
+
+async def test_platform_generate_without_connections_chooses_them_and_says_so(gen_api, shop: Shop):
+    """The AI-ETL platform API's documented body (/work/shared/seeds/001_5cd13bd764e36db4.txt)
+    names no connections: the service chooses among the tenant's and says which."""
+    body = {
+        "description": "Load shipped orders from PostgreSQL to PostgreSQL daily",
+        "project_id": "proj_123",
+        "options": {"optimize": True, "validate": True},
+    }
+    response = await gen_api.post("/api/v1/pipelines:generate", json=body)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    chosen = [i["text"] for i in answer["interpretation"] if i["kind"] == "connection"]
+    assert any("source connection" in c for c in chosen) and any("target" in c for c in chosen)
+    if answer["status"] == "needs_review":  # several connections fit: the choice is to check
+        assert any("chosen by the service" in u for u in answer["unresolved"])
+    assert "'shipped'" in answer["dag_definition"]["transformations"][0]["sql"]
+    assert answer["dag_definition"]["orchestration"]["schedule"] == "0 2 * * *"

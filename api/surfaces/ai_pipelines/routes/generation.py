@@ -23,6 +23,7 @@ from temporalio.service import RPCError
 from api.deps import CipherDep, ClientDep, Editor, SessionDep, SettingsDep
 from api.errors import ApiError
 from api.surfaces.ai_pipelines import configuration
+from connectors.registry import canonical_type, is_source, is_target
 from core import temporal
 from core.settings import Settings
 from services.runs import TemporalUnavailable
@@ -137,8 +138,10 @@ async def generate(
         )
     sources = [s.spec() for s in body.sources]
     targets = [t.spec() for t in body.targets]
+    chosen: list[str] = []
+    review: list[str] = []
     if not sources or not targets:
-        sources, targets = await _from_text(
+        sources, targets, chosen, review = await _from_text(
             session, principal.tenant_id, body.text, sources, targets
         )
     if body.name and await pipeline_store.name_taken(session, principal.tenant_id, body.name):
@@ -156,6 +159,8 @@ async def generate(
         hints=body.hints,
         use_llm=bool(settings.llm.base_url),
         max_repairs=settings.llm.max_repairs,
+        chosen=chosen,
+        review=review,
     )
     result = await _run(client, settings, request, None)
     return await _answer(session, principal.tenant_id, result)
@@ -355,23 +360,56 @@ async def _last_generation(session, tenant_id: str, pipeline_id: str) -> Generat
 
 async def _from_text(
     session, tenant_id: str, text: str, sources: list[TableSpec], targets: list[TableSpec]
-) -> tuple[list[TableSpec], list[TableSpec]]:
-    """The AI-ETL platform API names no connections: find the tenant's connections the description
-    names,
-    those before "to"/"into" as sources, the first after as the target."""
+) -> tuple[list[TableSpec], list[TableSpec], list[str], list[str]]:
+    """The AI-ETL platform API names no connections: the tenant's connections the description
+    names (those before "to"/"into" as sources, the first after as the target), else those of
+    the systems it names ("from PostgreSQL to ClickHouse"), else the only one of each role.
+    Also what was chosen (said in the interpretation) and what a person should review (a choice
+    among several candidates)."""
     rows, _ = await connection_store.page(session, tenant_id, offset=0, limit=500)
     low = text.lower()
     split = re.search(r"\b(?:to|into)\b", low)
     cut = split.start() if split else len(low)
+    chosen: list[str] = []
+    review: list[str] = []
     mentioned = sorted(
         (m.start(), row)
         for row in rows
         if (m := re.search(rf"(?<![\w-]){re.escape(row.name.lower())}(?![\w-])", low))
     )
-    if not sources:
-        sources = [TableSpec(connection=row.id) for pos, row in mentioned if pos < cut]
-    if not targets:
-        targets = [TableSpec(connection=row.id) for pos, row in mentioned if pos >= cut][:1]
+    named_sources = [TableSpec(connection=row.id) for pos, row in mentioned if pos < cut]
+    named_targets = [TableSpec(connection=row.id) for pos, row in mentioned if pos >= cut][:1]
+    for role, wanted, named in (
+        ("source", sources, named_sources),
+        ("target", targets, named_targets),
+    ):
+        if wanted:
+            continue
+        if named:
+            wanted.extend(named)
+            continue
+        usable = [r for r in rows if (is_source(r.type) if role == "source" else is_target(r.type))]
+        systems = _systems(low[:cut] if role == "source" else low[cut:])
+        candidates = [r for r in usable if canonical_type(r.type) in systems] or (
+            usable if not systems else []
+        )
+        if not candidates:
+            continue
+        candidates.sort(key=lambda r: r.name)
+        if role == "source":  # the planner reads the tables of each and uses those named
+            picked = candidates[:MAX_CANDIDATES]
+            wanted.extend(TableSpec(connection=r.id, optional=len(picked) > 1) for r in picked)
+        else:
+            picked = candidates[:1]
+            wanted.append(TableSpec(connection=picked[0].id))
+        names = ", ".join(f"{r.name!r} ({r.type})" for r in picked)
+        chosen.append(f"the {role} connection chosen by the service among: {names}")
+        if len(candidates) > 1:
+            review.append(
+                f"the {role} connection was chosen by the service among several that fit "
+                f"({', '.join(repr(r.name) for r in candidates[:MAX_CANDIDATES])}): check it, "
+                "or name the connection in the description"
+            )
     if not sources or not targets:
         names = ", ".join(sorted(r.name for r in rows)) or "none yet"
         raise ApiError(
@@ -382,7 +420,23 @@ async def _from_text(
             "sources/targets with connection_id",
             [],
         )
-    return sources, targets
+    return sources, targets, chosen, review
+
+
+MAX_CANDIDATES = 20  # source connections whose tables the planner may choose from
+_SYSTEMS = {
+    "postgresql": r"postgres(?:ql)?|\bpg\b",
+    "mysql": r"mysql|mariadb",
+    "clickhouse": r"clickhouse",
+    "duckdb": r"duckdb",
+    "files": r"\bs3\b|parquet|csv|files?\b",
+    "kafka": r"kafka",
+}
+
+
+def _systems(text: str) -> set[str]:
+    """The connection types a part of the description names."""
+    return {kind for kind, pattern in _SYSTEMS.items() if re.search(pattern, text)}
 
 
 async def _delegate(
