@@ -41,6 +41,7 @@ OPEN_PATHS = frozenset(
         "/redoc",
         "/openapi.json",
         "/v1/schemas/pipeline-definition",  # documentation, like /openapi.json: editors fetch it
+        "/v1/schemas/asset-pipeline-definition",
         "/api/v1/auth/login",
         "/api/v1/auth/refresh",
         "/",  # redirects to the dashboard
@@ -86,7 +87,14 @@ def presents_scrape_token(request: Request) -> bool:
 
 PROBE_PATHS = frozenset({"/health", "/ready"})  # never throttled, nor authenticated
 DOCUMENT_PATHS = frozenset(
-    {"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json", "/v1/schemas/pipeline-definition"}
+    {
+        "/docs",
+        "/docs/oauth2-redirect",
+        "/redoc",
+        "/openapi.json",
+        "/v1/schemas/pipeline-definition",
+        "/v1/schemas/asset-pipeline-definition",
+    }
 )
 """Never throttled either: the documents a client reads before its first call."""
 CREDENTIAL_EXCHANGES = frozenset({"/api/v1/auth/login", "/api/v1/auth/refresh", "/ui/login"})
