@@ -26,6 +26,7 @@ from domain.status import RunStatus
 from services.runs import _CLOSED, START_TIMEOUT, START_WINDOW, TemporalUnavailable
 from store import asset_runs
 from store import connections as connection_store
+from store import syncs as sync_store
 from store.errors import Conflict, NotFound
 from store.models.assets import AssetMaterialization, AssetPipelineRow, AssetRun
 from store.models.core import utcnow
@@ -84,6 +85,12 @@ async def define(
     if definition.name in BUILT_IN:
         raise Conflict(
             f"{definition.name!r} is a built-in pipeline: choose another name",
+            code="PIPELINE_EXISTS",
+        )
+    if await sync_store.by_name(session, tenant_id, definition.name) is not None:
+        raise Conflict(
+            f"a pipeline named {definition.name!r} exists already: /api/pipeline addresses "
+            "pipelines by name, so choose another",
             code="PIPELINE_EXISTS",
         )
     if definition.connection is not None and definition.database_file is None:
