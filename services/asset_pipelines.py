@@ -189,7 +189,9 @@ async def trigger(
     except BaseException:
         await asset_runs.discard_run(session, run)
         raise
-    return run
+    # Temporal has the run: it is started (the documented STARTED), its assets queued.
+    await asset_runs.set_run_status(session, run_id, RunStatus.RUNNING.value)
+    return await asset_runs.get_run(session, tenant_id, run_id)
 
 
 def is_asset_run(run_id: str) -> bool:

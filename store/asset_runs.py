@@ -119,9 +119,11 @@ async def set_run_status(
         values["started_at"] = now
     else:
         values.update(finished_at=now, error=error, failed_asset=failed_asset)
+    # Started once (QUEUED → RUNNING), ended once (an active run → its end).
+    before = ("QUEUED",) if status == "RUNNING" else ACTIVE
     result = await session.exec(
         update(AssetRun)
-        .where(col(AssetRun.id) == run_id, col(AssetRun.status).in_(ACTIVE))
+        .where(col(AssetRun.id) == run_id, col(AssetRun.status).in_(before))
         .values(**values)
     )
     if result.rowcount and status not in ACTIVE:

@@ -50,8 +50,8 @@ class AssetActivities:
             if row is None or row.tenant_id != run.tenant_id or row.status not in asset_runs.ACTIVE:
                 return AssetPlan()  # given up before its workflow started, or settled
             definition = AssetPipelineDefinition.model_validate(row.definition)
-            if row.status == "QUEUED":  # a retried plan finds it started already
-                await asset_runs.set_run_status(session, run.run_id, "RUNNING")
+            # Started when Temporal accepted it; a start the API did not see through is now.
+            await asset_runs.set_run_status(session, run.run_id, "RUNNING")
         return AssetPlan(
             assets=[AssetNode(a.name, list(a.deps)) for a in definition.assets],
             heartbeat_timeout_seconds=self.deps.settings.heartbeat_timeout_seconds,

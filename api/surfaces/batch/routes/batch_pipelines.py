@@ -74,11 +74,10 @@ async def trigger(
             raise invalid(
                 str(exc), [{"loc": ["body", "config"], "msg": str(exc), "type": "value_error"}]
             ) from None
-        # Temporal has accepted (started) the run's workflow.
         return Triggered(
             run_id=run.id,
             pipeline=run.pipeline,
-            status=RUN_WORDS[RunStatus.RUNNING],
+            status=run_word(run.status),
             batch_id=run.batch_id,
             started_at=run.submitted_at,
         )
