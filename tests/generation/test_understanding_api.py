@@ -129,3 +129,17 @@ async def test_platform_generate_without_connections_chooses_them_and_says_so(ge
         assert any("chosen by the service" in u for u in answer["unresolved"])
     assert "'shipped'" in answer["dag_definition"]["transformations"][0]["sql"]
     assert answer["dag_definition"]["orchestration"]["schedule"] == "0 2 * * *"
+
+
+async def test_nl_query_without_source_finds_the_connection_holding_the_tables(
+    gen_api, shop: Shop
+):
+    """/work/shared/seeds/001_5cd13bd764e36db4.txt: question and schema.tables, no source."""
+    response = await gen_api.post(
+        "/api/v1/nl-query",
+        json={"question": "How many orders per status", "schema": {"tables": ["orders"]}},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "read from connection" in body["explanation"], body
+    assert "count" in body["sql"].lower() and "orders" in body["sql"]

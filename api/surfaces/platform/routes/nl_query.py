@@ -63,17 +63,20 @@ class NLQueryOut(BaseModel):
     attempts: int
 
 
-async def _connection(session, tenant_id: str, ref: str | None) -> Connection:
+async def _connection(
+    session, tenant_id: str, ref: str | None, tables: list[str] | None = None
+) -> tuple[Connection, list[str]]:
+    """The connection to query, and (no source named, several fit) the candidates to look in
+    for the tables the question names."""
     if ref is not None:
         row = await connection_store.find(session, tenant_id, ref)
         if row is None:
             raise ApiError(404, "CONNECTION_NOT_FOUND", f"connection {ref!r} not found")
     else:
-        rows = [
-            r
-            for r in await session.exec(select(Connection).where(Connection.tenant_id == tenant_id))
-            if canonical_type(r.type) in QUERYABLE
-        ]
+        rows = [r for r in await _rows(session, tenant_id) if canonical_type(r.type) in QUERYABLE]
+        if len(rows) > 1 and tables:
+            rows.sort(key=lambda r: r.name)
+            return rows[0], [r.id for r in rows]
         if len(rows) != 1:
             raise ApiError(
                 422,
@@ -88,7 +91,11 @@ async def _connection(session, tenant_id: str, ref: str | None) -> Connection:
             "UNSUPPORTED_CONNECTION_TYPE",
             f"natural-language queries run on PostgreSQL and MySQL/MariaDB, not {row.type}",
         )
-    return row
+    return row, []
+
+
+async def _rows(session, tenant_id: str) -> list[Connection]:
+    return list(await session.exec(select(Connection).where(Connection.tenant_id == tenant_id)))
 
 
 @router.post("/nl-query", response_model=NLQueryOut, summary="Natural language to SQL")
@@ -99,7 +106,9 @@ async def nl_query(
     settings: SettingsDep,
     principal: Viewer,
 ) -> NLQueryOut:
-    row = await _connection(session, principal.tenant_id, body.source)
+    row, candidates = await _connection(
+        session, principal.tenant_id, body.source, body.schema_.tables
+    )
     request = NLQueryInput(
         tenant_id=principal.tenant_id,
         connection_id=row.id,
@@ -107,16 +116,29 @@ async def nl_query(
         tables=body.schema_.tables,
         use_llm=chat_client(settings) is not None,
         max_repairs=settings.llm.max_repairs,
+        candidates=candidates,
     )
     result: NLQueryResult = await execute(
         client, settings, NLQueryWorkflow.run, request, kind="nlquery", tenant_id=row.tenant_id
     )
     if result.sql is None:
         messages = "; ".join(e["msg"] for e in result.errors[:5])
+        if candidates:
+            messages += f" (looked in the tenant's {len(candidates)} SQL connections)"
         raise ApiError(422, result.error_code or "INVALID_QUERY", messages, result.errors)
+    explanation = result.explanation
+    if candidates:
+        used = next(
+            (r for r in await _rows(session, principal.tenant_id) if r.id == result.source), row
+        )
+        row = used
+        explanation += (
+            f" (read from connection {used.name!r}, the tenant's connection holding "
+            f"{', '.join(body.schema_.tables)}; name another with 'source')"
+        )
     return NLQueryOut(
         sql=result.sql,
-        explanation=result.explanation,
+        explanation=explanation,
         estimated_rows=result.estimated_rows,
         estimated_time_ms=result.estimated_time_ms,
         dialect=result.dialect,
