@@ -117,9 +117,9 @@ class GenerationActivities:
         if connector.default_schema is None:  # MySQL: only the connection's own database
             own = [t for t in tables if t.schema == row.database]
             tables = [TableInfo("", t.name, t.columns) for t in own] or tables
-        table = spec.table or spec.options.get("table")
+        table = spec.table or spec.options.get("table") or spec.options.get("topic")  # Kafka's
         schema = spec.schema or spec.options.get("schema")
-        if table and "." in table and not schema:
+        if table and "." in table and not schema and not spec.options.get("topic"):
             schema, table = table.rsplit(".", 1)
         if table:
             tables = [t for t in tables if t.name.lower() == str(table).lower()]

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 
@@ -34,42 +33,74 @@ META_SCHEMA = pa.schema(
 )
 
 
-@dataclass(frozen=True)
-class Message:
-    """What the decoder reads of a consumed message (plain values: no client objects)."""
+class Message(Protocol):
+    """What the decoder reads of a consumed message: confluent-kafka's ``Message`` methods."""
 
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    timestamp_ms: int | None
-    value: bytes | None
+    def topic(self) -> str | None: ...
+    def partition(self) -> int | None: ...
+    def offset(self) -> int | None: ...
+    def key(self) -> str | bytes | None: ...
+    def timestamp(self) -> tuple[int, int]: ...  # (kind, ms); kind 0: none
+    def value(self) -> str | bytes | None: ...
 
 
 def to_batch(messages: Sequence[Message]) -> pa.RecordBatch:
     """One record batch of the messages: the metadata columns, then every JSON field."""
+    stamps = [m.timestamp() for m in messages]
+    keys = [m.key() for m in messages]
     meta = [
-        pa.array([m.topic for m in messages], pa.string()),
-        pa.array([m.partition for m in messages], pa.int32()),
-        pa.array([m.offset for m in messages], pa.int64()),
-        pa.array([_text(m.key) for m in messages], pa.string()),
-        pa.array([m.timestamp_ms for m in messages], pa.timestamp("ms", tz="UTC")),
+        pa.array([m.topic() for m in messages], pa.string()),
+        pa.array([m.partition() for m in messages], pa.int32()),
+        pa.array([m.offset() for m in messages], pa.int64()),
+        pa.array(keys, pa.string()) if _all_text(keys) else _texts(keys),
+        pa.array([ms if kind else None for kind, ms in stamps], pa.timestamp("ms", tz="UTC")),
     ]
+    values: list[Any] = [m.value() for m in messages]
+    fields = _objects(values) or _one_by_one(values)
+    names = [*META_SCHEMA.names, *fields]
+    return pa.RecordBatch.from_arrays([*meta, *fields.values()], names=names)  # type: ignore[arg-type]
+
+
+def _objects(values: list[bytes | None]) -> dict[str, pa.Array] | None:
+    """The fast way, when every value is a JSON object whose fields keep one kind each: one
+    parse of them all and one Arrow conversion (in C). None: take the slow way."""
+    if not values or any(v is None for v in values):
+        return None
+    try:
+        rows = json.loads(b"[" + b",".join(values) + b"]")  # type: ignore[arg-type]
+        if not all(isinstance(r, dict) for r in rows):
+            return None
+        records = pa.array(rows)
+    except (ValueError, TypeError, pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        return None
+    if not pa.types.is_struct(records.type):
+        return None
+    columns: dict[str, pa.Array] = {}
+    for index, field in enumerate(records.type):
+        if field.name in offsets.COLUMNS:
+            continue
+        if pa.types.is_nested(field.type):  # objects and lists: their JSON text
+            columns[field.name] = _as_json([r.get(field.name) for r in rows])
+        else:
+            columns[field.name] = records.field(index)
+    return columns
+
+
+def _one_by_one(values: list[bytes | None]) -> dict[str, pa.Array]:
+    """Each value on its own: invalid JSON, values that are not objects, mixed kinds."""
     columns: dict[str, list[Any]] = {}
-    for row, message in enumerate(messages):
-        for name, value in _fields(message.value).items():
+    for row, value in enumerate(values):
+        for name, field in _fields(value).items():
             if name in offsets.COLUMNS:
                 continue
             column = columns.get(name)
             if column is None:
                 column = columns[name] = [None] * row
-            column.append(value)
+            column.append(field)
         for column in columns.values():
             if len(column) <= row:
                 column.append(None)
-    arrays = [*meta, *(_array(values) for values in columns.values())]
-    names = [*META_SCHEMA.names, *columns]
-    return pa.RecordBatch.from_arrays(arrays, names=names)  # type: ignore[arg-type]
+    return {name: _array(column) for name, column in columns.items()}
 
 
 def _fields(value: bytes | None) -> dict[str, Any]:
@@ -100,8 +131,22 @@ def _as_json(values: list[Any]) -> pa.Array:
     )
 
 
-def _text(raw: bytes | None) -> str | None:
-    return None if raw is None else raw.decode("utf-8", errors="replace")
+def _text(raw: str | bytes | None) -> str | None:
+    if raw is None or isinstance(raw, str):
+        return raw
+    return raw.decode("utf-8", errors="replace")
+
+
+def _all_text(keys: list[Any]) -> bool:
+    """Keys Arrow takes as UTF-8 as they are (bytes it validates; invalid ones fail)."""
+    return all(k is None or isinstance(k, str) for k in keys)
+
+
+def _texts(keys: list[Any]) -> pa.Array:
+    try:
+        return pa.array(keys, pa.binary()).cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([_text(k) for k in keys], pa.string())
 
 
 def unify(batches: list[pa.RecordBatch]) -> tuple[pa.Schema, list[pa.RecordBatch]]:

@@ -20,7 +20,7 @@ import pyarrow as pa
 from connectors import offsets
 from connectors.base import Progress, TerminalError
 from connectors.kafka.config import KafkaConfig
-from connectors.kafka.decode import META_SCHEMA, Message, to_batch, unify
+from connectors.kafka.decode import META_SCHEMA, to_batch, unify
 from connectors.kafka.errors import classify
 
 POLL_MESSAGES = 10_000  # messages taken from librdkafka per call
@@ -111,8 +111,8 @@ def read(
                     start = OFFSET_BEGINNING if spec.start == "earliest" else OFFSET_END
                 assignment.append(TopicPartition(topic, partition, start))
         consumer.assign(assignment)
-        pending = {offsets.partition_key(tp.topic, tp.partition) for tp in assignment}
-        buffer: list[Message] = []
+        pending = {(tp.topic, tp.partition) for tp in assignment}
+        buffer: list[Any] = []  # the client's messages: decoded a batch at a time
         read_count = 0
         deadline = time.monotonic() + spec.max_seconds
         while pending and read_count < spec.max_messages and time.monotonic() < deadline:
@@ -121,34 +121,21 @@ def read(
             wanted = min(POLL_MESSAGES, spec.max_messages - read_count)
             received: list[Any] = consumer.consume(wanted, timeout=0.2)
             for message in received:
-                key = offsets.partition_key(message.topic(), message.partition())
                 error = message.error()
-                if error is not None:
-                    if error.code() == KafkaError._PARTITION_EOF:
-                        pending.discard(key)
-                        outcome.next.setdefault(key, message.offset())
-                        continue
+                if error is None:
+                    buffer.append(message)
+                    read_count += 1
+                    continue
+                if error.code() != KafkaError._PARTITION_EOF:
                     raise classify(error)
-                kind, stamp = message.timestamp()
-                buffer.append(
-                    Message(
-                        message.topic(),
-                        message.partition(),
-                        message.offset(),
-                        message.key(),
-                        stamp if kind else None,
-                        message.value(),
-                    )
-                )
-                outcome.next[key] = message.offset() + 1
-                read_count += 1
-                progress.rows = read_count
-                progress.bytes += len(message.value() or b"")
-                if len(buffer) >= BATCH_ROWS:
-                    batches.append(to_batch(buffer))
-                    buffer = []
+                pending.discard((message.topic(), message.partition()))
+                key = offsets.partition_key(message.topic(), message.partition())
+                outcome.next.setdefault(key, message.offset())
+            if len(buffer) >= BATCH_ROWS or (buffer and not received):
+                batches.append(_decoded(buffer, outcome, progress))
+                buffer = []
         if buffer:
-            batches.append(to_batch(buffer))
+            batches.append(_decoded(buffer, outcome, progress))
         for tp in assignment:
             key = offsets.partition_key(tp.topic, tp.partition)
             low, high = consumer.get_watermark_offsets(tp, cached=True)
@@ -165,6 +152,20 @@ def read(
         return META_SCHEMA, [], outcome
     schema, conformed = unify(batches)
     return schema, conformed, outcome
+
+
+def _decoded(messages: list[Any], outcome: ReadOutcome, progress: Progress) -> pa.RecordBatch:
+    """A record batch of the messages; each partition's next offset moves past them (the
+    messages of one partition arrive in offset order)."""
+    last: dict[tuple[str, int], int] = {}
+    for message in messages:
+        last[(message.topic(), message.partition())] = message.offset()
+    for (topic, partition), offset in last.items():
+        outcome.next[offsets.partition_key(topic, partition)] = offset + 1
+    batch = to_batch(messages)
+    progress.rows += batch.num_rows
+    progress.bytes += batch.nbytes
+    return batch
 
 
 def commit_to_group(config: KafkaConfig, group: str, marks: offsets.Marks) -> str | None:

@@ -3,7 +3,9 @@ and pipeline bodies the API takes."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -108,3 +110,19 @@ def stream_definition(
             "stream": {"batch_messages": batch_messages, "batch_seconds": 3, "idle_seconds": 0.3},
         },
     }
+
+
+async def caught_up(
+    api: httpx.AsyncClient, execution: str, messages: int, within: float = 180
+) -> dict[str, Any]:
+    """Wait until a continuous run has loaded ``messages`` in all and lags by none; its stream."""
+    deadline = time.monotonic() + within
+    stream: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        body = (await api.get(f"/v1/pipelines/executions/{execution}")).json()
+        assert body["status"] in ("QUEUED", "RUNNING"), body
+        stream = body.get("stream") or {}
+        if stream.get("messagesLoaded") == messages and stream.get("totalLag") == 0:
+            return stream
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"the stream never caught up with {messages} messages: {stream}")

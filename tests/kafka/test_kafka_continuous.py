@@ -9,7 +9,13 @@ import time
 
 import httpx
 
-from tests.kafka.broker import Broker, create_kafka_connection, events, stream_definition
+from tests.kafka.broker import (
+    Broker,
+    caught_up,
+    create_kafka_connection,
+    events,
+    stream_definition,
+)
 from tests.pipelines import (
     create_connection,
     create_pipeline,
@@ -40,17 +46,6 @@ class Producer(threading.Thread):
 async def _stream(api: httpx.AsyncClient, execution: str) -> dict:
     body = (await api.get(f"/v1/pipelines/executions/{execution}")).json()
     return body.get("stream") or {}
-
-
-async def _caught_up(api: httpx.AsyncClient, execution: str, messages: int) -> dict:
-    """Wait until the stream has loaded ``messages`` in all and is behind by none."""
-    stream: dict = {}
-    for _ in range(600):
-        stream = await _stream(api, execution)
-        if stream.get("messagesLoaded") == messages and stream.get("totalLag") == 0:
-            return stream
-        await asyncio.sleep(0.1)
-    raise TimeoutError(f"the stream never caught up with {messages} messages: {stream}")
 
 
 async def test_keeps_up_and_a_restart_reads_on(api, client, kafka, target, target_db):
@@ -101,7 +96,7 @@ async def test_keeps_up_and_a_restart_reads_on(api, client, kafka, target, targe
         await handle.signal("resume")
 
         producer.join()
-        stream = await _caught_up(api, second, producer.produced - loaded)
+        stream = await caught_up(api, second, producer.produced - loaded)
         assert stream["committedOffsets"] and stream["messagesPerSecond"] > 0
         assert sum(stream["committedOffsets"].values()) == producer.produced
         assert await api.post(f"/v1/pipelines/executions/{second}/cancel")

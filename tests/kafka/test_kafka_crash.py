@@ -71,7 +71,7 @@ async def test_sigkilled_worker_loads_every_event_once(
             await _wait_load(target, table)
             workers[-1].send_signal(signal.SIGKILL)
             workers.append(_start_worker(env))
-            for _ in range(1200):
+            for _ in range(1800):
                 body = (await api.get(f"/v1/pipelines/executions/{execution}")).json()
                 stream = body.get("stream") or {}
                 if await _count(target, table) >= EVENTS and stream.get("totalLag") == 0:

@@ -4,12 +4,10 @@ event once into ClickHouse (run here in chDB)."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from connectors.clickhouse import target as ch_target
-from tests.kafka.broker import create_kafka_connection, events
+from tests.kafka.broker import caught_up, create_kafka_connection, events
 from tests.pipelines import execute, unique_name, wait_finished
 from tests.sources import register
 
@@ -72,14 +70,7 @@ async def test_streaming_request_runs_continuously_into_clickhouse(api, kafka, c
 
     execution = await execute(api, generated["pipeline_id"])
     kafka.produce(topic, events(EVENTS // 2, EVENTS // 2, country="NL"))
-    counts: list = []
-    for _ in range(600):
-        body = (await api.get(f"/v1/pipelines/executions/{execution}")).json()
-        assert body["status"] in ("QUEUED", "RUNNING"), body
-        stream = body.get("stream") or {}
-        if stream.get("messagesLoaded") == EVENTS and stream.get("totalLag") == 0:
-            break
-        await asyncio.sleep(0.1)
+    await caught_up(api, execution, EVENTS)
     await api.post(f"/v1/pipelines/executions/{execution}/cancel")
     assert (await wait_finished(api, execution, within=60))["status"] == "CANCELLED"
     counts = chdb.rows(

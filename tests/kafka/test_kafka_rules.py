@@ -3,23 +3,47 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import pytest
 
 from connectors import offsets
 from connectors.base import TerminalError
-from connectors.kafka.decode import Message, to_batch, unify
+from connectors.kafka.decode import to_batch, unify
 from domain.definition import PipelineDefinition
 from domain.streams import stream_problems
 from tests.kafka.broker import create_kafka_connection
 from tests.pipelines import create_connection, unique_name
 
 
+@dataclass(frozen=True)
+class Message:
+    """A consumed message as confluent-kafka hands it over (its methods)."""
+
+    offset_: int
+    value_: bytes | None
+
+    def topic(self) -> str:
+        return "t"
+
+    def partition(self) -> int:
+        return self.offset_ % 2
+
+    def offset(self) -> int:
+        return self.offset_
+
+    def key(self) -> bytes | None:
+        return b"k" if self.offset_ else None
+
+    def timestamp(self) -> tuple[int, int]:
+        return (1, 1_700_000_000_000)
+
+    def value(self) -> bytes | None:
+        return self.value_
+
+
 def _messages(*values: object) -> list[Message]:
-    return [
-        Message("t", i % 2, i, b"k" if i else None, 1_700_000_000_000, _raw(v))
-        for i, v in enumerate(values)
-    ]
+    return [Message(i, _raw(v)) for i, v in enumerate(values)]
 
 
 def _raw(value: object) -> bytes | None:
@@ -55,6 +79,17 @@ def test_every_field_becomes_a_column_and_odd_values_are_kept_as_text():
     assert [r["value"] for r in rows[4:]] == ["not json", "[1, 2]", None]
     assert [r["_kafka_offset"] for r in rows] == list(range(7))
     assert rows[0]["_kafka_key"] is None and rows[1]["_kafka_key"] == "k"
+
+
+def test_objects_alone_decode_as_they_would_one_by_one():
+    objects = [{"id": 1, "n": 1}, {"id": 2, "n": 2.5, "tags": ["a"], "deep": {"x": {"y": 1}}}]
+    fast = to_batch(_messages(*objects)).to_pylist()
+    slow = to_batch(_messages(*objects, b"not json")).to_pylist()[:2]
+    assert fast == [{**row, "value": None} for row in slow] or fast == [
+        {k: v for k, v in row.items() if k != "value"} for row in slow
+    ]
+    assert fast[1]["tags"] == '["a"]' and fast[1]["deep"] == '{"x": {"y": 1}}'
+    assert [r["n"] for r in fast] == [1.0, 2.5]
 
 
 def test_batches_with_different_fields_unify_without_dropping_any():

@@ -3,7 +3,6 @@ attempt fails at its commit point (after writing, before committing) and is retr
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -20,7 +19,13 @@ from core.settings import Settings
 from services import runs
 from store import pipelines as pipeline_store
 from tests.auth import DEFAULT_TENANT
-from tests.kafka.broker import Broker, create_kafka_connection, events, stream_definition
+from tests.kafka.broker import (
+    Broker,
+    caught_up,
+    create_kafka_connection,
+    events,
+    stream_definition,
+)
 from tests.pipelines import create_pipeline, unique_name, wait_finished
 from worker import build_worker
 
@@ -77,16 +82,7 @@ async def _stream_into(
     async with db.session() as session:
         pipeline = await pipeline_store.get(session, DEFAULT_TENANT, pipeline_id)
         execution = await runs.submit(session, client, flaky.settings, pipeline, {})
-    stream: dict = {}
-    for _ in range(600):
-        body = (await api.get(f"/v1/pipelines/executions/{execution.id}")).json()
-        stream = body.get("stream") or {}
-        assert body["status"] in ("QUEUED", "RUNNING"), body
-        if stream.get("messagesLoaded") == EVENTS and stream.get("totalLag") == 0:
-            break
-        await asyncio.sleep(0.1)
-    else:
-        raise TimeoutError(f"the stream never caught up: {stream}")
+    await caught_up(api, execution.id, EVENTS)
     await api.post(f"/v1/pipelines/executions/{execution.id}/cancel")
     assert (await wait_finished(api, execution.id, within=60))["status"] == "CANCELLED"
     assert len(flaky.hook.failed) >= 3  # every batch's load failed once, then committed
