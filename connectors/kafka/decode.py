@@ -48,7 +48,7 @@ def to_batch(messages: Sequence[Message]) -> pa.RecordBatch:
     """One record batch of the messages: the metadata columns, then every JSON field."""
     stamps = [m.timestamp() for m in messages]
     keys = [m.key() for m in messages]
-    meta = [
+    meta: list[Any] = [
         pa.array([m.topic() for m in messages], pa.string()),
         pa.array([m.partition() for m in messages], pa.int32()),
         pa.array([m.offset() for m in messages], pa.int64()),
@@ -58,7 +58,7 @@ def to_batch(messages: Sequence[Message]) -> pa.RecordBatch:
     values: list[Any] = [m.value() for m in messages]
     fields = _objects(values) or _one_by_one(values)
     names = [*META_SCHEMA.names, *fields]
-    return pa.RecordBatch.from_arrays([*meta, *fields.values()], names=names)  # type: ignore[arg-type]
+    return pa.RecordBatch.from_arrays([*meta, *fields.values()], names=names)
 
 
 def _objects(values: list[bytes | None]) -> dict[str, pa.Array] | None:
