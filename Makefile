@@ -49,6 +49,7 @@ format: $(STAMP)
 ## bench.pg_to_pg, bench.scale and bench.files_write run on their own (python -m bench.<name>).
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.goals
+	$(BIN)/python -m bench.kafka_to_pg
 
 ## Re-record the replay histories (on purpose only: the replay tests guard compatibility).
 record-histories: $(STAMP)
