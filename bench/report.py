@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass, field
 
@@ -58,7 +59,8 @@ class Goal:
         print("  " + " ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
         print("  " + "-" * (sum(widths) + len(widths)))
         for r in self.rows:
-            ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
+            # Rounded down, so a ratio shown at the bar has reached it.
+            ratio = f"{math.floor(r.ratio * 100) / 100:.2f}" if r.ratio is not None else "-"
             verdict = {True: "met", False: "NOT MET", None: ""}[r.met]
             cells = [r.label, r.figure, r.baseline, ratio, r.bar, verdict]
             print("  " + " ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)))
