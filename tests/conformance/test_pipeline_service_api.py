@@ -347,10 +347,16 @@ async def test_schedules_as_documented(service: Service):
         scheduleId=schedule_id,
     )
     assert updated.status_code == 200 and updated.json()["cronExpression"] == "0 7 * * *"
+    runs_before = len(await _runs(service, service.pipeline_id))
     triggered = await service.call(
         "POST", "/v1/pipelines/schedules/{scheduleId}/trigger", scheduleId=schedule_id
     )
     assert triggered.status_code in (200, 202), triggered.text
+    # The schedule's workflow starts the run: it shows up, and ends.
+    await until(
+        lambda: _runs(service, service.pipeline_id),
+        lambda runs: len(runs) > runs_before and all(r["status"] in FINISHED for r in runs),
+    )
     deleted = await service.call(
         "DELETE", "/v1/pipelines/schedules/{scheduleId}", scheduleId=schedule_id
     )
@@ -358,18 +364,17 @@ async def test_schedules_as_documented(service: Service):
     await _idle(service, service.pipeline_id)
 
 
+async def _runs(service: Service, pipeline_id: str) -> list[dict[str, Any]]:
+    url = f"/v1/pipelines/executions?pipelineId={pipeline_id}&page=0&size=100"
+    return (await service.http.get(url)).json()["content"]
+
+
 async def _idle(service: Service, pipeline_id: str) -> None:
     """Wait until the pipeline has no run in progress."""
-
-    async def running() -> list:
-        url = f"/v1/pipelines/executions?pipelineId={pipeline_id}&page=0&size=50"
-        return [
-            e
-            for e in (await service.http.get(url)).json()["content"]
-            if e["status"] not in FINISHED
-        ]
-
-    await until(running, lambda active: not active)
+    await until(
+        lambda: _runs(service, pipeline_id),
+        lambda runs: all(r["status"] in FINISHED for r in runs),
+    )
 
 
 # --- Airflow Management ----------------------------------------------------------------------
