@@ -124,7 +124,8 @@ def understand(
     text = normalize(intent)
     cov = Coverage(text)
     cat = Catalog(datasets)
-    for word in ignore or set():
+    named = {f for d in datasets for f in cat.forms(d)}  # a table called warehouses is no system
+    for word in (ignore or set()) - named:
         for m in re.finditer(rf"(?<![\w]){re.escape(word.lower())}(?![\w])", text):
             cov.take_match(m)
     return _Parser(text, cov, cat, aggregate_ok).parse()
@@ -893,25 +894,35 @@ class _Parser:
 
     def _comparisons(self) -> None:
         q = self.q
-        matches = [
-            (m, _OPS[m["op"]], m["num"])
-            for m in re.finditer(
-                rf"(?<![\w])(?P<op>{_OP_RE})\s+(?P<num>{_NUM})(?:\s*{_UNITS})?(?![\w-])",
-                self.text,
-            )
-        ] + [
-            (
-                m,
-                ">="
-                if m["op"] in ("or more", "and above", "or above", "+", "and up", "or higher")
-                else "<=",
-                m["num"],
-            )
-            for m in re.finditer(
-                rf"(?<![\w])(?P<num>{_NUM})\s*(?P<op>or more|and above|or above|and up|or higher|or less|or fewer|and below|or below|or lower|\+)",  # noqa: E501
-                self.text,
-            )
-        ]
+        matches = (
+            [
+                (m, _OPS[m["op"]], m["num"])
+                for m in re.finditer(
+                    rf"(?<![\w])(?P<op>{_OP_RE})\s+(?P<num>{_NUM})(?:\s*{_UNITS})?(?![\w-])",
+                    self.text,
+                )
+            ]
+            + [
+                (m, ">" if re.match(_MORE, m["adj"]) else "<", m["num"])
+                for m in re.finditer(
+                    rf"(?<![\w])(?P<adj>{_COMPARATIVES})\s+than\s+(?P<num>{_NUM})(?:\s*{_UNITS})?(?![\w-])",
+                    self.text,
+                )
+            ]
+            + [
+                (
+                    m,
+                    ">="
+                    if m["op"] in ("or more", "and above", "or above", "+", "and up", "or higher")
+                    else "<=",
+                    m["num"],
+                )
+                for m in re.finditer(
+                    rf"(?<![\w])(?P<num>{_NUM})\s*(?P<op>or more|and above|or above|and up|or higher|or less|or fewer|and below|or below|or lower|\+)",  # noqa: E501
+                    self.text,
+                )
+            ]
+        )
         for m, op, num in matches:
             if not self._free(m):
                 continue
@@ -921,6 +932,9 @@ class _Parser:
             found = self._column_before(start_at, "numeric")
             # "heavier than 80 kg", "at least 90 cm long": the adjective names the measure
             adjective = re.search(rf"\b({_ADJECTIVES})\s+$", before[:start_at])
+            if found is None and "adj" in m.groupdict() and m["adj"]:
+                ref = self._measure_of(m["adj"])
+                found = (m.start(), ref) if ref is not None else None
             after = re.match(rf"\s+({_ADJECTIVES})\b", self.text[m.end() :])
             for said, at_end in ((adjective, False), (after, True)):
                 if found is None and said is not None:
@@ -1261,6 +1275,15 @@ class _Parser:
                 f"{sql} AS {name}",
             )
         q.picks = [*getattr(self, "_computed_cols", []), *q.picks]
+        if q.joins:  # "where there is one", "empty when no carrier is assigned": a LEFT join
+            for m in re.finditer(
+                r"(?:,\s*)?\b(?:(?:empty|null|blank|missing|none|nothing)\s+(?:when|if|where)\s+"
+                r"(?:there\s+is\s+)?no\s+[a-z_]+(?:\s+(?:is|was))?(?:\s+(?:assigned|set|known|"
+                r"given|linked|found|present))?|(?:where|when|if)\s+there\s+is\s+one|if\s+any)\b",
+                self.text,
+            ):
+                if self._free(m):
+                    self.cov.take_match(m)
         if projection and not q.aggregates:
             marker = re.search(r"\b(?:only|just|columns?|fields?|select|keep(?:ing)?)\b", self.text)
             if marker or len(projection) >= 2:
@@ -1356,6 +1379,8 @@ _MEASURES = {
     r"bigger|larger|smaller|big|large|small": ("size", "capacity", "volume"),
 }
 _ADJECTIVES = "|".join(_MEASURES)
+_MORE = r"heavier|longer|wider|taller|higher|older|costlier|pricier|more\s+expensive|bigger|larger"
+_COMPARATIVES = _MORE + r"|lighter|shorter|narrower|younger|cheaper|less\s+expensive|smaller"
 
 
 class _Unplaceable(PlanningError):
