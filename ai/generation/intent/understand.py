@@ -213,10 +213,14 @@ class _Parser:
         return None
 
     def _root(self) -> DatasetSchema:
+        kept = re.search(_KEEP_ITS, self.text)  # "for each shipment keep only its heaviest parcel"
+        if kept and self.cat.table_named(kept["what"]) is not None:
+            return self.cat.table_named(kept["what"])  # type: ignore[return-value]
         free = []
         for start, end, d in self.mentions:
             before = self.text[max(0, start - 24) : start]
-            if re.search(
+            listing = re.match(r"\s*:", self.text[end:])  # "for each order item: the order id"
+            if not listing and re.search(
                 r"\b(?:per|by|for each|each|for every|every|its|their|of the)\s+$", before
             ):
                 continue
@@ -233,6 +237,23 @@ class _Parser:
             return self.mentions[0][2]
         if len(self.cat.datasets) == 1:
             return self.cat.datasets[0]
+        # no table named: the one table holding the most of the columns named
+        held = {
+            d.dataset: {
+                r.column.name
+                for m in self.cat.mentions(self.text, [d])
+                for r in m.refs
+                if r.dataset is d
+            }
+            for d in self.cat.datasets
+        }
+        best = sorted(self.cat.datasets, key=lambda d: -len(held[d.dataset]))
+        if (
+            best
+            and len(held[best[0].dataset]) >= 2
+            and (len(best) == 1 or len(held[best[0].dataset]) > len(held[best[1].dataset]))
+        ):
+            return best[0]
         names = ", ".join(sorted(d.qualified for d in self.cat.datasets)[:20])
         raise PlanningError(f"the intent names none of the source tables ({names}): name the table")
 
@@ -374,14 +395,19 @@ class _Parser:
         m = re.search(
             r"\b(?:(?:keep(?:ing)?|retain(?:ing)?|with|take|taking|pick(?:ing)?)\s+)?(?:only\s+)?"
             r"(?:the\s+)?(?P<which>most\s+recent(?:ly\s+(?:updated|created|modified))?|latest"
-            r"|newest|last|most\s+recently\s+\w+|first|earliest|oldest)\s+"
+            rf"|newest|last|most\s+recently\s+\w+|first|earliest|oldest|{_SUPERLATIVES})\s+"
             r"(?P<what>[a-z_]+)\s+(?:for|of|per)\s+(?:each|every)?\s*(?:the\s+)?(?:same\s+)?"
             r"(?P<key>[a-z_]+(?:\s+[a-z_]+)?)",
             self.text,
         )
         latest = True
+        kept = _KEEP_RE.search(self.text)
+        if kept and not m:
+            m = kept
         if m:
-            latest = not re.match(r"first|earliest|oldest", m["which"])
+            latest = not re.match(
+                r"first|earliest|oldest|lightest|smallest|shortest|cheapest", m["which"]
+            )
             key_words, what = m["key"], m["what"]
         else:
             m = re.search(
@@ -414,7 +440,9 @@ class _Parser:
         if key is None:
             return
         verb = re.search(r"(updated|created|modified)", which)
-        order_col = self._date_of(q.root, verb.group(1) if verb else None)
+        order_col = self._measure_of(which) or self._date_of(
+            q.root, verb.group(1) if verb else None
+        )
         if order_col is None and what and what not in table_forms(q.root.table) and what not in (
             "row", "record", "version", "entry", "one"):  # fmt: skip
             return
@@ -430,7 +458,7 @@ class _Parser:
                 self.cov.take_match(extra)
         q.one_per = Out(key.sql, key.column.name, key)
         q.one_order = f"{order_col.sql} {direction}"
-        span_end = m.start("key") + len(key_words)
+        span_end = max(m.start("key") + len(key_words), m.end() if m.re is _KEEP_RE else 0)
         self.cov.take(m.start(), span_end)
         q.say(
             "dedupe",
@@ -621,6 +649,9 @@ class _Parser:
                     end = m.start("rest") + len(used)
                 if re.match(r"\s*(?:and|or|,)\s", rest):  # "lightest and heaviest weight"
                     end = m.start("rest")
+                computed = [c.sql for c in getattr(self, "_computed_cols", [])]
+                if fn != "count" and out.sql[len(fn) + 1 : -1] in computed:
+                    end = m.start("rest")  # the computed column's words are placed already
                 if not self.cov.free(m.start(), end):
                     continue
                 aggregates.append((m.start(), end, out))
@@ -667,6 +698,14 @@ class _Parser:
             self.cov.take(top[0].start(), top[0].end())
         self._group_by()
         names: set[str] = set()
+        same: dict[str, Out] = {}
+        for start, end, out in list(aggregates):  # "revenue …, as the sum of quantity times price"
+            if out.sql in same:
+                aggregates.remove((start, end, out))
+                if out.name in ("revenue", "sales", "turnover"):
+                    same[out.sql].name = out.name
+            else:
+                same[out.sql] = out
         for start, end, out in aggregates:
             base, i = out.name, 2
             while out.name in names:
@@ -831,6 +870,17 @@ class _Parser:
                     f"One row per {ref.label}",
                     f"GROUP BY {ref.sql}",
                 )
+            elif word is not None:  # "per user": the root's user_id
+                col = next(
+                    (c for c in q.root.columns if c.name.lower() == f"{singular(word[1])}_id"),
+                    None,
+                )
+                if col is not None:
+                    ref = Ref(q.root, col)
+                    q.groups.append(Out(ref.sql, col.name, ref))
+                    self.cov.take(m.start(), m.end() + word.end())
+                    q.say("group", self.text[m.start() : m.end() + word.end()],
+                          f"One row per {col.name}", f"GROUP BY {ref.sql}")  # fmt: skip
 
     def _periods(self) -> None:
         q = self.q
@@ -1378,7 +1428,20 @@ _MEASURES = {
     ),
     r"bigger|larger|smaller|big|large|small": ("size", "capacity", "volume"),
 }
+_SUPERLATIVES = (
+    r"heaviest|lightest|largest|biggest|smallest|longest|shortest|most\s+expensive|cheapest"
+)
+_MEASURES[r"heaviest|lightest"] = ("weight",)
+_MEASURES[r"longest|shortest"] = ("length",)
+_MEASURES[r"most\s+expensive|cheapest"] = ("price", "cost")
+_MEASURES[r"largest|biggest|smallest"] = ("size", "capacity", "volume", "weight")
 _ADJECTIVES = "|".join(_MEASURES)
+_KEEP_ITS = (
+    r"\bfor\s+(?:each|every)\s+(?P<key>[a-z_]+)\s*,?\s*(?:keep|keeping|take|pick|retain)\s+"
+    rf"(?:only\s+)?(?:its|their|the)\s+(?P<which>{_SUPERLATIVES}|latest|newest|most\s+recent|first"
+    r"|earliest|oldest|last)\s+(?P<what>[a-z_]+)"
+)
+_KEEP_RE = re.compile(_KEEP_ITS)
 _MORE = r"heavier|longer|wider|taller|higher|older|costlier|pricier|more\s+expensive|bigger|larger"
 _COMPARATIVES = _MORE + r"|lighter|shorter|narrower|younger|cheaper|less\s+expensive|smaller"
 
