@@ -372,10 +372,13 @@ async def _from_text(
     cut = split.start() if split else len(low)
     chosen: list[str] = []
     review: list[str] = []
-    mentioned = sorted(
-        (m.start(), row)
-        for row in rows
-        if (m := re.search(rf"(?<![\w-]){re.escape(row.name.lower())}(?![\w-])", low))
+    mentioned = sorted(  # by place; at one place (a name that starts another) the longer first
+        (
+            (m.start(), row)
+            for row in rows
+            if (m := re.search(rf"(?<![\w-]){re.escape(row.name.lower())}(?![\w-])", low))
+        ),
+        key=lambda found: (found[0], -len(found[1].name)),
     )
     named_sources = [TableSpec(connection=row.id) for pos, row in mentioned if pos < cut]
     named_targets = [TableSpec(connection=row.id) for pos, row in mentioned if pos >= cut][:1]
