@@ -11,6 +11,7 @@ from sqlglot import exp, parse_one
 from temporalio import activity
 
 from activities.runtime import ActivityDeps, to_application_error
+from ai.nlquery import understood
 from ai.nlquery.check import check_query, error
 from ai.nlquery.offline import translate
 from connectors.base import ConnectorError, TableInfo
@@ -59,7 +60,10 @@ class NLQueryActivities:
 
     @activity.defn(name="nlquery_translate")
     async def translate(self, request: TranslateRequest) -> Translation:
-        return translate(request.question, request.schema)
+        found = translate(request.question, request.schema)
+        if found.sql is None:  # the understanding behind generation, when it places every word
+            return understood.translate(request.question, request.schema) or found
+        return found
 
     @activity.defn(name="nlquery_check")
     async def check(self, request: CheckRequest) -> CheckResult:
