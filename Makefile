@@ -46,10 +46,10 @@ format: $(STAMP)
 
 ## Benchmarks print figures next to a baseline measured in the same run: the five speed goals
 ## through the `make run` stack, one table per goal and a summary line each (bench/README.md).
+## Goal 3's matrix includes Kafka → PostgreSQL (bench.kafka_to_pg's broker, raw loop and runs).
 ## bench.pg_to_pg, bench.scale and bench.files_write run on their own (python -m bench.<name>).
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.goals
-	$(BIN)/python -m bench.kafka_to_pg
 
 ## Re-record the replay histories (on purpose only: the replay tests guard compatibility).
 record-histories: $(STAMP)

@@ -564,6 +564,41 @@ async def prepared(root: Path, rows: int, dlt_rows: int) -> Any:
         _mysql(f"DROP DATABASE IF EXISTS {MYSQL_DB}")
 
 
+async def kafka_pair(goal: Goal, messages: int) -> None:
+    """Kafka → PostgreSQL (bench.kafka_to_pg): the service's batch run, on a stack of its own,
+    next to a raw consumer → COPY loop; dlt has no Kafka source among its defaults."""
+    from bench import kafka_to_pg as kafka
+
+    try:
+        broker, bootstrap = kafka.start_broker()
+    except (ImportError, OSError) as exc:
+        goal.notes.append(f"kafka: not run (no broker: {exc})")
+        return
+    batch = max(1, messages // 4)
+    await pg.recreate_database(kafka.DATABASE)
+    try:
+        topic = await asyncio.to_thread(kafka.fill_topic, bootstrap, messages)
+        raw = await kafka.raw_loop(bootstrap, topic, messages, batch)
+        service = await kafka.through_service(bootstrap, topic, messages, batch)
+    finally:
+        broker.terminate()
+        await asyncio.to_thread(broker.wait, 10)
+        await pg.drop_database(kafka.DATABASE)
+    ratio = raw / service["batch"]
+    goal.add(
+        "kafka: service (batch run) vs raw",
+        f"{service['batch']:.2f} s",
+        f"{raw:.2f} s",
+        ratio,
+        f"≥ {RAW_BAR}",
+        ratio >= RAW_BAR,
+    )
+    goal.notes.append(
+        f"kafka: a continuous run (micro-batches of {batch:,}) took {service['continuous']:.2f} s "
+        "until every message was loaded"
+    )
+
+
 def confinement_env(root: Path) -> dict[str, str]:
     """The stack may read the benchmark's files and reach its loopback S3 and HTTP servers."""
     return {
@@ -610,6 +645,8 @@ async def measure(st: RunningStack, places: Places, only: set[str] | None, skip_
             )
         elif pair.dlt_note:
             goal.notes.append(f"{pair.name}: {pair.dlt_note}")
+    if only is None or "kafka" in only:
+        await kafka_pair(goal, places.rows)
     measured = [r for r in goal.rows if r.ratio is not None and "raw" in r.label]
     if measured:
         worst = min(measured, key=lambda r: r.ratio or 0.0)
