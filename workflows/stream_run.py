@@ -30,15 +30,14 @@ from workflows.notify import notify_finished
 from workflows.shield import to_the_end
 
 with workflow.unsafe.imports_passed_through():
+    from activities.bookkeeping import BookkeepingActivities
     from activities.extract import ExtractActivities
     from activities.load import LoadActivities
-    from activities.plan import PlanActivities
     from activities.quality import QualityActivities
-    from activities.records import RecordActivities
-    from activities.staging import StagingActivities
     from activities.transform import TransformActivities
     from workflows import policies
     from workflows.errors import failure_message
+    from workflows.bookkeeping_payloads import FinishRun
     from workflows.payloads import Progress, RecordRun, RunPlan, RunStatus, StepResult
     from workflows.stream_payloads import StreamInput, StreamState
 
@@ -78,15 +77,13 @@ class StreamPipelineWorkflow:
     async def run(self, stream: StreamInput) -> None:
         run, self._state, plan = stream.run, stream.state, stream.plan
         try:
-            if plan is None:
-                plan = await workflow.execute_activity_method(
-                    PlanActivities.plan_run,
+            if plan is None:  # planned and recorded RUNNING as a batch run is
+                plan = await workflow.execute_local_activity_method(
+                    BookkeepingActivities.start_run,
                     run,
                     start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
                     retry_policy=policies.BOOKKEEPING_RETRY,
                 )
-                self._plan = plan
-                await self._record(RecordRun(run.execution_id, run.tenant_id, RunStatus.RUNNING))
             self._plan = plan
             self._status = RunStatus.RUNNING
             for _ in range(BATCHES_PER_RUN):
@@ -172,35 +169,29 @@ class StreamPipelineWorkflow:
     async def _finish(
         self, stream: StreamInput, plan: RunPlan | None, status: RunStatus, message: str
     ) -> None:
+        """Staging dropped and the end recorded, as a batch run's (one local activity)."""
         run = stream.run
-        if plan is not None:
-            try:
-                await workflow.execute_activity_method(
-                    StagingActivities.drop_staging,
-                    plan.cleanup,
-                    start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
-                    retry_policy=policies.BOOKKEEPING_RETRY,
-                )
-            except ActivityError as err:
-                workflow.logger.warning("staging cleanup failed: %s", failure_message(err))
         total = len(plan.step_names) if plan else 0
-        await self._record(RecordRun(run.execution_id, run.tenant_id, status, total, message))
-        self._status = status
-        await notify_finished(
-            run.tenant_id,
-            run.execution_id,
-            run.pipeline_id,
-            status.value,
-            plan.pipeline_name if plan else None,
-        )
-
-    async def _record(self, record: RecordRun) -> None:
-        await workflow.execute_activity_method(
-            RecordActivities.record_run,
-            record,
+        finished = await workflow.execute_local_activity_method(
+            BookkeepingActivities.finish_run,
+            FinishRun(
+                RecordRun(run.execution_id, run.tenant_id, status, total, message),
+                plan.cleanup if plan is not None else None,
+            ),
             start_to_close_timeout=policies.BOOKKEEPING_TIMEOUT,
             retry_policy=policies.BOOKKEEPING_RETRY,
         )
+        self._status = status
+        if not finished.cleaned:  # staging tables are named by their run: found and dropped by hand
+            workflow.logger.warning("the staging of stream %s was not dropped", run.execution_id)
+        if finished.notify:
+            await notify_finished(
+                run.tenant_id,
+                run.execution_id,
+                run.pipeline_id,
+                status.value,
+                plan.pipeline_name if plan else None,
+            )
 
 
 def _numbered(steps: Sequence[Any], number: int) -> list[Any]:

@@ -349,44 +349,45 @@ def cursor_blocks(
 def stored_mark(config: ClickHouseConfig, table: str, column: str) -> str | None:
     """The high-water mark of an incremental source loaded into ``table``: the cursor column's
     maximum there, as text; None: no table, no such column or no value yet."""
-    relation = Relation.parse(table)
-    database = config.database if relation.schema == "public" else relation.schema
-    spec = TableSpec.of(database, relation.name, "append", [], {})
-    executor = executor_for(config)
-    try:
-        if column not in existing_columns(executor, spec):
-            return None
-        ((count, value),) = executor.rows(
-            f"SELECT count(), max({quote_ident(column)}) FROM {spec.sql} "
-            f"WHERE {quote_ident(column)} IS NOT NULL"
-        )
-    except (TerminalError, TransientError):
-        raise
-    except Exception as exc:
-        raise classify(exc) from exc
-    finally:
-        executor.close()
+    ident = quote_ident(column)
+    found = _read_target(
+        config,
+        table,
+        [column],
+        lambda sql: f"SELECT count(), max({ident}) FROM {sql} WHERE {ident} IS NOT NULL",
+    )
+    if not found:
+        return None
+    ((count, value),) = found
     return mark_text(value) if count else None
 
 
 def stored_position(config: ClickHouseConfig, table: str) -> str | None:
     """A stream source's position in ``table``: the largest offset of every partition there
     (blocks are inserted in offset order, so what is there of a partition is a prefix)."""
+    ranges = _read_target(config, table, list(offsets.COLUMNS[:3]), offsets.ranges_sql)
+    return offsets.dump(offsets.advance({}, ranges, table)) if ranges else None
+
+
+def _read_target(
+    config: ClickHouseConfig, table: str, needs: list[str], query: Callable[[str], str]
+) -> list[tuple[Any, ...]]:
+    """The rows of ``query`` (given the table's SQL name) over a sink's target table; none
+    when the table or one of the columns it ``needs`` is not there."""
     relation = Relation.parse(table)
     database = config.database if relation.schema == "public" else relation.schema
     spec = TableSpec.of(database, relation.name, "append", [], {})
     executor = executor_for(config)
     try:
-        if not set(offsets.COLUMNS[:3]) <= set(existing_columns(executor, spec)):
-            return None
-        ranges = executor.rows(offsets.ranges_sql(spec.sql))
+        if not set(needs) <= set(existing_columns(executor, spec)):
+            return []
+        return executor.rows(query(spec.sql))
     except (TerminalError, TransientError):
         raise
     except Exception as exc:
         raise classify(exc) from exc
     finally:
         executor.close()
-    return offsets.dump(offsets.advance({}, ranges, table)) if ranges else None
 
 
 def mark_text(value: Any) -> str:
