@@ -128,11 +128,28 @@ def understand(
     for word in (ignore or set()) - named:
         for m in re.finditer(rf"(?<![\w]){re.escape(word.lower())}(?![\w])", text):
             cov.take_match(m)
-    return _Parser(text, cov, cat, aggregate_ok).parse()
+    taken = list(cov.taken)
+    query = _Parser(text, cov, cat, aggregate_ok).parse()
+    fanned = [d for d, _ in query.joins if cat.references(d, query.root)]
+    if query.ambiguous and len(fanned) == 1 and any("repeats each" in a for a in query.ambiguous):
+        # "top 5 customers by total order value": the rows summed are the orders
+        again = _Parser(text, Coverage(text, list(taken)), cat, aggregate_ok, root=fanned[0])
+        retried = again.parse()
+        if retried.aggregates and not retried.ambiguous and not retried.unresolved:
+            return retried
+    return query
 
 
 class _Parser:
-    def __init__(self, text: str, cov: Coverage, cat: Catalog, aggregate_ok: bool) -> None:
+    def __init__(
+        self,
+        text: str,
+        cov: Coverage,
+        cat: Catalog,
+        aggregate_ok: bool,
+        root: DatasetSchema | None = None,
+    ) -> None:
+        self.forced_root = root
         self.text = text
         self.cov = cov
         self.cat = cat
@@ -213,6 +230,8 @@ class _Parser:
         return None
 
     def _root(self) -> DatasetSchema:
+        if self.forced_root is not None:
+            return self.forced_root
         kept = re.search(_KEEP_ITS, self.text)  # "for each shipment keep only its heaviest parcel"
         if kept and self.cat.table_named(kept["what"]) is not None:
             return self.cat.table_named(kept["what"])  # type: ignore[return-value]
@@ -889,7 +908,7 @@ class _Parser:
                 continue
             start = p.start
             ref = None
-            verb = re.search(r"\b([a-z_]+)\s+$", self.text[:start])
+            verb = re.search(r"\b([a-z_]+)(?:\s+(?:up|out|in|on|off))?\s+$", self.text[:start])
             if verb and verb[1] in DATE_VERBS and self.cov.free(verb.start(1), verb.end(1)):
                 for d in self.prefer:
                     ref = self._date_of(d, verb[1])
@@ -1077,11 +1096,14 @@ class _Parser:
                 start = m.start()
             else:
                 x = (m["x"] or "").strip()
+                if not x and re.search(r"never|not", m["kw"]):
+                    x = m.group(0).split()[-1]  # "never ordered": the verb names the table
                 if not x:
                     continue
                 first = x.split()[0].removesuffix("'s")
                 d = self.cat.table_named(first)
-                start, end = m.start(), m.start("x") + len(first)
+                start = m.start()
+                end = m.start("x") + len(first) if m["x"] else m.end()
                 if d is None and re.search(r"never|not", m["kw"]):
                     d = self._child_by_verb(first)  # "never ordered": no order item refers
                 if d is not None:
@@ -1307,7 +1329,8 @@ class _Parser:
                         ref = refs[0]
                         end += of.end()
             if ref.dataset is q.root:
-                projection.append(Out(ref.sql, ref.column.name, ref))
+                if all(p.sql != ref.sql for p in projection):
+                    projection.append(Out(ref.sql, ref.column.name, ref))
                 self.cov.take(start, end)
                 self._projection_spans[ref.column.name] = (start, end)
                 continue
