@@ -646,7 +646,7 @@ async def measure(st: RunningStack, places: Places, only: set[str] | None, skip_
         elif pair.dlt_note:
             goal.notes.append(f"{pair.name}: {pair.dlt_note}")
     if only is None or "kafka" in only:
-        await kafka_pair(goal, places.rows)
+        await kafka_pair(goal, places.rows // 2)
     measured = [r for r in goal.rows if r.ratio is not None and "raw" in r.label]
     if measured:
         worst = min(measured, key=lambda r: r.ratio or 0.0)
