@@ -346,6 +346,51 @@ async def test_stored_markup_is_shown_as_text_on_every_page(app, db, world: Worl
             assert raw not in error.text, raw
 
 
+async def test_markup_in_a_runs_error_and_log_lines_is_shown_as_text(app, settings, world: World):
+    """A transformation naming a column spelled as markup fails; the error quotes it, in the
+    run's answer, its page, its live fragments and its log lines."""
+    root = settings.data_dir / "tenants" / world.a
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "seed.csv").write_text("id\n1\n")
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://ductwork.test",
+        headers=auth.headers(world.a_key, world.a),
+        timeout=30,
+    ) as api:
+        made = {}
+        for kind, database in (("files", str(root)), ("duckdb", str(root / "out.duckdb"))):
+            response = await api.post(
+                CONNECTIONS, json={"name": unique_name(kind), "type": kind, "database": database}
+            )
+            assert response.status_code == 201, response.text
+            made[kind] = response.json()["connectionId"]
+        column = "<script>alert(1)</script><img src=x onerror=alert(1)>"
+        definition = {
+            "sources": {"seed": {"connection": made["files"], "table": "seed.csv"}},
+            "transformations": [{"name": "t", "sql": f'SELECT "{column}" FROM seed'}],
+            "sinks": {"out": {"connection": made["duckdb"], "table": "t.rows", "mode": "replace"}},
+        }
+        created = await api.post(
+            "/v1/pipelines", json={"name": unique_name("xss-run"), "definition": definition}
+        )
+        assert created.status_code == 201, created.text
+        run = await _finished_run(api, created.json()["pipelineId"])
+        answer = (await api.get(f"/v1/pipelines/executions/{run}")).text
+    async with logged_in(app, world.viewer) as http:
+        for url in (
+            f"/ui/runs/{run}",
+            f"/ui/runs/{run}/logs",
+            "/ui/runs",
+            f"/ui/runs/{run}/events",
+        ):
+            page = await http.get(url, headers=HTML)
+            assert page.status_code == 200, (url, page.text[:300])
+            for raw in RAW:
+                assert raw not in page.text, (url, raw)
+    assert "script" in answer  # the error did quote the markup (the API answers JSON)
+
+
 # --- redirects -----------------------------------------------------------------------------------
 
 HOSTILE_NEXT = [
