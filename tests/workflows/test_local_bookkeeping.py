@@ -33,6 +33,7 @@ from tests.pipelines import (
     unique_name,
     wait_finished,
 )
+from tests.workflows.test_pipeline_run import _wait_task
 from workflows.bookkeeping_payloads import FinishRun
 from workflows.payloads import CleanupStep, RecordRun, RunStatus, StepRef
 
@@ -138,3 +139,31 @@ async def test_a_cleanup_that_fails_does_not_hold_the_record_back(
         assert (row.status, row.finished_at is not None) == ("COMPLETED", True)
     # A retry of the same end changes nothing (the first record stands).
     assert (await ActivityEnvironment().run(books.finish_run, finish)).cleaned is False
+
+
+async def test_a_cancelled_run_is_recorded_before_its_workflow_closes(
+    api, client, source, source_db, target_db
+):
+    table = unique_name("slow")
+    await fill_mixed_table(source, table, 10)
+    src = await create_connection(api, source_db, unique_name("src"))
+    dst = await create_connection(api, target_db, unique_name("dst"))
+    pipeline = await create_pipeline(
+        api,
+        unique_name("books"),
+        {
+            "sources": {"rows": {"connection": src, "query": f"SELECT t.* FROM {table} t, "
+                                 "pg_sleep(30) s"}},
+            "sinks": {"wh": {"connection": dst, "table": f"wh.{table}", "mode": "replace"}},
+        },
+    )  # fmt: skip
+    execution_id = await execute(api, pipeline)
+    await _wait_task(api, execution_id, "extract_rows")
+    cancelled = await api.post(f"/v1/pipelines/executions/{execution_id}/cancel")
+    assert cancelled.status_code == 202, cancelled.text
+    body = await wait_finished(api, execution_id)
+    assert body["status"] == "CANCELLED" and body["finishedAt"]
+    described = await client.get_workflow_handle(body["workflowId"]).describe()
+    assert described.status is not None and described.status.name == "CANCELED"
+    again = (await api.get(f"/v1/pipelines/executions/{execution_id}")).json()
+    assert again["status"] == "CANCELLED"
