@@ -130,6 +130,47 @@ async def test_the_sasl_password_never_comes_back(attacker: Attacker, policy, ca
     assert password[:12] not in seen
 
 
+async def test_the_sasl_password_is_not_in_a_failed_runs_history_or_logs(
+    attacker: Attacker, policy, client, capfd
+):
+    password = "PW" + uuid.uuid4().hex
+    created = await attacker.admin.post(
+        CONNECTIONS,
+        json=_kafka(
+            host="127.0.0.1",
+            port=free_port(),
+            username="alice",
+            password=password,
+            properties={
+                "security_protocol": "SASL_PLAINTEXT",
+                "sasl_mechanism": "PLAIN",
+                "timeout_seconds": 1,
+            },
+        ),
+    )
+    assert created.status_code == 201, created.text
+    lake = await own_lake(attacker)
+    definition = {
+        "sources": {
+            "events": {
+                "connection": created.json()["connectionId"],
+                "options": {"topic": "events", "consumer_group": "g"},
+            }
+        },
+        "sinks": {"out": {"connection": lake.target, "table": "t.events", "mode": "append"}},
+        "orchestration": {"retries": 0},
+    }
+    saved = await post_pipeline(attacker.editor, definition)
+    assert saved.status_code == 201, saved.text
+    outcome = await attempt_run(
+        attacker.editor, client, attacker.tenant_id, saved.json()["pipelineId"]
+    )
+    assert outcome.run is not None and outcome.run["status"] == "FAILED", outcome.text
+    captured = capfd.readouterr()
+    for text in (outcome.text, attacker.responses(), captured.out, captured.err, lake.landed()):
+        assert password not in text and password[:12] not in text
+
+
 # --- a cluster that advertises a denied broker ----------------------------------------------
 
 
