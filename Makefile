@@ -59,6 +59,7 @@ record-histories: $(STAMP)
 	RECORD_HISTORIES=1 $(BIN)/pytest -q tests/api/test_nl_query.py tests/api/test_data_ai.py -k workflow
 	RECORD_HISTORIES=1 $(BIN)/pytest -q tests/generation/test_generate_api.py -k generation_workflows
 	RECORD_HISTORIES=1 $(BIN)/pytest -q tests/workflows/test_cancel_honesty.py -k "postgres and append"
+	RECORD_HISTORIES=1 $(BIN)/pytest -q tests/kafka/test_kafka_targets.py
 	RECORD_HISTORIES=1 $(BIN)/pytest -q tests/conformance/test_batch_pipelines_api.py
 	RECORD_HISTORIES=1 $(BIN)/pytest -q tests/workflows/test_late_cancels.py
 
