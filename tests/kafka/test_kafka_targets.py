@@ -27,6 +27,7 @@ from tests.kafka.broker import (
     stream_definition,
 )
 from tests.pipelines import create_pipeline, unique_name, wait_finished
+from tests.replay.recording import record
 from worker import build_worker
 
 EVENTS = 3_000
@@ -70,7 +71,7 @@ async def _connection(api: httpx.AsyncClient, body: dict) -> str:
 
 
 async def _stream_into(
-    api: httpx.AsyncClient, client, db, flaky: Flaky, kafka: Broker, sink: dict
+    api: httpx.AsyncClient, client, db, flaky: Flaky, kafka: Broker, sink: dict, history: str
 ) -> None:
     """Load EVENTS events in micro-batches of 1,000 until caught up, then cancel."""
     topic = kafka.topic(partitions=3)
@@ -85,6 +86,7 @@ async def _stream_into(
     await caught_up(api, execution.id, EVENTS)
     await api.post(f"/v1/pipelines/executions/{execution.id}/cancel")
     assert (await wait_finished(api, execution.id, within=60))["status"] == "CANCELLED"
+    await record(client.get_workflow_handle(execution.workflow_id), history)
     assert len(flaky.hook.failed) >= 3  # every batch's load failed once, then committed
 
 
@@ -99,7 +101,8 @@ def _exact(conn: duckdb.DuckDBPyConnection, rows: str) -> None:
 async def test_duckdb_target_exactly_once(api, client, db, flaky, kafka, tmp_path):
     path = tmp_path / "warehouse.duckdb"
     dst = await _connection(api, {"type": "duckdb", "database": str(path)})
-    await _stream_into(api, client, db, flaky, kafka, {"connection": dst, "table": "events"})
+    sink = {"connection": dst, "table": "events"}
+    await _stream_into(api, client, db, flaky, kafka, sink, "stream_duckdb_retried_loads")
     with duckdb.connect(str(path), read_only=True) as conn:
         _exact(conn, "main.events")
 
@@ -108,7 +111,8 @@ async def test_files_target_exactly_once(api, client, db, flaky, kafka, tmp_path
     root = tmp_path / "lake"
     root.mkdir()
     dst = await _connection(api, {"type": "files", "database": str(root)})
-    await _stream_into(api, client, db, flaky, kafka, {"connection": dst, "table": "events"})
+    sink = {"connection": dst, "table": "events"}
+    await _stream_into(api, client, db, flaky, kafka, sink, "stream_files_retried_loads")
     parts = sorted((root / "events").glob("part-*.parquet"))
     assert len(parts) == EVENTS // 1_000
     with duckdb.connect() as conn:
