@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -26,8 +25,8 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from core import temporal
 from core.settings import Settings
-from domain.definition import PipelineDefinition
 from domain.status import RunStatus
+from services.stored_definitions import definition_of
 from store import pipelines as pipeline_store
 from store import runs as run_store
 from store.db import Database
@@ -85,17 +84,7 @@ async def check_parameters(
     version = await pipeline_store.get_version(
         session, pipeline.id, version_number or pipeline.current_version
     )
-    try:
-        definition = PipelineDefinition.model_validate(version.definition)
-    except ValidationError as exc:
-        # Stored by an older release or by hand: refused like any state that cannot run.
-        raise Conflict(
-            f"pipeline {pipeline.name!r} cannot run: its stored definition (version "
-            f"{version.label}) is not valid ({exc.error_count()} problem(s)); save a corrected "
-            f"one with PUT /v1/pipelines/{pipeline.id}",
-            code="INVALID_STORED_DEFINITION",
-        ) from None
-    missing = definition.missing_parameters(parameters)
+    missing = definition_of(pipeline, version).missing_parameters(parameters)
     if missing:
         raise MissingParameters(missing)
 

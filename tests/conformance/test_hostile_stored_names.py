@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import select
 
 from store.models import Connection, Execution, Pipeline, PipelineVersion, RunStep, utcnow
 from tests.auth import make_key
@@ -218,6 +219,36 @@ async def test_every_list_endpoint_survives_hostile_stored_rows(app, hostile):
     assert hostile.good_id in [p["pipelineId"] for p in listed["content"]], listed
     connections = (await hostile.http.get("/v1/pipelines/connections?size=100")).json()
     assert {"src", "dst"} <= {c["name"] for c in connections["content"]}, connections
+
+
+async def test_each_hostile_pipeline_is_shown_or_refused_never_a_5xx(db, hostile):
+    """The reads and the run of one such pipeline, on every surface that has them."""
+    async with db.session() as session:
+        rows = list(
+            await session.exec(select(Pipeline).where(Pipeline.tenant_id == hostile.tenant_id))
+        )
+    failed: dict[str, list[str]] = {}
+    for row in rows:
+        for method, path in (
+            ("GET", "/v1/pipelines/{id}"),
+            ("GET", "/v1/pipelines/{id}/lineage"),
+            ("GET", "/v1/pipelines/{id}/cost?period=30d"),
+            ("GET", "/v1/pipelines/monitoring/metrics?pipelineId={id}&period=7d"),
+            ("GET", "/api/v1/pipelines/{id}"),
+            ("GET", "/api/v1/pipelines/{id}/versions"),
+            ("POST", "/v1/pipelines/{id}/execute"),
+        ):
+            if method == "POST" and row.id == hostile.good_id:
+                continue  # it runs, as it should
+            response = await hostile.http.request(
+                method, path.format(id=row.id), json={} if method == "POST" else None
+            )
+            if response.status_code >= 500:
+                failed.setdefault(path, []).append(row.name)
+            elif method == "POST":
+                assert response.status_code == 409, response.text
+                assert response.json()["error_code"] == "INVALID_STORED_DEFINITION"
+    assert not failed, failed
 
 
 @pytest.mark.parametrize("table", HOSTILE_TABLES[:5])

@@ -50,8 +50,8 @@ async def configuration(
             "options": {k: v for k, v in raw.items() if k not in _NOT_OPTIONS},
         }
 
-    sources = [await endpoint(n, s) for n, s in (definition.get("sources") or {}).items()]
-    targets = [await endpoint(n, s) for n, s in (definition.get("sinks") or {}).items()]
+    sources = [await endpoint(n, s) for n, s in _entries(definition, "sources")]
+    targets = [await endpoint(n, s) for n, s in _entries(definition, "sinks")]
     constraints: dict[str, Any] = next(
         (r["constraints"] for r in requests if r.get("constraints")), {}
     )
@@ -61,3 +61,12 @@ async def configuration(
         "constraints": constraints,
         "definition": definition,
     }
+
+
+def _entries(definition: Any, section: str) -> list[tuple[str, dict[str, Any]]]:
+    """The named entries of ``sources`` or ``sinks``; a definition stored by hand may hold
+    anything there, and what is not an entry is left out rather than breaking the answer."""
+    found = definition.get(section) if isinstance(definition, dict) else None
+    if not isinstance(found, dict):
+        return []
+    return [(str(name), entry) for name, entry in found.items() if isinstance(entry, dict)]

@@ -54,7 +54,8 @@ _SETTABLE_STATUSES = (*PIPELINE_WORDS.values(), "archived")
 async def _schedule(session: AsyncSession, pipeline: Pipeline, definition: dict) -> str | None:
     """The pipeline's own Temporal Schedule's cron, else the one its definition asks for."""
     own = await schedule_store.pipeline_own(session, pipeline.tenant_id, pipeline.id)
-    return own.cron if own else (definition.get("orchestration") or {}).get("schedule")
+    orchestration = definition.get("orchestration") if isinstance(definition, dict) else None
+    return own.cron if own else (orchestration or {}).get("schedule")
 
 
 async def document(

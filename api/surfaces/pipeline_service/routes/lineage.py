@@ -16,6 +16,7 @@ from core.secrets import Cipher
 from core.settings import Settings
 from domain import lineage
 from domain.definition import PipelineDefinition
+from services.stored_definitions import definition_of
 from store import connections as connection_store
 from store import monitoring as monitoring_store
 from store import pipelines as pipeline_store
@@ -39,7 +40,7 @@ async def pipeline_lineage(
     when they answer within 5 s, so ``SELECT *`` expands to real columns."""
     pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
     version = await pipeline_store.get_version(session, pipeline.id, pipeline.current_version)
-    definition = PipelineDefinition.model_validate(version.definition)
+    definition = definition_of(pipeline, version)
     connections: dict[str, Connection] = {}
     for ref in definition.connection_refs():
         found = await connection_store.find(session, principal.tenant_id, ref)
