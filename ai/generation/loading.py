@@ -9,7 +9,7 @@ from typing import Any
 
 from ai.generation import words
 from ai.generation.planning import Out, Plan, PlanningError, q
-from ai.generation.query import Resolve
+from ai.generation.resolve import Resolve
 from ai.generation.words import is_temporal
 from connectors.registry import canonical_type
 from workflows.generation_payloads import Column, DatasetSchema, TargetSchema

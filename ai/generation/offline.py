@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ai.generation import query, words
-from ai.generation.filters import quality_checks
+from ai.generation import words
+from ai.generation.checks import quality_checks
 from ai.generation.intent import sql as intent_sql
 from ai.generation.intent.lexicon import SYSTEM_WORDS
 from ai.generation.intent.understand import normalize, understand
 from ai.generation.loading import cursor_column, plan_load, sink
 from ai.generation.planning import Out, Plan, PlanningError
+from ai.generation.resolve import Joined, resolver
 from workflows.generation_payloads import GenerationContext, GenerationInput
 
 __all__ = ["PlanningError", "plan", "plan_dict", "system_words"]
@@ -52,13 +53,13 @@ def plan_dict(request: GenerationInput, context: GenerationContext) -> dict[str,
     p = Plan()
     understood = understand(request.intent, context.sources, ignore=system_words(request, context))
     main = understood.root
-    joined: query.Joined = [(main, None), *understood.joins]
+    joined: Joined = [(main, None), *understood.joins]
     outputs = [
         Out(o.sql, o.name, o.ref.column if o.ref else None) for o in intent_sql.outputs(understood)
     ]
     aggregated = bool(understood.aggregates)
     groups = outputs[: len(understood.groups)] if aggregated else []
-    resolve = query.resolver(joined, outputs)
+    resolve = resolver(joined, outputs)
     target = context.target
     load = plan_load(low, constraints, main, resolve, outputs, groups, aggregated, target, p)
     if load.dedupe and load.keys and understood.one_per is None and not aggregated:

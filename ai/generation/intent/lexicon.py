@@ -3,6 +3,39 @@ filter values), synonyms of column names, countries and their adjectives."""
 
 from __future__ import annotations
 
+# Names of systems and formats: never filter values.
+SYSTEM_WORDS = {
+    "etl",
+    "elt",
+    *[
+        "mysql",
+        "mariadb",
+        "postgresql",
+        "postgres",
+        "pg",
+        "psql",
+        "clickhouse",
+        "duckdb",
+        "kafka",
+        "s3",
+        "parquet",
+        "csv",
+    ],
+    *[
+        "json",
+        "jsonl",
+        "sqlite",
+        "snowflake",
+        "bigquery",
+        "redshift",
+        "oracle",
+        "mssql",
+        "sqlserver",
+        "warehouse",
+    ],
+    *["lake", "dwh", "database", "db", "target", "source", "staging"],
+}
+
 # Words that carry no condition, column or shape of their own.
 FILLER = {
     *[
@@ -157,65 +190,9 @@ FILLER = {
     *["everything", "every", "complete", "full", "set", "current", "where", "whose", "keep"],
     *["keeping", "retain", "retaining", "going", "headed", "bound", "destined", "sent"],
     *["column", "columns", "field", "fields", "there", "one", "if", "any", "when", "yet"],
-    # systems and formats: never filter values
-    *[
-        "mysql",
-        "mariadb",
-        "postgresql",
-        "postgres",
-        "pg",
-        "psql",
-        "clickhouse",
-        "duckdb",
-        "kafka",
-        "s3",
-        "parquet",
-        "csv",
-    ],
-    *[
-        "json",
-        "jsonl",
-        "sqlite",
-        "snowflake",
-        "bigquery",
-        "redshift",
-        "oracle",
-        "mssql",
-        "sqlserver",
-        "etl",
-        "elt",
-    ],
+    *SYSTEM_WORDS,  # systems and formats: never filter values
 }
 
-SYSTEM_WORDS = {
-    *[
-        "mysql",
-        "mariadb",
-        "postgresql",
-        "postgres",
-        "pg",
-        "psql",
-        "clickhouse",
-        "duckdb",
-        "kafka",
-        "s3",
-        "parquet",
-        "csv",
-    ],
-    *[
-        "json",
-        "jsonl",
-        "sqlite",
-        "snowflake",
-        "bigquery",
-        "redshift",
-        "oracle",
-        "mssql",
-        "sqlserver",
-        "warehouse",
-    ],
-    *["lake", "dwh", "database", "db", "target", "source", "staging"],
-}
 
 # Words that name the same column (the first word is what schemas often say).
 COLUMN_SYNONYMS = {
