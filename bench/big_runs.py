@@ -119,7 +119,7 @@ async def measure(st: RunningStack, rows: int, big_rows: int, repeat: int) -> Go
         )
         growth = after_big_mb / after_small_mb
         goal.add(
-            "worker peak RSS after 5M vs after 1M",
+            f"worker peak RSS after {big_rows:,} vs after {rows:,} rows",
             f"{after_big_mb:.0f} MB",
             f"{after_small_mb:.0f} MB",
             growth,
