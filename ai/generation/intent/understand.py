@@ -700,6 +700,32 @@ class _Parser:
             found = self._column_after(m.start("measure"), "numeric", 3)
             if found is None:
                 return
+            entity = self.cat.table_named(m["ent"]) if m["ent"] else None
+            summed = re.match(r"(?:the\s+)?(?:total|sum\s+of)\b", m["measure"])
+            if (
+                entity is not None
+                and entity is not q.root
+                and self.cat.references(q.root, entity)
+                and summed
+                and self.aggregate_ok
+            ):  # "top 5 customers by total order value": the sum of their orders' totals
+                col = found[1].column.name
+                agg = Out(
+                    f"sum({self._use(found[1])})",
+                    col if col.startswith("total") else f"total_{col}",
+                )
+                q.aggregates.append(agg)
+                self._group_entity(entity, m.start("ent"), m.end("ent"), label_too=True)
+                q.order.append(f"{agg.name} {'DESC' if desc else 'ASC'}")
+                q.limit = n
+                self.cov.take(m.start(), max(found[0], m.end("measure")))
+                q.say(
+                    "aggregate",
+                    m.group(0),
+                    f"Computes {agg.name} as {agg.sql} per {entity.table}",
+                    f"{agg.sql} AS {agg.name} ORDER BY {agg.name} LIMIT {n}",
+                )
+                return
             q.order.append(f"{self._use(found[1])} {'DESC' if desc else 'ASC'}")
             q.limit = n
             self.cov.take(m.start(), found[0])
