@@ -87,8 +87,10 @@ async def test_connections(dw: AsyncClient, api, source_db):
     from tests.pipelines import create_connection
 
     connection_id = await create_connection(api, source_db, unique_name("conn"))
-    listed = await dw.connections.list()
-    assert connection_id in {c.connection_id for c in listed.items}
+    listed = await dw.connections.list(size=100)
+    assert listed.total >= 1 and len(listed.items) <= 100
+    pages = [await dw.connections.list(page=p, size=100) for p in range(listed.total // 100 + 1)]
+    assert connection_id in {c.connection_id for page in pages for c in page.items}
     tested = await dw.connections.test(connection_id)
     assert tested.connected and tested.version
 

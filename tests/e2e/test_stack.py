@@ -144,7 +144,7 @@ def _role(proc: psutil.Process) -> str:
         return "temporal"
     if argv[1:3] == ["-m", "worker"]:
         return "worker"
-    if argv[1:3] == ["-m", "uvicorn"]:
+    if argv[1:3] == ["-m", "api.serve"]:
         return "api"
     return " ".join(argv)
 

@@ -152,6 +152,7 @@ async def test_metrics_count_the_run_for_the_scrape_job_and_the_admin(traced_api
         if line.startswith("ductwork_step_rows_total")
         and 'kind="load"' in line
         and 'status="COMPLETED"' in line
+        and f'tenant="{auth.DEFAULT_TENANT}"' in line
     ]
     assert loaded and float(loaded[0].rsplit(" ", 1)[1]) >= 25
     as_admin = await traced_api.get("/metrics")
