@@ -157,7 +157,8 @@ class ActivityDeps:
             await asyncio.sleep(self.settings.heartbeat_seconds)
             activity.heartbeat({"rows": ctx.metrics.rows, "bytes": ctx.metrics.bytes})
             if time.monotonic() - last_saved >= self.settings.progress_every_seconds:
-                await asyncio.shield(opened)
+                with contextlib.suppress(Exception):  # its failure is the end's to repair
+                    await asyncio.shield(opened)
                 await self._save_step(ctx, kind, RunStatus.RUNNING, attempt)
                 last_saved = time.monotonic()
 
