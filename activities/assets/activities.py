@@ -23,7 +23,7 @@ from connectors import postgres
 from connectors.base import safe_detail
 from connectors.duckdb.config import classify as classify_duckdb
 from connectors.postgres.errors import classify as classify_postgres
-from core.confinement.paths import tenant_root
+from core.confinement.paths import confine
 from core.connections import connection_settings, postgres_config
 from core.logging import get_logger
 from domain.assets import AssetPipelineDefinition, AssetSpec
@@ -138,8 +138,10 @@ class AssetActivities:
         store: AssetStore
         if row is None:
             name = definition.database_file or DEFAULT_DATABASE_FILE
-            path = tenant_root(settings, run.tenant_id) / name
-            store = DuckStore(str(path), definition.schema_name, token)
+            # Resolved like every tenant path: a link in the tenant's directory that points
+            # elsewhere is refused (PolicyDenied), never followed.
+            path = confine(settings, run.tenant_id, name, "asset database file")
+            store = DuckStore(path, definition.schema_name, token)
         elif row.type.lower() in ("duckdb",):
             resolved = await connection_settings(row, self.deps.cipher, settings)
             store = DuckStore(resolved.database, definition.schema_name, token)

@@ -17,8 +17,13 @@ import httpx
 import pytest
 
 from tests import auth
-from tests.asset_runs import trigger, wait_run
-from tests.security.kit import Canary, plant, tree_bytes
+from tests.asset_runs import fresh_tenant, trigger, wait_run
+from tests.security.kit import (
+    Canary,
+    plant,
+    policy_fixture,  # noqa: F401  (the fixture "policy")
+    tree_bytes,
+)
 
 DEFINITIONS = "/api/pipeline/definitions"
 
@@ -185,6 +190,63 @@ async def test_a_quoted_path_as_a_table_fails_the_run_without_a_byte_landing(
     finally:
         for canary in canaries:
             canary.path.unlink(missing_ok=True)
+
+
+async def test_the_scoring_connection_saved_under_a_wider_policy_is_refused_when_run(
+    app, db, settings, policy, tmp_path
+):
+    """The built-in pipelines use the tenant's ``credit_scoring`` connection: a DuckDB file an
+    operator allowance let it save outside the tenant's directory is refused once the
+    allowance is gone, and nothing is written there."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    target = outside / "scores.duckdb"
+    async with fresh_tenant(app, db, settings) as (api, tenant):
+        policy.set(roots=[outside])
+        body = {"name": "credit_scoring", "type": "duckdb", "database": str(target)}
+        created = await api.post("/v1/pipelines/connections", json=body)
+        assert created.status_code == 201, created.text
+        policy.strict()
+        again = await api.post(
+            "/v1/pipelines/connections", json={**body, "name": "credit_scoring_2"}
+        )
+        assert again.status_code == 422, again.text
+        body = await wait_run(api, await trigger(api, "ingest_pipeline", "B1", batch_size=10))
+        assert body["status"] == "FAILURE", body
+        assert "DUCTWORK_CONFINEMENT__" in json.dumps(body), body
+        assert not target.exists()
+
+
+async def test_a_symlinked_asset_database_file_is_refused(tenants: Tenants, policy, tmp_path):
+    """A link in the tenant's directory that points elsewhere (another tenant's asset file):
+    the file a pipeline names is resolved before it is opened."""
+    elsewhere = tmp_path / "victim-assets.duckdb"
+    import duckdb
+
+    victim = duckdb.connect(str(elsewhere))
+    victim.execute("CREATE TABLE secrets AS SELECT 'VICTIM-ROW' AS note")
+    victim.close()
+    link = tenants.a_root / f"link_{uuid.uuid4().hex[:6]}.duckdb"
+    link.symlink_to(elsewhere)
+    try:
+        name = f"atk_{uuid.uuid4().hex[:8]}"
+        body = {**_pipeline(name, "SELECT * FROM secrets"), "database_file": link.name}
+        saved = await tenants.editor.post(DEFINITIONS, json=body)
+        if saved.status_code == 201:
+            answer = await wait_run(tenants.editor, await trigger(tenants.editor, name, "X"))
+            assert answer["status"] == "FAILURE", answer
+            assert "VICTIM-ROW" not in json.dumps(answer)
+            assert "DUCTWORK_CONFINEMENT__" in json.dumps(answer), answer
+        else:
+            assert saved.status_code in (400, 422), saved.text
+        check = duckdb.connect(str(elsewhere), read_only=True)
+        try:
+            tables = {row[0] for row in check.execute("SHOW TABLES").fetchall()}
+        finally:
+            check.close()
+        assert tables == {"secrets"}, tables  # nothing written into the other file
+    finally:
+        link.unlink(missing_ok=True)
 
 
 # --- tenant B ------------------------------------------------------------------------------------
