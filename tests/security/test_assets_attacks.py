@@ -201,7 +201,7 @@ async def test_the_scoring_connection_saved_under_a_wider_policy_is_refused_when
     outside = tmp_path / "outside"
     outside.mkdir()
     target = outside / "scores.duckdb"
-    async with fresh_tenant(app, db, settings) as (api, tenant):
+    async with fresh_tenant(app, db, settings) as (api, _tenant):
         policy.set(roots=[outside])
         body = {"name": "credit_scoring", "type": "duckdb", "database": str(target)}
         created = await api.post("/v1/pipelines/connections", json=body)
