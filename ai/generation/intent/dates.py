@@ -152,11 +152,17 @@ def _points(text: str) -> list[_Point]:
         add(_Point(m.start(), m.end(), lo_sql, hi_sql))
     # years last: "2024" inside the longer forms is taken already
     for m in re.finditer(rf"(?<![\w.$-])({YEAR})(?![\w.%-])", text):
+        if re.search(_NOT_A_YEAR, text[: m.start()]):
+            continue  # "above 2000", "a capacity of 2000": a number
         lo = dt.date(int(m[1]), 1, 1)
         add(_fixed(m.start(), m.end(), lo, dt.date(lo.year + 1, 1, 1)))
     return sorted(found, key=lambda p: p.start)
 
 
+_NOT_A_YEAR = (
+    r"(?:above|over|under|below|than|least|most|exceed\w*|more|less|equals?|exactly|[<>=]"
+    r"|(?:total|value|amount|capacity|price|cost|weight|quantity|count)\s+of)\s*$"
+)
 _BEFORE = r"(?:before|prior\s+to|earlier\s+than|older\s+than)"
 _UNTIL = r"(?:until|till|through|thru|up\s+to(?:\s+and\s+including)?|to\s+the\s+end\s+of|no\s+later\s+than)"  # noqa: E501
 _SINCE = (

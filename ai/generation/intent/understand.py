@@ -885,6 +885,15 @@ class _Parser:
                 d = self.cat.table_named(word[1])
             if found is not None and (d is None or found[0] > m.end() + word.end()):  # type: ignore[union-attr]
                 end, ref = found
+                more = re.match(r"\s*(?:,|and|&)\s+", self.text[end:])
+                while more is not None:  # "per country and status"
+                    then = self._column_after(end + more.end(), "", 2)
+                    if then is None or then[1].dataset is not ref.dataset:
+                        break
+                    q.groups.append(Out(self._use(then[1]), then[1].column.name, then[1]))
+                    self.cov.take(end, then[0])
+                    end = then[0]
+                    more = re.match(r"\s*(?:,|and|&)\s+", self.text[end:])
                 q.groups.append(
                     Out(
                         self._use(ref),
