@@ -154,6 +154,7 @@ async def test_the_connector_catalog_lists_every_target(api):
         "duckdb",
         "files",
         "clickhouse",
+        "kafka",
     }
     assert {c["type"] for c in listed if not c["source"]} == {"clickhouse"}
 
