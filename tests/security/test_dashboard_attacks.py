@@ -230,6 +230,41 @@ async def test_a_lower_role_cannot_post_what_needs_a_higher_one(app, world: Worl
             assert _code(response) == "PERMISSION_DENIED", (url, response.text)
 
 
+HOSTILE_FORMS: list[tuple[dict[str, str], bytes]] = [
+    ({"Content-Type": "application/x-www-form-urlencoded"}, b"parameters=" + b"x" * 70_000),
+    ({"Content-Type": "application/json"}, b'{"parameters": {}}'),
+    ({"Content-Type": "multipart/form-data; boundary=x"}, b"--x--"),
+    ({"Content-Type": "application/x-www-form-urlencoded"}, b"parameters=%ff%fe%00&reason=%c3%28"),
+    ({"Content-Type": "application/x-www-form-urlencoded"}, b"parameters=[1]&decision=%00"),
+    ({"Content-Type": "application/x-www-form-urlencoded"}, b"parameters=" + b"%7B" * 5000),
+    ({"Content-Type": "application/x-www-form-urlencoded"}, b'parameters={"a":NaN}&next=%00'),
+    ({"Content-Type": "application/x-www-form-urlencoded"}, b"&&&==&=&"),
+]
+HOSTILE_IDS = ["%00", "..%2F..%2Fetc%2Fpasswd", "x" * 5000, "%E2%80%AE%F0%9F%92%A5", "'%20OR%201=1"]
+
+
+async def test_hostile_form_posts_and_ids_get_a_4xx(app, world: World):
+    async with logged_in(app, world.admin) as http:
+        token = await _page_token(http)
+        for path in _dashboard_posts(app):
+            if path == "/ui/logout":
+                continue
+            for value in HOSTILE_IDS:
+                url = _filled(path, value)
+                for headers, body in HOSTILE_FORMS:
+                    response = await http.post(
+                        url, content=body, headers={**headers, CSRF_HEADER: token}
+                    )
+                    assert 400 <= response.status_code < 500, (url, body[:40], response.text[:300])
+        for value in HOSTILE_IDS:
+            for url in (f"/ui/runs/{value}", f"/ui/runs/{value}/logs", f"/ui/pipelines/{value}"):
+                response = await http.get(url, headers=HTML)
+                assert 400 <= response.status_code < 500, (url, response.text[:300])
+        for query in ("page=0", "page=-1", "page=999999999999", "status=%00", "pipeline=%00"):
+            response = await http.get(f"/ui/runs?{query}", headers=HTML)
+            assert response.status_code < 500, (query, response.text[:300])
+
+
 # --- tenant B's objects --------------------------------------------------------------------------
 
 
