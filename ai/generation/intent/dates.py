@@ -184,7 +184,7 @@ def periods(text: str) -> list[Period]:
         nxt = points[i + 1] if i + 1 < len(points) else None
         if nxt is not None:
             between = text[p.end : nxt.start]
-            lead = re.search(rf"\b(?:between|{_SINCE})\s+$", before)
+            lead = re.search(rf"\b(?:between|from|{_SINCE})\s+$", before)
             joiner = re.fullmatch(
                 r"\s*(?:and|to|through|thru|until|till|-)\s*(?:the\s+end\s+of\s+)?", between
             )
@@ -194,13 +194,13 @@ def periods(text: str) -> list[Period]:
                 used.update({i, i + 1})
                 continue
         bound = re.search(
-            rf"\b(?:(?P<before>{_BEFORE})|(?P<until>{_UNTIL})|(?P<since>{_SINCE})|(?P<after>{_AFTER})|(?P<in>{_IN}))\s+(?:the\s+)?$",
+            rf"\b(?:(?P<before>{_BEFORE})|(?P<until>{_UNTIL})|(?P<since>{_SINCE})|(?P<after>{_AFTER})|(?P<in>{_IN}))\s+(?:the\s+)?(?P<end>end\s+of\s+)?$",
             before,
         )
         start = bound.start() if bound else p.start
         words = text[start : p.end]
         if bound and bound["before"]:
-            out.append(Period(start, p.end, None, p.lo, words))
+            out.append(Period(start, p.end, None, p.hi if bound["end"] else p.lo, words))
         elif bound and bound["until"]:
             out.append(Period(start, p.end, None, p.hi, words))
         elif bound and bound["since"]:
