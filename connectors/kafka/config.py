@@ -90,7 +90,7 @@ class KafkaConfig:
             user=settings.user,
             password=settings.password,
             ssl_ca_pem=props.get("ssl_ca_pem") or None,
-            timeout_s=float(props.get("timeout_seconds", 10)),
+            timeout_s=_timeout_seconds(props.get("timeout_seconds", 10)),
             broker_check=broker_check,
         )
 
@@ -121,6 +121,24 @@ class KafkaConfig:
         if self.broker_check is not None:
             for host, port in brokers:
                 self.broker_check(host, port)
+
+
+MAX_TIMEOUT_SECONDS = 300.0  # librdkafka's largest socket timeout
+
+
+def _timeout_seconds(value: Any) -> float:
+    """``properties.timeout_seconds`` as a number of seconds, said how to fix otherwise."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = float("nan")
+    if not 0 < seconds <= MAX_TIMEOUT_SECONDS or isinstance(value, bool):
+        raise TerminalError(
+            f"properties.timeout_seconds must be a number of seconds above 0 and at most "
+            f"{MAX_TIMEOUT_SECONDS:g}, not {value!r}",
+            error_type="INVALID_CONNECTION",
+        )
+    return seconds
 
 
 class _Silent:

@@ -96,6 +96,52 @@ async def test_a_bootstrap_server_on_the_services_own_port_is_refused(
         assert_policy_denied(response, names_setting=False)
 
 
+HOSTILE_KAFKA: dict[str, dict] = {
+    "port out of range": {"properties": {"bootstrap_servers": "8.8.8.8:99999"}},
+    "port zero": {"properties": {"bootstrap_servers": "8.8.8.8:0"}},
+    "no host": {"properties": {"bootstrap_servers": ":9092"}},
+    "only commas": {"properties": {"bootstrap_servers": ",,,"}},
+    "open bracket": {"properties": {"bootstrap_servers": "[::1:9092"}},
+    "colons": {"properties": {"bootstrap_servers": "a:b:c"}},
+    "huge": {"properties": {"bootstrap_servers": "h" * 100_000 + ":9092"}},
+    "list": {"properties": {"bootstrap_servers": ["8.8.8.8:9092"]}},
+    "number": {"properties": {"bootstrap_servers": 9092}},
+    "nul": {"properties": {"bootstrap_servers": "8.8.8.8\u0000:9092"}},
+    "protocol": {"properties": {"security_protocol": "SASL_EVERYTHING"}},
+    "mechanism": {"properties": {"security_protocol": "SASL_SSL", "sasl_mechanism": "GSSAPI"}},
+    "ca path": {"properties": {"ssl_ca_location": "/etc/ssl/private/key.pem"}},
+    "timeout": {"properties": {"timeout_seconds": "forever"}},
+    "negative timeout": {"properties": {"timeout_seconds": -1}},
+    "huge timeout": {"properties": {"timeout_seconds": 1e300}},
+    "object timeout": {"properties": {"timeout_seconds": {"s": 1}}},
+    "host list with junk": {"host": "8.8.8.8,,:", "port": 9092},
+    "unicode host": {"host": "\u202eexample\u0000.com", "port": 9092},
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_KAFKA))
+async def test_hostile_kafka_connection_bodies_get_a_4xx_or_a_safe_save(
+    attacker: Attacker, policy, case: str
+):
+    """Saved or refused, never a 500; a saved one's test (on a closed loopback port, so that
+    nothing waits on the network) is a failed test or a refusal."""
+    fields = dict(HOSTILE_KAFKA[case])
+    response = await attacker.editor.post(CONNECTIONS, json=_kafka(**fields))
+    assert response.status_code < 500, (case, response.status_code, response.text[:300])
+    properties = dict(fields.get("properties") or {})  # type: ignore[call-overload]
+    if "bootstrap_servers" not in properties and "host" not in fields:
+        properties["bootstrap_servers"] = f"127.0.0.1:{free_port()}"
+    properties.setdefault("timeout_seconds", 1)
+    fields["properties"] = properties
+    saved = await attacker.editor.post(CONNECTIONS, json=_kafka(**fields))
+    if saved.status_code == 201:
+        connection = saved.json()["connectionId"]
+        tested = await attacker.editor.post(f"{CONNECTIONS}/{connection}/test")
+        assert tested.status_code in (200, 400, 422), (case, tested.text[:300])
+        if tested.status_code == 200:
+            assert tested.json()["connected"] is False, tested.text
+
+
 # --- the SASL password -------------------------------------------------------------------------
 
 
