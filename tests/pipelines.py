@@ -45,6 +45,29 @@ async def create_pipeline(
     return response.json()["pipelineId"]
 
 
+async def copy_pipeline(
+    api: httpx.AsyncClient,
+    source_db: str,
+    target_db: str,
+    source: dict[str, Any],
+    *,
+    label: str = "copy",
+    mode: str = "replace",
+) -> str:
+    """A pipeline of one source (``{"table": ...}`` or ``{"query": ...}``) into one table of
+    the target database, with connections of its own."""
+    src = await create_connection(api, source_db, unique_name("src"))
+    dst = await create_connection(api, target_db, unique_name("dst"))
+    return await create_pipeline(
+        api,
+        unique_name(label),
+        {
+            "sources": {"rows": {"connection": src, **source}},
+            "sinks": {"wh": {"connection": dst, "table": f"wh.{unique_name(label)}", "mode": mode}},
+        },
+    )
+
+
 async def execute(api: httpx.AsyncClient, pipeline_id: str, **parameters: Any) -> str:
     response = await api.post(
         f"/v1/pipelines/{pipeline_id}/execute", json={"parameters": parameters}

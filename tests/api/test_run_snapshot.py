@@ -5,7 +5,6 @@ Rows are written as a killed API or an outside terminate leaves them: no workflo
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 import httpx
@@ -16,9 +15,9 @@ from domain.status import RunStatus
 from services import runs
 from store import runs as run_store
 from store.db import Database
-from store.models import Execution, utcnow
 from tests.auth import DEFAULT_TENANT
 from tests.pipelines import create_connection, create_pipeline, unique_name
+from tests.run_rows import run_row
 
 LONG_AGO = runs.START_WINDOW + timedelta(seconds=5)  # no start of it can still be under way
 
@@ -41,24 +40,7 @@ async def pipeline_id(api: httpx.AsyncClient, source, source_db, target_db) -> s
 
 async def _row(db: Database, pipeline_id: str, status: RunStatus, age: timedelta) -> str:
     """A run row whose workflow Temporal does not know."""
-    execution_id = f"exec-{uuid.uuid4().hex}"
-    submitted = utcnow() - age
-    async with db.session() as session:
-        await run_store.create(
-            session,
-            Execution(
-                id=execution_id,
-                tenant_id=DEFAULT_TENANT,
-                pipeline_id=pipeline_id,
-                pipeline_version=1,
-                workflow_id=runs.workflow_id(DEFAULT_TENANT, execution_id),
-                status=status.value,
-                submitted_at=submitted,
-                started_at=submitted if status is not RunStatus.QUEUED else None,
-                finished_at=utcnow() if status.finished else None,
-            ),
-        )
-    return execution_id
+    return await run_row(db, pipeline_id, status, age)
 
 
 async def _snapshot(db: Database, client: Client, execution_id: str) -> runs.RunSnapshot:

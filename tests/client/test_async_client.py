@@ -17,7 +17,7 @@ from ductwork_client import (
 )
 
 from tests import auth
-from tests.pipelines import unique_name
+from tests.pipelines import copy_pipeline, unique_name
 
 
 @pytest.fixture
@@ -29,20 +29,9 @@ async def dw(app) -> AsyncIterator[AsyncClient]:
 
 @pytest.fixture
 async def pipeline_id(api: httpx.AsyncClient, source, source_db, target_db) -> str:
-    from tests.pipelines import create_connection, create_pipeline
-
     table = unique_name("client")
     await source.execute(f"CREATE TABLE {table} AS SELECT g AS id FROM generate_series(1, 40) g")
-    src = await create_connection(api, source_db, unique_name("src"))
-    dst = await create_connection(api, target_db, unique_name("dst"))
-    return await create_pipeline(
-        api,
-        unique_name("client"),
-        {
-            "sources": {"rows": {"connection": src, "table": table}},
-            "sinks": {"wh": {"connection": dst, "table": f"wh.{table}", "mode": "replace"}},
-        },
-    )
+    return await copy_pipeline(api, source_db, target_db, {"table": table}, label="client")
 
 
 async def test_pipelines_and_runs(dw: AsyncClient, pipeline_id: str):

@@ -8,43 +8,17 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from core.settings import RetentionSettings
+from domain.status import RunStatus
 from services import housekeeping
-from store import runs as run_store
-from store.models import Execution, RunLog, utcnow
+from store.models import RunLog, utcnow
 from store.models.webhooks import Webhook, WebhookAttempt, WebhookDelivery
-from tests.auth import DEFAULT_TENANT
-from tests.pipelines import create_connection, create_pipeline, unique_name
+from tests.pipelines import copy_pipeline
+from tests.run_rows import run_row
 
 
 async def _finished_run(api, db, source_db, target_db) -> str:
-    src = await create_connection(api, source_db, unique_name("src"))
-    dst = await create_connection(api, target_db, unique_name("dst"))
-    pipeline_id = await create_pipeline(
-        api,
-        unique_name("retention"),
-        {
-            "sources": {"rows": {"connection": src, "query": "SELECT 1 AS one"}},
-            "sinks": {"wh": {"connection": dst, "table": f"wh.{unique_name('kept')}"}},
-        },
-    )
-    execution_id = f"exec-{uuid.uuid4().hex}"
-    long_ago = utcnow() - timedelta(days=200)
-    async with db.session() as session:
-        await run_store.create(
-            session,
-            Execution(
-                id=execution_id,
-                tenant_id=DEFAULT_TENANT,
-                pipeline_id=pipeline_id,
-                pipeline_version=1,
-                workflow_id=f"{DEFAULT_TENANT}/run/{execution_id}",
-                status="COMPLETED",
-                submitted_at=long_ago,
-                started_at=long_ago,
-                finished_at=long_ago,
-            ),
-        )
-    return execution_id
+    pipeline_id = await copy_pipeline(api, source_db, target_db, {"query": "SELECT 1 AS one"})
+    return await run_row(db, pipeline_id, RunStatus.COMPLETED, timedelta(days=200))
 
 
 async def test_the_sweep_deletes_only_what_is_past_retention(db, api, source_db, target_db):

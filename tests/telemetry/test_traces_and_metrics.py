@@ -3,6 +3,7 @@ every log line is JSON with its trace id."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import uuid
@@ -23,7 +24,7 @@ from core.logging import configure_logging
 from core.settings import Settings
 from store.db import Database
 from tests import auth
-from tests.pipelines import create_connection, create_pipeline, run_to_end, unique_name
+from tests.pipelines import copy_pipeline, run_to_end, unique_name
 from worker import build_worker
 
 SCRAPE_TOKEN = "scrape-" + uuid.uuid4().hex
@@ -80,15 +81,8 @@ async def finished_run(traced_api: httpx.AsyncClient, source_db: str, target_db:
         await conn.execute(f"CREATE TABLE {table} AS SELECT g AS id FROM generate_series(1, 25) g")
     finally:
         await conn.close()
-    src = await create_connection(traced_api, source_db, unique_name("src"))
-    dst = await create_connection(traced_api, target_db, unique_name("dst"))
-    pipeline_id = await create_pipeline(
-        traced_api,
-        unique_name("traced"),
-        {
-            "sources": {"rows": {"connection": src, "table": table}},
-            "sinks": {"wh": {"connection": dst, "table": f"wh.{table}", "mode": "replace"}},
-        },
+    pipeline_id = await copy_pipeline(
+        traced_api, source_db, target_db, {"table": table}, label="traced"
     )
     result = await run_to_end(traced_api, pipeline_id)
     assert result["status"] == "COMPLETED", result
@@ -172,12 +166,16 @@ async def test_a_viewer_cannot_read_metrics_and_an_admin_sees_only_its_tenant(
     assert f'tenant="{auth.DEFAULT_TENANT}"' not in admin.text
 
 
-def test_library_log_lines_are_json_with_the_trace_id(capsys, exporter):
-    configure_logging("INFO")
-    with telemetry.span("logging check"):
-        logging.getLogger("uvicorn.error").info("Started server process")
-        logging.getLogger("temporalio.worker").warning("a multi\nline\nmessage")
-    lines = [json.loads(line) for line in capsys.readouterr().err.strip().splitlines()]
+def test_library_log_lines_are_json_with_the_trace_id(exporter):
+    out = io.StringIO()
+    configure_logging("INFO", stream=out)
+    try:
+        with telemetry.span("logging check"):
+            logging.getLogger("uvicorn.error").info("Started server process")
+            logging.getLogger("temporalio.worker").warning("a multi\nline\nmessage")
+    finally:
+        configure_logging("INFO")
+    lines = [json.loads(line) for line in out.getvalue().strip().splitlines()]
     assert [line["logger"] for line in lines] == ["uvicorn.error", "temporalio.worker"]
     assert all(len(line["trace_id"]) == 32 for line in lines)
     assert lines[1]["level"] == "warning" and lines[1]["event"] == "a multi\nline\nmessage"
