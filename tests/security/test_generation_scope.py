@@ -18,6 +18,7 @@ from tests import auth
 from tests.conftest import pg_connection_body
 
 GENERATE = "/api/v1/pipelines:generate"
+JSON = {"Content-Type": "application/json"}
 
 
 @dataclass
@@ -178,3 +179,48 @@ async def test_generation_with_names_that_match_at_one_place_is_a_4xx(scope: Sco
         GENERATE, json={"description": f"copy from orders{tag} db to orders{tag}"}
     )
     assert response.status_code != 500, response.text
+
+
+HOSTILE_GENERATE: list[Any] = [
+    None,
+    [],
+    "x",
+    {"description": "d" * 100_000},
+    {"description": None},
+    {"description": "\u0000\u202e名前 from a to b"},
+    {"description": "from a to b", "sources": "a"},
+    {"description": "from a to b", "sources": [None]},
+    {"description": "from a to b", "sources": [{"connection_id": ["x"]}]},
+    {"description": "from a to b", "sources": [{"connection_id": "../../etc/passwd"}]},
+    {"description": "from a to b", "mode": "delete"},
+    {"description": "from a to b", "constraints": "none"},
+    {"description": "(" * 1999 + "a to b"},
+    {"description": ".*" * 999 + " to b"},
+]
+HOSTILE_NL: list[Any] = [
+    None,
+    {"question": ""},
+    {"question": "q" * 100_000},
+    {"question": None},
+    {"question": "count", "schema": {"tables": ["t"] * 10_000}},
+    {"question": "count", "schema": {"tables": None}},
+    {"question": "count", "schema": "tables"},
+    {"question": "count", "source": ["x"]},
+    {"question": "count", "source": "../../etc/passwd"},
+    {"question": "count\u0000; DROP TABLE x", "source": "\u0000"},
+]
+
+
+async def test_hostile_generation_and_nl_query_bodies_get_a_4xx(scope: Scope):
+    for body in HOSTILE_GENERATE:
+        response = await scope.editor.post(GENERATE, content=_json(body), headers=JSON)
+        assert 400 <= response.status_code < 500, (body, response.status_code, response.text[:300])
+    for body in HOSTILE_NL:
+        response = await scope.viewer.post("/api/v1/nl-query", content=_json(body), headers=JSON)
+        assert 400 <= response.status_code < 500, (body, response.status_code, response.text[:300])
+
+
+def _json(body: Any) -> bytes:
+    import json
+
+    return json.dumps(body).encode()
