@@ -111,7 +111,7 @@ def login(
             email = typer.prompt("email")
         password = password or typer.prompt("password", hide_input=True)
         client = Client.login(email, password, url, tenant=tenant)
-        credential = client._http.headers["Authorization"].removeprefix("Bearer ")
+        credential = client.credential
     else:
         client = Client(api_key, url, tenant=tenant)
         credential = api_key

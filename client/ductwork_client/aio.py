@@ -45,6 +45,8 @@ class AsyncClient:
             base_url=base_url, timeout=timeout, transport=transport, headers=headers(api_key, None)
         )
         self._tenant = tenant
+        self.credential = api_key
+        """The API key or access token this client sends (e.g. to keep after a login)."""
         self.pipelines = AsyncPipelines(self)
         self.runs = AsyncRuns(self)
         self.approvals = AsyncApprovals(self)

@@ -48,6 +48,8 @@ class Client:
             base_url=base_url, timeout=timeout, transport=transport, headers=headers(api_key, None)
         )
         self._tenant = tenant
+        self.credential = api_key
+        """The API key or access token this client sends (e.g. to keep after a login)."""
         self.pipelines = Pipelines(self)
         self.runs = Runs(self)
         self.approvals = Approvals(self)
