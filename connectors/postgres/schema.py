@@ -57,10 +57,14 @@ async def evolve(
     """
     data = await describe_table(conn, staged)
     existing = {c.name: c for c in await describe_table(conn, target)}
+    if sparse:
+        await _loosen(conn, target, data, existing)
     problems = [
         f"column {c.name!r} is {c.type} in the data but {existing[c.name].type} in {target}"
         for c in data
-        if c.name in existing and not fits(c.type, existing[c.name].type)
+        if c.name in existing
+        and not fits(c.type, existing[c.name].type)
+        and not (sparse and _assignable(c.type, existing[c.name].type))
     ]
     present = {c.name for c in data}
     gone = [
@@ -85,6 +89,39 @@ async def evolve(
             f"ALTER TABLE {target.sql} ADD COLUMN {quote_ident(column.name)} {column.type}"
         )
     return data, [c.name for c in added]
+
+
+_INTEGERS = {"smallint", "integer", "bigint"}
+_FLOATS = {"real", "double precision"}
+
+
+async def _loosen(
+    conn: asyncpg.Connection, target: Relation, data: list[Column], existing: dict[str, Column]
+) -> None:
+    """A stream's JSON fields change kind between batches (``5`` then ``5.5``, a number then a
+    word): a target column takes what the data now holds. Integers go into a floating column
+    as they are; an integer column the data gives fractions for becomes double precision; a
+    column the data gives text for becomes text (every value keeps its text)."""
+    for column in data:
+        held = existing.get(column.name)
+        if held is None or fits(column.type, held.type):
+            continue
+        if _assignable(column.type, held.type):
+            continue  # the INSERT casts them
+        wider = "double precision" if column.type in _FLOATS and held.type in _INTEGERS else None
+        wider = wider or ("text" if column.type == "text" else None)
+        if wider is None:
+            continue  # refused below, with its name
+        name = quote_ident(column.name)
+        await conn.execute(
+            f"ALTER TABLE {target.sql} ALTER COLUMN {name} TYPE {wider} USING {name}::{wider}"
+        )
+        existing[column.name] = Column(column.name, wider)
+
+
+def _assignable(source: str, target: str) -> bool:
+    """Values of ``source`` an INSERT stores in ``target`` as they are (their text, a number)."""
+    return target == "text" or (source in _INTEGERS and target in _FLOATS)
 
 
 async def _has_default(conn: asyncpg.Connection, table: Relation, column: str) -> bool:

@@ -42,10 +42,18 @@ async def test_runs_read_on_and_late_fields_become_columns(api, kafka, target, t
     assert await target.fetchval(f"SELECT count(DISTINCT id) FROM {table}") == 3600
     assert await target.fetchval(f"SELECT tags FROM {table} WHERE id = 3001") == '["a", "b"]'
 
+    # A field that changes kind (whole numbers, then a fraction and a word): the column turns
+    # text, and every value keeps its text.
+    kafka.produce(topic, [{"id": 3600, "amount": 2.5}, {"id": 3601, "amount": "n/a"}])
+    run = await run_to_end(api, pipeline)
+    assert run["status"] == "COMPLETED", run
+    amounts = await target.fetch(f"SELECT amount FROM {table} WHERE id >= 3599 ORDER BY id")
+    assert [r["amount"] for r in amounts] == ["99", "2.5", "n/a"]
+
     # Nothing new: a run loads nothing and the position stays.
     run = await run_to_end(api, pipeline)
     assert run["status"] == "COMPLETED", run
-    assert await target.fetchval(f"SELECT count(*) FROM {table}") == 3600
+    assert await target.fetchval(f"SELECT count(*) FROM {table}") == 3602
 
 
 async def test_a_table_produced_into_a_topic_keyed_by_a_column(api, kafka, source, source_db):
