@@ -9,7 +9,6 @@ and answer with the stored pipeline, its artifacts, and who generated it at what
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import timedelta
 from typing import Any, Literal
@@ -23,11 +22,10 @@ from temporalio.service import RPCError
 from api.deps import CipherDep, ClientDep, Editor, SessionDep, SettingsDep
 from api.errors import ApiError
 from api.surfaces.ai_pipelines import configuration
-from connectors.registry import canonical_type, is_source, is_target
 from core import temporal
 from core.settings import Settings
+from services import connection_choice
 from services.runs import TemporalUnavailable
-from store import connections as connection_store
 from store import pipelines as pipeline_store
 from store.models import Pipeline
 from store.models.generation import Generation
@@ -141,9 +139,14 @@ async def generate(
     chosen: list[str] = []
     review: list[str] = []
     if not sources or not targets:
-        sources, targets, chosen, review = await _from_text(
-            session, principal.tenant_id, body.text, sources, targets
-        )
+        try:
+            picked = await connection_choice.choose(
+                session, cipher, settings, principal.tenant_id, body.text, sources, targets
+            )
+        except connection_choice.NoChoice as exc:
+            raise ApiError(422, exc.code, str(exc), []) from exc
+        sources, targets = picked.sources, picked.targets
+        chosen, review = picked.chosen, picked.review
     if body.name and await pipeline_store.name_taken(session, principal.tenant_id, body.name):
         raise ApiError(409, "PIPELINE_EXISTS", f"a pipeline named {body.name!r} already exists")
     request = GenerationInput(
@@ -356,90 +359,6 @@ async def _last_generation(session, tenant_id: str, pipeline_id: str) -> Generat
         .order_by(col(Generation.created_at).desc())
     )
     return rows.first()
-
-
-async def _from_text(
-    session, tenant_id: str, text: str, sources: list[TableSpec], targets: list[TableSpec]
-) -> tuple[list[TableSpec], list[TableSpec], list[str], list[str]]:
-    """The AI-ETL platform API names no connections: the tenant's connections the description
-    names (those before "to"/"into" as sources, the first after as the target), else those of
-    the systems it names ("from PostgreSQL to ClickHouse"), else the only one of each role.
-    Also what was chosen (said in the interpretation) and what a person should review (a choice
-    among several candidates)."""
-    rows, _ = await connection_store.page(session, tenant_id, offset=0, limit=500)
-    low = text.lower()
-    split = re.search(r"\b(?:to|into)\b", low)
-    cut = split.start() if split else len(low)
-    chosen: list[str] = []
-    review: list[str] = []
-    mentioned = sorted(  # by place; at one place (a name that starts another) the longer first
-        (
-            (m.start(), row)
-            for row in rows
-            if (m := re.search(rf"(?<![\w-]){re.escape(row.name.lower())}(?![\w-])", low))
-        ),
-        key=lambda found: (found[0], -len(found[1].name)),
-    )
-    named_sources = [TableSpec(connection=row.id) for pos, row in mentioned if pos < cut]
-    named_targets = [TableSpec(connection=row.id) for pos, row in mentioned if pos >= cut][:1]
-    for role, wanted, named in (
-        ("source", sources, named_sources),
-        ("target", targets, named_targets),
-    ):
-        if wanted:
-            continue
-        if named:
-            wanted.extend(named)
-            continue
-        usable = [r for r in rows if (is_source(r.type) if role == "source" else is_target(r.type))]
-        systems = _systems(low[:cut] if role == "source" else low[cut:])
-        candidates = [r for r in usable if canonical_type(r.type) in systems] or (
-            usable if not systems else []
-        )
-        if not candidates:
-            continue
-        candidates.sort(key=lambda r: r.name)
-        if role == "source":  # the planner reads the tables of each and uses those named
-            picked = candidates[:MAX_CANDIDATES]
-            wanted.extend(TableSpec(connection=r.id, optional=len(picked) > 1) for r in picked)
-        else:
-            picked = candidates[:1]
-            wanted.append(TableSpec(connection=picked[0].id))
-        names = ", ".join(f"{r.name!r} ({r.type})" for r in picked)
-        chosen.append(f"the {role} connection chosen by the service among: {names}")
-        if len(candidates) > 1:
-            review.append(
-                f"the {role} connection was chosen by the service among several that fit "
-                f"({', '.join(repr(r.name) for r in candidates[:MAX_CANDIDATES])}): check it, "
-                "or name the connection in the description"
-            )
-    if not sources or not targets:
-        names = ", ".join(sorted(r.name for r in rows)) or "none yet"
-        raise ApiError(
-            422,
-            "GENERATION_FAILED",
-            "say which connections to read and load: name them in the description "
-            f"('from <source> to <target>'; the tenant's connections: {names}) or give "
-            "sources/targets with connection_id",
-            [],
-        )
-    return sources, targets, chosen, review
-
-
-MAX_CANDIDATES = 20  # source connections whose tables the planner may choose from
-_SYSTEMS = {
-    "postgresql": r"postgres(?:ql)?|\bpg\b",
-    "mysql": r"mysql|mariadb",
-    "clickhouse": r"clickhouse",
-    "duckdb": r"duckdb",
-    "files": r"\bs3\b|parquet|csv|files?\b",
-    "kafka": r"kafka",
-}
-
-
-def _systems(text: str) -> set[str]:
-    """The connection types a part of the description names."""
-    return {kind for kind, pattern in _SYSTEMS.items() if re.search(pattern, text)}
 
 
 async def _delegate(
