@@ -462,6 +462,14 @@ class _Parser:
         order_col = self._measure_of(which) or self._date_of(
             q.root, verb.group(1) if verb else None
         )
+        dates = [c for c in q.root.columns if is_temporal(c)]
+        if order_col is not None and is_temporal(order_col.column) and not verb and len(dates) > 1:
+            said = re.search(rf"\b{re.escape(order_col.column.name.split('_')[0])}", self.text)
+            if not said:  # "the latest row": by which of several dates?
+                q.ambiguous.append(
+                    f"'{which}' of {q.root.table}: by {order_col.column.name} or another of "
+                    + ", ".join(c.name for c in dates if c is not order_col.column)
+                )
         if order_col is None and what and what not in table_forms(q.root.table) and what not in (
             "row", "record", "version", "entry", "one"):  # fmt: skip
             return
@@ -1383,7 +1391,13 @@ class _Parser:
                 f"{sql} AS {name}",
             )
         q.picks = [*getattr(self, "_computed_cols", []), *q.picks]
+        explicit = False
         if q.joins:  # "where there is one", "empty when no carrier is assigned": a LEFT join
+            explicit = bool(
+                re.search(
+                    r"\b(?:all|every|each|even\s+(?:those|the\s+ones)|including)\b", self.text
+                )
+            )
             for m in re.finditer(
                 r"(?:,\s*)?\b(?:(?:empty|null|blank|missing|none|nothing)\s+(?:when|if|where)\s+"
                 r"(?:there\s+is\s+)?no\s+[a-z_]+(?:\s+(?:is|was))?(?:\s+(?:assigned|set|known|"
@@ -1392,6 +1406,25 @@ class _Parser:
             ):
                 if self._free(m):
                     self.cov.take_match(m)
+                explicit = True
+        if not q.aggregates and not explicit and not q.inner:
+            # A column looked up through a reference that may be empty: are rows without it
+            # kept (empty) or dropped? The wording did not say.
+            for d, _ in q.joins:
+                for edge in self.cat.edges:
+                    if edge.parent is not d or edge.child.dataset not in q.tables:
+                        continue
+                    column = next(
+                        (c for c in edge.child.columns if c.name == edge.child_column), None
+                    )
+                    guarded = f"{edge.child.dataset}.{edge.child_column} IS NOT NULL" in q.where
+                    # a condition on the other table's columns drops those rows anyway
+                    guarded = guarded or any(f"{d.dataset}." in w for w in q.where)
+                    if column is not None and column.nullable and not guarded:
+                        q.ambiguous.append(
+                            f"{edge.child.table} without a {singular(d.table)}: kept with empty "
+                            f"{singular(d.table)} columns, or left out?"
+                        )
         if projection and not q.aggregates:
             marker = re.search(r"\b(?:only|just|columns?|fields?|select|keep(?:ing)?)\b", self.text)
             if marker or len(projection) >= 2:
@@ -1445,6 +1478,7 @@ class _Parser:
                     if name is not None:
                         q.picks.append(Out(sql, name, ref))
                 self.cov.take_match(m)
+                q.inner = True  # "join orders with customers": an inner join, as in SQL
                 q.say("join", m.group(0), f"Adds the columns of {d.table}", f"JOIN {d.dataset}")
                 break
             self.fan_out_ok = False
