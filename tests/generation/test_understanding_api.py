@@ -131,9 +131,7 @@ async def test_platform_generate_without_connections_chooses_them_and_says_so(ge
     assert answer["dag_definition"]["orchestration"]["schedule"] == "0 2 * * *"
 
 
-async def test_nl_query_without_source_finds_the_connection_holding_the_tables(
-    gen_api, shop: Shop
-):
+async def test_nl_query_without_source_finds_the_connection_holding_the_tables(gen_api, shop: Shop):
     """/work/shared/seeds/001_5cd13bd764e36db4.txt: question and schema.tables, no source."""
     response = await gen_api.post(
         "/api/v1/nl-query",
