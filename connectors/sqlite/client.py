@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import pyarrow as pa
 
 from connectors.base import ConnectionTestResult, TableInfo, elapsed_ms, group_columns
+from connectors.sqlite import arrow_read
 from connectors.sqlite.config import SQLiteConfig, classify
 from connectors.sqlite.types import declared_type, inferred_type, to_array
 
@@ -124,6 +125,18 @@ async def min_max(config: SQLiteConfig, query: str, column: str) -> tuple[Any, A
 
 
 def read(
+    config: SQLiteConfig, query: str, schema: pa.Schema, batch_rows: int
+) -> Iterator[pa.RecordBatch]:
+    """connectorx's Arrow batches when they are exactly what converting row by row gives (a
+    check in SQLite decides, ``arrow_read``); otherwise the rows converted column by column."""
+    fast = arrow_read.batches(config, query, schema, batch_rows)
+    if fast is not None:
+        yield from fast
+        return
+    yield from read_rows(config, query, schema, batch_rows)
+
+
+def read_rows(
     config: SQLiteConfig, query: str, schema: pa.Schema, batch_rows: int
 ) -> Iterator[pa.RecordBatch]:
     conn = config.open()

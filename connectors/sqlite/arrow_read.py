@@ -1,0 +1,163 @@
+"""Read a SQLite query as Arrow batches with connectorx, when that gives exactly what the
+row-by-row conversion (``connectors.sqlite.types.to_array``) would.
+
+SQLite stores any value in any column, and connectorx reads a column by its declared type and
+stops at the first value stored otherwise (or parses dates more loosely than the row path).
+So before reading, one query in SQLite itself checks that every value of every column is
+stored the way connectorx reads it exactly: integers in INTEGER and BOOLEAN columns, ISO text
+in DATE and TIMESTAMP columns, and so on. When a column's type has no such rule, the check
+finds a value outside it, or connectorx types a column differently, ``batches`` returns None
+and the caller converts row by row, as before. The file is the one the confinement policy
+resolved (``SQLiteConfig.path``), opened read-only for the check first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pyarrow as pa
+
+from connectors.base import TransientError
+from connectors.source_sql import conform
+from connectors.sqlite.config import SQLiteConfig
+
+_SUBQUERY = "_src"
+_DIGITS = "[0-9]"
+_DATE_GLOB = f"{_DIGITS * 4}-{_DIGITS * 2}-{_DIGITS * 2}"
+_TIMESTAMP_GLOB = f"{_DATE_GLOB}[ T]{_DIGITS * 2}:{_DIGITS * 2}:{_DIGITS * 2}"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _date_ok(c: str) -> str:
+    """ISO 'YYYY-MM-DD' text naming a real day: date() with a no-op modifier normalizes
+    (2026-02-30 becomes 2026-03-02), so a real day comes back unchanged."""
+    return (
+        f"typeof({c}) = 'text' AND length({c}) = 10 AND {c} GLOB '{_DATE_GLOB}' "
+        f"AND date({c}, '+0 days') IS {c} AND substr({c}, 1, 4) <> '0000'"
+    )
+
+
+def _timestamp_ok(c: str) -> str:
+    """'YYYY-MM-DD HH:MM:SS' (or 'T'), with 1 to 6 digits of fraction, naming a real instant."""
+    head = f"substr({c}, 1, 19)"
+    fraction = (
+        f"length({c}) BETWEEN 21 AND 26 AND substr({c}, 20, 1) = '.' "
+        f"AND substr({c}, 21) NOT GLOB '*[^0-9]*'"
+    )
+    return (
+        f"typeof({c}) = 'text' AND (length({c}) = 19 OR ({fraction})) "
+        f"AND {head} GLOB '{_TIMESTAMP_GLOB}' "
+        f"AND datetime({head}, '+0 days') IS replace({head}, 'T', ' ') "
+        f"AND substr({c}, 1, 4) <> '0000'"
+    )
+
+
+def _stored_as(*classes: str) -> Callable[[str], str]:
+    listed = ", ".join(f"'{name}'" for name in classes)
+    return lambda c: f"typeof({c}) IN ({listed})"
+
+
+# The described type → (what connectorx reads the column as, the values it reads exactly).
+_RULES: list[tuple[Callable[[pa.DataType], bool], tuple[pa.DataType, ...], Callable[[str], str]]]
+_RULES = [
+    (pa.types.is_int64, (pa.int64(),), _stored_as("integer")),
+    (pa.types.is_float64, (pa.float64(),), _stored_as("real")),
+    (pa.types.is_boolean, (pa.bool_(),), _stored_as("integer")),
+    (pa.types.is_string, (pa.string(), pa.large_string()), _stored_as("text", "integer")),
+    (pa.types.is_binary, (pa.binary(), pa.large_binary()), _stored_as("blob")),
+    (pa.types.is_date32, (pa.date32(),), _date_ok),
+    (lambda t: t == pa.timestamp("us"), (pa.timestamp("us"),), _timestamp_ok),
+]
+
+
+def _rule(data_type: pa.DataType) -> tuple[tuple[pa.DataType, ...], Callable[[str], str]] | None:
+    for matches, read_as, check in _RULES:
+        if matches(data_type):
+            return read_as, check
+    return None
+
+
+def check_query(query: str, schema: pa.Schema) -> str | None:
+    """A query returning a row when some value is not read exactly; None when a column's
+    type has no rule (or names repeat), so the row path must read it."""
+    if len(set(schema.names)) != len(schema.names):
+        return None
+    conditions = []
+    for field in schema:
+        rule = _rule(field.type)
+        if rule is None:
+            return None
+        column = f"{_SUBQUERY}.{_quote(field.name)}"
+        conditions.append(f"NOT ({column} IS NULL OR ({rule[1](column)}))")
+    if not conditions:
+        return None
+    where = " OR ".join(conditions)
+    return f"SELECT 1 FROM ({query}) AS {_SUBQUERY} WHERE {where} LIMIT 1"
+
+
+def batches(
+    config: SQLiteConfig, query: str, schema: pa.Schema, batch_rows: int
+) -> Iterator[pa.RecordBatch] | None:
+    """The query's rows as batches of ``schema`` read by connectorx, or None when they would
+    not be exactly what the row path gives (the caller reads them row by row then)."""
+    check = check_query(query, schema)
+    if check is None:
+        return None
+    conn = config.open()  # read-only; refuses a missing file or one that is not SQLite
+    try:
+        if conn.execute(check).fetchone() is not None:
+            return None
+    finally:
+        conn.close()
+    reader = _reader(config, query, batch_rows)
+    if reader is None or not _types_match(reader.schema, schema):
+        if reader is not None:
+            reader.close()
+        return None
+    return _read(reader, schema)
+
+
+def _reader(config: SQLiteConfig, query: str, batch_rows: int) -> Any:
+    import connectorx
+
+    url = "sqlite://" + quote(str(Path(config.path).resolve()))
+    try:
+        return connectorx.read_sql(url, query, return_type="arrow_stream", batch_size=batch_rows)
+    except Exception:  # e.g. an undeclared column whose first value is NULL: the row path
+        return None
+
+
+def _types_match(read: pa.Schema, described: pa.Schema) -> bool:
+    if len(read) != len(described):
+        return False
+    for got, field in zip(read, described, strict=True):
+        rule = _rule(field.type)
+        if rule is None or not any(got.type.equals(t) for t in rule[0]):
+            return False
+    return True
+
+
+def _read(reader: Any, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+    try:
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                return
+            except BaseException as exc:  # connectorx raises a Rust panic as a BaseException
+                if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+                    raise
+                # The check passed, so the file changed while it was read: read it again.
+                raise TransientError(
+                    f"SQLite: the file changed while it was read ({exc})",
+                    error_type="DATABASE_UNAVAILABLE",
+                ) from exc
+            yield conform(batch, schema)
+    finally:
+        reader.close()

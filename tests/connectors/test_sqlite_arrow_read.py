@@ -1,0 +1,140 @@
+"""SQLite read through connectorx gives exactly the types and values of the row-by-row
+conversion, and leaves to it every column whose stored values connectorx would read otherwise."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from connectors.base import ConnectionSettings
+from connectors.sqlite import arrow_read, client
+from connectors.sqlite.config import SQLiteConfig
+
+MIXED = (
+    "CREATE TABLE t (id INTEGER PRIMARY KEY, n INT4, big BIGINT, amount REAL, "
+    "price DOUBLE PRECISION, name TEXT, code VARCHAR(8), ok BOOLEAN, flag BOOL, day DATE, "
+    "at TIMESTAMP, seen DATETIME, data BLOB)"
+)
+ROWS = [
+    (1, 7, 2**62, 1.25, -0.5, "é ü", "A1", 1, 0, "2026-01-31", "2026-01-02 03:04:05",
+     "2026-01-02T03:04:05.5", b"\x00\x01"),
+    (2, -3, -(2**63), 1e300, 2.0, 12, "", 0, 2, "2024-02-29", "2026-12-31 23:59:59.123456",
+     "1970-01-01 00:00:00.1", b""),
+    (3, None, None, None, None, None, None, None, None, None, None, None, None),
+]  # fmt: skip
+
+
+def _file(tmp_path: Path, create: str, rows: list[tuple], name: str = "t.sqlite") -> SQLiteConfig:
+    path = tmp_path / name
+    conn = sqlite3.connect(path)
+    conn.execute(create)
+    marks = ", ".join("?" * len(rows[0])) if rows else ""
+    if rows:
+        conn.executemany(f"INSERT INTO t VALUES ({marks})", rows)
+    conn.commit()
+    conn.close()
+    return SQLiteConfig.from_settings(ConnectionSettings(None, None, str(path)))
+
+
+def _both(config: SQLiteConfig, query: str, batch_rows: int = 1000) -> tuple[pa.Table, pa.Table]:
+    conn = config.open()
+    try:
+        schema = client.describe_sync(conn, query)
+    finally:
+        conn.close()
+    fast = pa.Table.from_batches(list(client.read(config, query, schema, batch_rows)), schema)
+    rows = client.read_rows(config, query, schema, batch_rows)
+    return fast, pa.Table.from_batches(list(rows), schema)
+
+
+def _fast_path_taken(config: SQLiteConfig, query: str) -> bool:
+    conn = config.open()
+    try:
+        schema = client.describe_sync(conn, query)
+    finally:
+        conn.close()
+    batches = arrow_read.batches(config, query, schema, 1000)
+    if batches is None:
+        return False
+    list(batches)
+    return True
+
+
+def test_a_mixed_table_reads_identically_through_connectorx(tmp_path):
+    config = _file(tmp_path, MIXED, ROWS)
+    query = "SELECT * FROM t"
+    assert _fast_path_taken(config, query)
+    fast, rows = _both(config, query)
+    assert fast.schema.equals(rows.schema)
+    assert fast.to_pylist() == rows.to_pylist()
+    assert fast.column("name").to_pylist() == ["é ü", "12", None]
+
+
+def test_a_query_with_expressions_and_no_rows_reads_identically(tmp_path):
+    config = _file(tmp_path, MIXED, ROWS)
+    for query in (
+        "SELECT id, id * 2 AS twice, upper(name) AS loud, amount / 2 AS half FROM t",
+        "SELECT count(*) AS n, max(day) AS last_day FROM t",
+        "SELECT * FROM t WHERE id < 0",
+    ):
+        fast, rows = _both(config, query)
+        assert fast.schema.equals(rows.schema), query
+        assert fast.to_pylist() == rows.to_pylist(), query
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("n", "twelve"),  # text in an INTEGER column: the row path names the column
+        ("amount", "1.5x"),
+        ("ok", "yes"),  # booleans as words
+        ("flag", 0.5),
+        ("day", "2026-1-2"),  # dates connectorx parses loosely
+        ("day", "2026-01-02 10:00"),
+        ("day", "2026-02-30"),
+        ("at", "2026-01-02 03:04:05+02:00"),  # offsets, Unix seconds, minutes only
+        ("at", 1_700_000_000),
+        ("at", "2026-01-02 03:04"),
+        ("seen", "2026-01-02 24:00:00"),
+        ("seen", "2026-01-02 03:04:05.1234567"),
+        ("name", b"ab"),  # a BLOB in a TEXT column: decoded as before
+        ("data", "text in a blob"),
+    ],
+)
+def test_values_connectorx_would_read_otherwise_take_the_row_path(tmp_path, column, value):
+    config = _file(tmp_path, MIXED, ROWS)
+    conn = sqlite3.connect(config.path)
+    conn.execute(f"UPDATE t SET {column} = ? WHERE id = 2", (value,))
+    conn.commit()
+    conn.close()
+    query = "SELECT * FROM t"
+    assert not _fast_path_taken(config, query)
+    try:
+        fast, rows = _both(config, query)
+    except Exception as exc:  # the row path refuses it, naming the column, as before
+        assert column in str(exc)
+        return
+    assert fast.to_pylist() == rows.to_pylist()
+
+
+def test_other_declared_types_keep_the_row_path(tmp_path):
+    create = "CREATE TABLE t (id INTEGER, price DECIMAL(10,2), at_time TIME, raw)"
+    config = _file(tmp_path, create, [(1, 1.5, "10:11:12", 3), (2, None, None, "x")])
+    assert not _fast_path_taken(config, "SELECT * FROM t")
+    fast, rows = _both(config, "SELECT * FROM t")
+    assert fast.to_pylist() == rows.to_pylist()
+
+
+def test_batches_stay_within_the_batch_size(tmp_path):
+    create = "CREATE TABLE t (id INTEGER, note TEXT)"
+    config = _file(tmp_path, create, [(i, f"n{i}") for i in range(2500)])
+    conn = config.open()
+    schema = client.describe_sync(conn, "SELECT * FROM t")
+    conn.close()
+    batches = arrow_read.batches(config, "SELECT * FROM t", schema, 1000)
+    assert batches is not None
+    sizes = [batch.num_rows for batch in batches]
+    assert sum(sizes) == 2500 and max(sizes) <= 1000
