@@ -36,8 +36,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.quality import QualityActivities
     from activities.transform import TransformActivities
     from workflows import policies
-    from workflows.errors import failure_message
     from workflows.bookkeeping_payloads import FinishRun
+    from workflows.errors import failure_message
     from workflows.payloads import Progress, RecordRun, RunPlan, RunStatus, StepResult
     from workflows.stream_payloads import StreamInput, StreamState
 
