@@ -234,6 +234,14 @@ async def _ranked(
 
 
 async def _tables(row: Connection, cipher: Cipher, settings: Settings) -> list[TableInfo]:
+    tables, _ = await _introspected(row, cipher, settings)
+    return [t for t in tables if t.schema.lower() not in SYSTEM_SCHEMAS]
+
+
+async def _introspected(
+    row: Connection, cipher: Cipher, settings: Settings
+) -> tuple[list[TableInfo], str | None]:
+    """The connection's tables and its default schema; none when it cannot be read in time."""
     try:
         connector, config = await connector_config(row, cipher, settings)
         tables = await asyncio.wait_for(connector.introspect(config), PROBE_SECONDS)
@@ -246,8 +254,8 @@ async def _tables(row: Connection, cipher: Cipher, settings: Settings) -> list[T
         NotImplementedError,
         OSError,
     ):
-        return []
-    return [t for t in tables if t.schema.lower() not in SYSTEM_SCHEMAS]
+        return [], None
+    return tables, connector.default_schema or getattr(config, "database", None)
 
 
 def _match(row: Connection, tables: list[TableInfo], wanted: set[str]) -> Candidate:
@@ -264,3 +272,59 @@ def _match(row: Connection, tables: list[TableInfo], wanted: set[str]) -> Candid
                 score += 1
                 matched.append(f"{table.name}.{column.name}")
     return Candidate(row, score, tuple(matched), tuple(tables))
+
+
+@dataclass
+class Holding:
+    """The connection a question's tables are read from, chosen among the tenant's."""
+
+    row: Connection | None  # the one read (None: no connection holds every table)
+    others: list[Connection] = field(default_factory=list)  # they hold every table too
+    missing: list[str] = field(default_factory=list)  # tables not found (row None)
+    looked_in: int = 0  # how many connections were read
+
+    def said(self, tables: list[str]) -> str:
+        """Which connection was read and why, for the answer."""
+        if self.row is None:
+            return ""
+        text = f"read from connection {self.row.name!r}, the tenant's connection holding "
+        text += ", ".join(tables)
+        if self.others:
+            names = ", ".join(repr(r.name) for r in self.others[:5])
+            text += f" (also held by {names}: chosen by name; name another with 'source')"
+        return text
+
+
+async def holding(
+    session: AsyncSession,
+    cipher: Cipher,
+    settings: Settings,
+    tenant_id: str,
+    tables: list[str],
+    types: tuple[str, ...],
+) -> Holding:
+    """The tenant's connection of ``types`` holding every one of ``tables`` (a bare name in the
+    connection's default schema, else ``schema.table``), each introspected at once and bounded
+    in time; several holding them → the first by name, the others said."""
+    rows, _ = await connection_store.page(session, tenant_id, offset=0, limit=500)
+    rows = sorted(
+        (r for r in rows if r.tenant_id == tenant_id and canonical_type(r.type) in types),
+        key=lambda r: r.name,
+    )
+    found = await asyncio.gather(*(_names(r, cipher, settings) for r in rows))
+    missing = {
+        r.id: [t for t in tables if t.lower() not in names]
+        for r, names in zip(rows, found, strict=True)
+    }
+    complete = [r for r in rows if not missing[r.id]]
+    if complete:
+        return Holding(complete[0], complete[1:], looked_in=len(rows))
+    nearest = min(rows, key=lambda r: len(missing[r.id]), default=None)
+    return Holding(None, missing=missing[nearest.id] if nearest else tables, looked_in=len(rows))
+
+
+async def _names(row: Connection, cipher: Cipher, settings: Settings) -> set[str]:
+    """The connection's table names as a question may give them, lower case."""
+    tables, default = await _introspected(row, cipher, settings)
+    names = {f"{t.schema}.{t.name}".lower() for t in tables}
+    return names | {t.name.lower() for t in tables if t.schema == default or not t.schema}

@@ -98,6 +98,7 @@ class _Query:
     order: str | None = None
     limit: int | None = None
     said: list[str] = field(default_factory=list)
+    joined: list[str] = field(default_factory=list)  # the tables joined, as the schema names them
 
 
 def translate(question: str, schema: SchemaSnapshot) -> Translation:
@@ -141,7 +142,9 @@ def translate(question: str, schema: SchemaSnapshot) -> Translation:
             f"{singular(entity.name)}_id column to join {entity.name} on",
         )
     _filters(text, q, columns, entity)
-    _dates(text, q, measure.table if measure else entity.name, columns)
+    dated = [measure.table] if measure else []
+    dated += [*reversed(q.joined), entity.name]  # the nearest table with a date
+    _dates(text, q, next((t for t in dated if _date_column(t, columns)), entity.name), columns)
     grouped = _group(text, q, columns, entity, measure)
     _shape(q, entity, columns, agg, measure, top, grouped)
     sql = _sql(q)
@@ -189,17 +192,44 @@ def _measure(
 
 
 def _join(q: _Query, entity: TableSchema, measure: _Col, columns: dict[str, list[_Col]]) -> bool:
-    key = f"{singular(entity.name.split('.')[-1])}_id"
-    entity_id = "id"
-    other = measure.table
-    if not any(c.name == key for c in columns[other]):
+    """Join the measure's table to the entity's: directly by ``<entity>_id``, else through one
+    table between them (customers ← orders.customer_id ← order_items.order_id)."""
+    path = _join_path(entity.name, measure.table, columns)
+    if path is None:
         return False
-    q.joins.append(
-        f"JOIN {_table_sql(other)} ON {_alias(entity.name)}.{_ident(entity_id)} = "
-        f"{_alias(other)}.{_ident(key)}"
-    )
-    q.said.append(f"joins {other} on {key}")
+    for parent, child, key in path:
+        q.joins.append(
+            f"JOIN {_table_sql(child)} ON {_alias(parent)}.{_ident('id')} = "
+            f"{_alias(child)}.{_ident(key)}"
+        )
+        q.said.append(f"joins {child} on {key}")
+        q.joined.append(child)
     return True
+
+
+def _join_path(
+    entity: str, other: str, columns: dict[str, list[_Col]]
+) -> list[tuple[str, str, str]] | None:
+    """(parent, child, child's key column) steps from ``entity`` to ``other``, or None."""
+
+    def key(parent: str, child: str) -> str | None:
+        wanted = f"{singular(parent.split('.')[-1])}_id"
+        has_id = any(c.name == "id" for c in columns[parent])
+        return wanted if has_id and any(c.name == wanted for c in columns[child]) else None
+
+    if direct := key(entity, other):
+        return [(entity, other, direct)]
+    between = [
+        (middle, first, second)
+        for middle in columns
+        if middle not in (entity, other)
+        and (first := key(entity, middle))
+        and (second := key(middle, other))
+    ]
+    if len(between) != 1:  # none, or several ways to join: not guessed
+        return None
+    middle, first, second = between[0]
+    return [(entity, middle, first), (middle, other, second)]
 
 
 def _filters(text: str, q: _Query, columns: dict[str, list[_Col]], entity: TableSchema) -> None:

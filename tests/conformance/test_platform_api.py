@@ -297,8 +297,6 @@ async def test_profile_and_preview(world):
 
 async def test_nl_query(world):
     response = await world.http.post(f"{BASE}/nl-query", json=_example_body("POST /nl-query"))
-    if response.status_code in (400, 422) and "source" in response.text:
-        pytest.xfail("resolving the source from the named tables: the generation engineer's part")
     assert response.status_code == 200, response.text
     answer = response.json()
     assert "SELECT" in answer["sql"].upper() and isinstance(answer["explanation"], str)

@@ -12,10 +12,11 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from sqlmodel import select
 
 from api.assistant import execute
-from api.deps import ClientDep, SessionDep, SettingsDep, Viewer
+from api.deps import CipherDep, ClientDep, SessionDep, SettingsDep, Viewer
 from api.errors import ApiError
 from connectors.llm.base import chat_client
 from connectors.registry import canonical_type
+from services import connection_choice
 from store import connections as connection_store
 from store.models import Connection
 from workflows.data_payloads import NLQueryInput, NLQueryResult
@@ -64,19 +65,37 @@ class NLQueryOut(BaseModel):
 
 
 async def _connection(
-    session, tenant_id: str, ref: str | None, tables: list[str] | None = None
-) -> tuple[Connection, list[str]]:
-    """The connection to query, and (no source named, several fit) the candidates to look in
-    for the tables the question names."""
+    session, cipher, settings, tenant_id: str, ref: str | None, tables: list[str]
+) -> tuple[Connection, str]:
+    """The connection to query, and (no source named, the question's tables named) which of the
+    tenant's connections holds them, said in the answer."""
+    if ref is None and tables:
+        found = await connection_choice.holding(
+            session, cipher, settings, tenant_id, tables, QUERYABLE
+        )
+        if found.row is None:
+            raise ApiError(
+                422,
+                "UNKNOWN_TABLE",
+                f"no SQL connection of the tenant holds {', '.join(found.missing)} (looked in "
+                f"{found.looked_in}): name the database with 'source', or create its "
+                f"connection ({connection_choice.CREATE_ONE})",
+                [
+                    {
+                        "loc": ["body", "schema", "tables"],
+                        "msg": f"unknown table {name!r}: no connection of the tenant holds it",
+                        "type": "unknown_table",
+                    }
+                    for name in found.missing
+                ],
+            )
+        return found.row, found.said(tables)
     if ref is not None:
         row = await connection_store.find(session, tenant_id, ref)
         if row is None:
             raise ApiError(404, "CONNECTION_NOT_FOUND", f"connection {ref!r} not found")
     else:
         rows = [r for r in await _rows(session, tenant_id) if canonical_type(r.type) in QUERYABLE]
-        if len(rows) > 1 and tables:
-            rows.sort(key=lambda r: r.name)
-            return rows[0], [r.id for r in rows]
         if len(rows) != 1:
             raise ApiError(
                 422,
@@ -91,7 +110,7 @@ async def _connection(
             "UNSUPPORTED_CONNECTION_TYPE",
             f"natural-language queries run on PostgreSQL and MySQL/MariaDB, not {row.type}",
         )
-    return row, []
+    return row, ""
 
 
 async def _rows(session, tenant_id: str) -> list[Connection]:
@@ -104,10 +123,11 @@ async def nl_query(
     session: SessionDep,
     client: ClientDep,
     settings: SettingsDep,
+    cipher: CipherDep,
     principal: Viewer,
 ) -> NLQueryOut:
-    row, candidates = await _connection(
-        session, principal.tenant_id, body.source, body.schema_.tables
+    row, chosen = await _connection(
+        session, cipher, settings, principal.tenant_id, body.source, body.schema_.tables
     )
     request = NLQueryInput(
         tenant_id=principal.tenant_id,
@@ -116,26 +136,16 @@ async def nl_query(
         tables=body.schema_.tables,
         use_llm=chat_client(settings) is not None,
         max_repairs=settings.llm.max_repairs,
-        candidates=candidates,
     )
     result: NLQueryResult = await execute(
         client, settings, NLQueryWorkflow.run, request, kind="nlquery", tenant_id=row.tenant_id
     )
     if result.sql is None:
         messages = "; ".join(e["msg"] for e in result.errors[:5])
-        if candidates:
-            messages += f" (looked in the tenant's {len(candidates)} SQL connections)"
+        if chosen:
+            messages += f" ({chosen})"
         raise ApiError(422, result.error_code or "INVALID_QUERY", messages, result.errors)
-    explanation = result.explanation
-    if candidates:
-        used = next(
-            (r for r in await _rows(session, principal.tenant_id) if r.id == result.source), row
-        )
-        row = used
-        explanation += (
-            f" (read from connection {used.name!r}, the tenant's connection holding "
-            f"{', '.join(body.schema_.tables)}; name another with 'source')"
-        )
+    explanation = result.explanation + (f" ({chosen})" if chosen else "")
     return NLQueryOut(
         sql=result.sql,
         explanation=explanation,
