@@ -277,6 +277,11 @@ class _Parser:
         raise PlanningError(f"the intent names none of the source tables ({names}): name the table")
 
     # helpers ----------------------------------------------------------------------------------
+    def _place(self, kind: str, start: int, end: int, text: str, sql: str) -> None:
+        """The words [start, end) are placed: said as ``kind`` with their SQL."""
+        self.cov.take(start, end)
+        self.q.say(kind, self.text[start:end], text, sql)
+
     def _free(self, m: re.Match[str], group: int | str = 0) -> bool:
         return self.cov.free(m.start(group), m.end(group))
 
@@ -486,10 +491,10 @@ class _Parser:
         q.one_per = Out(key.sql, key.column.name, key)
         q.one_order = f"{order_col.sql} {direction}"
         span_end = max(m.start("key") + len(key_words), m.end() if m.re is _KEEP_RE else 0)
-        self.cov.take(m.start(), span_end)
-        q.say(
+        self._place(
             "dedupe",
-            self.text[m.start() : span_end],
+            m.start(),
+            span_end,
             f"Keeps one row per {key.column.name}: the {which} by {order_col.column.name}",
             f"row_number() OVER (PARTITION BY {key.sql} ORDER BY {q.one_order}) = 1",
         )
@@ -912,10 +917,10 @@ class _Parser:
                         ref,
                     )
                 )
-                self.cov.take(m.start(), end)
-                q.say(
+                self._place(
                     "group",
-                    self.text[m.start() : end],
+                    m.start(),
+                    end,
                     f"One row per {ref.label}",
                     f"GROUP BY {ref.sql}",
                 )
@@ -925,10 +930,10 @@ class _Parser:
             elif found is not None:
                 end, ref = found
                 q.groups.append(Out(self._use(ref), ref.column.name, ref))
-                self.cov.take(m.start(), end)
-                q.say(
+                self._place(
                     "group",
-                    self.text[m.start() : end],
+                    m.start(),
+                    end,
                     f"One row per {ref.label}",
                     f"GROUP BY {ref.sql}",
                 )
@@ -975,10 +980,10 @@ class _Parser:
                 parts.append(f"{sql} < {p.hi}")
             cond = " AND ".join(parts)
             q.where.append(cond)
-            self.cov.take(start, p.end)
-            q.say(
+            self._place(
                 "filter",
-                self.text[start : p.end],
+                start,
+                p.end,
                 f"Keeps rows whose {ref.column.name} is {p.words}",
                 cond,
             )
@@ -996,10 +1001,10 @@ class _Parser:
             cond = f"{self._use(ref)} BETWEEN {lo} AND {hi}"
             q.where.append(cond)
             start = found[0] if found else m.start()
-            self.cov.take(start, m.end())
-            q.say(
+            self._place(
                 "filter",
-                self.text[start : m.end()],
+                start,
+                m.end(),
                 f"Keeps rows whose {ref.column.name} is between {lo} and {hi}",
                 cond,
             )
@@ -1082,10 +1087,10 @@ class _Parser:
                 op = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "=": "<>"}[op]
             cond = f"{self._use(ref)} {op} {_number(num)}"
             q.where.append(cond)
-            self.cov.take(start, m.end())
-            q.say(
+            self._place(
                 "filter",
-                self.text[start : m.end()],
+                start,
+                m.end(),
                 f"Keeps rows whose {ref.column.name} {op} {_number(num)}",
                 cond,
             )
@@ -1498,10 +1503,10 @@ class _Parser:
             if direction:
                 end += direction.end()
             q.order.insert(0, f"{self._use(ref)} {'DESC' if desc else 'ASC'}")
-            self.cov.take(m.start(), end)
-            q.say(
+            self._place(
                 "order",
-                self.text[m.start() : end],
+                m.start(),
+                end,
                 f"Ordered by {ref.column.name}{' descending' if desc else ''}",
                 q.order[0],
             )
