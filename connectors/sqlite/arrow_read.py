@@ -7,8 +7,10 @@ So before reading, one query in SQLite itself checks that every value of every c
 stored the way connectorx reads it exactly: integers in INTEGER and BOOLEAN columns, ISO text
 in DATE and TIMESTAMP columns, and so on. When a column's type has no such rule, the check
 finds a value outside it, or connectorx types a column differently, ``batches`` returns None
-and the caller converts row by row, as before. The file is the one the confinement policy
-resolved (``SQLiteConfig.path``), opened read-only for the check first.
+and the caller converts row by row, as before. A value the check lets through and connectorx
+still refuses (a day that does not exist) stops the read with the row path's own error. The
+file is the one the confinement policy resolved (``SQLiteConfig.path``), opened read-only for
+the check first.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from urllib.parse import quote
 
 import pyarrow as pa
 
-from connectors.base import TransientError
+from connectors.base import TerminalError, TransientError
 from connectors.source_sql import conform
 from connectors.sqlite.config import SQLiteConfig
 
@@ -35,26 +37,25 @@ def _quote(name: str) -> str:
 
 
 def _date_ok(c: str) -> str:
-    """ISO 'YYYY-MM-DD' text naming a real day: date() with a no-op modifier normalizes
-    (2026-02-30 becomes 2026-03-02), so a real day comes back unchanged."""
+    """ISO 'YYYY-MM-DD' text (connectorx parses looser forms too, e.g. '2026-1-2'). A day
+    that does not exist stops connectorx; ``_read`` then lets the row path name it."""
     return (
         f"typeof({c}) = 'text' AND length({c}) = 10 AND {c} GLOB '{_DATE_GLOB}' "
-        f"AND date({c}, '+0 days') IS {c} AND substr({c}, 1, 4) <> '0000'"
+        f"AND substr({c}, 1, 4) <> '0000'"
     )
 
 
 def _timestamp_ok(c: str) -> str:
-    """'YYYY-MM-DD HH:MM:SS' (or 'T'), with 1 to 6 digits of fraction, naming a real instant."""
-    head = f"substr({c}, 1, 19)"
+    """'YYYY-MM-DD HH:MM:SS' (or 'T'), with 1 to 6 digits of fraction and no leap second
+    (which connectorx would read and the row path refuses)."""
     fraction = (
         f"length({c}) BETWEEN 21 AND 26 AND substr({c}, 20, 1) = '.' "
         f"AND substr({c}, 21) NOT GLOB '*[^0-9]*'"
     )
     return (
         f"typeof({c}) = 'text' AND (length({c}) = 19 OR ({fraction})) "
-        f"AND {head} GLOB '{_TIMESTAMP_GLOB}' "
-        f"AND datetime({head}, '+0 days') IS replace({head}, 'T', ' ') "
-        f"AND substr({c}, 1, 4) <> '0000'"
+        f"AND substr({c}, 1, 19) GLOB '{_TIMESTAMP_GLOB}' "
+        f"AND substr({c}, 1, 4) <> '0000' AND substr({c}, 18, 2) < '60'"
     )
 
 
@@ -102,7 +103,11 @@ def check_query(query: str, schema: pa.Schema) -> str | None:
 
 
 def batches(
-    config: SQLiteConfig, query: str, schema: pa.Schema, batch_rows: int
+    config: SQLiteConfig,
+    query: str,
+    schema: pa.Schema,
+    batch_rows: int,
+    row_path: Callable[[], Iterator[pa.RecordBatch]],
 ) -> Iterator[pa.RecordBatch] | None:
     """The query's rows as batches of ``schema`` read by connectorx, or None when they would
     not be exactly what the row path gives (the caller reads them row by row then)."""
@@ -120,7 +125,7 @@ def batches(
         if reader is not None:
             reader.close()
         return None
-    return _read(reader, schema)
+    return _read(reader, schema, row_path)
 
 
 def _reader(config: SQLiteConfig, query: str, batch_rows: int) -> Any:
@@ -143,7 +148,9 @@ def _types_match(read: pa.Schema, described: pa.Schema) -> bool:
     return True
 
 
-def _read(reader: Any, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+def _read(
+    reader: Any, schema: pa.Schema, row_path: Callable[[], Iterator[pa.RecordBatch]]
+) -> Iterator[pa.RecordBatch]:
     try:
         while True:
             try:
@@ -153,11 +160,21 @@ def _read(reader: Any, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
             except BaseException as exc:  # connectorx raises a Rust panic as a BaseException
                 if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
                     raise
-                # The check passed, so the file changed while it was read: read it again.
-                raise TransientError(
-                    f"SQLite: the file changed while it was read ({exc})",
-                    error_type="DATABASE_UNAVAILABLE",
-                ) from exc
+                raise _failure(exc, row_path) from exc
             yield conform(batch, schema)
     finally:
         reader.close()
+
+
+def _failure(exc: BaseException, row_path: Callable[[], Iterator[pa.RecordBatch]]) -> Exception:
+    """What stopped connectorx, as the row path reports it: a value it refuses too (a day
+    that does not exist) gives the same error naming the column; if the row path reads
+    everything, the file changed while it was read, and a retry reads it again."""
+    try:
+        for _ in row_path():
+            pass
+    except TerminalError as refused:
+        return refused
+    return TransientError(
+        f"SQLite: the file changed while it was read ({exc})", error_type="DATABASE_UNAVAILABLE"
+    )

@@ -129,7 +129,9 @@ def read(
 ) -> Iterator[pa.RecordBatch]:
     """connectorx's Arrow batches when they are exactly what converting row by row gives (a
     check in SQLite decides, ``arrow_read``); otherwise the rows converted column by column."""
-    fast = arrow_read.batches(config, query, schema, batch_rows)
+    fast = arrow_read.batches(
+        config, query, schema, batch_rows, lambda: read_rows(config, query, schema, batch_rows)
+    )
     if fast is not None:
         yield from fast
         return

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
 
-from connectors.base import ConnectionSettings
+from connectors.base import ConnectionSettings, TerminalError
 from connectors.sqlite import arrow_read, client
 from connectors.sqlite.config import SQLiteConfig
 
@@ -56,7 +57,9 @@ def _fast_path_taken(config: SQLiteConfig, query: str) -> bool:
         schema = client.describe_sync(conn, query)
     finally:
         conn.close()
-    batches = arrow_read.batches(config, query, schema, 1000)
+    batches = arrow_read.batches(
+        config, query, schema, 1000, lambda: client.read_rows(config, query, schema, 1000)
+    )
     if batches is None:
         return False
     list(batches)
@@ -85,39 +88,56 @@ def test_a_query_with_expressions_and_no_rows_reads_identically(tmp_path):
         assert fast.to_pylist() == rows.to_pylist(), query
 
 
+def _outcome(config: SQLiteConfig, query: str, read: Any) -> Any:
+    """The rows read, or the error refusing them (its type and message)."""
+    conn = config.open()
+    try:
+        schema = client.describe_sync(conn, query)
+    finally:
+        conn.close()
+    try:
+        return pa.Table.from_batches(list(read(config, query, schema, 1000)), schema).to_pylist()
+    except TerminalError as refused:
+        return (refused.error_type, str(refused))
+
+
 @pytest.mark.parametrize(
-    ("column", "value"),
+    ("column", "value", "checked"),
     [
-        ("n", "twelve"),  # text in an INTEGER column: the row path names the column
-        ("amount", "1.5x"),
-        ("ok", "yes"),  # booleans as words
-        ("flag", 0.5),
-        ("day", "2026-1-2"),  # dates connectorx parses loosely
-        ("day", "2026-01-02 10:00"),
-        ("day", "2026-02-30"),
-        ("at", "2026-01-02 03:04:05+02:00"),  # offsets, Unix seconds, minutes only
-        ("at", 1_700_000_000),
-        ("at", "2026-01-02 03:04"),
-        ("seen", "2026-01-02 24:00:00"),
-        ("seen", "2026-01-02 03:04:05.1234567"),
-        ("name", b"ab"),  # a BLOB in a TEXT column: decoded as before
-        ("data", "text in a blob"),
+        ("n", "twelve", True),  # text in an INTEGER column: refused, naming the column
+        ("amount", "1.5x", True),
+        ("ok", "yes", True),  # booleans as words
+        ("flag", 0.5, True),
+        ("day", "2026-1-2", True),  # a date connectorx would parse loosely
+        ("day", "2026-01-02 10:00", True),
+        ("day", "0000-01-01", True),
+        ("at", "2026-01-02 03:04:05+02:00", True),  # offsets, Unix seconds, minutes only
+        ("at", 1_700_000_000, True),
+        ("at", "2026-01-02 03:04", True),
+        ("at", "2026-12-31 23:59:60", True),  # a leap second
+        ("seen", "2026-01-02 03:04:05.1234567", True),
+        ("name", b"ab", True),  # a BLOB in a TEXT column: decoded
+        ("data", "text in a blob", True),
+        ("day", "2026-02-30", False),  # no such day: connectorx stops, the row path names it
+        ("day", "2026-13-01", False),
+        ("seen", "2026-01-02 24:00:00", False),
     ],
 )
-def test_values_connectorx_would_read_otherwise_take_the_row_path(tmp_path, column, value):
+def test_values_connectorx_would_read_otherwise_read_as_the_row_path_does(
+    tmp_path, column, value, checked
+):
     config = _file(tmp_path, MIXED, ROWS)
     conn = sqlite3.connect(config.path)
     conn.execute(f"UPDATE t SET {column} = ? WHERE id = 2", (value,))
     conn.commit()
     conn.close()
     query = "SELECT * FROM t"
-    assert not _fast_path_taken(config, query)
-    try:
-        fast, rows = _both(config, query)
-    except Exception as exc:  # the row path refuses it, naming the column, as before
-        assert column in str(exc)
-        return
-    assert fast.to_pylist() == rows.to_pylist()
+    if checked:  # the check in SQLite keeps connectorx out
+        assert not _fast_path_taken(config, query)
+    through_read = _outcome(config, query, client.read)
+    assert through_read == _outcome(config, query, client.read_rows)
+    if isinstance(through_read, tuple):
+        assert through_read[0] == "DATA_ERROR" and column in through_read[1]
 
 
 def test_other_declared_types_keep_the_row_path(tmp_path):
@@ -134,7 +154,10 @@ def test_batches_stay_within_the_batch_size(tmp_path):
     conn = config.open()
     schema = client.describe_sync(conn, "SELECT * FROM t")
     conn.close()
-    batches = arrow_read.batches(config, "SELECT * FROM t", schema, 1000)
+    query = "SELECT * FROM t"
+    batches = arrow_read.batches(
+        config, query, schema, 1000, lambda: client.read_rows(config, query, schema, 1000)
+    )
     assert batches is not None
     sizes = [batch.num_rows for batch in batches]
     assert sum(sizes) == 2500 and max(sizes) <= 1000
