@@ -161,8 +161,10 @@ async def choose(
             read = {s.connection for s in choice.sources}
             candidates.sort(key=lambda c: c.row.id in read and len(candidates) > 1)
         if role == "source":  # the best ones; the planner reads their tables and uses those named
-            best = [c for c in candidates if c.score == candidates[0].score]
-            picked = best[:MAX_CANDIDATES]
+            best = {  # the best, one of each set of matched tables (a copy adds nothing)
+                c.matched: c for c in reversed(candidates) if c.score == candidates[0].score
+            }
+            picked = sorted(best.values(), key=candidates.index)[:MAX_CANDIDATES]
             specs.extend(_source_specs(picked, choice.review))
         else:
             picked = candidates[:1]
@@ -280,7 +282,8 @@ class Holding:
 
     row: Connection | None  # the one read (None: no connection holds every table)
     others: list[Connection] = field(default_factory=list)  # they hold every table too
-    missing: list[str] = field(default_factory=list)  # tables not found (row None)
+    missing: list[str] = field(default_factory=list)  # tables no connection holds (row None)
+    apart: list[str] = field(default_factory=list)  # tables held, but not all in one connection
     looked_in: int = 0  # how many connections were read
 
     def said(self, tables: list[str]) -> str:
@@ -319,8 +322,9 @@ async def holding(
     complete = [r for r in rows if not missing[r.id]]
     if complete:
         return Holding(complete[0], complete[1:], looked_in=len(rows))
-    nearest = min(rows, key=lambda r: len(missing[r.id]), default=None)
-    return Holding(None, missing=missing[nearest.id] if nearest else tables, looked_in=len(rows))
+    nowhere = [t for t in tables if all(t in missing[r.id] for r in rows)]
+    apart = [t for t in tables if t not in nowhere]
+    return Holding(None, missing=nowhere, apart=apart, looked_in=len(rows))
 
 
 async def _names(row: Connection, cipher: Cipher, settings: Settings) -> set[str]:

@@ -74,12 +74,14 @@ async def _connection(
             session, cipher, settings, tenant_id, tables, QUERYABLE
         )
         if found.row is None:
+            said = f"no SQL connection of the tenant holds {', '.join(found.missing)}"
+            if not found.missing:
+                said = f"no one SQL connection of the tenant holds all of {', '.join(tables)}"
             raise ApiError(
                 422,
                 "UNKNOWN_TABLE",
-                f"no SQL connection of the tenant holds {', '.join(found.missing)} (looked in "
-                f"{found.looked_in}): name the database with 'source', or create its "
-                f"connection ({connection_choice.CREATE_ONE})",
+                f"{said} (looked in {found.looked_in}): name the database with 'source', or "
+                f"create its connection ({connection_choice.CREATE_ONE})",
                 [
                     {
                         "loc": ["body", "schema", "tables"],
