@@ -166,13 +166,13 @@ async def test_nl_query_with_another_tenants_source_is_not_found(scope: Scope, w
         assert scope.b_value not in response.text and scope.b_table not in response.text
 
 
-async def test_generation_with_names_that_match_at_one_place_is_a_4xx(scope: Scope, source_db):
+async def test_generation_with_names_that_match_at_one_place_is_a_4xx(scope: Scope, target_db):
     """Two of the tenant's connection names found at the same place of the description (one
     the start of the other) are an ambiguity to answer, not a crash."""
     tag = uuid.uuid4().hex[:6]
     for name in (f"orders{tag}", f"orders{tag} db", f"Orders{tag}"):
         made = await scope.editor.post(
-            "/v1/pipelines/connections", json=pg_connection_body(source_db, name)
+            "/v1/pipelines/connections", json=pg_connection_body(target_db, name)
         )
         assert made.status_code in (201, 400, 409, 422), made.text
     response = await scope.editor.post(
@@ -211,13 +211,46 @@ HOSTILE_NL: list[Any] = [
 ]
 
 
-async def test_hostile_generation_and_nl_query_bodies_get_a_4xx(scope: Scope):
-    for body in HOSTILE_GENERATE:
-        response = await scope.editor.post(GENERATE, content=_json(body), headers=JSON)
-        assert 400 <= response.status_code < 500, (body, response.status_code, response.text[:300])
-    for body in HOSTILE_NL:
-        response = await scope.viewer.post("/api/v1/nl-query", content=_json(body), headers=JSON)
-        assert 400 <= response.status_code < 500, (body, response.status_code, response.text[:300])
+async def test_hostile_generation_and_nl_query_bodies_get_a_4xx(app, db):  # type: ignore[no-untyped-def]
+    """As an editor of a tenant without connections: nothing is there to choose or query."""
+    tenant = f"gsh-{uuid.uuid4().hex[:8]}"
+    async with _client(app, await auth.make_key(db, tenant, "editor"), tenant) as http:
+        for body in HOSTILE_GENERATE:
+            response = await http.post(GENERATE, content=_json(body), headers=JSON)
+            assert 400 <= response.status_code < 500, (body, response.status_code, response.text)
+        for body in HOSTILE_NL:
+            response = await http.post("/api/v1/nl-query", content=_json(body), headers=JSON)
+            assert 400 <= response.status_code < 500, (body, response.status_code, response.text)
+
+
+async def test_a_tenant_with_its_own_connection_is_never_given_another_tenants(
+    scope: Scope, target_db: str
+):
+    """Tenant A has a connection of its own (a database without B's table): a description or a
+    question about B's table and connections chooses A's connection or nothing."""
+    mine = await scope.editor.post(
+        "/v1/pipelines/connections",
+        json=pg_connection_body(target_db, f"mine{uuid.uuid4().hex[:6]}"),
+    )
+    assert mine.status_code == 201, mine.text
+    own = mine.json()["connectionId"]
+    text = f"copy {scope.b_table} from {scope.b_source} to {scope.b_target}"
+    generated = await scope.editor.post(GENERATE, json={"description": text})
+    assert generated.status_code < 500, generated.text
+    # The caller's own words may come back (a pipeline or table name made of them); B's
+    # connections may not be what anything reads or loads, and nothing of B's table is sampled.
+    for ref in (*scope.b_ids, scope.b_source, scope.b_target):
+        assert f'"connection":"{ref}"' not in generated.text.replace(" ", ""), generated.text
+    for needle in (*scope.b_ids, scope.b_value):
+        assert needle not in generated.text, (needle, generated.text[:2000])
+    question = {"question": f"how many rows are in {scope.b_table}?"}
+    answered = await scope.viewer.post("/api/v1/nl-query", json=question)
+    assert answered.status_code < 500, answered.text
+    if answered.status_code == 200:
+        assert answered.json()["source"] == own, answered.text
+    assert not scope.leaks(
+        answered.text.replace(question["question"], "").replace(scope.b_table, "")
+    )
 
 
 def _json(body: Any) -> bytes:
