@@ -13,9 +13,10 @@ from tests.generation.intents.verdicts import (
 
 __all__ = ["test_most_cases_are_correct", "test_no_case_is_silently_wrong"]  # collected here
 
-# Issue 13 stays open: the held-out rewordings do not reach the bar yet (last measured: 31 of 61 correct, 29 needs_review, 1 silently wrong;
-# the bar: 90% correct and none silently wrong). The half runs and reports its figures; the
-# tuning half holds the bar. Remove the mark once the planner reaches it unseen.
+# Issue 13 stays open: the held-out rewordings are below the bar (90% correct, none silently
+# wrong); last measured: 31 of 61 correct, 29 needs_review, 1 silently wrong.
+# The half runs and reports its figures; the tuning half holds the bar. Remove the mark once
+# the planner reaches it unseen.
 pytestmark = [
     pytest.mark.heldout,
     pytest.mark.timeout(600),
