@@ -32,8 +32,6 @@ class NLQueryInput:
     tables: list[str] = field(default_factory=list)  # what the question may read; [] = all
     use_llm: bool = False  # the API decides from its settings: an endpoint is configured
     max_repairs: int = 2  # validation errors sent back to the model
-    # No source named: the tenant's connections to look in, the first holding every table wins.
-    candidates: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -100,5 +98,4 @@ class NLQueryResult:
     cost_usd: float = 0.0
     attempts: int = 1
     error_code: str | None = None  # set when no valid query came out
-    source: str = ""  # the connection read, when the service chose it among candidates
     errors: list[dict[str, Any]] = field(default_factory=list)

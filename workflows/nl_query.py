@@ -9,10 +9,7 @@ returned: the result then carries the errors instead.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.llm import ChatInput, LLMActivities
@@ -46,10 +43,7 @@ def _failed(code: str, errors: list[dict], schema: SchemaSnapshot | None, **kw) 
 class NLQueryWorkflow:
     @workflow.run
     async def run(self, request: NLQueryInput) -> NLQueryResult:
-        if request.candidates:
-            request, schema = await self._holding_the_tables(request)
-        else:
-            schema = await self._schema(request)
+        schema = await self._schema(request)
         if schema.missing or not schema.tables:
             names = schema.missing or ["(none)"]
             errors = [
@@ -62,30 +56,8 @@ class NLQueryWorkflow:
             ]
             return _failed("UNKNOWN_TABLE", errors, schema)
         if request.use_llm:
-            result = await self._with_model(request, schema)
-        else:
-            result = await self._offline(request, schema)
-        result.source = request.connection_id
-        return result
-
-    async def _holding_the_tables(
-        self, request: NLQueryInput
-    ) -> tuple[NLQueryInput, SchemaSnapshot]:
-        """The first candidate connection that holds every table the question names (else the
-        first that could be read, whose missing tables the answer then names)."""
-        first: tuple[NLQueryInput, SchemaSnapshot] | None = None
-        for candidate in request.candidates:
-            asked = replace(request, connection_id=candidate)
-            try:
-                found = await self._schema(asked)
-            except ActivityError:  # a candidate that cannot be read is not the one
-                continue
-            if found.tables and not found.missing:
-                return asked, found
-            first = first or (asked, found)
-        if first is None:
-            return request, SchemaSnapshot(dialect="", connection_type="", missing=request.tables)
-        return first
+            return await self._with_model(request, schema)
+        return await self._offline(request, schema)
 
     async def _schema(self, request: NLQueryInput) -> SchemaSnapshot:
         return await workflow.execute_activity_method(
