@@ -9,6 +9,7 @@ from datetime import timedelta
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.preload import preload
 from activities.registry import build_activities
 from activities.runtime import ActivityDeps
 from core import telemetry, temporal
@@ -45,6 +46,8 @@ def build_worker(
 async def main() -> None:
     settings = get_settings()
     configure_logging(settings.log_level)
+    # Beside the start, not before it: the worker polls meanwhile (see activities.preload).
+    preloading = asyncio.create_task(asyncio.to_thread(preload))
     telemetry.configure_tracing(settings.telemetry, "worker")
     client = await temporal.connect(settings)
     await temporal.ensure_search_attributes(client)
@@ -58,6 +61,7 @@ async def main() -> None:
     async with worker:
         await stop.wait()
         log.info("worker stopping")
+    await preloading
     await db.dispose()
 
 
