@@ -157,9 +157,9 @@ async def choose(
                 f"tenant has no such connection: the service chose another ({CREATE_ONE})"
             )
         candidates = await _ranked(fitting or usable, wanted, cipher, settings, ranked)
-        if role == "target":
+        if role == "target" and len(candidates) > 1:  # another than the source, when one is
             read = {s.connection for s in choice.sources}
-            candidates.sort(key=lambda c: c.row.id in read and len(candidates) > 1)
+            candidates.sort(key=lambda c: c.row.id in read)
         if role == "source":  # the best ones; the planner reads their tables and uses those named
             best = {  # the best, one of each set of matched tables (a copy adds nothing)
                 c.matched: c for c in reversed(candidates) if c.score == candidates[0].score
@@ -173,6 +173,7 @@ async def choose(
             f"the tenant's only {role} connection"
             if len(candidates) == 1
             else f"the best match of the description's words among {len(candidates)}"
+            + (", other than the source" if role == "target" else "")
         )
         choice.chosen.append(
             f"the {role} connection chosen by the service ({reason}): "

@@ -120,6 +120,8 @@ async def test_several_connections_the_one_holding_the_tables_is_chosen_for_revi
     assert answer["status"] == "needs_review", answer
     assert "'shop-db'" in said and "shipments" in said  # chosen, and why
     assert "also possible: 'crm-copy', 'crm-db'" in said  # the other candidates
+    target = answer["configuration"]["targets"][0]["connection_id"]
+    assert target in (tenants.ids["crm-copy"], tenants.ids["crm-db"])  # not the source
 
 
 async def test_a_system_the_tenant_lacks_is_replaced_and_said(tenants: Tenants):
