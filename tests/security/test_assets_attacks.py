@@ -22,6 +22,7 @@ from tests.security.kit import (
     Canary,
     plant,
     policy_fixture,  # noqa: F401  (the fixture "policy")
+    tenant_client,
     tree_bytes,
 )
 
@@ -43,15 +44,6 @@ class Tenants:
     b_table: str
 
 
-def _client(app, key: str, tenant: str) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://ductwork.test",
-        headers=auth.headers(key, tenant),
-        timeout=60,
-    )
-
-
 def _pipeline(name: str, sql: str, **extra: Any) -> dict[str, Any]:
     return {"name": name, "assets": [{"name": "loot", "sql": sql, **extra}]}
 
@@ -65,9 +57,9 @@ async def tenants(app, db, settings):  # type: ignore[no-untyped-def]
     for root in (a_root, b_root):
         root.mkdir(parents=True, exist_ok=True)
     async with (
-        _client(app, await auth.make_key(db, a, "editor"), a) as editor,
-        _client(app, await auth.make_key(db, a, "viewer"), a) as viewer,
-        _client(app, await auth.make_key(db, b, "admin"), b) as victim,
+        tenant_client(app, await auth.make_key(db, a, "editor"), a) as editor,
+        tenant_client(app, await auth.make_key(db, a, "viewer"), a) as viewer,
+        tenant_client(app, await auth.make_key(db, b, "admin"), b) as victim,
     ):
         connection = f"b_store_{tag}"
         made = await victim.post(

@@ -13,7 +13,6 @@ import asyncio
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,6 +30,7 @@ from store.models.monitoring import Alert
 from tests import auth
 from tests.dashboard.helpers import HTML, csrf_of, log_in, logged_in
 from tests.pipelines import FINISHED, unique_name
+from tests.security.kit import pending_approval, tenant_client
 
 CONNECTIONS = "/v1/pipelines/connections"
 MARKUP = '"><script>alert("dw")</script><img src=x onerror=alert(1)>'
@@ -59,23 +59,6 @@ class World:
     admin: auth.Member
     a_key: str  # an editor key of A
     b: Victim
-
-
-def _approval(tenant: str, run: str | None, subject: str) -> Approval:
-    now = utcnow()
-    return Approval(
-        id=f"apr_{uuid.uuid4().hex}",
-        tenant_id=tenant,
-        workflow_id=f"run-{tenant}-{run or uuid.uuid4().hex}",
-        kind="run",
-        subject=subject,
-        execution_id=run,
-        status="PENDING",
-        requested_by=subject,
-        reason=subject,
-        requested_at=now,
-        expires_at=now + timedelta(days=1),
-    )
 
 
 def _alert(tenant: str, message: str) -> Alert:
@@ -121,12 +104,7 @@ async def world(app, db, settings) -> Any:  # type: ignore[no-untyped-def]
     root = settings.data_dir / "tenants" / b
     root.mkdir(parents=True, exist_ok=True)
     (root / "seed.csv").write_text("id,name\n1,b-secret\n")
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://ductwork.test",
-        headers=auth.headers(b_key, b),
-        timeout=30,
-    ) as api:
+    async with tenant_client(app, b_key, b) as api:
         made = {}
         for kind, database in (("files", str(root)), ("duckdb", str(root / "out.duckdb"))):
             response = await api.post(
@@ -144,7 +122,7 @@ async def world(app, db, settings) -> Any:  # type: ignore[no-untyped-def]
         assert created.status_code == 201, created.text
         pipeline = created.json()["pipelineId"]
         run = await _finished_run(api, pipeline)
-        approval, alert = _approval(b, run, "b approval"), _alert(b, "b alert")
+        approval, alert = pending_approval(b, "b approval", run), _alert(b, "b alert")
         await _add(db, approval, alert)
         victim = Victim(b, api, made["files"], pipeline, name, run, approval.id, alert.id)
         yield World(a, viewer, editor, admin, a_key, victim)
@@ -323,12 +301,7 @@ async def test_tenant_bs_objects_are_not_found_on_tenant_as_dashboard(app, world
 
 
 async def test_stored_markup_is_shown_as_text_on_every_page(app, db, world: World):
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://ductwork.test",
-        headers=auth.headers(world.a_key, world.a),
-        timeout=30,
-    ) as api:
+    async with tenant_client(app, world.a_key, world.a) as api:
         connection = await api.post(
             CONNECTIONS,
             json={
@@ -350,7 +323,7 @@ async def test_stored_markup_is_shown_as_text_on_every_page(app, db, world: Worl
             },
         )
         pipeline_id = pipeline.json().get("pipelineId") if pipeline.status_code == 201 else None
-    approval, alert = _approval(world.a, None, MARKUP), _alert(world.a, MARKUP)
+    approval, alert = pending_approval(world.a, MARKUP), _alert(world.a, MARKUP)
     await _add(db, approval, alert)
     async with logged_in(app, world.admin) as http:
         pages = ["/ui/runs", "/ui/pipelines", "/ui/connections", "/ui/approvals", "/ui/alerts"]
@@ -387,12 +360,7 @@ async def test_markup_in_a_runs_error_and_log_lines_is_shown_as_text(app, settin
     root = settings.data_dir / "tenants" / world.a
     root.mkdir(parents=True, exist_ok=True)
     (root / "seed.csv").write_text("id\n1\n")
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://ductwork.test",
-        headers=auth.headers(world.a_key, world.a),
-        timeout=30,
-    ) as api:
+    async with tenant_client(app, world.a_key, world.a) as api:
         made = {}
         for kind, database in (("files", str(root)), ("duckdb", str(root / "out.duckdb"))):
             response = await api.post(

@@ -16,6 +16,7 @@ import pytest
 
 from tests import auth
 from tests.conftest import pg_connection_body
+from tests.security.kit import tenant_client
 
 GENERATE = "/api/v1/pipelines:generate"
 JSON = {"Content-Type": "application/json"}
@@ -38,15 +39,6 @@ class Scope:
         return [n for n in needles if n in text]
 
 
-def _client(app, key: str, tenant: str) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://ductwork.test",
-        headers=auth.headers(key, tenant),
-        timeout=60,
-    )
-
-
 @pytest.fixture(scope="module")
 async def scope(app, db, source_db: str):  # type: ignore[no-untyped-def]
     import asyncpg
@@ -63,9 +55,9 @@ async def scope(app, db, source_db: str):  # type: ignore[no-untyped-def]
     finally:
         await conn.close()
     async with (
-        _client(app, await auth.make_key(db, a, "editor"), a) as editor,
-        _client(app, await auth.make_key(db, a, "viewer"), a) as viewer,
-        _client(app, await auth.make_key(db, b, "admin"), b) as victim,
+        tenant_client(app, await auth.make_key(db, a, "editor"), a) as editor,
+        tenant_client(app, await auth.make_key(db, a, "viewer"), a) as viewer,
+        tenant_client(app, await auth.make_key(db, b, "admin"), b) as victim,
     ):
         names = [f"victimsrc{tag}", f"victimdst{tag}"]
         ids = []
@@ -214,7 +206,7 @@ HOSTILE_NL: list[Any] = [
 async def test_hostile_generation_and_nl_query_bodies_get_a_4xx(app, db):  # type: ignore[no-untyped-def]
     """As an editor of a tenant without connections: nothing is there to choose or query."""
     tenant = f"gsh-{uuid.uuid4().hex[:8]}"
-    async with _client(app, await auth.make_key(db, tenant, "editor"), tenant) as http:
+    async with tenant_client(app, await auth.make_key(db, tenant, "editor"), tenant) as http:
         for body in HOSTILE_GENERATE:
             response = await http.post(GENERATE, content=_json(body), headers=JSON)
             assert 400 <= response.status_code < 500, (body, response.status_code, response.text)

@@ -8,14 +8,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 
 import pytest
 from pydantic import SecretStr
 
-from store.models.core import utcnow
-from store.models.lifecycle import Approval
 from tests import auth
+from tests.security.kit import pending_approval
 
 SCRAPE = "scrape-" + uuid.uuid4().hex
 
@@ -37,20 +35,6 @@ def scrape_token(settings) -> Iterator[str]:  # type: ignore[no-untyped-def]
         settings.telemetry = previous
 
 
-def _waiting(tenant: str) -> Approval:
-    now = utcnow()
-    return Approval(
-        id=f"apr_{uuid.uuid4().hex}",
-        tenant_id=tenant,
-        workflow_id=f"run-{tenant}-{uuid.uuid4().hex}",
-        kind="run",
-        subject="metrics label check",
-        status="PENDING",
-        requested_at=now,
-        expires_at=now + timedelta(days=1),
-    )
-
-
 @pytest.fixture(scope="module")
 async def tenants(app, db) -> Tenants:  # type: ignore[no-untyped-def]
     tag = uuid.uuid4().hex[:8]
@@ -58,8 +42,8 @@ async def tenants(app, db) -> Tenants:  # type: ignore[no-untyped-def]
     keys = {role: await auth.make_key(db, a, role) for role in ("viewer", "editor", "admin")}
     await auth.make_key(db, b, "admin")
     async with db.session() as session:
-        session.add(_waiting(a))
-        session.add(_waiting(b))
+        session.add(pending_approval(a, "metrics label check"))
+        session.add(pending_approval(b, "metrics label check"))
         await session.commit()
     return Tenants(a, b, keys)
 
