@@ -19,11 +19,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from connectors.base import ConnectorError, PolicyDenied, TableInfo
 from connectors.registry import canonical_type, is_source, is_target
 from core.connections import connector_config
+from core.logging import get_logger
 from core.secrets import Cipher, SecretReferenceError
 from core.settings import Settings
 from store import connections as connection_store
 from store.models import Connection
 from workflows.generation_payloads import TableSpec
+
+log = get_logger("ductwork.connection_choice")
 
 MAX_CANDIDATES = 20  # source connections whose tables the planner may choose from
 SYSTEM_SCHEMAS = (
@@ -34,7 +37,9 @@ SYSTEM_SCHEMAS = (
     "sys",
     "performance_schema",
 )
-PROBE_SECONDS = 5.0  # how long one connection's introspection may take (all run at once)
+PROBE_SECONDS = 5.0  # how long one connection's introspection may take
+PARALLEL = 16  # connections introspected at once
+DEADLINE_SECONDS = 10.0  # all of them: a connection not read by then is not chosen by its tables
 CREATE_ONE = "POST /api/v1/connectors-ai/configure (or POST /v1/pipelines/connections) creates one"
 _SYSTEMS = {
     "postgresql": r"postgres(?:ql)?|\bpg\b",
@@ -225,25 +230,47 @@ async def _ranked(
     settings: Settings,
     seen: dict[str, Candidate],
 ) -> list[Candidate]:
-    """The connections, best match of the description's words first (then by name). A single
-    one is not introspected; one that cannot be read in time matches by its name only."""
-    if len(rows) == 1 and rows[0].id not in seen:
-        seen[rows[0].id] = _match(rows[0], list(await _tables(rows[0], cipher, settings)), wanted)
+    """The connections, best match of the description's words first (then by name); one that
+    cannot be read in time matches by its name only."""
     todo = [r for r in rows if r.id not in seen]
-    found = await asyncio.gather(*(_tables(r, cipher, settings) for r in todo))
-    for row, tables in zip(todo, found, strict=True):
+    for row, (tables, _) in zip(todo, await _introspect_all(todo, cipher, settings), strict=True):
+        tables = [t for t in tables if t.schema.lower() not in SYSTEM_SCHEMAS]
         seen[row.id] = _match(row, tables, wanted)
     return sorted((seen[r.id] for r in rows), key=lambda c: (-c.score, c.row.name))
 
 
-async def _tables(row: Connection, cipher: Cipher, settings: Settings) -> list[TableInfo]:
-    tables, _ = await _introspected(row, cipher, settings)
-    return [t for t in tables if t.schema.lower() not in SYSTEM_SCHEMAS]
+Introspected = tuple[list[TableInfo], str | None]  # a connection's tables, its default schema
 
 
-async def _introspected(
-    row: Connection, cipher: Cipher, settings: Settings
-) -> tuple[list[TableInfo], str | None]:
+async def _introspect_all(
+    rows: list[Connection], cipher: Cipher, settings: Settings
+) -> list[Introspected]:
+    """Each connection's tables, PARALLEL at a time, all within DEADLINE_SECONDS: one not read
+    by then (or not readable) has none."""
+    gate = asyncio.Semaphore(PARALLEL)
+
+    async def one(row: Connection) -> Introspected:
+        async with gate:
+            return await _introspected(row, cipher, settings)
+
+    tasks = [asyncio.create_task(one(r)) for r in rows]
+    if not tasks:
+        return []
+    _, late = await asyncio.wait(tasks, timeout=DEADLINE_SECONDS)
+    for task in late:
+        task.cancel()
+    found: list[Introspected] = []
+    for row, task in zip(rows, tasks, strict=True):
+        failed = None if task in late else task.exception()
+        if failed is not None:  # unreadable: not chosen by its tables, and the request goes on
+            log.warning(
+                "connection not introspected", connection=row.id, error=type(failed).__name__
+            )
+        found.append(([], None) if task in late or failed else task.result())
+    return found
+
+
+async def _introspected(row: Connection, cipher: Cipher, settings: Settings) -> Introspected:
     """The connection's tables and its default schema; none when it cannot be read in time."""
     try:
         connector, config = await connector_config(row, cipher, settings)
@@ -315,10 +342,10 @@ async def holding(
         (r for r in rows if r.tenant_id == tenant_id and canonical_type(r.type) in types),
         key=lambda r: r.name,
     )
-    found = await asyncio.gather(*(_names(r, cipher, settings) for r in rows))
+    held = [_names(*read) for read in await _introspect_all(rows, cipher, settings)]
     missing = {
         r.id: [t for t in tables if t.lower() not in names]
-        for r, names in zip(rows, found, strict=True)
+        for r, names in zip(rows, held, strict=True)
     }
     complete = [r for r in rows if not missing[r.id]]
     if complete:
@@ -328,8 +355,7 @@ async def holding(
     return Holding(None, missing=nowhere, apart=apart, looked_in=len(rows))
 
 
-async def _names(row: Connection, cipher: Cipher, settings: Settings) -> set[str]:
+def _names(tables: list[TableInfo], default: str | None) -> set[str]:
     """The connection's table names as a question may give them, lower case."""
-    tables, default = await _introspected(row, cipher, settings)
     names = {f"{t.schema}.{t.name}".lower() for t in tables}
     return names | {t.name.lower() for t in tables if t.schema == default or not t.schema}
