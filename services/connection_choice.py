@@ -322,7 +322,7 @@ class Holding:
         text += ", ".join(tables)
         if self.others:
             names = ", ".join(repr(r.name) for r in self.others[:5])
-            text += f" (also held by {names}: chosen by name; name another with 'source')"
+            text += f" (also held by {names}; name another with 'source')"
         return text
 
 
@@ -333,21 +333,26 @@ async def holding(
     tenant_id: str,
     tables: list[str],
     types: tuple[str, ...],
+    question: str = "",
 ) -> Holding:
     """The tenant's connection of ``types`` holding every one of ``tables`` (a bare name in the
-    connection's default schema, else ``schema.table``), each introspected at once and bounded
-    in time; several holding them → the first by name, the others said."""
+    connection's default schema, else ``schema.table``), all introspected at once and bounded
+    in time; several holding them → the one whose name and columns match most of the
+    question's words (then the first by name), the others said."""
     rows, _ = await connection_store.page(session, tenant_id, offset=0, limit=500)
     rows = sorted(
         (r for r in rows if r.tenant_id == tenant_id and canonical_type(r.type) in types),
         key=lambda r: r.name,
     )
-    held = [_names(*read) for read in await _introspect_all(rows, cipher, settings)]
+    found = await _introspect_all(rows, cipher, settings)
+    held = [_names(*read) for read in found]
     missing = {
         r.id: [t for t in tables if t.lower() not in names]
         for r, names in zip(rows, held, strict=True)
     }
-    complete = [r for r in rows if not missing[r.id]]
+    wanted = words(question)
+    score = {r.id: _match(r, read[0], wanted).score for r, read in zip(rows, found, strict=True)}
+    complete = sorted((r for r in rows if not missing[r.id]), key=lambda r: -score[r.id])
     if complete:
         return Holding(complete[0], complete[1:], looked_in=len(rows))
     nowhere = [t for t in tables if all(t in missing[r.id] for r in rows)]

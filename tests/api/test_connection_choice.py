@@ -81,7 +81,7 @@ async def tenants(app, db) -> AsyncIterator[Tenants]:  # type: ignore[no-untyped
         for tenant, name, database in (
             ("solo", "crm", crm),
             ("multi", "crm-db", crm),
-            ("multi", "crm-copy", crm),
+            ("multi", "crm-mirror", crm),
             ("multi", "shop-db", shop),
             ("other", f"billing-{tag}", other),
         ):
@@ -119,9 +119,9 @@ async def test_several_connections_the_one_holding_the_tables_is_chosen_for_revi
     assert tenants.ids["shop-db"] in said
     assert answer["status"] == "needs_review", answer
     assert "'shop-db'" in said and "shipments" in said  # chosen, and why
-    assert "also possible: 'crm-copy', 'crm-db'" in said  # the other candidates
+    assert "also possible: 'crm-db', 'crm-mirror'" in said  # the other candidates
     target = answer["configuration"]["targets"][0]["connection_id"]
-    assert target in (tenants.ids["crm-copy"], tenants.ids["crm-db"])  # not the source
+    assert target in (tenants.ids["crm-db"], tenants.ids["crm-mirror"])  # not the source
 
 
 async def test_a_system_the_tenant_lacks_is_replaced_and_said(tenants: Tenants):
@@ -132,8 +132,8 @@ async def test_a_system_the_tenant_lacks_is_replaced_and_said(tenants: Tenants):
     answer = response.json()
     assert answer["status"] == "needs_review"
     assert "clickhouse" in str(answer["validation"]).lower(), answer["validation"]
-    assert tenants.ids["crm-copy"] in str(answer)  # one of the two alike, by name
-    assert tenants.ids["crm-db"] not in str(answer["dag_definition"])
+    sources = [s["connection_id"] for s in answer["configuration"]["sources"]]
+    assert sources == [tenants.ids["crm-db"]]  # one of the two alike: the first by name
 
 
 async def test_no_connection_at_all_is_a_422_naming_where_to_create_one(tenants: Tenants):
@@ -184,9 +184,13 @@ async def test_nl_query_tables_held_by_several_picks_one_and_says_so(tenants: Te
     )
     assert response.status_code == 200, response.text
     answer = response.json()
-    assert answer["source"] == tenants.ids["crm-copy"]  # the first by name
-    assert "'crm-copy'" in answer["explanation"]
-    assert "also held by 'crm-db'" in answer["explanation"]
+    assert answer["source"] == tenants.ids["crm-db"]  # the first by name
+    assert "'crm-db'" in answer["explanation"]
+    assert "also held by 'crm-mirror'" in answer["explanation"]
+    mirror = {"question": "how many customers in the mirror", "schema": {"tables": ["customers"]}}
+    response = await tenants.multi.post(NL_QUERY, json=mirror)
+    assert response.status_code == 200, response.text
+    assert response.json()["source"] == tenants.ids["crm-mirror"]  # the question names it
 
 
 async def test_nl_query_tables_nobody_holds_are_named(tenants: Tenants):

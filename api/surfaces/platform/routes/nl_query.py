@@ -65,13 +65,13 @@ class NLQueryOut(BaseModel):
 
 
 async def _connection(
-    session, cipher, settings, tenant_id: str, ref: str | None, tables: list[str]
+    session, cipher, settings, tenant_id: str, ref: str | None, tables: list[str], question: str
 ) -> tuple[Connection, str]:
     """The connection to query, and (no source named, the question's tables named) which of the
     tenant's connections holds them, said in the answer."""
     if ref is None and tables:
         found = await connection_choice.holding(
-            session, cipher, settings, tenant_id, tables, QUERYABLE
+            session, cipher, settings, tenant_id, tables, QUERYABLE, question
         )
         if found.row is None:
             said = f"no SQL connection of the tenant holds {', '.join(found.missing)}"
@@ -129,7 +129,13 @@ async def nl_query(
     principal: Viewer,
 ) -> NLQueryOut:
     row, chosen = await _connection(
-        session, cipher, settings, principal.tenant_id, body.source, body.schema_.tables
+        session,
+        cipher,
+        settings,
+        principal.tenant_id,
+        body.source,
+        body.schema_.tables,
+        body.question,
     )
     request = NLQueryInput(
         tenant_id=principal.tenant_id,
