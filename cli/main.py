@@ -100,7 +100,10 @@ def login(
     url: Annotated[str, typer.Option(help="the API's base URL")] = config.DEFAULT_URL,
     email: Annotated[str | None, typer.Option(help="log in as this user")] = None,
     password: Annotated[
-        str | None, typer.Option(help="read from DUCTWORK_PASSWORD or asked when left out")
+        str | None,
+        typer.Option(
+            envvar="DUCTWORK_PASSWORD", help="read from DUCTWORK_PASSWORD or asked when left out"
+        ),
     ] = None,
     api_key: Annotated[str | None, typer.Option(help="use an API key instead of a user")] = None,
     tenant: Annotated[str | None, typer.Option(help="act in this tenant")] = None,
