@@ -27,35 +27,36 @@ from connectors.source_sql import conform
 from connectors.sqlite.config import SQLiteConfig
 
 _SUBQUERY = "_src"
-_DIGITS = "[0-9]"
-_DATE_GLOB = f"{_DIGITS * 4}-{_DIGITS * 2}-{_DIGITS * 2}"
-_TIMESTAMP_GLOB = f"{_DATE_GLOB}[ T]{_DIGITS * 2}:{_DIGITS * 2}:{_DIGITS * 2}"
+_FRACTION = "'%Y-%m-%d %H:%M:%f'"  # strftime: seconds with 3 decimals
 
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _from_year_1(c: str) -> str:
+    """Compared as text: ``c || ''`` drops the column's affinity (a DATE column's NUMERIC
+    affinity would make '0001' the number 1, which every text is greater than)."""
+    return f"({c} || '') >= '0001'"
+
+
 def _date_ok(c: str) -> str:
-    """ISO 'YYYY-MM-DD' text (connectorx parses looser forms too, e.g. '2026-1-2'). A day
-    that does not exist stops connectorx; ``_read`` then lets the row path name it."""
-    return (
-        f"typeof({c}) = 'text' AND length({c}) = 10 AND {c} GLOB '{_DATE_GLOB}' "
-        f"AND substr({c}, 1, 4) <> '0000'"
-    )
+    """'YYYY-MM-DD', as SQLite's date() writes it (connectorx parses looser forms too, e.g.
+    '2026-1-2'), from year 1. A day that does not exist (2026-02-30) stops connectorx;
+    ``_read`` then lets the row path name it."""
+    return f"date({c}) IS {c} AND {_from_year_1(c)}"
 
 
 def _timestamp_ok(c: str) -> str:
-    """'YYYY-MM-DD HH:MM:SS' (or 'T'), with 1 to 6 digits of fraction and no leap second
-    (which connectorx would read and the row path refuses)."""
-    fraction = (
-        f"length({c}) BETWEEN 21 AND 26 AND substr({c}, 20, 1) = '.' "
-        f"AND substr({c}, 21) NOT GLOB '*[^0-9]*'"
+    """'YYYY-MM-DD HH:MM:SS' as SQLite's datetime() writes it, with no fraction, 3 or 6
+    digits of it, from year 1 (a leap second or a 'T' takes the row path)."""
+    micro = (
+        f"length({c}) = 26 AND strftime({_FRACTION}, {c}) IS substr({c}, 1, 23) "
+        f"AND substr({c}, 24) NOT GLOB '*[^0-9]*'"
     )
     return (
-        f"typeof({c}) = 'text' AND (length({c}) = 19 OR ({fraction})) "
-        f"AND substr({c}, 1, 19) GLOB '{_TIMESTAMP_GLOB}' "
-        f"AND substr({c}, 1, 4) <> '0000' AND substr({c}, 18, 2) < '60'"
+        f"{_from_year_1(c)} AND (datetime({c}) IS {c} OR strftime({_FRACTION}, {c}) IS {c} "
+        f"OR ({micro}))"
     )
 
 

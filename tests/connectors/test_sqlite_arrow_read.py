@@ -21,9 +21,9 @@ MIXED = (
 )
 ROWS = [
     (1, 7, 2**62, 1.25, -0.5, "é ü", "A1", 1, 0, "2026-01-31", "2026-01-02 03:04:05",
-     "2026-01-02T03:04:05.5", b"\x00\x01"),
+     "2026-01-02 03:04:05.500", b"\x00\x01"),
     (2, -3, -(2**63), 1e300, 2.0, 12, "", 0, 2, "2024-02-29", "2026-12-31 23:59:59.123456",
-     "1970-01-01 00:00:00.1", b""),
+     "1970-01-01 00:00:00.100000", b""),
     (3, None, None, None, None, None, None, None, None, None, None, None, None),
 ]  # fmt: skip
 
@@ -116,6 +116,9 @@ def _outcome(config: SQLiteConfig, query: str, read: Any) -> Any:
         ("at", "2026-01-02 03:04", True),
         ("at", "2026-12-31 23:59:60", True),  # a leap second
         ("seen", "2026-01-02 03:04:05.1234567", True),
+        ("seen", "2026-01-02 03:04:05.1", True),
+        ("seen", "2026-01-02T03:04:05", True),
+        ("day", "-001-01-01", True),
         ("name", b"ab", True),  # a BLOB in a TEXT column: decoded
         ("data", "text in a blob", True),
         ("day", "2026-02-30", False),  # no such day: connectorx stops, the row path names it
