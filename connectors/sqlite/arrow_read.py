@@ -15,7 +15,9 @@ the check first.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -115,18 +117,32 @@ def batches(
     check = check_query(query, schema)
     if check is None:
         return None
-    conn = config.open()  # read-only; refuses a missing file or one that is not SQLite
-    try:
-        if conn.execute(check).fetchone() is not None:
-            return None
-    finally:
-        conn.close()
-    reader = _reader(config, query, batch_rows)
-    if reader is None or not _types_match(reader.schema, schema):
+    config.open().close()  # read-only; refuses a missing file (connectorx would create it)
+    # The check runs while connectorx starts reading ahead; no batch is taken before it passed.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-check") as pool:
+        checked = pool.submit(_values_read_exactly, config, check)
+        reader = _reader(config, query, batch_rows)
+        exact = checked.result()
+    if reader is None or not exact or not _types_match(reader.schema, schema):
         if reader is not None:
             reader.close()
         return None
     return _read(reader, schema, row_path)
+
+
+def _values_read_exactly(config: SQLiteConfig, check: str) -> bool:
+    """Whether no value fails the check; an error (the file locked) leaves it to the row
+    path, which reports it as it always has."""
+    try:
+        conn = config.open()
+    except Exception:
+        return False
+    try:
+        return conn.execute(check).fetchone() is None
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
 
 
 def _reader(config: SQLiteConfig, query: str, batch_rows: int) -> Any:
