@@ -16,6 +16,7 @@ the check first.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -130,6 +131,10 @@ def batches(
     return _read(reader, schema, row_path)
 
 
+CHECK_SECONDS = 2.0
+"""How long the exactness check may scan before the query is left to the row path."""
+
+
 def _values_read_exactly(config: SQLiteConfig, check: str) -> bool:
     """Whether no value fails the check; an error (the file locked) leaves it to the row
     path, which reports it as it always has."""
@@ -137,6 +142,10 @@ def _values_read_exactly(config: SQLiteConfig, check: str) -> bool:
         conn = config.open()
     except Exception:
         return False
+    deadline = time.monotonic() + CHECK_SECONDS
+    # Past the deadline SQLite interrupts the check (a huge or endless query): the row path,
+    # which streams batches from the first row and stops when the run is cancelled, reads it.
+    conn.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
     try:
         return conn.execute(check).fetchone() is None
     except sqlite3.Error:

@@ -164,3 +164,15 @@ def test_batches_stay_within_the_batch_size(tmp_path):
     assert batches is not None
     sizes = [batch.num_rows for batch in batches]
     assert sum(sizes) == 2500 and max(sizes) <= 1000
+
+
+def test_a_check_that_scans_too_long_leaves_the_query_to_the_row_path(tmp_path, monkeypatch):
+    """A huge or endless query is not held up (nor made uncancellable) by the exactness
+    check: past CHECK_SECONDS the row path, which streams from the first row, reads it."""
+    config = _file(tmp_path, "CREATE TABLE t (i INTEGER)", [(1,)])
+    monkeypatch.setattr(arrow_read, "CHECK_SECONDS", 0.05)
+    endless = (
+        "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 100000000) "
+        "SELECT n FROM g"
+    )
+    assert not _fast_path_taken(config, endless)
