@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
+import httpx
+import pytest
 
-from tests.generation.conftest import Shop
+from tests import auth
+from tests.generation.conftest import Shop, _pg_body
 from tests.generation.helpers import generate
 from tests.pipelines import wait_finished
 from tests.services import mysql_connect, mysql_execute, pg_dsn
@@ -112,7 +117,25 @@ async def test_words_not_understood_save_a_version_to_review(gen_api, shop: Shop
     assert (await wait_finished(gen_api, confirmed.json()["run_id"]))["status"] == "COMPLETED"
 
 
-async def test_platform_generate_without_connections_chooses_them_and_says_so(gen_api, shop: Shop):
+@pytest.fixture
+async def shop_tenant(app, db, settings, shop: Shop) -> AsyncIterator[httpx.AsyncClient]:
+    """A tenant of its own holding the shop's database and a target, and nothing else: what
+    the service chooses from does not depend on what other tests created before."""
+    tenancy = await auth.make_tenancy(db, settings, f"shop-{uuid.uuid4().hex[:8]}")
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://ductwork.test",
+        headers=auth.headers(tenancy.admin_key, tenancy.tenant_id),
+        timeout=120,
+    ) as http:
+        for name, database in (("shop", shop.pg_db), ("warehouse", shop.target_db)):
+            body = {**_pg_body(database), "name": name}
+            response = await http.post("/v1/pipelines/connections", json=body)
+            assert response.status_code == 201, response.text
+        yield http
+
+
+async def test_platform_generate_without_connections_chooses_them_and_says_so(shop_tenant):
     """The AI-ETL platform API's documented body (/work/shared/seeds/001_5cd13bd764e36db4.txt)
     names no connections: the service chooses among the tenant's and says which."""
     body = {
@@ -120,7 +143,7 @@ async def test_platform_generate_without_connections_chooses_them_and_says_so(ge
         "project_id": "proj_123",
         "options": {"optimize": True, "validate": True},
     }
-    response = await gen_api.post("/api/v1/pipelines:generate", json=body)
+    response = await shop_tenant.post("/api/v1/pipelines:generate", json=body)
     assert response.status_code == 200, response.text
     answer = response.json()
     chosen = [i["text"] for i in answer["interpretation"] if i["kind"] == "connection"]
