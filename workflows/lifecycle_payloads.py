@@ -11,7 +11,8 @@ from enum import StrEnum
 from typing import Any
 
 APPROVAL_UPDATE = "approval"
-"""The name of the Update (and of the seed-003 signal) that decides an approval request."""
+"""The name of the Update (and of the pipeline service API's signal) that decides an approval
+request."""
 
 
 class ApprovalStatus(StrEnum):

@@ -171,7 +171,7 @@ async def generate(
 
 # A route of its own (not a second decorator): both paths would give one OpenAPI operation id.
 @router.post("/api/v1/pipelines:generate")
-async def generate_seed_001(
+async def generate_from_description(
     body: GenerateRequest,
     session: SessionDep,
     cipher: CipherDep,
