@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests import auth
+from tests.conftest import scratch_database
 from tests.generation.conftest import Shop, _pg_body
 from tests.generation.helpers import generate
 from tests.pipelines import wait_finished
@@ -122,13 +123,16 @@ async def shop_tenant(app, db, settings, shop: Shop) -> AsyncIterator[httpx.Asyn
     """A tenant of its own holding the shop's database and a target, and nothing else: what
     the service chooses from does not depend on what other tests created before."""
     tenancy = await auth.make_tenancy(db, settings, f"shop-{uuid.uuid4().hex[:8]}")
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://ductwork.test",
-        headers=auth.headers(tenancy.admin_key, tenancy.tenant_id),
-        timeout=120,
-    ) as http:
-        for name, database in (("shop", shop.pg_db), ("warehouse", shop.target_db)):
+    async with (
+        scratch_database("warehouse") as warehouse_db,  # empty: only the shop holds orders
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://ductwork.test",
+            headers=auth.headers(tenancy.admin_key, tenancy.tenant_id),
+            timeout=120,
+        ) as http,
+    ):
+        for name, database in (("shop", shop.pg_db), ("warehouse", warehouse_db)):
             body = {**_pg_body(database), "name": name}
             response = await http.post("/v1/pipelines/connections", json=body)
             assert response.status_code == 201, response.text
