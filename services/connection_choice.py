@@ -289,19 +289,28 @@ async def _introspected(row: Connection, cipher: Cipher, settings: Settings) -> 
 
 
 def _match(row: Connection, tables: list[TableInfo], wanted: set[str]) -> Candidate:
-    """Table names count three, column names one, words of the connection's name two."""
-    score = 2 * len(set(re.findall(r"[a-z][a-z0-9]*", row.name.lower())) & wanted)
+    """Each of the description's words counts once, for its best place: a table of that
+    name 4, a part of a table's name 2, a column 1; words of the connection's name 2. So a
+    database of many tables named like the word does not outweigh the one holding it."""
+    best: dict[str, int] = {}
     matched: list[str] = []
+
+    def found(word: str, weight: int, where: str) -> None:
+        best[word] = max(best.get(word, 0), weight)
+        matched.append(where)
+
+    for word in set(re.findall(r"[a-z][a-z0-9]*", row.name.lower())) & wanted:
+        best[word] = 2
     for table in tables:
         name = table.name.lower()
-        if name in wanted or set(name.split("_")) & wanted:
-            score += 3
-            matched.append(table.name)
+        if name in wanted:
+            found(name, 4, table.name)
+        for part in set(name.split("_")) & wanted - {name}:
+            found(part, 2, table.name)
         for column in table.columns:
             if column.name.lower() in wanted:
-                score += 1
-                matched.append(f"{table.name}.{column.name}")
-    return Candidate(row, score, tuple(matched), tuple(tables))
+                found(column.name.lower(), 1, f"{table.name}.{column.name}")
+    return Candidate(row, sum(best.values()), tuple(dict.fromkeys(matched)), tuple(tables))
 
 
 @dataclass
