@@ -9,9 +9,11 @@ the row count is exact below ``EXACT_COUNT_BELOW`` estimated rows, the catalog's
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import decimal
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -189,38 +191,15 @@ async def _my_columns(cursor: Any, schema: str, name: str) -> list[tuple]:
     return [(n, t, bool(nl), n in unique, n in indexed) for n, t, nl in columns]
 
 
-async def _my_profile(config: MySQLConfig, table: str, sample: int) -> TableProfile:
-    schema, name = _my_relation(config, table)
-    qualified = f"{_my_ident(schema)}.{_my_ident(name)}"
+@contextlib.asynccontextmanager
+async def _my_read_only(config: MySQLConfig) -> AsyncIterator[Any]:
+    """A cursor in a read-only transaction; driver errors leave classified, the connection is
+    closed whatever happens."""
     conn = await mysql.connect(config)
     try:
         async with conn.cursor() as cursor:
             await cursor.execute("START TRANSACTION READ ONLY")
-            described = await _my_columns(cursor, schema, name)
-            await cursor.execute(
-                "SELECT COALESCE(table_rows, 0), COALESCE(data_length + index_length, 0) "
-                "FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
-                (schema, name),
-            )
-            estimate, size = await cursor.fetchone()
-            exact = int(estimate) < EXACT_COUNT_BELOW
-            rows = int(estimate)
-            if exact:
-                await cursor.execute(f"SELECT COUNT(*) FROM {qualified}")
-                (rows,) = await cursor.fetchone()
-            quoted = [_my_ident(c[0]) for c in described]
-            row_key = (
-                "MD5(CONCAT_WS('|', "
-                + ", ".join(f"COALESCE(CAST({q} AS CHAR), '\\\\N')" for q in quoted)
-                + "))"
-            )
-            counts = ", ".join(f"COUNT({q}), COUNT(DISTINCT {q})" for q in quoted)
-            await cursor.execute(
-                f"SELECT COUNT(*), COUNT(DISTINCT {row_key}), {counts} "
-                f"FROM (SELECT * FROM {qualified} LIMIT %s) s",
-                (sample,),
-            )
-            stats = list(await cursor.fetchone())
+            yield cursor
             await cursor.execute("COMMIT")
     except TerminalError:
         raise
@@ -228,27 +207,48 @@ async def _my_profile(config: MySQLConfig, table: str, sample: int) -> TableProf
         raise my_classify(exc) from exc
     finally:
         conn.close()
+
+
+async def _my_profile(config: MySQLConfig, table: str, sample: int) -> TableProfile:
+    schema, name = _my_relation(config, table)
+    qualified = f"{_my_ident(schema)}.{_my_ident(name)}"
+    async with _my_read_only(config) as cursor:
+        described = await _my_columns(cursor, schema, name)
+        await cursor.execute(
+            "SELECT COALESCE(table_rows, 0), COALESCE(data_length + index_length, 0) "
+            "FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
+            (schema, name),
+        )
+        estimate, size = await cursor.fetchone()
+        exact = int(estimate) < EXACT_COUNT_BELOW
+        rows = int(estimate)
+        if exact:
+            await cursor.execute(f"SELECT COUNT(*) FROM {qualified}")
+            (rows,) = await cursor.fetchone()
+        quoted = [_my_ident(c[0]) for c in described]
+        row_key = (
+            "MD5(CONCAT_WS('|', "
+            + ", ".join(f"COALESCE(CAST({q} AS CHAR), '\\\\N')" for q in quoted)
+            + "))"
+        )
+        counts = ", ".join(f"COUNT({q}), COUNT(DISTINCT {q})" for q in quoted)
+        await cursor.execute(
+            f"SELECT COUNT(*), COUNT(DISTINCT {row_key}), {counts} "
+            f"FROM (SELECT * FROM {qualified} LIMIT %s) s",
+            (sample,),
+        )
+        stats = list(await cursor.fetchone())
     return _assemble(f"{schema}.{name}", described, int(rows), exact, int(size), stats)
 
 
 async def _my_preview(config: MySQLConfig, table: str, limit: int) -> tuple[list, list]:
     schema, name = _my_relation(config, table)
-    conn = await mysql.connect(config)
-    try:
-        async with conn.cursor() as cursor:
-            await cursor.execute("START TRANSACTION READ ONLY")
-            described = await _my_columns(cursor, schema, name)
-            await cursor.execute(
-                f"SELECT * FROM {_my_ident(schema)}.{_my_ident(name)} LIMIT %s", (limit,)
-            )
-            records = list(await cursor.fetchall())
-            await cursor.execute("COMMIT")
-    except TerminalError:
-        raise
-    except Exception as exc:
-        raise my_classify(exc) from exc
-    finally:
-        conn.close()
+    async with _my_read_only(config) as cursor:
+        described = await _my_columns(cursor, schema, name)
+        await cursor.execute(
+            f"SELECT * FROM {_my_ident(schema)}.{_my_ident(name)} LIMIT %s", (limit,)
+        )
+        records = list(await cursor.fetchall())
     return [(c[0], c[1]) for c in described], records
 
 

@@ -31,7 +31,7 @@ from store import pipelines as pipeline_store
 from store import runs as run_store
 from store.db import Database
 from store.errors import Conflict
-from store.models import Execution, Pipeline, RunLog, RunStep, utcnow
+from store.models import Execution, Pipeline, PipelineVersion, RunLog, RunStep, utcnow
 from workflows.payloads import Progress, RunInput
 from workflows.pipeline_run import PipelineRunWorkflow
 from workflows.stream_payloads import StreamInput
@@ -84,6 +84,12 @@ async def check_parameters(
     version = await pipeline_store.get_version(
         session, pipeline.id, version_number or pipeline.current_version
     )
+    _require_parameters(pipeline, version, parameters)
+
+
+def _require_parameters(
+    pipeline: Pipeline, version: PipelineVersion, parameters: dict[str, Any]
+) -> None:
     missing = definition_of(pipeline, version).missing_parameters(parameters)
     if missing:
         raise MissingParameters(missing)
@@ -115,7 +121,8 @@ async def submit(
                 continuous = await is_continuous(session, pipeline, existing.pipeline_version)
                 await start(client, settings, existing, pipeline, again=True, continuous=continuous)
             return existing
-    await check_parameters(session, pipeline, parameters, version)
+    stored = await pipeline_store.get_version(session, pipeline.id, version)  # read once
+    _require_parameters(pipeline, stored, parameters)
     active = await active_run(session, client, pipeline.id)
     if active is not None:
         raise Conflict(
@@ -135,7 +142,7 @@ async def submit(
         parameters=parameters,
         submitted_at=utcnow(),
     )
-    continuous = await is_continuous(session, pipeline, version)
+    continuous = runs_continuously(stored)
     await run_store.create(session, execution)
     try:
         await start(client, settings, execution, pipeline, continuous=continuous)
@@ -149,8 +156,11 @@ async def submit(
 
 async def is_continuous(session: AsyncSession, pipeline: Pipeline, version: int) -> bool:
     """Whether the version runs as a continuous pipeline (micro-batches until cancelled)."""
-    stored = await pipeline_store.get_version(session, pipeline.id, version)
-    orchestration = (stored.definition or {}).get("orchestration") or {}
+    return runs_continuously(await pipeline_store.get_version(session, pipeline.id, version))
+
+
+def runs_continuously(version: PipelineVersion) -> bool:
+    orchestration = (version.definition or {}).get("orchestration") or {}
     return orchestration.get("mode") == "continuous"
 
 
