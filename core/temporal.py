@@ -109,8 +109,28 @@ async def ensure_retention(client: Client, days: int) -> None:
     )
 
 
-async def ensure_search_attributes(client: Client) -> None:
-    """Register Ductwork's search attributes on the namespace if they are missing."""
+TRANSIENT = (*UNREACHABLE, RPCStatusCode.CANCELLED)
+"""The RPC statuses a busy server answers now and then; a start-up call is tried again on them."""
+
+
+async def ensure_search_attributes(client: Client, *, attempts: int = 6) -> None:
+    """Register Ductwork's search attributes on the namespace if they are missing.
+
+    A busy dev server now and then cancels an operator call; it is tried again (backing off from
+    0.1 s) before the start-up fails.
+    """
+    for attempt in range(attempts):
+        try:
+            await _register_search_attributes(client)
+            return
+        except RPCError as exc:
+            if exc.status not in TRANSIENT or attempt == attempts - 1:
+                raise
+            log.warning("search attributes not registered yet", error=exc.message, attempt=attempt)
+            await asyncio.sleep(0.1 * 2**attempt)
+
+
+async def _register_search_attributes(client: Client) -> None:
     existing = await client.operator_service.list_search_attributes(
         ListSearchAttributesRequest(namespace=client.namespace)
     )
