@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, or_
+from collections.abc import Callable
+
+from sqlalchemy import and_, or_
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -96,20 +98,22 @@ async def page(
     tenant_id: str,
     *,
     tags: list[str],
-    status: str | None,
+    keep: Callable[[Pipeline], bool] | None = None,
     offset: int,
     limit: int,
 ) -> tuple[list[Pipeline], int]:
+    """One page of the tenant's live pipelines (oldest first) that carry every one of ``tags``
+    and pass ``keep`` (a surface's filter by what it shows), and how many pass in all."""
     query = select(Pipeline).where(
         Pipeline.tenant_id == tenant_id, col(Pipeline.deleted_at).is_(None)
     )
-    if status:
-        query = query.where(func.upper(Pipeline.status) == status.upper())
-    rows = list(await session.exec(query.order_by(col(Pipeline.created_at))))
+    rows = list(await session.exec(query.order_by(col(Pipeline.created_at), col(Pipeline.id))))
     if tags:
         # Tags are a JSON list; filtering here keeps one query shape for SQLite and PostgreSQL.
         wanted = set(tags)
-        rows = [r for r in rows if wanted <= set(r.tags)]
+        rows = [r for r in rows if isinstance(r.tags, list) and wanted <= set(map(str, r.tags))]
+    if keep is not None:
+        rows = [r for r in rows if keep(r)]
     return rows[offset : offset + limit], len(rows)
 
 

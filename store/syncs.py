@@ -3,7 +3,7 @@ connection syncs API) read them."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -49,7 +49,11 @@ async def runs(
         where.append(col(Execution.status).in_(statuses))
     if batch_id is not None:
         # The JSON path operator of SQLAlchemy's JSON type works on SQLite and PostgreSQL alike.
-        where.append(col(Execution.parameters)["batch_id"].as_string() == batch_id)
+        # A run's batch is its batch_id parameter, else its batchId (the pipeline service API's
+        # camelCase), as the named batch pipelines API shows it.
+        snake = col(Execution.parameters)["batch_id"].as_string()
+        camel = col(Execution.parameters)["batchId"].as_string()
+        where.append(or_(snake == batch_id, and_(snake.is_(None), camel == batch_id)))
     total = (await session.exec(select(func.count()).select_from(Execution).where(*where))).one()
     result = await session.exec(
         select(Execution, Pipeline.name)

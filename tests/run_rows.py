@@ -15,7 +15,13 @@ from tests.auth import DEFAULT_TENANT
 
 
 async def run_row(
-    db: Database, pipeline_id: str, status: RunStatus, age: timedelta = timedelta(0)
+    db: Database,
+    pipeline_id: str,
+    status: RunStatus,
+    age: timedelta = timedelta(0),
+    *,
+    tenant: str = DEFAULT_TENANT,
+    parameters: dict | None = None,
 ) -> str:
     """A run of ``pipeline_id`` submitted ``age`` ago, in ``status``; its execution id."""
     execution_id = f"exec-{uuid.uuid4().hex}"
@@ -25,11 +31,12 @@ async def run_row(
             session,
             Execution(
                 id=execution_id,
-                tenant_id=DEFAULT_TENANT,
+                tenant_id=tenant,
                 pipeline_id=pipeline_id,
                 pipeline_version=1,
-                workflow_id=runs.workflow_id(DEFAULT_TENANT, execution_id),
+                workflow_id=runs.workflow_id(tenant, execution_id),
                 status=status.value,
+                parameters=parameters or {},
                 submitted_at=submitted,
                 started_at=submitted if status is not RunStatus.QUEUED else None,
                 finished_at=submitted if status.finished else None,

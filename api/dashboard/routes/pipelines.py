@@ -45,7 +45,6 @@ async def pipeline_list(
         session,
         principal.tenant_id,
         tags=[tag.strip()] if tag.strip() else [],
-        status=None,
         offset=0,
         limit=LIST_LIMIT,
     )

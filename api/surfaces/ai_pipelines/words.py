@@ -6,7 +6,14 @@ from __future__ import annotations
 from api.words import V1_RUN_WORDS as RUN_WORDS
 from api.words import v1_run_word as run_word
 
-__all__ = ["PIPELINE_WORDS", "RUN_WORDS", "pipeline_word", "run_word", "stored_pipeline_status"]
+__all__ = [
+    "LISTED_WORDS",
+    "PIPELINE_WORDS",
+    "RUN_WORDS",
+    "pipeline_word",
+    "run_word",
+    "stored_pipeline_status",
+]
 
 PIPELINE_WORDS = {"CREATED": "draft", "ACTIVE": "active", "PAUSED": "paused"}
 """A pipeline's stored status in the AI-ETL pipelines API's words; others are shown lower-cased."""
@@ -14,6 +21,9 @@ PIPELINE_WORDS = {"CREATED": "draft", "ACTIVE": "active", "PAUSED": "paused"}
 
 DEPLOYED = "deployed"
 """A pipeline with a live deployment, unless paused or archived."""
+
+LISTED_WORDS = (*PIPELINE_WORDS.values(), "archived", DEPLOYED)
+"""The statuses a pipeline list can be filtered by: every word a pipeline is shown with."""
 
 
 def pipeline_word(status: str, *, deployed: bool = False) -> str:

@@ -31,6 +31,7 @@ from api.surfaces.ai_pipelines import configuration
 from api.surfaces.ai_pipelines.review import require_confirmation
 from api.surfaces.ai_pipelines.routes.runs_api import run_state
 from api.surfaces.ai_pipelines.words import (
+    LISTED_WORDS,
     PIPELINE_WORDS,
     pipeline_word,
     run_word,
@@ -105,13 +106,29 @@ async def list_pipelines(
     principal: Viewer,
     page: PerPageDep,
     tags: TagsDep,
-    status_filter: Annotated[str | None, Query(alias="status")] = None,
+    status_filter: Annotated[
+        str | None, Query(alias="status", description=", ".join(LISTED_WORDS))
+    ] = None,
 ) -> dict:
+    live = {d.pipeline_id for d in await deployment_store.deployed(session, principal.tenant_id)}
+    keep = None
+    if status_filter is not None:
+        wanted = status_filter.strip().lower()
+        if wanted not in LISTED_WORDS:
+            words = ", ".join(LISTED_WORDS)
+            raise invalid(
+                f"unknown status {status_filter!r}: use one of {words}",
+                [{"loc": ["query", "status"], "msg": f"one of {words}", "type": "enum"}],
+            )
+
+        def keep(row: Pipeline) -> bool:
+            return pipeline_word(row.status, deployed=row.id in live) == wanted
+
     rows, total = await pipeline_store.page(
         session,
         principal.tenant_id,
         tags=tags,
-        status=stored_pipeline_status(status_filter) if status_filter else None,
+        keep=keep,
         offset=page.offset,
         limit=page.per_page,
     )
@@ -120,7 +137,6 @@ async def list_pipelines(
     requests = await configuration.generation_requests(
         session, principal.tenant_id, [r.id for r in rows]
     )
-    live = {d.pipeline_id for d in await deployment_store.deployed(session, principal.tenant_id)}
 
     async def item(row: Pipeline) -> dict:
         shown_row = await document(

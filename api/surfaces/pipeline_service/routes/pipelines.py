@@ -135,11 +135,12 @@ async def list_pipelines(
     tags: TagsDep,
     status_filter: Annotated[PipelineStatus | None, Query(alias="status")] = None,
 ) -> dict:
+    wanted = status_filter.value if status_filter else None
     rows, total = await pipeline_store.page(
         session,
         principal.tenant_id,
         tags=tags,
-        status=status_filter.value if status_filter else None,
+        keep=(lambda row: row.status.upper() == wanted) if wanted else None,
         offset=page.offset,
         limit=page.size,
     )
