@@ -21,6 +21,29 @@ CASES = [
     ("between 2024-01-01 and 2024-03-31", "DATE '2024-01-01'", "DATE '2024-04-01'"),
     ("from Feb 2024 to April 2024", "DATE '2024-02-01'", "DATE '2024-05-01'"),
     ("on March 5, 2024", "DATE '2024-03-05'", "DATE '2024-03-06'"),
+    ("from 01/01/2024 to 12/31/2024", "DATE '2024-01-01'", "DATE '2025-01-01'"),
+    ("on 15.03.2024", "DATE '2024-03-15'", "DATE '2024-03-16'"),
+    ("in 03/2024", "DATE '2024-03-01'", "DATE '2024-04-01'"),
+    ("march '24", "DATE '2024-03-01'", "DATE '2024-04-01'"),
+    ("in the month of march 2024", "DATE '2024-03-01'", "DATE '2024-04-01'"),
+    ("Apr-Jun 2024", "DATE '2024-04-01'", "DATE '2024-07-01'"),
+    ("between April and June 2024", "DATE '2024-04-01'", "DATE '2024-07-01'"),
+    ("in April, May or June 2024", "DATE '2024-04-01'", "DATE '2024-07-01'"),
+    ("in Q2/2024", "DATE '2024-04-01'", "DATE '2024-07-01'"),
+    ("in 2nd quarter 2024", "DATE '2024-04-01'", "DATE '2024-07-01'"),
+    ("in 2H 2023", "DATE '2023-07-01'", "DATE '2024-01-01'"),
+    ("in the last six months of 2023", "DATE '2023-07-01'", "DATE '2024-01-01'"),
+    ("the first 3 months of 2024", "DATE '2024-01-01'", "DATE '2024-04-01'"),
+    ("during the year 2024", "DATE '2024-01-01'", "DATE '2025-01-01'"),
+    ("from Jan 2025 onwards", "DATE '2025-01-01'", None),
+    ("in 2025 or later", "DATE '2025-01-01'", None),
+    ("in 2020 or earlier", None, "DATE '2021-01-01'"),
+    ("no later than 2020", None, "DATE '2021-01-01'"),
+    ("newer than 2024", "DATE '2025-01-01'", None),
+    ("on or before 2024-07-15", None, "DATE '2024-07-16'"),
+    ("2024-06-01 to 2024-07-15", "DATE '2024-06-01'", "DATE '2024-07-16'"),
+    ("since the start of 2024", "DATE '2024-01-01'", None),
+    ("in 2023 and 2024", "DATE '2023-01-01'", "DATE '2025-01-01'"),
 ]
 
 
@@ -41,3 +64,15 @@ def test_relative_periods_follow_the_run_date():
 @pytest.mark.parametrize("text", ["amount above 2000", "a capacity of 2024", "total over 1999"])
 def test_numbers_compared_are_not_years(text: str):
     assert periods(text) == []
+
+
+def test_years_apart_are_either_of_them():
+    (either,) = periods("in 2021 or 2023")
+    assert (either.lo, either.hi) == ("DATE '2021-01-01'", "DATE '2022-01-01'")
+    assert either.also == [("DATE '2023-01-01'", "DATE '2024-01-01'")]
+
+
+@pytest.mark.parametrize("text", ["on 06/07/2024", "in fiscal year 2024", "nov to feb 2024"])
+def test_dates_read_two_ways_are_in_doubt(text: str):
+    (period,) = periods(text)
+    assert period.doubt

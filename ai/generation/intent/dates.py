@@ -1,16 +1,21 @@
-"""Dates and periods an intent names, with the real calendar: days, months ("Jan 2024"), quarters,
-halves, years, relative periods against the run's date ("last month", "past 30 days"), and the
-bounds around them (since, after, before, until, between … and …, from … to …).
+"""Dates and periods an intent names, with the real calendar: days (ISO, "5 March 2024",
+"03/15/2024"), months ("Jan 2024", "2024-01", "03/2024", "march '24"), runs of months
+("Apr-Jun 2024", "April, May and June 2024"), quarters ("Q4 2023", "the fourth quarter of 2023"),
+halves ("H1 2024", "the first half of 2024"), the first or last months of a year, years, and
+periods relative to the run's date ("last month", "past 30 days", "year to date", "yesterday");
+and the bounds around them (since, after, before, until, "from … onwards", "… or earlier",
+between … and …, from … to …).
 
 Each period is a half-open range [lo, hi) of SQL date expressions: fixed dates are literals,
-relative ones are computed from CURRENT_DATE when the pipeline runs.
+relative ones are computed from CURRENT_DATE when the pipeline runs. A date whose reading is in
+doubt ("06/07/2024": June or July?) is a period with ``doubt`` set, to be reported, never used.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ai.generation.intent.lexicon import NUMBER_WORDS
 
@@ -22,10 +27,15 @@ MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
-YEAR = r"(?:19|20)\d{2}"
-_ORD = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
-_ORDINAL = r"(?:first|1st|second|2nd|third|3rd|fourth|4th|last)"
-_UNIT = r"(day|week|month|quarter|year)s?"
+YEAR = r"(?:(?:19|20)\d{2}|'\d{2})"  # "2024", "'24"
+_ORD = {
+    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
+    "last": 4, "final": 4,
+}  # fmt: skip
+_ORDINAL = r"(?:first|1st|second|2nd|third|3rd|fourth|4th|last|final)"
+_UNIT = r"(hour|day|week|month|quarter|year)s?"
+_COUNT = rf"(\d+|{'|'.join(NUMBER_WORDS)})"
+_JOIN = r"\s*(?:-|to|through|thru|until|till)\s*"  # "Apr-Jun", "april to june"
 
 
 @dataclass
@@ -35,6 +45,8 @@ class Period:
     lo: str | None  # SQL: rows on or after
     hi: str | None  # SQL: rows before
     words: str  # the words as the intent wrote them
+    also: list[tuple[str | None, str | None]] = field(default_factory=list)  # "2022 or 2024"
+    doubt: str = ""  # why the words cannot be read as one period
 
 
 def _lit(day: dt.date) -> str:
@@ -45,9 +57,18 @@ def _month(word: str) -> int:
     return _MONTHS[word.lower().rstrip(".")[:3]]
 
 
+def _year(word: str) -> int:
+    digits = word.strip("'")
+    return int(digits) if len(digits) == 4 else 2000 + int(digits)
+
+
 def _add_months(day: dt.date, months: int) -> dt.date:
     total = day.year * 12 + day.month - 1 + months
     return dt.date(total // 12, total % 12 + 1, 1)
+
+
+def _count(word: str) -> int:
+    return int(word) if word.isdigit() else NUMBER_WORDS[word]
 
 
 @dataclass
@@ -56,6 +77,7 @@ class _Point:
     end: int
     lo: str
     hi: str
+    doubt: str = ""
 
 
 def _fixed(start: int, end: int, lo: dt.date, hi: dt.date) -> _Point:
@@ -72,104 +94,227 @@ def _relative(unit: str, back: int) -> tuple[str, str]:
     )
 
 
-def _points(text: str) -> list[_Point]:
-    """Every calendar interval named in ``text`` (lower case), longest first, not overlapping."""
-    found: list[_Point] = []
+def _day(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
 
-    def add(point: _Point) -> None:
-        if all(point.end <= p.start or point.start >= p.end for p in found):
-            found.append(point)
 
-    for m in re.finditer(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", text):
-        try:
-            day = dt.date(int(m[1]), int(m[2]), int(m[3]))
-        except ValueError:
-            continue
-        add(_fixed(m.start(), m.end(), day, day + dt.timedelta(days=1)))
+class _Found:
+    """Calendar intervals found so far: the first pattern to claim words keeps them."""
+
+    def __init__(self) -> None:
+        self.points: list[_Point] = []
+
+    def add(self, point: _Point) -> None:
+        if all(point.end <= p.start or point.start >= p.end for p in self.points):
+            self.points.append(point)
+
+    def day(self, m: re.Match[str], day: dt.date | None, doubt: str = "") -> None:
+        if day is not None:
+            point = _fixed(m.start(), m.end(), day, day + dt.timedelta(days=1))
+            point.doubt = doubt
+            self.add(point)
+
+    def months(self, m: re.Match[str], lo: dt.date, count: int) -> None:
+        self.add(_fixed(m.start(), m.end(), lo, _add_months(lo, count)))
+
+
+def _days(text: str, found: _Found) -> None:
+    for m in re.finditer(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b", text):
+        found.day(m, _day(int(m[1]), int(m[2]), int(m[3])))
+    # "15.03.2024" is day first; "03/15/2024" and "15/03/2024" are read where only one fits
+    for m in re.finditer(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2((?:19|20)\d{2})\b", text):
+        a, b, year = int(m[1]), int(m[3]), int(m[4])
+        if m[2] == "." or a > 12:
+            found.day(m, _day(year, b, a))
+        elif b > 12 or a == b:
+            found.day(m, _day(year, a, b))
+        else:
+            found.day(m, _day(year, a, b), f"'{m[0]}' may be day/month or month/day")
     for m in re.finditer(
         rf"\b(?:({MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+({YEAR})"
-        rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTH}),?\s+({YEAR}))\b",
+        rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTH}),?\s+({YEAR}))(?![\w])",
         text,
     ):
-        month, day_, year = (m[1], m[2], m[3]) if m[1] else (m[5], m[4], m[6])
-        try:
-            day = dt.date(int(year), _month(month), int(day_))
-        except ValueError:
+        month, day, said = (m[1], m[2], m[3]) if m[1] else (m[5], m[4], m[6])
+        found.day(m, _day(_year(said), _month(month), int(day)))
+
+
+def _month_runs(text: str, found: _Found) -> None:
+    """ "Apr-Jun 2024", "between April and June 2024", "April, May or June 2024"."""
+    for m in re.finditer(
+        rf"\b(?:(?P<lead>between|from)\s+)?(?P<a>{MONTH})(?P<join>{_JOIN}|\s+and\s+)(?P<b>{MONTH})"
+        rf"(?:\s+of)?,?\s+(?P<year>{YEAR})(?![\w])",
+        text,
+    ):
+        if "and" in m["join"] and not m["lead"]:
+            continue  # "April and June 2024": a list, below
+        a, b, year = _month(m["a"]), _month(m["b"]), _year(m["year"])
+        if b < a:
+            found.add(_Point(m.start(), m.end(), "", "", f"'{m[0]}': which year does it start?"))
             continue
-        add(_fixed(m.start(), m.end(), day, day + dt.timedelta(days=1)))
-    # quarters: "q4 2023", "2023 q4", "the fourth quarter of 2023", "quarter 4 of 2023"
+        found.months(m, dt.date(year, a, 1), b - a + 1)
     for m in re.finditer(
-        rf"\b(?:(?:the\s+)?(?:q([1-4])|({_ORDINAL})\s+quarter|quarter\s+([1-4]))(?:\s+of)?,?\s+({YEAR})"
-        rf"|({YEAR})\s*-?\s*q([1-4]))\b",
+        rf"\b(?P<list>{MONTH}(?:\s*(?:,|and|or|&|/)\s*(?:{MONTH}))+)(?:\s+of)?,?\s+(?P<year>{YEAR})(?![\w])",
         text,
     ):
-        n = int(m[1] or m[3] or m[6] or 0) or (4 if m[2] == "last" else _ORD.get(m[2] or "", 0))
-        year = int(m[4] or m[5])
-        lo = dt.date(year, 3 * (n - 1) + 1, 1)
-        add(_fixed(m.start(), m.end(), lo, _add_months(lo, 3)))
-    # halves: "the first half of 2024", "h1 2024", "2024 h2", "second half 2023"
+        months = [_month(w) for w in re.findall(MONTH, m["list"])]
+        year = _year(m["year"])
+        if months == list(range(months[0], months[0] + len(months))):
+            found.months(m, dt.date(year, months[0], 1), len(months))
+        else:
+            found.add(_Point(m.start(), m.end(), "", "", f"'{m[0]}' is not one run of months"))
+
+
+def _quarters_and_halves(text: str, found: _Found) -> None:
+    sep = r"(?:\s+of|\s*[/-])?,?\s*"
     for m in re.finditer(
-        rf"\b(?:(?:the\s+)?(?:h([12])|(first|1st|second|2nd|last)\s+half)(?:\s+of)?,?\s+({YEAR})"
-        rf"|({YEAR})\s*-?\s*h([12]))\b",
+        rf"\bq([1-4])\s*(?:-|to|through|and|&)\s*q([1-4]){sep}({YEAR})(?![\w])", text
+    ):
+        a, b = int(m[1]), int(m[2])
+        if a <= b:
+            found.months(m, dt.date(_year(m[3]), 3 * (a - 1) + 1, 1), 3 * (b - a + 1))
+    # "q4 2023", "q4/2023", "q4 '23", "2023 q4", "2023-q4", "the fourth quarter of 2023"
+    for m in re.finditer(
+        rf"\b(?:(?:the\s+)?(?:q([1-4])|({_ORDINAL})\s+quarter|quarter\s+([1-4])){sep}({YEAR})"
+        rf"|((?:19|20)\d{{2}})\s*[-/]?\s*q([1-4]))(?![\w])",
         text,
     ):
-        n = int(m[1] or m[5] or 0) or (1 if m[2] in ("first", "1st") else 2)
-        year = int(m[3] or m[4])
-        lo = dt.date(year, 1 if n == 1 else 7, 1)
-        point = _fixed(m.start(), m.end(), lo, _add_months(lo, 6))
+        n = int(m[1] or m[3] or m[6] or 0) or _ORD[m[2]]
+        found.months(m, dt.date(_year(m[4] or m[5]), 3 * (n - 1) + 1, 1), 3)
+    # "h1 2024", "1h 2024", "2024 h2", "the first half of 2024", "the second half-year 2023"
+    for m in re.finditer(
+        rf"\b(?:(?:the\s+)?(?:h([12])|([12])h|(first|1st|second|2nd|last|final)\s+half(?:[-\s]year)?)"
+        rf"{sep}({YEAR})|((?:19|20)\d{{2}})\s*[-/]?\s*h([12]))(?![\w])",
+        text,
+    ):
+        n = int(m[1] or m[2] or m[6] or 0) or (1 if m[3] in ("first", "1st") else 2)
+        lo = dt.date(_year(m[4] or m[5]), 1 if n == 1 else 7, 1)
+        end = m.end()
         # "(January through June)" restating the half
-        after = re.match(
-            rf"\s*\(?\s*({MONTH})\s+(?:through|to|until|thru|-)\s+({MONTH})\s*\)?", text[m.end() :]
-        )
+        after = re.match(rf"\s*\(?\s*({MONTH}){_JOIN}({MONTH})\s*\)?", text[end:])
         if after and _month(after[1]) == lo.month and _month(after[2]) == lo.month + 5:
-            point.end = m.end() + after.end()
-        add(point)
-    # months: "january 2024", "jan 2024", "2024-01" is a month too
-    for m in re.finditer(rf"\b({MONTH})(?:\s+of)?,?\s+({YEAR})\b", text):
-        lo = dt.date(int(m[2]), _month(m[1]), 1)
-        add(_fixed(m.start(), m.end(), lo, _add_months(lo, 1)))
-    for m in re.finditer(r"\b(\d{4})-(\d{2})\b(?!-)", text):
-        if 1 <= int(m[2]) <= 12:
-            lo = dt.date(int(m[1]), int(m[2]), 1)
-            add(_fixed(m.start(), m.end(), lo, _add_months(lo, 1)))
-    # relative: "last month", "this year", "the previous quarter", "yesterday", "today"
+            end += after.end()
+        found.add(_fixed(m.start(), end, lo, _add_months(lo, 6)))
+    # "the first three months of 2024", "the last 6 months of 2023", "the final month of 2023"
     for m in re.finditer(
-        r"\b(?:(last|previous|past|prior|this|current)\s+(day|week|month|quarter|year)"
-        r"|(yesterday|today))\b",
+        rf"\b(?:the\s+)?(first|last|final)\s+(?:{_COUNT}\s+)?(month|quarter)s?\s+of\s+({YEAR})(?![\w])",
         text,
     ):
-        if m[3]:
-            back = 1 if m[3] == "yesterday" else 0
-            today_sql = "CURRENT_DATE - 1" if back else "CURRENT_DATE"
-            add(
+        months = _count(m[2]) * (3 if m[3] == "quarter" else 1) if m[2] else 0
+        months = months or (3 if m[3] == "quarter" else 1)
+        if not 1 <= months <= 12:
+            continue
+        year = _year(m[4])
+        lo = (
+            dt.date(year, 1, 1)
+            if m[1] == "first"
+            else _add_months(dt.date(year + 1, 1, 1), -months)
+        )
+        found.months(m, lo, months)
+
+
+def _months(text: str, found: _Found) -> None:
+    for m in re.finditer(
+        rf"\b(?:the\s+month\s+of\s+)?({MONTH})(?:\s+of)?,?\s+({YEAR})(?![\w])", text
+    ):
+        found.months(m, dt.date(_year(m[2]), _month(m[1]), 1), 1)
+    for m in re.finditer(
+        r"(?<![\w/.-])(?:(\d{4})[-/](\d{1,2})|(\d{1,2})/(\d{4}))(?![\w/.-])", text
+    ):
+        year, month = (int(m[1]), int(m[2])) if m[1] else (int(m[4]), int(m[3]))
+        if 1 <= month <= 12 and 1900 <= year < 2100:
+            found.months(m, dt.date(year, month, 1), 1)
+
+
+def _relatives(text: str, found: _Found) -> None:
+    today, tomorrow = "CURRENT_DATE", "CAST(CURRENT_DATE + 1 AS DATE)"
+    for m in re.finditer(
+        r"\b(?:(year|month|quarter|week)[-\s]to[-\s]date|(ytd|mtd|qtd)"
+        r"|so\s+far\s+this\s+(year|month|quarter|week)|(?:this|the\s+current)\s+(year|month|quarter|week)\s+so\s+far)\b",
+        text,
+    ):
+        unit = m[1] or m[3] or m[4] or {"ytd": "year", "mtd": "month", "qtd": "quarter"}[m[2]]
+        found.add(_Point(m.start(), m.end(), _relative(unit, 0)[0], tomorrow))
+    for m in re.finditer(rf"\b{_COUNT}\s+{_UNIT}\s+ago\b", text):
+        n, unit = _count(m[1]), m[2]
+        if unit == "hour":
+            moment = f"CURRENT_TIMESTAMP - INTERVAL '{n} hour'"
+            found.add(_Point(m.start(), m.end(), moment, moment))
+            continue
+        day = f"CAST(CURRENT_DATE - INTERVAL '{n} {unit}' AS DATE)"
+        found.add(_Point(m.start(), m.end(), day, f"CAST({day} + 1 AS DATE)"))
+    for m in re.finditer(
+        r"\b(?:(?:the\s+)?(last|previous|prior|this|current)\s+(day|week|month|quarter|year)"
+        r"|(?:the\s+)?(past)\s+(day|week|month|quarter|year)|(yesterday|today))\b",
+        text,
+    ):
+        if m[5]:
+            back = m[5] == "yesterday"
+            yesterday = "CAST(CURRENT_DATE - 1 AS DATE)"
+            found.add(
                 _Point(
-                    m.start(), m.end(), today_sql, "CURRENT_DATE" if back else "CURRENT_DATE + 1"
+                    m.start(), m.end(), yesterday if back else today, today if back else tomorrow
                 )
             )
-            continue
-        back = 0 if m[1] in ("this", "current") else 1
-        lo_sql, hi_sql = _relative(m[2], back)
-        add(_Point(m.start(), m.end(), lo_sql, hi_sql))
+        elif m[3]:  # "the past week": the seven days up to today
+            lo = f"CAST(CURRENT_DATE - INTERVAL '1 {m[4]}' AS DATE)"
+            found.add(_Point(m.start(), m.end(), lo, tomorrow))
+        else:
+            back = 0 if m[1] in ("this", "current") else 1
+            found.add(_Point(m.start(), m.end(), *_relative(m[2], back)))
+
+
+def _points(text: str) -> list[_Point]:
+    """Every calendar interval named in ``text`` (lower case), longest first, not overlapping."""
+    found = _Found()
+    _days(text, found)
+    _month_runs(text, found)
+    _quarters_and_halves(text, found)
+    _months(text, found)
+    _relatives(text, found)
     # years last: "2024" inside the longer forms is taken already
-    for m in re.finditer(rf"(?<![\w.$-])({YEAR})(?![\w.%-])", text):
+    for m in re.finditer(
+        r"(?:\b(?:the\s+)?(?:calendar\s+|fiscal\s+)?year\s+)?(?<![\w.$/-])((?:19|20)\d{2})(?![\w.%/-])",
+        text,
+    ):
         if re.search(_NOT_A_YEAR, text[: m.start()]):
             continue  # "above 2000", "a capacity of 2000": a number
+        if "fiscal" in m[0]:
+            found.add(
+                _Point(m.start(), m.end(), "", "", f"'{m[0]}': when does the fiscal year start?")
+            )
+            continue
         lo = dt.date(int(m[1]), 1, 1)
-        add(_fixed(m.start(), m.end(), lo, dt.date(lo.year + 1, 1, 1)))
-    return sorted(found, key=lambda p: p.start)
+        found.add(_fixed(m.start(), m.end(), lo, dt.date(lo.year + 1, 1, 1)))
+    return sorted(found.points, key=lambda p: p.start)
 
 
 _NOT_A_YEAR = (
-    r"(?:above|over|under|below|than|least|most|exceed\w*|more|less|equals?|exactly|[<>=]"
+    r"(?:above|over|under|below|(?<!later )(?<!earlier )(?<!sooner )(?<!newer )(?<!older )"
+    r"(?<!recent )than|least|most|exceed\w*|more|less|equals?|exactly|[<>=$€£]"
     r"|(?:total|value|amount|capacity|price|cost|weight|quantity|count)\s+of)\s*$"
 )
-_BEFORE = r"(?:before|prior\s+to|earlier\s+than|older\s+than)"
-_UNTIL = r"(?:until|till|through|thru|up\s+to(?:\s+and\s+including)?|to\s+the\s+end\s+of|no\s+later\s+than)"  # noqa: E501
-_SINCE = (
-    r"(?:since|starting(?:\s+(?:from|in|on))?|as\s+of|on\s+or\s+after|beginning(?:\s+(?:in|on))?)"
+_BEFORE = r"(?:before|prior\s+to|earlier\s+than|older\s+than|until\s+before)"
+_UNTIL = (
+    r"(?:until|till|through|thru|up\s+to(?:\s+and\s+including)?|to\s+the\s+end\s+of|no\s+later\s+than"
+    r"|on\s+or\s+before|not\s+after|at\s+the\s+latest|as\s+late\s+as)"
 )
-_AFTER = r"(?:after|later\s+than)"
-_IN = r"(?:in|during|within|for|of|on)"
+_SINCE = (
+    r"(?:since|starting(?:\s+(?:from|in|on|with))?|as\s+of|on\s+or\s+after|beginning(?:\s+(?:in|on|with))?"
+    r"|not\s+before|no\s+earlier\s+than|from\s+the\s+start\s+of)"
+)
+_AFTER = r"(?:after|later\s+than|newer\s+than|more\s+recent\s+than|past)"
+_IN = r"(?:in|during|within|for|of|on|from|throughout|over)"
+# after the date: "from March 2024 onwards", "2020 or earlier"
+_ONWARDS = (
+    r"(?:\s*,)?\s+(?:(?:and|or)\s+(?:later|after|beyond|newer|since)|onwards?|forwards?"
+    r"|on(?=\s*(?:$|[,.;)]))|to\s+date|to\s+(?:the\s+)?present|(?:up\s+)?(?:to|until|till)\s+(?:now|today))\b"
+)
+_EARLIER = r"(?:\s*,)?\s+(?:and|or)\s+(?:earlier|before|older|prior)\b"
+_EDGE = r"(?:\s*,)?\s*\(?\s*(?:both\s+)?(?:inclusive|inclusively|included|exclusive)\s*\)?"
 
 
 def periods(text: str) -> list[Period]:
@@ -182,43 +327,89 @@ def periods(text: str) -> list[Period]:
             continue
         before = text[: p.start]
         nxt = points[i + 1] if i + 1 < len(points) else None
-        if nxt is not None:
+        if p.doubt:
+            out.append(Period(p.start, p.end, None, None, text[p.start : p.end], doubt=p.doubt))
+            continue
+        if nxt is not None and not nxt.doubt:
             between = text[p.end : nxt.start]
-            lead = re.search(rf"\b(?:between|from|{_SINCE})\s+$", before)
+            lead = re.search(rf"\b(?:between|from|{_SINCE})\s+(?:the\s+)?$", before)
             joiner = re.fullmatch(
-                r"\s*(?:and|to|through|thru|until|till|-)\s*(?:the\s+end\s+of\s+)?", between
+                r"\s*,?\s*(?:and|to|through|thru|until|till|-|up\s+to(?:\s+and\s+including)?)"
+                r"\s*(?:the\s+end\s+of\s+|the\s+)?",
+                between,
             )
-            if joiner and (lead or between.strip() in ("-", "through", "thru")):
+            listed = re.fullmatch(r"\s*(?:,|and|or|&|/|,\s*and|,\s*or)\s*", between)
+            if joiner and (lead or "and" not in between):
                 start = lead.start() if lead else p.start
-                out.append(Period(start, nxt.end, p.lo, nxt.hi, text[start : nxt.end]))
+                end, hi = nxt.end, nxt.hi
+                edge = re.match(_EDGE, text[end:])
+                if edge:
+                    end += edge.end()
+                    hi = nxt.lo if "exclusive" in edge[0] else hi
+                out.append(Period(start, end, p.lo, hi, text[start:end]))
                 used.update({i, i + 1})
                 continue
+            if listed and not lead:  # "in 2022 or 2024", "in 2023 and 2024": either of them
+                run = [p, nxt]
+                used.update({i, i + 1})
+                j = i + 2
+                while j < len(points) and re.fullmatch(
+                    listed.re, text[run[-1].end : points[j].start]
+                ):
+                    run.append(points[j])
+                    used.add(j)
+                    j += 1
+                bound = re.search(rf"\b{_IN}\s+(?:the\s+)?$", before)
+                start = bound.start() if bound else p.start
+                merged = Period(start, run[-1].end, run[0].lo, run[0].hi, text[start : run[-1].end])
+                for q in run[1:]:
+                    if q.lo == merged.hi:
+                        merged.hi = q.hi
+                    else:
+                        merged.also.append((q.lo, q.hi))
+                out.append(merged)
+                continue
         bound = re.search(
-            rf"\b(?:(?P<before>{_BEFORE})|(?P<until>{_UNTIL})|(?P<since>{_SINCE})|(?P<after>{_AFTER})|(?P<in>{_IN}))\s+(?:the\s+)?(?P<end>end\s+of\s+)?$",
+            rf"\b(?:(?P<before>{_BEFORE})|(?P<until>{_UNTIL})|(?P<since>{_SINCE})|(?P<after>{_AFTER})|(?P<in>{_IN}))\s+"
+            r"(?:the\s+)?(?:(?P<end>end\s+of\s+)|(?P<begin>(?:start|beginning)\s+of\s+))?(?:the\s+)?$",
             before,
         )
         start = bound.start() if bound else p.start
-        words = text[start : p.end]
-        if bound and bound["before"]:
-            out.append(Period(start, p.end, None, p.hi if bound["end"] else p.lo, words))
+        end = p.end
+        onwards = re.match(_ONWARDS, text[end:])
+        earlier = re.match(_EARLIER, text[end:])
+        if onwards and (not bound or bound["in"] or bound["since"]):
+            end += onwards.end()
+            period = Period(start, end, p.lo, None, text[start:end])
+        elif earlier and (not bound or bound["in"]):
+            end += earlier.end()
+            hi = p.lo if re.search(r"before|prior", earlier[0]) else p.hi
+            period = Period(start, end, None, hi, text[start:end])
+        elif bound and bound["before"]:
+            period = Period(start, end, None, p.hi if bound["end"] else p.lo, text[start:end])
         elif bound and bound["until"]:
-            out.append(Period(start, p.end, None, p.hi, words))
+            period = Period(start, end, None, p.lo if bound["begin"] else p.hi, text[start:end])
         elif bound and bound["since"]:
-            out.append(Period(start, p.end, p.lo, None, words))
+            period = Period(start, end, p.hi if bound["end"] else p.lo, None, text[start:end])
         elif bound and bound["after"]:
-            out.append(Period(start, p.end, p.hi, None, words))
+            period = Period(start, end, p.lo if bound["begin"] else p.hi, None, text[start:end])
+        elif bound and (bound["end"] or bound["begin"]):
+            period = Period(p.start, end, p.lo, p.hi, text[p.start : end])  # "in the end of"?
+            period.doubt = f"'{text[start:end]}': which days?"
         else:
-            out.append(Period(start, p.end, p.lo, p.hi, words))
+            period = Period(start, end, p.lo, p.hi, text[start:end])
+        out.append(period)
     # "in the last 30 days", "past two weeks": from that many units ago, up to now
     for m in re.finditer(
-        rf"\b(?:(?:in|during|within|over|for)\s+)?(?:the\s+)?(?:last|past|previous)\s+(\d+|{'|'.join(NUMBER_WORDS)})\s+{_UNIT}\b",
+        rf"\b(?:(?:in|during|within|over|for|from)\s+)?(?:the\s+)?(?:last|past|previous|prior|recent)\s+{_COUNT}\s+{_UNIT}\b",
         text,
     ):
         if any(not (m.end() <= q.start or m.start() >= q.end) for q in out):
             continue
-        n = int(m[1]) if m[1].isdigit() else NUMBER_WORDS[m[1]]
-        lo = f"CURRENT_DATE - INTERVAL '{n} {m[2]}'"
-        out.append(Period(m.start(), m.end(), f"CAST({lo} AS DATE)", None, m[0]))
+        n, unit = _count(m[1]), m[2]
+        lo = f"CURRENT_DATE - INTERVAL '{n} {unit}'"
+        lo = f"CURRENT_TIMESTAMP - INTERVAL '{n} hour'" if unit == "hour" else f"CAST({lo} AS DATE)"
+        out.append(Period(m.start(), m.end(), lo, None, m[0]))
     return sorted(out, key=lambda q: q.start)
 
 

@@ -42,6 +42,19 @@ def near(word: str, name: str) -> bool:
     return distance(word, name) <= allowed
 
 
+def stem(word: str) -> str:
+    """A word without its ending: "delivery", "deliveries", "delivered" → "deliver";
+    "shipping", "shipped" → "ship"; "creation", "created" → "creat"."""
+    w = word.lower().removesuffix("'s")
+    for suffix in ("ments", "ment", "ings", "ing", "ions", "ion", "ies", "ied",
+                   "ed", "es", "s", "y"):  # fmt: skip
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            w = w[: -len(suffix)]
+            break
+    w = w.removesuffix("e") if len(w) > 4 else w
+    return w[:-1] if len(w) > 3 and w[-1] == w[-2] else w
+
+
 def plural(word: str) -> str:
     one = singular(word)
     if one.endswith("y") and not one.endswith(("ay", "ey", "oy")):
@@ -233,6 +246,23 @@ class Catalog:
         if len(temporal) == 1:
             return Ref(d, next(iter(temporal.values())))
         return None
+
+    def date_named(self, word: str, d: DatasetSchema) -> Ref | None:
+        """The date or time column of ``d`` a word names by its stem: "delivery", "deliveries"
+        and "delivered" name delivered_at; "opening" opened_on; "shipping" shipped_at."""
+        wanted = stem(word)
+        if len(wanted) < 3:
+            return None
+        found = [
+            c
+            for c in d.columns
+            if re.search(r"date|time", c.type, re.I)
+            and stem(
+                re.sub(r"^(?:date|time)_|_(?:at|on|date|time|ts|timestamp|dt)$", "", c.name.lower())
+            )
+            == wanted
+        ]
+        return Ref(d, found[0]) if len(found) == 1 else None
 
     def _in_table(self, phrase: str, d: DatasetSchema, *, fuzzy: bool) -> list[Ref]:
         out = []

@@ -224,8 +224,12 @@ DATE_VERBS = {
     "opened": ("opened_on", "opened_at", "open_date", "opening_date"),
     "updated": ("updated_at", "modified_at", "last_updated"),
     "modified": ("modified_at", "updated_at"),
-    "shipped": ("shipped_at", "ship_date", "shipped_date"),
+    "shipped": ("shipped_at", "ship_date", "shipped_date", "dispatched_at"),
+    "dispatched": ("dispatched_at", "shipped_at", "ship_date"),
+    "sent": ("sent_at", "shipped_at", "dispatched_at", "ship_date"),
     "delivered": ("delivered_at", "delivery_date"),
+    "arrived": ("arrived_at", "delivered_at", "arrival_date", "delivery_date"),
+    "received": ("received_at", "delivered_at", "delivery_date"),
     "sold": ("sale_date", "sold_at", "sold_on"),
     "happened": ("event_time", "occurred_at", "timestamp", "ts", "created_at"),
     "occurred": ("occurred_at", "event_time", "timestamp", "ts"),
@@ -234,6 +238,13 @@ DATE_VERBS = {
     "started": ("started_at", "start_date", "start_time"),
     "ended": ("ended_at", "end_date", "end_time"),
 }
+
+# Verbs that say a row came to be: the date a row is of, when no column is named after them.
+CREATION_VERBS = {
+    "placed", "made", "created", "registered", "signed", "joined", "added", "recorded", "logged",
+    "submitted", "raised", "entered", "booked", "issued", "filed", "generated", "happened",
+    "occurred", "dated",
+}  # fmt: skip
 
 # Country names and adjectives → ISO 3166 alpha-2 code (what columns often hold).
 COUNTRIES = {
