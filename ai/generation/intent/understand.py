@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ai.generation.intent import dates
 from ai.generation.intent.grounding import Catalog, Ref, table_forms
-from ai.generation.intent.lexicon import DATE_VERBS, NUMBER_WORDS
+from ai.generation.intent.lexicon import CREATION_VERBS, DATE_VERBS, NUMBER_WORDS
 from ai.generation.intent.spans import Coverage
 from ai.generation.planning import PlanningError
 from ai.generation.words import is_boolean, is_numeric, is_temporal, singular
@@ -954,32 +954,24 @@ class _Parser:
         for p in dates.periods(self.text):
             if not self.cov.free(p.start, p.end):
                 continue
-            start = p.start
-            ref = None
-            verb = re.search(r"\b([a-z_]+)(?:\s+(?:up|out|in|on|off))?\s+$", self.text[:start])
-            if verb and verb[1] in DATE_VERBS and self.cov.free(verb.start(1), verb.end(1)):
-                for d in self.prefer:
-                    ref = self._date_of(d, verb[1])
-                    if ref is not None:
-                        break
-                start = verb.start(1)
-            if ref is None:
-                found = self._column_before(start, "temporal", 3)
-                if found is not None:
-                    start, ref = found
+            if p.doubt:
+                q.ambiguous.append(p.doubt)
+                self.cov.take(p.start, p.end)
+                continue
+            start, ref = self._date_column(p.start)
             if ref is None:
                 ref = self._date_of(q.root)
             if ref is None:
                 q.ambiguous.append(f"'{p.words}': which date column of {q.root.table} is meant?")
                 continue
             sql = self._use(ref)
-            parts = []
-            if p.lo:
-                parts.append(f"{sql} >= {p.lo}")
-            if p.hi:
-                parts.append(f"{sql} < {p.hi}")
-            cond = " AND ".join(parts)
-            q.where.append(cond)
+            ranges = []
+            for lo, hi in [(p.lo, p.hi), *p.also]:
+                parts = [f"{sql} >= {lo}"] if lo else []
+                parts += [f"{sql} < {hi}"] if hi else []
+                ranges.append(" AND ".join(parts))
+            cond = " OR ".join(f"({r})" for r in ranges) if len(ranges) > 1 else ranges[0]
+            q.where.append(f"({cond})" if len(ranges) > 1 else cond)
             self._place(
                 "filter",
                 start,
@@ -987,6 +979,39 @@ class _Parser:
                 f"Keeps rows whose {ref.column.name} is {p.words}",
                 cond,
             )
+
+    def _date_column(self, start: int) -> tuple[int, Ref | None]:
+        """The date column named by the words before a period at ``start``: a column
+        ("whose delivered_at is", "with a delivery date"), or a verb ("shipped", "dispatched",
+        "opened"); (start, None) when they name none."""
+        head = self.text[:start]
+        link = re.search(
+            r"(?:\s*\b(?:is|are|was|were|be|been|being|got|gets|get|has|have|had|falls?|fell|lies|lie"
+            r"|dated|that|which|who|whose|date[ds]?|times?|timestamps?|days?)\b)*\s*$",
+            head,
+        )
+        cut = link.start() if link else start
+        found = self._column_before(cut, "temporal", 3)
+        if found is not None:
+            return found
+        word = re.search(r"\b([a-z_]+)(?:\s+(?:up|out|in|on|off))?\s*$", head[:cut])
+        if word is None or not self.cov.free(word.start(1), word.end(1)):
+            return start, None
+        table = next((d for s, e, d in self.mentions if s <= word.start(1) < e), None)
+        if table is not None:  # "shipments in 2024": the table's own date
+            return start, None if table is self.q.root else self._date_of(table)
+        lead = re.search(r"\b(?:with|having|by)\s+(?:an?\s+|the\s+|its\s+|their\s+)?$",
+                         head[: word.start(1)])  # fmt: skip
+        begin = lead.start() if lead else word.start(1)
+        for d in self.prefer:
+            temporal = {c.name.lower(): c for c in d.columns if is_temporal(c)}
+            named = [temporal[n] for n in DATE_VERBS.get(word[1], ()) if n in temporal]
+            ref = Ref(d, named[0]) if named else self.cat.date_named(word[1], d)
+            if ref is not None:
+                return begin, ref
+        if word[1] in CREATION_VERBS:  # "orders made in 2024": the date a row is of
+            return begin, self._date_of(self.q.root)
+        return start, None
 
     def _between_numbers(self) -> None:
         q = self.q
