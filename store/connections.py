@@ -50,7 +50,7 @@ async def page(
     rows = await session.exec(
         select(Connection)
         .where(where)
-        .order_by(col(Connection.created_at))
+        .order_by(col(Connection.created_at), col(Connection.id))
         .offset(offset)
         .limit(limit)
     )

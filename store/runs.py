@@ -64,7 +64,7 @@ async def page(
     rows = await session.exec(
         select(Execution)
         .where(*where)
-        .order_by(col(Execution.submitted_at).desc())
+        .order_by(col(Execution.submitted_at).desc(), col(Execution.id))
         .offset(offset)
         .limit(limit)
     )

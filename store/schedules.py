@@ -22,7 +22,11 @@ async def listed(
     query = select(PipelineSchedule).where(PipelineSchedule.tenant_id == tenant_id)
     if pipeline_id:
         query = query.where(PipelineSchedule.pipeline_id == pipeline_id)
-    return list(await session.exec(query.order_by(col(PipelineSchedule.created_at))))
+    return list(
+        await session.exec(
+            query.order_by(col(PipelineSchedule.created_at), col(PipelineSchedule.id))
+        )
+    )
 
 
 async def pipeline_own(

@@ -4,6 +4,7 @@ the tests of what lists show, filter and count."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from store.db import Database
@@ -19,10 +20,13 @@ async def pipeline_row(
     status: str = "CREATED",
     tags: list[str] | None = None,
     definition: Any = None,
+    created_at: datetime | None = None,
+    current_version: int = 1,
 ) -> str:
-    """A pipeline with one version holding ``definition`` (a valid one when None); its id."""
+    """A pipeline with one version holding ``definition`` (a valid one when None), created at
+    ``created_at`` (now when None), its current version ``current_version``; its id."""
     pipeline_id = str(uuid.uuid4())
-    now = utcnow()
+    now = created_at or utcnow()
     if definition is None:
         definition = {
             "sources": {"rows": {"connection": "src", "table": "public.t"}},
@@ -36,6 +40,7 @@ async def pipeline_row(
                 name=name,
                 tags=tags or [],
                 status=status,
+                current_version=current_version,
                 created_at=now,
                 updated_at=now,
             )

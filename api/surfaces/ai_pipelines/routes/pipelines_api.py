@@ -16,7 +16,7 @@ from temporalio.client import Client
 
 from api.deps import ClientDep, Editor, PerPageDep, SessionDep, SettingsDep, TagsDep, Viewer
 from api.errors import invalid, missing_parameters
-from api.listing import shown
+from api.listing import shown, strings
 from api.pagination import paged_per_page
 from api.schemas.pipelines_api import (
     PipelineDocument,
@@ -148,7 +148,25 @@ async def list_pipelines(
         )
         return shown_row.model_dump(mode="json")
 
-    items = await shown(rows, item, what="pipeline")
+    def with_problem(row: Pipeline, problem: str) -> dict:
+        version = versions.get(row.id)
+        bare = PipelineDocument(
+            id=row.id,
+            project_id=None,
+            name=row.name,
+            status=pipeline_word(row.status, deployed=row.id in live),
+            description=row.description,
+            schedule=None,
+            configuration={},
+            tags=strings(row.tags),
+            version=version.label if version else "",
+            version_number=row.current_version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+        return {**bare.model_dump(mode="json"), "problem": problem}
+
+    items = await shown(rows, item, fallback=with_problem, what="pipeline")
     return {"pipelines": items, "total": total, "page": page.page, "per_page": page.per_page}
 
 

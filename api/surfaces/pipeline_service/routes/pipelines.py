@@ -19,7 +19,7 @@ from api.deps import (
     Viewer,
 )
 from api.errors import invalid
-from api.listing import shown
+from api.listing import shown, strings
 from api.pagination import paged
 from api.surfaces.pipeline_service.schemas.pipelines import (
     PipelineCreate,
@@ -149,7 +149,23 @@ async def list_pipelines(
     async def item(row: Pipeline) -> dict:
         return (await _out(session, row, versions[row.id])).model_dump(by_alias=True, mode="json")
 
-    items = await shown(rows, item, what="pipeline")
+    def with_problem(row: Pipeline, problem: str) -> dict:
+        version = versions.get(row.id)
+        bare = PipelineOut(
+            pipeline_id=row.id,
+            name=row.name,
+            version=version.label if version else "",
+            version_number=row.current_version,
+            description=row.description,
+            definition={},
+            tags=strings(row.tags),
+            status=row.status,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+        return {**bare.model_dump(by_alias=True, mode="json"), "problem": problem}
+
+    items = await shown(rows, item, fallback=with_problem, what="pipeline")
     return paged(request, response, items, total, page)
 
 
