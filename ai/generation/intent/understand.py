@@ -109,6 +109,10 @@ class Query:
 def normalize(intent: str) -> str:
     text = intent.replace("\u2013", "-").replace("\u2014", "-").replace("\u2019", "'")
     text = text.replace("\u00d7", " * ")
+    text = re.sub(r"(?<=\w)\s*\*\s*(?=\w)", " * ", text)  # "qty*unit_price": an operator
+    text = re.sub(r"\b(sum|avg|count|min|max)\(", r"\1 (", text, flags=re.I)  # "sum(cost)"
+    text = re.sub(r"#\s*of\b|#(?=\s*[a-z])", "number of ", text, flags=re.I)  # "# of orders"
+    text = re.sub(r"\bw/o\b", "without", text, flags=re.I)
     return " ".join(text.split()).lower()
 
 
@@ -520,55 +524,90 @@ class _Parser:
 
     def _computed(self) -> None:
         q = self.q
+        self._computed_cols: list[Out] = []
+        self._computed_spans: list[tuple[int, int, Out]] = []
         for m in re.finditer(
-            r"(?P<a>[a-z_]+(?:\s+[a-z_]+)?)\s+(?P<op>times|multiplied\s+by|\*|x|plus|\+|minus"
-            r"|divided\s+by|/)\s+(?P<b>[a-z_]+(?:\s+[a-z_]+)?)",
+            r"(?P<a>[a-z_]+(?:\s+[a-z_]+)?)(?:\s+(?P<op>times|multiplied\s+by|x|plus|minus"
+            r"|divided\s+by)\s+|\s*(?P<sym>\*|/|\+)\s*)"
+            r"(?:(?P<num>\d+(?:\.\d+)?)(?P<pct>\s*(?:%|percent)(?:\s+(?:vat|tax|sales\s+tax))?)?"
+            r"(?![\w.])|(?P<b>[a-z_]+(?:\s+[a-z_]+)?))",
             self.text,
         ):
             a = self._column_before(m.end("a"), "numeric", 2)
-            b = self._column_after(m.start("b"), "numeric", 2)
-            if a is None or b is None:
+            b = self._column_after(m.start("b"), "numeric", 2) if m["b"] else None
+            if a is None or (b is None and m["num"] is None):
                 continue
-            word = m["op"].split()[0]
+            word = (m["op"] or m["sym"]).split()[0]
             op = {"times": "*", "x": "*", "multiplied": "*", "plus": "+", "minus": "-"}.get(word)
             op = op or {"divided": "/"}.get(word, word)
-            start, end = a[0], b[0]
+            start = a[0]
+            if b is not None:
+                end, other, b_name = b[0], self._use(b[1]), b[1].column.name
+            else:
+                end, other, b_name = m.end(), _number(m["num"]), m["num"].replace(".", "_")
+                if m["pct"]:
+                    if op not in "+-":
+                        continue
+                    # "the total plus 19% VAT": total * 1.19
+                    factor = 1 + float(m["num"]) / 100 * (1 if op == "+" else -1)
+                    op, other, b_name = "*", f"{factor:g}", f"{m['num']}_percent"
             name = None
             before = self.text[:start]
             named = re.search(
-                r"(?:an?\s+|the\s+|its\s+|their\s+)?((?:[a-z_]+\s+){0,2}[a-z_]+)\s*(?:,|:|=|\(|\bas\b|\bbeing\b|\bcomputed as\b|\bcalculated as\b|\bdefined as\b|\bwhich is\b|\bi\.e\.)\s*$",  # noqa: E501
+                r"(?:an?\s+|the\s+|its\s+|their\s+)?((?:[a-z_]+\s+){0,2}[a-z_]+)(?:\s+(?:column|field))?\s*(?:,|:|=|\(|\bas\b|\bbeing\b|\bcomputed as\b|\bcalculated as\b|\bdefined as\b|\bwhich is\b|\bi\.e\.)\s*(?:the\s+|its\s+|their\s+)?$",  # noqa: E501
                 before,
             )
             after = re.match(
                 r"\s*(?:\)\s*)?(?:as|called|named)\s+(?:the\s+)?([a-z_]+(?:\s+[a-z_]+)?)",
                 self.text[end:],
             )
-            if after:
+            if after and self._new_name(after[1]):
                 name = after[1]
                 end += after.end()
             elif named and self.cov.free(named.start(1), named.end(1)):
-                name = named[1]
-                start = named.start(1) if named.start() == named.start(1) else named.start()
-                closing = re.match(r"\s*\)", self.text[end:])
-                if closing:
-                    end += closing.end()
-            if name:
-                name = re.sub(r"^.*\b(?:with|and|plus|including|a|an|the)\s+", "", name)
+                # the words just before the definition, after any word that is no name's
+                cut = re.match(
+                    r"(?:.*\b(?:with|and|plus|including|add|adding|a|an|the|by|for|each|every|of"
+                    rf"|in|from|per(?!\s+(?:{_UNITS}|unit|item|piece)))\s+)?(.+)",
+                    named[1],
+                )
+                words = re.sub(
+                    r"\s+(?:computed|calculated|defined|being|which)$",
+                    "",
+                    cut[1] if cut else named[1],
+                )
+                if self._new_name(words):
+                    name = words
+                    start = named.start(1) + named[1].rfind(words)
+                    closing = re.match(r"\s*\)", self.text[end:])
+                    if closing:
+                        end += closing.end()
             label = (
-                "_".join(name.split())
-                if name
-                else f"{a[1].column.name}_{m['op'].split()[0]}_{b[1].column.name}"
+                "_".join(name.split()) if name else f"{a[1].column.name}_{_OP_NAMES[op]}_{b_name}"
             )
-            sql = f"{self._use(a[1])} {op} {self._use(b[1])}"
+            sql = f"{self._use(a[1])} {op} {other}"
             out = Out(sql, label)
-            self._computed_cols = [*getattr(self, "_computed_cols", []), out]
+            self._computed_cols.append(out)
+            self._computed_spans.append((start, end, out))
             self.cov.take(start, end)
             q.say(
                 "computed",
                 self.text[start:end],
-                f"Computes {label} = {a[1].column.name} {op} {b[1].column.name}",
+                f"Computes {label} = {a[1].column.name} {op} {other.split('.')[-1]}",
                 f"{sql} AS {label}",
             )
+
+    def _new_name(self, words: str) -> bool:
+        """Words that may name a new column: not a table's or a column's name, nor a word that
+        says what to do (an aggregate, a grouping)."""
+        rate = re.sub(rf"\bper\s+(?:{_UNITS}|unit|item|piece)", "", words)  # "cost per kg"
+        if re.match(rf"(?:{_AGG_WORDS})\b", words) or re.search(
+            r"\b(?:per|by|each|every|group(?:ed)?)\b", rate
+        ):
+            return False
+        return self.cat.table_named(words) is None and not self.cat.columns_named(
+            words, self.prefer
+        )
 
     def _measure(self, words: str) -> tuple[str, str, str] | None:
         """(SQL, name, words used) of what an aggregate reads: a column, a computed column, or
@@ -579,7 +618,7 @@ class _Parser:
         if skipped:
             found = self._measure(words[skipped:])
             return (found[0], found[1], words[:skipped] + found[2]) if found else None
-        for out in getattr(self, "_computed_cols", []):
+        for out in self._computed_cols:
             if words.startswith(out.name.replace("_", " ")) or words.startswith(out.name):
                 return out.sql, out.name, out.name.replace("_", " ")
         tokens = words.split()
@@ -597,7 +636,7 @@ class _Parser:
         if tokens and re.fullmatch(
             r"revenue|sales|turnover|spend(?:ing)?|income|value|amount", tokens[0]
         ):
-            computed = getattr(self, "_computed_cols", [])
+            computed = self._computed_cols
             if computed:
                 return computed[0].sql, tokens[0], tokens[0]
             d = self.q.root
@@ -611,20 +650,78 @@ class _Parser:
                 return self._use(money), tokens[0], tokens[0]
         return None
 
+    def _computed_at(self, pos: int) -> tuple[Out, bool] | None:
+        """The computed column whose words start at ``pos`` (and whether it was named)."""
+        for start, end, out in self._computed_spans:
+            if start <= pos < end or start == pos:
+                return out, not re.search(r"_(?:times|per|plus|minus)_", out.name)
+        return None
+
+    def _condition_words(self, words: str, d: DatasetSchema) -> bool:
+        """Words before a table's name that a later piece places as a condition on it: one of
+        its values ("purchase events"), or its boolean column ("fragile parcels")."""
+        if self.cat.values_named(words, [d]):
+            return True
+        bare = re.sub(r"^(?:not\s+|non-?|un)", "", words)
+        return any(
+            is_boolean(c) and c.name.lower().removeprefix("is_").removeprefix("has_") == bare
+            for c in d.columns
+        )
+
+    def _counted(self, m: re.Match[str]) -> tuple[DatasetSchema | None, int, re.Match[str] | None]:
+        """What a bare "count" counts: the table named just before it ("order count"), else
+        the rows read when the count stands alone ("count and average total", "with a count")."""
+        if not m["agg"].startswith("count"):
+            return None, m.start(), None
+        before = re.search(r"\b([a-z_]+)\s+$", self.text[: m.start()])
+        if before is not None and self.cov.free(before.start(1), before.end(1)):
+            d = self.cat.table_named(before[1])
+            if d is not None:
+                return d, before.start(1), None
+        if re.match(r"\s*(?:$|[,;:.)]|and\b|or\b|per\b|by\b|for\b)", self.text[m.end("agg") :]):
+            return self.q.root, m.start(), None
+        return None, m.start(), None
+
+    def _implicit_count(self, aggregates: list[tuple[int, int, Out]], top: object) -> None:
+        """ "orders per customer country": the rows read, counted per group."""
+        if aggregates or top is not None:
+            return
+        q = self.q
+        for start, end, d in self.mentions:
+            if (
+                d is q.root
+                and self.cov.free(start, end)
+                and re.match(
+                    r"\s+(?:per|for\s+each|for\s+every|grouped\s+by|broken\s+down\s+by)\s",
+                    self.text[end:],
+                )
+            ):
+                aggregates.append((start, end, Out("count(*)", f"{singular(d.table)}_count")))
+                self.cov.take(start, end)
+                return
+
     def _aggregates(self) -> None:
         q = self.q
         aggregates: list[tuple[int, int, Out]] = []
         top = getattr(self, "_top_request", None)
         for pattern, fn in _AGGS:
             for m in re.finditer(
-                rf"\b(?:{pattern})\b(?:\s+(?:the|of|all))*\s+(?P<rest>[a-z_ ']+)", self.text
+                rf"\b(?P<agg>{pattern})\b(?:\s*\(|\s+(?:the|of|all)\b)*\s*(?P<rest>[a-z_ ']*)",
+                self.text,
             ):
-                if not self.cov.free(m.start(), m.start("rest")):
+                if not self.cov.free(m.start(), m.end("agg")):
                     continue
-                if top is not None and top[0].start() <= m.start() < top[0].end():
-                    continue
+                if top is not None and top[0].start() <= m.start() < top[0].start("measure"):
+                    continue  # "top 5", "with the highest": the ranking's words
                 rest = m["rest"]
-                if fn == "count":
+                first = m.start()
+                inside = self._computed_at(m.start("rest"))
+                if inside is not None and fn != "count":
+                    out, named = inside  # "sum of quantity times unit price", "sum(a * b) as x"
+                    prefix = {"sum": "total", "avg": "avg", "max": "max", "min": "min"}[fn]
+                    out = Out(f"{fn}({out.sql})", out.name if named else f"{prefix}_{out.name}")
+                    end = m.start("rest")
+                elif fn == "count":
                     distinct = re.match(r"(?:distinct|unique|different)\s+([a-z_]+)", rest)
                     if distinct:
                         refs = self.cat.columns_named(distinct[1], self.prefer)
@@ -649,23 +746,29 @@ class _Parser:
                             d = self.cat.table_named(word[1]) if word else None
                             if word is not None and d is not None:
                                 inner = m.start("rest") + word.start(1)
-                                if not self.cat.values_named(rest[: word.start(1)].strip(), [d]):
+                                said = rest[: word.start(1)].strip()
+                                if not self._condition_words(said, d):
                                     d = None
                                 else:
                                     self.cov.take(inner, m.start("rest") + word.end())
                                     end = m.start("rest") + word.start(1) - 1
                         if d is None or word is None:
-                            continue
+                            # "order count", "shipment count"; "count and average total": rows
+                            d, first, word = self._counted(m)
+                            if d is None:
+                                continue
                         if d is not q.root:
                             q.ambiguous.append(
                                 f"'{m.group(0).strip()}' counts {d.table}, but the rows read are "
                                 f"{q.root.table}"
                             )
                         out = Out("count(*)", f"{singular(d.table)}_count")
-                        end = m.start("rest") + (word.end() if word.lastindex is None else 0)
-                        if word.lastindex is not None:
+                        if word is None:
+                            end = m.end("agg")
+                        elif word.lastindex is None:
+                            end = m.start("rest") + word.end()
+                        else:
                             end = m.start("rest")  # the value words are placed by _values
-                            out.name = f"{singular(d.table)}_count"
                 else:
                     measure = self._measure(rest)
                     if measure is None:
@@ -679,15 +782,16 @@ class _Parser:
                     )
                     out = Out(f"{fn}({sql})", label)
                     end = m.start("rest") + len(used)
-                if re.match(r"\s*(?:and|or|,)\s", rest):  # "lightest and heaviest weight"
-                    end = m.start("rest")
-                computed = [c.sql for c in getattr(self, "_computed_cols", [])]
+                if re.match(r"\s*(?:(?:and|or)\b|,|/)\s*(?:the\s+)?[a-z]", rest):
+                    end = m.start("rest")  # "lightest and heaviest weight"
+                computed = [c.sql for c in self._computed_cols]
                 if fn != "count" and out.sql[len(fn) + 1 : -1] in computed:
-                    end = m.start("rest")  # the computed column's words are placed already
-                if not self.cov.free(m.start(), end):
+                    end = max(m.end("agg"), m.start("rest"))  # computed words: placed already
+                if not self.cov.free(first, end):
                     continue
-                aggregates.append((m.start(), end, out))
-                self.cov.take(m.start(), end)
+                aggregates.append((first, end, out))
+                self.cov.take(first, end)
+        self._implicit_count(aggregates, top)
         # "revenue per product" without sum: a money word next to a grouping
         money = re.search(r"\b(revenue|sales|turnover)\b", self.text)
         if money and any(s <= money.start() < e for s, e, _ in self.mentions):
@@ -1420,7 +1524,7 @@ class _Parser:
                 f"Adds {ref.label} as {name}, joined through the foreign keys",
                 f"{sql} AS {name}",
             )
-        q.picks = [*getattr(self, "_computed_cols", []), *q.picks]
+        q.picks = [*self._computed_cols, *q.picks]
         explicit = False
         if q.joins:  # "where there is one", "empty when no carrier is assigned": a LEFT join
             explicit = bool(
@@ -1570,6 +1674,9 @@ _COMPARATIVES = _MORE + r"|lighter|shorter|narrower|younger|cheaper|less\s+expen
 
 class _Unplaceable(PlanningError):
     """A piece names tables that nothing joins."""
+
+
+_OP_NAMES = {"*": "times", "/": "per", "+": "plus", "-": "minus"}
 
 
 def _number(text: str) -> str:
