@@ -101,6 +101,7 @@ class Query:
     pieces: list[Piece] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
     ambiguous: list[str] = field(default_factory=list)
+    counted: list[DatasetSchema] = field(default_factory=list)  # counted, but not the rows read
 
     def say(self, kind: str, words: str, text: str, sql: str) -> None:
         self.pieces.append(Piece(kind, words.strip(), text, sql))
@@ -134,10 +135,14 @@ def understand(
             cov.take_match(m)
     taken = list(cov.taken)
     query = _Parser(text, cov, cat, aggregate_ok).parse()
-    fanned = [d for d, _ in query.joins if cat.references(d, query.root)]
-    if query.ambiguous and len(fanned) == 1 and any("repeats each" in a for a in query.ambiguous):
-        # "top 5 customers by total order value": the rows summed are the orders
-        again = _Parser(text, Coverage(text, list(taken)), cat, aggregate_ok, root=fanned[0])
+    fanned = {d.dataset: d for d, _ in query.joins if cat.references(d, query.root)}
+    fanned |= {d.dataset: d for d in query.counted if cat.references(d, query.root)}
+    if query.ambiguous and len(fanned) == 1:
+        # "top 5 customers by total order value", "the 3 warehouses with the most shipments":
+        # the rows summed or counted are the orders, the shipments
+        again = _Parser(
+            text, Coverage(text, list(taken)), cat, aggregate_ok, root=next(iter(fanned.values()))
+        )
         retried = again.parse()
         if retried.aggregates and not retried.ambiguous and not retried.unresolved:
             return retried
@@ -613,7 +618,9 @@ class _Parser:
         """(SQL, name, words used) of what an aggregate reads: a column, a computed column, or
         a money word (revenue) over the table's amounts."""
         words = words.strip()
-        shared = re.match(rf"(?:and|or|,)\s+(?:{_AGG_WORDS})\s+(?:of\s+)?(?:the\s+)?", words)
+        shared = re.match(
+            rf"(?:and|or|,|/)\s*(?:the\s+)?(?:{_AGG_WORDS})\s+(?:of\s+)?(?:the\s+)?", words
+        )
         skipped = shared.end() if shared else 0  # "smallest and largest order total"
         if skipped:
             found = self._measure(words[skipped:])
@@ -758,6 +765,7 @@ class _Parser:
                             if d is None:
                                 continue
                         if d is not q.root:
+                            q.counted.append(d)
                             q.ambiguous.append(
                                 f"'{m.group(0).strip()}' counts {d.table}, but the rows read are "
                                 f"{q.root.table}"
@@ -1516,6 +1524,17 @@ class _Parser:
             if name is None:
                 self.cov.take(start, end)
                 continue
+            if q.aggregates:
+                # "the 3 warehouses with the most shipments, with their code": one value per
+                # group when the group is that table's row; else not placed
+                if self._one_per_group(ref):
+                    q.groups.append(Out(sql, name, ref))
+                    self._place("group", start, end, f"Adds {ref.label} to each group", sql)
+                else:
+                    q.ambiguous.append(
+                        f"'{self.text[start:end]}' named next to an aggregate, but not grouped by"
+                    )
+                continue
             q.picks.append(Out(sql, name, ref))
             self.cov.take(start, end)
             q.say(
@@ -1580,6 +1599,23 @@ class _Parser:
             for p in projection:
                 if all(g.sql != p.sql for g in q.groups):
                     q.ambiguous.append(f"'{p.name}' named next to an aggregate, but not grouped by")
+
+    def _one_per_group(self, ref: Ref) -> bool:
+        """True when each group is one row of ``ref``'s table (grouped by its id, or by the
+        root's reference to it), so the column has one value per group."""
+        q = self.q
+        for g in q.groups:
+            if g.ref is None:
+                continue
+            if g.ref.dataset is ref.dataset and g.ref.column.name.lower() == "id":
+                return True
+            if any(
+                e.child is g.ref.dataset and e.child_column == g.ref.column.name
+                and e.parent is ref.dataset and e.parent_column.lower() == "id"
+                for e in self.cat.edges
+            ):  # fmt: skip
+                return True
+        return False
 
     def _pick_name(self, ref: Ref) -> str | None:
         """An output name for a joined table's column: its own, else prefixed with the table;
