@@ -46,6 +46,8 @@ _CLOSED = {
     WorkflowExecutionStatus.TIMED_OUT: RunStatus.FAILED,
 }
 
+BATCH_RUN = PipelineRunWorkflow.__name__  # its @workflow.defn names no other type
+"""The workflow type of a batch run: its progress is the store's while a step runs."""
 START_TIMEOUT = timedelta(seconds=5)
 """The longest ``submit`` waits for Temporal to accept a run; then the API answers 503."""
 START_WINDOW = 3 * START_TIMEOUT
@@ -219,15 +221,24 @@ async def start(
 
 
 async def live_progress(
-    client: Client, execution: Execution, session: AsyncSession | None = None
+    client: Client,
+    execution: Execution,
+    session: AsyncSession | None = None,
+    *,
+    stored: bool = False,
 ) -> tuple[RunStatus | None, Progress | None]:
     """The workflow's own view of an active run: a status if it has closed, and its progress.
 
     With ``session``, a run whose workflow will never record its end is settled on the way.
+    ``stored``: the store already shows the run's progress (a step of it running), so a batch
+    run's workflow is only described; its progress is then None (the store's stands). A
+    query is a workflow task on a worker: the read costs a round trip to it, and a busy worker
+    answers late.
     """
     handle: WorkflowHandle = client.get_workflow_handle(execution.workflow_id)
-    # The progress is asked for while the workflow is described: one round trip, not two.
-    query = asyncio.ensure_future(handle.query(PipelineRunWorkflow.progress))
+    # Unless the store has the progress, it is asked for while the workflow is described:
+    # one round trip, not two.
+    query = None if stored else asyncio.ensure_future(handle.query(PipelineRunWorkflow.progress))
     try:
         described = await handle.describe()
     except RPCError as exc:
@@ -245,14 +256,19 @@ async def live_progress(
         await _settle_closed(session, execution, described.status)
     if closed is not None and closed is not RunStatus.COMPLETED:
         return closed, None
+    if query is None and (closed is not None or described.workflow_type == BATCH_RUN):
+        return closed, None  # the store's progress stands
     try:
-        return closed, await query
+        # A continuous run's stream figures are in its workflow only.
+        return closed, await (query or handle.query(PipelineRunWorkflow.progress))
     except RPCError:
         return closed, None  # no worker to answer yet: the store's view stands
 
 
-async def _dropped(task: asyncio.Future) -> None:
+async def _dropped(task: asyncio.Future | None) -> None:
     """Cancel a request no longer needed, and let it end."""
+    if task is None:
+        return
     task.cancel()
     with contextlib.suppress(BaseException):
         await task
@@ -318,8 +334,10 @@ async def snapshot_of(
        its own end landed first); the row's recorded end is then the status (``settled``).
     3. Otherwise the run is RUNNING once either the row or the live query says it started, else
        QUEUED; a live status that has finished counts as RUNNING until the row records the end,
-       so the status always agrees with the row's ``finished_at``. Progress is the live
-       query's when the workflow answers, else the store's (total tasks, completed steps).
+       so the status always agrees with the row's ``finished_at``. Progress is the store's
+       (total tasks, completed and running steps) while a step of a batch run is running: the
+       workflow is then only described, not queried. Otherwise it is the live query's when
+       the workflow answers, else the store's.
 
     ``live=False`` (lists) reads the store only.
     """
@@ -328,9 +346,13 @@ async def snapshot_of(
     status = RunStatus(execution.status)
     done = sum(1 for s in steps if s.status == RunStatus.COMPLETED)
     progress = Progress(status, execution.total_tasks, done, None)
+    running = [s.name for s in steps if s.status == RunStatus.RUNNING]
     answered, settled = False, None
     if live and not status.finished:
-        closed, current = await live_progress(client, execution, session)
+        # A running step: the store has the progress; the workflow is asked only whether it
+        # is still open (and a continuous run for its stream figures).
+        stored = status is RunStatus.RUNNING and bool(running)
+        closed, current = await live_progress(client, execution, session, stored=stored)
         if closed is not None and RunStatus(execution.status).finished:
             settled = status = RunStatus(execution.status)  # re-read by the settlement
         elif closed is not None:
@@ -342,7 +364,6 @@ async def snapshot_of(
         if current is not None:
             progress, answered = current, True
     progress.status = status
-    running = [s.name for s in steps if s.status == RunStatus.RUNNING]
     return RunSnapshot(execution, steps, status, progress, answered, settled, running)
 
 

@@ -5,16 +5,18 @@ Rows are written as a killed API or an outside terminate leaves them: no workflo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
 import pytest
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 
 from domain.status import RunStatus
 from services import runs
 from store import runs as run_store
 from store.db import Database
+from store.models import RunStep, utcnow
 from tests.auth import DEFAULT_TENANT
 from tests.pipelines import create_connection, create_pipeline, unique_name
 from tests.run_rows import run_row
@@ -80,3 +82,59 @@ async def test_a_store_only_read_settles_nothing(db, client, pipeline_id):
         row = await run_store.get(session, DEFAULT_TENANT, execution_id)
         run = await runs.snapshot_of(session, client, row, live=False)
     assert (run.status, run.settled) == (RunStatus.QUEUED, None)
+
+
+@dataclass
+class _Described:
+    status: WorkflowExecutionStatus
+    workflow_type: str
+
+
+class _OpenBatchRun:
+    """A batch run's workflow that is open and would answer no progress query."""
+
+    def __init__(self) -> None:
+        self.queries = 0
+
+    def get_workflow_handle(self, _workflow_id: str) -> _OpenBatchRun:
+        return self
+
+    async def describe(self) -> _Described:
+        return _Described(WorkflowExecutionStatus.RUNNING, runs.BATCH_RUN)
+
+    async def query(self, *_args: object) -> None:
+        self.queries += 1
+        raise AssertionError("the store has the progress: no query")
+
+
+async def test_a_running_step_is_progress_enough_no_query(db, pipeline_id):
+    execution_id = await _row(db, pipeline_id, RunStatus.RUNNING, timedelta(0))
+    async with db.session() as session:
+        await run_store.set_status(session, execution_id, "RUNNING", total_tasks=2)
+        session.add(
+            RunStep(
+                execution_id=execution_id,
+                name="extract_rows",
+                kind="extract",
+                status="COMPLETED",
+                started_at=utcnow(),
+            )
+        )
+        session.add(
+            RunStep(
+                execution_id=execution_id,
+                name="load_wh",
+                kind="load",
+                status="RUNNING",
+                started_at=utcnow(),
+            )
+        )
+        await session.commit()
+    workflow = _OpenBatchRun()
+    async with db.session() as session:
+        row = await run_store.get(session, DEFAULT_TENANT, execution_id)
+        run = await runs.snapshot_of(session, workflow, row)  # type: ignore[arg-type]
+    assert workflow.queries == 0
+    assert (run.status, run.live, run.current_task) == (RunStatus.RUNNING, False, "load_wh")
+    assert (run.progress.completed_tasks, run.progress.total_tasks) == (1, 2)
+    assert run.progress.percentage == 50
