@@ -566,9 +566,12 @@ class _Parser:
                 r"\s*(?:\)\s*)?(?:as|called|named)\s+(?:the\s+)?([a-z_]+(?:\s+[a-z_]+)?)",
                 self.text[end:],
             )
-            if after and self._new_name(after[1]):
-                name = after[1]
-                end += after.end()
+            called = after and next(
+                (w for w in (after[1], after[1].split()[0]) if self._new_name(w)), None
+            )
+            if after and called:
+                name = called
+                end += after.start(1) + len(called)
             elif named and self.cov.free(named.start(1), named.end(1)):
                 # the words just before the definition, after any word that is no name's
                 cut = re.match(
@@ -607,8 +610,13 @@ class _Parser:
         says what to do (an aggregate, a grouping)."""
         rate = re.sub(rf"\bper\s+(?:{_UNITS}|unit|item|piece)", "", words)  # "cost per kg"
         if re.match(rf"(?:{_AGG_WORDS})\b", words) or re.search(
-            r"\b(?:per|by|each|every|group(?:ed)?)\b", rate
+            r"\b(?:per|by|each|every|group(?:ed)?|breakdown|split|across)\b", rate
         ):
+            return False
+        if any(
+            self.cat.table_named(w) is not None or self.cat.values_named(w, self.cat.datasets)
+            for w in words.split()
+        ):  # "delivered shipments: total cost" is a condition and a table, not a name
             return False
         return self.cat.table_named(words) is None and not self.cat.columns_named(
             words, self.prefer
@@ -797,6 +805,14 @@ class _Parser:
                     end = max(m.end("agg"), m.start("rest"))  # computed words: placed already
                 if not self.cov.free(first, end):
                     continue
+                title = re.search(  # "weighted_cost = sum of …", "weighted cost per x: sum …"
+                    r"(?:^|[\s,;(])([a-z_]+(?:\s+[a-z_]+)?)(?:\s+(?:per|by|for\s+each)\s+[a-z_]+)?"
+                    r"\s*(?:=|:|\bis\b|\bbeing\b)\s*(?:the\s+)?$",
+                    self.text[:first],
+                )
+                if title and self.cov.free(*title.span(1)) and self._new_name(title[1]):
+                    out.name = "_".join(title[1].split())
+                    self.cov.take(*title.span(1))
                 aggregates.append((first, end, out))
                 self.cov.take(first, end)
         self._implicit_count(aggregates, top)
@@ -1003,63 +1019,58 @@ class _Parser:
         ):
             if not self.cov.free(m.start(), m.end()):
                 continue
-            found = self._column_after(m.end(), "", 3)
-            d = None
-            word = re.match(r"([a-z_]+)(?:'s)?", self.text[m.end() :])
-            if word:
-                d = self.cat.table_named(word[1])
-            if found is not None and (d is None or found[0] > m.end() + word.end()):  # type: ignore[union-attr]
-                end, ref = found
-                more = re.match(r"\s*(?:,|and|&)\s+", self.text[end:])
-                while more is not None:  # "per country and status"
-                    then = self._column_after(end + more.end(), "", 2)
-                    if then is None or then[1].dataset is not ref.dataset:
-                        break
-                    q.groups.append(Out(self._use(then[1]), then[1].column.name, then[1]))
-                    self.cov.take(end, then[0])
-                    end = then[0]
-                    more = re.match(r"\s*(?:,|and|&)\s+", self.text[end:])
-                q.groups.append(
-                    Out(
-                        self._use(ref),
-                        ref.column.name
-                        if ref.dataset is q.root
-                        or ref.column.name.lower() not in {g.name for g in q.groups}
-                        else f"{singular(ref.dataset.table)}_{ref.column.name}",
-                        ref,
-                    )
+            end = self._group_at(m.end(), m.start())
+            if end is None:
+                continue
+            more = re.match(r"\s*(?:,|and|&)\s+(?:(?:then\s+)?by\s+)?(?:the\s+)?", self.text[end:])
+            while more is not None:  # "per country and status", "per warehouse and status"
+                then = self._group_at(end + more.end(), end)
+                if then is None:
+                    break
+                end = then
+                more = re.match(
+                    r"\s*(?:,|and|&)\s+(?:(?:then\s+)?by\s+)?(?:the\s+)?", self.text[end:]
                 )
-                self._place(
-                    "group",
-                    m.start(),
-                    end,
-                    f"One row per {ref.label}",
-                    f"GROUP BY {ref.sql}",
-                )
-            elif d is not None and word is not None:
-                self.cov.take(m.start(), m.end())
-                self._group_entity(d, m.end(), m.end() + word.end())
-            elif found is not None:
-                end, ref = found
+        for m in re.finditer(r"\s+(?:breakdown|split)\b", self.text):  # "order status breakdown"
+            found = self._column_before(m.start(), "", 3)
+            if found is not None and self.cov.free(m.start(), m.end()):
+                start, ref = found
                 q.groups.append(Out(self._use(ref), ref.column.name, ref))
-                self._place(
-                    "group",
-                    m.start(),
-                    end,
-                    f"One row per {ref.label}",
-                    f"GROUP BY {ref.sql}",
-                )
-            elif word is not None:  # "per user": the root's user_id
-                col = next(
-                    (c for c in q.root.columns if c.name.lower() == f"{singular(word[1])}_id"),
-                    None,
-                )
-                if col is not None:
-                    ref = Ref(q.root, col)
-                    q.groups.append(Out(ref.sql, col.name, ref))
-                    self.cov.take(m.start(), m.end() + word.end())
-                    q.say("group", self.text[m.start() : m.end() + word.end()],
-                          f"One row per {col.name}", f"GROUP BY {ref.sql}")  # fmt: skip
+                self._place("group", start, m.end(), f"One row per {ref.label}", ref.sql)
+
+    def _group_at(self, pos: int, start: int) -> int | None:
+        """A group key named at ``pos`` (a column, a table, or "user" for the root's user_id):
+        grouped by, its words from ``start`` placed; the end of its words, None if none."""
+        q = self.q
+        found = self._column_after(pos, "", 3)
+        word = re.match(r"([a-z_]+)(?:'s)?", self.text[pos:])
+        d = self.cat.table_named(word[1]) if word else None
+        if d is not None and not self.cov.free(pos, pos + word.end()):  # type: ignore[union-attr]
+            d = None
+        if found is not None and (d is None or found[0] > pos + word.end()):  # type: ignore[union-attr]
+            end, ref = found
+            name = ref.column.name
+            if ref.dataset is not q.root and name.lower() in {g.name for g in q.groups}:
+                name = f"{singular(ref.dataset.table)}_{name}"
+            q.groups.append(Out(self._use(ref), name, ref))
+            self._place("group", start, end, f"One row per {ref.label}", f"GROUP BY {ref.sql}")
+            return end
+        if d is not None and word is not None:
+            self.cov.take(start, pos)
+            self._group_entity(d, pos, pos + word.end())
+            return pos + word.end()
+        if word is not None:  # "per user": the root's user_id
+            col = next(
+                (c for c in q.root.columns if c.name.lower() == f"{singular(word[1])}_id"),
+                None,
+            )
+            if col is not None and self.cov.free(pos, pos + word.end()):
+                ref = Ref(q.root, col)
+                q.groups.append(Out(ref.sql, col.name, ref))
+                end = pos + word.end()
+                self._place("group", start, end, f"One row per {col.name}", f"GROUP BY {ref.sql}")
+                return end
+        return None
 
     def _periods(self) -> None:
         q = self.q
