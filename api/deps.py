@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -34,15 +34,19 @@ class Principal:
         return any(r in ROLES and ROLES.index(r) >= rank for r in self.roles)
 
 
-def get_settings(request: Request) -> Settings:
+# The dependencies are coroutines, even those that do no I/O: FastAPI runs a plain function
+# in its thread pool, a hop per dependency on every request.
+
+
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_client(request: Request) -> Client:
+async def get_client(request: Request) -> Client:
     return request.app.state.temporal
 
 
-def get_cipher(request: Request) -> Cipher:
+async def get_cipher(request: Request) -> Cipher:
     return request.app.state.cipher
 
 
@@ -59,12 +63,13 @@ def get_principal(request: Request) -> Principal:
     return principal
 
 
-def require_role(role: str) -> Callable[[Principal], Principal]:
+def require_role(role: str) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency that admits callers holding ``role`` (or a higher one), else 403."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
 
-    def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    async def dependency(request: Request) -> Principal:
+        principal = get_principal(request)
         if not principal.has_role(role):
             raise ApiError(403, "PERMISSION_DENIED", f"this action needs the {role} role")
         return principal
@@ -86,13 +91,24 @@ class PageParams:
         return self.page * self.size
 
 
-def get_page(
+async def get_page(
     # Bounded: an offset past 64 bits is a 500 from the database, not an empty page.
     page: Annotated[int, Query(ge=0, le=1_000_000, description="zero-based page number")] = 0,
     size: Annotated[int, Query(ge=1, le=500, description="items per page")] = 20,
 ) -> PageParams:
     return PageParams(page, size)
 
+
+LogCursor = Annotated[
+    int | None,
+    Query(
+        ge=0,
+        le=2**63 - 1,
+        description="only lines after this one (a line's id; 0: from the first), oldest first, "
+        "at most `lines` of them; each line then has its id and the answer `next_after`",
+    ),
+]
+"""The ``after`` cursor of the run log endpoints (``store.runs.logs``)."""
 
 OnePage = Annotated[int, Query(ge=1, le=1_000_000, description="one-based page number")]
 """The snake_case surfaces' one-based ``page`` (bounded: an offset past 64 bits is a 500)."""
@@ -110,10 +126,10 @@ class PerPageParams:
         return (self.page - 1) * self.per_page
 
 
-def get_per_page(default: int = 20) -> Callable[..., PerPageParams]:
+def get_per_page(default: int = 20) -> Callable[..., Awaitable[PerPageParams]]:
     """The one-based ``page``/``per_page`` dependency; ``default`` is the page size when omitted."""
 
-    def dependency(
+    async def dependency(
         page: OnePage = 1,
         per_page: Annotated[int, Query(ge=1, le=500, description="items per page")] = default,
     ) -> PerPageParams:
@@ -122,7 +138,7 @@ def get_per_page(default: int = 20) -> Callable[..., PerPageParams]:
     return dependency
 
 
-def get_tags(
+async def get_tags(
     tags: Annotated[
         list[str] | None, Query(description="all of these tags (repeat or comma)")
     ] = None,
