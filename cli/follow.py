@@ -11,6 +11,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from cli import render
 
 POLL_SECONDS = 0.5
+LOG_PAGE = 1000
+"""Log lines asked for at once while following."""
 
 
 def follow_run(run: RunHandle, console: Console) -> int:
@@ -48,14 +50,20 @@ def follow_run(run: RunHandle, console: Console) -> int:
 
 
 def follow_logs(run: RunHandle, console: Console, task: str | None) -> None:
-    """Print new log lines until the run has ended and its last lines are out."""
-    seen = 0
+    """Print new log lines until the run has ended and its last lines are out: each poll asks
+    only for the lines after the last one printed."""
+    after = 0
     while True:
         finished = run.get().finished
-        lines = run.logs(task, lines=10_000)
-        for line in lines[seen:]:
-            console.print(render.log_line(line))
-        seen = len(lines)
+        while True:
+            lines = run.logs(task, lines=LOG_PAGE, after=after)
+            for line in lines:
+                console.print(render.log_line(line))
+            last = lines[-1].id if lines else None
+            if last is None or len(lines) < LOG_PAGE:
+                after = last if last is not None else after
+                break
+            after = last
         if finished:
             return
         time.sleep(POLL_SECONDS)

@@ -180,11 +180,23 @@ async def add_logs(session: AsyncSession, lines: list[RunLog]) -> None:
 
 
 async def logs(
-    session: AsyncSession, execution_id: str, *, task: str | None, lines: int
+    session: AsyncSession,
+    execution_id: str,
+    *,
+    task: str | None,
+    lines: int,
+    after: int | None = None,
 ) -> list[RunLog]:
+    """The run's last ``lines`` log lines, oldest first; with ``after`` (a line's id, 0 for the
+    start) the first ``lines`` lines written after that one instead."""
     query = select(RunLog).where(RunLog.execution_id == execution_id)
     if task:
         query = query.where(RunLog.task == task)
+    if after is not None:
+        result = await session.exec(
+            query.where(col(RunLog.id) > after).order_by(col(RunLog.id)).limit(lines)
+        )
+        return list(result)
     result = await session.exec(query.order_by(col(RunLog.id).desc()).limit(lines))
     return list(reversed(list(result)))
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.schemas.logs import line_id, next_after
 from domain.definition import Scalar
 
 
@@ -129,6 +130,7 @@ class RunStatusOut(BaseModel):
 
 
 class RunLogLine(BaseModel):
+    id: int | None = line_id()
     timestamp: datetime
     level: str
     task: str
@@ -139,3 +141,4 @@ class RunLogs(BaseModel):
     run_id: str
     task: str | None
     logs: list[RunLogLine]
+    next_after: int | None = next_after()

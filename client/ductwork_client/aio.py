@@ -136,8 +136,12 @@ class AsyncRunHandle:
             last = snapshot
         return last
 
-    async def logs(self, task: str | None = None, lines: int = 100) -> list[LogLine]:
-        return await self._client._send(calls.run_logs(self.id, task, lines))
+    async def logs(
+        self, task: str | None = None, lines: int = 100, after: int | None = None
+    ) -> list[LogLine]:
+        """The last ``lines`` log lines; with ``after`` (a line's ``id``, 0 for the first) the
+        first ``lines`` lines written after that one."""
+        return await self._client._send(calls.run_logs(self.id, task, lines, after))
 
     async def cancel(self) -> dict[str, Any]:
         return await self._client._send(calls.cancel_run(self.id))
@@ -195,9 +199,9 @@ class AsyncRuns:
         return AsyncRunHandle(self._client, run_id)
 
     async def logs(
-        self, run_id: str, task: str | None = None, lines: int = 100
+        self, run_id: str, task: str | None = None, lines: int = 100, after: int | None = None
     ) -> builtins.list[LogLine]:
-        return await self._client._send(calls.run_logs(run_id, task, lines))
+        return await self._client._send(calls.run_logs(run_id, task, lines, after))
 
     async def cancel(self, run_id: str) -> dict[str, Any]:
         return await self._client._send(calls.cancel_run(run_id))

@@ -118,11 +118,16 @@ def run_status(run_id: str) -> Call[RunStatus]:
     return Call("GET", f"/api/v1/runs/{_id(run_id)}/status", _model(RunStatus))
 
 
-def run_logs(run_id: str, task: str | None = None, lines: int = 100) -> Call[list[LogLine]]:
+def run_logs(
+    run_id: str, task: str | None = None, lines: int = 100, after: int | None = None
+) -> Call[list[LogLine]]:
+    """The run's last ``lines`` log lines; with ``after`` (a line's ``id``, 0 for the first) the
+    first ``lines`` lines written after that one, each with its ``id``."""
+
     def parse(body: Any) -> list[LogLine]:
         return TypeAdapter(list[LogLine]).validate_python(body.get("lines", []))
 
-    params = {"task": task, "lines": lines}
+    params = {"task": task, "lines": lines, "after": after}
     return Call("GET", f"/v1/pipelines/executions/{_id(run_id)}/logs", parse, params=params)
 
 

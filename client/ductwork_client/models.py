@@ -118,6 +118,7 @@ class RunStatus(Model):
 
 
 class LogLine(Model):
+    id: int | None = None  # given when the lines were asked for after a cursor
     ts: datetime | None = _either("ts", "timestamp")
     level: str | None = None
     task: str | None = None

@@ -146,8 +146,12 @@ class RunHandle:
             last = snapshot
         return last
 
-    def logs(self, task: str | None = None, lines: int = 100) -> list[LogLine]:
-        return self._client._send(calls.run_logs(self.id, task, lines))
+    def logs(
+        self, task: str | None = None, lines: int = 100, after: int | None = None
+    ) -> list[LogLine]:
+        """The last ``lines`` log lines; with ``after`` (a line's ``id``, 0 for the first) the
+        first ``lines`` lines written after that one."""
+        return self._client._send(calls.run_logs(self.id, task, lines, after))
 
     def cancel(self) -> dict[str, Any]:
         return self._client._send(calls.cancel_run(self.id))
@@ -202,9 +206,9 @@ class Runs:
         return RunHandle(self._client, run_id)
 
     def logs(
-        self, run_id: str, task: str | None = None, lines: int = 100
+        self, run_id: str, task: str | None = None, lines: int = 100, after: int | None = None
     ) -> builtins.list[LogLine]:
-        return self._client._send(calls.run_logs(run_id, task, lines))
+        return self._client._send(calls.run_logs(run_id, task, lines, after))
 
     def cancel(self, run_id: str) -> dict[str, Any]:
         return self._client._send(calls.cancel_run(run_id))

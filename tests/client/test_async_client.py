@@ -16,8 +16,13 @@ from ductwork_client import (
     ValidationFailed,
 )
 
+from domain.status import RunStatus
+from store import runs as run_store
+from store.models import RunLog, utcnow
 from tests import auth
+from tests.pipeline_rows import pipeline_row
 from tests.pipelines import copy_pipeline, unique_name
+from tests.run_rows import run_row
 
 
 @pytest.fixture
@@ -69,7 +74,8 @@ async def test_create_from_a_definition(dw: AsyncClient, api, source_db, target_
         "sinks": {"wh": {"connection": dst, "table": f"wh.{unique_name('made')}"}},
     }
     created = await dw.pipelines.create(unique_name("made"), definition)
-    assert (await dw.pipelines.get(created.id)).name.startswith("made_")
+    name = (await dw.pipelines.get(created.id)).name
+    assert name and name.startswith("made_")
 
 
 async def test_connections(dw: AsyncClient, api, source_db):
@@ -116,3 +122,23 @@ async def test_login_with_email_and_password(app, tenancy):
     )
     async with logged_in:
         assert await logged_in.tenant() == auth.DEFAULT_TENANT
+
+
+async def test_logs_after_a_cursor(dw: AsyncClient, db):
+    pipeline_id = await pipeline_row(db, auth.DEFAULT_TENANT, unique_name("client-logs"))
+    run_id = await run_row(db, pipeline_id, RunStatus.COMPLETED)
+    async with db.session() as session:
+        await run_store.add_logs(
+            session,
+            [
+                RunLog(execution_id=run_id, ts=utcnow(), level="INFO", task="run", message=f"{i}")
+                for i in range(5)
+            ],
+        )
+    plain = await dw.runs.logs(run_id, lines=2)
+    assert [line.message for line in plain] == ["3", "4"] and plain[0].id is None
+    first = await dw.runs.handle(run_id).logs(lines=3, after=0)
+    assert [line.message for line in first] == ["0", "1", "2"]
+    rest = await dw.runs.logs(run_id, after=first[-1].id)
+    assert [line.message for line in rest] == ["3", "4"]
+    assert await dw.runs.logs(run_id, after=rest[-1].id) == []

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.deps import ClientDep, SessionDep, SettingsDep, Viewer
+from api.deps import ClientDep, LogCursor, SessionDep, SettingsDep, Viewer
 from api.schemas.pipelines_api import RunLogLine, RunLogs, RunStatusOut
 from api.surfaces.ai_pipelines.words import run_word
 from core.temporal import workflow_ui_url
@@ -64,13 +64,23 @@ async def run_logs(
     principal: Viewer,
     task: Annotated[str | None, Query(description="only this task's lines")] = None,
     lines: Annotated[int, Query(ge=1, le=10_000, description="the last N lines")] = 100,
+    after: LogCursor = None,
 ) -> RunLogs:
     row = await run_store.get(session, principal.tenant_id, run_id)
-    found = await run_store.logs(session, row.id, task=task, lines=lines)
+    found = await run_store.logs(session, row.id, task=task, lines=lines, after=after)
+    cursor = after is not None
     return RunLogs(
         run_id=row.id,
         task=task,
         logs=[
-            RunLogLine(timestamp=x.ts, level=x.level, task=x.task, message=x.message) for x in found
+            RunLogLine(
+                id=x.id if cursor else None,
+                timestamp=x.ts,
+                level=x.level,
+                task=x.task,
+                message=x.message,
+            )
+            for x in found
         ],
+        next_after=(found[-1].id if found else after) if cursor else None,
     )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from api.deps import ClientDep, Editor, PageDep, SessionDep, SettingsDep, Viewer
+from api.deps import ClientDep, Editor, LogCursor, PageDep, SessionDep, SettingsDep, Viewer
 from api.errors import invalid, missing_parameters
 from api.pagination import paged
 from api.surfaces.pipeline_service.schemas.executions import (
@@ -144,15 +144,25 @@ async def execution_logs(
     principal: Viewer,
     task: Annotated[str | None, Query(description="only this task's lines")] = None,
     lines: Annotated[int, Query(ge=1, le=10_000, description="the last N lines")] = 100,
+    after: LogCursor = None,
 ) -> ExecutionLogs:
     row = await run_store.get(session, principal.tenant_id, execution_id)
-    found = await run_store.logs(session, row.id, task=task, lines=lines)
+    found = await run_store.logs(session, row.id, task=task, lines=lines, after=after)
+    cursor = after is not None
     return ExecutionLogs(
         execution_id=row.id,
         task=task,
         lines=[
-            LogLine(timestamp=x.ts, level=x.level, task=x.task, message=x.message) for x in found
+            LogLine(
+                id=x.id if cursor else None,
+                timestamp=x.ts,
+                level=x.level,
+                task=x.task,
+                message=x.message,
+            )
+            for x in found
         ],
+        next_after=(found[-1].id if found else after) if cursor else None,
     )
 
 

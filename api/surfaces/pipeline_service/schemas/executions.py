@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from api.schemas.common import CamelModel, CamelRequest
+from api.schemas.logs import line_id, next_after
 from domain.definition import Scalar
 
 
@@ -102,6 +103,7 @@ class CancelAccepted(CamelModel):
 
 
 class LogLine(CamelModel):
+    id: int | None = line_id()
     timestamp: datetime
     level: str
     task: str
@@ -112,3 +114,4 @@ class ExecutionLogs(CamelModel):
     execution_id: str
     task: str | None
     lines: list[LogLine]
+    next_after: int | None = next_after()
