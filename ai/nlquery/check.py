@@ -2,7 +2,9 @@
 
 One statement; a SELECT (WITH/UNION) that reads only the tables of the introspected schema and
 only columns they have; no SELECT INTO, no row locks, no function that acts on the server
-(``pg_terminate_backend``, ``set_config``, ``dblink``, large objects, sequences, sleeps...).
+(``pg_terminate_backend``, ``set_config``, ``dblink``, large objects, sequences, sleeps...)
+and nothing a definition's SQL may not use either (``core.confinement.sql``: files, URLs,
+other servers, programs, settings).
 The query then runs only inside a read-only transaction (``activities/nlquery.py``): this check
 is the first wall, the transaction the second.
 """
@@ -17,15 +19,17 @@ from sqlglot import exp
 from sqlglot.errors import OptimizeError, SqlglotError
 from sqlglot.optimizer.qualify import qualify
 
+from core.confinement import sql as confinement_sql
 from domain.definition.sql import WRITES
 from workflows.data_payloads import SchemaSnapshot
 
 _SERVER_FUNCTIONS = re.compile(
-    r"^(pg_|lo_|dblink|set_config|setval|nextval|currval|txid_|query_to_xml|"
-    r"table_to_xml|database_to_xml|current_setting|sleep|benchmark|get_lock|release_lock|"
-    r"load_file|sys_exec|sys_eval|version$)",
+    r"^(pg_|setval|nextval|currval|txid_|table_to_xml|database_to_xml|sleep|benchmark|"
+    r"get_lock|release_lock|version$)",
     re.I,
 )
+"""Besides what every definition's SQL may not use (``core.confinement.sql``): functions that
+act on the server or say more of it than a question needs."""
 
 
 def error(loc: str, msg: str, type_: str) -> dict[str, Any]:
@@ -47,6 +51,9 @@ def check_query(sql: str, schema: SchemaSnapshot) -> tuple[str | None, list[dict
     if not isinstance(tree, exp.Query) or any(tree.find_all(*WRITES)):
         kind = tree.key.upper()
         return None, [error("sql", f"only a read-only SELECT is allowed, not {kind}", "sql_write")]
+    reason = confinement_sql.refused(tree) or confinement_sql.refused_tokens(sql, dialect)
+    if reason:
+        return None, [error("sql", reason, "sql_function")]
     problems: list[dict[str, Any]] = []
     for func in tree.find_all(exp.Func):
         name = func.name if isinstance(func, exp.Anonymous) else func.sql_name()

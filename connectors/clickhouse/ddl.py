@@ -14,9 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import pyarrow as pa
+import sqlglot
+from sqlglot import exp
 
 from connectors.base import TerminalError
 
@@ -133,6 +136,8 @@ class TableSpec:
                     error_type="INVALID_TARGET",
                 )
         partition = options.get("partition_by")
+        if partition:
+            partition_tree(str(partition))
         return cls(
             database, table, engine, list(order_by), partition and str(partition), list(keys)
         )
@@ -187,25 +192,45 @@ def create_table_sql(spec: TableSpec, schema: pa.Schema) -> str:
 
 def partition_expression(partition_by: str, schema: pa.Schema) -> str:
     """A column name (a date or time column: by month, as the AI-ETL pipelines API's ``toYYYYMM``),
-    or an
-    expression as written (it must parse as ClickHouse SQL)."""
+    or an expression over the columns, written out again from its tokens (its comments, where
+    a parser that reads them otherwise could hide text, are dropped)."""
     if partition_by in schema.names:
         data_type = schema.field(partition_by).type
         column = quote_ident(partition_by)
         if pa.types.is_date(data_type) or pa.types.is_timestamp(data_type):
             return f"toYYYYMM({column})"
         return column
-    import sqlglot
-
-    try:
-        sqlglot.parse_one(partition_by, read="clickhouse")
-    except sqlglot.errors.ParseError:
+    if partition_tree(partition_by) is None:
         raise TerminalError(
             f"partition_by {partition_by!r} is neither a column of the data nor a ClickHouse "
             "expression",
             error_type="INVALID_TARGET",
-        ) from None
-    return partition_by
+        )
+    tokens = sqlglot.tokenize(partition_by, read="clickhouse")
+    text = partition_by[tokens[0].start : tokens[0].end + 1]
+    for before, token in pairwise(tokens):
+        gap = partition_by[before.end + 1 : token.start]
+        text += (gap if not gap.strip() else " ") + partition_by[token.start : token.end + 1]
+    return text
+
+
+def partition_tree(partition_by: str) -> exp.Expr | None:
+    """``partition_by`` as one ClickHouse expression over the table's columns; None: it does
+    not parse as one (it can then only name a column). An expression that holds a query, a
+    table or a second statement is refused: a partition key reads the row it partitions."""
+    try:
+        tree = sqlglot.parse_one(partition_by, read="clickhouse")
+    except sqlglot.errors.SqlglotError:
+        return None
+    if tree.find(exp.Query, exp.Subquery, exp.Table, exp.Command, exp.Block):
+        raise TerminalError(
+            f"partition_by {partition_by!r} must be a column or an expression over the "
+            "table's columns, not a query or a statement",
+            error_type="INVALID_TARGET",
+        )
+    if not isinstance(tree, exp.Condition | exp.Tuple):  # e.g. `order date`, read as an alias
+        return None
+    return tree
 
 
 def insert_sql(spec: TableSpec, names: list[str], token: str) -> str:

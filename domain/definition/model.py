@@ -21,7 +21,7 @@ from sqlglot import exp
 from connectors.postgres.sql import Relation
 from domain.definition.base import LoadMode, Name, Scalar, _Strict
 from domain.definition.checks import QualityCheck
-from domain.definition.sql import parse_select, referenced_tables
+from domain.definition.sql import parse_select, referenced_tables, refused_expression
 from domain.definition.transformations import Transformation
 
 
@@ -135,6 +135,17 @@ class Sink(_Strict):
     @classmethod
     def _table_name(cls, value: str) -> str:
         return plain_table_name(value)
+
+    @field_validator("options")
+    @classmethod
+    def _partition_key(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        """ClickHouse runs ``partition_by`` in its CREATE TABLE: no file, URL or server in it."""
+        partition = (value or {}).get("partition_by")
+        if partition:
+            reason = refused_expression(str(partition), "clickhouse")
+            if reason:
+                raise ValueError(f"partition_by: {reason}")
+        return value
 
     @model_validator(mode="after")
     def _keys_when_needed(self) -> Sink:

@@ -38,6 +38,9 @@ def parse_select(sql: str) -> exp.Query:
     try:
         statements = [s for s in sqlglot.parse(sql, read=SQL_DIALECT) if s is not None]
     except sqlglot.errors.ParseError as exc:
+        refused = confinement_sql.refused_tokens(sql)  # a refused name the parser trips on
+        if refused:
+            raise ValueError(refused) from None
         first = exc.errors[0] if exc.errors else {}
         where = f" at line {first.get('line')}, column {first.get('col')}" if first else ""
         raise ValueError(
@@ -63,6 +66,16 @@ def parse_select(sql: str) -> exp.Query:
     if reason:
         raise ValueError(reason)
     return statement
+
+
+def refused_expression(text: str, dialect: str) -> str | None:
+    """Why an expression a target runs in its own dialect (a ClickHouse ``partition_by``) may
+    not be used; None: it may (text that does not parse can only name a column)."""
+    try:
+        tree = sqlglot.parse_one(text, read=dialect)
+    except sqlglot.errors.SqlglotError:
+        return confinement_sql.refused_tokens(text, dialect)
+    return confinement_sql.refused(tree) or confinement_sql.refused_tokens(text, dialect)
 
 
 def referenced_tables(sql: str) -> set[str]:

@@ -13,9 +13,15 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from connectors.base import TransientError
+from connectors.base import TerminalError, TransientError
 from connectors.clickhouse import target as ch_target
-from connectors.clickhouse.ddl import TableSpec, clickhouse_type, create_table_sql, insert_sql
+from connectors.clickhouse.ddl import (
+    TableSpec,
+    clickhouse_type,
+    create_table_sql,
+    insert_sql,
+    partition_expression,
+)
 from connectors.registry import catalog
 from tests.pipelines import (
     create_connection,
@@ -143,6 +149,33 @@ def test_bad_options_are_refused():
         TableSpec.of("d", "t", "append", [], {"orderby": "id"})
     entry = next(e for e in catalog() if e["type"] == "clickhouse")
     assert (entry["source"], entry["target"], entry["default_port"]) == (False, True, 8123)
+
+
+@pytest.mark.parametrize(
+    "partition_by",
+    [
+        "(SELECT max(a) FROM url('http://169.254.169.254/', CSV, 'a String'))",
+        "a IN (SELECT 1)",
+        "a; DROP TABLE other",
+        "length((SELECT * FROM file('/etc/passwd')))",
+    ],
+    ids=["subquery", "in-subquery", "second-statement", "nested"],
+)
+def test_a_partition_key_holds_no_query_or_statement(partition_by: str):
+    with pytest.raises(TerminalError, match="not a query or a statement"):
+        TableSpec.of("d", "t", "append", [], {"partition_by": partition_by})
+
+
+def test_a_partition_expression_is_written_from_its_tree():
+    """Nothing of the text as given rides into the CREATE TABLE: comments are dropped and text
+    that is not one expression can only name a column."""
+    schema = pa.schema([("d", pa.date32()), ("a", pa.int32()), ("order date", pa.date32())])
+    written = partition_expression("toMonday( d ) -- */ SETTINGS x = 1\n", schema)
+    assert written == "toMonday( d )"
+    assert partition_expression("intDiv(/* x */a, 2)", schema) == "intDiv( a, 2)"
+    assert partition_expression("order date", schema) == "toYYYYMM(`order date`)"
+    with pytest.raises(TerminalError, match="neither a column"):
+        partition_expression("d) ENGINE = URL('http://x') --", schema)
 
 
 async def test_the_connector_catalog_lists_every_target(api):

@@ -2,7 +2,10 @@
 DuckDB sink), a DuckDB source's query and an HTTP source's query. DuckDB's file, settings and
 extension functions would read the server's files; each is refused when the pipeline is saved
 (422), and what validation cannot see (a path bound from a run parameter, a query inside a
-string) fails the run without a byte of the file landing anywhere.
+string) fails the run without a byte of the file landing anywhere. ClickHouse's table functions
+(files, URLs, object stores, other servers, programs) are refused the same way, in every
+spelling, in the SQL of a pipeline loading into ClickHouse and in its sink's ``partition_by``
+(an expression ClickHouse runs in its CREATE TABLE).
 
 The protected file is a canary in the data directory; the attacker is an editor of a second
 tenant whose own root holds the pipeline's source and its DuckDB target.
@@ -335,3 +338,116 @@ async def test_file_functions_in_an_http_source_query_are_refused_when_saved(
         refused = await post_pipeline(attacker.editor, definition)
     assert_sql_refused(refused)
     assert not lake.canary.found_in(attacker.responses())
+
+
+# --- ClickHouse: table functions in a pipeline loading into ClickHouse, and its partition key ----
+
+
+@pytest.fixture
+async def clickhouse_sink(attacker: Attacker, policy) -> str:
+    """A ClickHouse connection of the attacker's (never reached: every case is refused when
+    saved)."""
+    body = {"type": "clickhouse", "host": "8.8.8.8", "port": 8123, "database": "analytics"}
+    return await create_connection(attacker.editor, body)
+
+
+CLICKHOUSE_SQL = {
+    "file": "SELECT * FROM file('{p}', 'CSV', 'a String')",
+    "file-upper": "SELECT * FROM FILE('{p}')",
+    "file-double-quoted": "SELECT * FROM \"file\" ('{p}')",
+    "file-commented": "SELECT * FROM file /* x */ ('{p}')",
+    "file-scalar": "SELECT id, file('{p}') AS loot FROM seed",
+    "url": "SELECT * FROM url('http://169.254.169.254/latest/meta-data/', CSV, 'a String')",
+    "s3": "SELECT * FROM s3('http://127.0.0.1:9000/bucket/x.csv')",
+    "remote": "SELECT * FROM remote('10.0.0.1:9000', system.users)",
+    "remoteSecure": "SELECT * FROM remoteSecure('10.0.0.1:9440', db.t, 'u', 'p')",
+    "cluster": "SELECT * FROM cluster('default', system.settings)",
+    "mysql": "SELECT * FROM mysql('127.0.0.1:3306', 'mysql', 'user', 'root', '')",
+    "postgresql": "SELECT * FROM postgresql('127.0.0.1:5432', 'postgres', 't', 'u', 'p')",
+    "jdbc": "SELECT * FROM jdbc('jdbc:mysql://127.0.0.1/', 'd', 't')",
+    "odbc": "SELECT * FROM odbc('DSN=x', 'd', 't')",
+    "hdfs": "SELECT * FROM hdfs('hdfs://10.0.0.1:9000/x', 'TSV', 'a String')",
+    "executable": "SELECT * FROM executable('id', TSV, 'a String')",
+    "azureBlobStorage": "SELECT * FROM azureBlobStorage('x', 'c', 'b')",
+    "gcs": "SELECT * FROM gcs('https://storage.googleapis.com/b/x.csv')",
+    "mongodb": "SELECT * FROM mongodb('10.0.0.1:27017', 'd', 'c', 'u', 'p', 'a String')",
+    "redis": "SELECT * FROM redis('10.0.0.1:6379', 'k', 'k String')",
+    "sqlite": "SELECT * FROM sqlite('{p}', 't')",
+    "dictionary": "SELECT * FROM dictionary('secrets')",
+    "s3Cluster": "SELECT * FROM s3Cluster('c', 'http://x/y.csv')",
+    "urlCluster": "SELECT * FROM urlCluster('c', 'http://x')",
+    "fileCluster": "SELECT * FROM fileCluster('c', '{p}')",
+    "deltaLake": "SELECT * FROM deltaLake('http://x/t')",
+    "iceberg": "SELECT * FROM iceberg('http://x/t')",
+    "hudi": "SELECT * FROM hudi('http://x/t')",
+    "input": "SELECT * FROM input('a String')",
+    "in-subquery": "SELECT id FROM seed WHERE id IN (SELECT c1 FROM url('http://10.0.0.1/', CSV))",
+    "in-a-cte": "WITH x AS (SELECT * FROM file('{p}')) SELECT * FROM x",
+    "joined": "SELECT seed.id FROM seed JOIN s3('http://x/y.csv') AS y ON seed.id = y.id",
+    "union": "SELECT id FROM seed UNION ALL SELECT c1 FROM remote('10.0.0.1', db.t)",
+    "settings": "SELECT * FROM seed SETTINGS readonly = 0",
+    "into-outfile": "SELECT * FROM seed INTO OUTFILE '{p}.out'",
+    "system": "SYSTEM RELOAD DICTIONARIES",
+}
+
+
+@pytest.mark.parametrize("sql", CLICKHOUSE_SQL.values(), ids=CLICKHOUSE_SQL.keys())
+async def test_clickhouse_table_functions_are_refused_when_saved(
+    attacker: Attacker, lake: Lake, clickhouse_sink: str, sql: str
+):
+    definition = {
+        "sources": {"seed": {"connection": lake.source, "table": "seed.csv"}},
+        "transformations": [{"name": "loot", "sql": sql.format(p=lake.canary.path)}],
+        "sinks": {"out": {"connection": clickhouse_sink, "table": "loot", "mode": "replace"}},
+    }
+    response = await post_pipeline(attacker.editor, definition)
+    assert_sql_refused(response)
+    assert not lake.canary.found_in(attacker.responses())
+
+
+PARTITION_KEYS = {
+    "file": "length(file('{p}'))",
+    "file-backquoted": "length(`file` ('{p}'))",
+    "url-subquery": "(SELECT count() FROM url('http://169.254.169.254/', CSV, 'a String'))",
+    "in-subquery": "id IN (SELECT 1)",
+    "dictGet": "dictGet('secrets', 'value', toUInt64(id))",
+    "getSetting": "getSetting('max_threads')",
+    "second-statement": "id; DROP TABLE analytics.other",
+    "engine": "id) ENGINE = URL('http://10.0.0.1/x', CSV",
+}
+
+
+@pytest.mark.parametrize("key", PARTITION_KEYS.values(), ids=PARTITION_KEYS.keys())
+async def test_a_clickhouse_partition_key_that_reaches_outside_the_row_is_refused_when_saved(
+    attacker: Attacker, lake: Lake, clickhouse_sink: str, key: str
+):
+    sink = {
+        "connection": clickhouse_sink,
+        "table": "loot",
+        "options": {"partition_by": key.format(p=lake.canary.path)},
+    }
+    definition = {
+        "sources": {"seed": {"connection": lake.source, "table": "seed.csv"}},
+        "sinks": {"out": sink},
+    }
+    response = await post_pipeline(attacker.editor, definition)
+    assert response.status_code == 422, response.text
+    assert not lake.canary.found_in(attacker.responses())
+
+
+async def test_control_an_ordinary_clickhouse_pipeline_is_saved(
+    attacker: Attacker, lake: Lake, clickhouse_sink: str
+):
+    definition = {
+        "sources": {"seed": {"connection": lake.source, "table": "seed.csv"}},
+        "transformations": [{"name": "t", "sql": "SELECT id, upper(name) AS url FROM seed"}],
+        "sinks": {
+            "out": {
+                "connection": clickhouse_sink,
+                "table": "loot",
+                "options": {"partition_by": "intDiv(id, 100)", "order_by": ["id"]},
+            }
+        },
+    }
+    response = await post_pipeline(attacker.editor, definition)
+    assert response.status_code == 201, response.text

@@ -185,3 +185,112 @@ def test_bind_parameters_writes_literals(value: object, literal: str) -> None:
 def test_bind_parameters_needs_every_value() -> None:
     with pytest.raises(ValueError, match=":missing"):
         bind_parameters("SELECT * FROM t WHERE a = :missing", {})
+
+
+# --- ClickHouse: table functions and clauses that reach files, URLs, servers, programs ------
+
+CLICKHOUSE_REFUSED = [
+    ("SELECT * FROM file('/etc/passwd', 'CSV', 'a String')", "file"),
+    ("SELECT * FROM FILE('/etc/passwd')", "file"),
+    ("SELECT * FROM `file`('/etc/passwd')", "file"),
+    ("SELECT * FROM \"file\" ('/etc/passwd')", "file"),
+    ("SELECT * FROM file /* hidden */ ('/etc/passwd')", "file"),
+    ("SELECT * FROM file\n\t('/etc/passwd')", "file"),
+    ("SELECT file('/etc/passwd') AS x", "file"),
+    ("SELECT * FROM url('http://169.254.169.254/latest/meta-data', CSV)", "url"),
+    ("SELECT * FROM s3('http://127.0.0.1:9000/b/x.csv')", "s3"),
+    ("SELECT * FROM s3Cluster('c', 'http://x/y.csv')", "s3cluster"),
+    ("SELECT * FROM urlCluster('c', 'http://x')", "urlcluster"),
+    ("SELECT * FROM fileCluster('c', '/etc/passwd')", "filecluster"),
+    ("SELECT * FROM remote('10.0.0.1:9000', system.users)", "remote"),
+    ("SELECT * FROM remoteSecure('10.0.0.1:9440', db.t, 'u', 'p')", "remotesecure"),
+    ("SELECT * FROM cluster('c', db.t)", "cluster"),
+    ("SELECT * FROM clusterAllReplicas('c', db.t)", "clusterallreplicas"),
+    ("SELECT * FROM mysql('127.0.0.1:3306', 'd', 't', 'root', '')", "mysql"),
+    ("SELECT * FROM postgresql('127.0.0.1:5432', 'd', 't', 'u', 'p')", "postgresql"),
+    ("SELECT * FROM jdbc('jdbc:x', 'd', 't')", "jdbc"),
+    ("SELECT * FROM odbc('DSN=x', 'd', 't')", "odbc"),
+    ("SELECT * FROM hdfs('hdfs://h:9000/x', 'TSV', 'a String')", "hdfs"),
+    ("SELECT * FROM input('a String')", "input"),
+    ("SELECT * FROM executable('id', TSV, 'a String')", "executable"),
+    ("SELECT * FROM azureBlobStorage('x', 'c', 'b')", "azureblobstorage"),
+    ("SELECT * FROM gcs('https://storage.googleapis.com/b/x.csv')", "gcs"),
+    ("SELECT * FROM mongodb('h:27017', 'd', 'c', 'u', 'p', 'a String')", "mongodb"),
+    ("SELECT * FROM redis('h:6379', 'k', 'k String')", "redis"),
+    ("SELECT * FROM sqlite('/var/lib/x.db', 't')", "sqlite"),
+    ("SELECT * FROM dictionary('d')", "dictionary"),
+    ("SELECT * FROM deltaLake('http://x/t')", "deltalake"),
+    ("SELECT * FROM iceberg('http://x/t')", "iceberg"),
+    ("SELECT * FROM icebergS3('http://x/t')", "icebergs3"),
+    ("SELECT * FROM hudi('http://x/t')", "hudi"),
+    ("SELECT * FROM merge('other_db', '.*')", "merge"),
+    ("SELECT dictGet('d', 'a', toUInt64(1)) AS x", "dictget"),
+    ("SELECT getSetting('max_threads') AS x", "getsetting"),
+    ("SELECT getServerSetting('path') AS x", "getserversetting"),
+    ("SELECT a FROM t WHERE a IN (SELECT c1 FROM url('http://x', CSV))", "url"),
+    ("WITH x AS (SELECT * FROM file('/etc/passwd')) SELECT * FROM x", "file"),
+    ("SELECT * FROM t JOIN s3('http://x/y.csv') AS y ON t.a = y.a", "s3"),
+    ("SELECT a FROM t UNION ALL SELECT c1 FROM remote('h', db.t)", "remote"),
+    ("SELECT * FROM (SELECT * FROM (SELECT * FROM mysql('h', 'd', 't', 'u', 'p')))", "mysql"),
+    ("SELECT * FROM default.file('/etc/passwd')", "file"),
+]
+
+
+def _clickhouse_refusal(sql: str) -> str | None:
+    """What the checks say of ``sql`` read as ClickHouse (text it cannot parse: its tokens)."""
+    try:
+        tree = sqlglot.parse_one(sql, read="clickhouse")
+    except sqlglot.errors.SqlglotError:
+        return confinement_sql.refused_tokens(sql, "clickhouse") or "does not parse"
+    return confinement_sql.refused(tree) or confinement_sql.refused_tokens(sql, "clickhouse")
+
+
+@pytest.mark.parametrize(
+    ("sql", "name"),
+    CLICKHOUSE_REFUSED,
+    ids=[name + f"-{i}" for i, (_, name) in enumerate(CLICKHOUSE_REFUSED)],
+)
+def test_clickhouse_table_functions_are_refused_in_every_spelling(sql: str, name: str) -> None:
+    reason = _clickhouse_refusal(sql)
+    assert reason is not None and f"{name}()" in reason, reason
+
+
+@pytest.mark.parametrize(
+    ("sql", "name"),
+    [(sql, name) for sql, name in CLICKHOUSE_REFUSED if "`" not in sql],
+)
+def test_clickhouse_table_functions_are_refused_in_a_definitions_sql(sql: str, name: str) -> None:
+    """A definition's SQL (read as PostgreSQL's) names the function too, even where the parser
+    reads ``file`` or ``dictionary`` as a table."""
+    with pytest.raises(ValueError, match=rf"{name}\(\)"):
+        parse_select(sql)
+
+
+@pytest.mark.parametrize(
+    ("sql", "words"),
+    [
+        ("SELECT * FROM t SETTINGS readonly = 0", "SETTINGS"),
+        ("SELECT * FROM t FORMAT CSV", "FORMAT"),
+        ("SELECT * FROM t INTO OUTFILE '/tmp/x.csv'", "does not parse"),
+        ("SELECT a FROM (SELECT a FROM t SETTINGS max_threads = 1)", "SETTINGS"),
+    ],
+    ids=["settings", "format", "into-outfile", "settings-in-subquery"],
+)
+def test_clickhouse_clauses_are_refused(sql: str, words: str) -> None:
+    reason = _clickhouse_refusal(sql)
+    assert reason is not None and words in reason, reason
+
+
+CLICKHOUSE_ALLOWED = [
+    "SELECT toYYYYMM(d), count() FROM events GROUP BY 1",
+    "SELECT url, file, input FROM visits",
+    "SELECT * FROM visits WHERE url = 'file(x)'",
+    "SELECT format('{}', a), cutURLParameter(url, 'x') FROM visits",
+    "SELECT a FROM t WHERE a IN (1, 2)",
+    "SELECT * FROM `file`",
+]
+
+
+@pytest.mark.parametrize("sql", CLICKHOUSE_ALLOWED, ids=range(len(CLICKHOUSE_ALLOWED)))
+def test_ordinary_clickhouse_queries_pass(sql: str) -> None:
+    assert _clickhouse_refusal(sql) is None
