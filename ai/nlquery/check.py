@@ -24,8 +24,7 @@ from domain.definition.sql import WRITES
 from workflows.data_payloads import SchemaSnapshot
 
 _SERVER_FUNCTIONS = re.compile(
-    r"^(pg_|setval|nextval|currval|txid_|table_to_xml|database_to_xml|sleep|benchmark|"
-    r"get_lock|release_lock|version$)",
+    r"^(pg_|setval|nextval|currval|txid_|sleep|benchmark|get_lock|release_lock|version$)",
     re.I,
 )
 """Besides what every definition's SQL may not use (``core.confinement.sql``): functions that

@@ -18,9 +18,14 @@ _REFUSED = re.compile(
         read_.* | .*_scan | sniff_csv | glob | parquet_.* | iceberg.* | delta.*  # DuckDB
         | duckdb_.* | current_setting | set_config | getenv | pragma_.* | which_secret
         | query | query_table | load_extension | sqlite_.* | mysql_.* | postgres_.*
+        | json_execute_serialized_sql | arrow_scan.* | python_map_function | http_.*
+        | load_aws_credentials | ducklake_.* | .*_external_resource.* | copy_database
+        | checkpoint | force_checkpoint | write_log | truncate_duckdb_logs
+        | (enable|disable)_(logging|profiling|profile) | (add|remove)_grammar_extension
         | pg_read_.* | pg_ls_.* | pg_stat_file | pg_file_.* | pg_logdir_ls | lo_.*   # PostgreSQL
         | dblink.* | pg_reload_conf | pg_terminate_backend | pg_cancel_backend
         | query_to_xml.* | cursor_to_xml.* | query_to_xmlschema      # run SQL given as text
+        | table_to_xml.* | schema_to_xml.* | database_to_xml.* | pg_current_logfile
         | load_file | sys_exec | sys_eval                                           # MySQL
         | readfile | writefile | edit | fts3_tokenizer                               # SQLite
         | file | filecluster | url | urlcluster | s3 | s3cluster | gcs | oss | cosn  # ClickHouse

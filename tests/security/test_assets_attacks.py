@@ -107,6 +107,12 @@ REFUSED_SQL = {
     " AS x",
     "query_to_xml_and_xmlschema": "SELECT query_to_xml_and_xmlschema('SELECT 1', true, false, '')"
     " AS x",
+    "table_to_xml": "SELECT table_to_xml('pg_authid', true, false, '') AS x",
+    "database_to_xml": "SELECT database_to_xml(true, false, '') AS x",
+    "pg_current_logfile": "SELECT pg_current_logfile() AS x",
+    "clickhouse-file": "SELECT * FROM file('/etc/passwd', 'CSV', 'a String')",
+    "clickhouse-url": "SELECT * FROM url('http://169.254.169.254/latest/meta-data/', CSV)",
+    "clickhouse-remote": "SELECT * FROM remote('10.0.0.1:9000', system.users)",
     "dblink": "SELECT * FROM dblink('host=127.0.0.1', 'SELECT 1') AS t(a int)",
     "current_setting": "SELECT current_setting('data_directory') AS x",
     "duckdb_settings": "SELECT * FROM duckdb_settings()",

@@ -103,6 +103,11 @@ LISTED = {
     "double-quoted-path": 'SELECT * FROM "{p}"',
     "current_setting": "SELECT current_setting('temp_directory') AS loot FROM seed",
     "duckdb_settings": "SELECT name, value AS loot FROM duckdb_settings()",
+    "serialized-sql": "SELECT json_execute_serialized_sql(json_serialize_sql("
+    "'SELECT content FROM read_text(''{p}'')')) AS loot",
+    "copy_database": "SELECT * FROM copy_database('memory', 'stolen')",
+    "enable_profiling": "SELECT * FROM enable_profiling()",
+    "arrow_scan_dumb": "SELECT * FROM arrow_scan_dumb(1, 2, 3)",
     "attach": "ATTACH '{p}' AS stolen",
     "copy": "COPY (SELECT * FROM seed) TO '{p}.out.csv'",
     "install": "INSTALL httpfs",

@@ -36,6 +36,25 @@ REFUSED_FUNCTIONS = [
     ("SELECT a FROM t WHERE a IN (SELECT getenv('HOME'))", "getenv"),
     ("WITH x AS (SELECT pg_read_file('/etc/passwd') AS a) SELECT a FROM x", "pg_read_file"),
     ("SELECT upper(Pg_Ls_Dir('.')) FROM t", "pg_ls_dir"),
+    (
+        "SELECT json_execute_serialized_sql(json_serialize_sql('SELECT 1'))",
+        "json_execute_serialized_sql",
+    ),
+    ("SELECT * FROM copy_database('a', 'b')", "copy_database"),
+    ("SELECT * FROM enable_profiling()", "enable_profiling"),
+    ("SELECT * FROM enable_logging()", "enable_logging"),
+    ("SELECT * FROM checkpoint()", "checkpoint"),
+    ("SELECT write_log('x')", "write_log"),
+    ("SELECT * FROM arrow_scan_dumb(1, 2, 3)", "arrow_scan_dumb"),
+    ("SELECT * FROM python_map_function('t', 'f')", "python_map_function"),
+    ("SELECT * FROM add_grammar_extension('x')", "add_grammar_extension"),
+    ("SELECT * FROM create_external_resource('x')", "create_external_resource"),
+    ("SELECT * FROM load_aws_credentials()", "load_aws_credentials"),
+    ("SELECT * FROM http_get('http://169.254.169.254/')", "http_get"),
+    ("SELECT table_to_xml('pg_authid', true, false, '')", "table_to_xml"),
+    ("SELECT schema_to_xml('public', true, false, '')", "schema_to_xml"),
+    ("SELECT database_to_xml(true, false, '')", "database_to_xml"),
+    ("SELECT pg_current_logfile()", "pg_current_logfile"),
 ]
 
 
