@@ -58,7 +58,7 @@ from core.auth.bootstrap import ensure_identity
 from core.logging import configure_logging, get_logger
 from core.secrets import Cipher
 from core.settings import Settings, get_settings
-from services import housekeeping, runs
+from services import asset_pipelines, housekeeping, runs
 from store.db import Database
 from store.migrate import upgrade_async
 
@@ -152,18 +152,26 @@ RECONCILE_EVERY_SECONDS = 60.0
 
 
 async def _reconcile_runs(db: Database, client: Client) -> None:
-    """Now and then, settle the runs that can never end by themselves (services.runs): the ones
-    nobody reads, which the active-run check and the status reads would settle otherwise."""
+    """Now and then, settle the runs that can never end by themselves (``settle_stale_runs``)."""
     await asyncio.sleep(runs.START_WINDOW.total_seconds())
     while True:
-        try:
-            settled = await runs.reconcile_active(db, client)
-        except Exception:
-            log.warning("settling runs that cannot end failed", exc_info=True)
-        else:
-            if settled:
-                log.warning("settled runs that could never end by themselves", runs=settled)
+        await settle_stale_runs(db, client)
         await asyncio.sleep(RECONCILE_EVERY_SECONDS)
+
+
+async def settle_stale_runs(db: Database, client: Client) -> int:
+    """One sweep: settle the runs and the asset runs whose workflow closed without recording
+    their end (services.runs, services.asset_pipelines) that nobody reads, which the
+    active-run check and the status reads would settle otherwise; how many were settled."""
+    try:
+        settled = await runs.reconcile_active(db, client)
+        settled += await asset_pipelines.reconcile_active(db, client)
+    except Exception:
+        log.warning("settling runs that cannot end failed", exc_info=True)
+        return 0
+    if settled:
+        log.warning("settled runs that could never end by themselves", runs=settled)
+    return settled
 
 
 async def _keep_retention(db: Database, settings: Settings) -> None:

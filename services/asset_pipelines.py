@@ -3,7 +3,8 @@ trigger, read, list and cancel their runs (on Temporal: AssetPipelineWorkflow).
 
 A run's row is written before its workflow starts and discarded when the start fails; its
 status and every asset's progress are recorded by the workflow's activities. A row whose
-workflow closed without recording its end is settled from Temporal's word when it is read.
+workflow closed without recording its end is settled from Temporal's word when it is read, and
+by the API's periodic sweep (``reconcile_active``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from services.runs import _CLOSED, START_TIMEOUT, START_WINDOW, TemporalUnavaila
 from store import asset_runs
 from store import connections as connection_store
 from store import syncs as sync_store
+from store.db import Database
 from store.errors import Conflict, NotFound
 from store.models.assets import AssetMaterialization, AssetPipelineRow, AssetRun
 from store.models.core import utcnow
@@ -209,23 +211,38 @@ async def view(session: AsyncSession, client: Client, tenant_id: str, run_id: st
     return AssetRunView(run, await asset_runs.materializations(session, run.id))
 
 
-async def _settle(session: AsyncSession, client: Client, run: AssetRun) -> None:
+async def reconcile_active(db: Database, client: Client) -> int:
+    """Settle every asset run in progress whose workflow has closed without recording its end
+    (or is gone); how many were settled. The API's periodic sweep runs it, for runs nobody
+    reads."""
+    async with db.session() as session:
+        settled = 0
+        for run in await asset_runs.active_before(session, utcnow() - START_WINDOW):
+            if await _settle(session, client, run):
+                settled += 1
+    return settled
+
+
+async def _settle(session: AsyncSession, client: Client, run: AssetRun) -> bool:
+    """End the run from Temporal's word when its workflow has closed or is gone; False when it
+    is still running, Temporal cannot say now, or its own end landed first."""
     try:
         described = await client.get_workflow_handle(run.workflow_id).describe()
     except RPCError as exc:
         if exc.status is RPCStatusCode.NOT_FOUND:
-            await asset_runs.set_run_status(
+            return await asset_runs.set_run_status(
                 session, run.id, RunStatus.FAILED.value, error="its workflow no longer exists"
             )
-        return
+        return False
     closed = _CLOSED.get(described.status) if described.status else None
-    if closed is not None and described.status is not None:
-        await asset_runs.set_run_status(
-            session,
-            run.id,
-            closed.value,
-            error=f"workflow ended as {described.status.name} without recording its outcome",
-        )
+    if closed is None or described.status is None:
+        return False
+    return await asset_runs.set_run_status(
+        session,
+        run.id,
+        closed.value,
+        error=f"workflow ended as {described.status.name} without recording its outcome",
+    )
 
 
 async def cancel(client: Client, run: AssetRun) -> bool:

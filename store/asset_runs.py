@@ -86,6 +86,16 @@ async def discard_run(session: AsyncSession, run: AssetRun) -> None:
     await session.commit()
 
 
+async def active_before(session: AsyncSession, submitted_before: datetime) -> list[AssetRun]:
+    """Runs of every tenant still queued or running that were submitted before a time."""
+    result = await session.exec(
+        select(AssetRun).where(
+            col(AssetRun.status).in_(ACTIVE), col(AssetRun.submitted_at) < submitted_before
+        )
+    )
+    return list(result)
+
+
 async def get_run(session: AsyncSession, tenant_id: str, run_id: str) -> AssetRun:
     row = await session.get(AssetRun, run_id, populate_existing=True)
     if row is None or row.tenant_id != tenant_id:

@@ -1,7 +1,8 @@
 """No record outlives its workflow: a run (or a deployment, or an approval request) whose
 workflow never started or ended without recording it is settled wherever it is found (the
-active-run check, a status read, the periodic sweep), so it never blocks its pipeline; and a
-start that reaches Temporal after its run was given up does nothing."""
+active-run check, a status read, the periodic sweep, which settles asset runs too), so it never
+blocks its pipeline; and a start that reaches Temporal after its run was given up does
+nothing."""
 
 from __future__ import annotations
 
@@ -13,11 +14,15 @@ import httpx
 import pytest
 from temporalio.client import Client, WorkflowFailureError
 
-from services import runs
+from api.main import settle_stale_runs
+from core import temporal
+from services import asset_pipelines, runs
+from store import asset_runs
 from store import pipelines as pipeline_store
 from store import runs as run_store
 from store.db import Database
 from store.models import Execution, utcnow
+from store.models.assets import AssetRun
 from store.models.lifecycle import Deployment
 from tests.auth import DEFAULT_TENANT
 from tests.pipelines import create_connection, create_pipeline, unique_name, wait_finished
@@ -206,3 +211,51 @@ async def test_a_terminated_deployment_leaves_no_pending_approval_nor_deployment
     again = await _deploy(api, pipeline_id, "production")
     assert again.status_code == 202, again.text
     await client.get_workflow_handle(again.json()["details"]["workflow_id"]).terminate("done")
+
+
+async def _asset_run(db: Database, tenant: str, *, age: timedelta) -> AssetRun:
+    """An asset run RUNNING since ``age`` ago with two assets, as the store has it when its
+    workflow ended without recording that (the API down, a terminate from outside)."""
+    run_id = f"{asset_pipelines.RUN_PREFIX}{uuid.uuid4().hex[:16]}"
+    run = AssetRun(
+        id=run_id,
+        tenant_id=tenant,
+        pipeline="scoring_pipeline",
+        workflow_id=temporal.workflow_id("assets", tenant, run_id),
+        status="RUNNING",
+        batch_id="B1",
+        submitted_at=utcnow() - age,
+        started_at=utcnow() - age,
+    )
+    async with db.session() as session:
+        return await asset_runs.create_run(session, run, ["extract_features", "score_batch"])
+
+
+async def test_the_sweep_settles_asset_runs_nobody_reads(db, client):
+    tenant = f"sweep-{uuid.uuid4().hex[:8]}"
+    terminated = await _asset_run(db, tenant, age=LONG_AGO)
+    handle = await client.start_workflow(
+        "AssetPipelineWorkflow", id=terminated.workflow_id, task_queue=f"nobody-{uuid.uuid4()}"
+    )
+    await handle.terminate("ended while the API was down")
+    gone = await _asset_run(db, tenant, age=LONG_AGO)  # its workflow never existed
+    young = await _asset_run(db, tenant, age=timedelta(0))  # its start may be under way
+
+    assert await settle_stale_runs(db, client) >= 2
+    async with db.session() as session:
+        ended = await asset_runs.get_run(session, tenant, terminated.id)
+        assert (ended.status, ended.error) == (
+            "FAILED",
+            "workflow ended as TERMINATED without recording its outcome",
+        )
+        assets = await asset_runs.materializations(session, terminated.id)
+        assert {a.status for a in assets} == {asset_runs.SKIPPED}
+        lost = await asset_runs.get_run(session, tenant, gone.id)
+        assert (lost.status, lost.error) == ("FAILED", "its workflow no longer exists")
+        assert (await asset_runs.get_run(session, tenant, young.id)).status == "RUNNING"
+    # Settled once: the next sweep leaves them as they are.
+    await settle_stale_runs(db, client)
+    async with db.session() as session:
+        assert (await asset_runs.get_run(session, tenant, terminated.id)).finished_at == (
+            ended.finished_at
+        )
