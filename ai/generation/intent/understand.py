@@ -31,7 +31,9 @@ _OPS = {
     "less than": "<", "fewer than": "<", "lower than": "<", "smaller than": "<", "below": "<",
     "under": "<", "beneath": "<",
     ">=": ">=", "<=": "<=", ">": ">", "<": "<", "=": "=", "equal to": "=", "equals": "=",
-    "of exactly": "=", "exactly": "=",
+    "of exactly": "=", "exactly": "=", "!=": "<>", "<>": "<>", "max": "<=", "maximum": "<=",
+    "min": ">=", "upwards of": ">", "greater or equal to": ">=", "less or equal to": "<=",
+    "not over": "<=", "not above": "<=", "not under": ">=", "not below": ">=",
 }  # fmt: skip
 _OP_RE = "|".join(re.escape(k) for k in sorted(_OPS, key=len, reverse=True))
 _NUM = r"-?\$?\d[\d,]*(?:\.\d+)?"
@@ -46,6 +48,18 @@ _AGG_WORDS = "|".join(p for p, _ in _AGGS)
 _NEGATE = (
     r"ignoring|excluding|except(?:\s+for)?|skipping|dropping|leaving\s+out|omitting|not\s+counting"
     r"|filtering\s+out|removing|but\s+not|without\s+counting"
+    r"|(?:but\s+|and\s+)?(?:skip|drop|exclude|ignore|omit|remove|leave\s+out|filter\s+out)"
+)
+_SET_WORDS = (
+    r"assigned|set|given|specified|provided|recorded|attached|linked|entered|filled(?:\s+in)?"
+)
+# Words around a value that say nothing more: "orders that are still pending", "marked as paid"
+_ADVERBS = r"either|still|already|currently|presently|now|only|just|both"
+_VALUE_LEADS = (
+    r"marked(?:\s+as)?|flagged(?:\s+as)?|labell?ed(?:\s+as)?|tagged(?:\s+as)?|set\s+to"
+    r"|categori[sz]ed\s+as|classified\s+as|listed\s+as|in\s+(?:the\s+)?(?:state|status)"
+    r"|based\s+in|located\s+in|situated\s+in|living\s+in|residing\s+in|headquartered\s+in"
+    r"|got|get|gets|became|become"
 )
 _GRAIN = {
     "day": r"daily|per day|by day|each day|a day|per date|by date",
@@ -1137,111 +1151,131 @@ class _Parser:
         return start, None
 
     def _between_numbers(self) -> None:
-        q = self.q
-        for m in re.finditer(rf"\bbetween\s+({_NUM})\s+and\s+({_NUM})\b", self.text):
-            if not self._free(m):
+        for m in re.finditer(
+            rf"(?:\b(?P<lead>between|from)\s+)?(?<![\w.-])({_NUM})\s*(?:{_UNITS}\s*)?"
+            rf"(?P<join>and|to|-)\s*({_NUM})(?:\s*(?P<unit>{_UNITS}))?(?![\w.-])",
+            self.text,
+        ):
+            if not self._free(m) or (m["join"] == "and" and m["lead"] != "between"):
                 continue
-            found = self._column_before(m.start(), "numeric")
-            ref = found[1] if found else self._money(q.root)
-            if ref is None:
+            placed = self._compared(m, m.start(), require_said=not m["lead"])
+            if placed is None:
                 continue
-            lo, hi = _number(m[1]), _number(m[2])
+            start, end, ref = placed
+            lo, hi = _number(m[2]), _number(m[4])
             cond = f"{self._use(ref)} BETWEEN {lo} AND {hi}"
-            q.where.append(cond)
-            start = found[0] if found else m.start()
-            self._place(
-                "filter",
-                start,
-                m.end(),
-                f"Keeps rows whose {ref.column.name} is between {lo} and {hi}",
-                cond,
-            )
+            self.q.where.append(cond)
+            said = f"Keeps rows whose {ref.column.name} is between {lo} and {hi}"
+            self._place("filter", start, end, said, cond)
 
     def _comparisons(self) -> None:
-        q = self.q
         matches = (
             [
-                (m, _OPS[m["op"]], m["num"])
+                (m, _OPS[m["op"] or m["sym"]])
                 for m in re.finditer(
-                    rf"(?<![\w])(?P<op>{_OP_RE})\s+(?P<num>{_NUM})(?:\s*{_UNITS})?(?![\w-])",
+                    rf"(?:(?<![\w])(?P<op>{_OP_RE})\s+|(?P<sym>>=|<=|!=|<>|>|<|=)\s*)"
+                    rf"(?P<num>{_NUM})(?:\s*(?P<unit>{_UNITS}))?(?![\w-])",
                     self.text,
                 )
             ]
             + [
-                (m, ">" if re.match(_MORE, m["adj"]) else "<", m["num"])
+                (m, ">" if re.match(_MORE, m["adj"]) else "<")
                 for m in re.finditer(
-                    rf"(?<![\w])(?P<adj>{_COMPARATIVES})\s+than\s+(?P<num>{_NUM})(?:\s*{_UNITS})?(?![\w-])",
+                    rf"(?<![\w])(?P<adj>{_COMPARATIVES})\s+than\s+(?P<num>{_NUM})(?:\s*(?P<unit>{_UNITS}))?(?![\w-])",
                     self.text,
                 )
             ]
             + [
-                (
-                    m,
-                    ">="
-                    if m["op"] in ("or more", "and above", "or above", "+", "and up", "or higher")
-                    else "<=",
-                    m["num"],
-                )
+                (m, "<=" if re.search(r"less|fewer|below|lower|under|max", m["after"]) else ">=")
                 for m in re.finditer(
-                    rf"(?<![\w])(?P<num>{_NUM})\s*(?P<op>or more|and above|or above|and up|or higher|or less|or fewer|and below|or below|or lower|\+)",  # noqa: E501
+                    rf"(?<![\w])(?P<num>{_NUM})\s*(?:(?P<unit>{_UNITS})\s*)?(?P<after>{_AFTER_NUMBER})"
+                    r"(?![\w])",
                     self.text,
                 )
             ]
         )
-        for m, op, num in matches:
+        placed_ops: list[str] = []
+        for m, op in matches:
             if not self._free(m):
                 continue
-            before = self.text[: m.start()]
-            negated = re.search(r"\bnot\s+(?:be\s+)?$", before)
-            start_at = negated.start() if negated else m.start()
-            found = self._column_before(start_at, "numeric")
-            # "heavier than 80 kg", "at least 90 cm long": the adjective names the measure
-            adjective = re.search(rf"\b({_ADJECTIVES})\s+$", before[:start_at])
-            if found is None and "adj" in m.groupdict() and m["adj"]:
-                ref = self._measure_of(m["adj"])
-                found = (m.start(), ref) if ref is not None else None
-            after = re.match(rf"\s+({_ADJECTIVES})\b", self.text[m.end() :])
-            for said, at_end in ((adjective, False), (after, True)):
-                if found is None and said is not None:
-                    ref = self._measure_of(said[1])
-                    if ref is not None:
-                        found = (m.start() if at_end else said.start(), ref)
-                        if at_end:
-                            self.cov.take(m.end(), m.end() + said.end())
-            if found is None:
-                verb = re.search(
-                    r"\b(?:costing|costs?|priced|worth|valued|spending|spent|earning|earns?|paying|paid|weighing|weighs?)\s+$",
-                    before[:start_at],
-                )
-                ref = None
-                if verb:
-                    ref = self._money(q.root)
-                    start = verb.start()
-                else:
-                    ref = self._money(q.root)
-                    start = start_at
-                    whose = re.search(
-                        r"\b(?:with|whose|where|that|which)\s+(?:is\s+|are\s+)?$", before[:start_at]
-                    )
-                    if ref is None:
-                        continue
-                    if whose:
-                        start = whose.start()
-            else:
-                start, ref = found
-            if ref is None:
+            negated = re.search(r"\bnot\s+(?:be\s+)?$", self.text[: m.start()])
+            placed = self._compared(m, negated.start() if negated else m.start())
+            if placed is None:
                 continue
+            start, end, ref = placed
             if negated:
-                op = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "=": "<>"}[op]
-            cond = f"{self._use(ref)} {op} {_number(num)}"
-            q.where.append(cond)
-            self._place(
-                "filter",
-                start,
-                m.end(),
-                f"Keeps rows whose {ref.column.name} {op} {_number(num)}",
-                cond,
-            )
+                op = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "=": "<>", "<>": "="}[op]
+            cond = f"{self._use(ref)} {op} {_number(m['num'])}"
+            self.q.where.append(cond)
+            placed_ops.append(op)
+            said = f"Keeps rows whose {ref.column.name} {op} {_number(m['num'])}"
+            self._place("filter", start, end, said, cond)
+        # "big orders: total > 900": the adjective says what the comparison says
+        forms = "|".join(re.escape(f) for f in sorted(self.cat.forms(self.q.root), key=len)[::-1])
+        for m in re.finditer(rf"\b(?P<adj>{_SIZES})\s+(?:{forms})\b", self.text):
+            big = not re.match(_SMALL, m["adj"])
+            if self._free(m, "adj") and any(o[0] == (">" if big else "<") for o in placed_ops):
+                self.cov.take_match(m, "adj")
+
+    def _compared(
+        self, m: re.Match[str], start_at: int, *, require_said: bool = False
+    ) -> tuple[int, int, Ref] | None:
+        """(start, end, column) of a comparison's column: named before it ("a total of"), by an
+        adjective ("heavier than", "90 cm long"), after it ("below 50 in total"), by its unit
+        ("over 25 kg": weight_kg), by a verb ("costing"), else the table's money column."""
+        q = self.q
+        before = self.text[:start_at]
+        end = m.end()
+        found = self._column_before(start_at, "numeric")
+        # "heavier than 80 kg", "at least 90 cm long": the adjective names the measure
+        adjective = re.search(rf"\b({_ADJECTIVES})\s+$", before)
+        if found is None and m.groupdict().get("adj"):
+            ref = self._measure_of(m["adj"])
+            found = (m.start(), ref) if ref is not None else None
+        after = re.match(rf"\s+({_ADJECTIVES})\b", self.text[end:])
+        for said, at_end in ((adjective, False), (after, True)):
+            if found is None and said is not None:
+                ref = self._measure_of(said[1])
+                if ref is not None:
+                    found = (start_at if at_end else said.start(), ref)
+                    end += said.end() if at_end else 0
+        if found is None:  # "below 50 in total", "over 300 total", "8,000 capacity"
+            lead = re.match(r"\s+(?:(?:in|of|for)\s+)?", self.text[end:])
+            later = self._column_after(end + lead.end(), "numeric", 2) if lead else None
+            if later is not None:
+                found, end = (start_at, later[1]), later[0]
+        unit = m.groupdict().get("unit")
+        if found is None and unit and not re.fullmatch(_CURRENCY, unit):
+            ref = self._unit_column(unit)
+            if ref is None:
+                return None  # "over 25 kg" of no column in kg: not guessed
+            found = (start_at, ref)
+        if found is not None:
+            return found[0], end, found[1]
+        verb = re.search(
+            r"\b(?:costing|costs?|cost|priced(?:\s+at)?|worth|valued(?:\s+at)?|spending|spent|earning"
+            r"|earns?|paying|paid|totall?ing|totals?|amounting\s+to|amounts?\s+to|selling\s+for)\s+$",
+            before,
+        )
+        ref = self._money(q.root)
+        if ref is None or (require_said and verb is None):
+            return None
+        if verb:
+            return verb.start(), end, ref
+        whose = re.search(r"\b(?:with|whose|where|that|which)\s+(?:is\s+|are\s+)?$", before)
+        return (whose.start() if whose else start_at), end, ref
+
+    def _unit_column(self, unit: str) -> Ref | None:
+        """The one numeric column of the root measured in ``unit`` (weight_kg for "kg")."""
+        words = next((v for k, v in _UNIT_COLUMNS.items() if re.fullmatch(k, unit)), ())
+        cols = [
+            c
+            for c in self.q.root.columns
+            if is_numeric(c)
+            and not c.name.lower().endswith("id")
+            and any(w == c.name.lower() or w in c.name.lower().split("_") for w in words)
+        ]
+        return Ref(self.q.root, cols[0]) if len(cols) == 1 else None
 
     def _child_by_verb(self, verb: str) -> DatasetSchema | None:
         """The table whose rows a verb makes ("ordered": order_items referring to products)."""
@@ -1274,7 +1308,8 @@ class _Parser:
             rf"(?:(?P<neg>{_NEGATE})\s+(?:(?:any|all|the)\s+)?(?:[a-z_]+\s+){{0,2}}?)?"
             r"(?P<kw>without|with\s+no|that\s+(?:have|has)\s+no|having\s+no|who\s+(?:have|has)\s+no"
             r"|with\s+(?:a\s+)?missing|missing|lacking|that\s+lack|(?:that|which|who)\s+(?:are|is)\s+missing"
-            r"|with(?:\s+an?)?\s+(?:null|empty)|(?:where|whose|with|that\s+have|which\s+have)\s+(?:the\s+|an?\s+)?(?P<colnull>[a-z_ ]+?)\s+(?:is\s+|are\s+)?(?P<isnot>not\s+)?(?:null|empty|missing|blank|unknown|unset|not\s+set)\b"  # noqa: E501
+            r"|with(?:\s+an?)?\s+(?:null|empty|unknown|blank)|(?:not|never)\s+(?:assigned|linked|attached|tied)\s+to"
+            r"|(?:where|whose|with|that\s+have|which\s+have|\()\s*(?:the\s+|an?\s+)?(?P<colnull>[a-z_ ]+?)\s+(?:is\s+|are\s+)?(?:still\s+|currently\s+)?(?:(?P<isnot>not\s+)?(?:null|empty|missing|blank|unknown|unset|not\s+set)|(?P<isset>set|present|populated|filled(?:\s+in)?|known|given|provided|available))\b(?:\s+yet)?"  # noqa: E501
             r"|who\s+(?:have|has)\s+never|that\s+(?:have|has)\s+never|never|who\s+(?:have|has)\s+not|that\s+(?:have|has)\s+not)"
             r"(?:\s+(?:an?|any|ever|been|placed|made|bought|purchased|ordered|had|received|got|created|did)\b)*\s*(?P<x>[a-z_]+(?:'s)?(?:\s+[a-z_]+)?)?",
             self.text,
@@ -1287,7 +1322,7 @@ class _Parser:
                 if not refs:
                     continue
                 ref = self._pick(refs, m["colnull"])
-                is_null = not m["isnot"]
+                is_null = not m["isnot"] and not m["isset"]
                 end = m.end("kw")
                 start = m.start()
             else:
@@ -1297,7 +1332,10 @@ class _Parser:
                 if not x:
                     continue
                 first = x.split()[0].removesuffix("'s")
-                d = self.cat.table_named(first)
+                d = self.cat.table_named(x.removesuffix("'s"))
+                if d is not None:
+                    first = x.removesuffix("'s")
+                d = d or self.cat.table_named(first)
                 start = m.start()
                 end = m.start("x") + len(first) if m["x"] else m.end()
                 if d is None and re.search(r"never|not", m["kw"]):
@@ -1331,9 +1369,16 @@ class _Parser:
                         )
                 if ref is None:
                     found = self._column_after(m.start("x"), "", 2)
+                    dated = self.cat.date_named(first, q.root)
+                    if found is None and dated is not None:  # "no delivery date"
+                        found = (m.start("x") + len(first), dated)
                     if found is None:
                         continue
                     end, ref = found
+                # "no carrier assigned", "without a delivered_at timestamp"
+                rest = re.match(rf"\s+(?:{_SET_WORDS}|{_DATE_NOUNS}|values?)\b", self.text[end:])
+                if rest:
+                    end += rest.end()
                 is_null = True
             if negated:
                 is_null = not is_null
@@ -1355,13 +1400,17 @@ class _Parser:
         q = self.q
         for m in re.finditer(
             r"\b(?:that|which|who)\s+(?:have|has|had)\s+(?:an?|some|at\s+least\s+one|any)\s+"
-            r"(?:assigned\s+)?(?P<x>[a-z_]+)|\bhaving\s+(?:an?|some|at\s+least\s+one)\s+(?P<y>[a-z_]+)",
+            r"(?:assigned\s+)?(?P<x>[a-z_]+)(?:\s+(?:assigned|set|linked|attached))?|\bhaving\s+(?:an?|some|at\s+least\s+one)\s+(?P<y>[a-z_]+)"
+            rf"|\bwith\s+(?:an?\s+|the\s+)?(?:known\s+(?P<k>[a-z_]+)|(?P<z>[a-z_]+)\s+(?:{_SET_WORDS})\b)"
+            r"|\bwith\s+an?\s+(?P<w>[a-z_]+)(?=\s*(?:$|[,.;)]|\band\b|\bor\b))",
             self.text,
         ):
             if not self._free(m):
                 continue
-            word = m["x"] or m["y"]
+            word = m["x"] or m["y"] or m["k"] or m["z"] or m["w"]
             d = self.cat.table_named(word)
+            if m["w"] and (d is None or not self.cat.references(q.root, d)):
+                continue  # "with a total": only a reference to another table is had or not
             cond = None
             if d is not None and d is not q.root and self.cat.references(q.root, d):
                 edge = self.cat.references(q.root, d)[0]
@@ -1386,7 +1435,7 @@ class _Parser:
         ]
         tokens = list(re.finditer(r"[a-z0-9_][a-z0-9_-]*", self.text))
         i = 0
-        hits: list[tuple[int, int, Ref, str]] = []
+        hits: list[tuple[int, int, Ref, str, bool]] = []  # start, end, column, value, negated
         while i < len(tokens):
             t = tokens[i]
             if not self.cov.free(t.start(), t.end()) or any(
@@ -1401,82 +1450,150 @@ class _Parser:
                 start, end = t.start(), tokens[i + n - 1].end()
                 if not self.cov.free(start, end):
                     continue
-                found = self.cat.values_named(self.text[start:end], tables)
+                words = self.text[start:end]
+                negated = False
+                found = self.cat.values_named(words, tables)
+                prefix = re.match(r"(non-?|un)(?=[a-z])", words)
+                if not found and prefix:  # "non-cancelled"; "unpaid" may be more than not paid
+                    found = self.cat.values_named(words[prefix.end() :], tables)
+                    negated = True
+                    if found and prefix[1] == "un":
+                        q.ambiguous.append(f"'{words}': which values of {found[0][0].label}?")
+                        self.cov.take(start, end)
+                        i += n
+                        matched = True
+                        break
                 if found:
                     by_table = [f for f in found if f[0].dataset is q.root] or found
                     columns = {f[0] for f in by_table}
                     if len(columns) > 1:
                         q.ambiguous.append(
-                            f"'{self.text[start:end]}' is a value of "
+                            f"'{words}' is a value of "
                             + ", ".join(sorted(r.label for r in columns))
                         )
                         self.cov.take(start, end)
                     else:
-                        hits.append((start, end, by_table[0][0], by_table[0][1]))
+                        hits.append((start, end, by_table[0][0], by_table[0][1], negated))
                     i += n
                     matched = True
                     break
             if not matched:
                 i += 1
-        # group adjacent values of one column: "pending or paid", "not cancelled"
-        groups: list[list[tuple[int, int, Ref, str]]] = []
+        # group adjacent values of one column: "pending or paid", "lost + returned"
+        groups: list[list[tuple[int, int, Ref, str, bool]]] = []
         for h in hits:
             if (
                 groups
                 and groups[-1][-1][2] == h[2]
+                and groups[-1][-1][4] == h[4]
                 and re.fullmatch(
-                    r"\s*(?:,|or|and|nor|/|,\s*or|,\s*and)\s*", self.text[groups[-1][-1][1] : h[0]]
+                    rf"\s*(?:,|or|and|nor|/|\+|&|and/or|as\s+well\s+as|,\s*or|,\s*and)\s*(?:{_ADVERBS}\s+)*",
+                    self.text[groups[-1][-1][1] : h[0]],
                 )
             ):
                 groups[-1].append(h)
             else:
                 groups.append([h])
+        placed: dict[Ref, list[str]] = {}
         for group in groups:
-            ref = group[0][2]
-            start, end = group[0][0], group[-1][1]
-            neg = re.search(
-                rf"\b(?:not|non-?|isn't|aren't|other than|except|excluding|but not|{_NEGATE})"
-                r"\s*(?:in\s+|one\s+of\s+)?(?:the\s+)?$",
-                self.text[:start],
-            )
-            if neg:
-                start = neg.start()
+            self._value_filter(group, placed)
+        for ref, kinds in placed.items():  # "returned and lost" apart: no row is both
+            if kinds.count("=") > 1 or (kinds.count("IN") + kinds.count("=")) > 1:
+                q.ambiguous.append(f"several values of {ref.label} asked apart: any of them, or?")
+
+    def _value_filter(
+        self, group: list[tuple[int, int, Ref, str, bool]], placed: dict[Ref, list[str]]
+    ) -> None:
+        """The condition of one run of values of a column, with the words around it: the
+        column's name, a negation, "marked as", "the … ones"."""
+        q = self.q
+        ref = group[0][2]
+        start, end = group[0][0], group[-1][1]
+        before = self.text[:start]
+        lead = re.search(rf"(?:\b(?:{_VALUE_LEADS})\s+)?(?:\b(?:{_ADVERBS})\s+)*$", before)
+        if lead and lead.start() < start:
+            start = lead.start()
             before = self.text[:start]
+        unequal = negated = False
+        for _ in range(2):  # "whose status is not", "with any status except"
             col = re.search(
-                r"(?:\b([a-z_]+(?:\s+[a-z_]+)?)\s+(?:is\s+|are\s+|=\s*|of\s+|in\s+|equals?\s+)?(?:\(\s*)?)$",
+                r"\b([a-z_]+(?:\s+[a-z_]+)?)\s+(?P<op>is\s+not|isn't|!=|<>|not\s+equal\s+to|is|are"
+                r"|=|of|in|equals?|with|being|one\s+of|is\s+one\s+of|in\s+one\s+of)?\s*"
+                r"(?:the\s+)?(?:\(\s*)?'?$",
                 before,
             )
             if col:
-                refs = self.cat.columns_named(col[1], self.prefer)
-                if ref in refs or any(r.column is ref.column for r in refs):
-                    start = col.start(1)
-                else:
-                    last = col[1].split()[-1]
-                    refs = self.cat.columns_named(last, self.prefer)
-                    if ref in refs:
-                        start = col.start(1) + col[1].rfind(last)
-            trailing = re.match(r"\s+([a-z_]+)\b", self.text[end:])
-            if trailing and ref in self.cat.columns_named(trailing[1], self.prefer):
-                end += trailing.end()  # "the kitchen category"
-            closing = re.match(r"\s*\)", self.text[end:])
-            if closing and "(" in self.text[max(0, start - 2) : start + 1] + before[-3:]:
-                end += closing.end()
-            values = list(dict.fromkeys(v for _, _, _, v in group))
-            literals = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
-            sql = self._use(ref)
-            if len(values) == 1:
-                cond = f"{sql} {'<>' if neg else '='} {literals}"
-            else:
-                cond = f"{sql} {'NOT IN' if neg else 'IN'} ({literals})"
-            if cond not in q.where:
-                q.where.append(cond)
-            self.cov.take(start, end)
-            q.say(
-                "filter",
-                self.text[start:end],
-                f"Keeps rows whose {ref.column.name} is {'not ' if neg else ''}{' or '.join(values)} (values found in {ref.label})",  # noqa: E501
-                cond,
+                words = col[1].split()
+                hit = next(
+                    (
+                        col.start(1) + col[1].rfind(" ".join(words[k:]))
+                        for k in range(len(words))
+                        if self._names_column(" ".join(words[k:]), ref)
+                    ),
+                    None,
+                )
+                if hit is not None:
+                    start = hit
+                    unequal = unequal or bool(
+                        col["op"] and re.match(r"is\s+not|isn't|!=|<>|not", col["op"])
+                    )
+                    before = self.text[:start]
+            neg = re.search(
+                rf"\b(?:not|non-?|isn't|aren't|weren't|wasn't|haven't|hasn't|never|other\s+than"
+                rf"|outside(?:\s+of)?|except|excluding|without|but(?=\s+the)|but\s+not|{_NEGATE})"
+                r"\s*(?:in\s+|from\s+|one\s+of\s+|been\s+|yet\s+)?(?:the\s+|any\s+|those\s+)?"
+                r"(?:(?:ones?|those|rows|records)\s+(?:with|whose|where|that\s+are|which\s+are"
+                r"|having|in)\s+(?:an?\s+|the\s+)?)?(?:(?:is|are|was|were)\s+)?$",
+                before,
             )
+            if neg is None:
+                break
+            negated = True
+            start = neg.start()
+            before = self.text[:start]
+        negated = negated != unequal or group[0][4]
+        trailing = re.match(r"'?\s+([a-z_]+(?:\s+[a-z_]+)?)\b", self.text[end:])
+        if trailing:
+            for words in (trailing[1], trailing[1].split()[0]):
+                if self._names_column(words, ref):
+                    end += (
+                        len(trailing[0]) - len(trailing[1]) + len(words)
+                    )  # "the kitchen category"
+                    break
+        ones = re.match(r"'?\s+ones?\b|'", self.text[end:])
+        if ones:
+            end += ones.end()
+        closing = re.match(r"\s*\)", self.text[end:])
+        if closing and "(" in self.text[max(0, start - 2) : start + 1] + before[-3:]:
+            end += closing.end()
+        values = list(dict.fromkeys(v for _, _, _, v, _ in group))
+        literals = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+        sql = self._use(ref)
+        if len(values) == 1:
+            cond = f"{sql} {'<>' if negated else '='} {literals}"
+        else:
+            cond = f"{sql} {'NOT IN' if negated else 'IN'} ({literals})"
+        if cond not in q.where:
+            q.where.append(cond)
+            placed.setdefault(ref, []).append(
+                "NOT" if negated else ("IN" if len(values) > 1 else "=")
+            )
+        self.cov.take(start, end)
+        q.say(
+            "filter",
+            self.text[start:end],
+            f"Keeps rows whose {ref.column.name} is {'not ' if negated else ''}{' or '.join(values)} (values found in {ref.label})",  # noqa: E501
+            cond,
+        )
+
+    def _names_column(self, words: str, ref: Ref) -> bool:
+        """``words`` name ``ref``'s column: by its name or synonym, or as a part of a name of
+        several words ("type" for scan_type, "service" for service_level)."""
+        refs = self.cat.columns_named(words, self.prefer)
+        if ref in refs or any(r.column is ref.column for r in refs):
+            return True
+        parts = ref.column.name.lower().split("_")
+        return len(words) >= 4 and len(parts) > 1 and words.replace(" ", "_") in parts
 
     def _booleans(self) -> None:
         q = self.q
@@ -1688,7 +1805,32 @@ class _Parser:
             )
 
 
-_UNITS = r"(?:kg|kgs|kilos?|kilograms?|g|grams?|lbs?|pounds?|cm|mm|m|km|meters?|metres?|%|percent|eur|euros?|usd|dollars?|gbp|hours?|days?|minutes?)\b"  # noqa: E501
+_CURRENCY = r"eur|euros?|usd|dollars?|gbp|€|\$"
+_UNITS = rf"(?:kg|kgs|kilos?|kilograms?|g|grams?|lbs?|pounds?|cm|mm|m|km|meters?|metres?|%|percent|{_CURRENCY}|hours?|days?|minutes?|units?|items?|pieces?|pcs)(?![\w])"  # noqa: E501
+_UNIT_COLUMNS = {
+    r"kg|kgs|kilos?|kilograms?": ("kg", "weight"),
+    r"g|grams?": ("g", "grams", "weight"),
+    r"lbs?|pounds?": ("lb", "lbs", "weight"),
+    r"cm": ("cm",),
+    r"mm": ("mm",),
+    r"m|meters?|metres?": ("m", "meters", "metres"),
+    r"km": ("km", "distance"),
+    r"%|percent": ("pct", "percent", "rate"),
+    r"hours?": ("hours", "h"),
+    r"days?": ("days", "d"),
+    r"minutes?": ("minutes", "min"),
+    r"units?|items?|pieces?|pcs": ("quantity", "qty", "units"),
+}
+_AFTER_NUMBER = (
+    r"or more|and above|or above|and up|or higher|or greater|or over|at least|minimum|or less"
+    r"|or fewer|and below|or below|or lower|or under|at most|max(?:imum)?|\+"
+)
+_DATE_NOUNS = r"timestamps?|dates?|times?"
+_SIZES = (
+    r"big|bigger|large|larger|huge|high[- ]value|expensive|pricey|costly|heavy|long|small|smaller"
+    r"|tiny|low[- ]value|cheap|light|short"
+)
+_SMALL = r"small|smaller|tiny|low|cheap|light|short"
 _MEASURES = {
     r"heavier|lighter|heavy|light|weighing|weighs?": ("weight",),
     r"longer|shorter|long|short": ("length",),
