@@ -21,6 +21,7 @@ from connectors.commit_point import CommitPoint
 from connectors.duckdb import target as duckdb_target
 from connectors.duckdb.staging import DuckStaging
 from connectors.duckdb.target import LoadOutcome
+from connectors.files import staged as staged_file
 from connectors.files import target as files_target
 from connectors.kafka import target as kafka_target
 from workflows.payloads import Cursor, LoadStep
@@ -105,8 +106,9 @@ def stages_in_target(connection_type: str) -> bool:
 
 
 def remove_staging_file(path: str) -> int:
-    """Delete a run's DuckDB staging file (and its write-ahead log); 1 if it was there."""
-    removed = 0
+    """Delete a run's DuckDB staging file (its write-ahead log, the files staged beside it);
+    1 if it was there."""
+    removed = staged_file.remove(path)
     for name in (path, f"{path}.wal"):
         try:
             Path(name).unlink()

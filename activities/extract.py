@@ -21,6 +21,7 @@ from activities.runtime import ActivityDeps, StepContext, closing
 from connectors import postgres, source_sql
 from connectors.base import ArrowSource, Connector, Progress, TerminalError
 from connectors.duckdb.staging import DuckStaging
+from connectors.files import staged as staged_file
 from connectors.postgres.arrow_ingest import ingest, staging_columns
 from connectors.postgres.config import PostgresConfig
 from connectors.postgres.copy import (
@@ -200,14 +201,28 @@ class ExtractActivities:
                 query, connector.dialect, _source_range(step.partition, schema, connector)
             )
         batch_rows = self.deps.settings.batch_rows
+        # Rows a files target's load takes as they are: one Parquet file, whole or absent.
+        to_file = step.to_file and _parquet_target(duck) and staged_file.writable(schema)
+        path = staged_file.path_of(staging, staged)
         ctx.info(
             "reading",
             source=connector.type,
             columns=len(schema),
-            into=f"{staging.path}:{staged}",
+            into=str(path) if to_file else f"{staging.path}:{staged}",
             range=scope,
             batch_rows=batch_rows,
         )
+        if to_file:
+            await run_stoppable(
+                lambda stop: staged_file.write(
+                    path,
+                    schema,
+                    _read(connector, config, query, schema, batch_rows, stop),
+                    ctx.metrics,
+                    stop,
+                )
+            )
+            return
         # One DuckDB transaction in a worker thread: a failed or cancelled attempt leaves nothing.
         await run_stoppable(
             lambda stop: staging.ingest(
@@ -219,6 +234,11 @@ class ExtractActivities:
                 stop=stop,
             )
         )
+
+
+def _parquet_target(duck: tuple[DuckStaging, Connector, Any]) -> bool:
+    _, target, config = duck
+    return target.type == "files" and (config.format or "parquet") == "parquet"
 
 
 def _read(

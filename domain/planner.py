@@ -123,6 +123,19 @@ def compile_plan(
                     full_refresh=full_refresh,
                     target_table=str(Relation.parse(sink.table)),
                 )
+
+    def to_file(conn: str, lower: str, ranges: int) -> bool:
+        """A source that a files target's one load reads as it is, where no transformation or
+        check reads anything: its rows need no table to be staged in."""
+        return (
+            types.get(conn) == "files"
+            and readers.get((conn, lower)) == 1
+            and ranges == 1
+            and (conn, lower) not in cursors
+            and not (conn == check_conn and definition.quality_checks)
+            and not any(t.name.lower() in targets[conn] for t in definition.transformations)
+        )
+
     extracts: list[ExtractStep] = []
     transform_steps: list[TransformStep] = []
     for conn, needed in targets.items():
@@ -144,6 +157,7 @@ def compile_plan(
                         staging_table=staged(conn, lower),
                         cursor=cursors.get((conn, lower)),
                         partition=partition,
+                        to_file=to_file(conn, lower, len(ranges)),
                     )
                 )
         for t in definition.transformations:

@@ -75,6 +75,9 @@ class ExtractStep:
     staging_table: str  # schema-qualified name in the target database
     cursor: Cursor | None = None
     partition: Partition | None = None  # None: the whole source, into a fresh staging table
+    # The rows go unchanged to one files target's load and to no other step, so they may be
+    # staged as one Parquet file instead of a table (connectors.files.staged).
+    to_file: bool = False
 
 
 @dataclass

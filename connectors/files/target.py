@@ -6,7 +6,8 @@ A sink's ``table`` names the dataset's directory: ``orders`` is ``<root>/orders/
 ``properties.format`` (default ``parquet``); CSV takes ``delimiter`` and ``header``.
 
 DuckDB writes each load straight from the staged table (``COPY ... TO``, streaming) into one
-part file named after the load, ``part-<load key>.<ext>``: a retried load writes the same name
+part file named after the load, ``part-<load key>.<ext>``; rows staged as a Parquet file
+(``connectors.files.staged``) are copied as that part instead. A retried load writes the same name
 again, so no run is ever loaded twice, and nothing is ever half-written under a final name:
 locally the file is written under a hidden temporary name and renamed into place (atomic);
 on S3 it is uploaded under its final key, and an object appears whole or not at all.
@@ -45,11 +46,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from connectors import offsets
 from connectors.base import LoadSpec, PolicyDenied, TerminalError
 from connectors.commit_point import CommitPoint, LoadCancelled, no_cancel
 from connectors.duckdb.staging import DuckStaging
 from connectors.duckdb.target import LoadOutcome
+from connectors.files import staged as staged_file
 from connectors.files.config import FilesConfig
 from connectors.postgres.sql import Relation
 
@@ -131,15 +135,34 @@ def load(
 def _write(
     staging: DuckStaging, staged: Relation, config: FilesConfig, fmt: str, path: Path
 ) -> int:
-    """The staged rows written into ``path``; returns their number. The staging database is
-    locked down (no file access), so the rows stream as Arrow batches into an in-memory
-    DuckDB of our own, which writes the file and never runs tenant SQL."""
+    """The staged rows written into ``path``; returns their number. Rows staged as a Parquet
+    file (``connectors.files.staged``) are that file, copied. The staging database is
+    locked down (no file access), so rows staged there stream as Arrow batches into an
+    in-memory DuckDB of our own, which writes the file and never runs tenant SQL."""
+    staged_path = staged_file.path_of(staging, staged)
+    if staged_path.exists():
+        if fmt == "parquet":
+            shutil.copyfile(staged_path, path)
+            return staged_file.rows(staged_path)
+        import pyarrow.parquet as pq
+
+        parquet = pq.ParquetFile(staged_path)
+        batches = parquet.iter_batches(WRITE_BATCH_ROWS)
+        return _encode(
+            pa.RecordBatchReader.from_batches(parquet.schema_arrow, batches), config, fmt, path
+        )
+    with staging.connect() as conn:
+        reader = conn.sql(f"SELECT * FROM {staged.sql}").to_arrow_reader(WRITE_BATCH_ROWS)
+        return _encode(reader, config, fmt, path)
+
+
+def _encode(reader: pa.RecordBatchReader, config: FilesConfig, fmt: str, path: Path) -> int:
+    """Arrow batches written into ``path`` in the target's format by an in-memory DuckDB."""
     import duckdb
 
     target = str(path).replace("'", "''")
-    with staging.connect() as conn, duckdb.connect() as writer:
+    with duckdb.connect() as writer:
         writer.execute("SET TimeZone = 'UTC'")
-        reader = conn.sql(f"SELECT * FROM {staged.sql}").to_arrow_reader(WRITE_BATCH_ROWS)
         writer.register("_dw_rows", reader)
         written = writer.execute(
             f"COPY (SELECT * FROM _dw_rows) TO '{target}' ({copy_options(config, fmt)})"

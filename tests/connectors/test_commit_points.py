@@ -8,13 +8,18 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
+from connectors.base import Progress
 from connectors.commit_point import LoadCancelled
 from connectors.duckdb import target as duckdb_target
 from connectors.duckdb.staging import DuckStaging
+from connectors.files import staged as staged_file
 from connectors.files import target as files_target
 from connectors.files.config import FilesConfig
+from connectors.postgres.sql import Relation
 from workflows.payloads import LoadStep, StepRef
 
 ROWS = 1_000
@@ -101,6 +106,28 @@ def test_files_leave_nothing_aside_at_their_commit_point(tmp_path: Path, mode: s
     outcome = files_target.load(staging, step, "exec-cp/load_cp", config, _log, commit_point=passes)
     assert outcome.rows == ROWS
     assert files_target.committed_rows(config, step, "exec-cp/load_cp") == ROWS
+
+
+@pytest.mark.parametrize("mode", ["append", "replace"])
+def test_files_staged_as_a_parquet_file_leave_nothing_aside_at_their_commit_point(
+    tmp_path: Path, mode: str
+):
+    staging = DuckStaging(str(tmp_path / "staging.duckdb"), "_ductwork")  # no table in it
+    rows = pa.table({"id": pa.array(range(1, ROWS + 1), pa.int64())})
+    staged = staged_file.path_of(staging, Relation("_ductwork", "staged"))
+    staged_file.write(staged, rows.schema, iter(rows.to_batches()), Progress())
+    root = tmp_path / "files"
+    config = FilesConfig(root=str(root), format="parquet")
+    step = _step("exports.orders", mode)
+    with pytest.raises(LoadCancelled):
+        files_target.load(staging, step, "exec-cp/load_cp", config, _log, commit_point=cancelled)
+    assert [p for p in root.rglob("*") if p.is_file() and "part-" in p.name] == []
+    assert files_target.committed_rows(config, step, "exec-cp/load_cp") is None
+
+    outcome = files_target.load(staging, step, "exec-cp/load_cp", config, _log, commit_point=passes)
+    assert outcome.rows == ROWS
+    assert pq.read_table(root / "exports" / "orders").equals(rows)
+    assert not (tmp_path / "staging.duckdb").exists()  # the rows never went through DuckDB
 
 
 @pytest.mark.parametrize("mode", ["append", "replace"])

@@ -1,0 +1,101 @@
+"""A dataset staged as one Parquet file instead of a table of the run's DuckDB staging.
+
+A files target with format ``parquet`` that loads a source as it is (no transformation or check
+reads the rows: the planner's ``to_file``) needs no staging table: the extract writes the
+source's Arrow batches with pyarrow into one Parquet file beside the run's DuckDB staging file,
+``<staging file>.files/<staging table>.parquet``, and the load copies that file into the dataset
+as its part (``connectors.files.target``). The rows are encoded once instead of going through a
+DuckDB table and out again.
+
+The file is written under a hidden temporary name and renamed into place, so it is whole or
+absent: a retried extract writes it again, a retried load copies it again. It lives in the
+worker's staging directory, never under a tenant's root, and goes with the run's staging
+(``activities.engine.remove_staging_file``). Types pyarrow cannot write into Parquet (intervals)
+are staged in DuckDB as before: ``writable`` says which.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+
+from connectors.base import Progress
+from connectors.duckdb.staging import DuckStaging
+from connectors.postgres.arrow_ingest import Stopped
+from connectors.postgres.sql import Relation
+
+SUFFIX = ".files"
+
+
+def folder(staging_path: str) -> Path:
+    """Where the files staged beside a DuckDB staging file are."""
+    return Path(f"{staging_path}{SUFFIX}")
+
+
+def path_of(staging: DuckStaging, table: Relation) -> Path:
+    return folder(staging.path) / f"{table.name}.parquet"
+
+
+def writable(schema: pa.Schema) -> bool:
+    """Whether pyarrow writes every column of ``schema`` into Parquet."""
+    import pyarrow.parquet as pq
+
+    try:
+        pq.ParquetWriter(pa.BufferOutputStream(), schema).close()
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid, TypeError):
+        return False
+    return True
+
+
+def write(
+    path: Path,
+    schema: pa.Schema,
+    batches: Iterator[pa.RecordBatch],
+    progress: Progress,
+    stop: threading.Event | None = None,
+) -> int:
+    """``batches`` into the Parquet file ``path``, whole or not at all; returns the rows."""
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    progress.rows = 0
+    try:
+        with pq.ParquetWriter(temporary, schema) as writer:
+            for batch in batches:
+                if stop is not None and stop.is_set():
+                    raise Stopped("stopped")
+                writer.write_batch(batch)
+                progress.rows += batch.num_rows
+                progress.bytes += batch.nbytes
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    finally:
+        close = getattr(batches, "close", None)  # a generator: its source closes here
+        if close is not None:
+            with contextlib.suppress(Exception):
+                close()
+    return progress.rows
+
+
+def rows(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return int(pq.read_metadata(path).num_rows)
+
+
+def remove(staging_path: str) -> int:
+    """Delete the files staged beside a DuckDB staging file; 1 if there were any."""
+    staged = folder(staging_path)
+    if not staged.exists():
+        return 0
+    shutil.rmtree(staged, ignore_errors=True)
+    return 1
