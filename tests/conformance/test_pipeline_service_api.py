@@ -229,6 +229,11 @@ async def test_pipelines_as_documented(service: Service):
     listed = await service.call("GET", "/v1/pipelines?tags=sales&status=ACTIVE&page=0&size=20")
     assert listed.status_code == 200, listed.text
     assert {"content", "page", "size", "totalElements", "totalPages"} <= set(listed.json())
+    # The filters filter: only ACTIVE pipelines tagged sales (the new one is CREATED).
+    content = listed.json()["content"]
+    assert all(p["status"] == "ACTIVE" and "sales" in p["tags"] for p in content), content
+    assert service.pipeline_id not in {p["pipelineId"] for p in content}
+    assert listed.json()["totalElements"] == len(content)
     every = (await service.http.get("/v1/pipelines?tags=sales&page=0&size=20")).json()
     assert service.pipeline_id in {p["pipelineId"] for p in every["content"]}
 
@@ -298,6 +303,17 @@ async def test_execute_status_logs_and_list_as_documented(service: Service):
         taskName="clean_transactions",
     )
     assert logs.status_code == 200, logs.text
+    assert set(logs.json()) == {"executionId", "task", "lines"}  # as before the after cursor
+    # Following a run: only the lines after the last one read.
+    url = f"/v1/pipelines/executions/{service.execution_id}/logs"
+    first = (await service.http.get(url, params={"after": 0, "lines": 2})).json()
+    assert len(first["lines"]) == 2 and first["nextAfter"] == first["lines"][-1]["id"]
+    rest = (await service.http.get(url, params={"after": first["nextAfter"]})).json()
+    every = (await service.http.get(url, params={"lines": 10_000})).json()["lines"]
+    strip = [
+        {k: v for k, v in line.items() if k != "id"} for line in first["lines"] + rest["lines"]
+    ]
+    assert strip == every
 
 
 async def test_cancel_and_conflict_as_documented(service: Service):
