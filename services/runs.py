@@ -230,10 +230,10 @@ async def live_progress(
     """The workflow's own view of an active run: a status if it has closed, and its progress.
 
     With ``session``, a run whose workflow will never record its end is settled on the way.
-    ``stored``: the store already shows the run's progress (a step of it running), so a batch
-    run's workflow is only described; its progress is then None (the store's stands). A
-    query is a workflow task on a worker: the read costs a round trip to it, and a busy worker
-    answers late.
+    ``stored``: the store shows the run's progress, so a batch run's workflow is only
+    described; its progress is then None (the store's stands). A query is a workflow task on
+    a worker: it costs a round trip to the worker, and waits while the workflow is busy (its
+    bookkeeping, as a run starts and ends).
     """
     handle: WorkflowHandle = client.get_workflow_handle(execution.workflow_id)
     # Unless the store has the progress, it is asked for while the workflow is described:
@@ -335,9 +335,10 @@ async def snapshot_of(
     3. Otherwise the run is RUNNING once either the row or the live query says it started, else
        QUEUED; a live status that has finished counts as RUNNING until the row records the end,
        so the status always agrees with the row's ``finished_at``. Progress is the store's
-       (total tasks, completed and running steps) while a step of a batch run is running: the
-       workflow is then only described, not queried. Otherwise it is the live query's when
-       the workflow answers, else the store's.
+       (total tasks, completed and running steps) for a batch run that awaits nothing (no
+       step failed, no approval possibly awaited): the workflow is then only described, not
+       queried. Otherwise (a retry due, an approval, a continuous run's stream) it is the live
+       query's when the workflow answers, else the store's.
 
     ``live=False`` (lists) reads the store only.
     """
@@ -349,9 +350,13 @@ async def snapshot_of(
     running = [s.name for s in steps if s.status == RunStatus.RUNNING]
     answered, settled = False, None
     if live and not status.finished:
-        # A running step: the store has the progress; the workflow is asked only whether it
-        # is still open (and a continuous run for its stream figures).
-        stored = status is RunStatus.RUNNING and bool(running)
+        # The store has the progress, unless a step failed (a retry is due) or the checks have
+        # run and no step runs (an approval may be awaited): only the workflow knows what it
+        # waits for. A continuous run is asked for its stream anyway.
+        awaits = any(s.status == RunStatus.FAILED for s in steps) or (
+            not running and any(s.kind == "quality" for s in steps)
+        )
+        stored = not awaits
         closed, current = await live_progress(client, execution, session, stored=stored)
         if closed is not None and RunStatus(execution.status).finished:
             settled = status = RunStatus(execution.status)  # re-read by the settlement

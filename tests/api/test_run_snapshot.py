@@ -20,6 +20,7 @@ from store.models import RunStep, utcnow
 from tests.auth import DEFAULT_TENANT
 from tests.pipelines import create_connection, create_pipeline, unique_name
 from tests.run_rows import run_row
+from workflows.payloads import Progress
 
 LONG_AGO = runs.START_WINDOW + timedelta(seconds=5)  # no start of it can still be under way
 
@@ -91,7 +92,7 @@ class _Described:
 
 
 class _OpenBatchRun:
-    """A batch run's workflow that is open and would answer no progress query."""
+    """An open batch run's workflow; its progress query says it awaits an approval."""
 
     def __init__(self) -> None:
         self.queries = 0
@@ -102,39 +103,63 @@ class _OpenBatchRun:
     async def describe(self) -> _Described:
         return _Described(WorkflowExecutionStatus.RUNNING, runs.BATCH_RUN)
 
-    async def query(self, *_args: object) -> None:
+    async def query(self, *_args: object) -> Progress:
         self.queries += 1
-        raise AssertionError("the store has the progress: no query")
+        return Progress(RunStatus.RUNNING, 2, 1, "approval")
 
 
-async def test_a_running_step_is_progress_enough_no_query(db, pipeline_id):
-    execution_id = await _row(db, pipeline_id, RunStatus.RUNNING, timedelta(0))
+async def _steps(db: Database, execution_id: str, **statuses: str) -> None:
+    """Steps named ``<kind>_...`` in the given statuses."""
     async with db.session() as session:
         await run_store.set_status(session, execution_id, "RUNNING", total_tasks=2)
-        session.add(
-            RunStep(
-                execution_id=execution_id,
-                name="extract_rows",
-                kind="extract",
-                status="COMPLETED",
-                started_at=utcnow(),
+        for name, status in statuses.items():
+            kind = name.split("_")[0]
+            step = RunStep(
+                execution_id=execution_id, name=name, kind=kind, status=status, started_at=utcnow()
             )
-        )
-        session.add(
-            RunStep(
-                execution_id=execution_id,
-                name="load_wh",
-                kind="load",
-                status="RUNNING",
-                started_at=utcnow(),
-            )
-        )
+            session.add(step)
         await session.commit()
+
+
+async def _read(db: Database, execution_id: str) -> tuple[runs.RunSnapshot, int]:
     workflow = _OpenBatchRun()
     async with db.session() as session:
         row = await run_store.get(session, DEFAULT_TENANT, execution_id)
         run = await runs.snapshot_of(session, workflow, row)  # type: ignore[arg-type]
-    assert workflow.queries == 0
-    assert (run.status, run.live, run.current_task) == (RunStatus.RUNNING, False, "load_wh")
+    return run, workflow.queries
+
+
+async def test_the_store_has_a_batch_runs_progress_no_query(db, pipeline_id):
+    execution_id = await _row(db, pipeline_id, RunStatus.QUEUED, timedelta(0))
+    run, queries = await _read(db, execution_id)
+    assert (run.status, run.live, queries) == (RunStatus.QUEUED, False, 0)
+
+    await _steps(db, execution_id, extract_rows="COMPLETED", load_wh="RUNNING")
+    run, queries = await _read(db, execution_id)
+    assert (run.status, run.live, run.current_task, queries) == (
+        RunStatus.RUNNING,
+        False,
+        "load_wh",
+        0,
+    )
     assert (run.progress.completed_tasks, run.progress.total_tasks) == (1, 2)
     assert run.progress.percentage == 50
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        {"extract_rows": "FAILED"},  # its retry is due
+        {"extract_rows": "COMPLETED", "quality_checks": "COMPLETED"},  # an approval may be
+    ],
+)
+async def test_what_the_run_awaits_the_workflow_is_asked(db, pipeline_id, steps):
+    execution_id = await _row(db, pipeline_id, RunStatus.RUNNING, timedelta(0))
+    await _steps(db, execution_id, **steps)
+    run, queries = await _read(db, execution_id)
+    assert (run.status, run.live, run.current_task, queries) == (
+        RunStatus.RUNNING,
+        True,
+        "approval",
+        1,
+    )
