@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from ai.generation.intent import dates
-from ai.generation.intent.grounding import Catalog, Ref, table_forms
+from ai.generation.intent.grounding import Catalog, Ref
 from ai.generation.intent.lexicon import CREATION_VERBS, DATE_VERBS, NUMBER_WORDS
 from ai.generation.intent.spans import Coverage
 from ai.generation.planning import PlanningError
@@ -179,6 +179,7 @@ class _Parser:
         self.aggregate_ok = aggregate_ok
         self.mentions = cat.tables_in(text)
         self.fan_out_ok = False  # an explicit join may repeat rows; a column lookup may not
+        self.left_kept = False  # the words keep rows without a match (a LEFT JOIN)
 
     # ------------------------------------------------------------------------------------------
     def parse(self) -> Query:
@@ -196,6 +197,8 @@ class _Parser:
         self._periods()
         self._between_numbers()
         self._comparisons()
+        self._unmatched()
+        self._anti_joins()
         self._nullness()
         self._existence()
         self._values()
@@ -205,6 +208,16 @@ class _Parser:
         for start, end, d in self.mentions:  # the tables named: placed by the joins they need
             if d is root or d.dataset in q.tables:
                 self.cov.take(start, end)
+            if d is q.root:  # "each order item with …", "to every order"
+                lead = re.search(r"\b(?:each|every)\s+$", self.text[:start])
+                if lead is not None and not q.groups:
+                    self.cov.take(lead.start(), start)
+        for m in re.finditer(r"(?:^|,)\s*(each|every\s+one)\s+with\b", self.text):
+            self.cov.take(m.start(1), m.end())  # "order items, each with the status of …"
+        if q.aggregates and q.one_per is not None:
+            q.ambiguous.append(
+                f"one row per {q.one_per.name} and an aggregate: which is done first?"
+            )
         q.unresolved = self.cov.left()
         return q
 
@@ -263,7 +276,8 @@ class _Parser:
             before = self.text[max(0, start - 24) : start]
             listing = re.match(r"\s*:", self.text[end:])  # "for each order item: the order id"
             if not listing and re.search(
-                r"\b(?:per|by|for each|each|for every|every|its|their|of the)\s+$", before
+                r"(?:\b(?:per|by|for each|for every|its|their|of the)|\w\s+(?:each|every))\s+$",
+                before,
             ):
                 continue
             if re.search(
@@ -439,88 +453,141 @@ class _Parser:
             self.cov.take_match(m)
 
     def _dedupe(self) -> None:
-        m = re.search(
-            r"\b(?:(?:keep(?:ing)?|retain(?:ing)?|with|take|taking|pick(?:ing)?)\s+)?(?:only\s+)?"
-            r"(?:the\s+)?(?P<which>most\s+recent(?:ly\s+(?:updated|created|modified))?|latest"
-            rf"|newest|last|most\s+recently\s+\w+|first|earliest|oldest|{_SUPERLATIVES})\s+"
-            r"(?P<what>[a-z_]+)\s+(?:for|of|per)\s+(?:each|every)?\s*(?:the\s+)?(?:same\s+)?"
-            r"(?P<key>[a-z_]+(?:\s+[a-z_]+)?)",
-            self.text,
+        """One row per key: "the latest order of each customer", "each parcel's last scan",
+        "for each shipment keep only its heaviest parcel", "dedupe customers by email, keeping
+        the most recently updated row"."""
+        which = rf"(?:very\s+)?(?:most\s+recent(?:ly)?|latest|newest|last|first|earliest|oldest|{_SUPERLATIVES})"  # noqa: E501
+        verb = (
+            r"(?:\s+(?P<verb>updated|modified|created|placed|changed|added|scanned|made|recorded))?"
         )
-        latest = True
-        kept = _KEEP_RE.search(self.text)
-        if kept and not m:
-            m = kept
-        if m:
-            latest = not re.match(
-                r"first|earliest|oldest|lightest|smallest|shortest|cheapest", m["which"]
-            )
-            key_words, what = m["key"], m["what"]
-        else:
+        what = r"(?P<what>[a-z_]+(?:\s+(?![a-z]+ed\b)[a-z_]+)?)"
+        key_re = r"(?P<key>[a-z_]+(?:'s)?(?:\s+[a-z_]+)?)"
+        keep = r"(?:(?:keep(?:ing)?|retain(?:ing)?|take|taking|pick(?:ing)?|just|only)\s+)*"
+        forms = [
+            rf"\b{keep}(?:the\s+)?(?P<which>{which}){verb}\s+(?:{what}\s+)?(?:(?:placed|made|done)"
+            r"\s+)?(?:(?:for|of|per|from|in)\s+(?:each|every|a\s+given)?|by\s+(?:each|every))"
+            r"\s*(?:the\s+)?(?:same\s+)?" + key_re,
+            rf"\b(?:(?:each|every)\s+)?(?P<key>[a-z_]+(?:\s+[a-z_]+)?)'s\s+(?P<which>{which}){verb}"
+            rf"\s+{what}",
+            rf"\b(?:for\s+(?:each|every)|per|(?:one|a\s+single)\s+[a-z_]+\s+per)\s+{key_re}\s*[,:;-]?\s*"
+            rf"{keep}(?:its|their|the)?\s*(?P<which>{which}){verb}(?:\s+{what})?",
+        ]
+        m = next((x for f in forms if (x := re.search(f, self.text)) and self._free(x)), None)
+        chosen = None
+        if m is None:
             m = re.search(
-                r"\b(?:dedup\w*|de-dup\w*|remove\s+duplicates?|without\s+duplicates?|one\s+row)"
-                r"\s+(?:by|on|per|of|for)\s+(?:each\s+)?(?:the\s+)?(?P<key>[a-z_]+(?:\s+[a-z_]+)?)",
+                r"\b(?:dedup\w*|de-?dup\w*|remove\s+duplicates?|without\s+duplicates?"
+                r"|(?:with\s+)?no\s+duplicates?|one\s+(?:row|record|entry)|unique)\s+"
+                r"(?:(?:the\s+)?[a-z_]+\s+(?=(?:by|on|per|of|for|in)\s))?(?:(?:by|on|per|of|for"
+                r"|in)\s+(?:each\s+|every\s+|the\s+)?)?(?P<key>[a-z_]+(?:\s+[a-z_]+)?)",
                 self.text,
             )
-            if not m:
+            if m is None or not self._free(m):
                 return
-            key_words, what = m["key"], ""
+            chosen = re.search(
+                rf"\b{keep}(?:the\s+)?(?:(?:row|record|entry|version|one)\s+(?:with\s+)?"
+                rf"(?:the\s+)?)?(?P<which>{which}){verb}(?:\s+(?:row|record|entry|version|one))?",
+                self.text[m.end() :],
+            )
         q = self.q
-        which = m.groupdict().get("which") or "latest"
-        # the key: a column, or a table (its reference column on the root)
-        key = None
-        for words in (key_words, key_words.split()[0]):
-            refs = [r for r in self.cat.columns_named(words, self.prefer) if r.dataset is q.root]
-            if refs:
-                key = refs[0]
-                key_words = words
-                break
-            d = self.cat.table_named(words)
-            if d is not None and d is not q.root:
-                edges = self.cat.references(q.root, d)
-                if edges:
-                    key = Ref(
-                        q.root, next(c for c in q.root.columns if c.name == edges[0].child_column)
-                    )
-                    key_words = words
-                    break
-        if key is None:
+        found = self._dedupe_key(m["key"])
+        if found is None:
             return
-        verb = re.search(r"(updated|created|modified)", which)
-        order_col = self._measure_of(which) or self._date_of(
-            q.root, verb.group(1) if verb else None
+        key, key_words = found
+        words = m.groupdict()
+        said = chosen or m
+        which_words = said["which"] if chosen or words.get("which") else "latest"
+        what_words = (words.get("what") or "").strip()
+        rows = {"row", "record", "entry", "version", "one"}
+        if what_words and not (
+            set(what_words.split()) <= rows
+            or self.cat.table_named(what_words) is q.root
+            or (
+                self.cat.table_named(what_words.split()[0]) is q.root
+                and what_words.split()[-1] in rows
+            )
+        ):
+            return  # "the latest order of each customer" read from another table; "the
+            # largest order total per customer" is an aggregate
+        latest = not re.search(
+            r"first|earliest|oldest|lightest|smallest|shortest|cheapest", which_words
         )
-        dates = [c for c in q.root.columns if is_temporal(c)]
-        if order_col is not None and is_temporal(order_col.column) and not verb and len(dates) > 1:
-            said = re.search(rf"\b{re.escape(order_col.column.name.split('_')[0])}", self.text)
-            if not said:  # "the latest row": by which of several dates?
-                q.ambiguous.append(
-                    f"'{which}' of {q.root.table}: by {order_col.column.name} or another of "
-                    + ", ".join(c.name for c in dates if c is not order_col.column)
-                )
-        if order_col is None and what and what not in table_forms(q.root.table) and what not in (
-            "row", "record", "version", "entry", "one"):  # fmt: skip
-            return
+        span_end = m.start("key") + len(key_words)
+        if (words.get("what") and m.start("what") > m.start("key")) or (
+            "which" in words and m.start("which") > m.start("key")
+        ):
+            span_end = m.end()
+        # the order: "by updated_at", "(earliest placed_at)", "the latest updated_at", a verb
+        # ("most recently updated"), a superlative's measure ("heaviest"), else the row's date
+        order_col, how = None, ""
+        for at in ([m.end() + chosen.end()] if chosen else []) + [span_end]:
+            after = re.match(
+                rf"\s*(?:,\s*)?(?:\(\s*)?(?P<by>(?:by|on|using)\s+)?(?:the\s+)?(?:{which}\s+)?",
+                self.text[at:],
+            )
+            col = self._column_after(at + after.end(), "", 2) if after else None
+            if col is not None and (after["by"] or is_temporal(col[1].column)):  # type: ignore[index]
+                order_col, how = col[1], "named"
+                closing = re.match(r"\s*\)", self.text[col[0] :])
+                self.cov.take(at, col[0] + (closing.end() if closing else 0))
+                break
+        if order_col is None:
+            order_col = self._measure_of(which_words)
+            how = "measure" if order_col is not None else ""
+            if order_col is None and re.fullmatch(_SUPERLATIVES, which_words):
+                return  # "the largest order per customer": by what?
+        if order_col is None and said["verb"]:
+            order_col, how = self._date_of(q.root, said["verb"]), "verb"
+        if order_col is None:
+            order_col = self._date_of(q.root)
         if order_col is None:
             return
+        dates = [c for c in q.root.columns if is_temporal(c)]
+        if not how and len(dates) > 1:
+            named_date = re.search(
+                rf"\b{re.escape(order_col.column.name.split('_')[0])}", self.text
+            )
+            if not named_date:  # "the latest row": by which of several dates?
+                q.ambiguous.append(
+                    f"'{which_words}' of {q.root.table}: by {order_col.column.name} or another of "
+                    + ", ".join(c.name for c in dates if c is not order_col.column)
+                )
         direction = "DESC" if latest else "ASC"
-        for extra in re.finditer(
-            r"\b(?:keep(?:ing)?\s+)?(?:only\s+)?(?:the\s+)?(?:latest|newest|most\s+recent|last)"
-            r"(?:\s+(?:version|row|record|one|entry))?\b",
-            self.text,
-        ):
-            if not (m.start() <= extra.start() < m.end()):
-                self.cov.take_match(extra)
         q.one_per = Out(key.sql, key.column.name, key)
         q.one_order = f"{order_col.sql} {direction}"
-        span_end = max(m.start("key") + len(key_words), m.end() if m.re is _KEEP_RE else 0)
         self._place(
             "dedupe",
             m.start(),
             span_end,
-            f"Keeps one row per {key.column.name}: the {which} by {order_col.column.name}",
+            f"Keeps one row per {key.column.name}: the {which_words} by {order_col.column.name}",
             f"row_number() OVER (PARTITION BY {key.sql} ORDER BY {q.one_order}) = 1",
         )
+        if chosen is not None:
+            self.cov.take(m.end() + chosen.start(), m.end() + chosen.end())
+        elif m.start("which") > span_end:
+            self.cov.take(m.start("which"), m.end())
+
+    def _dedupe_key(self, words: str) -> tuple[Ref, str] | None:
+        """The key of "one row per …": a column of the root, the root's reference to a table
+        ("each customer": customer_id), or ``<word>_id`` ("per user": user_id)."""
+        q = self.q
+        words = words.removesuffix("'s")
+        for said in (words, words.split()[0].removesuffix("'s")):
+            refs = [r for r in self.cat.columns_named(said, self.prefer) if r.dataset is q.root]
+            if refs:
+                return refs[0], said
+            d = self.cat.table_named(said)
+            if d is not None and d is not q.root:
+                edges = self.cat.references(q.root, d)
+                if edges:
+                    col = next(c for c in q.root.columns if c.name == edges[0].child_column)
+                    return Ref(q.root, col), said
+            own = next(
+                (c for c in q.root.columns if c.name.lower() == f"{singular(said)}_id"), None
+            )
+            if own is not None:
+                return Ref(q.root, own), said
+        return None
 
     def _top(self) -> None:
         n_re = rf"(\d+|{'|'.join(NUMBER_WORDS)})"
@@ -1302,6 +1369,105 @@ class _Parser:
         ]
         return Ref(self.q.root, cols[0]) if len(cols) == 1 else None
 
+    def _anti_joins(self) -> None:
+        """ "customers who never placed an order", "products nobody ordered", "carriers that
+        don't have a single shipment": no row of a table referring to the root refers to it."""
+        q = self.q
+        for m in re.finditer(
+            r"\b(?:(?:that|which|who)\s+)?(?:without|with\s+(?:no|zero|0)|having\s+no|lacking"
+            r"|lacks?|(?:have|has|had)\s+(?:no|zero)|(?:have|has|had|do|does|did)\s+not"
+            r"|(?:have|has|had|do|does|did)n't|(?:have\s+|has\s+)?never|nobody|no\s+one|not)\b",
+            self.text,
+        ):
+            if not self._free(m) or re.search(
+                rf"\b(?:{_NEGATE})\s+(?:(?:any|all|the)\s+)?(?:[a-z_]+\s+)?$",
+                self.text[: m.start()],
+            ):
+                continue  # "ignoring customers without orders": _nullness keeps those with
+            table, verb, end = None, None, m.end()
+            for w in list(re.finditer(r"[a-z_']+", self.text[m.end() :]))[:7]:
+                at = m.end() + w.start()
+                named = next(((s, e, d) for s, e, d in self.mentions if s == at), None)
+                if named is not None:
+                    table, end = named[2], named[1]
+                    break
+                if w[0] not in _ANTI_WORDS and not re.fullmatch(r"[a-z]{2,}ed", w[0]):
+                    break
+                verb = w[0] if w[0] not in _ANTI_WORDS else verb
+                end = m.end() + w.end()
+            child = self._referring(table) if table is not None else None
+            if child is None and table is None and verb is not None:
+                child = self._child_by_verb(verb)  # "never ordered": no order refers to it
+            if child is None:
+                continue
+            edge = self.cat.references(child, q.root)[0]
+            rest = re.match(
+                r"(?:\s+(?:at\s+all|ever|yet|anything|whatsoever|assigned|linked"
+                r"|(?:to|for|with)\s+(?:it|them)))+\b",
+                self.text[end:],
+            )
+            end += rest.end() if rest else 0
+            cond = f"NOT EXISTS (SELECT 1 FROM {child.dataset} WHERE {edge.sql()})"
+            q.where.append(cond)
+            self._place(
+                "filter",
+                m.start(),
+                end,
+                f"Keeps {q.root.table} without any {child.table} (an anti-join)",
+                cond,
+            )
+
+    def _referring(self, d: DatasetSchema) -> DatasetSchema | None:
+        """The table whose rows refer to the root and stand for ``d``: ``d`` itself, or the one
+        between ("products not in any order": the order items)."""
+        root = self.q.root
+        if d is root:
+            return None
+        if self.cat.references(d, root):
+            return d
+        between = [
+            e.child
+            for e in self.cat.edges
+            if e.parent is root and e.child is not root and self.cat.references(e.child, d)
+        ]
+        return between[0] if len(between) == 1 else None
+
+    def _unmatched(self) -> None:
+        """Words saying how rows without a related row are treated: kept with empty columns
+        (a LEFT JOIN: "null when there's no carrier", "keeping sales without a customer",
+        "left join") or dropped ("inner join")."""
+        q = self.q
+        tables = "|".join(
+            re.escape(f)
+            for d in self.cat.datasets
+            for f in sorted(self.cat.forms(d), key=len)[::-1]
+        )
+        for m in re.finditer(
+            r"\b(?:left[\s-]+(?:outer[\s-]+)?join(?:ed|ing)?|outer[\s-]+join(?:ed)?)"
+            r"(?:\s+(?:to|with|on|against))?\b"
+            r"|\b(?:keep(?:ing)?|includ(?:e|ing)|retain(?:ing)?|even)\s+(?:also\s+)?(?:the\s+|those"
+            rf"\s+|all\s+)?(?:ones\s+|rows\s+|(?:{tables})\s+)?(?:that\s+(?:have|has)\s+no|without"
+            rf"(?:\s+an?|\s+any)?|with\s+no|lacking(?:\s+an?)?)\s+(?:{tables})"
+            r"(?:\s+(?:too|as\s+well|also))?\b"
+            r"|\b(?:empty|null|blank|missing|none|nothing|left\s+(?:null|empty|blank))\s+"
+            r"(?:when|if|where|for\s+(?:those|the\s+ones|rows))\s+(?:there\s+is\s+|there's\s+"
+            r"|it\s+has\s+|they\s+have\s+|the\s+[a-z_]+\s+has\s+|without\s+an?\s+)?(?:no\s+)?"
+            r"(?:[a-z_]+)(?:\s+(?:is|was))?(?:\s+(?:assigned|set|known|given|linked|found|present))?\b"
+            r"|\b(?:with\s+)?(?:the\s+|its\s+|their\s+)?[a-z_]+\s+left\s+(?:null|empty|blank)\b"
+            r"|\b(?:where|when|if)\s+(?:there\s+is\s+one|there's\s+one|it\s+has\s+one|they\s+have"
+            r"\s+one|one\s+exists|known|available|present|any|set|assigned)\b",
+            self.text,
+        ):
+            if self._free(m):
+                self._place(
+                    "join", m.start(), m.end(), "Keeps rows without a match (LEFT JOIN)", ""
+                )
+                self.left_kept = True
+        for m in re.finditer(r"\binner[\s-]+join(?:ed|ing)?(?:\s+(?:to|with|on))?\b", self.text):
+            if self._free(m):
+                self._place("join", m.start(), m.end(), "Keeps only rows with a match", "JOIN")
+                q.inner = True
+
     def _nullness(self) -> None:
         q = self.q
         for m in re.finditer(
@@ -1665,6 +1831,14 @@ class _Parser:
                 continue
             q.picks.append(Out(sql, name, ref))
             self.cov.take(start, end)
+            lead = re.search(  # "orders plus customer email", "along with the email of …"
+                r"\b(?:plus|along\s+with|together\s+with|including|incl|add(?:ing)?|also|and\s+also"
+                r"|as\s+well\s+as|enriched\s+with|joined\s+with|showing|with|and)\s+"
+                r"(?:(?:the|its|their|each|every|his|her)\s+)*$",
+                self.text[:start],
+            )
+            if lead is not None:
+                self.cov.take(lead.start(), start)
             q.say(
                 "join",
                 self.text[start:end],
@@ -1688,6 +1862,7 @@ class _Parser:
                 if self._free(m):
                     self.cov.take_match(m)
                 explicit = True
+            explicit = explicit or self.left_kept
         if not q.aggregates and not explicit and not q.inner:
             # A column looked up through a reference that may be empty: are rows without it
             # kept (empty) or dropped? The wording did not say.
@@ -1708,7 +1883,8 @@ class _Parser:
                         )
         if projection and not q.aggregates:
             marker = re.search(r"\b(?:only|just|columns?|fields?|select|keep(?:ing)?)\b", self.text)
-            if marker or len(projection) >= 2:
+            listed = q.picks and re.search(r":|->", self.text)  # "item: order id, product name"
+            if marker or len(projection) >= 2 or listed:
                 q.columns = projection
                 q.say(
                     "projection",
@@ -1769,6 +1945,16 @@ class _Parser:
                 d = self.cat.table_named(word)
                 if d is None or d is q.root:
                     continue
+                after = re.match(r"(?:'s)?\s+([a-z_]+)", self.text[m.end("other") :])
+                if (
+                    word == m["other"]
+                    and after
+                    and any(r.dataset is d for r in self.cat.columns_named(after[1], [d]))
+                ):
+                    # "enriched with the customer email": that column only (a pick)
+                    self.cov.take(m.start(), m.start("other"))
+                    q.inner = not self.left_kept
+                    break
                 for c in d.columns:
                     ref = Ref(d, c)
                     sql = self._use(ref)
@@ -1776,7 +1962,7 @@ class _Parser:
                     if name is not None:
                         q.picks.append(Out(sql, name, ref))
                 self.cov.take_match(m)
-                q.inner = True  # "join orders with customers": an inner join, as in SQL
+                q.inner = not self.left_kept  # "join orders with customers": inner, as in SQL
                 q.say("join", m.group(0), f"Adds the columns of {d.table}", f"JOIN {d.dataset}")
                 break
             self.fan_out_ok = False
@@ -1857,6 +2043,12 @@ _KEEP_ITS = (
     r"|earliest|oldest|last)\s+(?P<what>[a-z_]+)"
 )
 _KEEP_RE = re.compile(_KEEP_ITS)
+# Words between "never"/"without" and the table or verb: "never placed an order", "don't have a
+# single shipment", "not in any order", "never used for a shipment"
+_ANTI_WORDS = {
+    *["a", "an", "any", "single", "one", "been", "ever", "yet", "have", "has", "had", "got"],
+    *["in", "on", "for", "by", "of", "to", "from", "with", "appear", "appears", "use", "get"],
+}
 _MORE = r"heavier|longer|wider|taller|higher|older|costlier|pricier|more\s+expensive|bigger|larger"
 _COMPARATIVES = _MORE + r"|lighter|shorter|narrower|younger|cheaper|less\s+expensive|smaller"
 
