@@ -49,7 +49,8 @@ async def confine_connection(
         return await _kafka(settings, connection)
     if kind is not None and connector_for(kind).network and connection.host:
         port = connection.port or connector_for(kind).default_port or 0
-        await asyncio.to_thread(_not_the_store, settings, kind, connection, port)  # resolves
+        if settings.store_url.startswith("postgresql"):  # it resolves names: in a thread
+            await asyncio.to_thread(_not_the_store, settings, kind, connection, port)
         address = await egress.check_database_host(connection.host, port, settings)
         return replace(connection, host=address)
     return connection

@@ -109,7 +109,8 @@ def check_url_sync(url: str, settings: Settings) -> CheckedUrl:
 async def check_database_host(host: str, port: int, settings: Settings) -> str:
     """A database host checked; the address to connect to."""
     _check_host_name(host.lower(), settings)
-    addresses = await asyncio.to_thread(resolve, host, port)
+    literal = spelled_address(host)  # an address needs no lookup, nor a thread to wait for it in
+    addresses = [literal] if literal is not None else await asyncio.to_thread(resolve, host, port)
     for address in addresses:
         _check_database_address(host, port, address, settings)
     return str(addresses[0])
@@ -197,13 +198,20 @@ def _within(address: IPAddress, networks: list[str]) -> bool:
     return False
 
 
+def spelled_address(host: str) -> IPAddress | None:
+    """The address ``host`` spells (``[::1]`` too), else None."""
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
 def resolve(host: str, port: int) -> list[IPAddress]:
     """Every address of ``host``, numeric forms (``127.1``, ``2130706433``) included."""
+    literal = spelled_address(host)
+    if literal is not None:
+        return [literal]
     bare = host.strip("[]")
-    try:
-        return [ipaddress.ip_address(bare)]
-    except ValueError:
-        pass
     try:
         infos = socket.getaddrinfo(bare, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError, ValueError) as exc:  # ValueError: NUL
