@@ -47,6 +47,7 @@ class Period:
     words: str  # the words as the intent wrote them
     also: list[tuple[str | None, str | None]] = field(default_factory=list)  # "2022 or 2024"
     doubt: str = ""  # why the words cannot be read as one period
+    restates: bool = False  # the words say an earlier period again: no condition of their own
 
 
 def _lit(day: dt.date) -> str:
@@ -140,6 +141,25 @@ def _days(text: str, found: _Found) -> None:
     ):
         month, day, said = (m[1], m[2], m[3]) if m[1] else (m[5], m[4], m[6])
         found.day(m, _day(_year(said), _month(month), int(day)))
+
+
+def _day_runs(text: str, found: _Found) -> None:
+    """ "1 Jan to 30 Jun 2024", "from Feb 11 through Mar 16, 2024": the year said once."""
+    day = (
+        rf"(?:(?P<{{m}}>{MONTH})\s+(?P<{{d}}>\d{{{{1,2}}}})(?:st|nd|rd|th)?"
+        rf"|(?P<{{d2}}>\d{{{{1,2}}}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<{{m2}}>{MONTH}))"
+    )
+    first = day.format(m="m1", d="d1", d2="e1", m2="n1")
+    second = day.format(m="m2", d="d2", d2="e2", m2="n2")
+    for m in re.finditer(
+        rf"\b(?:(?:between|from)\s+)?{first}(?:{_JOIN}|\s+and\s+){second},?\s+(?P<year>{YEAR})(?![\w])",
+        text,
+    ):
+        year = _year(m["year"])
+        lo = _day(year, _month(m["m1"] or m["n1"]), int(m["d1"] or m["e1"]))
+        hi = _day(year, _month(m["m2"] or m["n2"]), int(m["d2"] or m["e2"]))
+        if lo is not None and hi is not None and lo <= hi:
+            found.add(_fixed(m.start(), m.end(), lo, hi + dt.timedelta(days=1)))
 
 
 def _month_runs(text: str, found: _Found) -> None:
@@ -247,7 +267,8 @@ def _relatives(text: str, found: _Found) -> None:
         day = f"CAST(CURRENT_DATE - INTERVAL '{n} {unit}' AS DATE)"
         found.add(_Point(m.start(), m.end(), day, f"CAST({day} + 1 AS DATE)"))
     for m in re.finditer(
-        r"\b(?:(?:the\s+)?(last|previous|prior|this|current)\s+(day|week|month|quarter|year)"
+        r"\b(?:(?:the\s+)?(last|previous|prior|this|current)\s+(?:(?:calendar|full|complete|whole)\s+)?"
+        r"(day|week|month|quarter|year)"
         r"|(?:the\s+)?(past)\s+(day|week|month|quarter|year)|(yesterday|today))\b",
         text,
     ):
@@ -270,6 +291,7 @@ def _relatives(text: str, found: _Found) -> None:
 def _points(text: str) -> list[_Point]:
     """Every calendar interval named in ``text`` (lower case), longest first, not overlapping."""
     found = _Found()
+    _day_runs(text, found)
     _days(text, found)
     _month_runs(text, found)
     _quarters_and_halves(text, found)
@@ -314,7 +336,16 @@ _ONWARDS = (
     r"|on(?=\s*(?:$|[,.;)]))|to\s+date|to\s+(?:the\s+)?present|(?:up\s+)?(?:to|until|till)\s+(?:now|today))\b"
 )
 _EARLIER = r"(?:\s*,)?\s+(?:and|or)\s+(?:earlier|before|older|prior)\b"
-_EDGE = r"(?:\s*,)?\s*\(?\s*(?:both\s+)?(?:inclusive|inclusively|included|exclusive)\s*\)?"
+_EDGE = (
+    r"(?:\s*,)?\s*\(?\s*(?:(?:both\s+)?(?:inclusive|inclusively|included|exclusive)"
+    r"|(?:with\s+|including\s+|inclusive\s+of\s+)?both\s+(?:days|dates|ends|bounds)(?:\s+(?:included|inclusive))?"
+    r"|(?:end|last)\s+(?:day|date)\s+(?:included|inclusive))\s*\)?"
+)
+# words that say the same period again: "H1 2024, i.e. 1 Jan to 30 Jun", "(the previous month)"
+_RESTATED = (
+    r"(?:\(|\bi\.?\s?e\.?,?|\bthat\s+is,?|\bnamely|\bmeaning|:)\s*"
+    r"(?:from\s+|between\s+)?(?:the\s+)?$"
+)
 
 
 def periods(text: str) -> list[Period]:
@@ -329,6 +360,14 @@ def periods(text: str) -> list[Period]:
         nxt = points[i + 1] if i + 1 < len(points) else None
         if p.doubt:
             out.append(Period(p.start, p.end, None, None, text[p.start : p.end], doubt=p.doubt))
+            continue
+        said = re.search(_RESTATED, before)
+        if said and any((q.lo, q.hi) == (p.lo, p.hi) for q in points[:i]):
+            closing = re.match(r"\s*\)", text[p.end :])
+            end = p.end + (closing.end() if closing else 0)
+            out.append(
+                Period(said.start(), end, None, None, text[said.start() : end], restates=True)
+            )
             continue
         if nxt is not None and not nxt.doubt:
             between = text[p.end : nxt.start]

@@ -123,11 +123,11 @@ def table_forms(table: str) -> set[str]:
     return out | {f.replace("_", " ") for f in out}
 
 
-def column_forms(column: Column) -> set[str]:
+def column_forms(column: Column, *, synonyms: bool = True) -> set[str]:
     base = column.name.lower()
     spaced = base.replace("_", " ")
     out = {base, spaced, singular(base), plural(base), plural(spaced), singular(spaced)}
-    for synonym in COLUMN_SYNONYMS.get(base, ()):
+    for synonym in COLUMN_SYNONYMS.get(base, ()) if synonyms else ():
         out.add(synonym)
     if base.endswith("_at") or base.endswith("_on"):
         out.add(spaced[:-3] + " date")
@@ -233,7 +233,9 @@ class Catalog:
         exact = [r for d in order for r in self._in_table(phrase, d, fuzzy=False)]
         if exact:
             return exact
-        return [r for d in order for r in self._in_table(phrase, d, fuzzy=True)]
+        # a typo of a column's own name ("categroy") before a typo of a synonym (type: category)
+        own = [r for d in order for r in self._in_table(phrase, d, fuzzy=True, synonyms=False)]
+        return own or [r for d in order for r in self._in_table(phrase, d, fuzzy=True)]
 
     def main_date(self, d: DatasetSchema) -> Ref | None:
         """The date a row of ``d`` is of: ``<table>_date``, ``created_at``, or its only one."""
@@ -264,13 +266,15 @@ class Catalog:
         ]
         return Ref(d, found[0]) if len(found) == 1 else None
 
-    def _in_table(self, phrase: str, d: DatasetSchema, *, fuzzy: bool) -> list[Ref]:
+    def _in_table(
+        self, phrase: str, d: DatasetSchema, *, fuzzy: bool, synonyms: bool = True
+    ) -> list[Ref]:
         out = []
         tsing = singular(d.table.lower())
         for c in d.columns:
-            forms = column_forms(c)
+            forms = column_forms(c, synonyms=synonyms)
             if c.name.lower().startswith(tsing + "_"):
-                forms |= column_forms(Column(c.name[len(tsing) + 1 :], c.type))
+                forms |= column_forms(Column(c.name[len(tsing) + 1 :], c.type), synonyms=synonyms)
             if phrase in forms or (
                 fuzzy and " " not in phrase and any(near(phrase, f) for f in forms if " " not in f)
             ):
@@ -312,9 +316,11 @@ class Catalog:
         if not word or word in SYSTEM_WORDS or word.isdigit():
             return []
         wanted = {word, singular(word), plural(word)}
-        for code, names in COUNTRIES.items():
-            if word in names or word == code.lower():
-                wanted |= {code.lower(), *names}
+        countries = [c for c, names in COUNTRIES.items() if word in names or word == c.lower()]
+        if not countries and len(word) >= 5:  # "Germny"
+            countries = [c for c, names in COUNTRIES.items() if any(near(word, n) for n in names)]
+        for code in countries:
+            wanted |= {code.lower(), *COUNTRIES[code]}
         exact: list[tuple[Ref, str]] = []
         close: list[tuple[Ref, str]] = []
         for d in tables:
@@ -325,10 +331,10 @@ class Catalog:
                     low = v.lower()
                     if low in wanted or low.replace("_", " ") in wanted:
                         exact.append((Ref(d, c), v))
-                    elif (
-                        len(word) >= 5
-                        and not re.search(r"[\d\s]", low)
-                        and distance(word, low) <= 1
+                    elif (  # "cancled": one word, its first letter right
+                        not re.search(r"[\d\s']", low + word)
+                        and word[0] == low[0]
+                        and near(word, low)
                     ):
                         close.append((Ref(d, c), v))
         return exact or close

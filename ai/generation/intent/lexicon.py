@@ -188,6 +188,7 @@ FILLER = {
         "whole",
     ],
     *["everything", "every", "complete", "full", "set", "current", "where", "whose", "keep"],
+    *["grab", "dump", "hey", "can", "could", "actually", "really"],
     *["keeping", "retain", "retaining", "going", "headed", "bound", "destined", "sent"],
     *["column", "columns", "field", "fields", "there", "one", "if", "any", "when", "yet"],
     *SYSTEM_WORDS,  # systems and formats: never filter values
@@ -198,7 +199,7 @@ FILLER = {
 COLUMN_SYNONYMS = {
     "qty": ("quantity", "qty", "units", "count"),
     "quantity": ("quantity", "qty", "units", "amount of items"),
-    "amount": ("amount", "total", "value"),
+    "amount": ("amount", "amt", "total", "value"),
     "total": ("total", "amount", "order total", "total amount", "grand total", "order value"),
     "price": ("price", "unit price", "unit_price", "cost"),
     "email": ("email", "e-mail", "mail", "email address", "email_address"),

@@ -590,23 +590,98 @@ class _Parser:
         return None
 
     def _top(self) -> None:
-        n_re = rf"(\d+|{'|'.join(NUMBER_WORDS)})"
-        m = re.search(
-            rf"\b(?:the\s+)?(?:top|first|best|biggest|largest|highest)\s+{n_re}\s+(?P<ent>[a-z_]+)?\s*"
-            rf"(?:by|ranked by|in terms of|with the (?P<dir>highest|most|largest|biggest|lowest|"
-            rf"smallest|fewest|least))\s+(?P<measure>[a-z_ ]+?)(?=$|[,.;]|\s+(?:with|and|from|in|per|into|to)\b)",  # noqa: E501
-            self.text,
-        ) or re.search(
-            rf"\bthe\s+{n_re}\s+(?P<ent>[a-z_]+)\s+(?:with|having)\s+the\s+(?P<dir>highest|most|"
-            rf"largest|biggest|lowest|smallest|fewest|least)\s+(?P<measure>[a-z_ ]+?)"
-            rf"(?=$|[,.;]|\s+(?:with|and|from|in|per|into|to)\b)",
-            self.text,
+        """ "top 10 products by revenue", "the 3 warehouses with the most shipments", "5
+        customers who spent the most", "the 5 most expensive products": a ranking, kept for
+        _aggregates (which knows what is ranked)."""
+        n_re = rf"(?P<n>\d+|{'|'.join(NUMBER_WORDS)})"
+        most = r"highest|most|largest|biggest|greatest|lowest|smallest|fewest|least"
+        selling = r"(?:(?:(?:best|top|biggest)[- ]selling|biggest|largest|top)\s+)"
+        measure = (
+            r"(?:the\s+)?(?P<measure>[a-z_ ]+?)"
+            r"(?=$|[,.;:(?]|\s+(?:with|and|from|in|per|into|to|showing|including|plus)\b)"
         )
+        forms = [
+            rf"\b(?:the\s+)?(?:top|first|best|biggest|largest|highest)\s+{n_re}\s+{selling}?"
+            rf"(?P<ent>[a-z_]+)?\s*(?:by|ranked\s+by|in\s+terms\s+of|with\s+the\s+(?P<dir>{most}))"
+            rf"\s+{measure}",
+            rf"\b(?:the\s+)?{n_re}\s+{selling}(?P<ent>[a-z_]+)\s+(?:by|ranked\s+by)\s+{measure}",
+            rf"\b(?:the\s+)?(?:top\s+)?{n_re}\s+(?P<ent>[a-z_]+)\s+(?:with|having|that\s+have)"
+            rf"\s+the\s+(?P<dir>{most})\s+{measure}",
+            rf"\b(?:the\s+)?(?:top\s+)?{n_re}\s+(?P<ent>[a-z_]+)\s+(?:who|that|which)\s+"
+            rf"(?P<verb>[a-z]+)\s+the\s+(?P<dir>most|least)\b",
+            rf"\b(?:the\s+)?(?:top\s+)?{n_re}\s+(?P<sup>{_SUPERLATIVES}|most\s+expensive|priciest"
+            r"|newest|latest|most\s+recent|oldest|earliest)\s+(?P<ent>[a-z_]+)",
+        ]
+        m = next((x for f in forms if (x := re.search(f, self.text)) is not None), None)
         if not m:
             return
-        n = int(m[1]) if m[1].isdigit() else NUMBER_WORDS[m[1]]
-        desc = not (m["dir"] or "").startswith(("lowest", "smallest", "fewest", "least"))
+        n = int(m["n"]) if m["n"].isdigit() else NUMBER_WORDS[m["n"]]
+        words = m.groupdict()
+        low = r"lowest|smallest|fewest|least|cheapest|lightest|shortest|oldest|earliest"
+        desc = not re.match(low, words.get("dir") or words.get("sup") or "")
         self._top_request = (m, n, desc)
+
+    def _top_measure_start(self, m: re.Match[str]) -> int:
+        """Where the words of what is ranked start (the end of the ranking when none)."""
+        return m.start("measure") if m.groupdict().get("measure") else m.end()
+
+    def _top_by_verb_or_adjective(self, top: tuple[re.Match[str], int, bool]) -> bool:
+        """ "5 customers who spent the most": the sum of their rows' money, per customer;
+        "the 3 warehouses that shipped the most": their shipments counted; "the 5 most
+        expensive products": the rows ordered by price. True when placed."""
+        q = self.q
+        m, n, desc = top
+        words = m.groupdict()
+        entity = self.cat.table_named(m["ent"])
+        if entity is None:
+            return False
+        if words.get("sup"):
+            if entity is not q.root:
+                return False
+            sup = words["sup"]
+            ref = self._measure_of(sup)
+            if ref is None and re.match(r"newest|latest|most\s+recent|oldest|earliest", sup):
+                ref = self._date_of(q.root)
+            if ref is None:
+                return False
+            direction = "DESC" if desc else "ASC"
+            q.order.append(f"{self._use(ref)} {direction}")
+            q.limit = n
+            self._place(
+                "order", m.start(), m.end(), f"Keeps the {n} {sup} rows by {ref.column.name}",
+                f"ORDER BY {ref.sql} {direction} LIMIT {n}",
+            )  # fmt: skip
+            return True
+        verb = words.get("verb") or ""
+        children = [e.child for e in self.cat.edges if e.parent is entity and e.child is not entity]
+        if re.fullmatch(r"spent|spend|paid|pay|earned|generated", verb):
+            money = [(d, self._money(d)) for d in children if self._money(d) is not None]
+            if len(money) != 1 or not self.aggregate_ok:
+                return False
+            fact, ref = money[0]
+            agg = Out(f"sum({self._use(ref)})", f"total_{verb}")  # type: ignore[arg-type]
+        else:
+            stem = re.sub(r"(?:ed|d)$", "", verb)
+            stem = stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else stem
+            counted = [d for d in children if len(stem) >= 3 and stem in d.table.lower()]
+            if len(counted) != 1 or not self.aggregate_ok:
+                return False
+            fact = counted[0]
+            agg = Out("count(*)", f"{singular(fact.table)}_count")
+            if fact is not q.root:
+                q.counted.append(fact)
+                q.ambiguous.append(f"'{m.group(0)}' counts {fact.table}, not {q.root.table}")
+        if fact is not q.root and agg.sql == "count(*)":
+            return True
+        q.aggregates.append(agg)
+        self._group_entity(entity, m.start("ent"), m.end("ent"), label_too=True)
+        q.order.append(f"{agg.name} {'DESC' if desc else 'ASC'}")
+        q.limit = n
+        self._place(
+            "aggregate", m.start(), m.end(), f"Computes {agg.name} as {agg.sql} per {entity.table}",
+            f"{agg.sql} AS {agg.name} ORDER BY {agg.name} LIMIT {n}",
+        )  # fmt: skip
+        return True
 
     def _computed(self) -> None:
         q = self.q
@@ -807,7 +882,7 @@ class _Parser:
             ):
                 if not self.cov.free(m.start(), m.end("agg")):
                     continue
-                if top is not None and top[0].start() <= m.start() < top[0].start("measure"):
+                if top is not None and top[0].start() <= m.start() < self._top_measure_start(top[0]):
                     continue  # "top 5", "with the highest": the ranking's words
                 rest = m["rest"]
                 first = m.start()
@@ -917,8 +992,12 @@ class _Parser:
         if not aggregates and top is None:
             return
         if top is not None and not aggregates:
+            if self._top_by_verb_or_adjective(top):
+                return
             # "the 5 most expensive products by price": a plain ordering of rows
             m, n, desc = top
+            if not m.groupdict().get("measure"):
+                return
             found = self._column_after(m.start("measure"), "numeric", 3)
             if found is None:
                 return
@@ -994,7 +1073,7 @@ class _Parser:
                     self.cov.take_match(m2)
         if top is not None:
             m, n, desc = top
-            wanted = m["measure"].strip()
+            wanted = (m.groupdict().get("measure") or "").strip()
             target = next(
                 (
                     a
@@ -1162,7 +1241,15 @@ class _Parser:
                 q.ambiguous.append(p.doubt)
                 self.cov.take(p.start, p.end)
                 continue
+            if p.restates:  # "H1 2024, i.e. 1 Jan to 30 Jun 2024"
+                self._place("filter", p.start, p.end, f"'{p.words}' says the period again", "")
+                continue
             start, ref = self._date_column(p.start)
+            end, named = self._date_after(p.end)
+            if ref is not None and named is not None and named != ref:
+                q.ambiguous.append(f"'{p.words}': of {ref.column.name} or {named.column.name}?")
+                continue
+            ref = ref or named
             if ref is None:
                 ref = self._date_of(q.root)
             if ref is None:
@@ -1179,10 +1266,34 @@ class _Parser:
             self._place(
                 "filter",
                 start,
-                p.end,
+                end,
                 f"Keeps rows whose {ref.column.name} is {p.words}",
                 cond,
             )
+
+    def _date_after(self, end: int) -> tuple[int, Ref | None]:
+        """The date column named after a period: "H2 2023 shipments by creation date",
+        "in March 2024 (by delivered_at)"; (end, None) when none is."""
+        tail = self.text[end:]
+        table = next((e for s, e, d in self.mentions if s == end + 1 and d is self.q.root), None)
+        skip = (table - end) if table is not None else 0
+        lead = re.match(
+            r"\s*,?\s*\(?\s*(?:by|on|using|based\s+on|according\s+to|going\s+by|per)\s+"
+            r"(?:the\s+|their\s+|its\s+)?",
+            tail[skip:],
+        )
+        if lead is None:
+            return end, None
+        at = end + skip + lead.end()
+        found = self._column_after(at, "temporal", 3)
+        if found is None:
+            word = re.match(rf"([a-z_]+)(?:\s+(?:{_DATE_NOUNS}))?\b", self.text[at:])
+            ref = self.cat.date_named(word[1], self.q.root) if word else None
+            found = (at + word.end(), ref) if word and ref else None
+        if found is None:
+            return end, None
+        closing = re.match(r"\s*\)", self.text[found[0] :]) if "(" in lead[0] else None
+        return found[0] + (closing.end() if closing else 0), found[1]
 
     def _date_column(self, start: int) -> tuple[int, Ref | None]:
         """The date column named by the words before a period at ``start``: a column
@@ -1599,7 +1710,10 @@ class _Parser:
         tables = [d for d in self.prefer if d.dataset in q.tables] + [
             d for d in self.prefer if d.dataset not in q.tables
         ]
-        tokens = list(re.finditer(r"[a-z0-9_][a-z0-9_-]*", self.text))
+        tables += [  # "DHL shipments": a value of a table the rows refer to
+            e.parent for e in self.cat.edges if e.child is q.root and e.parent not in tables
+        ]
+        tokens = list(re.finditer(r"[a-z0-9_][a-z0-9_'-]*", self.text))
         i = 0
         hits: list[tuple[int, int, Ref, str, bool]] = []  # start, end, column, value, negated
         while i < len(tokens):
@@ -1620,6 +1734,13 @@ class _Parser:
                 negated = False
                 found = self.cat.values_named(words, tables)
                 prefix = re.match(r"(non-?|un)(?=[a-z])", words)
+                kind = re.fullmatch(r"([a-z0-9_]+)-([a-z_]+)", words)
+                if not found and kind:  # "purchase-type events"
+                    found = [
+                        f
+                        for f in self.cat.values_named(kind[1], tables)
+                        if self._names_column(kind[2], f[0])
+                    ]
                 if not found and prefix:  # "non-cancelled"; "unpaid" may be more than not paid
                     found = self.cat.values_named(words[prefix.end() :], tables)
                     negated = True
@@ -1653,7 +1774,7 @@ class _Parser:
                 and groups[-1][-1][2] == h[2]
                 and groups[-1][-1][4] == h[4]
                 and re.fullmatch(
-                    rf"\s*(?:,|or|and|nor|/|\+|&|and/or|as\s+well\s+as|,\s*or|,\s*and)\s*(?:{_ADVERBS}\s+)*",
+                    rf"\s*(?:,|or|and|nor|/|\+|&|and/or|as\s+well\s+as|,\s*or|,\s*and)\s*(?:(?:{_ADVERBS})\s+)*",
                     self.text[groups[-1][-1][1] : h[0]],
                 )
             ):
@@ -1769,7 +1890,9 @@ class _Parser:
                     continue
                 word = c.name.lower().removeprefix("is_").removeprefix("has_")
                 for m in re.finditer(
-                    rf"\b(?P<neg>not\s+|non-?|in|un)?{re.escape(word)}\b", self.text
+                    rf"\b(?:(?:marked|flagged|labell?ed|tagged|set)\s+(?:as\s+)?)?"
+                    rf"(?P<neg>not\s+|non-?|in|un)?{re.escape(word)}\b",
+                    self.text,
                 ):
                     if not self._free(m):
                         continue
