@@ -16,6 +16,7 @@ from urllib.parse import quote, urlencode
 import pyarrow as pa
 
 from connectors.base import ConnectorError, Progress, TerminalError, TransientError
+from connectors.postgres import adbc_databases
 from connectors.postgres.config import PostgresConfig
 from connectors.postgres.copy import Column, create_table_sql
 from connectors.postgres.errors import classify_sqlstate
@@ -157,8 +158,6 @@ def ingest(
     over the table, for one range of a partitioned extract) the table exists and the rows in
     ``scope`` are deleted first, so a retry starts clean.
     """
-    import adbc_driver_postgresql.dbapi as adbc
-
     columns = staging_columns(schema)
     wire = wire_schema(schema)
     source_failure: list[BaseException] = []
@@ -177,7 +176,7 @@ def ingest(
             raise
 
     try:
-        conn = adbc.connect(adbc_uri(config))
+        conn = adbc_databases.connect(adbc_uri(config))
     except Exception as exc:
         raise classify_adbc(exc) from exc
     progress.rows = 0

@@ -18,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from connectors.base import TerminalError
+from connectors.postgres import adbc_databases
 from connectors.postgres.arrow_ingest import adbc_uri, classify_adbc
 from connectors.postgres.client import connect
 from connectors.postgres.config import PostgresConfig
@@ -98,10 +99,8 @@ def read(
     config: PostgresConfig, query: str, schema: pa.Schema, batch_rows: int
 ) -> Iterator[pa.RecordBatch]:
     """Batches of ``schema`` (ADBC's own batch size, split to at most ``batch_rows`` rows)."""
-    import adbc_driver_postgresql.dbapi as adbc
-
     try:
-        conn = adbc.connect(adbc_uri(config))
+        conn = adbc_databases.connect(adbc_uri(config))
     except Exception as exc:
         raise classify_adbc(exc) from exc
     try:
