@@ -24,6 +24,7 @@ from connectors.base import (
     TableInfo,
     elapsed_ms,
 )
+from connectors.kafka import brokers
 from connectors.kafka.config import DEFAULT_PORT, KafkaConfig
 from connectors.kafka.decode import META_SCHEMA
 from connectors.kafka.errors import classify
@@ -93,7 +94,7 @@ def _metadata(config: KafkaConfig) -> tuple[str, dict[str, int]]:
     """The cluster id and every topic with its partition count."""
     from confluent_kafka.admin import AdminClient
 
-    admin = AdminClient(config.client_config())
+    admin = AdminClient(brokers.client_config(config))
     metadata = admin.list_topics(timeout=config.timeout_s)
     config.check_brokers([(str(b.host), int(b.port)) for b in metadata.brokers.values()])
     topics = {

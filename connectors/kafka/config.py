@@ -98,8 +98,10 @@ class KafkaConfig:
     def bootstrap(self) -> str:
         return ",".join(f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in self.servers)
 
-    def client_config(self, **extra: Any) -> dict[str, Any]:
-        """librdkafka's settings; its own logs stay off (they could name addresses)."""
+    def librdkafka_settings(self, **extra: Any) -> dict[str, Any]:
+        """librdkafka's settings; its own logs stay off (they could name addresses). A client
+        is made with ``connectors.kafka.brokers.client_config``, which checks the brokers the
+        cluster advertises first."""
         conf: dict[str, Any] = {
             "bootstrap.servers": self.bootstrap,
             "security.protocol": self.security_protocol,

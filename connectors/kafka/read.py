@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from connectors import offsets
 from connectors.base import Progress, TerminalError
+from connectors.kafka import brokers
 from connectors.kafka.config import KafkaConfig
 from connectors.kafka.decode import META_SCHEMA, to_batch, unify
 from connectors.kafka.errors import classify
@@ -79,7 +80,8 @@ def read(
     from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, TopicPartition
 
     consumer = Consumer(
-        config.client_config(
+        brokers.client_config(
+            config,
             **{
                 "group.id": "ductwork-unused",  # required by the client; never joined
                 "enable.auto.commit": False,
@@ -87,7 +89,7 @@ def read(
                 "enable.partition.eof": True,
                 "auto.offset.reset": "earliest" if spec.start == "earliest" else "latest",
                 "fetch.max.bytes": 64 * 1024 * 1024,
-            }
+            },
         )
     )
     outcome = ReadOutcome()
@@ -173,7 +175,11 @@ def commit_to_group(config: KafkaConfig, group: str, marks: offsets.Marks) -> st
     from the broker; the problem, if it failed (it never decides what is read)."""
     from confluent_kafka import Consumer, TopicPartition
 
-    consumer = Consumer(config.client_config(**{"group.id": group, "enable.auto.commit": False}))
+    settings = {"group.id": group, "enable.auto.commit": False}
+    try:
+        consumer = Consumer(brokers.client_config(config, **settings))
+    except Exception as exc:  # a broker the policy denies, or none that answers
+        return classify(exc).message
     try:
         positions = [
             TopicPartition(*offsets.split_key(key), last + 1) for key, last in marks.items()

@@ -19,6 +19,7 @@ from connectors.base import TerminalError
 from connectors.commit_point import CommitPoint, no_cancel
 from connectors.duckdb.staging import DuckStaging
 from connectors.duckdb.target import LoadOutcome
+from connectors.kafka import brokers
 from connectors.kafka.config import KafkaConfig
 from connectors.kafka.errors import classify
 from connectors.postgres.sql import Relation
@@ -63,8 +64,8 @@ def load(
             failures.append(error)
 
     producer = Producer(
-        config.client_config(
-            **{"enable.idempotence": True, "linger.ms": 20, "compression.type": "lz4"}
+        brokers.client_config(
+            config, **{"enable.idempotence": True, "linger.ms": 20, "compression.type": "lz4"}
         )
     )
     # Nothing of a topic can be taken back once sent: the load commits from its first message.

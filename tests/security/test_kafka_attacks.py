@@ -275,16 +275,6 @@ async def _lying_connection(attacker: Attacker, cluster: LyingCluster) -> str:
     return created.json()["connectionId"]
 
 
-ADVERTISED_HOLE = (
-    "HOLE: only the bootstrap servers are checked before librdkafka connects; the brokers a "
-    "cluster advertises are checked after its metadata arrives (connectors/kafka/__init__.py "
-    "_metadata, read.py), by which time librdkafka has already connected to them, and the "
-    "producer of a Kafka target (connectors/kafka/target.py load) and commit_to_group never "
-    "check them at all, so a tenant's cluster can point the worker at any address"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=ADVERTISED_HOLE)
 async def test_a_connection_test_never_reaches_an_advertised_denied_broker(
     attacker: Attacker, policy, lying_cluster: LyingCluster
 ):
@@ -306,7 +296,6 @@ async def test_a_connection_test_never_reaches_an_advertised_denied_broker(
     assert lying_cluster.denied.hits == [], "a client connected to the denied broker"
 
 
-@pytest.mark.xfail(strict=True, reason=ADVERTISED_HOLE)
 async def test_a_run_producing_into_a_topic_never_reaches_an_advertised_denied_broker(
     attacker: Attacker, policy, client, lying_cluster: LyingCluster
 ):
