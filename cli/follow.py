@@ -50,20 +50,37 @@ def follow_run(run: RunHandle, console: Console) -> int:
 
 
 def follow_logs(run: RunHandle, console: Console, task: str | None) -> None:
-    """Print new log lines until the run has ended and its last lines are out: each poll asks
-    only for the lines after the last one printed."""
-    after = 0
+    """Print new log lines until the run has ended and its last lines are out.
+
+    Each poll asks only for the lines after a cursor (the logs endpoint's ``after``): the newest
+    line printed before the previous poll. That one poll of overlap still catches a line whose
+    write committed just after a later line's (parallel steps); lines are printed once, by id.
+    """
+    settled = 0  # every line up to this id has been printed
+    printed: set[int] = set()  # the ids printed after it
     while True:
         finished = run.get().finished
-        while True:
-            lines = run.logs(task, lines=LOG_PAGE, after=after)
-            for line in lines:
-                console.print(render.log_line(line))
-            last = lines[-1].id if lines else None
-            if last is None or len(lines) < LOG_PAGE:
-                after = last if last is not None else after
-                break
-            after = last
+        newest = _print_after(run, console, task, settled, printed)
         if finished:
             return
+        settled, printed = newest, {i for i in printed if i > newest}
         time.sleep(POLL_SECONDS)
+
+
+def _print_after(
+    run: RunHandle, console: Console, task: str | None, after: int, printed: set[int]
+) -> int:
+    """Print the lines after ``after`` not printed yet, a page at a time; the newest id that was
+    printed before this call (the next call's cursor)."""
+    before = max(printed, default=after)
+    while True:
+        lines = run.logs(task, lines=LOG_PAGE, after=after)
+        for line in lines:
+            if line.id not in printed:
+                console.print(render.log_line(line))
+                if line.id is not None:
+                    printed.add(line.id)
+        last = lines[-1].id if lines else None
+        if last is None or len(lines) < LOG_PAGE:
+            return before
+        after = last
