@@ -882,7 +882,9 @@ class _Parser:
             ):
                 if not self.cov.free(m.start(), m.end("agg")):
                     continue
-                if top is not None and top[0].start() <= m.start() < self._top_measure_start(top[0]):
+                if top is not None and top[0].start() <= m.start() < self._top_measure_start(
+                    top[0]
+                ):
                     continue  # "top 5", "with the highest": the ranking's words
                 rest = m["rest"]
                 first = m.start()
@@ -1127,6 +1129,7 @@ class _Parser:
             named = re.search(r"\b(?:name|names|title|titles)\b", self.text)
             if label is not None and named and self.cov.free(*named.span()):
                 self.cov.take_match(named)
+                self._take_lead(named.start())
             elif not label_too:
                 label = None
             if edges and label is None:
@@ -1947,6 +1950,7 @@ class _Parser:
                 if self._one_per_group(ref):
                     q.groups.append(Out(sql, name, ref))
                     self._place("group", start, end, f"Adds {ref.label} to each group", sql)
+                    self._take_lead(start)
                 else:
                     q.ambiguous.append(
                         f"'{self.text[start:end]}' named next to an aggregate, but not grouped by"
@@ -1954,14 +1958,7 @@ class _Parser:
                 continue
             q.picks.append(Out(sql, name, ref))
             self.cov.take(start, end)
-            lead = re.search(  # "orders plus customer email", "along with the email of …"
-                r"\b(?:plus|along\s+with|together\s+with|including|incl|add(?:ing)?|also|and\s+also"
-                r"|as\s+well\s+as|enriched\s+with|joined\s+with|showing|with|and)\s+"
-                r"(?:(?:the|its|their|each|every|his|her)\s+)*$",
-                self.text[:start],
-            )
-            if lead is not None:
-                self.cov.take(lead.start(), start)
+            self._take_lead(start)
             q.say(
                 "join",
                 self.text[start:end],
@@ -2026,6 +2023,18 @@ class _Parser:
             for p in projection:
                 if all(g.sql != p.sql for g in q.groups):
                     q.ambiguous.append(f"'{p.name}' named next to an aggregate, but not grouped by")
+
+    def _take_lead(self, start: int) -> None:
+        """The words that introduce a column named at ``start``: "plus", "along with",
+        "including", "showing", "with their"."""
+        lead = re.search(
+            r"\b(?:plus|along\s+with|together\s+with|including|incl|add(?:ing)?|also|and\s+also"
+            r"|as\s+well\s+as|enriched\s+with|joined\s+with|showing|show|with|and)\s+"
+            r"(?:(?:the|its|their|each|every|his|her)\s+)*$",
+            self.text[:start],
+        )
+        if lead is not None:
+            self.cov.take(lead.start(), start)
 
     def _one_per_group(self, ref: Ref) -> bool:
         """True when each group is one row of ``ref``'s table (grouped by its id, or by the
