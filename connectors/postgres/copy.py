@@ -26,15 +26,22 @@ class Column:
 
 
 async def describe_query(conn: asyncpg.Connection, query: str) -> list[Column]:
-    """Columns of a query, with exact types (a temporary view keeps typmods)."""
-    async with conn.transaction():
+    """Columns of a query, with exact types (a temporary view keeps typmods).
+
+    The view's transaction is rolled back, which drops it: no statement to drop it, and no
+    commit that waits for the catalog's write-ahead log to reach the disk.
+    """
+    transaction = conn.transaction()
+    await transaction.start()
+    try:
         await conn.execute(f"CREATE TEMPORARY VIEW _ductwork_describe AS {query}")
         rows = await conn.fetch(
             "SELECT attname, format_type(atttypid, atttypmod) AS type FROM pg_attribute "
             "WHERE attrelid = '_ductwork_describe'::regclass AND attnum > 0 "
             "AND NOT attisdropped ORDER BY attnum"
         )
-        await conn.execute("DROP VIEW _ductwork_describe")
+    finally:
+        await transaction.rollback()
     return [Column(r["attname"], r["type"]) for r in rows]
 
 
