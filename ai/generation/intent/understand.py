@@ -142,7 +142,7 @@ def understand(
     connections or the target (never filters)."""
     text = normalize(intent)
     cov = Coverage(text)
-    cat = Catalog(datasets)
+    cat = Catalog(datasets, shouted=set(re.findall(r"\b[A-Z][A-Z0-9]+\b", intent)))
     named = {f for d in datasets for f in cat.forms(d)}  # a table called warehouses is no system
     for word in (ignore or set()) - named:
         for m in re.finditer(rf"(?<![\w]){re.escape(word.lower())}(?![\w])", text):
@@ -1449,13 +1449,14 @@ class _Parser:
     def _unit_column(self, unit: str) -> Ref | None:
         """The one numeric column of the root measured in ``unit`` (weight_kg for "kg")."""
         words = next((v for k, v in _UNIT_COLUMNS.items() if re.fullmatch(k, unit)), ())
-        cols = [
-            c
-            for c in self.q.root.columns
-            if is_numeric(c)
-            and not c.name.lower().endswith("id")
-            and any(w == c.name.lower() or w in c.name.lower().split("_") for w in words)
-        ]
+        cols = []
+        for c in self.q.root.columns:
+            parts = c.name.lower().split("_")
+            if not is_numeric(c) or parts[-1] == "id" or not set(words) & set(parts):
+                continue
+            if parts[-1] in _UNIT_SUFFIXES and parts[-1] not in words:
+                continue  # weight_kg is no column in pounds
+            cols.append(c)
         return Ref(self.q.root, cols[0]) if len(cols) == 1 else None
 
     def _child_by_verb(self, verb: str) -> DatasetSchema | None:
@@ -1716,7 +1717,7 @@ class _Parser:
         tables += [  # "DHL shipments": a value of a table the rows refer to
             e.parent for e in self.cat.edges if e.child is q.root and e.parent not in tables
         ]
-        tokens = list(re.finditer(r"[a-z0-9_][a-z0-9_'-]*", self.text))
+        tokens = list(re.finditer(r"[a-z0-9_](?:[a-z0-9_'-]*[a-z0-9_])?", self.text))
         i = 0
         hits: list[tuple[int, int, Ref, str, bool]] = []  # start, end, column, value, negated
         while i < len(tokens):
@@ -1830,8 +1831,10 @@ class _Parser:
                     before = self.text[:start]
             neg = re.search(
                 rf"\b(?:not|non-?|isn't|aren't|weren't|wasn't|haven't|hasn't|never|other\s+than"
+                rf"|(?:did|do|does|has|have|had|was|were|is|are)(?:n't|\s+not)|neither|no|minus"
                 rf"|outside(?:\s+of)?|except|excluding|without|but(?=\s+the)|but\s+not|{_NEGATE})"
-                r"\s*(?:in\s+|from\s+|one\s+of\s+|been\s+|yet\s+)?(?:the\s+|any\s+|those\s+)?"
+                r"\s*(?:in\s+|from\s+|one\s+of\s+|been\s+|yet\s+|get\s+|got\s+|be\s+)?"
+                r"(?:the\s+|any\s+|those\s+)?"
                 r"(?:(?:ones?|those|rows|records)\s+(?:with|whose|where|that\s+are|which\s+are"
                 r"|having|in)\s+(?:an?\s+|the\s+)?)?(?:(?:is|are|was|were)\s+)?$",
                 before,
@@ -1853,6 +1856,15 @@ class _Parser:
         ones = re.match(r"'?\s+ones?\b|'", self.text[end:])
         if ones:
             end += ones.end()
+        after = re.match(  # "cancelled orders excluded", "(cancelled excluded)"
+            rf"(?:\s+(?:{'|'.join(re.escape(f) for f in self.cat.forms(ref.dataset))}))?"
+            r"\s+(?:are\s+|being\s+)?(?:excluded|removed|dropped|filtered\s+out|left\s+out|omitted"
+            r"|skipped|ignored|not\s+included)\b",
+            self.text[end:],
+        )
+        if after:
+            negated = not negated
+            end += after.end()
         closing = re.match(r"\s*\)", self.text[end:])
         if closing and "(" in self.text[max(0, start - 2) : start + 1] + before[-3:]:
             end += closing.end()
@@ -2144,6 +2156,7 @@ _AFTER_NUMBER = (
     r"|or fewer|and below|or below|or lower|or under|at most|max(?:imum)?|\+"
 )
 _DATE_NOUNS = r"timestamps?|dates?|times?"
+_UNIT_SUFFIXES = {"kg", "g", "lb", "lbs", "cm", "mm", "m", "km", "pct", "h", "min"}
 _SIZES = (
     r"big|bigger|large|larger|huge|high[- ]value|expensive|pricey|costly|heavy|long|small|smaller"
     r"|tiny|low[- ]value|cheap|light|short"
