@@ -85,13 +85,18 @@ def _fixed(start: int, end: int, lo: dt.date, hi: dt.date) -> _Point:
     return _Point(start, end, _lit(lo), _lit(hi))
 
 
+def _interval(n: int, unit: str) -> str:
+    """An SQL interval of ``n`` units (a quarter is three months: no database has quarters)."""
+    return f"INTERVAL '{3 * n} month'" if unit == "quarter" else f"INTERVAL '{n} {unit}'"
+
+
 def _relative(unit: str, back: int) -> tuple[str, str]:
     """[lo, hi) of the calendar ``unit`` ``back`` units before the current one."""
     trunc = f"CAST(date_trunc('{unit}', CURRENT_DATE) AS DATE)"
     if back == 0:
-        return trunc, f"CAST({trunc} + INTERVAL '1 {unit}' AS DATE)"
-    return f"CAST({trunc} - INTERVAL '{back} {unit}' AS DATE)", (
-        trunc if back == 1 else f"CAST({trunc} - INTERVAL '{back - 1} {unit}' AS DATE)"
+        return trunc, f"CAST({trunc} + {_interval(1, unit)} AS DATE)"
+    return f"CAST({trunc} - {_interval(back, unit)} AS DATE)", (
+        trunc if back == 1 else f"CAST({trunc} - {_interval(back - 1, unit)} AS DATE)"
     )
 
 
@@ -264,7 +269,7 @@ def _relatives(text: str, found: _Found) -> None:
             moment = f"CURRENT_TIMESTAMP - INTERVAL '{n} hour'"
             found.add(_Point(m.start(), m.end(), moment, moment))
             continue
-        day = f"CAST(CURRENT_DATE - INTERVAL '{n} {unit}' AS DATE)"
+        day = f"CAST(CURRENT_DATE - {_interval(n, unit)} AS DATE)"
         found.add(_Point(m.start(), m.end(), day, f"CAST({day} + 1 AS DATE)"))
     for m in re.finditer(
         r"\b(?:(?:the\s+)?(last|previous|prior|this|current)\s+(?:(?:calendar|full|complete|whole)\s+)?"
@@ -281,7 +286,7 @@ def _relatives(text: str, found: _Found) -> None:
                 )
             )
         elif m[3]:  # "the past week": the seven days up to today
-            lo = f"CAST(CURRENT_DATE - INTERVAL '1 {m[4]}' AS DATE)"
+            lo = f"CAST(CURRENT_DATE - {_interval(1, m[4])} AS DATE)"
             found.add(_Point(m.start(), m.end(), lo, tomorrow))
         else:
             back = 0 if m[1] in ("this", "current") else 1
@@ -297,6 +302,10 @@ def _points(text: str) -> list[_Point]:
     _quarters_and_halves(text, found)
     _months(text, found)
     _relatives(text, found)
+    for m in re.finditer(r"(?<![\w.$/-])((?:19|20)\d{2})\s*-\s*((?:19|20)\d{2})(?![\w.%/-])", text):
+        first, last = int(m[1]), int(m[2])  # "2019-2021"
+        if first < last and not re.search(_NOT_A_YEAR, text[: m.start()]):
+            found.add(_fixed(m.start(), m.end(), dt.date(first, 1, 1), dt.date(last + 1, 1, 1)))
     # years last: "2024" inside the longer forms is taken already
     for m in re.finditer(
         r"(?:\b(?:the\s+)?(?:calendar\s+|fiscal\s+)?year\s+)?(?<![\w.$/-])((?:19|20)\d{2})(?![\w.%/-])",
@@ -322,11 +331,11 @@ _NOT_A_YEAR = (
 _BEFORE = r"(?:before|prior\s+to|earlier\s+than|older\s+than|until\s+before)"
 _UNTIL = (
     r"(?:until|till|through|thru|up\s+to(?:\s+and\s+including)?|to\s+the\s+end\s+of|no\s+later\s+than"
-    r"|on\s+or\s+before|not\s+after|at\s+the\s+latest|as\s+late\s+as)"
+    r"|on\s+or\s+before|in\s+or\s+before|not\s+after|at\s+the\s+latest|as\s+late\s+as)"
 )
 _SINCE = (
     r"(?:since|starting(?:\s+(?:from|in|on|with))?|as\s+of|on\s+or\s+after|beginning(?:\s+(?:in|on|with))?"
-    r"|not\s+before|no\s+earlier\s+than|from\s+the\s+start\s+of)"
+    r"|in\s+or\s+after|in\s+or\s+since|not\s+before|no\s+earlier\s+than|from\s+the\s+start\s+of)"
 )
 _AFTER = r"(?:after|later\s+than|newer\s+than|more\s+recent\s+than|past)"
 _IN = r"(?:in|during|within|for|of|on|from|throughout|over)"
@@ -446,7 +455,7 @@ def periods(text: str) -> list[Period]:
         if any(not (m.end() <= q.start or m.start() >= q.end) for q in out):
             continue
         n, unit = _count(m[1]), m[2]
-        lo = f"CURRENT_DATE - INTERVAL '{n} {unit}'"
+        lo = f"CURRENT_DATE - {_interval(n, unit)}"
         lo = f"CURRENT_TIMESTAMP - INTERVAL '{n} hour'" if unit == "hour" else f"CAST({lo} AS DATE)"
         out.append(Period(m.start(), m.end(), lo, None, m[0]))
     return sorted(out, key=lambda q: q.start)

@@ -11,7 +11,7 @@ import re
 from collections import deque
 from dataclasses import dataclass
 
-from ai.generation.intent.lexicon import COLUMN_SYNONYMS, COUNTRIES, SYSTEM_WORDS
+from ai.generation.intent.lexicon import COLUMN_SYNONYMS, COUNTRIES, FILLER, SYSTEM_WORDS
 from ai.generation.words import is_text, singular
 from workflows.generation_payloads import Column, DatasetSchema
 
@@ -156,9 +156,11 @@ _DATE_NAMES = (
 class Catalog:
     """The source tables of one intent, searchable by the words that name them."""
 
-    def __init__(self, datasets: list[DatasetSchema]) -> None:
+    def __init__(self, datasets: list[DatasetSchema], shouted: set[str] | None = None) -> None:
         self.datasets = datasets
         self.edges = self._edges()
+        # words the intent wrote in capitals ("US", "IT"): a common word is a value only so
+        self.shouted = {w.lower() for w in shouted or ()}
 
     # tables ---------------------------------------------------------------------------------
     def forms(self, d: DatasetSchema) -> set[str]:
@@ -315,7 +317,9 @@ class Catalog:
         word = phrase.lower().strip()
         if not word or word in SYSTEM_WORDS or word.isdigit():
             return []
-        wanted = {word, singular(word), plural(word)}
+        if (word in FILLER or len(word) <= 2) and word not in self.shouted:
+            return []  # "send us", "in", "it": words first, codes (US, IN, IT) when capitalised
+        wanted = {word, singular(word), plural(word)} if len(word) >= 4 else {word}
         countries = [c for c, names in COUNTRIES.items() if word in names or word == c.lower()]
         if not countries and len(word) >= 5:  # "Germny"
             countries = [c for c, names in COUNTRIES.items() if any(near(word, n) for n in names)]

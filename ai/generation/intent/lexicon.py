@@ -214,9 +214,9 @@ COLUMN_SYNONYMS = {
 
 # Verbs that say which date of a row is meant.
 DATE_VERBS = {
-    "placed": ("order_date", "ordered_at", "placed_at", "created_at", "created"),
-    "ordered": ("order_date", "ordered_at", "placed_at", "created_at"),
-    "made": ("order_date", "created_at"),
+    "placed": ("order_date", "ordered_at", "placed_at"),
+    "ordered": ("order_date", "ordered_at", "placed_at"),
+    "made": ("order_date", "made_at"),
     "created": ("created_at", "created", "creation_date"),
     "registered": ("registered_at", "signup_date", "signed_up_at", "created_at"),
     "signed": ("signup_date", "signed_up_at", "registered_at", "created_at"),
