@@ -208,6 +208,10 @@ class _Parser:
         for start, end, d in self.mentions:  # the tables named: placed by the joins they need
             if d is root or d.dataset in q.tables:
                 self.cov.take(start, end)
+            if d.dataset in q.tables and q.aggregates:  # "sum of qty * unit_price over items"
+                over = re.search(r"\b(?:over|across)\s+(?:all\s+)?(?:the\s+)?$", self.text[:start])
+                if over is not None:
+                    self.cov.take(over.start(), start)
             if d is q.root:  # "each order item with …", "to every order"
                 lead = re.search(r"\b(?:each|every)\s+$", self.text[:start])
                 if lead is not None and not q.groups:
@@ -276,7 +280,8 @@ class _Parser:
             before = self.text[max(0, start - 24) : start]
             listing = re.match(r"\s*:", self.text[end:])  # "for each order item: the order id"
             if not listing and re.search(
-                r"(?:\b(?:per|by|for each|for every|its|their|of the)|\w\s+(?:each|every))\s+$",
+                r"(?:\b(?:per|by|for each|for every|its|their)|(?<!\blist )(?<!\ball )(?<!\bcopy )"
+                r"(?<!\bnone )(?<!\bsome )\bof the|\w\s+(?:each|every))\s+$",
                 before,
             ):
                 continue
@@ -754,6 +759,7 @@ class _Parser:
             self._computed_cols.append(out)
             self._computed_spans.append((start, end, out))
             self.cov.take(start, end)
+            self._take_lead(start)  # "order items plus line_total = …", "add cost_per_kg (…)"
             q.say(
                 "computed",
                 self.text[start:end],
@@ -2032,8 +2038,16 @@ class _Parser:
                     span = self._projection_spans.get(p.name)
                     self.cov.taken = [t for t in self.cov.taken if t != span]
         elif projection and q.aggregates:
+            grouped = bool(q.groups)
             for p in projection:
-                if all(g.sql != p.sql for g in q.groups):
+                if any(g.sql == p.sql for g in q.groups):
+                    continue
+                if not grouped or (p.ref is not None and self._one_per_group(p.ref)):
+                    # "product_id + revenue": the columns listed next to an aggregate, with no
+                    # other grouping, are its groups; product_id per product is one value
+                    q.groups.append(p)
+                    q.say("group", p.name, f"One row per {p.name}", f"GROUP BY {p.sql}")
+                else:
                     q.ambiguous.append(f"'{p.name}' named next to an aggregate, but not grouped by")
 
     def _take_lead(self, start: int) -> None:
@@ -2057,6 +2071,12 @@ class _Parser:
                 continue
             if g.ref.dataset is ref.dataset and g.ref.column.name.lower() == "id":
                 return True
+            if g.ref.column.name.lower() == "id" and any(
+                e.child is ref.dataset and e.child_column == ref.column.name
+                and e.parent is g.ref.dataset and e.parent_column.lower() == "id"
+                for e in self.cat.edges
+            ):  # fmt: skip
+                return True  # the root's product_id, grouped by the product's id
             if any(
                 e.child is g.ref.dataset and e.child_column == g.ref.column.name
                 and e.parent is ref.dataset and e.parent_column.lower() == "id"
