@@ -55,6 +55,12 @@ def refused(tree: exp.Expr) -> str | None:
         name = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
         if _REFUSED.match(name):
             return _refusal(name)
+    variable = tree.find(exp.SessionParameter)
+    if variable is not None:  # MySQL's @@datadir, @@secure_file_priv...
+        return (
+            f"the server variable @@{variable.name} says how the server is set up and is not "
+            "allowed in a pipeline's SQL"
+        )
     for query in tree.find_all(exp.Query):
         if query.args.get("settings"):
             return "a SETTINGS clause changes the server's settings and is not allowed here"

@@ -44,6 +44,13 @@ def test_a_query_that_reaches_outside_its_tables_is_refused(
     assert any(f"{name}()" in e["msg"] for e in errors), errors
 
 
+def test_server_variables_are_refused_in_mysql() -> None:
+    written, errors = check_query(
+        "SELECT @@secure_file_priv AS p, @@global.datadir AS d FROM orders", _schema("mysql")
+    )
+    assert written is None and "@@secure_file_priv" in errors[0]["msg"], errors
+
+
 def test_settings_are_refused_in_clickhouse() -> None:
     written, errors = check_query(
         "SELECT id FROM orders SETTINGS readonly = 0", _schema("clickhouse")
