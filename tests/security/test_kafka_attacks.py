@@ -2,7 +2,8 @@
 addresses (in every field that names them), on networks the operator denied, on the service's
 own ports; a cluster that advertises a broker on a denied address (the bootstrap is allowed, the
 broker it names is not: nothing may connect there, not a connection test, not a run producing
-into a topic); and a SASL password that must never come back in a response, an error or a log.
+into a topic or reading from one); and a SASL password that must never come back in a response,
+an error or a log.
 
 The lying cluster is a real Kafka-protocol broker (Tansu) that advertises 127.0.0.2, where a
 listener records every connection made to it; the policy denies 127.0.0.2 alone.
@@ -321,4 +322,30 @@ async def test_a_run_producing_into_a_topic_never_reaches_an_advertised_denied_b
         attacker.editor, client, attacker.tenant_id, saved.json()["pipelineId"]
     )
     assert lying_cluster.denied.hits == [], "the producer connected to the denied broker"
+    assert_refused_at_run_time(outcome)
+
+
+async def test_a_run_reading_a_topic_never_reaches_an_advertised_denied_broker(
+    attacker: Attacker, policy, client, lying_cluster: LyingCluster
+):
+    lake = await own_lake(attacker)
+    connection = await _lying_connection(attacker, lying_cluster)
+    definition = {
+        "sources": {
+            "events": {
+                "connection": connection,
+                "options": {"topic": f"events-{uuid.uuid4().hex[:6]}", "consumer_group": "g"},
+            }
+        },
+        "sinks": {"out": {"connection": lake.target, "table": "t.events", "mode": "append"}},
+        "orchestration": {"retries": 0},
+    }
+    saved = await post_pipeline(attacker.editor, definition)
+    assert saved.status_code == 201, saved.text
+    policy.set(database_denied_networks=[f"{DENIED}/32"])
+    lying_cluster.denied.hits.clear()
+    outcome = await attempt_run(
+        attacker.editor, client, attacker.tenant_id, saved.json()["pipelineId"]
+    )
+    assert lying_cluster.denied.hits == [], "the consumer connected to the denied broker"
     assert_refused_at_run_time(outcome)
