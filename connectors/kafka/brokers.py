@@ -9,7 +9,9 @@ answer names must pass the egress policy as the bootstrap servers did.
 Residual risk: a cluster that answers this request otherwise than librdkafka's own (or changes
 its metadata between the two) can still name another broker to librdkafka. The clients check
 the metadata they read too (``KafkaConfig.check_brokers``), which stops the read or the load,
-but librdkafka may have connected to that broker by then.
+but librdkafka may have connected to that broker by then. Likewise librdkafka resolves a broker's
+name again itself: a name that resolves elsewhere after the check is not seen. confluent-kafka
+offers no hook (librdkafka's ``resolve_cb``/``connect_cb``) that would close both.
 """
 
 from __future__ import annotations
