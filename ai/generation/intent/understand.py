@@ -59,7 +59,8 @@ _VALUE_LEADS = (
     r"marked(?:\s+as)?|flagged(?:\s+as)?|labell?ed(?:\s+as)?|tagged(?:\s+as)?|set\s+to"
     r"|categori[sz]ed\s+as|classified\s+as|listed\s+as|in\s+(?:the\s+)?(?:state|status)"
     r"|based\s+in|located\s+in|situated\s+in|living\s+in|residing\s+in|headquartered\s+in"
-    r"|got|get|gets|became|become"
+    r"|got|get|gets|became|become|belonging\s+to|filtered\s+(?:to|on|for|by)|restricted\s+to"
+    r"|limited\s+to|offering|providing|recording"
 )
 _GRAIN = {
     "day": r"daily|per day|by day|each day|a day|per date|by date",
@@ -315,6 +316,14 @@ class _Parser:
             and (len(best) == 1 or len(held[best[0].dataset]) > len(held[best[1].dataset]))
         ):
             return best[0]
+        # "purchases in 2024", "electronics over 100": the one table whose values the words are
+        valued = {
+            r.dataset.dataset: r.dataset
+            for w in re.findall(r"[a-z][a-z0-9_-]+", self.text)
+            for r, _ in self.cat.values_named(w, self.cat.datasets)
+        }
+        if len(valued) == 1:
+            return next(iter(valued.values()))
         names = ", ".join(sorted(d.qualified for d in self.cat.datasets)[:20])
         raise PlanningError(f"the intent names none of the source tables ({names}): name the table")
 
@@ -1745,11 +1754,11 @@ class _Parser:
                 found = self.cat.values_named(words, tables)
                 prefix = re.match(r"(non-?|un)(?=[a-z])", words)
                 kind = re.fullmatch(r"([a-z0-9_]+)-([a-z_]+)", words)
-                if not found and kind:  # "purchase-type events"
+                if not found and kind:  # "purchase-type events", "France-based warehouses"
                     found = [
                         f
                         for f in self.cat.values_named(kind[1], tables)
-                        if self._names_column(kind[2], f[0])
+                        if kind[2] in ("based", "located") or self._names_column(kind[2], f[0])
                     ]
                 if not found and prefix:  # "non-cancelled"; "unpaid" may be more than not paid
                     found = self.cat.values_named(words[prefix.end() :], tables)
@@ -1851,7 +1860,9 @@ class _Parser:
             start = neg.start()
             before = self.text[:start]
         negated = negated != unequal or group[0][4]
-        trailing = re.match(r"'?\s+([a-z_]+(?:\s+[a-z_]+)?)\b", self.text[end:])
+        trailing = re.match(
+            r"'?\s+(?:as\s+(?:the\s+|its\s+)?)?([a-z_]+(?:\s+[a-z_]+)?)\b", self.text[end:]
+        )
         if trailing:
             for words in (trailing[1], trailing[1].split()[0]):
                 if self._names_column(words, ref):
