@@ -17,9 +17,8 @@ from typing import Any, TypeVar
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
 
-from workflows.notify import notify_finished
-from workflows.shield import to_the_end
-
+# Passed through like the rest: the sandbox re-imports what is not for every new run, and a
+# module with a workflow (notify) costs a definition check each time.
 with workflow.unsafe.imports_passed_through():
     from activities.bookkeeping import BookkeepingActivities
     from activities.extract import ExtractActivities
@@ -35,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.bookkeeping_payloads import FinishRun
     from workflows.errors import failure_message
     from workflows.lifecycle_payloads import ApprovalRequest, ApprovalStatus
+    from workflows.notify import notify_finished
     from workflows.payloads import (
         LoadStep,
         Progress,
@@ -45,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
         RunStatus,
         StepResult,
     )
+    from workflows.shield import to_the_end
     from workflows.summaries import summary
 
 
