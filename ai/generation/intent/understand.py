@@ -38,7 +38,7 @@ _OPS = {
 _OP_RE = "|".join(re.escape(k) for k in sorted(_OPS, key=len, reverse=True))
 _NUM = r"-?\$?\d[\d,]*(?:\.\d+)?"
 _AGGS = (
-    (r"total number of|number of|count of|how many|count", "count"),
+    (r"total number of|number of|count of|how many|counts?|counted", "count"),
     (r"sum of|total|sum", "sum"),
     (r"average|avg|mean", "avg"),
     (r"maximum|max|highest|largest|biggest|heaviest|longest|latest|most\s+recent", "max"),
@@ -129,6 +129,10 @@ def normalize(intent: str) -> str:
     text = re.sub(r"\b(sum|avg|count|min|max)\(", r"\1 (", text, flags=re.I)  # "sum(cost)"
     text = re.sub(r"#\s*of\b|#(?=\s*[a-z])", "number of ", text, flags=re.I)  # "# of orders"
     text = re.sub(r"\bw/o\b", "without", text, flags=re.I)
+    text = re.sub(r"\bw/(?=\s)", "with", text, flags=re.I)
+    text = re.sub(r"\bincl\.?(?=\s)", "including", text, flags=re.I)
+    text = re.sub(r"\b(?:nr|no|num)\.?\s+of\b", "number of", text, flags=re.I)
+    text = re.sub(r"\btop-(\d+)\b", r"top \1", text, flags=re.I)
     return " ".join(text.split()).lower()
 
 
@@ -620,11 +624,13 @@ class _Parser:
             rf"\s+{measure}",
             rf"\b(?:the\s+)?{n_re}\s+{selling}(?P<ent>[a-z_]+)\s+(?:by|ranked\s+by)\s+{measure}",
             rf"\b(?:the\s+)?(?:top\s+)?{n_re}\s+(?P<ent>[a-z_]+)\s+(?:with|having|that\s+have)"
-            rf"\s+the\s+(?P<dir>{most})\s+{measure}",
+            rf"\s+(?:the\s+)?(?P<dir>{most})\s+{measure}",
             rf"\b(?:the\s+)?(?:top\s+)?{n_re}\s+(?P<ent>[a-z_]+)\s+(?:who|that|which)\s+"
             rf"(?P<verb>[a-z]+)\s+the\s+(?P<dir>most|least)\b",
             rf"\b(?:the\s+)?(?:top\s+)?{n_re}\s+(?P<sup>{_SUPERLATIVES}|most\s+expensive|priciest"
             r"|newest|latest|most\s+recent|oldest|earliest)\s+(?P<ent>[a-z_]+)",
+            rf"\b(?:the\s+)?(?:top\s+)?{n_re}\s+(?P<dir>{most}|top)[\s-]+(?P<measure>[a-z_]+)\s+"
+            r"(?P<ent>[a-z_]+)",
         ]
         m = next((x for f in forms if (x := re.search(f, self.text)) is not None), None)
         if not m:
@@ -870,7 +876,7 @@ class _Parser:
 
     def _implicit_count(self, aggregates: list[tuple[int, int, Out]], top: object) -> None:
         """ "orders per customer country": the rows read, counted per group."""
-        if aggregates or top is not None:
+        if aggregates or top is not None or self.q.one_per is not None:
             return
         q = self.q
         for start, end, d in self.mentions:
@@ -1515,13 +1521,20 @@ class _Parser:
             ):
                 continue  # "ignoring customers without orders": _nullness keeps those with
             table, verb, end = None, None, m.end()
-            for w in list(re.finditer(r"[a-z_']+", self.text[m.end() :]))[:7]:
+            said = list(re.finditer(r"[a-z_']+", self.text[m.end() :]))[:7]
+            for i, w in enumerate(said):
                 at = m.end() + w.start()
                 named = next(((s, e, d) for s, e, d in self.mentions if s == at), None)
                 if named is not None:
                     table, end = named[2], named[1]
                     break
-                if w[0] not in _ANTI_WORDS and not re.fullmatch(r"[a-z]{2,}ed", w[0]):
+                auxiliary = re.search(r"(?:do|does|did|n't|not|never)$", m.group(0))
+                first_verb = i == 0 and auxiliary is not None  # "did not place any orders"
+                if (
+                    w[0] not in _ANTI_WORDS
+                    and not re.fullmatch(r"[a-z]{2,}ed", w[0])
+                    and not first_verb
+                ):
                     break
                 verb = w[0] if w[0] not in _ANTI_WORDS else verb
                 end = m.end() + w.end()
