@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from ai.generation.intent import dates
-from ai.generation.intent.grounding import Catalog, Ref
+from ai.generation.intent.grounding import Catalog, Ref, near
 from ai.generation.intent.lexicon import CREATION_VERBS, DATE_VERBS, NUMBER_WORDS
 from ai.generation.intent.spans import Coverage
 from ai.generation.planning import PlanningError
@@ -1276,6 +1276,11 @@ class _Parser:
             ref = ref or named
             if ref is None:
                 ref = self._date_of(q.root)
+                other = self._other_date(ref)
+                if ref is not None and other is not None:  # "delivered shipments in March 2024"
+                    q.ambiguous.append(f"'{p.words}': of {ref.column.name} or {other}?")
+                    self.cov.take(p.start, p.end)
+                    continue
             if ref is None:
                 q.ambiguous.append(f"'{p.words}': which date column of {q.root.table} is meant?")
                 continue
@@ -1322,35 +1327,67 @@ class _Parser:
     def _date_column(self, start: int) -> tuple[int, Ref | None]:
         """The date column named by the words before a period at ``start``: a column
         ("whose delivered_at is", "with a delivery date"), or a verb ("shipped", "dispatched",
-        "opened"); (start, None) when they name none."""
+        "opened", "whose delivery happened"); (start, None) when they name none."""
         head = self.text[:start]
-        link = re.search(
-            r"(?:\s*\b(?:is|are|was|were|be|been|being|got|gets|get|has|have|had|falls?|fell|lies|lie"
-            r"|dated|that|which|who|whose|date[ds]?|times?|timestamps?|days?)\b)*\s*$",
-            head,
-        )
+        link = re.search(rf"(?:\s*\b(?:{_LINKS}|date[ds]?|times?|timestamps?|days?)\b)*\s*$", head)
         cut = link.start() if link else start
         found = self._column_before(cut, "temporal", 3)
         if found is not None:
             return found
-        word = re.search(r"\b([a-z_]+)(?:\s+(?:up|out|in|on|off))?\s*$", head[:cut])
-        if word is None or not self.cov.free(word.start(1), word.end(1)):
-            return start, None
-        table = next((d for s, e, d in self.mentions if s <= word.start(1) < e), None)
-        if table is not None:  # "shipments in 2024": the table's own date
-            return start, None if table is self.q.root else self._date_of(table)
-        lead = re.search(r"\b(?:with|having|by)\s+(?:an?\s+|the\s+|its\s+|their\s+)?$",
-                         head[: word.start(1)])  # fmt: skip
-        begin = lead.start() if lead else word.start(1)
-        for d in self.prefer:
-            temporal = {c.name.lower(): c for c in d.columns if is_temporal(c)}
-            named = [temporal[n] for n in DATE_VERBS.get(word[1], ()) if n in temporal]
-            ref = Ref(d, named[0]) if named else self.cat.date_named(word[1], d)
+        words = list(re.finditer(r"\b[a-z_]+\b", head[:cut]))[-3:][::-1]
+        created = None
+        for k, word in enumerate(words):
+            if not self.cov.free(word.start(), word.end()) or word[0] in ("up", "out", "in", "off"):
+                continue
+            table = next((d for s, e, d in self.mentions if s <= word.start() < e), None)
+            if table is not None:  # "shipments in 2024": the table's own date
+                if created is not None:
+                    return created
+                return start, None if table is self.q.root else self._date_of(table)
+            lead = re.search(
+                rf"\b(?:(?:with|having|by)\s+(?:an?\s+|the\s+|its\s+|their\s+)?|(?:{_LINKS})\s+)+$",
+                head[: word.start()],
+            )
+            begin = lead.start() if lead else word.start()
+            ref = self._date_verb(word[0])
             if ref is not None:
                 return begin, ref
-        if word[1] in CREATION_VERBS:  # "orders made in 2024": the date a row is of
-            return begin, self._date_of(self.q.root)
-        return start, None
+            if word[0] in CREATION_VERBS and created is None:  # "orders made in 2024"
+                created = (begin, self._date_of(self.q.root))
+                continue  # "whose delivery happened in": the word before may say which date
+            if k == 0 and created is None:
+                break  # another word just before the date: not read as any date
+        return created or (start, None)
+
+    def _other_date(self, ref: Ref | None) -> str | None:
+        """Another date column of ``ref``'s table a word of the intent names ("delivered",
+        "shipping"), when a period is read on ``ref`` for want of a column named next to it."""
+        for w in re.finditer(r"\b[a-z_]{4,}\b", self.text):
+            if any(s <= w.start() < e for s, e, _ in self.mentions) or w[0] in CREATION_VERBS:
+                continue
+            other = self._date_verb(w[0])
+            if (
+                ref is not None
+                and other is not None
+                and other.dataset is ref.dataset
+                and other != ref
+            ):
+                return other.column.name
+        return None
+
+    def _date_verb(self, word: str) -> Ref | None:
+        """The date column a verb or noun names ("shipped", "delivery", "opend"), in the tables
+        the intent reads, by the lexicon, the column's stem, or a typo of either."""
+        for d in self.prefer:
+            temporal = {c.name.lower(): c for c in d.columns if is_temporal(c)}
+            for verb in [word, *(v for v in DATE_VERBS if word != v and near(word, v))]:
+                named = [temporal[n] for n in DATE_VERBS.get(verb, ()) if n in temporal]
+                if named:
+                    return Ref(d, named[0])
+            ref = self.cat.date_named(word, d)
+            if ref is not None:
+                return ref
+        return None
 
     def _between_numbers(self) -> None:
         for m in re.finditer(
@@ -2200,6 +2237,10 @@ _AFTER_NUMBER = (
     r"|or fewer|and below|or below|or lower|or under|at most|max(?:imum)?|\+"
 )
 _DATE_NOUNS = r"timestamps?|dates?|times?"
+_LINKS = (
+    r"is|are|was|were|be|been|being|got|gets|get|has|have|had|falls?|fell|lies|lie|dated|that"
+    r"|which|who|whose|happened|occurred|took\s+place"
+)
 _UNIT_SUFFIXES = {"kg", "g", "lb", "lbs", "cm", "mm", "m", "km", "pct", "h", "min"}
 _SIZES = (
     r"big|bigger|large|larger|huge|high[- ]value|expensive|pricey|costly|heavy|long|small|smaller"
