@@ -130,12 +130,15 @@ class _Found:
 def _days(text: str, found: _Found) -> None:
     for m in re.finditer(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b", text):
         found.day(m, _day(int(m[1]), int(m[2]), int(m[3])))
-    # "15.03.2024" is day first; "03/15/2024" and "15/03/2024" are read where only one fits
-    for m in re.finditer(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2((?:19|20)\d{2})\b", text):
+    # "15.03.2024" is day first; "03/15/2024" and "15/03/2024" are read where only one fits,
+    # and so are the other dates of the same intent ("06/01/2024 to 07/15/2024")
+    numeric = list(re.finditer(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2((?:19|20)\d{2})\b", text))
+    day_first = {int(m[1]) > 12 or m[2] == "." for m in numeric if max(int(m[1]), int(m[3])) > 12}
+    for m in numeric:
         a, b, year = int(m[1]), int(m[3]), int(m[4])
-        if m[2] == "." or a > 12:
+        if m[2] == "." or a > 12 or day_first == {True}:
             found.day(m, _day(year, b, a))
-        elif b > 12 or a == b:
+        elif b > 12 or a == b or day_first == {False}:
             found.day(m, _day(year, a, b))
         else:
             found.day(m, _day(year, a, b), f"'{m[0]}' may be day/month or month/day")
@@ -211,11 +214,12 @@ def _quarters_and_halves(text: str, found: _Found) -> None:
         found.months(m, dt.date(_year(m[4] or m[5]), 3 * (n - 1) + 1, 1), 3)
     # "h1 2024", "1h 2024", "2024 h2", "the first half of 2024", "the second half-year 2023"
     for m in re.finditer(
-        rf"\b(?:(?:the\s+)?(?:h([12])|([12])h|(first|1st|second|2nd|last|final)\s+half(?:[-\s]year)?)"
+        rf"\b(?:(?:the\s+)?(?:h([12])|([12])h|(first|1st|second|2nd|last|final|latter|back|front|former)\s+half(?:[-\s]year)?)"
         rf"{sep}({YEAR})|((?:19|20)\d{{2}})\s*[-/]?\s*h([12]))(?![\w])",
         text,
     ):
-        n = int(m[1] or m[2] or m[6] or 0) or (1 if m[3] in ("first", "1st") else 2)
+        first = m[3] in ("first", "1st", "front", "former")
+        n = int(m[1] or m[2] or m[6] or 0) or (1 if first else 2)
         lo = dt.date(_year(m[4] or m[5]), 1 if n == 1 else 7, 1)
         end = m.end()
         # "(January through June)" restating the half
@@ -308,7 +312,8 @@ def _points(text: str) -> list[_Point]:
             found.add(_fixed(m.start(), m.end(), dt.date(first, 1, 1), dt.date(last + 1, 1, 1)))
     # years last: "2024" inside the longer forms is taken already
     for m in re.finditer(
-        r"(?:\b(?:the\s+)?(?:calendar\s+|fiscal\s+)?year\s+)?(?<![\w.$/-])((?:19|20)\d{2})(?![\w.%/-])",
+        r"(?:\b(?:the\s+)?(?:calendar\s+|fiscal\s+)?year\s+)?(?:(?<=pre-)|(?<=post-)|(?<![\w.$/-]))"
+        r"((?:19|20)\d{2})(?![\w.%/-])",
         text,
     ):
         if re.search(_NOT_A_YEAR, text[: m.start()]):
@@ -328,16 +333,18 @@ _NOT_A_YEAR = (
     r"(?<!recent )than|least|most|exceed\w*|more|less|equals?|exactly|[<>=$€£]"
     r"|(?:total|value|amount|capacity|price|cost|weight|quantity|count)\s+of)\s*$"
 )
-_BEFORE = r"(?:before|prior\s+to|earlier\s+than|older\s+than|until\s+before)"
+_BEFORE = r"(?:before|prior\s+to|earlier\s+than|older\s+than|until\s+before|<|pre-)"
 _UNTIL = (
     r"(?:until|till|through|thru|up\s+to(?:\s+and\s+including)?|to\s+the\s+end\s+of|no\s+later\s+than"
-    r"|on\s+or\s+before|in\s+or\s+before|not\s+after|at\s+the\s+latest|as\s+late\s+as)"
+    r"|on\s+or\s+before|in\s+or\s+before|not\s+after|at\s+the\s+latest|as\s+late\s+as|<=|=<"
+    r"|by(?=\s+the\s+end\s+of))"
 )
 _SINCE = (
     r"(?:since|starting(?:\s+(?:from|in|on|with))?|as\s+of|on\s+or\s+after|beginning(?:\s+(?:in|on|with))?"
-    r"|in\s+or\s+after|in\s+or\s+since|not\s+before|no\s+earlier\s+than|from\s+the\s+start\s+of)"
+    r"|in\s+or\s+after|in\s+or\s+since|not\s+before|no\s+earlier\s+than|from\s+the\s+start\s+of"
+    r"|>=|=>)"
 )
-_AFTER = r"(?:after|later\s+than|newer\s+than|more\s+recent\s+than|past)"
+_AFTER = r"(?:after|later\s+than|newer\s+than|more\s+recent\s+than|past|>|post-)"
 _IN = r"(?:in|during|within|for|of|on|from|throughout|over)"
 # after the date: "from March 2024 onwards", "2020 or earlier"
 _ONWARDS = (
@@ -418,7 +425,7 @@ def periods(text: str) -> list[Period]:
                 out.append(merged)
                 continue
         bound = re.search(
-            rf"\b(?:(?P<before>{_BEFORE})|(?P<until>{_UNTIL})|(?P<since>{_SINCE})|(?P<after>{_AFTER})|(?P<in>{_IN}))\s+"
+            rf"(?<![\w<>=-])(?:(?P<before>{_BEFORE})|(?P<until>{_UNTIL})|(?P<since>{_SINCE})|(?P<after>{_AFTER})|(?P<in>{_IN}))\s*"
             r"(?:the\s+)?(?:(?P<end>end\s+of\s+)|(?P<begin>(?:start|beginning)\s+of\s+))?(?:the\s+)?$",
             before,
         )
@@ -431,8 +438,7 @@ def periods(text: str) -> list[Period]:
             period = Period(start, end, p.lo, None, text[start:end])
         elif earlier and (not bound or bound["in"]):
             end += earlier.end()
-            hi = p.lo if re.search(r"before|prior", earlier[0]) else p.hi
-            period = Period(start, end, None, hi, text[start:end])
+            period = Period(start, end, None, p.hi, text[start:end])  # "2020 or before": 2020 too
         elif bound and bound["before"]:
             period = Period(start, end, None, p.hi if bound["end"] else p.lo, text[start:end])
         elif bound and bound["until"]:

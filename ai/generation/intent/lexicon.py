@@ -244,7 +244,7 @@ DATE_VERBS = {
 CREATION_VERBS = {
     "placed", "made", "created", "registered", "signed", "joined", "added", "recorded", "logged",
     "submitted", "raised", "entered", "booked", "issued", "filed", "generated", "happened",
-    "occurred", "dated",
+    "occurred", "dated", "taken", "captured",
 }  # fmt: skip
 
 # Country names and adjectives → ISO 3166 alpha-2 code (what columns often hold).
