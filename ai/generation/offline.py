@@ -9,6 +9,7 @@ so both go through one check.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from ai.generation import words
@@ -41,6 +42,20 @@ def system_words(request: GenerationInput, context: GenerationContext) -> set[st
         found |= {target.table.lower(), target.schema.lower()} - {""}
     for spec in [*request.sources, *request.targets]:
         found |= {str(x).lower() for x in (spec.type, spec.database, spec.connection) if x}
+    # the words of a connection's name ("the CRM" of a connection called crm-prod)
+    connections = {d.connection for d in context.sources} | {
+        str(spec.connection) for spec in [*request.sources, *request.targets] if spec.connection
+    }
+    if target is not None:
+        connections.add(target.connection)
+    known = {  # a word of the data is no system's, whatever a connection is called
+        w.lower()
+        for d in context.sources
+        for c in d.columns
+        for w in [d.table, c.name, *c.values, *re.split(r"[^A-Za-z]+", c.name)]
+    }
+    for name in connections:
+        found |= {w for w in re.split(r"[^a-z]+", name.lower()) if len(w) >= 3} - known
     return found
 
 

@@ -208,6 +208,7 @@ COLUMN_SYNONYMS = {
     "created_at": ("created", "creation date", "created date", "creation time"),
     "updated_at": ("updated", "last updated", "modified", "update time", "last modified"),
     "status": ("status", "state"),
+    "lifetime_value": ("lifetime value", "ltv", "clv", "customer lifetime value"),
     "category": ("category", "type", "kind", "group"),
     "type": ("type", "kind", "category"),
 }
