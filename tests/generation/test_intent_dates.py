@@ -76,3 +76,31 @@ def test_years_apart_are_either_of_them():
 def test_dates_read_two_ways_are_in_doubt(text: str):
     (period,) = periods(text)
     assert period.doubt
+
+
+@pytest.mark.parametrize(
+    ("text", "lo", "hi"),
+    [
+        ("opened 2020 or before", None, "DATE '2021-01-01'"),
+        ("scanned_at >= 2025-01-01", "DATE '2025-01-01'", None),
+        ("pre-2021 warehouses", None, "DATE '2021-01-01'"),
+        ("opened by the end of 2020", None, "DATE '2021-01-01'"),
+        ("the latter half of 2023", "DATE '2023-07-01'", "DATE '2024-01-01'"),
+        ("from 06/01/2024 to 07/15/2024", "DATE '2024-06-01'", "DATE '2024-07-16'"),
+        ("1 jan to 30 jun 2024", "DATE '2024-01-01'", "DATE '2024-07-01'"),
+    ],
+)
+def test_bounds_and_conventions(text: str, lo: str | None, hi: str | None):
+    (period,) = periods(text)
+    assert (period.lo, period.hi) == (lo, hi)
+
+
+def test_a_period_said_again_is_one_condition():
+    first, again = periods("h1 2024 orders, i.e. 1 jan to 30 jun 2024")
+    assert (first.lo, first.hi) == ("DATE '2024-01-01'", "DATE '2024-07-01'")
+    assert again.restates
+
+
+def test_quarters_back_are_months():
+    (last,) = periods("last quarter")
+    assert "INTERVAL '1 quarter'" not in str(last.lo) and "'3 month'" in str(last.lo)
