@@ -494,7 +494,7 @@ class _Parser:
         chosen = None
         if m is None:
             m = re.search(
-                r"\b(?:dedup\w*|de-?dup\w*|remove\s+duplicates?|without\s+duplicates?"
+                r"\b(?:dedup\w*|de-?dup\w*|remove\s+duplicates?|without\s+duplicates?|duplicates?"
                 r"|(?:with\s+)?no\s+duplicates?|one\s+(?:row|record|entry)|unique)\s+"
                 r"(?:(?:the\s+)?[a-z_]+\s+(?=(?:by|on|per|of|for|in)\s))?(?:(?:by|on|per|of|for"
                 r"|in)\s+(?:each\s+|every\s+|the\s+)?)?(?P<key>[a-z_]+(?:\s+[a-z_]+)?)",
@@ -580,6 +580,13 @@ class _Parser:
             f"Keeps one row per {key.column.name}: the {which_words} by {order_col.column.name}",
             f"row_number() OVER (PARTITION BY {key.sql} ORDER BY {q.one_order}) = 1",
         )
+        for extra in re.finditer(  # the dedupe said again: "unique", "duplicates … removed"
+            r"\b(?:unique|distinct|dedup\w*|de-?dup\w*|(?:duplicates?\s+)?(?:removed|dropped"
+            r"|eliminated)|wins)\b",
+            self.text,
+        ):
+            if self._free(extra):
+                self.cov.take_match(extra)
         if chosen is not None:
             self.cov.take(m.end() + chosen.start(), m.end() + chosen.end())
         elif m.start("which") > span_end:
@@ -616,7 +623,7 @@ class _Parser:
         selling = r"(?:(?:(?:best|top|biggest)[- ]selling|biggest|largest|top)\s+)"
         measure = (
             r"(?:the\s+)?(?P<measure>[a-z_ ]+?)"
-            r"(?=$|[,.;:(?]|\s+(?:with|and|from|in|per|into|to|showing|including|plus)\b)"
+            r"(?=$|[,.;:(?+]|\s+\+|\s+(?:with|and|from|in|per|into|to|showing|including|plus)\b)"
         )
         forms = [
             rf"\b(?:the\s+)?(?:top|first|best|biggest|largest|highest)\s+{n_re}\s+{selling}?"
@@ -865,6 +872,11 @@ class _Parser:
         the rows read when the count stands alone ("count and average total", "with a count")."""
         if not m["agg"].startswith("count"):
             return None, m.start(), None
+        top = getattr(self, "_top_request", None)
+        ranked = top[0].groupdict().get("measure") if top else None
+        if ranked and self.cat.table_named(ranked.split()[-1]) not in (None, self.q.root):
+            # "3 warehouses with most shipments + their code and count": the shipments
+            return self.cat.table_named(ranked.split()[-1]), m.start(), None
         before = re.search(r"\b([a-z_]+)\s+$", self.text[: m.start()])
         if before is not None and self.cov.free(before.start(1), before.end(1)):
             d = self.cat.table_named(before[1])
@@ -891,6 +903,19 @@ class _Parser:
                 aggregates.append((start, end, Out("count(*)", f"{singular(d.table)}_count")))
                 self.cov.take(start, end)
                 return
+
+    def _superlative_measure(self, agg: str, rest: str) -> tuple[str, str, str] | None:
+        """ "the lightest and heaviest parcel": the measure the adjective names, of the rows."""
+        shared = re.match(rf"(?:and|or|,|/)\s*(?:the\s+)?(?:{_AGG_WORDS})\s+", rest.strip())
+        words = rest.strip()[shared.end() if shared else 0 :]
+        table = re.match(r"[a-z_]+", words)
+        ref = self._measure_of(agg)
+        if table is None or ref is None or self.cat.table_named(table[0]) is not self.q.root:
+            return None
+        used = (
+            rest[: len(rest) - len(rest.lstrip())] + rest.strip()[: len(rest.strip()) - len(words)]
+        )
+        return self._use(ref), ref.column.name, used + table[0]
 
     def _aggregates(self) -> None:
         q = self.q
@@ -965,7 +990,7 @@ class _Parser:
                         else:
                             end = m.start("rest")  # the value words are placed by _values
                 else:
-                    measure = self._measure(rest)
+                    measure = self._measure(rest) or self._superlative_measure(m["agg"], rest)
                     if measure is None:
                         continue
                     sql, name, used = measure
@@ -1012,6 +1037,13 @@ class _Parser:
             if measure is not None:
                 aggregates.append((money.start(), money.end(), Out(f"sum({measure[0]})", money[1])))
                 self.cov.take(*money.span())
+        for start, end, out in self._computed_spans:  # "revenue (qty x unit price) per category"
+            if (
+                not aggregates
+                and out.name in ("revenue", "sales", "turnover")
+                and (re.search(r"\b(?:per|by|for each|each)\b", self.text) or top is not None)
+            ):
+                aggregates.append((start, end, Out(f"sum({out.sql})", out.name)))
         if not aggregates and top is None:
             return
         if top is not None and not aggregates:
@@ -1063,7 +1095,7 @@ class _Parser:
         if not self.aggregate_ok:
             return
         aggregates.sort(key=lambda x: x[0])
-        if top is not None:
+        if top is not None:  # not a grouping ("by revenue"); given back if nothing is ranked
             self.cov.take(top[0].start(), top[0].end())
         self._group_by()
         names: set[str] = set()
@@ -1087,6 +1119,12 @@ class _Parser:
                 f"Computes {out.name} as {out.sql}",
                 f"{out.sql} AS {out.name}",
             )
+        called = re.search(  # "sum of cost*weight_kg per warehouse_id, called weighted_cost"
+            r"(?:,\s*)?\b(?:called|named|labell?ed|aliased(?:\s+as)?)\s+([a-z_]+)\b", self.text
+        )
+        if called and len(q.aggregates) == 1 and self._free(called) and self._new_name(called[1]):
+            q.aggregates[0].name = called[1]
+            self.cov.take_match(called)
         for a in q.aggregates:
             for m2 in re.finditer(
                 rf"\b(?:(?:with|and|including|plus|showing)\s+)?(?:the\s+|their\s+|its\s+)?{re.escape(a.name.replace('_', ' '))}\b",  # noqa: E501
@@ -1103,11 +1141,23 @@ class _Parser:
                     for a in q.aggregates
                     if a.name.replace("_", " ") in wanted
                     or wanted.startswith(a.name.split("_")[-1])
+                    or (  # "with most shipments": the shipments counted
+                        wanted
+                        and (d := self.cat.table_named(wanted.split()[-1])) is not None
+                        and a.name == f"{singular(d.table)}_count"
+                    )
                 ),
                 None,
             )
-            if target is None and len(q.aggregates) == 1:
+            ranked = (self._top_measure_start(m), m.end("measure") if wanted else m.end())
+            if target is None:  # the aggregate computed from the ranking's own words
+                target = next(
+                    (a for s, e, a in aggregates if s < ranked[1] and e > ranked[0]), None
+                )
+            if target is None and len(q.aggregates) == 1 and not wanted:
                 target = q.aggregates[0]
+            if target is None:  # the ranking's words were not understood: unresolved
+                self.cov.taken.remove((top[0].start(), top[0].end()))
             if target is not None:
                 q.order.append(f"{target.name} {'DESC' if desc else 'ASC'}")
                 q.limit = n
@@ -1995,6 +2045,7 @@ class _Parser:
         q = self.q
         projection: list[Out] = []
         self._projection_spans: dict[str, tuple[int, int]] = {}
+        grouped = bool(q.groups)
         self._join_tables()
         for mention in self.cat.mentions(self.text, self.prefer):
             if not self.cov.free(mention.start, mention.end):
@@ -2025,8 +2076,9 @@ class _Parser:
                 continue
             if q.aggregates:
                 # "the 3 warehouses with the most shipments, with their code": one value per
-                # group when the group is that table's row; else not placed
-                if self._one_per_group(ref):
+                # group when the group is that table's row; "carrier name, number of shipments":
+                # named next to aggregates with no other grouping, a group; else not placed
+                if self._one_per_group(ref) or not grouped:
                     q.groups.append(Out(sql, name, ref))
                     self._place("group", start, end, f"Adds {ref.label} to each group", sql)
                     self._take_lead(start)
@@ -2117,6 +2169,7 @@ class _Parser:
         lead = re.search(
             r"\b(?:plus|along\s+with|together\s+with|including|incl|add(?:ing)?|also|and\s+also"
             r"|as\s+well\s+as|enriched\s+with|joined\s+with|showing|show|with|and)\s+"
+            r"|\+\s*"
             r"(?:(?:the|its|their|each|every|his|her)\s+)*$",
             self.text[:start],
         )
