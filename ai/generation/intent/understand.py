@@ -34,9 +34,13 @@ _OPS = {
     "of exactly": "=", "exactly": "=", "!=": "<>", "<>": "<>", "max": "<=", "maximum": "<=",
     "min": ">=", "upwards of": ">", "greater or equal to": ">=", "less or equal to": "<=",
     "not over": "<=", "not above": "<=", "not under": ">=", "not below": ">=",
+    "does not exceed": "<=", "doesn't exceed": "<=", "do not exceed": "<=", "don't exceed": "<=",
+    "not exceeding": "<=", "at or below": "<=", "at or under": "<=", "at or above": ">=",
+    "≤": "<=", "≥": ">=",
 }  # fmt: skip
 _OP_RE = "|".join(re.escape(k) for k in sorted(_OPS, key=len, reverse=True))
 _NUM = r"-?\$?\d[\d,]*(?:\.\d+)?"
+_AMOUNT = _NUM + "|" + "|".join(w for w in NUMBER_WORDS if w != "one")
 _AGGS = (
     (r"total number of|number of|count of|how many|counts?|counted", "count"),
     (r"sum of|total|sum", "sum"),
@@ -1462,8 +1466,8 @@ class _Parser:
             [
                 (m, _OPS[m["op"] or m["sym"]])
                 for m in re.finditer(
-                    rf"(?:(?<![\w])(?P<op>{_OP_RE})\s+|(?P<sym>>=|<=|!=|<>|>|<|=)\s*)"
-                    rf"(?P<num>{_NUM})(?:\s*(?P<unit>{_UNITS}))?(?![\w-])",
+                    rf"(?:(?<![\w])(?P<op>{_OP_RE})\s+|(?P<sym>>=|<=|!=|<>|>|<|=|≤|≥)\s*)"
+                    rf"(?P<num>{_AMOUNT})(?:\s*(?P<unit>{_UNITS}))?(?![\w-])",
                     self.text,
                 )
             ]
@@ -1705,7 +1709,8 @@ class _Parser:
             r"(?P<kw>without|with\s+no|that\s+(?:have|has)\s+no|having\s+no|who\s+(?:have|has)\s+no"
             r"|with\s+(?:a\s+)?missing|missing|lacking|that\s+lack|(?:that|which|who)\s+(?:are|is)\s+missing"
             r"|with(?:\s+an?)?\s+(?:null|empty|unknown|blank)|(?:not|never)\s+(?:assigned|linked|attached|tied)\s+to"
-            r"|(?:where|whose|with|that\s+have|which\s+have|\()\s*(?:the\s+|an?\s+)?(?P<colnull>[a-z_ ]+?)\s+(?:is\s+|are\s+)?(?:still\s+|currently\s+)?(?:(?P<isnot>not\s+)?(?:null|empty|missing|blank|unknown|unset|not\s+set)|(?P<isset>set|present|populated|filled(?:\s+in)?|known|given|provided|available))\b(?:\s+yet)?"  # noqa: E501
+            r"|(?:where|whose|with|that\s+have|which\s+have|\()\s*(?:the\s+|an?\s+)?(?P<colnull>[a-z_ ]+?)(?:\s+(?:field|column|value))?\s+(?:is\s+|are\s+)?(?:still\s+|currently\s+)?(?:(?P<isnot>not\s+)?(?:null|empty|missing|blank|unknown|unset|not\s+(?:set|known|filled(?:\s+in)?|given|provided|present))|(?P<isset>set|present|populated|filled(?:\s+in)?|known|given|provided|available))\b(?:\s+yet)?"  # noqa: E501
+            r"|(?:that|which|who)\s+(?:do|does|did)(?:n't|\s+not)\s+have"
             r"|who\s+(?:have|has)\s+never|that\s+(?:have|has)\s+never|never|who\s+(?:have|has)\s+not|that\s+(?:have|has)\s+not)"
             r"(?:\s+(?:an?|any|ever|been|placed|made|bought|purchased|ordered|had|received|got|created|did)\b)*\s*(?P<x>[a-z_]+(?:'s)?(?:\s+[a-z_]+)?)?",
             self.text,
@@ -1715,6 +1720,11 @@ class _Parser:
             negated = bool(m["neg"])
             if m["colnull"]:
                 refs = self.cat.columns_named(m["colnull"], self.prefer)
+                parent = self.cat.table_named(m["colnull"])
+                edges = self.cat.references(q.root, parent) if parent is not None else []
+                if not refs and edges:  # "where the customer is unknown": its reference
+                    column = next(c for c in q.root.columns if c.name == edges[0].child_column)
+                    refs = [Ref(q.root, column)]
                 if not refs:
                     continue
                 ref = self._pick(refs, m["colnull"])
@@ -1772,7 +1782,10 @@ class _Parser:
                         continue
                     end, ref = found
                 # "no carrier assigned", "without a delivered_at timestamp"
-                rest = re.match(rf"\s+(?:{_SET_WORDS}|{_DATE_NOUNS}|values?)\b", self.text[end:])
+                rest = re.match(
+                    rf"\s+(?:{_SET_WORDS}|{_DATE_NOUNS}|values?|ids?|keys?|references?)\b",
+                    self.text[end:],
+                )
                 if rest:
                     end += rest.end()
                 is_null = True
@@ -1798,12 +1811,13 @@ class _Parser:
             r"\b(?:that|which|who)\s+(?:have|has|had)\s+(?:an?|some|at\s+least\s+one|any)\s+"
             r"(?:assigned\s+)?(?P<x>[a-z_]+)(?:\s+(?:assigned|set|linked|attached))?|\bhaving\s+(?:an?|some|at\s+least\s+one)\s+(?P<y>[a-z_]+)"
             rf"|\bwith\s+(?:an?\s+|the\s+)?(?:known\s+(?P<k>[a-z_]+)|(?P<z>[a-z_]+)\s+(?:{_SET_WORDS})\b)"
-            r"|\bwith\s+an?\s+(?P<w>[a-z_]+)(?=\s*(?:$|[,.;)]|\band\b|\bor\b))",
+            r"|\bwith\s+an?\s+(?P<w>[a-z_]+)(?=\s*(?:$|[,.;)]|\band\b|\bor\b))"
+            r"|\b(?:linked|attached|assigned|tied|belonging)\s+to\s+(?:an?|some)\s+(?P<v>[a-z_]+)",
             self.text,
         ):
             if not self._free(m):
                 continue
-            word = m["x"] or m["y"] or m["k"] or m["z"] or m["w"]
+            word = m["x"] or m["y"] or m["k"] or m["z"] or m["w"] or m["v"]
             d = self.cat.table_named(word)
             if m["w"] and (d is None or not self.cat.references(q.root, d)):
                 continue  # "with a total": only a reference to another table is had or not
@@ -1947,7 +1961,8 @@ class _Parser:
             neg = re.search(
                 rf"\b(?:not|non-?|isn't|aren't|weren't|wasn't|haven't|hasn't|never|other\s+than"
                 rf"|(?:did|do|does|has|have|had|was|were|is|are)(?:n't|\s+not)|neither|no|minus"
-                rf"|outside(?:\s+of)?|except|excluding|without|but(?=\s+the)|but\s+not|{_NEGATE})"
+                rf"|outside(?:\s+of)?|except|excluding|without|but(?=\s+the)|but\s+not|{_NEGATE}"
+                r"|apart\s+from|aside\s+from)"
                 r"\s*(?:in\s+|from\s+|one\s+of\s+|been\s+|yet\s+|get\s+|got\s+|be\s+)?"
                 r"(?:the\s+|any\s+|those\s+)?"
                 r"(?:(?:ones?|those|rows|records)\s+(?:with|whose|where|that\s+are|which\s+are"
@@ -2269,7 +2284,7 @@ class _Parser:
             )
 
 
-_CURRENCY = r"eur|euros?|usd|dollars?|gbp|€|\$"
+_CURRENCY = r"eur|euros?|usd|dollars?|bucks|gbp|€|\$"
 _UNITS = rf"(?:kg|kgs|kilos?|kilograms?|g|grams?|lbs?|pounds?|cm|mm|m|km|meters?|metres?|%|percent|{_CURRENCY}|hours?|days?|minutes?|units?|items?|pieces?|pcs)(?![\w])"  # noqa: E501
 _UNIT_COLUMNS = {
     r"kg|kgs|kilos?|kilograms?": ("kg", "weight"),
@@ -2344,5 +2359,7 @@ _OP_NAMES = {"*": "times", "/": "per", "+": "plus", "-": "minus"}
 
 
 def _number(text: str) -> str:
+    if text in NUMBER_WORDS:
+        return str(NUMBER_WORDS[text])
     value = text.replace("$", "").replace(",", "")
     return value
