@@ -2182,9 +2182,8 @@ class _Parser:
         """The words that introduce a column named at ``start``: "plus", "along with",
         "including", "showing", "with their"."""
         lead = re.search(
-            r"\b(?:plus|along\s+with|together\s+with|including|incl|add(?:ing)?|also|and\s+also"
-            r"|as\s+well\s+as|enriched\s+with|joined\s+with|showing|show|with|and)\s+"
-            r"|\+\s*"
+            r"(?:\b(?:plus|along\s+with|together\s+with|including|incl|add(?:ing)?|also|and\s+also"
+            r"|as\s+well\s+as|enriched\s+with|joined\s+with|showing|show|with|and)\s+|\+\s*)"
             r"(?:(?:the|its|their|each|every|his|her)\s+)*$",
             self.text[:start],
         )
