@@ -12,7 +12,16 @@ from fastapi.staticfiles import StaticFiles
 
 from api.dashboard.errors import dashboard_errors
 from api.dashboard.rendering import HERE
-from api.dashboard.routes import alerts, approvals, auth, connections, pipelines, runs, schedules
+from api.dashboard.routes import (
+    alerts,
+    approvals,
+    assets,
+    auth,
+    connections,
+    pipelines,
+    runs,
+    schedules,
+)
 
 
 def install(app: FastAPI) -> None:
@@ -20,5 +29,5 @@ def install(app: FastAPI) -> None:
     the answers of the authentication middleware too."""
     app.middleware("http")(dashboard_errors)
     app.mount("/ui/static", StaticFiles(directory=HERE / "static"), name="dashboard-static")
-    for module in (auth, runs, pipelines, schedules, approvals, alerts, connections):
+    for module in (auth, runs, pipelines, assets, schedules, approvals, alerts, connections):
         app.include_router(module.router)

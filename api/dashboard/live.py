@@ -1,16 +1,18 @@
-"""A run as the dashboard shows it, and its live updates as server-sent events.
+"""Live pages: a run as the dashboard shows it, and the server-sent events that keep a page of
+something in progress up to date.
 
+``live_events`` is the one stream: it re-renders a page's parts every half second and sends the
+ones that changed (the page's htmx SSE extension swaps them in place), then ``end`` once the
+thing has finished. ``run_events`` gives it a pipeline run's parts: ``progress`` (status, bar,
+metrics, timeline), ``approval`` (the approval panel) and ``logs`` (new log lines exist);
 ``run_view`` turns the one run snapshot every surface reads (``services.runs.snapshot``) into
-what the templates draw: the progress bar, the metrics and the step timeline. ``run_events``
-streams, while the run is active, the re-rendered parts that changed: ``progress`` (status,
-bar, metrics, timeline), ``approval`` (the approval panel), ``logs`` (new log lines exist) and,
-once the run has finished, ``end``; the page's htmx SSE extension swaps them in place.
+what the templates draw.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -134,7 +136,33 @@ def _event(name: str, html: str) -> str:
     return f"event: {name}\n{data}\n"
 
 
-async def run_events(
+Parts = dict[str, str]
+"""A page's live parts by event name: the HTML each is drawn with now."""
+ReadParts = Callable[[], Awaitable[tuple[Parts, str | None]]]
+"""Reads the parts now, and the final status once the thing has finished (else None)."""
+
+
+async def live_events(request: Request, read: ReadParts) -> AsyncIterator[str]:
+    """A page's stream: each part sent when it changed, until the thing ends (``end``)."""
+    sent: Parts = {}
+    quiet = 0.0
+    while not await request.is_disconnected():
+        parts, ended = await read()
+        changed = [name for name, html in parts.items() if sent.get(name) != html]
+        for name in changed:
+            sent[name] = parts[name]
+            yield _event(name, parts[name])
+        if ended is not None:
+            yield _event("end", ended)
+            return
+        quiet = 0.0 if changed else quiet + LIVE_EVERY_SECONDS
+        if quiet >= KEEPALIVE_SECONDS:
+            quiet = 0.0
+            yield ": keep-alive\n\n"
+        await asyncio.sleep(LIVE_EVERY_SECONDS)
+
+
+def run_events(
     request: Request,
     db: Database,
     client: Client,
@@ -143,10 +171,9 @@ async def run_events(
     execution_id: str,
     context: dict[str, Any],
 ) -> AsyncIterator[str]:
-    """The run page's stream: each part re-rendered when it changed, until the run ends."""
-    sent: dict[str, str] = {}
-    quiet = 0.0
-    while not await request.is_disconnected():
+    """The run page's stream (see ``live_events``)."""
+
+    async def read() -> tuple[Parts, str | None]:
         run, approval, newest_log = await read_run(db, client, settings, tenant_id, execution_id)
         parts = {
             "progress": templates.get_template("_run_live.html").render(run=run, **context),
@@ -155,15 +182,6 @@ async def run_events(
             ),
             "logs": str(newest_log),
         }
-        changed = [name for name, html in parts.items() if sent.get(name) != html]
-        for name in changed:
-            sent[name] = parts[name]
-            yield _event(name, parts[name])
-        if run["finished"]:
-            yield _event("end", run["status"])
-            return
-        quiet = 0.0 if changed else quiet + LIVE_EVERY_SECONDS
-        if quiet >= KEEPALIVE_SECONDS:
-            quiet = 0.0
-            yield ": keep-alive\n\n"
-        await asyncio.sleep(LIVE_EVERY_SECONDS)
+        return parts, run["status"] if run["finished"] else None
+
+    return live_events(request, read)

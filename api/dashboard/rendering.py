@@ -34,6 +34,7 @@ PAGE_HEADERS = {
 NAVIGATION = [
     ("runs", "Runs", "/ui/runs"),
     ("pipelines", "Pipelines", "/ui/pipelines"),
+    ("assets", "Asset pipelines", "/ui/assets"),
     ("schedules", "Schedules & deployments", "/ui/schedules"),
     ("approvals", "Approvals", "/ui/approvals"),
     ("alerts", "Alerts", "/ui/alerts"),
@@ -78,6 +79,16 @@ def number(value: int | None) -> str:
 
 
 templates.env.filters.update(when=when, duration=duration, size=size, number=number)
+
+
+def fragment_context(request: Request, principal: Principal) -> dict[str, Any]:
+    """What the fragments rendered outside a request (an event stream) need."""
+    return {
+        "csrf": csrf_token(request),
+        "csrf_field": CSRF_FIELD,
+        "can_edit": principal.has_role("editor"),
+        "can_admin": principal.has_role("admin"),
+    }
 
 
 def render(

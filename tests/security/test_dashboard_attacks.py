@@ -24,6 +24,7 @@ from sqlmodel import select
 from api.dashboard.session import CSRF_HEADER
 from api.security import UI_SESSION_COOKIE
 from store.models import Execution
+from store.models.assets import AssetRun
 from store.models.core import utcnow
 from store.models.lifecycle import Approval
 from store.models.monitoring import Alert
@@ -49,6 +50,8 @@ class Victim:
     run: str
     approval: str
     alert: str
+    asset_pipeline: str
+    asset_run: str
 
 
 @dataclass
@@ -124,7 +127,26 @@ async def world(app, db, settings) -> Any:  # type: ignore[no-untyped-def]
         run = await _finished_run(api, pipeline)
         approval, alert = pending_approval(b, "b approval", run), _alert(b, "b alert")
         await _add(db, approval, alert)
-        victim = Victim(b, api, made["files"], pipeline, name, run, approval.id, alert.id)
+        assets = unique_name("b_assets")
+        defined = await api.post(
+            "/api/pipeline/definitions",
+            json={"name": assets, "assets": [{"name": "one", "sql": "SELECT 1 AS x"}]},
+        )
+        assert defined.status_code == 201, defined.text
+        triggered = await api.post(f"/api/pipeline/trigger/{assets}", json={"batch_id": "B_1"})
+        assert triggered.status_code == 200, triggered.text
+        victim = Victim(
+            b,
+            api,
+            made["files"],
+            pipeline,
+            name,
+            run,
+            approval.id,
+            alert.id,
+            assets,
+            triggered.json()["run_id"],
+        )
         yield World(a, viewer, editor, admin, a_key, victim)
 
 
@@ -255,6 +277,9 @@ async def test_tenant_bs_objects_are_not_found_on_tenant_as_dashboard(app, world
             f"/ui/runs/{b.run}/logs",
             f"/ui/pipelines/{b.pipeline}",
             f"/ui/pipelines/{b.pipeline_name}",
+            f"/ui/assets/{b.asset_pipeline}",
+            f"/ui/asset-runs/{b.asset_run}",
+            f"/ui/asset-runs/{b.asset_run}/events",
         ):
             response = await http.get(url)
             assert response.status_code == 404, (url, response.status_code, response.text[:500])
@@ -267,8 +292,10 @@ async def test_tenant_bs_objects_are_not_found_on_tenant_as_dashboard(app, world
             f"/ui/connections/{b.connection}/test",
             f"/ui/approvals/{b.approval}/decide",
             f"/ui/alerts/{b.alert}/acknowledge",
+            f"/ui/assets/{b.asset_pipeline}/run",
+            f"/ui/asset-runs/{b.asset_run}/cancel",
         ):
-            response = await http.post(url, data=form)
+            response = await http.post(url, data={**form, "batch_id": "A_1"})
             assert response.status_code == 404, (url, response.status_code, response.text[:500])
         # The lists show none of B's objects, even when asked for them.
         for url in (
@@ -279,10 +306,12 @@ async def test_tenant_bs_objects_are_not_found_on_tenant_as_dashboard(app, world
             "/ui/approvals",
             "/ui/alerts",
             "/ui/schedules",
+            "/ui/assets",
         ):
             page = await http.get(url, headers=HTML)
             assert page.status_code == 200, (url, page.text[:500])
-            for needle in (b.run, b.pipeline, b.pipeline_name, b.connection, b.approval, b.alert):
+            needles = (b.run, b.pipeline, b.pipeline_name, b.connection, b.approval, b.alert)
+            for needle in (*needles, b.asset_pipeline, b.asset_run):
                 assert needle not in page.text, (url, needle)
             assert "b approval" not in page.text and "b alert" not in page.text, url
     # Nothing of B's changed: no second run, the approval and the alert untouched.
@@ -295,6 +324,10 @@ async def test_tenant_bs_objects_are_not_found_on_tenant_as_dashboard(app, world
         assert row is not None and row.status == "PENDING", row
         alert = await session.get(Alert, b.alert)
         assert alert is not None and alert.status == "OPEN", alert
+        asset_runs = (
+            await session.exec(select(AssetRun).where(AssetRun.pipeline == b.asset_pipeline))
+        ).all()
+        assert [r.id for r in asset_runs] == [b.asset_run], asset_runs
 
 
 # --- stored markup -------------------------------------------------------------------------------
@@ -323,10 +356,22 @@ async def test_stored_markup_is_shown_as_text_on_every_page(app, db, world: Worl
             },
         )
         pipeline_id = pipeline.json().get("pipelineId") if pipeline.status_code == 201 else None
+        assets = unique_name("xss_assets")
+        defined = await api.post(
+            "/api/pipeline/definitions",
+            json={
+                "name": assets,
+                "description": MARKUP,
+                "config": {"note": {"default": MARKUP, "description": MARKUP}},
+                "assets": [{"name": "one", "description": MARKUP, "sql": "SELECT 1 AS x"}],
+            },
+        )
+        assert defined.status_code == 201, defined.text
     approval, alert = pending_approval(world.a, MARKUP), _alert(world.a, MARKUP)
     await _add(db, approval, alert)
     async with logged_in(app, world.admin) as http:
         pages = ["/ui/runs", "/ui/pipelines", "/ui/connections", "/ui/approvals", "/ui/alerts"]
+        pages += ["/ui/assets", f"/ui/assets/{assets}"]
         if pipeline_id:
             pages.append(f"/ui/pipelines/{pipeline_id}")
         pages.append(f"/ui/login?next=/ui/{MARKUP}")

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from api.dashboard.live import read_run, run_events
-from api.dashboard.rendering import render
-from api.dashboard.session import CSRF_FIELD, CheckedForm, csrf_token
-from api.deps import ClientDep, Editor, Principal, SessionDep, SettingsDep, Viewer
+from api.dashboard.rendering import fragment_context, render
+from api.dashboard.session import CheckedForm
+from api.deps import ClientDep, Editor, SessionDep, SettingsDep, Viewer
 from core.temporal import workflow_ui_url
 from domain.status import RunStatus
 from services import runs
@@ -22,16 +22,6 @@ router = APIRouter(prefix="/ui/runs", include_in_schema=False)
 
 PAGE_SIZE = 25
 LOG_LINES = 200
-
-
-def fragment_context(request: Request, principal: Principal) -> dict[str, Any]:
-    """What the fragments rendered outside a request (the event stream) need."""
-    return {
-        "csrf": csrf_token(request),
-        "csrf_field": CSRF_FIELD,
-        "can_edit": principal.has_role("editor"),
-        "can_admin": principal.has_role("admin"),
-    }
 
 
 @router.get("")
