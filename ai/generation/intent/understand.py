@@ -137,6 +137,7 @@ def normalize(intent: str) -> str:
     text = re.sub(r"\bincl\.?(?=\s)", "including", text, flags=re.I)
     text = re.sub(r"\b(?:nr|no|num)\.?\s+of\b", "number of", text, flags=re.I)
     text = re.sub(r"\btop-(\d+)\b", r"top \1", text, flags=re.I)
+    text = re.sub(r"\b((?:[A-Z]\.){2,})", lambda m: m[1].replace(".", ""), text)  # "U.K."
     return " ".join(text.split()).lower()
 
 
@@ -151,7 +152,8 @@ def understand(
     connections or the target (never filters)."""
     text = normalize(intent)
     cov = Coverage(text)
-    cat = Catalog(datasets, shouted=set(re.findall(r"\b[A-Z][A-Z0-9]+\b", intent)))
+    dotless = re.sub(r"\b((?:[A-Z]\.){2,})", lambda m: m[1].replace(".", ""), intent)  # U.K.
+    cat = Catalog(datasets, shouted=set(re.findall(r"\b[A-Z][A-Z0-9]+\b", dotless)))
     named = {f for d in datasets for f in cat.forms(d)}  # a table called warehouses is no system
     for word in (ignore or set()) - named:
         for m in re.finditer(rf"(?<![\w]){re.escape(word.lower())}(?![\w])", text):
@@ -1365,8 +1367,10 @@ class _Parser:
             r"(?:the\s+|their\s+|its\s+)?",
             tail[skip:],
         )
-        if lead is None:
-            return end, None
+        if lead is None:  # "2022 signups", "March 2024 deliveries"
+            noun = re.match(r"\s+([a-z_]+)\b", tail[skip:])
+            ref = self._date_verb(noun[1]) if noun and not skip else None
+            return (end + noun.end(), ref) if noun and ref else (end, None)
         at = end + skip + lead.end()
         found = self._column_after(at, "temporal", 3)
         if found is None:
@@ -1930,7 +1934,9 @@ class _Parser:
         ref = group[0][2]
         start, end = group[0][0], group[-1][1]
         before = self.text[:start]
-        lead = re.search(rf"(?:\b(?:{_VALUE_LEADS})\s+)?(?:\b(?:{_ADVERBS})\s+)*$", before)
+        lead = re.search(
+            rf"(?:\b(?:{_VALUE_LEADS})\s+(?:the\s+)?)?(?:\b(?:{_ADVERBS})\s+)*$", before
+        )
         if lead and lead.start() < start:
             start = lead.start()
             before = self.text[:start]
