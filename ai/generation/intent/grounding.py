@@ -317,8 +317,9 @@ class Catalog:
         word = phrase.lower().strip()
         if not word or word in SYSTEM_WORDS or word.isdigit():
             return []
-        if (word in FILLER or len(word) <= 2) and word not in self.shouted:
-            return []  # "send us", "in", "it": words first, codes (US, IN, IT) when capitalised
+        named = any(word in names for names in COUNTRIES.values())  # "uk"
+        if word not in self.shouted and (word in FILLER or (len(word) <= 2 and not named)):
+            return []  # "send us", "in", "or": words first, codes (US, IN, OR) when capitalised
         wanted = {word, singular(word), plural(word)} if len(word) >= 4 else {word}
         countries = [c for c, names in COUNTRIES.items() if word in names or word == c.lower()]
         if not countries and len(word) >= 5:  # "Germny"
