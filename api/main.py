@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
 
 from api import health, metrics
@@ -102,12 +104,12 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
     install_error_handlers(app)
     document_security(app)
     document_validation_status(app)
-    # Added first, so it runs inside _request_id: its 401/403/429 bodies carry the request id.
+    # Added first, so it runs inside RequestId: its 401/403/429 bodies carry the request id.
     app.middleware("http")(guard_requests)
-    app.middleware("http")(_request_id)
+    app.add_middleware(RequestId)
     # After the middleware above, so the dashboard's error pages wrap their answers too.
     install_dashboard(app)
-    app.middleware("http")(metrics.count_requests)
+    app.add_middleware(metrics.CountRequests)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(auth.router)
@@ -187,15 +189,28 @@ async def _keep_retention(db: Database, settings: Settings) -> None:
         await asyncio.sleep(settings.retention.sweep_every_seconds)
 
 
-async def _request_id(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
-    request.state.request_id = request_id
-    structlog.contextvars.bind_contextvars(request_id=request_id)
-    try:
-        response = await call_next(request)
-    finally:
-        structlog.contextvars.unbind_contextvars("request_id")
-    response.headers["X-Request-ID"] = request_id
-    return response
+class RequestId:
+    """Names every request by its X-Request-ID (made up when the client sends none): on the
+    request's state, its log lines and its answer. Plain ASGI, unlike ``app.middleware``: the
+    app runs in the request's own task, not in one more per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = Headers(scope=scope).get("X-Request-ID") or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def named(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+            await send(message)
+
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            await self.app(scope, receive, named)
+        finally:
+            structlog.contextvars.unbind_contextvars("request_id")

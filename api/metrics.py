@@ -3,7 +3,7 @@
 Three parts, one document:
 
 - the API's own request metrics (``ductwork_api_requests_total``,
-  ``ductwork_api_request_duration_seconds``), counted by ``count_requests``;
+  ``ductwork_api_request_duration_seconds``), counted by ``CountRequests``;
 - Ductwork's figures, read from the store at scrape time, so every API and worker process
   adds to the same numbers: ``ductwork_runs`` by status, ``ductwork_steps_total``,
   ``ductwork_step_rows_total``, ``ductwork_step_bytes_total`` and
@@ -20,7 +20,7 @@ the process's, shared by every tenant).
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from typing import Annotated
 
 import httpx
@@ -34,6 +34,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import Principal, get_principal
 from api.errors import ApiError
@@ -59,21 +60,36 @@ _REQUEST_SECONDS = Histogram(
 )
 
 
-async def count_requests(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
+class CountRequests:
     """The middleware behind the request metrics; it also names the request's tenant on its
-    trace span once ``api.security`` has found it."""
-    started = time.perf_counter()
-    response = await call_next(request)
-    route = request.scope.get("route")
-    template = getattr(route, "path", None) or "unmatched"  # never the raw path: ids explode
-    _REQUESTS_TOTAL.labels(request.method, template, str(response.status_code)).inc()
-    _REQUEST_SECONDS.labels(request.method, template).observe(time.perf_counter() - started)
-    principal = getattr(request.state, "principal", None)
-    if principal is not None:
-        telemetry.tag_current_span(tenant=principal.tenant_id)
-    return response
+    trace span once ``api.security`` has found it. Plain ASGI, unlike ``app.middleware``: the
+    app runs in the request's own task, not in one more per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def counted(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                # While the request's span is open: it ends with the answer's last byte.
+                principal = scope.get("state", {}).get("principal")
+                if principal is not None:
+                    telemetry.tag_current_span(tenant=principal.tenant_id)
+            await send(message)
+
+        await self.app(scope, receive, counted)
+        route = scope.get("route")
+        template = getattr(route, "path", None) or "unmatched"  # never the raw path: ids explode
+        _REQUESTS_TOTAL.labels(scope["method"], template, str(status)).inc()
+        _REQUEST_SECONDS.labels(scope["method"], template).observe(time.perf_counter() - started)
 
 
 def metrics_reader(request: Request) -> str | None:
