@@ -135,11 +135,17 @@ def cursor_column(partition_by: Any, main: DatasetSchema) -> Column | None:
 
 
 def _key(low: str, main: DatasetSchema, resolve: Resolve, outputs: list[Out]) -> Out | None:
-    m = re.search(r"\b(?:on|by|per|of each|for each|key(?:ed)? (?:on|by)?)\s+(\w+)", low)
     named = re.search(
-        r"\b(?:merge|upsert|dedup\w*|unique|one row per|latest version of each|keys?)\s+"
+        r"\b(?:merge|upsert|dedup\w*|unique|one row per|latest version of each|keys?|keyed)\s+"
         r"(?:on\s+|by\s+|per\s+|the\s+)?(\w+)",
         low,
+    )
+    # "merge customers by email": a key only where the intent speaks of keys or merging;
+    # "sorted by total", "for each order item" name no key (a unique check would fail the run)
+    m = (
+        re.search(r"\b(?:on|by|per|of each|for each|key(?:ed)? (?:on|by)?)\s+(\w+)", low)
+        if named
+        else None
     )
     for match in (named, m):
         if match:
