@@ -1,6 +1,7 @@
 """The dashboard in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright)
 against the API served by a real uvicorn on a free port, with a real worker: log in, start a
-run and watch it finish, approve a gated run and watch it load live, see the decision.
+run and watch it finish, approve a gated run and watch it load live, see the decision, run an
+asset pipeline.
 Screenshots are kept in the test's temporary directory and copied to
 tests/artifacts/screenshots/ (not in git)."""
 
@@ -244,4 +245,17 @@ async def test_log_in_run_approve_and_watch_it_live(
     await page.wait_for_selector("td:has-text('0 2 * * *')")
     assert "Europe/Paris" in await page.text_content("table.list")
     await shots.take("10-schedules")
+
+    # An asset pipeline's run, with a batch id and config, followed live to its end.
+    await page.click("header >> text=Asset pipelines")
+    await page.click("#asset-pipelines a:has-text('ingest_pipeline')")
+    await page.fill("input[name=batch_id]", "BROWSER_001")
+    await page.fill("input[name='config.batch_size']", "25")
+    await page.click("#asset-run-button")
+    await page.wait_for_url(f"{base}/ui/asset-runs/run_*")
+    await page.wait_for_selector("#run-status .s-completed")
+    assert "ingest_synthetic_batch" in await page.text_content("#asset-table")
+    temporal = await page.get_attribute("#temporal-link", "href")
+    assert temporal is not None and "/workflows/default%2Fassets%2Frun_" in temporal
+    await shots.take("11-asset-run")
     assert {f"{name}.png" for name in shots.taken} <= {p.name for p in ARTIFACTS.glob("*.png")}
