@@ -313,8 +313,10 @@ class RunSnapshot:
 async def snapshot(
     session: AsyncSession, client: Client, tenant_id: str, execution_id: str
 ) -> RunSnapshot:
-    """The tenant's run ``execution_id`` (NotFound otherwise), read as ``snapshot_of`` reads it."""
-    return await snapshot_of(session, client, await run_store.get(session, tenant_id, execution_id))
+    """The tenant's run ``execution_id`` (NotFound otherwise), read as ``snapshot_of`` reads it:
+    the row and its steps in one query, and a finished run in nothing more."""
+    execution, steps = await run_store.get_with_steps(session, tenant_id, execution_id)
+    return await snapshot_of(session, client, execution, steps)
 
 
 async def snapshot_of(

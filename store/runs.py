@@ -24,6 +24,22 @@ async def get(session: AsyncSession, tenant_id: str, execution_id: str) -> Execu
     return row
 
 
+async def get_with_steps(
+    session: AsyncSession, tenant_id: str, execution_id: str
+) -> tuple[Execution, list[RunStep]]:
+    """The tenant's run and its steps (in the order they began), read in one query."""
+    result = await session.exec(
+        select(Execution, RunStep)
+        .outerjoin(RunStep, col(RunStep.execution_id) == col(Execution.id))
+        .where(col(Execution.id) == execution_id)
+        .order_by(col(RunStep.id))
+    )
+    rows = result.all()
+    if not rows or rows[0][0].tenant_id != tenant_id:
+        raise NotFound(f"execution {execution_id!r} not found", code="EXECUTION_NOT_FOUND")
+    return rows[0][0], [step for _, step in rows if step is not None]
+
+
 async def create(session: AsyncSession, execution: Execution) -> Execution:
     """Record a queued run; Conflict when the pipeline already has one in progress."""
     session.add(execution)

@@ -44,6 +44,29 @@ async def test_get_is_scoped_to_the_tenant(session, make, tenant, pipeline):
         await run_store.get(session, tenant, "exec-none")
 
 
+async def test_get_with_steps_reads_the_run_and_its_steps_in_order(
+    session, make, tenant, pipeline, database
+):
+    row = await make.execution(tenant, pipeline.id)
+    async with database.session() as fresh:
+        assert await run_store.get_with_steps(fresh, tenant, row.id) == (row, [])
+    for name, kind in (("load_b", "load"), ("extract_a", "extract")):
+        await run_store.upsert_step(
+            session, row.id, name, kind=kind, status="COMPLETED", attempt=1, rows=5
+        )
+    async with database.session() as fresh:
+        found, steps = await run_store.get_with_steps(fresh, tenant, row.id)
+    assert found.id == row.id
+    assert [(s.name, s.kind, s.rows) for s in steps] == [
+        ("load_b", "load", 5),
+        ("extract_a", "extract", 5),
+    ]
+    for other, execution_id in (("another-tenant", row.id), (tenant, "exec-none")):
+        with pytest.raises(NotFound) as err:
+            await run_store.get_with_steps(session, other, execution_id)
+        assert err.value.code == "EXECUTION_NOT_FOUND"
+
+
 async def test_discard(session, make, tenant, pipeline):
     row = await make.execution(tenant, pipeline.id)
     await run_store.discard(session, row)
