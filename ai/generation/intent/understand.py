@@ -64,7 +64,7 @@ _VALUE_LEADS = (
     r"|categori[sz]ed\s+as|classified\s+as|listed\s+as|in\s+(?:the\s+)?(?:state|status)"
     r"|based\s+in|located\s+in|situated\s+in|living\s+in|residing\s+in|headquartered\s+in"
     r"|got|get|gets|became|become|belonging\s+to|filtered\s+(?:to|on|for|by)|restricted\s+to"
-    r"|limited\s+to|offering|providing|recording"
+    r"|limited\s+to|offering|providing|recording|called|named"
 )
 _GRAIN = {
     "day": r"daily|per day|by day|each day|a day|per date|by date",
@@ -1332,7 +1332,7 @@ class _Parser:
             ref = ref or named
             if ref is None:
                 ref = self._date_of(q.root)
-                other = self._other_date(ref)
+                other = self._other_date(ref) or self._valued_verb(start)
                 if ref is not None and other is not None:  # "delivered shipments in March 2024"
                     q.ambiguous.append(f"'{p.words}': of {ref.column.name} or {other}?")
                     self.cov.take(p.start, p.end)
@@ -1416,6 +1416,16 @@ class _Parser:
             if k == 0 and created is None:
                 break  # another word just before the date: not read as any date
         return created or (start, None)
+
+    def _valued_verb(self, start: int) -> str | None:
+        """ "orders paid in 2024", "shipments lost in 2024": a value said as the verb of a
+        period, with no date of its own; the date it happened on is not known."""
+        word = re.search(rf"\b([a-z_]+)\s+(?:(?:{_LINKS})\s+)*$", self.text[:start])
+        participle = r"[a-z]+ed|paid|lost|sold|sent|bought|held|kept|left|won|shut|done"
+        if word is None or word[1] in CREATION_VERBS or not re.fullmatch(participle, word[1]):
+            return None
+        found = self.cat.values_named(word[1], [self.q.root])
+        return f"the date it became {found[0][1]}" if found else None
 
     def _other_date(self, ref: Ref | None) -> str | None:
         """Another date column of ``ref``'s table a word of the intent names ("delivered",
@@ -1507,6 +1517,21 @@ class _Parser:
             placed_ops.append(op)
             said = f"Keeps rows whose {ref.column.name} {op} {_number(m['num'])}"
             self._place("filter", start, end, said, cond)
+        # "a total of 500", "quantity 2 or 3": a number right after its column is its value
+        for m in re.finditer(
+            rf"(?<![\w.$-])(?P<num>{_NUM})(?P<more>(?:\s*(?:,|or)\s*{_NUM})*)(?![\w.%-])", self.text
+        ):
+            found = self._column_before(m.start(), "numeric", 3) if self._free(m) else None
+            ranked = re.search(r"\b(?:top|first|last|limit|latest)\s+$", self.text[: m.start()])
+            if found is None or ranked:
+                continue
+            start, ref = found
+            values = [_number(v) for v in re.findall(_NUM, m[0])]
+            sql = self._use(ref)
+            cond = f"{sql} = {values[0]}" if len(values) == 1 else f"{sql} IN ({', '.join(values)})"
+            self.q.where.append(cond)
+            said = f"Keeps rows whose {ref.column.name} is {' or '.join(values)}"
+            self._place("filter", start, m.end(), said, cond)
         # "big orders: total > 900": the adjective says what the comparison says
         forms = "|".join(re.escape(f) for f in sorted(self.cat.forms(self.q.root), key=len)[::-1])
         for m in re.finditer(rf"\b(?P<adj>{_SIZES})\s+(?:{forms})\b", self.text):
