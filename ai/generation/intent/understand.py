@@ -717,24 +717,44 @@ class _Parser:
         return True
 
     def _computed(self) -> None:
-        q = self.q
         self._computed_cols: list[Out] = []
         self._computed_spans: list[tuple[int, int, Out]] = []
+        for m in re.finditer(  # "the hours between shipped_at and delivered_at"
+            r"\b(?P<unit>hours|days|minutes|seconds)\s+between\s+(?P<a>[a-z_]+(?:\s+[a-z_]+)?)\s+and"
+            r"\s+(?P<b>[a-z_]+(?:\s+[a-z_]+)?)",
+            self.text,
+        ):
+            first = self._column_after(m.start("a"), "temporal", 2)
+            last = self._column_after(m.start("b"), "temporal", 2)
+            if first is None or last is None or not self._free(m):
+                continue
+            sql = _duration(self._use(last[1]), self._use(first[1]), m["unit"])
+            self._add_computed(m.start(), last[0], sql, m["unit"], "")
         for m in re.finditer(
             r"(?P<a>[a-z_]+(?:\s+[a-z_]+)?)(?:\s+(?P<op>times|multiplied\s+by|x|plus|minus"
-            r"|divided\s+by)\s+|\s*(?P<sym>\*|/|\+)\s*)"
+            r"|divided\s+by|-)\s+|\s*(?P<sym>\*|/|\+)\s*)"
             r"(?:(?P<num>\d+(?:\.\d+)?)(?P<pct>\s*(?:%|percent)(?:\s+(?:vat|tax|sales\s+tax))?)?"
             r"(?![\w.])|(?P<b>[a-z_]+(?:\s+[a-z_]+)?))",
             self.text,
         ):
-            a = self._column_before(m.end("a"), "numeric", 2)
-            b = self._column_after(m.start("b"), "numeric", 2) if m["b"] else None
-            if a is None or (b is None and m["num"] is None):
-                continue
             word = (m["op"] or m["sym"]).split()[0]
             op = {"times": "*", "x": "*", "multiplied": "*", "plus": "+", "minus": "-"}.get(word)
             op = op or {"divided": "/"}.get(word, word)
-            start = a[0]
+            a = self._column_before(m.end("a"), "numeric", 2)
+            b = self._column_after(m.start("b"), "numeric", 2) if m["b"] else None
+            if op == "-" and m["b"] and (a is None or b is None):
+                # "delivered_at minus shipped_at": a duration, in the unit the intent says
+                late = self._column_before(m.end("a"), "temporal", 2)
+                early = self._column_after(m.start("b"), "temporal", 2)
+                unit = self._duration_unit()
+                if late is not None and early is not None and unit is not None:
+                    sql = _duration(self._use(late[1]), self._use(early[1]), unit[0])
+                    self._add_computed(late[0], early[0], sql, unit[0], "")
+                    if self.cov.free(unit[1], unit[2]):  # "in hours", after the name's words
+                        self.cov.take(unit[1], unit[2])
+                continue
+            if a is None or (b is None and m["num"] is None):
+                continue
             if b is not None:
                 end, other, b_name = b[0], self._use(b[1]), b[1].column.name
             else:
@@ -745,55 +765,65 @@ class _Parser:
                     # "the total plus 19% VAT": total * 1.19
                     factor = 1 + float(m["num"]) / 100 * (1 if op == "+" else -1)
                     op, other, b_name = "*", f"{factor:g}", f"{m['num']}_percent"
-            name = None
-            before = self.text[:start]
-            named = re.search(
-                r"(?:an?\s+|the\s+|its\s+|their\s+)?((?:[a-z_]+\s+){0,2}[a-z_]+)(?:\s+(?:column|field))?\s*(?:,|:|=|\(|\bas\b|\bbeing\b|\bcomputed as\b|\bcalculated as\b|\bdefined as\b|\bwhich is\b|\bi\.e\.)\s*(?:the\s+|its\s+|their\s+)?$",  # noqa: E501
-                before,
-            )
-            after = re.match(
-                r"\s*(?:\)\s*)?(?:as|called|named)\s+(?:the\s+)?([a-z_]+(?:\s+[a-z_]+)?)",
-                self.text[end:],
-            )
-            called = after and next(
-                (w for w in (after[1], after[1].split()[0]) if self._new_name(w)), None
-            )
-            if after and called:
-                name = called
-                end += after.start(1) + len(called)
-            elif named and self.cov.free(named.start(1), named.end(1)):
-                # the words just before the definition, after any word that is no name's
-                cut = re.match(
-                    r"(?:.*\b(?:with|and|plus|including|add|adding|a|an|the|by|for|each|every|of"
-                    rf"|in|from|per(?!\s+(?:{_UNITS}|unit|item|piece)))\s+)?(.+)",
-                    named[1],
-                )
-                words = re.sub(
-                    r"\s+(?:computed|calculated|defined|being|which)$",
-                    "",
-                    cut[1] if cut else named[1],
-                )
-                if self._new_name(words):
-                    name = words
-                    start = named.start(1) + named[1].rfind(words)
-                    closing = re.match(r"\s*\)", self.text[end:])
-                    if closing:
-                        end += closing.end()
-            label = (
-                "_".join(name.split()) if name else f"{a[1].column.name}_{_OP_NAMES[op]}_{b_name}"
-            )
             sql = f"{self._use(a[1])} {op} {other}"
-            out = Out(sql, label)
-            self._computed_cols.append(out)
-            self._computed_spans.append((start, end, out))
-            self.cov.take(start, end)
-            self._take_lead(start)  # "order items plus line_total = …", "add cost_per_kg (…)"
-            q.say(
-                "computed",
-                self.text[start:end],
-                f"Computes {label} = {a[1].column.name} {op} {other.split('.')[-1]}",
-                f"{sql} AS {label}",
+            label = f"{a[1].column.name}_{_OP_NAMES[op]}_{b_name}"
+            self._add_computed(a[0], end, sql, label, f"{a[1].column.name} {op} {b_name}")
+
+    def _duration_unit(self) -> tuple[str, int, int] | None:
+        """The one unit a duration is asked in ("the transit time in hours"), and its words."""
+        found = [
+            m
+            for m in re.finditer(r"\b(?:in\s+)?(hours?|days?|minutes?|seconds?)\b", self.text)
+            if self._free(m)
+        ]
+        if len({m[1].rstrip("s") for m in found}) != 1:
+            return None
+        return found[0][1].rstrip("s") + "s", found[0].start(), found[0].end()
+
+    def _add_computed(self, start: int, end: int, sql: str, label: str, said: str) -> None:
+        """A computed column from the words [start, end), named by the words before it ("a
+        line total, quantity times unit price") or after it ("… as weighted_cost")."""
+        name = None
+        before = self.text[:start]
+        named = re.search(
+            r"(?:an?\s+|the\s+|its\s+|their\s+)?((?:[a-z_]+\s+){0,3}[a-z_]+)(?:\s+(?:column|field))?\s*(?:,|:|=|\(|\bas\b|\bbeing\b|\bcomputed as\b|\bcalculated as\b|\bdefined as\b|\bwhich is\b|\bi\.e\.)\s*(?:the\s+|its\s+|their\s+)?$",  # noqa: E501
+            before,
+        )
+        after = re.match(
+            r"\s*(?:\)\s*)?(?:as|called|named)\s+(?:the\s+)?([a-z_]+(?:\s+[a-z_]+)?)",
+            self.text[end:],
+        )
+        called = after and next(
+            (w for w in (after[1], after[1].split()[0]) if self._new_name(w)), None
+        )
+        if after and called:
+            name = called
+            end += after.start(1) + len(called)
+        elif named and self.cov.free(named.start(1), named.end(1)):
+            # the words just before the definition, after any word that is no name's
+            cut = re.match(
+                r"(?:.*\b(?:with|and|plus|including|add|adding|a|an|the|by|for|each|every|of"
+                rf"|in|from|per(?!\s+(?:{_UNITS}|unit|item|piece)))\s+)?(.+)",
+                re.sub(r"\s+in\s+(?:hours|days|minutes|seconds)$", "", named[1]),
             )
+            words = re.sub(
+                r"\s+(?:computed|calculated|defined|being|which)$",
+                "",
+                cut[1] if cut else named[1],
+            )
+            if self._new_name(words):
+                name = words
+                start = named.start(1) + named[1].rfind(words)
+                closing = re.match(r"\s*\)", self.text[end:])
+                if closing:
+                    end += closing.end()
+        label = "_".join(name.split()) if name else label
+        out = Out(sql, label)
+        self._computed_cols.append(out)
+        self._computed_spans.append((start, end, out))
+        self.cov.take(start, end)
+        self._take_lead(start)  # "order items plus line_total = …", "add cost_per_kg (…)"
+        self.q.say("computed", self.text[start:end], f"Computes {label} = {said or sql}", sql)
 
     def _new_name(self, words: str) -> bool:
         """Words that may name a new column: not a table's or a column's name, nor a word that
@@ -2062,7 +2092,7 @@ class _Parser:
 
     def _booleans(self) -> None:
         q = self.q
-        for d in [d for d in self.prefer if d.dataset in q.tables]:
+        for d in self.prefer:
             for c in d.columns:
                 if not is_boolean(c):
                     continue
@@ -2073,6 +2103,11 @@ class _Parser:
                     self.text,
                 ):
                     if not self._free(m):
+                        continue
+                    # another table's flag only when said of it: "scans of fragile parcels"
+                    if d.dataset not in q.tables and not any(
+                        s == m.end() + 1 and t is d for s, _, t in self.mentions
+                    ):
                         continue
                     ref = Ref(d, c)
                     negated = bool(m["neg"])
@@ -2386,6 +2421,12 @@ class _Unplaceable(PlanningError):
 
 
 _OP_NAMES = {"*": "times", "/": "per", "+": "plus", "-": "minus"}
+_SECONDS = {"hours": 3600, "days": 86400, "minutes": 60, "seconds": 1}
+
+
+def _duration(late: str, early: str, unit: str) -> str:
+    """The time from ``early`` to ``late`` in ``unit`` (hours, days, minutes, seconds)."""
+    return f"EXTRACT(EPOCH FROM {late} - {early}) / {_SECONDS[unit]}"
 
 
 def _number(text: str) -> str:
