@@ -40,6 +40,7 @@ _OPS = {
 }  # fmt: skip
 _OP_RE = "|".join(re.escape(k) for k in sorted(_OPS, key=len, reverse=True))
 _NUM = r"-?\$?\d[\d,]*(?:\.\d+)?"
+# a number compared: digits or a word ("under fifty"; not "one": "at least one order")
 _AMOUNT = _NUM + "|" + "|".join(w for w in NUMBER_WORDS if w != "one")
 _AGGS = (
     (r"total number of|number of|count of|how many|counts?|counted", "count"),
@@ -58,13 +59,15 @@ _SET_WORDS = (
     r"assigned|set|given|specified|provided|recorded|attached|linked|entered|filled(?:\s+in)?"
 )
 # Words around a value that say nothing more: "orders that are still pending", "marked as paid"
+_UNEQUAL = r"is\s+not|isn't|!=|<>|not|(?:is\s+)?(?:different|other|unlike)"
 _ADVERBS = r"either|still|already|currently|presently|now|only|just|both"
 _VALUE_LEADS = (
     r"marked(?:\s+as)?|flagged(?:\s+as)?|labell?ed(?:\s+as)?|tagged(?:\s+as)?|set\s+to"
     r"|categori[sz]ed\s+as|classified\s+as|listed\s+as|in\s+(?:the\s+)?(?:state|status)"
     r"|based\s+in|located\s+in|situated\s+in|living\s+in|residing\s+in|headquartered\s+in"
     r"|got|get|gets|became|become|belonging\s+to|filtered\s+(?:to|on|for|by)|restricted\s+to"
-    r"|limited\s+to|offering|providing|recording|called|named"
+    r"|limited\s+to|offering|providing|recording|called|named|offers?|provides?|supports?"
+    r"|supporting"
 )
 _GRAIN = {
     "day": r"daily|per day|by day|each day|a day|per date|by date",
@@ -1784,6 +1787,10 @@ class _Parser:
                 if not refs and edges:  # "where the customer is unknown": its reference
                     column = next(c for c in q.root.columns if c.name == edges[0].child_column)
                     refs = [Ref(q.root, column)]
+                noun = re.fullmatch(rf"([a-z_]+)\s+(?:{_DATE_NOUNS})", m["colnull"].strip())
+                dated = self._date_verb(noun[1]) if noun and not refs else None
+                if dated is not None:  # "the delivery timestamp is empty"
+                    refs = [dated]
                 if not refs:
                     continue
                 ref = self._pick(refs, m["colnull"])
@@ -1931,7 +1938,8 @@ class _Parser:
                     found = [
                         f
                         for f in self.cat.values_named(kind[1], tables)
-                        if kind[2] in ("based", "located") or self._names_column(kind[2], f[0])
+                        if kind[2] in ("based", "located", "bound", "destined")
+                        or self._names_column(kind[2], f[0])
                     ]
                 if not found and prefix:  # "non-cancelled"; "unpaid" may be more than not paid
                     found = self.cat.values_named(words[prefix.end() :], tables)
@@ -1966,7 +1974,9 @@ class _Parser:
                 and groups[-1][-1][2] == h[2]
                 and groups[-1][-1][4] == h[4]
                 and re.fullmatch(
-                    rf"\s*(?:,|or|and|nor|/|\+|&|and/or|as\s+well\s+as|,\s*or|,\s*and)\s*(?:(?:{_ADVERBS})\s+)*",
+                    rf"'?\s*(?:,|or|and|nor|/|\+|&|and/or|as\s+well\s+as|,\s*or|,\s*and)\s*"
+                    r"(?:(?:that|which|who)\s+)?(?:(?:is|are|was|were|got|get|been|being)\s+)?"
+                    rf"(?:(?:{_ADVERBS})\s+)*'?",
                     self.text[groups[-1][-1][1] : h[0]],
                 )
             ):
@@ -1999,7 +2009,8 @@ class _Parser:
         for _ in range(2):  # "whose status is not", "with any status except"
             col = re.search(
                 r"\b([a-z_]+(?:\s+[a-z_]+)?)\s+(?P<op>is\s+not|isn't|!=|<>|not\s+equal\s+to|is|are"
-                r"|=|of|in|equals?|with|being|one\s+of|is\s+one\s+of|in\s+one\s+of)?\s*"
+                r"|=|of|in|equals?|with|being|having|one\s+of|is\s+one\s+of|in\s+one\s+of"
+                r"|(?:is\s+)?(?:different\s+(?:from|than|to)|other\s+than|unlike))?\s*"
                 r"(?:the\s+)?(?:\(\s*)?'?$",
                 before,
             )
@@ -2014,10 +2025,9 @@ class _Parser:
                     None,
                 )
                 if hit is not None:
-                    start = hit
-                    unequal = unequal or bool(
-                        col["op"] and re.match(r"is\s+not|isn't|!=|<>|not", col["op"])
-                    )
+                    having = re.search(r"\b(?:having|has|have)\s+(?:an?\s+|the\s+)?$", before[:hit])
+                    start = having.start() if having else hit
+                    unequal = unequal or bool(col["op"] and re.match(_UNEQUAL, col["op"]))
                     before = self.text[:start]
             neg = re.search(
                 rf"\b(?:not|non-?|isn't|aren't|weren't|wasn't|haven't|hasn't|never|other\s+than"
@@ -2099,7 +2109,8 @@ class _Parser:
                 word = c.name.lower().removeprefix("is_").removeprefix("has_")
                 for m in re.finditer(
                     rf"\b(?:(?:marked|flagged|labell?ed|tagged|set)\s+(?:as\s+)?)?"
-                    rf"(?P<neg>not\s+|non-?|in|un)?{re.escape(word)}\b",
+                    rf"(?P<neg>not\s+|non-?|in|un|(?:is|are|was|were)(?:n't|\s+not)\s+)?{re.escape(word)}\b"
+                    r"(?:\s*(?:is|=|==)\s*(?P<said>true|false|yes|no))?",
                     self.text,
                 ):
                     if not self._free(m):
@@ -2110,7 +2121,7 @@ class _Parser:
                     ):
                         continue
                     ref = Ref(d, c)
-                    negated = bool(m["neg"])
+                    negated = bool(m["neg"]) != (m["said"] in ("false", "no"))
                     cond = f"NOT {self._use(ref)}" if negated else self._use(ref)
                     q.where.append(cond)
                     self.cov.take_match(m)
