@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncpg
 import httpx
+import pytest
 from sqlmodel import col, select
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowFailureError
 from temporalio.testing import ActivityEnvironment
 
 from activities.bookkeeping import BookkeepingActivities
@@ -89,8 +90,10 @@ async def test_a_failed_run_is_recorded_before_its_workflow_closes(
     assert body["status"] == "FAILED" and body["finishedAt"]
     assert body["error"].startswith("extract_rows") and "does not exist" in body["error"]
     handle = client.get_workflow_handle(body["workflowId"])
-    described = await handle.describe()
     # The row said FAILED first; the workflow closed FAILED after it, and a read agrees.
+    with pytest.raises(WorkflowFailureError):
+        await handle.result()
+    described = await handle.describe()
     assert described.status is not None and described.status.name == "FAILED"
     again = (await api.get(f"/v1/pipelines/executions/{execution_id}")).json()
     assert (again["status"], again["error"]) == ("FAILED", body["error"])
