@@ -213,6 +213,7 @@ class _Parser:
         self._comparisons()
         self._unmatched()
         self._anti_joins()
+        self._never_verbed()
         self._nullness()
         self._existence()
         self._values()
@@ -499,7 +500,19 @@ class _Parser:
             rf"\b(?:for\s+(?:each|every)|per|(?:one|a\s+single)\s+[a-z_]+\s+per)\s+{key_re}\s*[,:;-]?\s*"
             rf"{keep}(?:its|their|the)?\s*(?P<which>{which}){verb}(?:\s+{what})?",
         ]
-        m = next((x for f in forms if (x := re.search(f, self.text)) and self._free(x)), None)
+        m = next(
+            (
+                x
+                for f in forms
+                if (x := re.search(f, self.text))
+                and self._free(x)
+                and not re.search(  # "the lightest and heaviest parcel per shipment"
+                    rf"\b(?:{_AGG_WORDS})\s*(?:and|or|,|&|\+|/)\s*(?:the\s+)?$",
+                    self.text[: x.start("which")],
+                )
+            ),
+            None,
+        )
         chosen = None
         if m is None:
             m = re.search(
@@ -850,7 +863,7 @@ class _Parser:
         a money word (revenue) over the table's amounts."""
         words = words.strip()
         shared = re.match(
-            rf"(?:and|or|,|/)\s*(?:the\s+)?(?:{_AGG_WORDS})\s+(?:of\s+)?(?:the\s+)?", words
+            rf"(?:and|or|,|/|\+|&)\s*(?:the\s+)?(?:{_AGG_WORDS})\s+(?:of\s+)?(?:the\s+)?", words
         )
         skipped = shared.end() if shared else 0  # "smallest and largest order total"
         if skipped:
@@ -967,6 +980,8 @@ class _Parser:
             ):
                 if not self.cov.free(m.start(), m.end("agg")):
                     continue
+                if re.search(rf"\b(?:{_AGG_WORDS})\s+$", self.text[: m.start()]):
+                    continue  # "min total": the column total, not a sum
                 if top is not None and top[0].start() <= m.start() < self._top_measure_start(
                     top[0]
                 ):
@@ -1041,7 +1056,7 @@ class _Parser:
                     )
                     out = Out(f"{fn}({sql})", label)
                     end = m.start("rest") + len(used)
-                if re.match(r"\s*(?:(?:and|or)\b|,|/)\s*(?:the\s+)?[a-z]", rest):
+                if re.match(r"\s*(?:(?:and|or)\b|,|/|\+|&)\s*(?:the\s+)?[a-z]", rest):
                     end = m.start("rest")  # "lightest and heaviest weight"
                 computed = [c.sql for c in self._computed_cols]
                 if fn != "count" and out.sql[len(fn) + 1 : -1] in computed:
@@ -1050,7 +1065,7 @@ class _Parser:
                     continue
                 title = re.search(  # "weighted_cost = sum of …", "weighted cost per x: sum …"
                     r"(?:^|[\s,;(])([a-z_]+(?:\s+[a-z_]+)?)(?:\s+(?:per|by|for\s+each)\s+[a-z_]+)?"
-                    r"\s*(?:=|:|\bis\b|\bbeing\b)\s*(?:the\s+)?$",
+                    r"\s*(?:=|:|\(|\bis\b|\bbeing\b)\s*(?:the\s+)?$",
                     self.text[:first],
                 )
                 if title and self.cov.free(*title.span(1)) and self._new_name(title[1]):
@@ -1076,6 +1091,11 @@ class _Parser:
             if measure is not None:
                 aggregates.append((money.start(), money.end(), Out(f"sum({measure[0]})", money[1])))
                 self.cov.take(*money.span())
+        for start, end, out in self._computed_spans:  # "revenue = quantity * unit_price summed"
+            summed = re.match(r"\s*,?\s*(?:summed|totall?ed|added\s+up)\b", self.text[end:])
+            if summed and not any(o.sql == f"sum({out.sql})" for _, _, o in aggregates):
+                aggregates.append((start, end + summed.end(), Out(f"sum({out.sql})", out.name)))
+                self.cov.take(end, end + summed.end())
         for start, end, out in self._computed_spans:  # "revenue (qty x unit price) per category"
             if (
                 not aggregates
@@ -1205,6 +1225,17 @@ class _Parser:
                     d = self.cat.table_named(m["ent"])
                     if d is not None:
                         self._group_entity(d, m.start("ent"), m.end("ent"), label_too=True)
+                elif not q.groups:  # "products: top 10 by revenue": the one table named
+                    entities = {
+                        t.dataset: (s, e, t)
+                        for s, e, t in self.mentions
+                        if t is not q.root and self.cat.references(q.root, t)
+                    }
+                    if len(entities) == 1:
+                        s, e, t = next(iter(entities.values()))
+                        self._group_entity(t, s, e, label_too=True)
+                if not q.groups:  # the top groups of what? not understood
+                    q.ambiguous.append(f"'{m.group(0)}': the top {n} of what?")
                 q.say(
                     "order",
                     m.group(0),
@@ -1713,6 +1744,25 @@ class _Parser:
                 cond,
             )
 
+    def _never_verbed(self) -> None:
+        """ "unscanned parcels", "unshipped orders": no row of the table the verb makes
+        refers to them."""
+        q = self.q
+        for m in re.finditer(r"\bun([a-z]{3,}ed)\b", self.text):
+            child = self._child_by_verb(m[1]) if self._free(m) else None
+            if child is None:
+                continue
+            edge = self.cat.references(child, q.root)[0]
+            cond = f"NOT EXISTS (SELECT 1 FROM {child.dataset} WHERE {edge.sql()})"
+            q.where.append(cond)
+            self._place(
+                "filter",
+                m.start(),
+                m.end(),
+                f"Keeps {q.root.table} without any {child.table}",
+                cond,
+            )
+
     def _referring(self, d: DatasetSchema) -> DatasetSchema | None:
         """The table whose rows refer to the root and stand for ``d``: ``d`` itself, or the one
         between ("products not in any order": the order items)."""
@@ -1741,7 +1791,7 @@ class _Parser:
         for m in re.finditer(
             r"\b(?:left[\s-]+(?:outer[\s-]+)?join(?:ed|ing)?|outer[\s-]+join(?:ed)?)"
             r"(?:\s+(?:to|with|on|against))?\b"
-            r"|\b(?:keep(?:ing)?|includ(?:e|ing)|retain(?:ing)?|even)\s+(?:also\s+)?(?:the\s+|those"
+            r"|\b(?:keep(?:ing)?|includ(?:e|ing)|retain(?:ing)?|even|also|plus)\s+(?:also\s+)?(?:the\s+|those"
             rf"\s+|all\s+)?(?:ones\s+|rows\s+|(?:{tables})\s+)?(?:that\s+(?:have|has)\s+no|without"
             rf"(?:\s+an?|\s+any)?|with\s+no|lacking(?:\s+an?)?)\s+(?:{tables})"
             r"(?:\s+(?:too|as\s+well|also))?\b"
