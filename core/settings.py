@@ -173,6 +173,9 @@ class AuthSettings(BaseModel):
     jwt_secret: SecretStr | None = None
     access_token_seconds: int = Field(default=3600, gt=0)
     refresh_token_seconds: int = Field(default=30 * 86_400, gt=0)
+    # A dashboard login renews its expired access token from its refresh cookie for this long
+    # after the password was given (a working day), then asks for the password again.
+    dashboard_login_seconds: int = Field(default=12 * 3600, gt=0)
     # The connection syncs API's key: an admin API key of the default tenant. DATAPIPELINES_API_KEY
     # is read too.
     bootstrap_api_key: SecretStr | None = Field(

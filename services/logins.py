@@ -1,17 +1,19 @@
-"""Logging a user in with a password: the one use case behind the AI-ETL platform API's
-``POST /api/v1/auth/login`` and the dashboard's login form."""
+"""Logging a user in with a password, and renewing a login with its refresh token: the use
+cases behind the AI-ETL platform API's ``POST /api/v1/auth/login`` and ``/refresh``, and the
+dashboard's login form and its renewal of an expired login cookie."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.auth.passwords import verify_password
 from core.auth.rate_limits import LoginThrottle
-from core.auth.tokens import ACCESS, REFRESH, TokenSigner
+from core.auth.tokens import ACCESS, REFRESH, TokenError, TokenSigner
 from core.logging import get_logger
 from core.settings import Settings
 from store import identity
@@ -23,8 +25,9 @@ log = get_logger("ductwork.auth")
 
 class LoginRefused(Exception):
     """Wrong credentials (401 INVALID_CREDENTIALS), a tenant the user is not a member of
-    (403 PERMISSION_DENIED) or too many failed logins (429 RATE_LIMIT_EXCEEDED, with
-    ``retry_after`` seconds); the message says which."""
+    (403 PERMISSION_DENIED), too many failed logins (429 RATE_LIMIT_EXCEEDED, with
+    ``retry_after`` seconds) or a refresh token that cannot renew a login (401
+    AUTHENTICATION_REQUIRED); the message says which."""
 
     def __init__(self, status: int, code: str, message: str, retry_after: int = 0) -> None:
         super().__init__(message)
@@ -40,18 +43,26 @@ class Tokens:
     refresh_token: str
     expires_in: int
     tenant_id: str
+    login_started_at: datetime  # when the password was given; renewals keep it
 
 
 async def issue(
-    session: AsyncSession, signer: TokenSigner, user_id: str, tenant_id: str, session_id: str
+    session: AsyncSession,
+    signer: TokenSigner,
+    user_id: str,
+    tenant_id: str,
+    auth_session: AuthSession,
+    refresh_kind: str = REFRESH,
 ) -> Tokens:
-    """A fresh access and refresh token of one login (refresh tokens are recorded)."""
+    """A fresh access and refresh token of one login (refresh tokens are recorded);
+    ``refresh_kind`` UI_REFRESH for a dashboard login."""
     now = utcnow()
+    session_id = auth_session.id
     access = signer.issue(
         ACCESS, user_id=user_id, session_id=session_id, tenant_id=tenant_id, now=now
     )
     refresh = signer.issue(
-        REFRESH, user_id=user_id, session_id=session_id, tenant_id=tenant_id, now=now
+        refresh_kind, user_id=user_id, session_id=session_id, tenant_id=tenant_id, now=now
     )
     await identity.add_refresh_token(
         session,
@@ -64,7 +75,9 @@ async def issue(
     )
     # Bounded housekeeping on every login and refresh: this user's long-expired tokens and logins.
     await identity.purge_expired_logins(session, user_id, signer.purge_before(now))
-    return Tokens(access.token, refresh.token, signer.access_seconds, tenant_id)
+    return Tokens(
+        access.token, refresh.token, signer.access_seconds, tenant_id, auth_session.created_at
+    )
 
 
 async def log_in(
@@ -77,10 +90,12 @@ async def log_in(
     *,
     throttle: LoginThrottle | None,
     address: str,
+    refresh_kind: str = REFRESH,
 ) -> Tokens:
     """Check the password and start a login in ``tenant_id`` (default: the default tenant when
     the user is a member, else their first); LoginRefused otherwise. ``throttle`` (None: rate
-    limits are off) holds a caller at ``address`` after too many failures for the account."""
+    limits are off) holds a caller at ``address`` after too many failures for the account;
+    ``refresh_kind`` UI_REFRESH for a dashboard login."""
     if throttle is not None and (wait := await throttle.retry_after(email, address)):
         log.warning("login refused", reason="too many failed logins", address=address)
         raise LoginRefused(
@@ -118,4 +133,46 @@ async def log_in(
         log.info("login refused", reason="credentials changed during login")
         raise LoginRefused(401, "INVALID_CREDENTIALS", "wrong email or password")
     log.info("login", user_id=user.id, tenant=tenant)
-    return await issue(session, signer, user.id, tenant, auth_session.id)
+    return await issue(session, signer, user.id, tenant, auth_session, refresh_kind)
+
+
+def _cannot_renew(message: str) -> LoginRefused:
+    return LoginRefused(401, "AUTHENTICATION_REQUIRED", message)
+
+
+async def refresh(
+    session: AsyncSession,
+    signer: TokenSigner,
+    refresh_token: str,
+    *,
+    kind: str = REFRESH,
+    started_after: datetime | None = None,
+) -> Tokens:
+    """A new access and refresh token for a refresh token of ``kind``, which is spent
+    (rotation): a refresh token works once, and a second use means it leaked, so the whole login
+    is revoked. ``started_after``: a login begun before then is not renewed (the dashboard's
+    working day). LoginRefused (401) otherwise, saying why."""
+    try:
+        claims = signer.decode(refresh_token, kind)
+    except TokenError as exc:
+        raise _cannot_renew(exc.message) from None
+    token = await identity.get_refresh_token(session, claims.token_id)
+    found = await identity.session_with_user(session, claims.session_id)
+    if token is None or found is None or token.session_id != claims.session_id:
+        raise _cannot_renew("unknown refresh token: log in again")
+    auth_session, user = found
+    if auth_session.revoked_at is not None:
+        raise _cannot_renew("this login has ended (logged out or revoked): log in again")
+    if started_after is not None and auth_session.created_at < started_after:
+        raise _cannot_renew("this login has lasted as long as it may: log in again")
+    if not await identity.spend_refresh_token(session, token.id, utcnow()):
+        await identity.revoke_session(session, auth_session.id, "refresh_token_reuse")
+        log.warning("refresh token reuse; login revoked", user_id=user.id, session=auth_session.id)
+        raise _cannot_renew(
+            "this refresh token was already used: every token of this login is revoked, "
+            "log in again"
+        )
+    roles = await identity.memberships(session, user.id)
+    if not user.is_active or claims.tenant_id not in roles:
+        raise _cannot_renew("this user can no longer use this tenant: log in again")
+    return await issue(session, signer, user.id, claims.tenant_id, auth_session, kind)

@@ -2,7 +2,8 @@
 
 Same origin, login, roles and tenant as the API: ``api.security`` reads the dashboard's login
 cookie on its paths, and every route holds the caller to the role the API's matching route
-needs. ``install`` adds its routes, its static files and its error pages to the app.
+needs. ``install`` adds its routes, its static files, its error pages and the renewal of an
+expired login (``renewal``) to the app.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.dashboard.errors import dashboard_errors
 from api.dashboard.rendering import HERE
+from api.dashboard.renewal import renew_login
 from api.dashboard.routes import (
     alerts,
     approvals,
@@ -28,6 +30,7 @@ def install(app: FastAPI) -> None:
     """Add the dashboard; call it after the API's own middleware, so its error pages wrap
     the answers of the authentication middleware too."""
     app.middleware("http")(dashboard_errors)
+    app.middleware("http")(renew_login)  # outermost: renews before anything authenticates
     app.mount("/ui/static", StaticFiles(directory=HERE / "static"), name="dashboard-static")
     for module in (auth, runs, pipelines, assets, schedules, approvals, alerts, connections):
         app.include_router(module.router)

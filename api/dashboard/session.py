@@ -1,16 +1,18 @@
-"""The dashboard's login cookie, its CSRF tokens and its form posts.
+"""The dashboard's login cookies, its CSRF tokens and its form posts.
 
-The access token of a login lives in an HttpOnly, SameSite=Strict cookie of path ``/ui``
-(``api.security`` reads it on the dashboard's paths only). Every state-changing post of a
-cookie login carries a CSRF token bound to that token (an HMAC keyed by it), so only a page the
-dashboard rendered for this login can post; the login form itself is guarded by a random
-token sent both as a cookie and as a field (double submit). Callers with an Authorization or
-X-API-Key header carry no ambient credential, so their posts need no CSRF token.
+A login is two HttpOnly, SameSite=Strict cookies of path ``/ui`` (Secure over https): the
+access token, which ``api.security`` reads on the dashboard's paths only, and the refresh
+token, which only ``api.dashboard.renewal`` reads, to renew an expired access cookie (nothing
+takes it as a credential). Every state-changing post of a cookie login carries a CSRF token
+bound to the login (an HMAC of its session id keyed by the server's signing key), so only a
+page the dashboard rendered for this login can post, and a page rendered before a renewal
+still can; the login form itself is guarded by a random token sent both as a cookie and as a
+field (double submit). Callers with an Authorization or X-API-Key header carry no ambient
+credential, so their posts need no CSRF token.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from typing import Annotated
@@ -19,8 +21,12 @@ from urllib.parse import parse_qsl
 from fastapi import Depends, Request, Response
 
 from api.errors import ApiError
-from api.security import UI_PREFIX, UI_SESSION_COOKIE
+from api.security import UI_PREFIX, UI_SESSION_COOKIE, guard_of
+from services.logins import Tokens
+from store.models.core import utcnow
 
+REFRESH_COOKIE = "ductwork_ui_refresh"
+"""The login's refresh token (path /ui): read only to renew an expired access cookie."""
 LOGIN_COOKIE = "ductwork_ui_login"
 """The login form's double-submit token (path /ui/login)."""
 CSRF_FIELD = "csrf_token"
@@ -32,20 +38,31 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def set_login(request: Request, response: Response, access_token: str, seconds: int) -> None:
-    response.set_cookie(
-        UI_SESSION_COOKIE,
-        access_token,
-        max_age=seconds,
-        path=UI_PREFIX,
-        httponly=True,
-        samesite="strict",
-        secure=_secure(request),
-    )
+def set_login(request: Request, response: Response, tokens: Tokens) -> None:
+    """Both cookies of a login (new or renewed); the refresh cookie lasts until the end of the
+    login's working day (``AuthSettings.dashboard_login_seconds``) or of its token, if sooner."""
+    settings = request.app.state.settings
+    signer = guard_of(request).signer
+    worked = (utcnow() - tokens.login_started_at).total_seconds()
+    day_left = int(settings.auth.dashboard_login_seconds - worked)
+    for name, value, seconds in (
+        (UI_SESSION_COOKIE, tokens.access_token, tokens.expires_in),
+        (REFRESH_COOKIE, tokens.refresh_token, max(min(day_left, signer.refresh_seconds), 0)),
+    ):
+        response.set_cookie(
+            name,
+            value,
+            max_age=seconds,
+            path=UI_PREFIX,
+            httponly=True,
+            samesite="strict",
+            secure=_secure(request),
+        )
 
 
 def clear_login(response: Response) -> None:
-    response.delete_cookie(UI_SESSION_COOKIE, path=UI_PREFIX, httponly=True, samesite="strict")
+    for name in (UI_SESSION_COOKIE, REFRESH_COOKIE):
+        response.delete_cookie(name, path=UI_PREFIX, httponly=True, samesite="strict")
 
 
 def new_login_token() -> str:
@@ -75,11 +92,12 @@ def via_cookie(request: Request) -> bool:
 
 
 def csrf_token(request: Request) -> str:
-    """The CSRF token of this request's cookie login ("" without one)."""
-    token = request.cookies.get(UI_SESSION_COOKIE)
-    if not token or not via_cookie(request):
+    """The CSRF token of this request's cookie login ("" without one): the same for every
+    access token of the login, so a renewal leaves the forms of open pages working."""
+    principal = getattr(request.state, "principal", None)
+    if principal is None or not principal.session_id or not via_cookie(request):
         return ""
-    return hmac.new(token.encode(), b"ductwork-ui-csrf", hashlib.sha256).hexdigest()
+    return guard_of(request).signer.mac("ductwork-ui-csrf", principal.session_id)
 
 
 async def read_form(request: Request) -> dict[str, str]:

@@ -1,7 +1,10 @@
-"""Access and refresh tokens: HS256 JWTs (pyjwt) signed with the key from the settings."""
+"""Access and refresh tokens (the API's and the dashboard's): HS256 JWTs (pyjwt) signed with the
+key from the settings."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 import uuid
@@ -17,6 +20,9 @@ ISSUER = "ductwork"
 ALGORITHM = "HS256"
 ACCESS = "access"
 REFRESH = "refresh"
+UI_REFRESH = "ui_refresh"
+"""A dashboard login's refresh token: only the dashboard renews with it (the API's refresh
+refuses it, and the dashboard refuses the API's)."""
 _REQUIRED = ["exp", "iat", "iss", "sub", "typ", "sid", "tid", "jti"]
 # How long after it expires a refresh token (and then a login left without one) is kept.
 PURGE_GRACE = timedelta(days=1)
@@ -90,6 +96,12 @@ class TokenSigner:
         no access token of a login whose refresh tokens all expired that early is still valid.
         """
         return now - max(PURGE_GRACE, timedelta(seconds=self.access_seconds))
+
+    def mac(self, purpose: str, value: str) -> str:
+        """An HMAC of ``value`` for one ``purpose``, keyed by the signing key: a value only
+        this server can compute (e.g. the dashboard's CSRF token of a login)."""
+        message = f"{purpose}\0{value}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
     def decode(self, token: str, kind: str) -> Claims:
         try:

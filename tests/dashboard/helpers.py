@@ -5,9 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import httpx
 
+from api.dashboard.session import REFRESH_COOKIE
+from api.security import UI_SESSION_COOKIE
+from core.auth.tokens import ACCESS, UI_REFRESH, TokenSigner
+from core.settings import Settings
+from store.models.core import utcnow
 from tests import auth
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
@@ -34,6 +40,51 @@ def csrf_of(page: httpx.Response) -> str:
     found = _CSRF.search(page.text)
     assert found, page.text[:2000]
     return found.group(1)
+
+
+def login_cookies(http: httpx.AsyncClient) -> tuple[str, str]:
+    """The client's access and refresh cookies (both must be there)."""
+    access, refresh = http.cookies.get(UI_SESSION_COOKIE), http.cookies.get(REFRESH_COOKIE)
+    assert access and refresh, dict(http.cookies)
+    return access, refresh
+
+
+def set_cookies(response: httpx.Response) -> dict[str, str]:
+    """The response's Set-Cookie headers by cookie name."""
+    return {header.split("=", 1)[0]: header for header in response.headers.get_list("set-cookie")}
+
+
+def drop_access(http: httpx.AsyncClient) -> None:
+    """What a browser does when the access cookie's max-age has passed."""
+    http.cookies.delete(UI_SESSION_COOKIE)
+
+
+def expire_access(http: httpx.AsyncClient, settings: Settings) -> None:
+    """Replace the access cookie with an expired token of the same login."""
+    signer = TokenSigner.from_settings(settings)
+    claims = signer.decode(login_cookies(http)[0], ACCESS)
+    expired = signer.issue(
+        ACCESS,
+        user_id=claims.user_id,
+        session_id=claims.session_id,
+        tenant_id=claims.tenant_id,
+        now=utcnow() - timedelta(seconds=signer.access_seconds + 60),
+    )
+    drop_access(http)
+    http.cookies.set(UI_SESSION_COOKIE, expired.token, domain="ductwork.test", path="/ui")
+
+
+def expired_refresh(settings: Settings, access_token: str) -> str:
+    """A dashboard refresh token of the access token's login that has expired."""
+    signer = TokenSigner.from_settings(settings)
+    claims = signer.decode(access_token, ACCESS)
+    return signer.issue(
+        UI_REFRESH,
+        user_id=claims.user_id,
+        session_id=claims.session_id,
+        tenant_id=claims.tenant_id,
+        now=utcnow() - timedelta(seconds=signer.refresh_seconds + 60),
+    ).token
 
 
 def postgres_pipeline(

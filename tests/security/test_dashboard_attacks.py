@@ -2,7 +2,9 @@
 streams and logs, pipelines, connections, approvals and alerts by id; every state-changing form
 without its CSRF token (or with another login's); a viewer or an editor posting what needs a
 higher role; stored markup in names, messages and reasons; redirects after login and after a
-form to another site; the login cookie's flags, and that cookie presented outside ``/ui``.
+form to another site; the login cookies' flags, and those cookies presented outside ``/ui``;
+refresh cookies replayed after their rotation, expired, forged, of a login older than a
+working day or logged out, and CSRF after a login was renewed.
 
 Every state-changing route is found from the app itself, so a form added later is attacked too.
 """
@@ -13,6 +15,7 @@ import asyncio
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,15 +24,26 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from sqlmodel import select
 
-from api.dashboard.session import CSRF_HEADER
+from api.dashboard.session import CSRF_HEADER, REFRESH_COOKIE
 from api.security import UI_SESSION_COOKIE
+from core.auth.tokens import ACCESS, UI_REFRESH, TokenSigner
 from store.models import Execution
 from store.models.assets import AssetRun
 from store.models.core import utcnow
+from store.models.identity import AuthSession
 from store.models.lifecycle import Approval
 from store.models.monitoring import Alert
 from tests import auth
-from tests.dashboard.helpers import HTML, csrf_of, log_in, logged_in
+from tests.dashboard.helpers import (
+    HTML,
+    csrf_of,
+    drop_access,
+    expired_refresh,
+    log_in,
+    logged_in,
+    login_cookies,
+    set_cookies,
+)
 from tests.pipelines import FINISHED, unique_name
 from tests.security.kit import pending_approval, tenant_client
 
@@ -515,22 +529,24 @@ async def test_a_form_post_never_redirects_to_another_site(app, db, world: World
 
 
 @pytest.mark.parametrize("scheme", ["http", "https"])
-async def test_the_login_cookie_is_httponly_strict_and_only_for_ui(app, world: World, scheme: str):
+async def test_the_login_cookies_are_httponly_strict_and_only_for_ui(
+    app, world: World, scheme: str
+):
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url=f"{scheme}://ductwork.test"
     ) as http:
         response = await log_in(http, world.viewer.email, auth.PASSWORD)
         assert response.status_code == 303, response.text
-        cookies = [
-            c for c in response.headers.get_list("set-cookie") if UI_SESSION_COOKIE + "=" in c
-        ]
-        assert len(cookies) == 1, cookies
-        flags = [part.strip().lower() for part in cookies[0].split(";")]
-        assert "httponly" in flags, cookies
-        assert "samesite=strict" in flags, cookies
-        assert "path=/ui" in flags, cookies
-        assert not any(f.startswith("domain=") for f in flags), cookies
-        assert ("secure" in flags) == (scheme == "https"), cookies
+        for name in (UI_SESSION_COOKIE, REFRESH_COOKIE):
+            cookies = [c for c in response.headers.get_list("set-cookie") if name + "=" in c]
+            assert len(cookies) == 1, cookies
+            flags = [part.strip().lower() for part in cookies[0].split(";")]
+            assert "httponly" in flags, cookies
+            assert "samesite=strict" in flags, cookies
+            assert "path=/ui" in flags, cookies
+            assert not any(f.startswith("domain=") for f in flags), cookies
+            assert ("secure" in flags) == (scheme == "https"), cookies
+        assert "token" not in response.headers["location"]
 
 
 async def test_the_login_cookie_is_no_credential_outside_the_dashboard(app, world: World):
@@ -557,3 +573,155 @@ async def test_the_login_cookie_is_no_credential_outside_the_dashboard(app, worl
         assert (await anon.get("/ui/runs", headers=HTML)).status_code == 200
         refused = await anon.post("/ui/logout", headers={CSRF_HEADER: "0" * 64})
         assert _code(refused) == "CSRF_FAILED", refused.text
+
+
+# --- the refresh cookie --------------------------------------------------------------------------
+
+API_PATHS = (
+    "/api/v1/auth/me",
+    "/api/v1/users",
+    CONNECTIONS,
+    "/v1/pipelines",
+    "/api/pipeline/runs",
+    "/metrics",
+)
+
+
+async def _with_refresh_cookie(app, refresh: str) -> httpx.Response:  # type: ignore[no-untyped-def]
+    """A browser that holds only this refresh cookie opens a dashboard page."""
+    async with auth.anonymous_client(app) as thief:
+        thief.headers["Cookie"] = f"{REFRESH_COOKIE}={refresh}"
+        return await thief.get("/ui/runs", headers=HTML)
+
+
+def _not_logged_in(response: httpx.Response) -> None:
+    """Sent to the login form, with both cookies cleared and no new login set."""
+    assert response.status_code == 303, response.text[:300]
+    assert response.headers["location"].startswith("/ui/login"), response.headers
+    for name, header in set_cookies(response).items():
+        assert name in (UI_SESSION_COOKIE, REFRESH_COOKIE), header
+        assert header.startswith(f'{name}=""') or "max-age=0" in header.lower(), header
+
+
+async def _login_ended(app, session_id: str) -> bool:  # type: ignore[no-untyped-def]
+    async with app.state.db.session() as session:
+        row = await session.get(AuthSession, session_id, populate_existing=True)
+        return row is not None and row.revoked_at is not None
+
+
+async def test_a_refresh_cookie_replayed_after_its_rotation_ends_the_login(app, world: World):
+    """A stolen refresh cookie, presented after the dashboard has rotated it: no login, and
+    (as the API's refresh does) every token of that login stops working."""
+    async with logged_in(app, world.viewer) as victim:
+        access, stolen = login_cookies(victim)
+        drop_access(victim)
+        assert (await victim.get("/ui/runs", headers=HTML)).status_code == 200  # rotated
+        _not_logged_in(await _with_refresh_cookie(app, stolen))
+        claims = TokenSigner.from_settings(app.state.settings).decode(access, ACCESS)
+        assert await _login_ended(app, claims.session_id)
+        _not_logged_in(await victim.get("/ui/runs", headers=HTML))  # the victim's too
+
+
+async def test_expired_forged_misused_or_day_old_refresh_cookies_do_not_log_in(
+    app, settings, world: World
+):
+    async with logged_in(app, world.viewer) as http:
+        access, refresh = login_cookies(http)
+    signer = TokenSigner.from_settings(settings)
+    claims = signer.decode(access, ACCESS)
+    forger = TokenSigner(b"not-the-server-key" * 2, access_seconds=3600, refresh_seconds=3600)
+    forged = forger.issue(
+        UI_REFRESH,
+        user_id=claims.user_id,
+        session_id=claims.session_id,
+        tenant_id=claims.tenant_id,
+        now=utcnow(),
+    ).token
+    for bad in (expired_refresh(settings, access), forged, access, "x", "a.b.c", ""):
+        _not_logged_in(await _with_refresh_cookie(app, bad))
+    # The login's own refresh token is still good (none of the above spent it)...
+    async with logged_in(app, world.viewer) as http:
+        # ...until its login is older than a working day.
+        session_id = signer.decode(login_cookies(http)[0], ACCESS).session_id
+        async with app.state.db.session() as session:
+            row = await session.get(AuthSession, session_id)
+            assert row is not None
+            row.created_at = utcnow() - timedelta(seconds=settings.auth.dashboard_login_seconds + 1)
+            session.add(row)
+            await session.commit()
+        drop_access(http)
+        _not_logged_in(await http.get("/ui/runs", headers=HTML))
+    assert (await _with_refresh_cookie(app, refresh)).status_code == 200  # the first login
+
+
+async def test_logout_revokes_the_refresh_token_and_clears_both_cookies(app, world: World):
+    signer = TokenSigner.from_settings(app.state.settings)
+    for expired_first in (False, True):
+        async with logged_in(app, world.editor) as http:
+            access, refresh = login_cookies(http)
+            token = csrf_of(await http.get("/ui/runs", headers=HTML))
+            if expired_first:  # the logout itself renews the login first, then ends it
+                drop_access(http)
+            out = await http.post("/ui/logout", data={"csrf_token": token})
+            assert out.status_code == 303 and out.headers["location"] == "/ui/login"
+            cleared = set_cookies(out)
+            assert set(cleared) == {UI_SESSION_COOKIE, REFRESH_COOKIE}, cleared
+            assert all("max-age=0" in c.lower() for c in cleared.values()), cleared
+        assert await _login_ended(app, signer.decode(access, ACCESS).session_id)
+        if not expired_first:  # (else the old refresh token was spent by the renewal)
+            _not_logged_in(await _with_refresh_cookie(app, refresh))
+        async with auth.anonymous_client(app) as anon:
+            again = await anon.post("/api/v1/auth/refresh", json={"refresh_token": refresh})
+            assert again.status_code == 401, again.text
+            me = await anon.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {access}"})
+            assert me.status_code == 401, me.text
+
+
+async def test_the_refresh_cookie_is_no_credential_outside_the_dashboard(app, world: World):
+    async with logged_in(app, world.admin) as http:
+        refresh = login_cookies(http)[1]
+        async with auth.anonymous_client(app) as anon:
+            for cookie in (f"{REFRESH_COOKIE}={refresh}", f"{UI_SESSION_COOKIE}={refresh}"):
+                anon.headers["Cookie"] = cookie
+                for url in API_PATHS:
+                    response = await anon.get(url, headers={"X-Tenant-ID": world.a})
+                    assert response.status_code in (401, 404), (cookie, url, response.text)
+                    assert "set-cookie" not in response.headers, (cookie, url)
+            # A refresh token is no access token: not as the dashboard's access cookie...
+            anon.headers["Cookie"] = f"{UI_SESSION_COOKIE}={refresh}"
+            assert (await anon.get("/ui/runs")).status_code == 401
+            # ...nor as a bearer token.
+            del anon.headers["Cookie"]
+            bearer = {"Authorization": f"Bearer {refresh}", "X-Tenant-ID": world.a}
+            assert (await anon.get("/api/v1/auth/me", headers=bearer)).status_code == 401
+            assert (await anon.get("/ui/runs", headers=bearer)).status_code == 401
+            # The API's refresh does not exchange it (a dashboard refresh token)...
+            exchanged = await anon.post("/api/v1/auth/refresh", json={"refresh_token": refresh})
+            assert exchanged.status_code == 401, exchanged.text
+            # ...and the dashboard does not take the API's refresh token as its cookie.
+            api_login = await anon.post(
+                "/api/v1/auth/login", json={"email": world.admin.email, "password": auth.PASSWORD}
+            )
+            assert api_login.status_code == 200, api_login.text
+            _not_logged_in(await _with_refresh_cookie(app, api_login.json()["refresh_token"]))
+        # None of that spent it: the dashboard still renews with it.
+        drop_access(http)
+        assert (await http.get("/ui/runs", headers=HTML)).status_code == 200
+
+
+async def test_csrf_is_still_enforced_after_a_renewal(app, world: World):
+    async with logged_in(app, world.admin) as http, logged_in(app, world.admin) as other:
+        foreign = await _page_token(other)
+        mine = await _page_token(http)
+        for path in _dashboard_posts(app):
+            url = _filled(path)
+            for form in ({}, {"csrf_token": foreign}, {"csrf_token": "x" * 64}):
+                drop_access(http)
+                refused = await http.post(url, data={**form, "batch_id": "B"})
+                assert refused.status_code == 403, (url, form, refused.text)
+                assert _code(refused) == "CSRF_FAILED", (url, refused.text)
+                assert set(set_cookies(refused)) == {UI_SESSION_COOKIE, REFRESH_COOKIE}
+            if path != "/ui/logout":  # the page's own token, rendered before: past the check
+                drop_access(http)
+                allowed = await http.post(url, data={"csrf_token": mine, "batch_id": "B"})
+                assert _code(allowed) != "CSRF_FAILED", (url, allowed.text)

@@ -9,6 +9,7 @@ from api.dashboard import session as ui_session
 from api.dashboard.rendering import render
 from api.deps import SessionDep, SettingsDep, Viewer
 from api.security import client_address, guard_of
+from core.auth.tokens import UI_REFRESH
 from services import logins
 from store import identity
 
@@ -68,18 +69,19 @@ async def login(request: Request, session: SessionDep, settings: SettingsDep) ->
             fields["password"],
             throttle=guard.login_throttle,
             address=client_address(request),
+            refresh_kind=UI_REFRESH,
         )
     except logins.LoginRefused as exc:
         return _login_page(request, next_url, email, exc.message, 400)
     response = RedirectResponse(next_url, status_code=303)
-    ui_session.set_login(request, response, issued.access_token, issued.expires_in)
+    ui_session.set_login(request, response, issued)
     response.delete_cookie(ui_session.LOGIN_COOKIE, path="/ui/login")
     return response
 
 
 @router.post("/ui/logout")
 async def logout(principal: Viewer, form: ui_session.CheckedForm, session: SessionDep) -> Response:
-    """End the login (its tokens stop working) and forget the cookie."""
+    """End the login (its access and refresh tokens stop working) and forget both cookies."""
     if principal.session_id:
         await identity.revoke_session(session, principal.session_id, "logout")
     response = RedirectResponse("/ui/login", status_code=303)

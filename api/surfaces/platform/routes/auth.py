@@ -21,13 +21,11 @@ from api.surfaces.platform.schemas.identity import (
 )
 from core.auth.passwords import hash_password, verify_password, weak_password_reason
 from core.auth.tokens import REFRESH, TokenError, TokenSigner
-from core.logging import get_logger
 from services import logins
 from store import identity
 from store.models.core import utcnow
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
-log = get_logger("ductwork.auth")
 
 
 def get_signer(request: Request) -> TokenSigner:
@@ -78,28 +76,10 @@ async def login(
 @router.post("/refresh", response_model=TokenOut)
 async def refresh(body: RefreshIn, session: SessionDep, signer: SignerDep) -> TokenOut:
     try:
-        claims = signer.decode(body.refresh_token, REFRESH)
-    except TokenError as exc:
-        raise _refused(exc.message) from None
-    token = await identity.get_refresh_token(session, claims.token_id)
-    found = await identity.session_with_user(session, claims.session_id)
-    if token is None or found is None or token.session_id != claims.session_id:
-        raise _refused("unknown refresh token: log in again")
-    auth_session, user = found
-    if auth_session.revoked_at is not None:
-        raise _refused("this login has ended (logged out or revoked): log in again")
-    if not await identity.spend_refresh_token(session, token.id, utcnow()):
-        # A refresh token works once: a second use means it leaked, so the whole login goes.
-        await identity.revoke_session(session, auth_session.id, "refresh_token_reuse")
-        log.warning("refresh token reuse; login revoked", user_id=user.id, session=auth_session.id)
-        raise _refused(
-            "this refresh token was already used: every token of this login is revoked, "
-            "log in again"
-        )
-    roles = await identity.memberships(session, user.id)
-    if not user.is_active or claims.tenant_id not in roles:
-        raise _refused("this user can no longer use this tenant: log in again")
-    return _tokens(await logins.issue(session, signer, user.id, claims.tenant_id, auth_session.id))
+        issued = await logins.refresh(session, signer, body.refresh_token)
+    except logins.LoginRefused as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None
+    return _tokens(issued)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,69 @@
+"""A dashboard login lasts a working day: when its access cookie has expired (or the browser
+has dropped it), the next /ui request renews it from the refresh cookie, rotating that too, and
+the forms of pages rendered before still post."""
+
+from __future__ import annotations
+
+import pytest
+from structlog.testing import capture_logs
+
+from api.dashboard.session import REFRESH_COOKIE
+from api.security import UI_SESSION_COOKIE
+from tests.dashboard.helpers import (
+    HTML,
+    csrf_of,
+    drop_access,
+    expire_access,
+    logged_in,
+    login_cookies,
+    set_cookies,
+)
+
+
+@pytest.mark.parametrize("expiry", ["dropped", "expired"])
+async def test_an_expired_login_is_renewed_on_the_next_page(app, settings, tenancy, expiry):
+    async with logged_in(app, tenancy.members["editor"]) as http:
+        page = await http.get("/ui/assets", headers=HTML)
+        token = csrf_of(page)
+        access, refresh = login_cookies(http)
+        drop_access(http) if expiry == "dropped" else expire_access(http, settings)
+
+        with capture_logs() as logs:
+            renewed = await http.get("/ui/runs", headers=HTML)
+        assert renewed.status_code == 200, renewed.text[:500]
+        assert set(set_cookies(renewed)) == {UI_SESSION_COOKIE, REFRESH_COOKIE}
+        new_access, new_refresh = login_cookies(http)
+        assert new_access != access and new_refresh != refresh  # both rotated
+        assert csrf_of(renewed) == token  # the same login: the same CSRF token
+        # The renewed cookies are the login from now on: no renewal on the next request.
+        again = await http.get("/ui/runs", headers=HTML)
+        assert again.status_code == 200 and "set-cookie" not in again.headers
+        # No token in a page, a header other than Set-Cookie, or a log line.
+        assert "dashboard login renewed" in [line["event"] for line in logs]
+        for secret in (access, refresh, new_access, new_refresh):
+            assert secret not in renewed.text and secret not in again.text
+            assert secret not in repr(logs)
+            assert secret not in renewed.headers.get("location", "")
+
+
+async def test_a_form_posted_after_the_access_cookie_expired_goes_through(app, tenancy):
+    """A page left open past the hour: its form still posts (renewed on the way)."""
+    async with logged_in(app, tenancy.members["editor"]) as http:
+        token = csrf_of(await http.get("/ui/assets", headers=HTML))
+        drop_access(http)
+        posted = await http.post(
+            "/ui/assets/ingest_pipeline/run", data={"csrf_token": token, "batch_id": ""}
+        )
+        # Past the login and the CSRF check: the form's own error.
+        assert posted.status_code == 422, posted.text
+        assert "enter a batch id" in posted.json()["error"]["message"]
+        assert set(set_cookies(posted)) == {UI_SESSION_COOKIE, REFRESH_COOKIE}
+
+
+async def test_the_refresh_cookie_lasts_the_working_day_at_most(app, settings, tenancy):
+    async with logged_in(app, tenancy.members["viewer"]) as http:
+        drop_access(http)
+        renewed = await http.get("/ui/runs", headers=HTML)
+        header = set_cookies(renewed)[REFRESH_COOKIE].lower()
+        age = int(header.split("max-age=")[1].split(";")[0])
+        assert 0 < age <= settings.auth.dashboard_login_seconds, header
