@@ -1462,10 +1462,10 @@ class _Parser:
             if not self.cov.free(word.start(), word.end()) or word[0] in ("up", "out", "in", "off"):
                 continue
             table = next((d for s, e, d in self.mentions if s <= word.start() < e), None)
-            if table is not None:  # "shipments in 2024": the table's own date
+            if table is not None:  # "shipments in 2024", "events that occurred in": its own date
                 if created is not None:
                     return created
-                return start, None if table is self.q.root else self._date_of(table)
+                return cut, None if table is self.q.root else self._date_of(table)
             lead = re.search(
                 rf"\b(?:(?:with|having|by)\s+(?:an?\s+|the\s+|its\s+|their\s+)?|(?:{_LINKS})\s+)+$",
                 head[: word.start()],
