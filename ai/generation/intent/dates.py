@@ -27,7 +27,7 @@ MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
-YEAR = r"(?:(?:19|20)\d{2}|'\d{2})"  # "2024", "'24"
+YEAR = r"(?:(?:19|20)\d{2}|'\d{2}|(?<=/)\d{2}(?![\d/]))"  # "2024", "'24", "Q4/23"
 _ORD = {
     "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
     "last": 4, "final": 4,
@@ -170,6 +170,19 @@ def _day_runs(text: str, found: _Found) -> None:
             found.add(_fixed(m.start(), m.end(), lo, hi + dt.timedelta(days=1)))
 
 
+def _days_of_month(text: str, found: _Found) -> None:
+    """ "from 1 to 31 January 2024", "the 5th-10th of March 2024": days of one month."""
+    for m in re.finditer(
+        rf"\b(?:(?:between|from)\s+)?(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s*(?:-|to|through|thru|until"
+        rf"|till|and)\s*(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTH}),?\s+({YEAR})(?![\w])",
+        text,
+    ):
+        year, month = _year(m[4]), _month(m[3])
+        lo, hi = _day(year, month, int(m[1])), _day(year, month, int(m[2]))
+        if lo is not None and hi is not None and lo <= hi:
+            found.add(_fixed(m.start(), m.end(), lo, hi + dt.timedelta(days=1)))
+
+
 def _month_runs(text: str, found: _Found) -> None:
     """ "Apr-Jun 2024", "between April and June 2024", "April, May or June 2024"."""
     for m in re.finditer(
@@ -206,12 +219,12 @@ def _quarters_and_halves(text: str, found: _Found) -> None:
             found.months(m, dt.date(_year(m[3]), 3 * (a - 1) + 1, 1), 3 * (b - a + 1))
     # "q4 2023", "q4/2023", "q4 '23", "2023 q4", "2023-q4", "the fourth quarter of 2023"
     for m in re.finditer(
-        rf"\b(?:(?:the\s+)?(?:q([1-4])|({_ORDINAL})\s+quarter|quarter\s+([1-4])){sep}({YEAR})"
+        rf"\b(?:(?:the\s+)?(?:q([1-4])|([1-4])q|({_ORDINAL})\s+quarter|quarter\s+([1-4])){sep}({YEAR})"
         rf"|((?:19|20)\d{{2}})\s*[-/]?\s*q([1-4]))(?![\w])",
         text,
     ):
-        n = int(m[1] or m[3] or m[6] or 0) or _ORD[m[2]]
-        found.months(m, dt.date(_year(m[4] or m[5]), 3 * (n - 1) + 1, 1), 3)
+        n = int(m[1] or m[2] or m[4] or m[7] or 0) or _ORD[m[3]]
+        found.months(m, dt.date(_year(m[5] or m[6]), 3 * (n - 1) + 1, 1), 3)
     # "h1 2024", "1h 2024", "2024 h2", "the first half of 2024", "the second half-year 2023"
     for m in re.finditer(
         rf"\b(?:(?:the\s+)?(?:h([12])|([12])h|(first|1st|second|2nd|last|final|latter|back|front|former)\s+half(?:[-\s]year)?)"
@@ -247,7 +260,7 @@ def _quarters_and_halves(text: str, found: _Found) -> None:
 
 def _months(text: str, found: _Found) -> None:
     for m in re.finditer(
-        rf"\b(?:the\s+month\s+of\s+)?({MONTH})(?:\s+of)?,?\s+({YEAR})(?![\w])", text
+        rf"\b(?:the\s+month\s+of\s+)?({MONTH})(?:\s+of)?,?(?:\s+|-)({YEAR})(?![\w])", text
     ):
         found.months(m, dt.date(_year(m[2]), _month(m[1]), 1), 1)
     for m in re.finditer(
@@ -289,9 +302,9 @@ def _relatives(text: str, found: _Found) -> None:
                     m.start(), m.end(), yesterday if back else today, today if back else tomorrow
                 )
             )
-        elif m[3]:  # "the past week": the seven days up to today
-            lo = f"CAST(CURRENT_DATE - {_interval(1, m[4])} AS DATE)"
-            found.add(_Point(m.start(), m.end(), lo, tomorrow))
+        elif m[3]:  # "the past month": the calendar month before, or the last 30 days?
+            doubt = f"'{m[0]}': the {m[4]} before this one, or the last {m[4]} up to today?"
+            found.add(_Point(m.start(), m.end(), "", "", doubt))
         else:
             back = 0 if m[1] in ("this", "current") else 1
             found.add(_Point(m.start(), m.end(), *_relative(m[2], back)))
@@ -301,6 +314,7 @@ def _points(text: str) -> list[_Point]:
     """Every calendar interval named in ``text`` (lower case), longest first, not overlapping."""
     found = _Found()
     _day_runs(text, found)
+    _days_of_month(text, found)
     _days(text, found)
     _month_runs(text, found)
     _quarters_and_halves(text, found)
@@ -312,8 +326,9 @@ def _points(text: str) -> list[_Point]:
             found.add(_fixed(m.start(), m.end(), dt.date(first, 1, 1), dt.date(last + 1, 1, 1)))
     # years last: "2024" inside the longer forms is taken already
     for m in re.finditer(
-        r"(?:\b(?:the\s+)?(?:calendar\s+|fiscal\s+)?year\s+)?(?:(?<=pre-)|(?<=post-)|(?<![\w.$/-]))"
-        r"((?:19|20)\d{2})(?![\w.%/-])",
+        r"(?:\b(?:the\s+)?(?:(?:calendar\s+|fiscal\s+)?year|calendar)\s+)?"
+        r"(?:(?<=pre-)|(?<=post-)|(?<![\w.$/-]))((?:19|20)\d{2})(?![\w.%/-])"
+        r"(?:\s*\(\s*(?:the\s+)?(?:whole|full|entire|complete)\s+year\s*\))?",
         text,
     ):
         if re.search(_NOT_A_YEAR, text[: m.start()]):
@@ -364,8 +379,14 @@ _RESTATED = (
 )
 
 
+def _one_day(p: _Point) -> bool:
+    found = [dt.date.fromisoformat(x) for x in re.findall(r"DATE '([\d-]+)'", p.lo + p.hi)]
+    return len(found) == 2 and found[1] - found[0] == dt.timedelta(days=1)
+
+
 def periods(text: str) -> list[Period]:
     """The date ranges ``text`` (lower case) asks for, each with the words it took."""
+    text = re.sub(r"'(?=\d{4}-)|(?<=\d)'", " ", text)  # "between '2024-02-11' and …"
     points = _points(text)
     out: list[Period] = []
     used: set[int] = set()
@@ -443,7 +464,8 @@ def periods(text: str) -> list[Period]:
             period = Period(start, end, None, p.hi if bound["end"] else p.lo, text[start:end])
         elif bound and bound["until"]:
             period = Period(start, end, None, p.lo if bound["begin"] else p.hi, text[start:end])
-        elif bound and bound["since"]:
+        elif bound and (bound["since"] or (bound["in"] == "from" and _one_day(p))):
+            # "from 1 March 2024": from that day on
             period = Period(start, end, p.hi if bound["end"] else p.lo, None, text[start:end])
         elif bound and bound["after"]:
             period = Period(start, end, p.lo if bound["begin"] else p.hi, None, text[start:end])
