@@ -307,6 +307,23 @@ class _Parser:
             if self.text[start:end].endswith("'s"):
                 continue
             free.append(d)
+        each = [
+            (s, d)
+            for s, _, d in self.mentions
+            if re.search(r"\b(?:each|every)\s+$", self.text[max(0, s - 12) : s])
+        ]
+        if free and len(each) == 1 and not re.search(rf"\b(?:{_AGG_WORDS}|per)\b", self.text):
+            # "customer email on every order": every table named before it names a column of
+            # it; the rows are the orders
+            owner = each[0][1]
+            if all(
+                (after := re.match(r"(?:'s)?\s+([a-z_]+)", self.text[e:])) is not None
+                and any(r.dataset is d for r in self.cat.columns_named(after[1], [d]))
+                and self.cat.references(owner, d)
+                for s, e, d in self.mentions
+                if d is not owner
+            ):
+                return owner
         if free:
             return free[0]
         if self.mentions:
