@@ -1,11 +1,13 @@
 """A run's bookkeeping in two steps, each run as one local activity of its workflow.
 
-``start_run`` plans the run and records it RUNNING; ``finish_run`` drops its staging and
-records its end. Each pair was two activities with a round trip to Temporal between them;
-as local activities on the worker that runs the workflow, neither costs a round trip.
+``start_run`` plans the run and records it RUNNING; ``finish_run`` drops what is left of its
+staging and records its end. Each pair was two activities with a round trip to Temporal
+between them; as local activities on the worker that runs the workflow, neither costs one.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from sqlmodel import col, select
 from temporalio import activity
@@ -17,7 +19,7 @@ from core.logging import get_logger
 from store.db import Database
 from store.models.webhooks import Webhook
 from workflows.bookkeeping_payloads import FinishRun, RunFinished
-from workflows.payloads import RecordRun, RunInput, RunPlan, RunStatus
+from workflows.payloads import CleanupStep, RecordRun, RunInput, RunPlan, RunStatus
 
 log = get_logger("ductwork.activities")
 
@@ -52,9 +54,10 @@ class BookkeepingActivities:
         """Drop the run's staging, then record its end. A failed drop does not hold the record
         back: ``cleaned`` is False and the workflow retries the drop on its own."""
         cleaned = True
-        if finish.cleanup is not None:
+        cleanup = _left_staged(finish)
+        if cleanup is not None:
             try:
-                await self.staging.drop_staging(finish.cleanup)
+                await self.staging.drop_staging(cleanup)
             except Exception as exc:  # any failure: the run's end is recorded all the same
                 log.warning(
                     "staging cleanup failed; retried after the record",
@@ -75,3 +78,13 @@ class BookkeepingActivities:
                 select(col(Webhook.id)).where(col(Webhook.tenant_id) == tenant_id).limit(1)
             )
             return found.first() is not None
+
+
+def _left_staged(finish: FinishRun) -> CleanupStep | None:
+    """The staging the run leaves behind. A completed run's replace loads have moved their
+    tables into place: the databases where that was all it staged need no visit."""
+    cleanup = finish.cleanup
+    if cleanup is None or finish.record.status is not RunStatus.COMPLETED:
+        return cleanup
+    left = [c for c in cleanup.connection_ids if c not in cleanup.emptied_by_loads]
+    return dataclasses.replace(cleanup, connection_ids=left) if left else None

@@ -15,7 +15,7 @@ from sqlglot import exp
 from connectors import offsets
 from connectors.kafka.read import ReadSpec
 from connectors.postgres.sql import Relation
-from connectors.registry import connector_for, is_stream, source_schema
+from connectors.registry import canonical_type, connector_for, is_stream, source_schema
 from connectors.source_sql import table_query, transpile
 from domain.definition import (
     SQL_DIALECT,
@@ -217,12 +217,24 @@ def compile_plan(
             )
         )
 
+    def emptied(conn: str) -> bool:
+        """Whether the loads move every table staged in this PostgreSQL database into place."""
+        moved = {
+            load.input_table
+            for load in loads
+            if load.connection_id == conn and load.mode == "replace" and load.input_is_private
+        }
+        in_postgres = canonical_type(types.get(conn, "postgresql")) == "postgresql"
+        return in_postgres and {staged(conn, dataset) for dataset in targets[conn]} <= moved
+
     return RunPlan(
         extracts=extracts,
         transforms=transform_steps,
         quality=quality,
         loads=loads,
-        cleanup=CleanupStep(ref("drop_staging"), sorted(targets), prefix),
+        cleanup=CleanupStep(
+            ref("drop_staging"), sorted(targets), prefix, [c for c in sorted(targets) if emptied(c)]
+        ),
         retries=definition.orchestration.retries,
         timeout_minutes=definition.orchestration.timeout_minutes,
         pipeline_name=pipeline_name,

@@ -132,6 +132,9 @@ class CleanupStep:
     ref: StepRef
     connection_ids: list[str]
     staging_prefix: str
+    # PostgreSQL targets where a completed run leaves nothing staged: every table staged there
+    # is the one input of a replace load, which moved it into place.
+    emptied_by_loads: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -1,0 +1,57 @@
+"""The planner names the PostgreSQL targets where a completed run leaves nothing staged: every
+table staged there is the one input of a replace load, which moves it into place."""
+
+from __future__ import annotations
+
+from domain.definition import PipelineDefinition
+from domain.planner import compile_plan
+from workflows.payloads import RunInput, RunPlan
+
+TYPES = {"src": "postgresql", "wh": "postgresql", "mart": "postgresql", "lake": "files"}
+SOURCE = {"orders": {"connection": "src", "table": "public.orders"}}
+
+
+def _plan(sinks: dict, **parts) -> RunPlan:
+    body = {"sources": SOURCE, "sinks": sinks, **parts}
+    return compile_plan(
+        PipelineDefinition.model_validate(body),
+        RunInput("exec-1", "default", "p-1", 1),
+        {name: name for name in TYPES},
+        staging_schema="_ductwork",
+        pipeline_name="p",
+        connection_types=TYPES,
+    )
+
+
+def _sink(connection: str, mode: str, table: str = "public.orders") -> dict:
+    return {"connection": connection, "table": table, "mode": mode}
+
+
+def test_a_replace_moves_all_it_staged():
+    cleanup = _plan({"out": _sink("wh", "replace")}).cleanup
+    assert (cleanup.connection_ids, cleanup.emptied_by_loads) == (["wh"], ["wh"])
+
+
+def test_each_target_on_its_own():
+    plan = _plan({"a": _sink("wh", "replace"), "b": _sink("mart", "append")})
+    assert (plan.cleanup.connection_ids, plan.cleanup.emptied_by_loads) == (["mart", "wh"], ["wh"])
+
+
+def test_staging_that_stays_is_dropped():
+    # An append or a merge reads its staged table; two loads of one table copy it.
+    for sinks in (
+        {"out": _sink("wh", "append")},
+        {"out": {**_sink("wh", "merge"), "keys": ["id"]}},
+        {"a": _sink("wh", "replace", "public.a"), "b": _sink("wh", "replace", "public.b")},
+    ):
+        assert _plan(sinks).cleanup.emptied_by_loads == [], sinks
+
+
+def test_a_transformations_input_stays_staged():
+    transform = {"name": "kept", "type": "filter", "input": "orders", "condition": "id > 0"}
+    sinks = {"out": {**_sink("wh", "replace"), "input": "kept"}}
+    assert _plan(sinks, transformations=[transform]).cleanup.emptied_by_loads == []
+
+
+def test_other_targets_keep_their_cleanup():
+    assert _plan({"out": _sink("lake", "replace", "orders")}).cleanup.emptied_by_loads == []
