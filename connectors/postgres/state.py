@@ -23,6 +23,9 @@ class TargetState:
         self.schema = schema
 
     async def ensure(self) -> None:
+        exists = "SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL"
+        if await self.conn.fetchval(exists, self.ledger, self.cursors):
+            return  # an earlier load made them: one lookup, no DDL and its catalog locks
         await ensure_schema(self.conn, self.schema)
         for ddl in (
             f"CREATE TABLE IF NOT EXISTS {self.ledger} (load_id text PRIMARY KEY, "
