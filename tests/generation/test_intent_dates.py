@@ -104,3 +104,25 @@ def test_a_period_said_again_is_one_condition():
 def test_quarters_back_are_months():
     (last,) = periods("last quarter")
     assert "INTERVAL '1 quarter'" not in str(last.lo) and "'3 month'" in str(last.lo)
+
+
+@pytest.mark.parametrize(
+    ("text", "lo", "hi"),
+    [
+        ("placed from 1 march 2024", "DATE '2024-03-01'", None),
+        ("orders in q4/23", "DATE '2023-10-01'", "DATE '2024-01-01'"),
+        ("orders in 4q 2023", "DATE '2023-10-01'", "DATE '2024-01-01'"),
+        ("january-2024 orders", "DATE '2024-01-01'", "DATE '2024-02-01'"),
+        ("from 1 to 31 january 2024", "DATE '2024-01-01'", "DATE '2024-02-01'"),
+        ("between '2024-02-11' and '2024-03-16'", "DATE '2024-02-11'", "DATE '2024-03-17'"),
+        ("in calendar 2024", "DATE '2024-01-01'", "DATE '2025-01-01'"),
+    ],
+)
+def test_more_wordings(text: str, lo: str | None, hi: str | None):
+    (period,) = periods(text)
+    assert (period.lo, period.hi) == (lo, hi)
+
+
+def test_the_past_month_is_in_doubt():
+    (period,) = periods("orders placed in the past month")
+    assert period.doubt
