@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -40,7 +40,7 @@ class LoginRefused(Exception):
 @dataclass(frozen=True)
 class Tokens:
     access_token: str
-    refresh_token: str
+    refresh_token: str | None  # None: a renewal that raced another one keeps that one's token
     expires_in: int
     tenant_id: str
     login_started_at: datetime  # when the password was given; renewals keep it
@@ -52,15 +52,17 @@ async def issue(
     user_id: str,
     tenant_id: str,
     auth_session: AuthSession,
-    refresh_kind: str = REFRESH,
+    refresh_kind: str | None = REFRESH,
 ) -> Tokens:
     """A fresh access and refresh token of one login (refresh tokens are recorded);
-    ``refresh_kind`` UI_REFRESH for a dashboard login."""
+    ``refresh_kind`` UI_REFRESH for a dashboard login, None for an access token alone."""
     now = utcnow()
     session_id = auth_session.id
     access = signer.issue(
         ACCESS, user_id=user_id, session_id=session_id, tenant_id=tenant_id, now=now
     )
+    if refresh_kind is None:
+        return Tokens(access.token, None, signer.access_seconds, tenant_id, auth_session.created_at)
     refresh = signer.issue(
         refresh_kind, user_id=user_id, session_id=session_id, tenant_id=tenant_id, now=now
     )
@@ -147,11 +149,14 @@ async def refresh(
     *,
     kind: str = REFRESH,
     started_after: datetime | None = None,
+    race: timedelta | None = None,
 ) -> Tokens:
     """A new access and refresh token for a refresh token of ``kind``, which is spent
     (rotation): a refresh token works once, and a second use means it leaked, so the whole login
     is revoked. ``started_after``: a login begun before then is not renewed (the dashboard's
-    working day). LoginRefused (401) otherwise, saying why."""
+    working day). ``race``: a token spent at most this long ago was spent by a request that
+    raced this one (a browser's tabs renewing at once): this one gets an access token alone,
+    and the login stays. LoginRefused (401) otherwise, saying why."""
     try:
         claims = signer.decode(refresh_token, kind)
     except TokenError as exc:
@@ -165,14 +170,21 @@ async def refresh(
         raise _cannot_renew("this login has ended (logged out or revoked): log in again")
     if started_after is not None and auth_session.created_at < started_after:
         raise _cannot_renew("this login has lasted as long as it may: log in again")
+    rotate: str | None = kind
     if not await identity.spend_refresh_token(session, token.id, utcnow()):
-        await identity.revoke_session(session, auth_session.id, "refresh_token_reuse")
-        log.warning("refresh token reuse; login revoked", user_id=user.id, session=auth_session.id)
-        raise _cannot_renew(
-            "this refresh token was already used: every token of this login is revoked, "
-            "log in again"
-        )
+        spent = await identity.get_refresh_token(session, token.id)
+        spent_at = spent.used_at if spent else None
+        if race is None or spent_at is None or utcnow() - spent_at > race:
+            await identity.revoke_session(session, auth_session.id, "refresh_token_reuse")
+            log.warning(
+                "refresh token reuse; login revoked", user_id=user.id, session=auth_session.id
+            )
+            raise _cannot_renew(
+                "this refresh token was already used: every token of this login is revoked, "
+                "log in again"
+            )
+        rotate = None
     roles = await identity.memberships(session, user.id)
     if not user.is_active or claims.tenant_id not in roles:
         raise _cannot_renew("this user can no longer use this tenant: log in again")
-    return await issue(session, signer, user.id, claims.tenant_id, auth_session, kind)
+    return await issue(session, signer, user.id, claims.tenant_id, auth_session, rotate)

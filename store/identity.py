@@ -233,7 +233,7 @@ async def add_refresh_token(session: AsyncSession, token: RefreshToken) -> None:
 
 
 async def get_refresh_token(session: AsyncSession, token_id: str) -> RefreshToken | None:
-    return await session.get(RefreshToken, token_id)
+    return await session.get(RefreshToken, token_id, populate_existing=True)
 
 
 async def spend_refresh_token(session: AsyncSession, token_id: str, now: datetime) -> bool:

@@ -5,7 +5,8 @@ cookie outlives it for the rest of the login's working day. On a dashboard reque
 a refresh cookie but no valid access cookie (none, or an expired token), the refresh token is
 exchanged the way the API's ``POST /api/v1/auth/refresh`` does (``services.logins.refresh``:
 spent once, rotated, a reused one revokes the login), except that it is a dashboard refresh
-token (``UI_REFRESH``: the API's refresh refuses it, and this renewal refuses the API's). The
+token (``UI_REFRESH``: the API's refresh refuses it, and this renewal refuses the API's) and
+that requests renewing at the same moment do not count as a reuse (``RACE``). The
 request then goes on with the new access token, as if the browser had sent it, and its answer
 sets both new cookies. A refresh token that cannot renew (expired, forged, revoked, spent, the
 working day over) is dropped, and the request goes on without a login (to the login form).
@@ -28,6 +29,11 @@ from services.logins import Tokens
 from store.models.core import utcnow
 
 log = get_logger("ductwork.auth")
+
+RACE = timedelta(seconds=10)
+"""A refresh cookie spent this recently was spent by a request of the same browser sent at the
+same moment (two tabs, a poll and a click): this one gets an access cookie alone instead of
+ending the login. Later, a spent refresh cookie ends the login as the API's refresh does."""
 
 
 def _access_expired_or_missing(request: Request) -> bool:
@@ -87,6 +93,7 @@ async def _renew(request: Request) -> Tokens | None:
                 request.cookies[REFRESH_COOKIE],
                 kind=UI_REFRESH,
                 started_after=utcnow() - working_day,
+                race=RACE,
             )
         except logins.LoginRefused as exc:
             log.info("dashboard login not renewed", reason=exc.message)

@@ -39,20 +39,22 @@ def _secure(request: Request) -> bool:
 
 
 def set_login(request: Request, response: Response, tokens: Tokens) -> None:
-    """Both cookies of a login (new or renewed); the refresh cookie lasts until the end of the
-    login's working day (``AuthSettings.dashboard_login_seconds``) or of its token, if sooner."""
+    """The cookies of a login (new or renewed; the refresh cookie unless the renewal kept the
+    one a racing request set); the refresh cookie lasts until the end of the login's working
+    day (``AuthSettings.dashboard_login_seconds``) or of its token, if sooner."""
     settings = request.app.state.settings
     signer = guard_of(request).signer
     worked = (utcnow() - tokens.login_started_at).total_seconds()
     day_left = int(settings.auth.dashboard_login_seconds - worked)
-    for name, value, seconds in (
-        (UI_SESSION_COOKIE, tokens.access_token, tokens.expires_in),
-        (REFRESH_COOKIE, tokens.refresh_token, max(min(day_left, signer.refresh_seconds), 0)),
-    ):
+    cookies = [(UI_SESSION_COOKIE, tokens.access_token, tokens.expires_in)]
+    if tokens.refresh_token is not None:
+        seconds = max(min(day_left, signer.refresh_seconds), 0)
+        cookies.append((REFRESH_COOKIE, tokens.refresh_token, seconds))
+    for name, value, max_age in cookies:
         response.set_cookie(
             name,
             value,
-            max_age=seconds,
+            max_age=max_age,
             path=UI_PREFIX,
             httponly=True,
             samesite="strict",

@@ -4,11 +4,14 @@ the forms of pages rendered before still post."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from structlog.testing import capture_logs
 
 from api.dashboard.session import REFRESH_COOKIE
 from api.security import UI_SESSION_COOKIE
+from tests import auth
 from tests.dashboard.helpers import (
     HTML,
     csrf_of,
@@ -67,3 +70,26 @@ async def test_the_refresh_cookie_lasts_the_working_day_at_most(app, settings, t
         header = set_cookies(renewed)[REFRESH_COOKIE].lower()
         age = int(header.split("max-age=")[1].split(";")[0])
         assert 0 < age <= settings.auth.dashboard_login_seconds, header
+
+
+async def test_requests_renewing_at_the_same_moment_keep_the_login(app, tenancy):
+    """Two tabs (or a poll and a click) sent with the same refresh cookie: one renews, the other
+    gets an access cookie alone, and the login goes on."""
+    async with logged_in(app, tenancy.members["viewer"]) as http:
+        refresh = login_cookies(http)[1]
+        drop_access(http)
+        async with auth.anonymous_client(app) as tab:
+            tab.headers["Cookie"] = f"{REFRESH_COOKIE}={refresh}"
+            answers = await asyncio.gather(
+                http.get("/ui/runs", headers=HTML), tab.get("/ui/runs", headers=HTML)
+            )
+        assert [a.status_code for a in answers] == [200, 200], [a.text[:300] for a in answers]
+        cookies = sorted(sorted(set_cookies(a)) for a in answers)
+        assert cookies == [[UI_SESSION_COOKIE], [UI_SESSION_COOKIE, REFRESH_COOKIE]], cookies
+        # The rotated refresh cookie still renews: the login was not ended.
+        if REFRESH_COOKIE not in set_cookies(answers[0]):
+            http.cookies.set(
+                REFRESH_COOKIE, answers[1].cookies[REFRESH_COOKIE], "ductwork.test", "/ui"
+            )
+        drop_access(http)
+        assert (await http.get("/ui/runs", headers=HTML)).status_code == 200

@@ -24,13 +24,14 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from sqlmodel import select
 
+from api.dashboard.renewal import RACE
 from api.dashboard.session import CSRF_HEADER, REFRESH_COOKIE
 from api.security import UI_SESSION_COOKIE
 from core.auth.tokens import ACCESS, UI_REFRESH, TokenSigner
 from store.models import Execution
 from store.models.assets import AssetRun
 from store.models.core import utcnow
-from store.models.identity import AuthSession
+from store.models.identity import AuthSession, RefreshToken
 from store.models.lifecycle import Approval
 from store.models.monitoring import Alert
 from tests import auth
@@ -610,15 +611,23 @@ async def _login_ended(app, session_id: str) -> bool:  # type: ignore[no-untyped
 
 
 async def test_a_refresh_cookie_replayed_after_its_rotation_ends_the_login(app, world: World):
-    """A stolen refresh cookie, presented after the dashboard has rotated it: no login, and
-    (as the API's refresh does) every token of that login stops working."""
+    """A stolen refresh cookie, presented after the dashboard has rotated it (and after the few
+    seconds in which a racing request of the same browser could have): no login, and (as the
+    API's refresh does) every token of that login stops working."""
+    signer = TokenSigner.from_settings(app.state.settings)
     async with logged_in(app, world.viewer) as victim:
         access, stolen = login_cookies(victim)
         drop_access(victim)
         assert (await victim.get("/ui/runs", headers=HTML)).status_code == 200  # rotated
+        # Later than a request racing the renewal could have been sent.
+        async with app.state.db.session() as session:
+            spent = await session.get(RefreshToken, signer.decode(stolen, UI_REFRESH).token_id)
+            assert spent is not None and spent.used_at is not None
+            spent.used_at -= RACE + timedelta(seconds=1)
+            session.add(spent)
+            await session.commit()
         _not_logged_in(await _with_refresh_cookie(app, stolen))
-        claims = TokenSigner.from_settings(app.state.settings).decode(access, ACCESS)
-        assert await _login_ended(app, claims.session_id)
+        assert await _login_ended(app, signer.decode(access, ACCESS).session_id)
         _not_logged_in(await victim.get("/ui/runs", headers=HTML))  # the victim's too
 
 

@@ -40,6 +40,7 @@ def _refused(message: str) -> ApiError:
 
 
 def _tokens(issued: logins.Tokens) -> TokenOut:
+    assert issued.refresh_token is not None  # the API's login and refresh always rotate
     return TokenOut(
         access_token=issued.access_token,
         refresh_token=issued.refresh_token,
