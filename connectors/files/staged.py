@@ -22,6 +22,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -67,7 +68,8 @@ def write(
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     progress.rows = 0
     try:
-        with pq.ParquetWriter(temporary, schema) as writer:
+        dictionary: Any = dictionary_columns(schema)  # pyarrow-stubs: bool only; a list works
+        with pq.ParquetWriter(temporary, schema, use_dictionary=dictionary) as writer:
             for batch in batches:
                 if stop is not None and stop.is_set():
                     raise Stopped("stopped")
@@ -84,6 +86,20 @@ def write(
             with contextlib.suppress(Exception):
                 close()
     return progress.rows
+
+
+def dictionary_columns(schema: pa.Schema) -> list[str]:
+    """The columns worth dictionary-encoding: text, bytes and dictionaries. Numbers and times
+    are written plain, as DuckDB writes them: trying a dictionary on mostly distinct values
+    costs time and makes a larger file."""
+    kinds = (
+        pa.types.is_string,
+        pa.types.is_large_string,
+        pa.types.is_binary,
+        pa.types.is_large_binary,
+        pa.types.is_dictionary,
+    )
+    return [f.name for f in schema if any(kind(f.type) for kind in kinds)]
 
 
 def rows(path: Path) -> int:

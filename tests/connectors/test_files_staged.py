@@ -79,3 +79,14 @@ def test_a_csv_target_reads_the_staged_file_and_the_cleanup_removes_it(tmp_path:
 
     assert remove_staging_file(staging.path) == 1
     assert not staged_file.folder(staging.path).exists()
+
+
+def test_only_text_columns_are_dictionary_encoded(tmp_path: Path):
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "staged.parquet"
+    staged_file.write(path, SCHEMA, _batches(3), Progress())
+    chunk = pq.read_metadata(path).row_group(0)
+    encodings = {chunk.column(i).path_in_schema: chunk.column(i).encodings for i in range(2)}
+    assert "RLE_DICTIONARY" not in encodings["id"]
+    assert "RLE_DICTIONARY" in encodings["note"]
