@@ -246,5 +246,28 @@ def to_application_error(error: ConnectorError) -> ApplicationError:
 
 
 async def closing(*conns: asyncpg.Connection) -> None:
-    """Close connections side by side; a failure to close one is no failure of the step."""
-    await asyncio.gather(*(conn.close(timeout=5) for conn in conns), return_exceptions=True)
+    """Close connections side by side; a failure to close one is no failure of the step.
+
+    A connection outside a transaction has nothing left to settle: it closes in the background
+    while the step goes on. One still inside (its commit or rollback cut short) is waited for:
+    its end must reach the server before anyone reads what it left there.
+    """
+    pending = []
+    for conn in conns:
+        if conn.is_in_transaction():
+            pending.append(conn.close(timeout=5))
+        else:
+            closed = asyncio.create_task(conn.close(timeout=5))
+            _CLOSING.add(closed)
+            closed.add_done_callback(_closed)
+    await asyncio.gather(*pending, return_exceptions=True)
+
+
+_CLOSING: set[asyncio.Task[None]] = set()
+"""Connections closing in the background (held here until they have)."""
+
+
+def _closed(task: asyncio.Task[None]) -> None:
+    _CLOSING.discard(task)
+    if not task.cancelled():
+        task.exception()  # retrieved: a failure to close is no failure of the step
