@@ -379,6 +379,25 @@ _RESTATED = (
 )
 
 
+_MONTH_NAMES = (
+    "january", "february", "march", "april", "june", "july", "august", "september", "october",
+    "november", "december",
+)  # fmt: skip
+
+
+def _month_typo(m: re.Match[str]) -> str:
+    """A mistyped month's name as its abbreviation, padded to keep the text's length."""
+    from ai.generation.intent.grounding import near
+
+    word = m[0]
+    if re.fullmatch(MONTH, word):
+        return word
+    for name in _MONTH_NAMES:
+        if word[0] == name[0] and near(word, name):
+            return name[:3].ljust(len(word))
+    return word
+
+
 def _one_day(p: _Point) -> bool:
     found = [dt.date.fromisoformat(x) for x in re.findall(r"DATE '([\d-]+)'", p.lo + p.hi)]
     return len(found) == 2 and found[1] - found[0] == dt.timedelta(days=1)
@@ -386,7 +405,9 @@ def _one_day(p: _Point) -> bool:
 
 def periods(text: str) -> list[Period]:
     """The date ranges ``text`` (lower case) asks for, each with the words it took."""
+    original = text
     text = re.sub(r"'(?=\d{4}-)|(?<=\d)'", " ", text)  # "between '2024-02-11' and …"
+    text = re.sub(r"\b[a-z]{5,9}\b", _month_typo, text)  # "Janaury 2024", "Febuary"
     points = _points(text)
     out: list[Period] = []
     used: set[int] = set()
@@ -486,6 +507,8 @@ def periods(text: str) -> list[Period]:
         lo = f"CURRENT_DATE - {_interval(n, unit)}"
         lo = f"CURRENT_TIMESTAMP - INTERVAL '{n} hour'" if unit == "hour" else f"CAST({lo} AS DATE)"
         out.append(Period(m.start(), m.end(), lo, None, m[0]))
+    for period in out:
+        period.words = original[period.start : period.end]
     return sorted(out, key=lambda q: q.start)
 
 

@@ -42,6 +42,15 @@ def near(word: str, name: str) -> bool:
     return distance(word, name) <= allowed
 
 
+def _typo_of(phrase: str, name: str) -> bool:
+    """``phrase`` is ``name`` with a typo in one of its words ("staus", "destnation country")."""
+    said, meant = phrase.split(), name.split()
+    if len(said) != len(meant):
+        return False
+    wrong = [(a, b) for a, b in zip(said, meant, strict=True) if a != b]
+    return len(wrong) == 1 and near(*wrong[0])
+
+
 def stem(word: str) -> str:
     """A word without its ending: "delivery", "deliveries", "delivered" → "deliver";
     "shipping", "shipped" → "ship"; "creation", "created" → "creat"."""
@@ -212,7 +221,14 @@ class Catalog:
         order = [*prefer, *[d for d in self.datasets if d not in prefer]]
         exact_root = [r for r in self._in_table(phrase, order[0], fuzzy=False)] if order else []
         if exact_root:
-            return exact_root
+            if self._in_table(phrase, order[0], fuzzy=False, synonyms=False):
+                return exact_root
+            # the first table knows the words only as a synonym ("unit price" of products'
+            # price): another table's column of that very name comes first (order_items)
+            own = [
+                r for d in order[1:] for r in self._in_table(phrase, d, fuzzy=False, synonyms=False)
+            ]
+            return own + exact_root
         # "<table> <column>", "<table>'s <column>", "<column> of the <table>"
         qualified = re.fullmatch(r"([a-z_]+?)(?:'s)?\s+(.+)", phrase)
         of = re.fullmatch(r"(.+?)\s+of\s+(?:the|its|their|each|his|her)?\s*([a-z_]+)", phrase)
@@ -277,8 +293,8 @@ class Catalog:
             forms = column_forms(c, synonyms=synonyms)
             if c.name.lower().startswith(tsing + "_"):
                 forms |= column_forms(Column(c.name[len(tsing) + 1 :], c.type), synonyms=synonyms)
-            if phrase in forms or (
-                fuzzy and " " not in phrase and any(near(phrase, f) for f in forms if " " not in f)
+            if phrase in forms or (  # "destnation country": a typo in one of its words
+                fuzzy and any(_typo_of(phrase, f) for f in forms)
             ):
                 out.append(Ref(d, c))
         exact = [r for r in out if r.column.name.lower() == phrase.replace(" ", "_")]
@@ -334,12 +350,13 @@ class Catalog:
                     continue
                 for v in c.values:
                     low = v.lower()
-                    if low in wanted or low.replace("_", " ") in wanted:
+                    if low in wanted or low.replace("_", " ") in wanted | {word.replace("-", " ")}:
                         exact.append((Ref(d, c), v))
-                    elif (  # "cancled": one word, its first letter right
-                        not re.search(r"[\d\s']", low + word)
+                    elif (  # "cancled", "in trasit": a typo, its first letter right
+                        not re.search(r"[\d']", low + word)
                         and word[0] == low[0]
-                        and near(word, low)
+                        and word.count(" ") == low.replace("_", " ").count(" ")
+                        and near(word, low.replace("_", " "))
                     ):
                         close.append((Ref(d, c), v))
         return exact or close
