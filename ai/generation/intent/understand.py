@@ -58,8 +58,8 @@ _NEGATE = (
 _SET_WORDS = (
     r"assigned|set|given|specified|provided|recorded|attached|linked|entered|filled(?:\s+in)?"
 )
-# Words around a value that say nothing more: "orders that are still pending", "marked as paid"
 _UNEQUAL = r"is\s+not|isn't|!=|<>|not|(?:is\s+)?(?:different|other|unlike)"
+# Words around a value that say nothing more: "orders that are still pending", "marked as paid"
 _ADVERBS = r"either|still|already|currently|presently|now|only|just|both"
 _VALUE_LEADS = (
     r"marked(?:\s+as)?|flagged(?:\s+as)?|labell?ed(?:\s+as)?|tagged(?:\s+as)?|set\s+to"
@@ -324,6 +324,14 @@ class _Parser:
                 if d is not owner
             ):
                 return owner
+        named = [  # "kitchen items from the products table": the table said to be read
+            d
+            for s, e, d in self.mentions
+            if re.match(r"\s+table\b", self.text[e:])
+            and re.search(r"\bfrom\s+(?:the\s+|our\s+|my\s+)?$", self.text[:s])
+        ]
+        if len(named) == 1:
+            return named[0]
         if free:
             return free[0]
         if self.mentions:
@@ -2007,6 +2015,7 @@ class _Parser:
                         for f in self.cat.values_named(kind[1], tables)
                         if kind[2] in ("based", "located", "bound", "destined")
                         or self._names_column(kind[2], f[0])
+                        or self.cat.table_named(kind[2]) is f[0].dataset  # "purchase-events"
                     ]
                 if not found and prefix:  # "non-cancelled"; "unpaid" may be more than not paid
                     found = self.cat.values_named(words[prefix.end() :], tables)
@@ -2041,7 +2050,7 @@ class _Parser:
                 and groups[-1][-1][2] == h[2]
                 and groups[-1][-1][4] == h[4]
                 and re.fullmatch(
-                    rf"'?\s*(?:,|or|and|nor|/|\+|&|and/or|as\s+well\s+as|,\s*or|,\s*and)\s*"
+                    rf"'?\s*(?:,|or|and|nor|/|\+|&|and/or|as\s+well\s+as|plus|,\s*or|,\s*and)\s*"
                     r"(?:(?:that|which|who)\s+)?(?:(?:is|are|was|were|got|get|been|being)\s+)?"
                     rf"(?:(?:{_ADVERBS})\s+)*'?",
                     self.text[groups[-1][-1][1] : h[0]],
@@ -2112,6 +2121,9 @@ class _Parser:
             negated = True
             start = neg.start()
             before = self.text[:start]
+        restated = re.search(r"\b(?:i\.?\s?e|e\.?\s?g|that\s+is|namely|meaning)\.?,?\s*$", before)
+        if restated:  # "from Germany, i.e. country DE"
+            start = restated.start()
         negated = negated != unequal or group[0][4]
         trailing = re.match(
             r"'?\s+(?:as\s+(?:the\s+|its\s+)?)?([a-z_]+(?:\s+[a-z_]+)?)\b", self.text[end:]
