@@ -21,6 +21,9 @@ def _filler(word: str, filler: set[str]) -> bool:
     return any(len(f) == len(word) and distance(word, f) <= 1 for f in filler if len(f) >= 4)
 
 
+_CONTRACTIONS = {"s", "t", "d", "ll", "re", "ve", "m"}  # what is left of "customer's" placed
+
+
 @dataclass
 class Coverage:
     """The intent's text (lower case, single spaces) and the character ranges placed so far."""
@@ -47,8 +50,14 @@ class Coverage:
         filler = FILLER | (extra_filler or set())
         runs: list[list[str]] = [[]]
         for start, end, word in self.words():
+            if not self.free(start, end):  # a word placed in part: "purchase-events"
+                word = " ".join(
+                    p[0]
+                    for p in re.finditer(r"[a-z0-9_]+", self.text[start:end])
+                    if p[0] not in _CONTRACTIONS and self.free(start + p.start(), start + p.end())
+                )
             bare = word.strip("'.-").removesuffix("'s")
-            if not self.free(start, end) or not bare or _filler(bare, filler):
+            if not bare or _filler(bare, filler):
                 if runs[-1]:
                     runs.append([])
                 continue
