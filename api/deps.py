@@ -56,7 +56,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 def get_principal(request: Request) -> Principal:
-    """The caller that ``api.security.guard_requests`` authenticated for this request."""
+    """The caller that ``api.security.GuardRequests`` authenticated for this request."""
     principal = getattr(request.state, "principal", None)
     if principal is None:
         raise ApiError(401, "AUTHENTICATION_REQUIRED", "credentials are required")

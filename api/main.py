@@ -18,7 +18,7 @@ from temporalio.client import Client
 from api import health, metrics
 from api.dashboard import install as install_dashboard
 from api.errors import document_validation_status, install_error_handlers
-from api.security import document_security, guard_requests
+from api.security import GuardRequests, document_security
 from api.surfaces.ai_pipelines.routes import (
     deployments,
     generation,
@@ -105,7 +105,7 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
     document_security(app)
     document_validation_status(app)
     # Added first, so it runs inside RequestId: its 401/403/429 bodies carry the request id.
-    app.middleware("http")(guard_requests)
+    app.add_middleware(GuardRequests)
     app.add_middleware(RequestId)
     # After the middleware above, so the dashboard's error pages wrap their answers too.
     install_dashboard(app)

@@ -12,13 +12,14 @@ the route dependencies (``api.deps``). Every path needs credentials except ``OPE
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import Principal
 from api.errors import error_body
@@ -275,17 +276,53 @@ def _too_many(request: Request, decision: Decision) -> JSONResponse:
     return _reject(request, AuthProblem(429, "RATE_LIMIT_EXCEEDED", message), decision)
 
 
-async def guard_requests(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """The middleware: authenticate, pick the tenant, count, then call the route."""
+class GuardRequests:
+    """The middleware: authenticate, pick the tenant, count, then call the route. Plain ASGI,
+    unlike ``app.middleware``: the route runs in the request's own task, not in one more."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        refused, headers = await _admit(request)
+        if refused is not None:
+            await refused(scope, receive, send)
+            return
+
+        async def counted(message: Message) -> None:
+            if message["type"] == "http.response.start" and headers:
+                MutableHeaders(scope=message).update(headers)
+            await send(message)
+
+        principal = request.state.principal
+        if principal is None:
+            await self.app(scope, receive, counted)
+            return
+        # Every log line of the request names the tenant and the caller (never a credential).
+        structlog.contextvars.bind_contextvars(
+            tenant_id=principal.tenant_id, actor=principal.subject
+        )
+        try:
+            await self.app(scope, receive, counted)
+        finally:
+            structlog.contextvars.unbind_contextvars("tenant_id", "actor")
+
+
+async def _admit(request: Request) -> tuple[Response | None, dict[str, str]]:
+    """The request's principal on its state, and the rate limit's headers for its answer; or
+    the answer that refuses it (401, 403, 429)."""
     path = request.url.path
     if path in PROBE_PATHS:
-        return await call_next(request)
+        request.state.principal = None
+        return None, {}
     if path == METRICS_PATH and presents_scrape_token(request):
         request.state.principal = None  # the operator's scrape job: no tenant, every tenant
         request.state.scraper = True
-        return await call_next(request)
+        return None, {}
     guard = guard_of(request)
     # Behind a trusted proxy, URLs built from the request (pagination links) keep its scheme.
     peer = request.client.host if request.client else None
@@ -331,25 +368,11 @@ async def guard_requests(
             log.warning("rate limiter unavailable", error=f"{type(exc).__name__}: {exc}")
         if decision is not None and not decision.allowed:
             log.warning("rate limited", bucket=bucket, path=path)
-            return _too_many(request, decision)
+            return _too_many(request, decision), {}
     if problem is not None:
-        return _reject(request, problem, decision)
-
+        return _reject(request, problem, decision), {}
     request.state.principal = principal
-    if principal is None:
-        response = await call_next(request)
-    else:
-        # Every log line of the request names the tenant and the caller (never a credential).
-        structlog.contextvars.bind_contextvars(
-            tenant_id=principal.tenant_id, actor=principal.subject
-        )
-        try:
-            response = await call_next(request)
-        finally:
-            structlog.contextvars.unbind_contextvars("tenant_id", "actor")
-    if decision is not None:
-        response.headers.update(decision.headers())
-    return response
+    return None, decision.headers() if decision is not None else {}
 
 
 def document_security(app: FastAPI) -> None:
