@@ -153,3 +153,36 @@ def test_common_words_are_no_codes_unless_capitalised(intent: str):
 def test_null_ness_in_words(intent: str, condition: str):
     (where,) = _understood(intent)
     assert condition in where.replace('"', "")
+
+
+@pytest.mark.parametrize(
+    ("intent", "condition"),
+    [
+        ("shipments with a cost of 500", "cost = 500"),
+        ("shipments with a weight_kg of 2 or 3", "weight_kg IN (2, 3)"),
+        ("shipments under fifty in cost", "cost < 50"),
+        ("shipments whose cost does not exceed 20", "cost <= 20"),
+    ],
+)
+def test_numbers_said_in_more_ways(intent: str, condition: str):
+    (where,) = _understood(intent)
+    assert condition in where
+
+
+@pytest.mark.parametrize(
+    "intent",
+    [
+        "shipments lost in 2024",  # no date of being lost
+        "delivered shipments in March 2024",  # created or delivered in March?
+        "shipments created in the past month",  # the month before, or the last 30 days?
+        "express-ish shipments",  # a word placed only in part
+    ],
+)
+def test_what_is_not_known_is_left_for_review(intent: str):
+    query = _read(intent)
+    assert query.unresolved or query.ambiguous
+
+
+def test_a_word_placed_in_part_is_not_dropped():
+    query = _read("lost-shipments")
+    assert not query.unresolved and query.where == ["shipments.status = 'lost'"]
