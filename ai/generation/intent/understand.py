@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from ai.generation.intent import dates
-from ai.generation.intent.grounding import Catalog, Ref, near
+from ai.generation.intent.grounding import Catalog, Ref, column_forms, near
 from ai.generation.intent.lexicon import CREATION_VERBS, DATE_VERBS, NUMBER_WORDS
 from ai.generation.intent.spans import Coverage
 from ai.generation.planning import PlanningError
@@ -233,6 +233,11 @@ class _Parser:
                     self.cov.take(lead.start(), start)
         for m in re.finditer(r"(?:^|,)\s*(each|every\s+one)\s+with\b", self.text):
             self.cov.take(m.start(1), m.end())  # "order items, each with the status of …"
+        if q.limit is not None and q.one_per is not None and not q.aggregates:
+            q.ambiguous.append(  # "the 3 most expensive shipments per warehouse"
+                f"the first {q.limit} rows and one row per {q.one_per.name}: {q.limit} per "
+                f"{q.one_per.name}, or {q.limit} in all?"
+            )
         if q.aggregates and q.one_per is not None:
             q.ambiguous.append(
                 f"one row per {q.one_per.name} and an aggregate: which is done first?"
@@ -426,8 +431,8 @@ class _Parser:
             if chunk[0].start() > 0 and n == 1 and chunk[0].start() > 1:
                 return None
             end = offset + chunk[-1].end()
-            if not self.cov.free(offset, end):
-                continue
+            if not self.cov.free(offset, end) or (n > 1 and chunk[-1][0] in _JOINERS):
+                continue  # "per parcel and scan type": no column is named "parcel and"
             phrase = self.text[offset:end]
             refs = [r for r in self.cat.columns_named(phrase, self.prefer) if self._kind(r, kinds)]
             if refs:
@@ -443,9 +448,17 @@ class _Parser:
         return True
 
     def _pick(self, refs: list[Ref], phrase: str) -> Ref:
-        """The best of several columns the words may name: the root's, then the tables named."""
+        """The best of several columns the words may name: one of that very name ("unit price":
+        unit_price, before products' price it is a synonym of), the root's, the tables named."""
         order = {d.dataset: i for i, d in enumerate(self.prefer)}
-        refs = sorted(refs, key=lambda r: order.get(r.dataset.dataset, 99))
+        said = phrase.lower().strip().removesuffix("'s")
+        refs = sorted(
+            refs,
+            key=lambda r: (
+                said not in column_forms(r.column, synonyms=False),
+                order.get(r.dataset.dataset, 99),
+            ),
+        )
         best = refs[0]
         rivals = [r for r in refs[1:] if r.dataset is best.dataset and r != best]
         if rivals:
@@ -511,7 +524,8 @@ class _Parser:
         the most recently updated row"."""
         which = rf"(?:very\s+)?(?:most\s+recent(?:ly)?|latest|newest|last|first|earliest|oldest|{_SUPERLATIVES})"  # noqa: E501
         verb = (
-            r"(?:\s+(?P<verb>updated|modified|created|placed|changed|added|scanned|made|recorded))?"
+            r"(?:\s+(?P<verb>updated|modified|created|placed|changed|added|scanned|made"
+            r"|recorded)\b)?"
         )
         what = r"(?P<what>[a-z_]+(?:\s+(?![a-z]+ed\b)[a-z_]+)?)"
         key_re = r"(?P<key>[a-z_]+(?:'s)?(?:\s+[a-z_]+)?)"
@@ -564,6 +578,13 @@ class _Parser:
         which_words = said["which"] if chosen or words.get("which") else "latest"
         what_words = (words.get("what") or "").strip()
         rows = {"row", "record", "entry", "version", "one"}
+        dated = what_words and [  # "per email, latest updated_at wins": the order, not a what
+            r
+            for r in self.cat.columns_named(what_words.split()[0], [q.root])
+            if r.dataset is q.root and is_temporal(r.column)
+        ]
+        if dated:
+            what_words = ""
         if what_words and not (
             set(what_words.split()) <= rows
             or self.cat.table_named(what_words) is q.root
@@ -581,7 +602,7 @@ class _Parser:
         if (words.get("what") and m.start("what") > m.start("key")) or (
             "which" in words and m.start("which") > m.start("key")
         ):
-            span_end = m.end()
+            span_end = m.start("what") if dated else m.end()
         # the order: "by updated_at", "(earliest placed_at)", "the latest updated_at", a verb
         # ("most recently updated"), a superlative's measure ("heaviest"), else the row's date
         order_col, how = None, ""
@@ -2496,6 +2517,23 @@ _KEEP_ITS = (
     r"|earliest|oldest|last)\s+(?P<what>[a-z_]+)"
 )
 _KEEP_RE = re.compile(_KEEP_ITS)
+# Words that join the parts of a sentence: never part of a column's name
+_JOINERS = {
+    "and",
+    "or",
+    "with",
+    "by",
+    "per",
+    "of",
+    "the",
+    "a",
+    "an",
+    "for",
+    "to",
+    "in",
+    "on",
+    "nor",
+}
 # Words between "never"/"without" and the table or verb: "never placed an order", "don't have a
 # single shipment", "not in any order", "never used for a shipment"
 _ANTI_WORDS = {
