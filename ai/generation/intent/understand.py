@@ -67,7 +67,7 @@ _VALUE_LEADS = (
     r"|based\s+in|located\s+in|situated\s+in|living\s+in|residing\s+in|headquartered\s+in"
     r"|got|get|gets|became|become|belonging\s+to|filtered\s+(?:to|on|for|by)|restricted\s+to"
     r"|limited\s+to|offering|providing|recording|called|named|offers?|provides?|supports?"
-    r"|supporting"
+    r"|supporting|(?:(?:handled|carried|transported|operated|served)\s+)?by"
 )
 _GRAIN = {
     "day": r"daily|per day|by day|each day|a day|per date|by date",
@@ -1442,6 +1442,13 @@ class _Parser:
             ref = ref or named
             if ref is None:
                 ref = self._date_of(q.root)
+                dated = {r for r in (self._date_of(d) for d in self._parents()) if r is not None}
+                if (
+                    ref is None
+                    and not any(is_temporal(c) for c in q.root.columns)
+                    and len(dated) == 1
+                ):
+                    ref = dated.pop()  # "order items from 2024": the date of their order
                 other = self._other_date(ref) or self._valued_verb(start)
                 if ref is not None and other is not None:  # "delivered shipments in March 2024"
                     q.ambiguous.append(f"'{p.words}': of {ref.column.name} or {other}?")
@@ -1553,10 +1560,16 @@ class _Parser:
                 return other.column.name
         return None
 
+    def _parents(self) -> list[DatasetSchema]:
+        """The tables the root's rows refer to (an order item's order and product)."""
+        return [
+            e.parent for e in self.cat.edges if e.child is self.q.root and e.parent is not e.child
+        ]
+
     def _date_verb(self, word: str) -> Ref | None:
         """The date column a verb or noun names ("shipped", "delivery", "opend"), in the tables
         the intent reads, by the lexicon, the column's stem, or a typo of either."""
-        for d in self.prefer:
+        for d in [*self.prefer, *self._parents()]:
             temporal = {c.name.lower(): c for c in d.columns if is_temporal(c)}
             for verb in [word, *(v for v in DATE_VERBS if word != v and near(word, v))]:
                 named = [temporal[n] for n in DATE_VERBS.get(verb, ()) if n in temporal]
@@ -2048,7 +2061,13 @@ class _Parser:
                         matched = True
                         break
                 if found:
-                    by_table = [f for f in found if f[0].dataset is q.root] or found
+                    # "German warehouses": the table named next to the value, then the root's
+                    beside = next((d for s, _, d in self.mentions if s == end + 1), None)
+                    by_table = (
+                        [f for f in found if f[0].dataset is beside]
+                        or [f for f in found if f[0].dataset is q.root]
+                        or found
+                    )
                     columns = {f[0] for f in by_table}
                     if len(columns) > 1:
                         q.ambiguous.append(
