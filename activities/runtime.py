@@ -205,7 +205,7 @@ class ActivityDeps:
         async with self.db.session() as session:
             if flush and ctx.lines:  # the log lines go with the step's end, in its commit
                 lines, ctx.lines = ctx.lines, []
-                session.add_all(lines)
+                await run_store.insert_logs(session, lines)
             await run_store.upsert_step(
                 session,
                 ctx.ref.execution_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -191,8 +191,15 @@ async def upsert_step(
 
 
 async def add_logs(session: AsyncSession, lines: list[RunLog]) -> None:
-    session.add_all(lines)
+    await insert_logs(session, lines)
     await session.commit()
+
+
+async def insert_logs(session: AsyncSession, lines: list[RunLog]) -> None:
+    """Write log lines in the session's transaction: one statement however many they are."""
+    if lines:
+        rows = [line.model_dump(exclude={"id"}) for line in lines]
+        await session.exec(insert(RunLog), params=rows)
 
 
 async def logs(
