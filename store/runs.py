@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import bindparam, case, func, insert, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -170,23 +172,40 @@ async def upsert_step(
     bytes_: int = 0,
     error: str | None = None,
 ) -> None:
-    result = await session.exec(
-        select(RunStep).where(RunStep.execution_id == execution_id, RunStep.name == name)
+    """Record a step's state in one statement: its row made, or updated (a new attempt starts
+    its clock again)."""
+    now = utcnow()
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    made = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(RunStep).values(
+        execution_id=execution_id,
+        name=name,
+        kind=kind,
+        status=status,
+        attempt=attempt,
+        rows=rows,
+        bytes=bytes_,
+        error=error,
+        started_at=now,
+        finished_at=None if status == "RUNNING" else now,
     )
-    step = result.first() or RunStep(
-        execution_id=execution_id, name=name, kind=kind, status=status, started_at=utcnow()
+    new = made.excluded
+    again = case(
+        (col(RunStep.attempt) != new.attempt, new.started_at), else_=col(RunStep.started_at)
     )
-    if attempt != step.attempt:
-        step.started_at = utcnow()
-    step.status, step.attempt, step.rows, step.bytes, step.error = (
-        status,
-        attempt,
-        rows,
-        bytes_,
-        error,
+    await session.exec(
+        made.on_conflict_do_update(
+            index_elements=["execution_id", "name"],
+            set_={
+                "status": new.status,
+                "attempt": new.attempt,
+                "rows": new.rows,
+                "bytes": new.bytes,
+                "error": new.error,
+                "finished_at": new.finished_at,
+                "started_at": again,
+            },
+        )
     )
-    step.finished_at = None if status == "RUNNING" else utcnow()
-    session.add(step)
     await session.commit()
 
 
