@@ -140,6 +140,9 @@ def normalize(intent: str) -> str:
     text = re.sub(r"\bincl\.?(?=\s)", "including", text, flags=re.I)
     text = re.sub(r"\b(?:nr|no|num)\.?\s+of\b", "number of", text, flags=re.I)
     text = re.sub(r"\btop-(\d+)\b", r"top \1", text, flags=re.I)
+    aggregate = r"min|max|minimum|maximum|avg|average|mean|sum|count|total"
+    text = re.sub(rf"\b({aggregate})\s*/\s*({aggregate})\b", r"\1 and \2", text, flags=re.I)
+    text = re.sub(r"(?<![\w'])'([\w -]+)'(?![\w'])", r"\1", text)  # "count of 'purchase' events"
     text = re.sub(r"\b((?:[A-Z]\.){2,})", lambda m: m[1].replace(".", ""), text)  # "U.K."
     return " ".join(text.split()).lower()
 
@@ -536,6 +539,8 @@ class _Parser:
             r"\s*(?:the\s+)?(?:same\s+)?" + key_re,
             rf"\b(?:(?:each|every)\s+)?(?P<key>[a-z_]+(?:\s+[a-z_]+)?)'s\s+(?P<which>{which}){verb}"
             rf"\s+{what}",
+            # "most recent order by customer": the rows' own table, by a key
+            rf"\b{keep}(?:the\s+)?(?P<which>{which}){verb}\s+(?P<what>[a-z_]+)\s+by\s+" + key_re,
             rf"\b(?:for\s+(?:each|every)|per|(?:one|a\s+single)\s+[a-z_]+\s+per)\s+{key_re}\s*[,:;-]?\s*"
             rf"{keep}(?:its|their|the)?\s*(?P<which>{which}){verb}(?:\s+{what})?",
         ]
@@ -990,14 +995,17 @@ class _Parser:
             return
         q = self.q
         for start, end, d in self.mentions:
-            if (
-                d is q.root
-                and self.cov.free(start, end)
-                and re.match(
-                    r"\s+(?:per|for\s+each|for\s+every|grouped\s+by|broken\s+down\s+by)\s",
-                    self.text[end:],
-                )
-            ):
+            if d is not q.root or not self.cov.free(start, end):
+                continue
+            lead = re.search(
+                r"\b(?:breakdown|split|distribution)\s+of\s+(?:the\s+)?$", self.text[:start]
+            )
+            if re.match(
+                r"\s+(?:per|for\s+each|for\s+every|grouped\s+by|broken\s+down\s+by)\s",
+                self.text[end:],
+            ) or (lead and re.match(r"\s+(?:by|per)\s", self.text[end:])):
+                # "orders per customer country", "breakdown of orders by customer country"
+                start = lead.start() if lead else start
                 aggregates.append((start, end, Out("count(*)", f"{singular(d.table)}_count")))
                 self.cov.take(start, end)
                 return
@@ -1026,7 +1034,9 @@ class _Parser:
             ):
                 if not self.cov.free(m.start(), m.end("agg")):
                     continue
-                if re.search(rf"\b(?:{_AGG_WORDS})\s+$", self.text[: m.start()]):
+                if m["agg"] == "total" and re.search(
+                    rf"\b(?:{_AGG_WORDS})\s+$", self.text[: m.start()]
+                ):
                     continue  # "min total": the column total, not a sum
                 if top is not None and top[0].start() <= m.start() < self._top_measure_start(
                     top[0]
@@ -1232,7 +1242,7 @@ class _Parser:
             self.cov.take_match(called)
         for a in q.aggregates:
             for m2 in re.finditer(
-                rf"\b(?:(?:with|and|including|plus|showing)\s+)?(?:the\s+|their\s+|its\s+)?{re.escape(a.name.replace('_', ' '))}\b",  # noqa: E501
+                rf"\b(?:(?:with|and|including|plus|showing)\s+)?(?:the\s+|their\s+|its\s+)?(?:{re.escape(a.name.replace('_', ' '))}|{re.escape(a.name)})\b",  # noqa: E501
                 self.text,
             ):
                 if self.cov.free(*m2.span()):
