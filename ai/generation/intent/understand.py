@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ai.generation.intent import dates
 from ai.generation.intent.grounding import Catalog, Ref, column_forms, near
-from ai.generation.intent.lexicon import CREATION_VERBS, DATE_VERBS, NUMBER_WORDS
+from ai.generation.intent.lexicon import CREATION_VERBS, DATE_VERBS, FILLER, NUMBER_WORDS
 from ai.generation.intent.spans import Coverage
 from ai.generation.planning import PlanningError
 from ai.generation.words import is_boolean, is_numeric, is_temporal, singular
@@ -1444,6 +1444,7 @@ class _Parser:
             if p.restates:  # "H1 2024, i.e. 1 Jan to 30 Jun 2024"
                 self._place("filter", p.start, p.end, f"'{p.words}' says the period again", "")
                 continue
+            self._undated = ""
             start, ref = self._date_column(p.start)
             end, named = self._date_after(p.end)
             if ref is not None and named is not None and named != ref:
@@ -1460,6 +1461,8 @@ class _Parser:
                 ):
                     ref = dated.pop()  # "order items from 2024": the date of their order
                 other = self._other_date(ref) or self._valued_verb(start)
+                if self._undated:  # "shipments that went out in Q2 2024"
+                    other = other or f"the date they {self._undated}"
                 if ref is not None and other is not None:  # "delivered shipments in March 2024"
                     q.ambiguous.append(f"'{p.words}': of {ref.column.name} or {other}?")
                     self.cov.take(p.start, p.end)
@@ -1521,8 +1524,9 @@ class _Parser:
             return found
         words = list(re.finditer(r"\b[a-z_]+\b", head[:cut]))[-3:][::-1]
         created = None
+        words = [w for w in words if w[0] not in ("up", "out", "in", "off")]  # "sent out in"
         for k, word in enumerate(words):
-            if not self.cov.free(word.start(), word.end()) or word[0] in ("up", "out", "in", "off"):
+            if not self.cov.free(word.start(), word.end()):
                 continue
             table = next((d for s, e, d in self.mentions if s <= word.start() < e), None)
             if table is not None:  # "shipments in 2024", "events that occurred in": its own date
@@ -1541,7 +1545,11 @@ class _Parser:
                 created = (begin, self._date_of(self.q.root))
                 continue  # "whose delivery happened in": the word before may say which date
             if k == 0 and created is None:
-                break  # another word just before the date: not read as any date
+                # another word just before the date: a verb no date is named after ("went out")
+                # leaves the date unknown; a value ("to Germany in 2024") does not
+                if word[0] not in FILLER and not self.cat.values_named(word[0], self.prefer):
+                    self._undated = word[0]
+                break
         return created or (start, None)
 
     def _valued_verb(self, start: int) -> str | None:
