@@ -188,7 +188,9 @@ FILLER = {
         "whole",
     ],
     *["everything", "every", "complete", "full", "set", "current", "where", "whose", "keep"],
-    *["grab", "dump", "hey", "can", "could", "actually", "really"],
+    *["grab", "dump", "hey", "can", "could", "actually", "really", "i'd", "i'm", "we'd", "let's"],
+    # particles of the load verbs ("pull the customers out of", "copy products over to")
+    *["out", "over", "up", "across", "onto"],
     *["keeping", "retain", "retaining", "going", "headed", "bound", "destined", "sent"],
     *["column", "columns", "field", "fields", "there", "one", "if", "any", "when", "yet"],
     *SYSTEM_WORDS,  # systems and formats: never filter values

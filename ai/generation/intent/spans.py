@@ -11,14 +11,26 @@ _WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_'.-]*[A-Za-z0-9_]|[A-Za-z0-9_]")
 
 
 def _filler(word: str, filler: set[str]) -> bool:
-    """A filler word, or a typo of one of four letters or more ("wiht")."""
+    """A filler word, or a typo of one: two letters swapped ("wiht"), or one letter wrong in a
+    word of six or more. A short word one letter from a filler is often a word of its own
+    ("went", "lost", "loan"): it is not dropped as a typo."""
     if word in filler:
         return True
     if len(word) < 4 or not word.isalpha():
         return False
     from ai.generation.intent.grounding import distance
 
-    return any(len(f) == len(word) and distance(word, f) <= 1 for f in filler if len(f) >= 4)
+    return any(
+        len(f) == len(word) and distance(word, f) <= 1 and (len(word) >= 6 or _swapped(word, f))
+        for f in filler
+        if len(f) >= 4
+    )
+
+
+def _swapped(word: str, other: str) -> bool:
+    """``word`` is ``other`` with two neighbouring letters swapped."""
+    wrong = [i for i, (a, b) in enumerate(zip(word, other, strict=True)) if a != b]
+    return len(wrong) == 2 and wrong[1] == wrong[0] + 1 and word[wrong[0]] == other[wrong[1]]
 
 
 _CONTRACTIONS = {"s", "t", "d", "ll", "re", "ve", "m"}  # what is left of "customer's" placed
