@@ -1660,14 +1660,16 @@ class _Parser:
             self._place("filter", start, end, said, cond)
         # "a total of 500", "quantity 2 or 3": a number right after its column is its value
         for m in re.finditer(
-            rf"(?<![\w.$-])(?P<num>{_NUM})(?P<more>(?:\s*(?:,|or)\s*{_NUM})*)(?![\w.%-])", self.text
+            rf"(?<![\w.$-])(?P<num>{_NUM})(?P<more>(?:\s*(?:,|or)\s*{_NUM})*)(?![\w.%-])"
+            rf"(?:\s*{_UNITS})?",
+            self.text,
         ):
             found = self._column_before(m.start(), "numeric", 3) if self._free(m) else None
             ranked = re.search(r"\b(?:top|first|last|limit|latest)\s+$", self.text[: m.start()])
             if found is None or ranked:
                 continue
             start, ref = found
-            values = [_number(v) for v in re.findall(_NUM, m[0])]
+            values = [_number(v) for v in re.findall(_NUM, m["num"] + m["more"])]
             sql = self._use(ref)
             cond = f"{sql} = {values[0]}" if len(values) == 1 else f"{sql} IN ({', '.join(values)})"
             self.q.where.append(cond)
@@ -1898,6 +1900,7 @@ class _Parser:
             r"(?P<kw>without|with\s+no|that\s+(?:have|has)\s+no|having\s+no|who\s+(?:have|has)\s+no"
             r"|with\s+(?:a\s+)?missing|missing|lacking|that\s+lack|(?:that|which|who)\s+(?:are|is)\s+missing"
             r"|with(?:\s+an?)?\s+(?:null|empty|unknown|blank)|(?:not|never)\s+(?:assigned|linked|attached|tied)\s+to"
+            r"|(?P<nonnull>with\s+(?:an?\s+)?non-?(?:null|empty|blank))"
             r"|(?:where|whose|with|that\s+have|which\s+have|\()\s*(?:the\s+|an?\s+)?(?P<colnull>[a-z_ ]+?)(?:\s+(?:field|column|value))?\s+(?:is\s+|are\s+)?(?:still\s+|currently\s+)?(?:(?P<isnot>not\s+)?(?:null|empty|missing|blank|unknown|unset|not\s+(?:set|known|filled(?:\s+in)?|given|provided|present))|(?P<isset>set|present|populated|filled(?:\s+in)?|known|given|provided|available))\b(?:\s+yet)?"  # noqa: E501
             r"|(?:that|which|who)\s+(?:do|does|did)(?:n't|\s+not)\s+have"
             r"|who\s+(?:have|has)\s+never|that\s+(?:have|has)\s+never|never|who\s+(?:have|has)\s+not|that\s+(?:have|has)\s+not)"
@@ -1981,7 +1984,7 @@ class _Parser:
                 )
                 if rest:
                     end += rest.end()
-                is_null = True
+                is_null = not m["nonnull"]  # "with a non-null country": the value is there
             if negated:
                 is_null = not is_null
             if ref is None:
@@ -2167,9 +2170,9 @@ class _Parser:
                 rf"\b(?:not|non-?|isn't|aren't|weren't|wasn't|haven't|hasn't|never|other\s+than"
                 rf"|(?:did|do|does|has|have|had|was|were|is|are)(?:n't|\s+not)|neither|no|minus"
                 rf"|outside(?:\s+of)?|except|excluding|without|but(?=\s+the)|but\s+not|{_NEGATE}"
-                r"|apart\s+from|aside\s+from)"
-                r"\s*(?:in\s+|from\s+|one\s+of\s+|been\s+|yet\s+|get\s+|got\s+|be\s+)?"
-                r"(?:the\s+|any\s+|those\s+)?"
+                r"|apart\s+from|aside\s+from|(?:anywhere|anything|everything|anyone)\s+but)"
+                r"\s*(?:in\s+|from\s+|to\s+|one\s+of\s+|been\s+|yet\s+|get\s+|got\s+|be\s+)?"
+                r"(?:the\s+|any\s+|those\s+|an?\s+)?"
                 r"(?:(?:ones?|those|rows|records)\s+(?:with|whose|where|that\s+are|which\s+are"
                 r"|having|in)\s+(?:an?\s+|the\s+)?)?(?:(?:is|are|was|were)\s+)?$",
                 before,
