@@ -17,6 +17,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from ai.generation.intent.grounding import near
 from ai.generation.intent.lexicon import NUMBER_WORDS
 
 _MONTHS = {
@@ -387,8 +388,6 @@ _MONTH_NAMES = (
 
 def _month_typo(m: re.Match[str]) -> str:
     """A mistyped month's name as its abbreviation, padded to keep the text's length."""
-    from ai.generation.intent.grounding import near
-
     word = m[0]
     if re.fullmatch(MONTH, word):
         return word
