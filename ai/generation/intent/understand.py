@@ -1462,7 +1462,7 @@ class _Parser:
                     ref = dated.pop()  # "order items from 2024": the date of their order
                 other = self._other_date(ref) or self._valued_verb(start)
                 if self._undated:  # "shipments that went out in Q2 2024"
-                    other = other or f"the date they {self._undated}"
+                    other = other or f"the date '{self._undated}' says"
                 if ref is not None and other is not None:  # "delivered shipments in March 2024"
                     q.ambiguous.append(f"'{p.words}': of {ref.column.name} or {other}?")
                     self.cov.take(p.start, p.end)
