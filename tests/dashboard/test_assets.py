@@ -63,7 +63,8 @@ async def test_asset_pipelines_their_assets_and_a_run_to_its_end(app, tenancy):
         run_id = await _start(
             http, "ingest_pipeline", batch_id=batch, **{"config.batch_size": "12"}
         )
-        shown = await _page_until(http, f"/ui/asset-runs/{run_id}", "badge s-completed")
+        # The run's own progress bar, not an asset's badge: the run is recorded as finished.
+        shown = await _page_until(http, f"/ui/asset-runs/{run_id}", "fill s-completed")
         assert batch in shown and "ingest_synthetic_batch" in shown
         assert '"batch_size": 12' in shown.replace("&#34;", '"')  # the run's config
         assert "Open in Temporal Web UI" in shown and "Cancel run" not in shown
