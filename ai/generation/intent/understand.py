@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from ai.generation.intent import dates
-from ai.generation.intent.grounding import Catalog, Ref, column_forms, near
+from ai.generation.intent.grounding import Catalog, Ref, column_forms, near, stem
 from ai.generation.intent.lexicon import CREATION_VERBS, DATE_VERBS, FILLER, NUMBER_WORDS
 from ai.generation.intent.spans import Coverage
 from ai.generation.planning import PlanningError
@@ -1589,7 +1589,8 @@ class _Parser:
         the intent reads, by the lexicon, the column's stem, or a typo of either."""
         for d in [*self.prefer, *self._parents()]:
             temporal = {c.name.lower(): c for c in d.columns if is_temporal(c)}
-            for verb in [word, *(v for v in DATE_VERBS if word != v and near(word, v))]:
+            alike = [v for v in DATE_VERBS if near(word, v) or stem(v) == stem(word)]
+            for verb in [word, *alike]:  # "delivred", "arriving"
                 named = [temporal[n] for n in DATE_VERBS.get(verb, ()) if n in temporal]
                 if named:
                     return Ref(d, named[0])
