@@ -530,7 +530,7 @@ class _Parser:
             r"(?:\s+(?P<verb>updated|modified|created|placed|changed|added|scanned|made"
             r"|recorded)\b)?"
         )
-        what = r"(?P<what>[a-z_]+(?:\s+(?![a-z]+ed\b)[a-z_]+)?)"
+        what = r"(?P<what>[a-z_]+(?:\s+(?!(?:[a-z]+ed|by|per|for|of|in|with|and|or)\b)[a-z_]+)?)"
         key_re = r"(?P<key>[a-z_]+(?:'s)?(?:\s+[a-z_]+)?)"
         keep = r"(?:(?:keep(?:ing)?|retain(?:ing)?|take|taking|pick(?:ing)?|just|only)\s+)*"
         forms = [
@@ -539,8 +539,9 @@ class _Parser:
             r"\s*(?:the\s+)?(?:same\s+)?" + key_re,
             rf"\b(?:(?:each|every)\s+)?(?P<key>[a-z_]+(?:\s+[a-z_]+)?)'s\s+(?P<which>{which}){verb}"
             rf"\s+{what}",
-            # "most recent order by customer": the rows' own table, by a key
-            rf"\b{keep}(?:the\s+)?(?P<which>{which}){verb}\s+(?P<what>[a-z_]+)\s+by\s+" + key_re,
+            # "most recent order by customer": the rows' own table, by another table
+            rf"\b{keep}(?:the\s+)?(?P<which>{which}){verb}\s+(?P<what>[a-z_]+)\s+by\s+"
+            r"(?P<key>[a-z_]+)(?P<by_table>)",
             rf"\b(?:for\s+(?:each|every)|per|(?:one|a\s+single)\s+[a-z_]+\s+per)\s+{key_re}\s*[,:;-]?\s*"
             rf"{keep}(?:its|their|the)?\s*(?P<which>{which}){verb}(?:\s+{what})?",
         ]
@@ -550,6 +551,7 @@ class _Parser:
                 for f in forms
                 if (x := re.search(f, self.text))
                 and self._free(x)
+                and ("by_table" not in x.groupdict() or self.cat.table_named(x["key"]) is not None)
                 and not re.search(  # "the lightest and heaviest parcel per shipment"
                     rf"\b(?:{_AGG_WORDS})\s*(?:and|or|,|&|\+|/)\s*(?:the\s+)?$",
                     self.text[: x.start("which")],
@@ -900,14 +902,22 @@ class _Parser:
             r"\b(?:per|by|each|every|group(?:ed)?|breakdown|split|across)\b", rate
         ):
             return False
-        if any(
-            self.cat.table_named(w) is not None or self.cat.values_named(w, self.cat.datasets)
-            for w in words.split()
+        said = words.split()
+        if self.cat.table_named(said[-1]) is not None or any(
+            self.cat.values_named(w, self.cat.datasets) for w in said
         ):  # "delivered shipments: total cost" is a condition and a table, not a name
             return False
-        return self.cat.table_named(words) is None and not self.cat.columns_named(
-            words, self.prefer
-        )
+        return self.cat.table_named(words) is None and not self._is_column_name(words)
+
+    def _is_column_name(self, words: str) -> bool:
+        """True when the words are a column's name, or a table's and its column's ("carrier
+        name"); a near miss ("loan time" for loaned_at) is no column's name."""
+        for r in self.cat.columns_named(words, self.prefer):
+            forms = column_forms(r.column)
+            head, _, rest = words.partition(" ")
+            if words in forms or (rest in forms and self.cat.table_named(head) is r.dataset):
+                return True
+        return False
 
     def _measure(self, words: str) -> tuple[str, str, str] | None:
         """(SQL, name, words used) of what an aggregate reads: a column, a computed column, or
