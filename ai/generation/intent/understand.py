@@ -1392,15 +1392,13 @@ class _Parser:
             end = self._group_at(m.end(), m.start())
             if end is None:
                 continue
-            more = re.match(r"\s*(?:,|and|&)\s+(?:(?:then\s+)?by\s+)?(?:the\s+)?", self.text[end:])
+            more = re.match(_MORE_GROUPS, self.text[end:])
             while more is not None:  # "per country and status", "per warehouse and status"
                 then = self._group_at(end + more.end(), end)
                 if then is None:
                     break
                 end = then
-                more = re.match(
-                    r"\s*(?:,|and|&)\s+(?:(?:then\s+)?by\s+)?(?:the\s+)?", self.text[end:]
-                )
+                more = re.match(_MORE_GROUPS, self.text[end:])
         for m in re.finditer(r"\s+(?:breakdown|split)\b", self.text):  # "order status breakdown"
             found = self._column_before(m.start(), "", 3)
             if found is not None and self.cov.free(m.start(), m.end()):
@@ -2398,6 +2396,8 @@ class _Parser:
             for p in projection:
                 if any(g.sql == p.sql for g in q.groups):
                     continue
+                if any(g.name == p.name for g in q.groups):  # product_id, grouped by already
+                    continue
                 if not grouped or (p.ref is not None and self._one_per_group(p.ref)):
                     # "product_id + revenue": the columns listed next to an aggregate, with no
                     # other grouping, are its groups; product_id per product is one value
@@ -2568,6 +2568,8 @@ _KEEP_ITS = (
     r"|earliest|oldest|last)\s+(?P<what>[a-z_]+)"
 )
 _KEEP_RE = re.compile(_KEEP_ITS)
+# Between group keys: "per country and status", "grouped by country + status"
+_MORE_GROUPS = r"\s*(?:,|\band\b|&|\+)\s*(?:(?:then\s+)?by\s+)?(?:the\s+)?"
 # Words that join the parts of a sentence: never part of a column's name
 _JOINERS = {
     "and",
