@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ai.generation.intent.sql import select_sql
 from ai.generation.intent.understand import Query, understand
+from ai.generation.intent.verify import dropped
 from workflows.generation_payloads import Column, DatasetSchema
 
 
@@ -130,3 +131,19 @@ def test_what_is_not_understood_is_never_dropped():
     ):
         query, _ = _understood(intent)
         assert not _clean(query), intent
+
+
+def _model(sql: str) -> dict:
+    return {"transformations": [{"name": "t", "type": "sql", "sql": sql}]}
+
+
+def test_a_model_that_drops_a_grouping_or_a_computed_column_is_caught():
+    query, _ = _understood("number of loans per member city")
+    grouped = "SELECT m.city, count(*) FROM loans l JOIN members m ON m.id = l.member_id GROUP BY 1"
+    assert dropped(query, _model(grouped)) == []
+    other = "SELECT l.book_id, count(*) FROM loans l GROUP BY l.book_id"
+    assert dropped(query, _model(other))  # grouped, but by another column
+    query, _ = _understood("loans with the loan time in days, returned_at minus loaned_at")
+    kept = "SELECT *, EXTRACT(EPOCH FROM returned_at - loaned_at) / 86400 AS days FROM loans"
+    assert dropped(query, _model(kept)) == []
+    assert dropped(query, _model("SELECT * FROM loans"))
