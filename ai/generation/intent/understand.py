@@ -525,6 +525,8 @@ class _Parser:
         """One row per key: "the latest order of each customer", "each parcel's last scan",
         "for each shipment keep only its heaviest parcel", "dedupe customers by email, keeping
         the most recently updated row"."""
+        if self._argmax():
+            return
         which = rf"(?:very\s+)?(?:most\s+recent(?:ly)?|latest|newest|last|first|earliest|oldest|{_SUPERLATIVES})"  # noqa: E501
         verb = (
             r"(?:\s+(?P<verb>updated|modified|created|placed|changed|added|scanned|made"
@@ -666,6 +668,54 @@ class _Parser:
             self.cov.take(m.end() + chosen.start(), m.end() + chosen.end())
         elif m.start("which") > span_end:
             self.cov.take(m.start("which"), m.end())
+
+    def _argmax(self) -> bool:
+        """ "for each shipment the parcel with the highest weight", "the parcel with the max
+        weight in each shipment": one row per key, the first by that column; without a key, or
+        by no column, unresolved (never the aggregate alone). True when the words were read."""
+        q = self.q
+        rows = "|".join(re.escape(f) for f in sorted(self.cat.forms(q.root), key=len)[::-1])
+        m = re.search(
+            rf"\b(?:the\s+)?(?:single\s+|one\s+)?(?:{rows}|row|record|entry|one)\s+with\s+"
+            rf"(?:the\s+)?(?P<which>{_ARGMAX})\s+",
+            self.text,
+        )
+        if m is None or not self._free(m):
+            return False
+        found = self._column_after(m.end(), "", 2)
+        after = found and re.match(
+            r"\s*,?\s*(?:(?:in|of|for|within|from)\s+(?:each|every)|per)\s+(?:the\s+)?"
+            r"(?P<key>[a-z_]+(?:'s)?)",
+            self.text[found[0] :],
+        )
+        before = re.search(
+            r"\b(?:(?:for|in|within)\s+(?:each|every)|per)\s+(?:the\s+)?(?P<key>[a-z_]+)\s*[,:;-]?"
+            r"\s*(?:(?:keep(?:ing)?|only|just|take)\s+)*$",
+            self.text[: m.start()],
+        )
+        said = after or before
+        key = self._dedupe_key(said["key"]) if said else None
+        if key is None and re.search(r"\b(?:de-?dup\w*|duplicates?|unique|one\s+row)\b", self.text):
+            return False  # "dedupe customers by email, keep the row with the latest updated_at"
+        if found is None or key is None:
+            q.ambiguous.append(f"'{m.group(0).strip()}': which row per what?")
+            self.cov.take_match(m)
+            return True
+        end, ref = found
+        low = re.match(r"lowest|min|smallest|least|earliest|oldest|first", m["which"])
+        q.one_per = Out(key[0].sql, key[0].column.name, key[0])
+        q.one_order = f"{ref.sql} {'ASC' if low else 'DESC'}"
+        start = before.start() if before and not after else m.start()
+        stop = found[0] + after.end() if after else end
+        self._place(
+            "dedupe",
+            start,
+            stop,
+            f"Keeps one row per {key[0].column.name}: the one with the {m['which']} "
+            f"{ref.column.name}",
+            f"row_number() OVER (PARTITION BY {key[0].sql} ORDER BY {q.one_order}) = 1",
+        )
+        return True
 
     def _dedupe_key(self, words: str) -> tuple[Ref, str] | None:
         """The key of "one row per …": a column of the root, the root's reference to a table
@@ -1114,6 +1164,11 @@ class _Parser:
                     if measure is None:
                         continue
                     sql, name, used = measure
+                    rows = "|".join(re.escape(f) for f in self.cat.forms(q.root))
+                    if fn in ("max", "min") and re.match(
+                        rf"\s+(?:{rows})\b", self.text[m.start("rest") + len(used) :]
+                    ):  # "max weight parcel of each shipment": that parcel, or the weight?
+                        q.ambiguous.append(f"'{m.group(0).strip()}': the row, or the {fn}?")
                     prefix = {"sum": "total", "avg": "avg", "max": "max", "min": "min"}[fn]
                     label = (
                         name
@@ -2568,6 +2623,11 @@ _KEEP_ITS = (
     r"|earliest|oldest|last)\s+(?P<what>[a-z_]+)"
 )
 _KEEP_RE = re.compile(_KEEP_ITS)
+# The first row by a column: "the parcel with the highest weight"
+_ARGMAX = (
+    r"highest|max(?:imum)?|biggest|largest|greatest|heaviest|lowest|min(?:imum)?|smallest"
+    r"|least|latest|newest|most\s+recent|earliest|oldest|first|last"
+)
 # Between group keys: "per country and status", "grouped by country + status"
 _MORE_GROUPS = r"\s*(?:,|\band\b|&|\+)\s*(?:(?:then\s+)?by\s+)?(?:the\s+)?"
 # Words that join the parts of a sentence: never part of a column's name
