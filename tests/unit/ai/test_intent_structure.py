@@ -147,3 +147,16 @@ def test_a_model_that_drops_a_grouping_or_a_computed_column_is_caught():
     kept = "SELECT *, EXTRACT(EPOCH FROM returned_at - loaned_at) / 86400 AS days FROM loans"
     assert dropped(query, _model(kept)) == []
     assert dropped(query, _model("SELECT * FROM loans"))
+
+
+def test_the_row_with_the_highest_value_per_key_is_one_row_per_key():
+    for intent in (
+        "for each member the loan with the highest fee",
+        "the loan with the highest fee in each member",
+    ):
+        query, sql = _understood(intent)
+        assert _clean(query), (intent, query.unresolved, query.ambiguous)
+        assert "PARTITION BY loans.member_id ORDER BY loans.fee DESC" in sql, intent
+    for intent in ("the loan with the highest fee", "max fee loan of each member"):
+        query, _ = _understood(intent)
+        assert not _clean(query), intent  # the row, or the highest fee? not guessed
