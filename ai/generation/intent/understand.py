@@ -1585,7 +1585,11 @@ class _Parser:
         found = self._column_before(cut, "temporal", 3)
         if found is not None:
             return found
-        words = list(re.finditer(r"\b[a-z_]+\b", head[:cut]))[-3:][::-1]
+        # Only the words after the last number or mark: in "qty greater than 3 since 2024", the
+        # comparison's "than" says nothing of the date.
+        clause = re.search(r"[a-z_\s'-]*$", head[:cut])
+        clause_start = clause.start() if clause else cut
+        words = list(_WORD.finditer(head, clause_start, cut))[-3:][::-1]
         created = None
         words = [w for w in words if w[0] not in ("up", "out", "in", "off")]  # "sent out in"
         for k, word in enumerate(words):
@@ -2587,6 +2591,8 @@ _AFTER_NUMBER = (
     r"|or fewer|and below|or below|or lower|or under|at most|max(?:imum)?|\+"
 )
 _DATE_NOUNS = r"timestamps?|dates?|times?"
+_WORD = re.compile(r"\b[a-z_]+\b")
+# Words between a date column's name and its period: "whose delivery was in", "that got"
 _LINKS = (
     r"is|are|was|were|be|been|being|got|gets|get|has|have|had|falls?|fell|lies|lie|dated|that"
     r"|which|who|whose|happened|occurred|took\s+place"
