@@ -128,7 +128,10 @@ class Runner:
         for _ in range(3000):
             async with self.db.session() as session:
                 steps = await run_store.steps(session, execution_id)
-            if any(s.kind == "load" and s.status == "RUNNING" for s in steps):
+            # A load's row is made when it starts. It may already be past RUNNING: a quick
+            # load's record can go from nothing to COMPLETED between two reads (the cancel then
+            # comes late, an outcome checked).
+            if any(s.kind == "load" for s in steps):
                 return
             await asyncio.sleep(0.02)
         raise TimeoutError(f"the load of {execution_id} never started")
