@@ -11,7 +11,13 @@ import re
 from collections import deque
 from dataclasses import dataclass
 
-from ai.generation.intent.lexicon import COLUMN_SYNONYMS, COUNTRIES, FILLER, SYSTEM_WORDS
+from ai.generation.intent.lexicon import (
+    COLUMN_SYNONYMS,
+    COUNTRIES,
+    FILLER,
+    SYSTEM_WORDS,
+    TABLE_SYNONYMS,
+)
 from ai.generation.words import is_text, singular
 from workflows.generation_payloads import Column, DatasetSchema
 
@@ -170,6 +176,7 @@ class Catalog:
         self.edges = self._edges()
         # words the intent wrote in capitals ("US", "IT"): a common word is a value only so
         self.shouted = {w.lower() for w in shouted or ()}
+        self.other_names = self._other_names()
 
     # tables ---------------------------------------------------------------------------------
     def forms(self, d: DatasetSchema) -> set[str]:
@@ -183,6 +190,26 @@ class Catalog:
                 singular(last) in table_forms(x.table) for x in self.datasets
             ):
                 out |= table_forms(last)
+        return out | self.other_names.get(d.dataset, set())
+
+    def _other_names(self) -> dict[str, set[str]]:
+        """Other names of tables (lexicon.TABLE_SYNONYMS, "clients" for customers), each kept
+        only when it names one table and no table, column or value of the schema is so called."""
+        taken: set[str] = set()
+        for d in self.datasets:
+            taken |= table_forms(d.table)
+            for c in d.columns:
+                taken |= column_forms(c, synonyms=False) | {v.lower() for v in c.values}
+        claims: dict[str, list[str]] = {}
+        for d in self.datasets:
+            last = singular(d.table.lower().rsplit("_", 1)[-1])
+            for name in TABLE_SYNONYMS.get(plural(last), ()):
+                if name not in taken:
+                    claims.setdefault(name, []).append(d.dataset)
+        out: dict[str, set[str]] = {}
+        for name, owners in claims.items():
+            if len(owners) == 1:
+                out.setdefault(owners[0], set()).add(name)
         return out
 
     def tables_in(self, text: str) -> list[tuple[int, int, DatasetSchema]]:

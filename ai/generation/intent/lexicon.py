@@ -287,3 +287,34 @@ NUMBER_WORDS = {
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
     "twenty-five": 25, "thirty": 30, "fifty": 50, "hundred": 100,
 }  # fmt: skip
+
+# Short forms of common words, written out before reading ("avg amt per cust"): a short form is
+# read so only when no table, column or value of the schema is called by it.
+ABBREVIATIONS = {
+    "amt": "amount", "amts": "amounts", "cust": "customer", "custs": "customers",
+    "totl": "total", "nr": "number", "num": "number", "prod": "product",
+    "prods": "products", "addr": "address", "dept": "department", "depts": "departments",
+    "emp": "employee", "emps": "employees", "txn": "transaction", "txns": "transactions",
+    "acct": "account", "accts": "accounts", "qtr": "quarter", "yr": "year", "yrs": "years",
+    "whs": "warehouses", "shpmt": "shipment", "shpmts": "shipments",
+    "cnt": "count",
+}  # fmt: skip
+
+# Other names of a table, by its name's last word ("clients" for customers): used only when no
+# table of the schema, nor any column, is called by the other name.
+TABLE_SYNONYMS = {
+    "customers": ("clients", "client", "buyers", "buyer"),
+    "items": ("line items", "line item", "order lines", "order line"),
+    "products": ("articles", "article", "goods"),
+    "employees": ("staff", "workers", "worker"),
+    "users": ("accounts", "account", "members", "member"),
+    "carriers": ("couriers", "courier"),
+}
+
+# Verbs that move a table somewhere, harmless only as the first word ("ship the products to
+# the warehouse"): elsewhere they may say something about the rows ("orders that ship today").
+LEAD_VERBS = {
+    "ship", "transfer", "migrate", "mirror", "stream", "feed", "deliver", "publish", "upload",
+    "download", "dump", "grab", "pull", "sync", "copy", "move", "bring", "export", "replicate",
+    "send", "push", "load", "extract", "materialize", "materialise", "persist",
+}  # fmt: skip

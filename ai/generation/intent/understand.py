@@ -15,6 +15,7 @@ from ai.generation.intent import dates
 from ai.generation.intent.grounding import Catalog, Ref, column_forms, near, stem
 from ai.generation.intent.lexicon import CREATION_VERBS, DATE_VERBS, FILLER, NUMBER_WORDS
 from ai.generation.intent.spans import Coverage
+from ai.generation.intent.wording import expand, take_framing
 from ai.generation.planning import PlanningError
 from ai.generation.words import is_boolean, is_numeric, is_temporal, singular
 from workflows.generation_payloads import DatasetSchema
@@ -156,7 +157,7 @@ def understand(
 ) -> Query:
     """The query an intent asks of ``datasets``; ``ignore`` holds words that name systems,
     connections or the target (never filters)."""
-    text = normalize(intent)
+    text = expand(normalize(intent), datasets)
     cov = Coverage(text)
     dotless = re.sub(r"\b((?:[A-Z]\.){2,})", lambda m: m[1].replace(".", ""), intent)  # U.K.
     cat = Catalog(datasets, shouted=set(re.findall(r"\b[A-Z][A-Z0-9]+\b", dotless)))
@@ -245,6 +246,8 @@ class _Parser:
             q.ambiguous.append(
                 f"one row per {q.one_per.name} and an aggregate: which is done first?"
             )
+        columns = None if q.columns is None else len(q.columns) + len(q.picks)
+        take_framing(self.text, self.cov, self.cat, q.root, q.tables, columns)
         q.unresolved = self.cov.left()
         return q
 

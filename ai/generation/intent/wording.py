@@ -1,0 +1,84 @@
+"""Harmless wording around what an intent asks: short forms written out, framing ("I'd like",
+"nothing else", "two columns"), a verb that moves the table, and a participle that names no
+choice ("the buying customer"). Each is placed only when the schema and the query show it
+carries no condition, column or table of its own."""
+
+from __future__ import annotations
+
+import re
+
+from ai.generation.intent.grounding import Catalog, column_forms
+from ai.generation.intent.lexicon import ABBREVIATIONS, LEAD_VERBS, NUMBER_WORDS
+from ai.generation.intent.spans import Coverage
+from workflows.generation_payloads import DatasetSchema
+
+
+def schema_words(datasets: list[DatasetSchema]) -> set[str]:
+    """Every word a table, column (by its own name) or sampled value of ``datasets`` is called."""
+    words: set[str] = set()
+    for d in datasets:
+        words |= {d.table.lower(), *d.table.lower().split("_")}
+        for c in d.columns:
+            for form in column_forms(c, synonyms=False):
+                words |= {form, *re.split(r"[\s_]+", form)}
+            words |= {v.lower() for v in c.values}
+    return words
+
+
+def expand(text: str, datasets: list[DatasetSchema]) -> str:
+    """``text`` with its short forms written out ("amt" → "amount"), except a short form that
+    the schema itself uses as a name or a value."""
+    known = schema_words(datasets)
+
+    def written_out(m: re.Match[str]) -> str:
+        word = m[1]
+        return m[0] if word in known else ABBREVIATIONS[word]
+
+    short = "|".join(sorted(map(re.escape, ABBREVIATIONS), key=len, reverse=True))
+    return re.sub(rf"(?<![\w.'])({short})\.?(?![\w'])", written_out, text)
+
+
+_LIKE = re.compile(
+    r"\b(?:i'd|we'd|i\s+would|we\s+would|would)\s+(?:really\s+)?like(?:\s+to\s+(?:have|get|see))?"
+    r"\b"
+)
+_LEAD = re.compile(r"^(?:(?:please|hey|kindly|can\s+you|could\s+you|would\s+you)[\s,]+)*([a-z]+)\b")
+_NOTHING_ELSE = re.compile(
+    r"(?:,\s*)?\b(?:(?:and|but)\s+)?(?:nothing\s+(?:else|more)|no\s+other\s+(?:columns|fields))\b"
+)
+_COUNTED_COLUMNS = re.compile(r"\b([a-z]+|\d+)\s+(?:columns|fields)\b")
+
+
+def take_framing(
+    text: str,
+    cov: Coverage,
+    cat: Catalog,
+    root: DatasetSchema,
+    joined: set[str],
+    columns: int | None,
+) -> None:
+    """Places the harmless framing of ``text``: ``columns`` is how many columns the query keeps
+    (None: all), ``joined`` the tables it reads."""
+    for m in _LIKE.finditer(text):
+        cov.take_match(m)
+    lead = _LEAD.match(text)
+    if lead is not None and lead[1] in LEAD_VERBS and cat.table_named(lead[1]) is None:
+        cov.take_match(lead, 1)
+    if columns is not None:  # "…, nothing else", "two columns": say the projection again
+        for m in _NOTHING_ELSE.finditer(text):
+            cov.take_match(m)
+        for m in _COUNTED_COLUMNS.finditer(text):
+            said = int(m[1]) if m[1].isdigit() else NUMBER_WORDS.get(m[1])
+            if said == columns:
+                cov.take_match(m)
+    for m in re.finditer(r"\b([a-z]{3,}ing)\s+([a-z_]+)(?:'s)?\b", text):
+        # "the buying customer's country": the one reference to that table, so no choice
+        d = cat.table_named(m[2]) if m[2] in _forms(cat) else None
+        if d is None or d is root or d.dataset not in joined:
+            continue
+        if len(cat.references(root, d)) == 1 and m[1] not in schema_words(cat.datasets):
+            cov.take_match(m, 1)
+
+
+def _forms(cat: Catalog) -> set[str]:
+    return {f for d in cat.datasets for f in cat.forms(d)}
