@@ -212,6 +212,7 @@ class _Parser:
         self._top()
         self._computed()
         self._aggregates()
+        self._aggregate_said_again()
         self._periods()
         self._between_numbers()
         self._comparisons()
@@ -853,14 +854,17 @@ class _Parser:
             sql = _duration(self._use(last[1]), self._use(first[1]), m["unit"])
             self._add_computed(m.start(), last[0], sql, m["unit"], "")
         for m in re.finditer(
-            r"(?P<a>[a-z_]+(?:\s+[a-z_]+)?)(?:\s+(?P<op>times|multiplied\s+by|x|plus|minus"
+            r"(?P<a>[a-z_]+(?:\s+[a-z_]+)?)(?:\s+(?P<op>times|multiplied\s+by|x|plus|minus|including"
             r"|divided\s+by|-)\s+|\s*(?P<sym>\*|/|\+)\s*)"
             r"(?:(?P<num>\d+(?:\.\d+)?)(?P<pct>\s*(?:%|percent)(?:\s+(?:vat|tax|sales\s+tax))?)?"
             r"(?![\w.])|(?P<b>[a-z_]+(?:\s+[a-z_]+)?))",
             self.text,
         ):
             word = (m["op"] or m["sym"]).split()[0]
+            if word == "including" and not m["pct"]:  # "total including shipping": no sum said
+                continue
             op = {"times": "*", "x": "*", "multiplied": "*", "plus": "+", "minus": "-"}.get(word)
+            op = op or {"including": "+"}.get(word)
             op = op or {"divided": "/"}.get(word, word)
             a = self._column_before(m.end("a"), "numeric", 2)
             b = self._column_after(m.start("b"), "numeric", 2) if m["b"] else None
@@ -888,8 +892,24 @@ class _Parser:
                     factor = 1 + float(m["num"]) / 100 * (1 if op == "+" else -1)
                     op, other, b_name = "*", f"{factor:g}", f"{m['num']}_percent"
             sql = f"{self._use(a[1])} {op} {other}"
+            if self._restated(a[0], end, sql):
+                continue
             label = f"{a[1].column.name}_{_OP_NAMES[op]}_{b_name}"
-            self._add_computed(a[0], end, sql, label, f"{a[1].column.name} {op} {b_name}")
+            said = f"{a[1].column.name} {op} {b_name}"
+            # "total incl. 19% VAT" may describe the total itself: a new column only if named
+            self._add_computed(a[0], end, sql, label, said, named_only=word == "including")
+
+    def _restated(self, start: int, end: int, sql: str) -> bool:
+        """The words [start, end) say again a computed column already placed ("gross_total
+        (total incl. 19% VAT, i.e. total * 1.19)"): placed with it, and True."""
+        if not any(out.sql == sql for out in self._computed_cols):
+            return False
+        lead = re.search(r"(?:,\s*)?\b(?:i\.e\.?|ie|that\s+is|meaning|=)\s*$", self.text[:start])
+        self.cov.take(lead.start() if lead else start, end)
+        closing = re.match(r"\s*\)", self.text[end:])
+        if closing:
+            self.cov.take(end, end + closing.end())
+        return True
 
     def _duration_unit(self) -> tuple[str, int, int] | None:
         """The one unit a duration is asked in ("the transit time in hours"), and its words."""
@@ -902,9 +922,12 @@ class _Parser:
             return None
         return found[0][1].rstrip("s") + "s", found[0].start(), found[0].end()
 
-    def _add_computed(self, start: int, end: int, sql: str, label: str, said: str) -> None:
+    def _add_computed(
+        self, start: int, end: int, sql: str, label: str, said: str, named_only: bool = False
+    ) -> None:
         """A computed column from the words [start, end), named by the words before it ("a
-        line total, quantity times unit price") or after it ("… as weighted_cost")."""
+        line total, quantity times unit price") or after it ("… as weighted_cost"); with
+        ``named_only``, nothing unless so named."""
         name = None
         before = self.text[:start]
         named = re.search(
@@ -939,6 +962,8 @@ class _Parser:
                 closing = re.match(r"\s*\)", self.text[end:])
                 if closing:
                     end += closing.end()
+        if name is None and named_only:
+            return
         label = "_".join(name.split()) if name else label
         out = Out(sql, label)
         self._computed_cols.append(out)
@@ -1366,6 +1391,25 @@ class _Parser:
                     f"Keeps the {n} groups with the {'highest' if desc else 'lowest'} {target.name}",  # noqa: E501
                     f"ORDER BY {target.name} {'DESC' if desc else 'ASC'} LIMIT {n}",
                 )
+
+    def _aggregate_said_again(self) -> None:
+        """ "… by the sum of their order totals; give me their id, name and the total they
+        spent": the one sum, named again by its column, "sum", or what was spent."""
+        q = self.q
+        if len(q.aggregates) != 1 or not q.aggregates[0].sql.startswith("sum("):
+            return
+        summed = q.aggregates[0].sql[len("sum(") : -1]
+        for m in re.finditer(
+            r"\b(?:the|that|this)\s+(?P<word>[a-z_]+)(?P<verb>\s+(?:they|it|he|she|we)\s+"
+            r"(?:spent|paid|made|earned|generated|brought\s+in))?\b",
+            self.text,
+        ):
+            if not self._free(m):
+                continue
+            word = m["word"]
+            named = any(r.sql == summed for r in self.cat.columns_named(word, self.prefer))
+            if word == "sum" or (m["verb"] and word in ("total", "amount")) or named:
+                self.cov.take_match(m)
 
     def _group_entity(
         self, d: DatasetSchema, start: int, end: int, *, label_too: bool = False
@@ -2459,6 +2503,14 @@ class _Parser:
                 if any(g.sql == p.sql for g in q.groups):
                     continue
                 if any(g.name == p.name for g in q.groups):  # product_id, grouped by already
+                    continue
+                if (
+                    p.ref is not None
+                    and not self._one_per_group(p.ref)
+                    and any(g.ref is not None and g.ref.column.name == p.name for g in q.groups)
+                ):
+                    # "per customer … their id, name": not the row's id, which has no one value
+                    # per group, but the grouped table's column of that name
                     continue
                 if not grouped or (p.ref is not None and self._one_per_group(p.ref)):
                     # "product_id + revenue": the columns listed next to an aggregate, with no

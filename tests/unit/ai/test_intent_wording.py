@@ -83,3 +83,32 @@ def test_another_name_of_a_table_yields_to_a_table_so_called() -> None:
 def test_words_that_may_mean_something_are_left(intent: str, left: str) -> None:
     query = understand(intent, SCHEMA)
     assert any(left in words for words in query.unresolved), query.unresolved
+
+
+ORDERS = _table(
+    "orders",
+    [Column("id", "integer"), Column("customer_id", "integer"), Column("total", "numeric")],
+    [["customer_id", "customers", "id"]],
+)
+
+
+def test_a_formula_said_again_is_one_column() -> None:
+    query = understand("orders + gross_total (total incl. 19% VAT, i.e. total * 1.19)", [ORDERS])
+    assert not query.unresolved, query.unresolved
+    assert [(p.name, p.sql) for p in query.picks] == [("gross_total", "orders.total * 1.19")]
+
+
+def test_a_share_added_without_a_new_name_may_describe_the_column_itself() -> None:
+    query = understand("orders with total including 19% VAT", [ORDERS])
+    assert query.unresolved and not query.picks
+
+
+def test_the_one_sum_named_again() -> None:
+    query = understand(
+        "the 5 biggest customers by the sum of their order totals, with their id, name and the "
+        "total they spent",
+        [ORDERS, CUSTOMERS],
+    )
+    assert not query.unresolved and not query.ambiguous, (query.unresolved, query.ambiguous)
+    assert [a.sql for a in query.aggregates] == ["sum(orders.total)"]
+    assert sorted(g.sql for g in query.groups) == ["customers.id", "customers.name"]
