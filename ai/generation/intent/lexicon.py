@@ -193,6 +193,7 @@ FILLER = {
     *["out", "over", "up", "across", "onto"],
     *["keeping", "retain", "retaining", "going", "headed", "bound", "destined", "sent"],
     *["column", "columns", "field", "fields", "there", "one", "if", "any", "when", "yet"],
+    "i.e",  # "revenue per product, i.e. sum of …": what follows says it again
     *SYSTEM_WORDS,  # systems and formats: never filter values
 }
 
@@ -317,4 +318,11 @@ LEAD_VERBS = {
     "ship", "transfer", "migrate", "mirror", "stream", "feed", "deliver", "publish", "upload",
     "download", "dump", "grab", "pull", "sync", "copy", "move", "bring", "export", "replicate",
     "send", "push", "load", "extract", "materialize", "materialise", "persist",
+}  # fmt: skip
+
+# The same verbs done to the rows, harmless only when a system follows ("the orders from 2024
+# pulled into the warehouse"); not "shipped to", "sent to", "moved to", which may say where.
+MOVED = {
+    "pulled", "copied", "synced", "synchronized", "exported", "dumped", "loaded", "replicated",
+    "mirrored", "pushed", "extracted", "uploaded", "grabbed", "brought", "materialized",
 }  # fmt: skip

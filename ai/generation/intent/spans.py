@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ai.generation.intent.lexicon import FILLER
+from ai.generation.intent.lexicon import FILLER, NUMBER_WORDS
 
 _WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_'.-]*[A-Za-z0-9_]|[A-Za-z0-9_]")
 
@@ -13,10 +13,10 @@ _WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_'.-]*[A-Za-z0-9_]|[A-Za-z0-9_]")
 def _filler(word: str, filler: set[str]) -> bool:
     """A filler word, or a typo of one: two letters swapped ("wiht"), or one letter wrong in a
     word of six or more. A short word one letter from a filler is often a word of its own
-    ("went", "lost", "loan"): it is not dropped as a typo."""
+    ("went", "lost", "loan"): it is not dropped as a typo, nor is a number ("three": "there")."""
     if word in filler:
         return True
-    if len(word) < 4 or not word.isalpha():
+    if len(word) < 4 or not word.isalpha() or word in NUMBER_WORDS:
         return False
     from ai.generation.intent.grounding import distance
 

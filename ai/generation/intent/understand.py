@@ -248,6 +248,8 @@ class _Parser:
                 f"one row per {q.one_per.name} and an aggregate: which is done first?"
             )
         columns = None if q.columns is None else len(q.columns) + len(q.picks)
+        if q.aggregates:
+            columns = len(q.groups) + len(q.aggregates)
         take_framing(self.text, self.cov, self.cat, q.root, q.tables, columns)
         q.unresolved = self.cov.left()
         return q
@@ -931,7 +933,7 @@ class _Parser:
         name = None
         before = self.text[:start]
         named = re.search(
-            r"(?:an?\s+|the\s+|its\s+|their\s+)?((?:[a-z_]+\s+){0,3}[a-z_]+)(?:\s+(?:column|field))?\s*(?:,|:|=|\(|\bas\b|\bbeing\b|\bcomputed as\b|\bcalculated as\b|\bdefined as\b|\bwhich is\b|\bi\.e\.)\s*(?:the\s+|its\s+|their\s+)?$",  # noqa: E501
+            r"(?:an?\s+|the\s+|its\s+|their\s+)?((?:[a-z_]+\s+){0,3}[a-z_]+)(?:\s+(?:column|field))?\s*(?:,|:|=|\(|\bas\b|\bbeing\b|\bcomputed as\b|\bcalculated as\b|\bdefined as\b|\bwhich is\b|,?\s*\bi\.e\.|,?\s*\bthat is\b)\s*(?:the\s+|its\s+|their\s+)?$",  # noqa: E501
             before,
         )
         after = re.match(

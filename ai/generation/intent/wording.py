@@ -8,7 +8,13 @@ from __future__ import annotations
 import re
 
 from ai.generation.intent.grounding import Catalog, column_forms
-from ai.generation.intent.lexicon import ABBREVIATIONS, LEAD_VERBS, NUMBER_WORDS
+from ai.generation.intent.lexicon import (
+    ABBREVIATIONS,
+    LEAD_VERBS,
+    MOVED,
+    NUMBER_WORDS,
+    SYSTEM_WORDS,
+)
 from ai.generation.intent.spans import Coverage
 from workflows.generation_payloads import DatasetSchema
 
@@ -64,6 +70,14 @@ def take_framing(
     lead = _LEAD.match(text)
     if lead is not None and lead[1] in LEAD_VERBS and cat.table_named(lead[1]) is None:
         cov.take_match(lead, 1)
+    moved = "|".join(sorted(MOVED))
+    for m in re.finditer(
+        rf"\b(?P<verb>{moved})\s+(?:over\s+|out\s+|across\s+)?(?:in)?to\s+(?:the\s+|our\s+|my\s+)?"
+        r"(?P<to>[a-z0-9_]+)",
+        text,
+    ):
+        if m["to"] in SYSTEM_WORDS:
+            cov.take_match(m, "verb")
     if columns is not None:  # "…, nothing else", "two columns": say the projection again
         for m in _NOTHING_ELSE.finditer(text):
             cov.take_match(m)

@@ -46,6 +46,8 @@ SCHEMA = [CUSTOMERS, SALES, ITEMS]
         ("copy over the line items", "order_items", None),
         ("customers, two columns: name and country, nothing else", "customers", 2),
         ("sales, columns id / amount, nothing else", "sales", 2),
+        ("I'd like the sales over 100 pulled into the warehouse", "sales", None),
+        ("sales, i.e. every sale there is", "sales", None),
     ],
 )
 def test_harmless_wording_is_placed(intent: str, root: str, columns: int | None) -> None:
@@ -77,6 +79,7 @@ def test_another_name_of_a_table_yields_to_a_table_so_called() -> None:
         ("customers, two columns: name, country and id", "two"),  # three columns, not two
         ("customers, nothing else", "nothing else"),  # no columns named: says nothing
         ("sales shipping to DE", "shipping"),  # a verb inside the intent, not its first word
+        ("sales pulled into 2024", "pulled"),  # moved into no system
         ("customers with a name like Anna", "like anna"),  # LIKE is a condition
     ],
 )
@@ -112,3 +115,9 @@ def test_the_one_sum_named_again() -> None:
     assert not query.unresolved and not query.ambiguous, (query.unresolved, query.ambiguous)
     assert [a.sql for a in query.aggregates] == ["sum(orders.total)"]
     assert sorted(g.sql for g in query.groups) == ["customers.id", "customers.name"]
+
+
+def test_the_columns_counted_are_those_of_the_groups_and_aggregates() -> None:
+    query = understand("number of sales per customer, just those two columns", SCHEMA)
+    assert not query.unresolved and not query.ambiguous, (query.unresolved, query.ambiguous)
+    assert understand("number of sales per customer, three columns", SCHEMA).unresolved
