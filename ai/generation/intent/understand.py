@@ -250,7 +250,10 @@ class _Parser:
         columns = None if q.columns is None else len(q.columns) + len(q.picks)
         if q.aggregates:
             columns = len(q.groups) + len(q.aggregates)
-        take_framing(self.text, self.cov, self.cat, q.root, q.tables, columns)
+        plain = not (q.where or q.picks or q.aggregates or q.limit or q.one_per or q.joins)
+        take_framing(
+            self.text, self.cov, self.cat, q.root, q.tables, columns, plain and not columns
+        )
         q.unresolved = self.cov.left()
         return q
 

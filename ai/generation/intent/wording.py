@@ -49,6 +49,17 @@ _LIKE = re.compile(
     r"\b"
 )
 _LEAD = re.compile(r"^(?:(?:please|hey|kindly|can\s+you|could\s+you|would\s+you)[\s,]+)*([a-z]+)\b")
+_COURTESY = re.compile(
+    r"\b(?:(?:would|could|can|will)\s+(?:you|i|we)|kindly|thanks|thank\s+you|cheers|asap"
+    r"|(?:i'm|i\s+am|we're|we\s+are)\s+after)\b|^(?:what|which)\s+(?:are|is|were)\b"
+)
+# Words that say the rows are copied as they are: true only of a query with no condition,
+# projection, computed column, grouping or limit.
+_AS_THEY_ARE = re.compile(
+    r"\b(?:(?:straight|plain|exact|raw|1\s*:\s*1|one\s+to\s+one)(?=\s+(?:copy|replica|dump|load))"
+    r"|unchanged|unfiltered|untouched|verbatim|as-is|nothing\s+fancy"
+    r"|no\s+(?:filters?|filtering|transformations?|changes)(?:\s+(?:at\s+all|whatsoever))?)\b"
+)
 _NOTHING_ELSE = re.compile(
     r"(?:,\s*)?\b(?:(?:and|but)\s+)?(?:nothing\s+(?:else|more)|no\s+other\s+(?:columns|fields))\b"
 )
@@ -62,11 +73,15 @@ def take_framing(
     root: DatasetSchema,
     joined: set[str],
     columns: int | None,
+    plain: bool,
 ) -> None:
     """Places the harmless framing of ``text``: ``columns`` is how many columns the query keeps
-    (None: all), ``joined`` the tables it reads."""
-    for m in _LIKE.finditer(text):
+    (None: all), ``joined`` the tables it reads, ``plain`` whether it reads every row as is."""
+    for m in [*_LIKE.finditer(text), *_COURTESY.finditer(text)]:
         cov.take_match(m)
+    if plain:
+        for m in _AS_THEY_ARE.finditer(text):
+            cov.take_match(m)
     lead = _LEAD.match(text)
     if lead is not None and lead[1] in LEAD_VERBS and cat.table_named(lead[1]) is None:
         cov.take_match(lead, 1)

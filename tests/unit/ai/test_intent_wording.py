@@ -48,6 +48,8 @@ SCHEMA = [CUSTOMERS, SALES, ITEMS]
         ("sales, columns id / amount, nothing else", "sales", 2),
         ("I'd like the sales over 100 pulled into the warehouse", "sales", None),
         ("sales, i.e. every sale there is", "sales", None),
+        ("would you kindly load the customers asap, thanks", "customers", None),
+        ("a straight copy of sales, no filters, unchanged", "sales", None),
     ],
 )
 def test_harmless_wording_is_placed(intent: str, root: str, columns: int | None) -> None:
@@ -80,6 +82,7 @@ def test_another_name_of_a_table_yields_to_a_table_so_called() -> None:
         ("customers, nothing else", "nothing else"),  # no columns named: says nothing
         ("sales shipping to DE", "shipping"),  # a verb inside the intent, not its first word
         ("sales pulled into 2024", "pulled"),  # moved into no system
+        ("sales over 100, no filters", "no filters"),  # a condition was said: which is meant?
         ("customers with a name like Anna", "like anna"),  # LIKE is a condition
     ],
 )
