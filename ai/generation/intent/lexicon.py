@@ -298,7 +298,7 @@ ABBREVIATIONS = {
     "emp": "employee", "emps": "employees", "txn": "transaction", "txns": "transactions",
     "acct": "account", "accts": "accounts", "qtr": "quarter", "yr": "year", "yrs": "years",
     "whs": "warehouses", "shpmt": "shipment", "shpmts": "shipments",
-    "cnt": "count",
+    "cnt": "count", "wt": "weight", "pls": "please", "plz": "please", "thx": "thanks",
 }  # fmt: skip
 
 # Other names of a table, by its name's last word ("clients" for customers): used only when no
