@@ -12,10 +12,11 @@ import structlog
 from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from starlette.datastructures import Headers, MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from temporalio.client import Client
 
 from api import health, metrics
+from api.asgi import HttpMiddleware
 from api.dashboard import install as install_dashboard
 from api.errors import document_validation_status, install_error_handlers
 from api.security import GuardRequests, document_security
@@ -189,18 +190,11 @@ async def _keep_retention(db: Database, settings: Settings) -> None:
         await asyncio.sleep(settings.retention.sweep_every_seconds)
 
 
-class RequestId:
+class RequestId(HttpMiddleware):
     """Names every request by its X-Request-ID (made up when the client sends none): on the
-    request's state, its log lines and its answer. Plain ASGI, unlike ``app.middleware``: the
-    app runs in the request's own task, not in one more per request."""
+    request's state, its log lines and its answer."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = Headers(scope=scope).get("X-Request-ID") or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
 

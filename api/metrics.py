@@ -34,8 +34,9 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from sqlmodel.ext.asyncio.session import AsyncSession
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from api.asgi import HttpMiddleware
 from api.deps import Principal, get_principal
 from api.errors import ApiError
 from core import telemetry
@@ -60,18 +61,11 @@ _REQUEST_SECONDS = Histogram(
 )
 
 
-class CountRequests:
+class CountRequests(HttpMiddleware):
     """The middleware behind the request metrics; it also names the request's tenant on its
-    trace span once ``api.security`` has found it. Plain ASGI, unlike ``app.middleware``: the
-    app runs in the request's own task, not in one more per request."""
+    trace span once ``api.security`` has found it."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 500
 

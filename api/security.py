@@ -19,8 +19,9 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from api.asgi import HttpMiddleware
 from api.deps import Principal
 from api.errors import error_body
 from core.auth import keys
@@ -276,17 +277,10 @@ def _too_many(request: Request, decision: Decision) -> JSONResponse:
     return _reject(request, AuthProblem(429, "RATE_LIMIT_EXCEEDED", message), decision)
 
 
-class GuardRequests:
-    """The middleware: authenticate, pick the tenant, count, then call the route. Plain ASGI,
-    unlike ``app.middleware``: the route runs in the request's own task, not in one more."""
+class GuardRequests(HttpMiddleware):
+    """The middleware: authenticate, pick the tenant, count, then call the route."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         refused, headers = await _admit(request)
         if refused is not None:

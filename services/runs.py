@@ -310,6 +310,47 @@ class RunSnapshot:
         return sum(s.bytes for s in self.steps)
 
 
+@dataclass(frozen=True)
+class LogPage:
+    """A run's log lines as the logs routes of every surface answer them. With a cursor
+    (``after``) each line carries its id and ``next_after`` is the id to ask after next;
+    without one both are None (the documented answer)."""
+
+    execution_id: str
+    lines: list[dict[str, Any]]
+    next_after: int | None
+
+
+async def log_page(
+    session: AsyncSession,
+    tenant_id: str,
+    execution_id: str,
+    *,
+    task: str | None,
+    lines: int,
+    after: int | None,
+) -> LogPage:
+    """The tenant's run ``execution_id`` (NotFound otherwise): its last ``lines`` log lines, or
+    the first ``lines`` after the line ``after``."""
+    row = await run_store.get(session, tenant_id, execution_id)
+    found = await run_store.logs(session, row.id, task=task, lines=lines, after=after)
+    cursor = after is not None
+    return LogPage(
+        execution_id=row.id,
+        lines=[
+            {
+                "id": line.id if cursor else None,
+                "timestamp": line.ts,
+                "level": line.level,
+                "task": line.task,
+                "message": line.message,
+            }
+            for line in found
+        ],
+        next_after=(found[-1].id if found else after) if cursor else None,
+    )
+
+
 async def snapshot(
     session: AsyncSession, client: Client, tenant_id: str, execution_id: str
 ) -> RunSnapshot:

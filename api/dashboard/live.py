@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request
+from fastapi.responses import StreamingResponse
 from temporalio.client import Client
 
 from api.dashboard.rendering import templates
@@ -140,6 +141,15 @@ Parts = dict[str, str]
 """A page's live parts by event name: the HTML each is drawn with now."""
 ReadParts = Callable[[], Awaitable[tuple[Parts, str | None]]]
 """Reads the parts now, and the final status once the thing has finished (else None)."""
+
+
+def event_stream(events: AsyncIterator[str]) -> StreamingResponse:
+    """The answer that streams a page's events (never cached nor buffered by a proxy)."""
+    return StreamingResponse(
+        events,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 async def live_events(request: Request, read: ReadParts) -> AsyncIterator[str]:

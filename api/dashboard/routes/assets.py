@@ -13,10 +13,11 @@ import re
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from fastapi.responses import RedirectResponse, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.dashboard.asset_runs import asset_run_events, read_asset_run
+from api.dashboard.live import event_stream
 from api.dashboard.rendering import fragment_context, render
 from api.dashboard.session import CheckedForm
 from api.deps import ClientDep, Editor, SessionDep, SettingsDep, Viewer
@@ -203,11 +204,7 @@ async def asset_run_event_stream(
         run_id,
         fragment_context(request, principal),
     )
-    return StreamingResponse(
-        stream,
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return event_stream(stream)
 
 
 @router.post("/ui/asset-runs/{run_id}/cancel")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from fastapi.responses import RedirectResponse, Response
 
-from api.dashboard.live import read_run, run_events
+from api.dashboard.live import event_stream, read_run, run_events
 from api.dashboard.rendering import fragment_context, render
 from api.dashboard.session import CheckedForm
 from api.deps import ClientDep, Editor, SessionDep, SettingsDep, Viewer
@@ -122,11 +122,7 @@ async def run_event_stream(
         execution_id,
         fragment_context(request, principal),
     )
-    return StreamingResponse(
-        stream,
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return event_stream(stream)
 
 
 @router.get("/{execution_id}/logs")

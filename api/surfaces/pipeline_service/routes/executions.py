@@ -146,23 +146,14 @@ async def execution_logs(
     lines: Annotated[int, Query(ge=1, le=10_000, description="the last N lines")] = 100,
     after: LogCursor = None,
 ) -> ExecutionLogs:
-    row = await run_store.get(session, principal.tenant_id, execution_id)
-    found = await run_store.logs(session, row.id, task=task, lines=lines, after=after)
-    cursor = after is not None
+    page = await runs.log_page(
+        session, principal.tenant_id, execution_id, task=task, lines=lines, after=after
+    )
     return ExecutionLogs(
-        execution_id=row.id,
+        execution_id=page.execution_id,
         task=task,
-        lines=[
-            LogLine(
-                id=x.id if cursor else None,
-                timestamp=x.ts,
-                level=x.level,
-                task=x.task,
-                message=x.message,
-            )
-            for x in found
-        ],
-        next_after=(found[-1].id if found else after) if cursor else None,
+        lines=[LogLine(**line) for line in page.lines],
+        next_after=page.next_after,
     )
 
 
