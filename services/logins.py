@@ -138,6 +138,23 @@ async def log_in(
     return await issue(session, signer, user.id, tenant, auth_session, refresh_kind)
 
 
+async def end_replaced_logins(
+    session: AsyncSession, signer: TokenSigner, presented: dict[str, str | None]
+) -> None:
+    """End the logins that a browser's earlier tokens (``{kind: token}``) belong to, once it has
+    logged in again: its new cookies replace them, so a copy of the old ones left elsewhere
+    cannot renew. A token that does not decode (expired, forged) is passed over."""
+    for kind, token in presented.items():
+        if not token:
+            continue
+        try:
+            claims = signer.decode(token, kind)
+        except TokenError:
+            continue
+        await identity.revoke_session(session, claims.session_id, "replaced_by_login")
+        log.info("earlier login ended by a new login", session=claims.session_id)
+
+
 def _cannot_renew(message: str) -> LoginRefused:
     return LoginRefused(401, "AUTHENTICATION_REQUIRED", message)
 

@@ -18,6 +18,7 @@ from tests.dashboard.helpers import (
     csrf_of,
     drop_access,
     expire_access,
+    log_in,
     logged_in,
     login_cookies,
     set_cookies,
@@ -99,3 +100,24 @@ async def test_requests_renewing_at_the_same_moment_keep_the_login(app, tenancy)
             )
         drop_access(http)
         assert (await http.get("/ui/runs", headers=HTML)).status_code == 200
+
+
+async def test_logging_in_again_ends_the_browsers_earlier_login(app, tenancy):
+    """A second login in the same browser replaces the first: a copy of the first login's
+    cookies left elsewhere can neither renew nor be used."""
+    member = tenancy.members["viewer"]
+    async with logged_in(app, member) as http:
+        old_access, old_refresh = login_cookies(http)
+        again = await log_in(http, member.email, auth.PASSWORD)
+        assert again.status_code == 303, again.text
+        assert login_cookies(http) != (old_access, old_refresh)
+        assert (await http.get("/ui/runs", headers=HTML)).status_code == 200  # the new login
+    async with auth.anonymous_client(app) as copy:
+        copy.headers["Cookie"] = f"{REFRESH_COOKIE}={old_refresh}"
+        renewed = await copy.get("/ui/runs", headers=HTML)
+        assert UI_SESSION_COOKIE not in set_cookies(renewed) or "max-age=0" in (
+            set_cookies(renewed)[UI_SESSION_COOKIE].lower()
+        )
+        copy.headers["Cookie"] = f"{UI_SESSION_COOKIE}={old_access}"
+        page = await copy.get("/ui/runs", headers=HTML, follow_redirects=False)
+        assert page.status_code in (303, 307, 401), page.status_code

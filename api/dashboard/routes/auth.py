@@ -8,8 +8,8 @@ from fastapi.responses import RedirectResponse, Response
 from api.dashboard import session as ui_session
 from api.dashboard.rendering import render
 from api.deps import SessionDep, SettingsDep, Viewer
-from api.security import client_address, guard_of
-from core.auth.tokens import UI_REFRESH
+from api.security import UI_SESSION_COOKIE, client_address, guard_of
+from core.auth.tokens import ACCESS, UI_REFRESH
 from services import logins
 from store import identity
 
@@ -73,6 +73,15 @@ async def login(request: Request, session: SessionDep, settings: SettingsDep) ->
         )
     except logins.LoginRefused as exc:
         return _login_page(request, next_url, email, exc.message, 400)
+    # This browser's earlier login (its cookies are about to be replaced) ends here.
+    await logins.end_replaced_logins(
+        session,
+        guard.signer,
+        {
+            UI_REFRESH: request.cookies.get(ui_session.REFRESH_COOKIE),
+            ACCESS: request.cookies.get(UI_SESSION_COOKIE),
+        },
+    )
     response = RedirectResponse(next_url, status_code=303)
     ui_session.set_login(request, response, issued)
     response.delete_cookie(ui_session.LOGIN_COOKIE, path="/ui/login")
