@@ -130,6 +130,8 @@ class RunStep(SQLModel, table=True):
 
 class RunLog(SQLModel, table=True):
     __tablename__ = "run_logs"
+    # The retention sweep deletes by age.
+    __table_args__ = (Index("ix_run_logs_ts", "ts"),)
 
     id: int | None = Field(default=None, primary_key=True)
     execution_id: str = Field(foreign_key="executions.id", index=True, max_length=64)

@@ -34,6 +34,8 @@ class WebhookDelivery(SQLModel, table=True):
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
         UniqueConstraint("webhook_id", "execution_id", "event", name="uq_webhook_deliveries"),
+        # The retention sweep deletes ended deliveries by age.
+        Index("ix_webhook_deliveries_status_updated", "status", "updated_at"),
     )
 
     id: str = Field(primary_key=True, max_length=64)
