@@ -6,6 +6,9 @@ opens its own connection (and closes it), on the database kept for its libpq URI
 ``KEPT`` URIs used. A kept database holds no server session, only that catalog; the values
 Ductwork reads and writes through ADBC are of built-in types, whose identifiers never change.
 The URI holds the password: it stays in memory here and is never logged.
+
+Sharing a database relies on ``adbc_driver_manager.dbapi._SharedDatabase`` (1.13): a release
+without it falls back to a database per connection (slower to open, the same results).
 """
 
 from __future__ import annotations
@@ -24,10 +27,14 @@ def connect(uri: str) -> Any:
     import adbc_driver_manager
     import adbc_driver_manager.dbapi as dbapi
     import adbc_driver_postgresql
+    import adbc_driver_postgresql.dbapi
 
+    shared_database = _shared_database_class()
+    if shared_database is None:  # a driver release without it: a database each
+        return adbc_driver_postgresql.dbapi.connect(uri)
     shared = _kept(uri)
     if shared is None:
-        opened = dbapi._SharedDatabase(adbc_driver_postgresql.connect(uri))
+        opened = shared_database(adbc_driver_postgresql.connect(uri))
         shared = _keep(uri, opened)
     conn = adbc_driver_manager.AdbcConnection(shared._db)
     try:
@@ -35,6 +42,13 @@ def connect(uri: str) -> Any:
     except BaseException:
         conn.close()
         raise
+
+
+def _shared_database_class() -> Any:
+    """The driver manager's shared database class, or None in a release without it."""
+    import adbc_driver_manager.dbapi as dbapi
+
+    return getattr(dbapi, "_SharedDatabase", None)
 
 
 def _kept(uri: str) -> Any:

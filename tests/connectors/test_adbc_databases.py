@@ -55,3 +55,12 @@ async def test_a_type_created_after_the_database_was_kept_reads_as_text(source, 
     schema = await reader.describe(config, query)
     batches = await asyncio.to_thread(lambda: list(reader.read(config, query, schema, 10)))
     assert pa.Table.from_batches(batches, schema).to_pylist() == [{"m": "busy", "id": 1}]
+
+
+def test_a_driver_release_without_shared_databases_still_connects(source_db, monkeypatch):
+    """The shared database is a private class of the driver manager: without it, each
+    connection opens its own database and nothing is kept."""
+    monkeypatch.setattr(adbc_databases, "_shared_database_class", lambda: None)
+    uri = adbc_uri(PostgresConfig(PG_HOST, PG_PORT, source_db, PG_USER, f"x{uuid.uuid4().hex}"))
+    assert _one(uri) == 1
+    assert adbc_databases._kept(uri) is None
