@@ -47,6 +47,7 @@ _CLOSED = {
 }
 
 BATCH_RUN = PipelineRunWorkflow.__name__  # its @workflow.defn names no other type
+STREAM_RUN = StreamPipelineWorkflow.__name__
 """The workflow type of a batch run: its progress is the store's while a step runs."""
 START_TIMEOUT = timedelta(seconds=5)
 """The longest ``submit`` waits for Temporal to accept a run; then the API answers 503."""
@@ -434,6 +435,38 @@ async def cancel(client: Client, execution: Execution, session: AsyncSession | N
             raise TemporalUnavailable(exc.message) from exc
         raise
     return True
+
+
+async def set_paused(client: Client, execution: Execution, paused: bool) -> None:
+    """Pause a continuous run's stream after its current micro-batch (``paused``), or let it
+    read on. Conflict when the run is not continuous or its workflow has closed."""
+    handle = client.get_workflow_handle(execution.workflow_id)
+    try:
+        described = await handle.describe()
+        if described.workflow_type != STREAM_RUN:
+            raise Conflict(
+                f"execution {execution.id} is a batch run: only a continuous pipeline's "
+                "execution can be paused (cancel a batch run instead)",
+                code="NOT_CONTINUOUS",
+            )
+        if described.status is not WorkflowExecutionStatus.RUNNING:
+            raise Conflict(
+                f"execution {execution.id} has already finished; nothing to "
+                + ("pause" if paused else "resume"),
+                code="EXECUTION_FINISHED",
+            )
+        await handle.signal(
+            StreamPipelineWorkflow.pause if paused else StreamPipelineWorkflow.resume
+        )
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.NOT_FOUND:
+            raise Conflict(
+                f"execution {execution.id} has no running workflow to signal",
+                code="EXECUTION_FINISHED",
+            ) from None
+        if exc.status in temporal.UNREACHABLE:
+            raise TemporalUnavailable(exc.message) from exc
+        raise
 
 
 async def outcome_after_cancel(

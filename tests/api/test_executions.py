@@ -260,6 +260,19 @@ async def test_cancel_of_a_finished_run_is_a_conflict(api, pipe):
     assert after["status"] == "COMPLETED"
 
 
+@pytest.mark.parametrize("action", ["pause", "resume"])
+async def test_only_a_continuous_run_pauses(api, pipe, action):
+    """A batch run has no stream to pause: 409 saying to cancel it instead; an unknown
+    execution is a 404."""
+    execution_id = (await submit(api, pipe.id))["executionId"]
+    await wait_finished(api, execution_id)
+    response = await api.post(f"/v1/pipelines/executions/{execution_id}/{action}")
+    body = assert_error(response, 409, "NOT_CONTINUOUS")
+    assert "cancel" in body["detail"]
+    missing = await api.post(f"/v1/pipelines/executions/{uuid.uuid4()}/{action}")
+    assert missing.status_code == 404, missing.text
+
+
 async def test_logs(api, pipe):
     execution_id = (await submit(api, pipe.id))["executionId"]
     assert (await wait_finished(api, execution_id))["status"] == "COMPLETED"

@@ -1,4 +1,5 @@
-"""Pipeline executions: execute, read (live progress and metrics), list, cancel, logs."""
+"""Pipeline executions: execute, read (live progress and metrics), list, cancel, pause and
+resume (continuous runs), logs."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from api.surfaces.pipeline_service.schemas.executions import (
     ExecutionSubmitted,
     LogLine,
     MetricsOut,
+    PauseAccepted,
     ProgressOut,
     StreamOut,
     TaskOut,
@@ -134,6 +136,40 @@ async def cancel_execution(
     row = await runs.outcome_after_cancel(session, client, row)
     return CancelAccepted(
         execution_id=row.id, status=row.status, note=row.note, message=runs.cancel_message(row)
+    )
+
+
+@router.post(
+    "/executions/{execution_id}/pause",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=PauseAccepted,
+)
+async def pause_execution(
+    execution_id: str, session: SessionDep, client: ClientDep, principal: Editor
+) -> PauseAccepted:
+    """A continuous run stops reading after its current micro-batch, keeping its position."""
+    row = await run_store.get(session, principal.tenant_id, execution_id)
+    await runs.set_paused(client, row, True)
+    return PauseAccepted(
+        execution_id=row.id,
+        paused=True,
+        message="the run pauses once its current micro-batch is loaded; resume it to read on",
+    )
+
+
+@router.post(
+    "/executions/{execution_id}/resume",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=PauseAccepted,
+)
+async def resume_execution(
+    execution_id: str, session: SessionDep, client: ClientDep, principal: Editor
+) -> PauseAccepted:
+    """A paused continuous run reads on from the position its target holds."""
+    row = await run_store.get(session, principal.tenant_id, execution_id)
+    await runs.set_paused(client, row, False)
+    return PauseAccepted(
+        execution_id=row.id, paused=False, message="the run reads on from where it paused"
     )
 
 

@@ -102,6 +102,14 @@ class CancelAccepted(CamelModel):
     message: str | None = None
 
 
+class PauseAccepted(CamelModel):
+    """A continuous run asked to pause (after its current micro-batch) or to read on."""
+
+    execution_id: str
+    paused: bool
+    message: str
+
+
 class LogLine(CamelModel):
     id: int | None = line_id()
     timestamp: datetime
