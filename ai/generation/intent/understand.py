@@ -15,10 +15,10 @@ from ai.generation.intent import dates
 from ai.generation.intent.grounding import Catalog, Ref, column_forms, near, stem
 from ai.generation.intent.lexicon import CREATION_VERBS, DATE_VERBS, FILLER, NUMBER_WORDS
 from ai.generation.intent.spans import Coverage
-from ai.generation.intent.wording import expand, take_framing
+from ai.generation.intent.wording import expand, schema_words, take_framing
 from ai.generation.planning import PlanningError
 from ai.generation.words import is_boolean, is_numeric, is_temporal, singular
-from workflows.generation_payloads import DatasetSchema
+from workflows.generation_payloads import Column, DatasetSchema
 
 MONEY = ("amount", "total", "price", "revenue", "value", "cost", "salary", "total_amount")
 _OPS = {
@@ -848,13 +848,13 @@ class _Parser:
         self._computed_cols: list[Out] = []
         self._computed_spans: list[tuple[int, int, Out]] = []
         for m in re.finditer(  # "the hours between shipped_at and delivered_at"
-            r"\b(?P<unit>hours|days|minutes|seconds)\s+between\s+(?P<a>[a-z_]+(?:\s+[a-z_]+)?)\s+and"
-            r"\s+(?P<b>[a-z_]+(?:\s+[a-z_]+)?)",
+            r"\b(?:number\s+of\s+)?(?P<unit>hours|days|minutes|seconds)\s+between\s+"
+            r"(?:the\s+)?(?P<a>[a-z_]+(?:\s+[a-z_]+)?)\s+and\s+(?:the\s+)?(?P<b>[a-z_]+(?:\s+[a-z_]+)?)",
             self.text,
         ):
-            first = self._column_after(m.start("a"), "temporal", 2)
-            last = self._column_after(m.start("b"), "temporal", 2)
-            if first is None or last is None or not self._free(m):
+            first = self._moment_at(m.start("a"))
+            last = self._moment_at(m.start("b"))
+            if first is None or last is None or first[1] == last[1] or not self._free(m):
                 continue
             sql = _duration(self._use(last[1]), self._use(first[1]), m["unit"])
             self._add_computed(m.start(), last[0], sql, m["unit"], "")
@@ -896,13 +896,27 @@ class _Parser:
                     # "the total plus 19% VAT": total * 1.19
                     factor = 1 + float(m["num"]) / 100 * (1 if op == "+" else -1)
                     op, other, b_name = "*", f"{factor:g}", f"{m['num']}_percent"
-            sql = f"{self._use(a[1])} {op} {other}"
+            whole = _whole(a[1].column) and (
+                _whole(b[1].column) if b is not None else "." not in other
+            )
+            left = f"{self._use(a[1])} * 1.0" if op == "/" and whole else self._use(a[1])
+            sql = f"{left} {op} {other}"  # "length_cm / 100": a fraction, not a whole division
             if self._restated(a[0], end, sql):
                 continue
             label = f"{a[1].column.name}_{_OP_NAMES[op]}_{b_name}"
             said = f"{a[1].column.name} {op} {b_name}"
             # "total incl. 19% VAT" may describe the total itself: a new column only if named
             self._add_computed(a[0], end, sql, label, said, named_only=word == "including")
+
+    def _moment_at(self, start: int) -> tuple[int, Ref] | None:
+        """The date column the words at ``start`` name: by its name ("shipped_at"), or by the
+        verb or noun of the event ("shipped", "delivery") of the tables the intent reads."""
+        found = self._column_after(start, "temporal", 2)
+        if found is not None:
+            return found
+        word = re.match(r"[a-z_]+", self.text[start:])
+        ref = self._date_verb(word[0]) if word else None
+        return (start + len(word[0]), ref) if word and ref is not None else None
 
     def _restated(self, start: int, end: int, sql: str) -> bool:
         """The words [start, end) say again a computed column already placed ("gross_total
@@ -2367,9 +2381,10 @@ class _Parser:
                 if not is_boolean(c):
                     continue
                 word = c.name.lower().removeprefix("is_").removeprefix("has_")
+                spelled = "|".join(map(re.escape, [word, *self._misspelled(word)]))
                 for m in re.finditer(
                     rf"\b(?:(?:marked|flagged|labell?ed|tagged|set)\s+(?:as\s+)?)?"
-                    rf"(?P<neg>not\s+|non-?|in|un|(?:is|are|was|were)(?:n't|\s+not)\s+)?{re.escape(word)}\b"
+                    rf"(?P<neg>not\s+|non-?|in|un|(?:is|are|was|were)(?:n't|\s+not)\s+)?(?:{spelled})\b"
                     r"(?:\s*(?:is|=|==)\s*(?P<said>true|false|yes|no))?",
                     self.text,
                 ):
@@ -2391,6 +2406,18 @@ class _Parser:
                         f"Keeps rows where {c.name} is {'false' if negated else 'true'}",
                         cond,
                     )
+
+    def _misspelled(self, name: str) -> list[str]:
+        """The intent's words that are a typo of ``name`` ("fragle" of fragile) and no word of
+        the schema or of the framing."""
+        known = schema_words(self.cat.datasets)
+        return sorted(
+            {
+                w
+                for w in _WORD.findall(self.text)
+                if w != name and w not in known and w not in FILLER and near(w, name)
+            }
+        )
 
     def _picks(self) -> None:
         """Named columns: of other tables (joined in), or of the root (a projection)."""
@@ -2734,6 +2761,11 @@ _SECONDS = {"hours": 3600, "days": 86400, "minutes": 60, "seconds": 1}
 def _duration(late: str, early: str, unit: str) -> str:
     """The time from ``early`` to ``late`` in ``unit`` (hours, days, minutes, seconds)."""
     return f"EXTRACT(EPOCH FROM {late} - {early}) / {_SECONDS[unit]}"
+
+
+def _whole(c: Column) -> bool:
+    """A column of whole numbers: divided by a whole number, SQL would drop the fraction."""
+    return bool(re.search(r"int|serial", c.type, re.I)) and not is_boolean(c)
 
 
 def _number(text: str) -> str:
