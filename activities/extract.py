@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, TypeVar
 
 import asyncpg
@@ -84,14 +84,7 @@ class ExtractActivities:
         target_config = await self.deps.postgres_config(
             step.ref.tenant_id, step.target_connection_id
         )
-        opened = await asyncio.gather(
-            postgres.connect(source_config), postgres.connect(target_config), return_exceptions=True
-        )
-        source, target = opened
-        if isinstance(source, BaseException) or isinstance(target, BaseException):
-            await closing(*(c for c in opened if not isinstance(c, BaseException)))
-            raise next(c for c in opened if isinstance(c, BaseException))
-        try:
+        async with connected(source_config, target_config) as (source, target):
             columns = await describe_query(source, step.query)
             staging = Relation.parse(step.staging_table)
             await ensure_schema(target, staging.schema)
@@ -108,25 +101,14 @@ class ExtractActivities:
                 with contextlib.suppress(*_CREATED_CONCURRENTLY):
                     await target.execute(create_table_sql(staging, columns, if_missing=True))
             ctx.info("copying", columns=len(columns), into=str(staging), range=scope)
-            watch = asyncio.create_task(
-                _watch_rows(target_config, target.get_server_pid(), ctx.metrics)
-            )
-            try:
-                # One transaction: a failed or cancelled attempt leaves nothing behind, and
-                # a retry starts clean: from a fresh table, or from its own range emptied.
-                async with target.transaction():
-                    if scope is None:
-                        await target.execute(f"DROP TABLE IF EXISTS {staging.sql}")
-                        await target.execute(create_table_sql(staging, columns))
-                    else:
-                        await target.execute(f"DELETE FROM {staging.sql} WHERE {scope}")
+            # One transaction: a failed or cancelled attempt leaves nothing behind, and
+            # a retry starts clean: from a fresh table, or from its own range emptied.
+            async with target.transaction(), rows_watched(target_config, target, ctx.metrics):
+                if scope is None:
+                    await copy_fresh(source, query, target, staging, columns, ctx.metrics)
+                else:
+                    await target.execute(f"DELETE FROM {staging.sql} WHERE {scope}")
                     await stream_copy(source, query, target, staging, ctx.metrics)
-            finally:
-                watch.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await watch
-        finally:
-            await closing(source, target)
 
     async def _arrow(
         self, step: ExtractStep, ctx: StepContext, connector: ArrowSource, config: Any
@@ -417,6 +399,20 @@ def _column(columns: list[Column], name: str, role: str) -> Column:
             error_type="COLUMN_NOT_FOUND",
         )
     return found
+
+
+@contextlib.asynccontextmanager
+async def rows_watched(
+    config: PostgresConfig, target: asyncpg.Connection, progress: Progress
+) -> AsyncIterator[None]:
+    """While inside, the rows a COPY into ``target`` has written are counted in ``progress``."""
+    watch = asyncio.create_task(_watch_rows(config, target.get_server_pid(), progress))
+    try:
+        yield
+    finally:
+        watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watch
 
 
 async def _watch_rows(config: PostgresConfig, pid: int, progress: Progress) -> None:

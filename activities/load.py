@@ -93,7 +93,7 @@ class LoadActivities:
                             step.ref.pipeline_id, cursor.source, staged_rows, cursor.column
                         )
                     ctx.info("cursor advanced", source=cursor.source, to=mark)
-                ctx.metrics.rows = await _load(conn, step, staged, target, ctx)
+                ctx.metrics.rows = await load_staged(conn, step, staged, target, ctx)
                 await state.finish(load_id, ctx.metrics.rows)
                 await guard.reached()
             except BaseException:
@@ -132,9 +132,10 @@ class LoadActivities:
         return None if rows is None else StepResult(step.ref.name, rows)
 
 
-async def _load(
+async def load_staged(
     conn: asyncpg.Connection, step: LoadStep, staged: Relation, target: Relation, ctx: StepContext
 ) -> int:
+    """The staged rows into the target by the step's mode, inside the load's transaction."""
     exists = await relation_exists(conn, target.sql)
     plain_append = step.mode == "append" and not step.deduplicate
     if step.mode == "replace" or (plain_append and not exists and step.input_is_private):

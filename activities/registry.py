@@ -8,6 +8,7 @@ from typing import Any
 from activities.assets.activities import AssetActivities
 from activities.bookkeeping import BookkeepingActivities
 from activities.extract import ExtractActivities
+from activities.extract_load import ExtractLoadActivities
 from activities.generation import GenerationActivities
 from activities.lifecycle import LifecycleActivities
 from activities.llm import LLMActivities
@@ -43,6 +44,7 @@ def build_activities(deps: ActivityDeps) -> list[Callable[..., Any]]:
         bookkeeping.finish_run,
         *_syncs(SyncActivities(deps.db)),
         extract.extract,
+        ExtractLoadActivities(deps).extract_load,
         transform.transform,
         quality.check,
         load.load,

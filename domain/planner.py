@@ -217,8 +217,13 @@ def compile_plan(
             )
         )
 
+    fused = _fusable(extracts, transform_steps, quality, loads, types)
+
     def emptied(conn: str) -> bool:
-        """Whether the loads move every table staged in this PostgreSQL database into place."""
+        """Whether the loads move every table staged in this PostgreSQL database into place
+        (a fused plan's one activity drops its staged table in its transaction)."""
+        if fused:
+            return True
         moved = {
             load.input_table
             for load in loads
@@ -245,6 +250,35 @@ def compile_plan(
             if definition.orchestration.mode == "continuous"
             else None
         ),
+        fused=fused,
+    )
+
+
+def _fusable(
+    extracts: list[ExtractStep],
+    transforms: list[TransformStep],
+    quality: list[QualityStep],
+    loads: list[LoadStep],
+    types: dict[str, str],
+) -> bool:
+    """Whether the run is one PostgreSQL source copied whole into one PostgreSQL target by a
+    replace or a plain append, with nothing between: its extract and load can be one activity
+    and one target transaction (``RunPlan.fused``)."""
+    if transforms or quality or len(extracts) != 1 or len(loads) != 1:
+        return False
+    (extract,), (load,) = extracts, loads
+    connections = (extract.source_connection_id, load.connection_id)
+    return (
+        extract.partition is None
+        and extract.cursor is None
+        and not extract.to_file
+        and load.mode in ("replace", "append")
+        and not load.deduplicate
+        and not load.cursors
+        and load.input_is_private
+        and load.input_table == extract.staging_table
+        and load.connection_id == extract.target_connection_id
+        and all(canonical_type(types.get(c, "postgresql")) == "postgresql" for c in connections)
     )
 
 

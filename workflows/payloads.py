@@ -153,6 +153,10 @@ class RunPlan:
     approval_timeout_seconds: float = 24 * 3600.0
     # A continuous pipeline's wait after a micro-batch that found nothing new; None: a batch run.
     idle_seconds: float | None = None
+    # The one extract and the one load stream the rows from source to target as one activity,
+    # in one target transaction (activities/extract_load.py): PostgreSQL to PostgreSQL, a
+    # replace or plain append with nothing between them. False in plans recorded before.
+    fused: bool = False
 
     @property
     def step_names(self) -> list[str]:
@@ -163,6 +167,14 @@ class RunPlan:
             *self.loads,
         ]
         return [s.ref.name for s in steps]
+
+
+@dataclass
+class ExtractLoadStep:
+    """A fused plan's two steps (``RunPlan.fused``), run as one activity."""
+
+    extract: ExtractStep
+    load: LoadStep
 
 
 @dataclass

@@ -22,6 +22,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_
 with workflow.unsafe.imports_passed_through():
     from activities.bookkeeping import BookkeepingActivities
     from activities.extract import ExtractActivities
+    from activities.extract_load import ExtractLoadActivities
     from activities.load import LoadActivities
     from activities.plan import PlanActivities
     from activities.quality import QualityActivities
@@ -36,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.lifecycle_payloads import ApprovalRequest, ApprovalStatus
     from workflows.notify import notify_finished
     from workflows.payloads import (
+        ExtractLoadStep,
         LoadStep,
         Progress,
         RecordRun,
@@ -57,6 +59,8 @@ LOCAL_BOOKKEEPING_PATCH = "local-bookkeeping"
 # The DuctworkStatus search attribute follows the run's status (the Web UI filters by it), and
 # each step's activity carries a summary of what it does.
 STATUS_ATTRIBUTE_PATCH = "status-search-attribute"
+# A fused plan's extract and load run as one activity in one target transaction.
+EXTRACT_LOAD_PATCH = "extract-load"
 LATE_CANCEL_NOTE = (
     "the cancel arrived after the load had committed, so the run completed: "
     "its rows are in the target"
@@ -138,6 +142,8 @@ class PipelineRunWorkflow(ApprovalGate):
             "retry_policy": policies.data_retry(plan.retries),
             "cancellation_type": workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
         }
+        if plan.fused and workflow.patched(EXTRACT_LOAD_PATCH):
+            return await self._extract_load(plan, data)
         results: list[StepResult] = []
         # Extracts of different sources are independent: run them side by side.
         results += await self._steps(ExtractActivities.extract, plan.extracts, data)
@@ -186,6 +192,34 @@ class PipelineRunWorkflow(ApprovalGate):
             self._late_cancel = True
         self._completed += 1
         return result
+
+    async def _extract_load(self, plan: RunPlan, options: dict) -> list[StepResult]:
+        """A fused plan's extract and load, one activity. Cancelled, it ends as its target
+        says, as a load does (``_load``)."""
+        (extract,), (load,) = plan.extracts, plan.loads
+        step = ExtractLoadStep(extract, load)
+        names = [extract.ref.name, load.ref.name]
+        self._running.extend(names)
+        try:
+            results = await workflow.execute_activity_method(
+                ExtractLoadActivities.extract_load, step, summary=summary(step), **options
+            )
+        except (asyncio.CancelledError, ActivityError) as err:
+            if not is_cancelled_exception(err):
+                if isinstance(err, ActivityError):
+                    self._failed_step = _failed_step(err) or extract.ref.name
+                raise
+            committed = await self._committed(load)
+            if committed is None:
+                raise
+            results = [StepResult(extract.ref.name, committed.rows), committed]
+        finally:
+            for name in names:
+                self._running.remove(name)
+        if workflow.cancellation_reason() is not None:
+            self._late_cancel = True
+        self._completed += len(names)
+        return results
 
     async def _committed(self, step: LoadStep) -> StepResult | None:
         """The load's result if it committed before it stopped, read from its target."""
@@ -379,6 +413,14 @@ def _duration(seconds: float) -> str:
     if seconds >= 60 and seconds % 60 == 0:
         return f"{int(seconds // 60)} min"
     return f"{seconds:g} s"
+
+
+def _failed_step(err: ActivityError) -> str | None:
+    """The step an activity that runs several says it failed in (its error's first detail)."""
+    cause = err.cause
+    if isinstance(cause, ApplicationError) and cause.details and isinstance(cause.details[0], str):
+        return cause.details[0]
+    return None
 
 
 def _details(err: ActivityError) -> list[str]:

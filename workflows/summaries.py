@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.payloads import ExtractStep, LoadStep, QualityStep, TransformStep
+from workflows.payloads import ExtractLoadStep, ExtractStep, LoadStep, QualityStep, TransformStep
 
 LIMIT = 200  # the Web UI shows a line; the full query is in the activity's input
 
 
 def summary(step: Any) -> str | None:
+    if isinstance(step, ExtractLoadStep):
+        load = step.load
+        return _cut(
+            f"copy {_short(step.extract.query)} into {load.target_table} ({load.mode}), "
+            f"staged in {load.input_table}, in one transaction"
+        )
     if isinstance(step, ExtractStep):
         text = f"extract {_short(step.query)} into {step.staging_table}"
         if step.partition is not None:

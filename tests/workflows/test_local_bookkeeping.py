@@ -70,9 +70,14 @@ async def test_a_run_books_itself_locally(api, client, db: Database, source, sou
     run = await run_to_end(api, pipeline)
     assert run["status"] == "COMPLETED" and run["finishedAt"] and run["startedAt"]
     assert run["metrics"]["rowsLoaded"] == 100
-    # Only the data steps go through the task queue; the bookkeeping ran inside the workflow task.
+    # Only the data steps go through the task queue (a plain copy's extract and load as one
+    # activity); the bookkeeping ran inside the workflow task.
     scheduled, children = await _history(client, run["workflowId"])
-    assert scheduled == ["extract", "load"]
+    assert scheduled == ["extract_load"]
+    assert [(t["name"], t["rows"]) for t in run["tasks"]] == [
+        ("extract_rows", 100),
+        ("load_wh", 100),
+    ]
     async with db.session() as session:
         hooks = await session.exec(select(col(Webhook.id)).where(Webhook.tenant_id == "default"))
         has_hooks = hooks.first() is not None
