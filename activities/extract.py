@@ -19,7 +19,7 @@ from temporalio import activity
 from activities.engine import staged_in_duckdb, stored_mark
 from activities.runtime import ActivityDeps, StepContext, closing
 from connectors import postgres, source_sql
-from connectors.base import ArrowSource, Connector, Progress, TerminalError
+from connectors.base import ArrowSource, Connector, Progress, TerminalError, read_again
 from connectors.duckdb.staging import DuckStaging
 from connectors.files import staged as staged_file
 from connectors.postgres.arrow_ingest import ingest, staging_columns
@@ -149,14 +149,12 @@ class ExtractActivities:
         )
         # One transaction in a worker thread: a failed or cancelled attempt leaves nothing.
         await run_stoppable(
-            lambda stop: ingest(
-                target_config,
-                staging,
-                schema,
+            lambda stop: read_again(
+                lambda batches: ingest(
+                    target_config, staging, schema, batches, ctx.metrics, scope=scope, stop=stop
+                ),
                 _read(connector, config, query, schema, batch_rows, stop),
-                ctx.metrics,
-                scope=scope,
-                stop=stop,
+                ctx.info,
             )
         )
 
@@ -196,24 +194,21 @@ class ExtractActivities:
         )
         if to_file:
             await run_stoppable(
-                lambda stop: staged_file.write(
-                    path,
-                    schema,
+                lambda stop: read_again(
+                    lambda batches: staged_file.write(path, schema, batches, ctx.metrics, stop),
                     _read(connector, config, query, schema, batch_rows, stop),
-                    ctx.metrics,
-                    stop,
+                    ctx.info,
                 )
             )
             return
         # One DuckDB transaction in a worker thread: a failed or cancelled attempt leaves nothing.
         await run_stoppable(
-            lambda stop: staging.ingest(
-                staged,
-                schema,
+            lambda stop: read_again(
+                lambda batches: staging.ingest(
+                    staged, schema, batches, ctx.metrics, scope=scope, stop=stop
+                ),
                 _read(connector, config, query, schema, batch_rows, stop),
-                ctx.metrics,
-                scope=scope,
-                stop=stop,
+                ctx.info,
             )
         )
 

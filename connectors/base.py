@@ -7,10 +7,12 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     import pyarrow as pa
+
+T = TypeVar("T")
 
 
 class ConnectorError(Exception):
@@ -171,6 +173,32 @@ class ArrowSource(Connector, Protocol):
         """Batches of ``schema``, at most ``batch_rows`` rows each. Synchronous: run it in a
         worker thread; the source is opened on the first batch and closed with the iterator."""
         ...
+
+
+class ReadAgain(Exception):
+    """Raised by a source's fast read (before the batch that would differ) when its rows would
+    not be exactly what its exact path gives. The consumer's transaction rolls back what it
+    took, and ``read_again`` hands the exact path's ``batches()`` to the consumer again."""
+
+    def __init__(self, reason: str, batches: Callable[[], Iterator[pa.RecordBatch]]) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.batches = batches
+
+
+def read_again(
+    consume: Callable[[Iterator[pa.RecordBatch]], T],
+    batches: Iterator[pa.RecordBatch],
+    log: Callable[..., None] | None = None,
+) -> T:
+    """``consume(batches)`` (one transaction that rolls back on failure); if the read raises
+    ``ReadAgain``, ``consume`` takes the exact path's batches instead."""
+    try:
+        return consume(batches)
+    except ReadAgain as again:
+        if log is not None:
+            log("reading again by the exact path", reason=again.reason)
+        return consume(again.batches())
 
 
 class LoadCursor(Protocol):

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from connectors.base import ConnectionSettings, Progress
+from connectors.base import ConnectionSettings, Progress, read_again
 from connectors.postgres import PostgresConfig
 from connectors.postgres.arrow_ingest import ingest
 from connectors.postgres.sql import Relation
@@ -75,5 +75,7 @@ async def extract_to_postgres(
     target = PostgresConfig(PG_HOST, PG_PORT, target_db, PG_USER, "trust")
     batches = connector.read(config, query, schema, 2)  # tiny batches: several per table
     return await asyncio.to_thread(
-        ingest, target, Relation.parse(table), schema, batches, Progress()
+        read_again,
+        lambda read: ingest(target, Relation.parse(table), schema, read, Progress()),
+        batches,
     )

@@ -1,31 +1,30 @@
-"""Read a SQLite query as Arrow batches with connectorx, when that gives exactly what the
-row-by-row conversion (``connectors.sqlite.types.to_array``) would.
+"""Read a SQLite query as Arrow batches with connectorx, exactly as the row-by-row
+conversion (``connectors.sqlite.types.to_array``) would.
 
 SQLite stores any value in any column, and connectorx reads a column by its declared type and
 stops at the first value stored otherwise (or parses dates more loosely than the row path).
-So before reading, one query in SQLite itself checks that every value of every column is
-stored the way connectorx reads it exactly: integers in INTEGER and BOOLEAN columns, ISO text
-in DATE and TIMESTAMP columns, and so on. When a column's type has no such rule, the check
-finds a value outside it, or connectorx types a column differently, ``batches`` returns None
-and the caller converts row by row, as before. A value the check lets through and connectorx
-still refuses (a day that does not exist) stops the read with the row path's own error. The
-file is the one the confinement policy resolved (``SQLiteConfig.path``), opened read-only for
-the check first.
+So connectorx reads the query with one more column, computed by SQLite in the same scan: 0
+when every value of the row is stored the way connectorx reads it exactly (integers in INTEGER
+and BOOLEAN columns, ISO text in DATE and TIMESTAMP columns, and so on), else 1. A batch is
+handed on only when every row of it says 0. The first row that says 1, or a value connectorx
+refuses, raises ``ReadAgain``: the consumer rolls back what it took (one transaction) and
+reads the row path instead, which gives the same rows or its own error naming the column.
+When a column's type has no such rule or connectorx types a column differently, ``batches``
+returns None and the caller converts row by row from the start. The check costs no scan of
+its own and holds nothing up: the rows stream from the first batch. The file is the one the
+confinement policy resolved (``SQLiteConfig.path``), opened read-only first.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pyarrow as pa
 
-from connectors.base import TerminalError, TransientError
+from connectors.base import ReadAgain
 from connectors.source_sql import conform
 from connectors.sqlite.config import SQLiteConfig
 
@@ -88,9 +87,10 @@ def _rule(data_type: pa.DataType) -> tuple[tuple[pa.DataType, ...], Callable[[st
     return None
 
 
-def check_query(query: str, schema: pa.Schema) -> str | None:
-    """A query returning a row when some value is not read exactly; None when a column's
-    type has no rule (or names repeat), so the row path must read it."""
+def exactness_query(query: str, schema: pa.Schema) -> tuple[str, str] | None:
+    """``query`` with one more column (and its name): 0 when every value of the row is read
+    exactly, else 1. None when a column's type has no rule (or names repeat), so the row path
+    must read it."""
     if len(set(schema.names)) != len(schema.names):
         return None
     conditions = []
@@ -99,11 +99,18 @@ def check_query(query: str, schema: pa.Schema) -> str | None:
         if rule is None:
             return None
         column = f"{_SUBQUERY}.{_quote(field.name)}"
-        conditions.append(f"NOT ({column} IS NULL OR ({rule[1](column)}))")
+        conditions.append(f"({column} IS NULL OR ({rule[1](column)}))")
     if not conditions:
         return None
-    where = " OR ".join(conditions)
-    return f"SELECT 1 FROM ({query}) AS {_SUBQUERY} WHERE {where} LIMIT 1"
+    flag = "_dw_inexact"
+    while flag in schema.names:
+        flag = f"_{flag}"
+    exact = " AND ".join(conditions)  # NULL (unknown) counts as inexact
+    return (
+        f"SELECT {_SUBQUERY}.*, CASE WHEN {exact} THEN 0 ELSE 1 END AS {_quote(flag)} "
+        f"FROM ({query}) AS {_SUBQUERY}",
+        flag,
+    )
 
 
 def batches(
@@ -113,45 +120,22 @@ def batches(
     batch_rows: int,
     row_path: Callable[[], Iterator[pa.RecordBatch]],
 ) -> Iterator[pa.RecordBatch] | None:
-    """The query's rows as batches of ``schema`` read by connectorx, or None when they would
-    not be exactly what the row path gives (the caller reads them row by row then)."""
-    check = check_query(query, schema)
-    if check is None:
+    """The query's rows as batches of ``schema`` read by connectorx, or None when its types
+    would not be exactly the row path's (the caller reads row by row then). A row whose values
+    connectorx would read otherwise raises ``ReadAgain`` with ``row_path``."""
+    flagged = exactness_query(query, schema)
+    if flagged is None:
         return None
     config.open().close()  # read-only; refuses a missing file (connectorx would create it)
-    # The check runs while connectorx starts reading ahead; no batch is taken before it passed.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-check") as pool:
-        checked = pool.submit(_values_read_exactly, config, check)
-        reader = _reader(config, query, batch_rows)
-        exact = checked.result()
-    if reader is None or not exact or not _types_match(reader.schema, schema):
-        if reader is not None:
-            reader.close()
+    reader = _reader(config, flagged[0], batch_rows)
+    if reader is None:
+        return None
+    read, flag = reader.schema, reader.schema.field(len(reader.schema) - 1)
+    exact_flag = flag.name == flagged[1] and pa.types.is_integer(flag.type)
+    if not exact_flag or not _types_match(read.remove(len(read) - 1), schema):
+        reader.close()
         return None
     return _read(reader, schema, row_path)
-
-
-CHECK_SECONDS = 2.0
-"""How long the exactness check may scan before the query is left to the row path."""
-
-
-def _values_read_exactly(config: SQLiteConfig, check: str) -> bool:
-    """Whether no value fails the check; an error (the file locked) leaves it to the row
-    path, which reports it as it always has."""
-    try:
-        conn = config.open()
-    except Exception:
-        return False
-    deadline = time.monotonic() + CHECK_SECONDS
-    # Past the deadline SQLite interrupts the check (a huge or endless query): the row path,
-    # which streams batches from the first row and stops when the run is cancelled, reads it.
-    conn.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
-    try:
-        return conn.execute(check).fetchone() is None
-    except sqlite3.Error:
-        return False
-    finally:
-        conn.close()
 
 
 def _reader(config: SQLiteConfig, query: str, batch_rows: int) -> Any:
@@ -177,6 +161,8 @@ def _types_match(read: pa.Schema, described: pa.Schema) -> bool:
 def _read(
     reader: Any, schema: pa.Schema, row_path: Callable[[], Iterator[pa.RecordBatch]]
 ) -> Iterator[pa.RecordBatch]:
+    import pyarrow.compute as pc
+
     try:
         while True:
             try:
@@ -186,21 +172,10 @@ def _read(
             except BaseException as exc:  # connectorx raises a Rust panic as a BaseException
                 if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
                     raise
-                raise _failure(exc, row_path) from exc
-            yield conform(batch, schema)
+                raise ReadAgain(f"connectorx refused a value ({exc})", row_path) from exc
+            inexact = batch.column(batch.num_columns - 1)
+            if inexact.null_count or pc.max(inexact).as_py():
+                raise ReadAgain("a value connectorx would read otherwise", row_path)
+            yield conform(batch.drop_columns([batch.schema.names[-1]]), schema)
     finally:
         reader.close()
-
-
-def _failure(exc: BaseException, row_path: Callable[[], Iterator[pa.RecordBatch]]) -> Exception:
-    """What stopped connectorx, as the row path reports it: a value it refuses too (a day
-    that does not exist) gives the same error naming the column; if the row path reads
-    everything, the file changed while it was read, and a retry reads it again."""
-    try:
-        for _ in row_path():
-            pass
-    except TerminalError as refused:
-        return refused
-    return TransientError(
-        f"SQLite: the file changed while it was read ({exc})", error_type="DATABASE_UNAVAILABLE"
-    )

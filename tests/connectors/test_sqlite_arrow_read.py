@@ -1,8 +1,10 @@
 """SQLite read through connectorx gives exactly the types and values of the row-by-row
-conversion, and leaves to it every column whose stored values connectorx would read otherwise."""
+conversion, and leaves to it every read where a stored value connectorx would read otherwise:
+from the start, or (the consumer rolling back) from the batch where the value is found."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from connectors.base import ConnectionSettings, TerminalError
+from connectors.base import ConnectionSettings, ReadAgain, TerminalError, read_again
 from connectors.sqlite import arrow_read, client
 from connectors.sqlite.config import SQLiteConfig
 
@@ -46,7 +48,10 @@ def _both(config: SQLiteConfig, query: str, batch_rows: int = 1000) -> tuple[pa.
         schema = client.describe_sync(conn, query)
     finally:
         conn.close()
-    fast = pa.Table.from_batches(list(client.read(config, query, schema, batch_rows)), schema)
+    fast = read_again(
+        lambda batches: pa.Table.from_batches(list(batches), schema),
+        client.read(config, query, schema, batch_rows),
+    )
     rows = client.read_rows(config, query, schema, batch_rows)
     return fast, pa.Table.from_batches(list(rows), schema)
 
@@ -62,7 +67,10 @@ def _fast_path_taken(config: SQLiteConfig, query: str) -> bool:
     )
     if batches is None:
         return False
-    list(batches)
+    try:
+        list(batches)
+    except ReadAgain:
+        return False
     return True
 
 
@@ -96,7 +104,10 @@ def _outcome(config: SQLiteConfig, query: str, read: Any) -> Any:
     finally:
         conn.close()
     try:
-        return pa.Table.from_batches(list(read(config, query, schema, 1000)), schema).to_pylist()
+        return read_again(
+            lambda batches: pa.Table.from_batches(list(batches), schema).to_pylist(),
+            read(config, query, schema, 1000),
+        )
     except TerminalError as refused:
         return (refused.error_type, str(refused))
 
@@ -135,7 +146,7 @@ def test_values_connectorx_would_read_otherwise_read_as_the_row_path_does(
     conn.commit()
     conn.close()
     query = "SELECT * FROM t"
-    if checked:  # the check in SQLite keeps connectorx out
+    if checked:  # the check in SQLite hands the read to the row path
         assert not _fast_path_taken(config, query)
     through_read = _outcome(config, query, client.read)
     assert through_read == _outcome(config, query, client.read_rows)
@@ -166,13 +177,54 @@ def test_batches_stay_within_the_batch_size(tmp_path):
     assert sum(sizes) == 2500 and max(sizes) <= 1000
 
 
-def test_a_check_that_scans_too_long_leaves_the_query_to_the_row_path(tmp_path, monkeypatch):
-    """A huge or endless query is not held up (nor made uncancellable) by the exactness
-    check: past CHECK_SECONDS the row path, which streams from the first row, reads it."""
+def test_a_value_found_after_batches_were_taken_hands_the_whole_read_to_the_row_path(tmp_path):
+    """The consumer has taken whole batches when a later one holds a value connectorx would
+    read otherwise: ``ReadAgain`` comes before that batch, and the consumer, starting over,
+    gets the row path's rows, each once."""
+    create = "CREATE TABLE t (id INTEGER, day DATE)"
+    rows = [(i, "2026-01-02") for i in range(2500)]
+    rows[2400] = (2400, "2026-01-02 10:00")  # not a DATE for connectorx; the row path's day
+    rows[2401] = (2401, 7)  # an integer in a DATE column
+    config = _file(tmp_path, create, rows)
+    query = "SELECT id FROM t WHERE id <> 2400 AND id <> 2401"
+    assert _fast_path_taken(config, query)
+    query = "SELECT id, day FROM t WHERE id <> 2400"
+    conn = config.open()
+    schema = client.describe_sync(conn, query)
+    conn.close()
+    taken: list[list[pa.RecordBatch]] = []
+
+    def consume(batches: Any) -> int:
+        taken.append([])
+        for batch in batches:
+            taken[-1].append(batch)
+        return sum(b.num_rows for b in taken[-1])
+
+    with pytest.raises(TerminalError) as refused:  # 7 is no date for the row path either
+        read_again(consume, client.read(config, query, schema, 1000))
+    assert len(taken) == 2 and sum(b.num_rows for b in taken[0]) == 2000
+    assert "'day'" in str(refused.value)
+    query = "SELECT id, day FROM t WHERE id <> 2401"
+    taken.clear()
+    assert read_again(consume, client.read(config, query, schema, 1000)) == 2499
+    assert len(taken) == 2 and sum(b.num_rows for b in taken[0]) == 2000
+    days = pa.Table.from_batches(taken[1]).column("day").to_pylist()
+    assert set(days) == {dt.date(2026, 1, 2)} and len(days) == 2499
+
+
+def test_an_endless_query_streams_from_its_first_batch(tmp_path):
+    """The exactness check is a column of the read, not a scan before it: a huge or endless
+    query hands over its first batch at once (and stops when the reader is closed)."""
     config = _file(tmp_path, "CREATE TABLE t (i INTEGER)", [(1,)])
-    monkeypatch.setattr(arrow_read, "CHECK_SECONDS", 0.05)
     endless = (
-        "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 100000000) "
+        "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 100000000000) "
         "SELECT n FROM g"
     )
-    assert not _fast_path_taken(config, endless)
+    conn = config.open()
+    schema = client.describe_sync(conn, endless)
+    conn.close()
+    batches = arrow_read.batches(config, endless, schema, 1000, lambda: iter(()))
+    assert batches is not None
+    first = next(batches)
+    assert first.num_rows == 1000 and first.column(0).to_pylist()[:3] == [1, 2, 3]
+    batches.close()
