@@ -3,12 +3,12 @@
 A files target with format ``parquet`` that loads a source as it is (no transformation or check
 reads the rows: the planner's ``to_file``) needs no staging table: the extract writes the
 source's Arrow batches with pyarrow into one Parquet file beside the run's DuckDB staging file,
-``<staging file>.files/<staging table>.parquet``, and the load copies that file into the dataset
-as its part (``connectors.files.target``). The rows are encoded once instead of going through a
-DuckDB table and out again.
+``<staging file>.files/<staging table>.parquet``, and the load links (or copies) that file into
+the dataset as its part (``connectors.files.target``). The rows are encoded once instead of
+going through a DuckDB table and out again, and written once.
 
 The file is written under a hidden temporary name and renamed into place, so it is whole or
-absent: a retried extract writes it again, a retried load copies it again. It lives in the
+absent: a retried extract writes it again, a retried load places it again. It lives in the
 worker's staging directory, never under a tenant's root, and goes with the run's staging
 (``activities.engine.remove_staging_file``). Types pyarrow cannot write into Parquet (intervals)
 are staged in DuckDB as before: ``writable`` says which.
@@ -100,6 +100,16 @@ def dictionary_columns(schema: pa.Schema) -> list[str]:
         pa.types.is_dictionary,
     )
     return [f.name for f in schema if any(kind(f.type) for kind in kinds)]
+
+
+def place(staged: Path, path: Path) -> None:
+    """The staged file as the part ``path``: a second name for it (a hard link, no bytes
+    copied) when both are on one file system, else a copy. Safe because a staged file is never
+    written again: a retried extract renames a new file over its name."""
+    try:
+        os.link(staged, path)
+    except OSError:  # another file system (EXDEV), or links not allowed
+        shutil.copyfile(staged, path)
 
 
 def rows(path: Path) -> int:

@@ -136,13 +136,13 @@ def _write(
     staging: DuckStaging, staged: Relation, config: FilesConfig, fmt: str, path: Path
 ) -> int:
     """The staged rows written into ``path``; returns their number. Rows staged as a Parquet
-    file (``connectors.files.staged``) are that file, copied. The staging database is
+    file (``connectors.files.staged``) are that file, linked (or copied). The staging database is
     locked down (no file access), so rows staged there stream as Arrow batches into an
     in-memory DuckDB of our own, which writes the file and never runs tenant SQL."""
     staged_path = staged_file.path_of(staging, staged)
     if staged_path.exists():
         if fmt == "parquet":
-            shutil.copyfile(staged_path, path)
+            staged_file.place(staged_path, path)
             return staged_file.rows(staged_path)
         import pyarrow.parquet as pq
 
