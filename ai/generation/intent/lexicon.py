@@ -217,6 +217,14 @@ COLUMN_SYNONYMS = {
 }
 
 # Verbs that say which date of a row is meant.
+# Verbs that say a row is referred to, whatever the referring table is called ("products never
+# sold", "unused carriers", "carriers who never carried a shipment"): read as the one table that
+# refers to the rows, never guessed among several.
+REFERRED_VERBS = {
+    "used", "utilized", "utilised", "referenced", "involved", "sold", "bought", "purchased",
+    "carried", "handled", "transported",
+}  # fmt: skip
+
 DATE_VERBS = {
     "placed": ("order_date", "ordered_at", "placed_at"),
     "ordered": ("order_date", "ordered_at", "placed_at"),

@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 
 from ai.generation.intent import dates
 from ai.generation.intent.grounding import Catalog, Ref, column_forms, near, stem
-from ai.generation.intent.lexicon import CREATION_VERBS, DATE_VERBS, FILLER, NUMBER_WORDS
+from ai.generation.intent.lexicon import (
+    CREATION_VERBS,
+    DATE_VERBS,
+    FILLER,
+    NUMBER_WORDS,
+    REFERRED_VERBS,
+)
 from ai.generation.intent.spans import Coverage
 from ai.generation.intent.wording import expand, schema_words, take_framing
 from ai.generation.planning import PlanningError
@@ -226,6 +232,7 @@ class _Parser:
         self._picks()
         self._order()
         for start, end, d in self.mentions:  # the tables named: placed by the joins they need
+        self._relation_words()
             if d is root or d.dataset in q.tables:
                 self.cov.take(start, end)
             if d.dataset in q.tables and q.aggregates:  # "sum of qty * unit_price over items"
@@ -1961,7 +1968,7 @@ class _Parser:
         """ "unscanned parcels", "unshipped orders": no row of the table the verb makes
         refers to them."""
         q = self.q
-        for m in re.finditer(r"\bun([a-z]{3,}ed)\b", self.text):
+        for m in re.finditer(r"\bun([a-z]{2,}ed|sold|bought)\b", self.text):
             child = self._child_by_verb(m[1]) if self._free(m) else None
             if child is None:
                 continue
@@ -2014,7 +2021,10 @@ class _Parser:
             r"(?:[a-z_]+)(?:\s+(?:is|was))?(?:\s+(?:assigned|set|known|given|linked|found|present))?\b"
             r"|\b(?:with\s+)?(?:the\s+|its\s+|their\s+)?[a-z_]+\s+left\s+(?:null|empty|blank)\b"
             r"|\b(?:where|when|if)\s+(?:there\s+is\s+one|there's\s+one|it\s+has\s+one|they\s+have"
-            r"\s+one|one\s+exists|known|available|present|any|set|assigned)\b",
+            r"\s+one|one\s+exists|known|available|present|any|set|assigned)\b"
+            r"|\beven\s+(?:when|if|where)\s+(?:there\s+is|there's|it\s+has|they\s+have)\s+(?:no|none)"
+            rf"\s+(?:an?\s+)?(?:{tables})(?:\s+(?:{_SET_WORDS}))?\b"
+            r"|\(\s*left(?:\s+outer)?(?:\s+join)?\s*\)",
             self.text,
         ):
             if self._free(m):
@@ -2022,7 +2032,10 @@ class _Parser:
                     "join", m.start(), m.end(), "Keeps rows without a match (LEFT JOIN)", ""
                 )
                 self.left_kept = True
-        for m in re.finditer(r"\binner[\s-]+join(?:ed|ing)?(?:\s+(?:to|with|on))?\b", self.text):
+        for m in re.finditer(
+            r"\binner[\s-]+join(?:ed|ing)?(?:\s+(?:to|with|on))?\b|\(\s*inner(?:\s+join)?\s*\)",
+            self.text,
+        ):
             if self._free(m):
                 self._place("join", m.start(), m.end(), "Keeps only rows with a match", "JOIN")
                 q.inner = True
@@ -2090,6 +2103,8 @@ class _Parser:
                         "filter",
                         self.text[start:end],
                         f"Keeps {q.root.table} {'with' if negated else 'without'} any {d.table} (an anti-join)"  # noqa: E501
+        if not named and verb in REFERRED_VERBS:  # "never sold": the one table referring
+            named = list({d.dataset: d for d in children}.values())
                         if not negated
                         else f"Keeps {q.root.table} that have {d.table}",
                         cond,
@@ -2140,15 +2155,26 @@ class _Parser:
         for m in re.finditer(
             r"\b(?:that|which|who)\s+(?:have|has|had)\s+(?:an?|some|at\s+least\s+one|any)\s+"
             r"(?:assigned\s+)?(?P<x>[a-z_]+)(?:\s+(?:assigned|set|linked|attached))?|\bhaving\s+(?:an?|some|at\s+least\s+one)\s+(?P<y>[a-z_]+)"
-            rf"|\bwith\s+(?:an?\s+|the\s+)?(?:known\s+(?P<k>[a-z_]+)|(?P<z>[a-z_]+)\s+(?:{_SET_WORDS})\b)"
+            rf"|\bwith\s+(?:an?\s+|the\s+)?(?:(?:known|{_SET_WORDS})\s+(?P<k>[a-z_]+)"
+            rf"|(?P<z>[a-z_]+)\s+(?:{_SET_WORDS})\b)"
+            r"|\b(?:with|having)\s+(?:at\s+least\s+one|one\s+or\s+more)\s+(?P<u>[a-z_]+)"
+            # "customers who have placed at least one order", "parcels scanned at least once"
+            r"|\b(?:(?:that|which|who)\s+)?(?:(?:have|has|had)\s+)?(?:been\s+)?"
+            r"(?P<verb>[a-z]{2,}ed|made|sold|bought|sent)\s+(?:at\s+least\s+(?:once\b|one\s+"
+            r"(?P<t>[a-z_]+))|one\s+or\s+more\s+(?P<s>[a-z_]+)|(?:one\s+or\s+more\s+times"
+            r"|(?:once\s+)?or\s+more)\b)"
             r"|\bwith\s+an?\s+(?P<w>[a-z_]+)(?=\s*(?:$|[,.;)]|\band\b|\bor\b))"
             r"|\b(?:linked|attached|assigned|tied|belonging)\s+to\s+(?:an?|some)\s+(?P<v>[a-z_]+)",
             self.text,
         ):
             if not self._free(m):
                 continue
-            word = m["x"] or m["y"] or m["k"] or m["z"] or m["w"] or m["v"]
-            d = self.cat.table_named(word)
+            word = m["x"] or m["y"] or m["k"] or m["z"] or m["w"] or m["v"] or m["u"]
+            word = word or m["t"] or m["s"] or ""
+            d = self.cat.table_named(word) if word else self._child_by_verb(m["verb"])
+            if m["verb"] and d is not None:  # the rows of the table that refers to the root
+                d = self._referring(d)
+                word = d.table if d is not None else word
             if m["w"] and (d is None or not self.cat.references(q.root, d)):
                 continue  # "with a total": only a reference to another table is had or not
             cond = None
@@ -2420,8 +2446,22 @@ class _Parser:
         )
 
     def _picks(self) -> None:
+                    # "warehouses in Germany": the table the value is said of, before it
+                    said_of = next(
+                        (
+                            d
+                            for _, e, d in self.mentions
+                            if re.fullmatch(
+                                r"\s+(?:(?:that\s+are|which\s+are|based|located|situated)\s+)?"
+                                r"(?:in|from|at)\s+(?:the\s+)?",
+                                self.text[e:start],
+                            )
+                        ),
+                        None,
+                    )
         """Named columns: of other tables (joined in), or of the root (a projection)."""
         q = self.q
+                        or [f for f in found if f[0].dataset is said_of]
         projection: list[Out] = []
         self._projection_spans: dict[str, tuple[int, int]] = {}
         grouped = bool(q.groups)
@@ -2433,7 +2473,7 @@ class _Parser:
             start, end = mention.start, mention.end
             of = re.match(r"\s+of\s+(?:the|its|their|each)?\s*([a-z_]+)", self.text[end:])
             if of:
-                d = self.cat.table_named(of[1])
+                d = self.cat.table_named(of[1]) or self._role(of[1])
                 if d is not None:
                     refs = [r for r in mention.refs if r.dataset is d] or self.cat.columns_named(
                         self.text[start:end], [d]
@@ -2558,7 +2598,7 @@ class _Parser:
         lead = re.search(
             r"(?:\b(?:plus|along\s+with|together\s+with|including|incl|add(?:ing)?|also|and\s+also"
             r"|as\s+well\s+as|enriched\s+with|joined\s+with|showing|show|with|and)\s+|\+\s*)"
-            r"(?:(?:the|its|their|each|every|his|her)\s+)*$",
+            r"(?:(?:an?|the|its|their|each|every|his|her|that|this|these|those)\s+)*$",
             self.text[:start],
         )
         if lead is not None:
@@ -2634,6 +2674,17 @@ class _Parser:
             self.fan_out_ok = False
 
     def _order(self) -> None:
+            owner = re.search(r"\b([a-z_]+)'s\s+$", self.text[:start])
+            role = self._role(owner[1]) if owner else None
+            if owner and role is not None and self.cat.table_named(owner[1]) is None:
+                # "the user's email": the table the events' user_id refers to
+                refs = [
+                    r
+                    for r in self.cat.columns_named(self.text[start:end], [role])
+                    if r.dataset is role
+                ]
+                if refs:
+                    ref, start = refs[0], owner.start()
         q = self.q
         for m in re.finditer(r"\b(?:ordered|sorted|order|sort)\s+by\s+", self.text):
             found = self._column_after(m.end(), "", 3)
@@ -2754,6 +2805,64 @@ class _Unplaceable(PlanningError):
     """A piece names tables that nothing joins."""
 
 
+    def _relation_words(self) -> None:
+        """Words that only say how a joined table relates to the rows, placed with the join:
+        "the customer who placed them", "the shipment they belong to", "of whoever placed them",
+        "orders placed by customers from …"."""
+        q = self.q
+        joined = {d.dataset for d, _ in q.joins}
+        if not joined:
+            return
+        read = [q.root, *(d for d, _ in q.joins)]  # "the customer who placed the order"
+        root = "|".join(
+            re.escape(f)
+            for f in sorted({f for d in read for f in self.cat.forms(d)}, key=len)[::-1]
+        )
+        verb = r"(?:[a-z]{3,}ed|made|bought|sold|sent|did)"
+        does = rf"(?:{verb}|[a-z]{{2,}}s)"  # "the customer who placed them", "who owns it"
+        restated = (  # nothing follows that could say more than the relation
+            r"(?=\s*(?:$|[,.;:)]|-|\b(?:and|with|plus|including|along|together|sorted|ordered)\b))"
+        )
+        clause = re.compile(
+            rf"\s*(?:(?:who|that|which)\s+(?:(?:have|has|had)\s+)?{does}\s+(?:them|it"
+            rf"|(?:the|this|each|every)\s+(?:{root}))|(?:that\s+|which\s+)?(?:they|it)\s+"
+            r"(?:belongs?|belonged|refers?|referred|relates?|related|(?:is|are|was|were)\s+"
+            rf"(?:part\s+of|in|from|for))(?:\s+to)?){restated}"
+        )
+        for _, end, d in self.mentions:
+            m = clause.match(self.text, end)
+            if d.dataset in joined and m and self.cov.free(end, m.end()):
+                self._place("join", end, m.end(), f"How {d.table} relate to the rows", "")
+        # "the email of whoever placed them": the words after a joined table's column
+        picked = {p.ref.dataset.dataset for p in q.picks if p.ref is not None}
+        for m in re.finditer(
+            rf"\bof\s+(?:whoever|whomever)\s+{does}\s+(?:them|it){restated}", self.text
+        ):
+            if picked & joined and self._free(m) and not self.cov.free(m.start() - 2, m.start()):
+                self._place("join", m.start(), m.end(), "How the joined table relates", "")
+        # "placed by customers from Germany", "shipped from the Berlin warehouse": a verb said of
+        # the rows before a table they refer to
+        for start, _, d in self.mentions:
+            if d.dataset not in joined or not self.cat.references(q.root, d):
+                continue
+            m = re.search(
+                rf"\b{verb}\s+(?:by|from|at|through|via|with|to)\s+(?:the\s+|an?\s+|their\s+|its\s+)?$",
+                self.text[:start],
+            )
+            if m and self._free(m):
+                self._place("join", m.start(), start, f"Rows by their {singular(d.table)}", "")
+
+    def _role(self, word: str) -> DatasetSchema | None:
+        """The table a reference named ``word``_id refers to ("the user": events.user_id's
+        customers), when that reference is the only way from its table to the other."""
+        parents = {
+            e.parent.dataset: e.parent
+            for e in self.cat.edges
+            if e.child_column.lower() == f"{word}_id"
+            and len(self.cat.references(e.child, e.parent)) == 1
+        }
+        return next(iter(parents.values())) if len(parents) == 1 else None
+
 _OP_NAMES = {"*": "times", "/": "per", "+": "plus", "-": "minus"}
 _SECONDS = {"hours": 3600, "days": 86400, "minutes": 60, "seconds": 1}
 
@@ -2773,3 +2882,15 @@ def _number(text: str) -> str:
         return str(NUMBER_WORDS[text])
     value = text.replace("$", "").replace(",", "")
     return value
+        # "newest first" with no column said: the date a row is of
+        for m in re.finditer(
+            r"(?:,\s*)?\b(?P<way>newest|latest|most\s+recent|oldest|earliest)\s+(?:ones\s+)?first\b",
+            self.text,
+        ):
+            date = self.cat.main_date(q.root)
+            if not self._free(m) or date is None or q.aggregates:
+                continue
+            desc = m["way"] in ("newest", "latest") or m["way"].startswith("most")
+            q.order.append(f"{date.sql} {'DESC' if desc else 'ASC'}")
+            said = f"Ordered by {date.column.name}{' descending' if desc else ''}"
+            self._place("order", m.start(), m.end(), said, q.order[-1])

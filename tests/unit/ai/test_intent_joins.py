@@ -1,0 +1,134 @@
+"""The built-in understanding of joins on a garage schema (owners, vehicles, mechanics, repairs,
+invoices): anti- and semi-joins said with a verb, words that only restate how a joined table
+relates to the rows, a reference's own name for the table it refers to, inner or left as worded,
+and what it must leave unresolved rather than guess."""
+
+from __future__ import annotations
+
+from ai.generation.intent.grounding import Catalog
+from ai.generation.intent.sql import select_sql
+from ai.generation.intent.understand import Query, understand
+from workflows.generation_payloads import Column, DatasetSchema
+
+
+def _table(name: str, columns: list[tuple[str, str, bool]], fks: list[list[str]]) -> DatasetSchema:
+    return DatasetSchema(
+        dataset=name,
+        connection="garage",
+        connection_type="postgresql",
+        dialect="postgres",
+        schema="public",
+        table=name,
+        columns=[Column(n, t, nullable) for n, t, nullable in columns],
+        primary_key=["id"],
+        foreign_keys=fks,
+    )
+
+
+OWNERS = _table(
+    "owners",
+    [("id", "integer", False), ("name", "text", False), ("email", "text", False)],
+    [],
+)
+VEHICLES = _table(
+    "vehicles",
+    [("id", "integer", False), ("owner_id", "integer", False), ("plate", "text", False)],
+    [["owner_id", "owners", "id"]],
+)
+MECHANICS = _table("mechanics", [("id", "integer", False), ("name", "text", False)], [])
+REPAIRS = _table(
+    "repairs",
+    [
+        ("id", "integer", False),
+        ("vehicle_id", "integer", False),
+        ("assignee_id", "integer", True),  # the mechanic, when one is assigned
+        ("cost", "numeric", False),
+        ("started_at", "timestamptz", False),
+    ],
+    [["vehicle_id", "vehicles", "id"], ["assignee_id", "mechanics", "id"]],
+)
+INVOICES = _table(
+    "invoices",
+    [("id", "integer", False), ("owner_id", "integer", False), ("amount", "numeric", False)],
+    [["owner_id", "owners", "id"]],
+)
+GARAGE = [OWNERS, VEHICLES, MECHANICS, REPAIRS, INVOICES]
+
+
+def _understood(intent: str) -> tuple[Query, str]:
+    query = understand(intent, GARAGE)
+    return query, select_sql(query)
+
+
+def _clean(query: Query) -> bool:
+    return not query.unresolved and not query.ambiguous
+
+
+def test_a_verb_of_use_reads_the_one_table_referring_to_the_rows():
+    for intent in ("mechanics never used", "unused mechanics", "mechanics who never handled one"):
+        query, sql = _understood(intent)
+        assert _clean(query), (intent, query.unresolved, query.ambiguous)
+        assert "NOT EXISTS (SELECT 1 FROM repairs WHERE repairs.assignee_id = mechanics.id)" in sql
+
+
+def test_a_verb_of_use_among_several_referring_tables_is_left_open():
+    query, sql = _understood("owners who never bought anything")  # vehicles or invoices?
+    assert query.unresolved, sql
+    assert "EXISTS" not in sql
+
+
+def test_semi_joins_said_with_at_least_one():
+    for intent, child in (
+        ("owners with at least one vehicle", "vehicles"),
+        ("owners who have registered at least one vehicle", "vehicles"),
+        ("mechanics that have been used at least once", "repairs"),
+        ("owners having one or more invoices", "invoices"),
+    ):
+        query, sql = _understood(intent)
+        assert _clean(query), (intent, query.unresolved, query.ambiguous)
+        assert f"WHERE EXISTS (SELECT 1 FROM {child} WHERE" in sql, intent
+
+
+def test_a_semi_join_with_more_said_of_the_other_table_is_left_open():
+    query, _ = _understood("owners who have registered at least one vehicle with plate B-1")
+    assert not _clean(query)
+
+
+def test_words_restating_the_relation_are_understood():
+    for intent in (
+        "vehicles with the email of the owner who registered them",
+        "vehicles plus the email of whoever owns them",
+        "invoices and the name of the owner they belong to",
+    ):
+        query, sql = _understood(intent)
+        assert _clean(query), (intent, query.unresolved, query.ambiguous)
+        assert "owners." in sql and "JOIN owners ON" in sql, intent
+
+
+def test_a_relative_clause_saying_more_is_left_open():
+    query, _ = _understood("vehicles with the email of the owner who registered them in 2024")
+    assert not _clean(query)
+
+
+def test_a_reference_named_by_its_own_name():
+    query, sql = _understood("repairs with the name of the assignee, if any")
+    assert _clean(query), query.unresolved + query.ambiguous
+    assert "mechanics.name" in sql and "LEFT JOIN mechanics ON" in sql
+
+
+def test_inner_or_left_as_worded():
+    query, sql = _understood("repairs with the mechanic name, even when there is no mechanic")
+    assert _clean(query), query.unresolved + query.ambiguous
+    assert "LEFT JOIN mechanics" in sql
+    query, sql = _understood("repairs joined to mechanics (inner) with the mechanic name")
+    assert _clean(query), query.unresolved + query.ambiguous
+    assert " JOIN mechanics" in sql and "LEFT JOIN" not in sql
+    query, sql = _understood("only repairs with an assigned mechanic, plus that mechanic's name")
+    assert _clean(query), query.unresolved + query.ambiguous
+    assert "repairs.assignee_id IS NOT NULL" in sql
+
+
+def test_a_verb_is_no_misspelled_table():
+    carriers = _table("carriers", [("id", "integer", False)], [])
+    named = Catalog([carriers]).tables_in("carriers that carried it, carrers")
+    assert [(start, end) for start, end, _ in named] == [(0, 8), (26, 33)]
