@@ -230,9 +230,9 @@ class _Parser:
         self._values()
         self._booleans()
         self._picks()
+        self._relation_words()
         self._order()
         for start, end, d in self.mentions:  # the tables named: placed by the joins they need
-        self._relation_words()
             if d is root or d.dataset in q.tables:
                 self.cov.take(start, end)
             if d.dataset in q.tables and q.aggregates:  # "sum of qty * unit_price over items"
@@ -1895,6 +1895,8 @@ class _Parser:
             if e.parent is self.q.root and e.child is not self.q.root
         ]
         named = [d for d in children if stem and stem in d.table.lower()]
+        if not named and verb in REFERRED_VERBS:  # "never sold": the one table referring
+            named = list({d.dataset: d for d in children}.values())
         return named[0] if len(named) == 1 else None
 
     def _measure_of(self, adjective: str) -> Ref | None:
@@ -2103,8 +2105,6 @@ class _Parser:
                         "filter",
                         self.text[start:end],
                         f"Keeps {q.root.table} {'with' if negated else 'without'} any {d.table} (an anti-join)"  # noqa: E501
-        if not named and verb in REFERRED_VERBS:  # "never sold": the one table referring
-            named = list({d.dataset: d for d in children}.values())
                         if not negated
                         else f"Keeps {q.root.table} that have {d.table}",
                         cond,
@@ -2244,8 +2244,22 @@ class _Parser:
                 if found:
                     # "German warehouses": the table named next to the value, then the root's
                     beside = next((d for s, _, d in self.mentions if s == end + 1), None)
+                    # "warehouses in Germany": the table the value is said of, before it
+                    said_of = next(
+                        (
+                            d
+                            for _, e, d in self.mentions
+                            if re.fullmatch(
+                                r"\s+(?:(?:that\s+are|which\s+are|based|located|situated)\s+)?"
+                                r"(?:in|from|at)\s+(?:the\s+)?",
+                                self.text[e:start],
+                            )
+                        ),
+                        None,
+                    )
                     by_table = (
                         [f for f in found if f[0].dataset is beside]
+                        or [f for f in found if f[0].dataset is said_of]
                         or [f for f in found if f[0].dataset is q.root]
                         or found
                     )
@@ -2446,22 +2460,8 @@ class _Parser:
         )
 
     def _picks(self) -> None:
-                    # "warehouses in Germany": the table the value is said of, before it
-                    said_of = next(
-                        (
-                            d
-                            for _, e, d in self.mentions
-                            if re.fullmatch(
-                                r"\s+(?:(?:that\s+are|which\s+are|based|located|situated)\s+)?"
-                                r"(?:in|from|at)\s+(?:the\s+)?",
-                                self.text[e:start],
-                            )
-                        ),
-                        None,
-                    )
         """Named columns: of other tables (joined in), or of the root (a projection)."""
         q = self.q
-                        or [f for f in found if f[0].dataset is said_of]
         projection: list[Out] = []
         self._projection_spans: dict[str, tuple[int, int]] = {}
         grouped = bool(q.groups)
@@ -2472,6 +2472,17 @@ class _Parser:
             ref = self._pick(mention.refs, self.text[mention.start : mention.end])
             start, end = mention.start, mention.end
             of = re.match(r"\s+of\s+(?:the|its|their|each)?\s*([a-z_]+)", self.text[end:])
+            owner = re.search(r"\b([a-z_]+)'s\s+$", self.text[:start])
+            role = self._role(owner[1]) if owner else None
+            if owner and role is not None and self.cat.table_named(owner[1]) is None:
+                # "the user's email": the table the events' user_id refers to
+                refs = [
+                    r
+                    for r in self.cat.columns_named(self.text[start:end], [role])
+                    if r.dataset is role
+                ]
+                if refs:
+                    ref, start = refs[0], owner.start()
             if of:
                 d = self.cat.table_named(of[1]) or self._role(of[1])
                 if d is not None:
@@ -2592,6 +2603,64 @@ class _Parser:
                 else:
                     q.ambiguous.append(f"'{p.name}' named next to an aggregate, but not grouped by")
 
+    def _relation_words(self) -> None:
+        """Words that only say how a joined table relates to the rows, placed with the join:
+        "the customer who placed them", "the shipment they belong to", "of whoever placed them",
+        "orders placed by customers from …"."""
+        q = self.q
+        joined = {d.dataset for d, _ in q.joins}
+        if not joined:
+            return
+        read = [q.root, *(d for d, _ in q.joins)]  # "the customer who placed the order"
+        root = "|".join(
+            re.escape(f)
+            for f in sorted({f for d in read for f in self.cat.forms(d)}, key=len)[::-1]
+        )
+        verb = r"(?:[a-z]{3,}ed|made|bought|sold|sent|did)"
+        does = rf"(?:{verb}|[a-z]{{2,}}s)"  # "the customer who placed them", "who owns it"
+        restated = (  # nothing follows that could say more than the relation
+            r"(?=\s*(?:$|[,.;:)]|-|\b(?:and|with|plus|including|along|together|sorted|ordered)\b))"
+        )
+        clause = re.compile(
+            rf"\s*(?:(?:who|that|which)\s+(?:(?:have|has|had)\s+)?{does}\s+(?:them|it"
+            rf"|(?:the|this|each|every)\s+(?:{root}))|(?:that\s+|which\s+)?(?:they|it)\s+"
+            r"(?:belongs?|belonged|refers?|referred|relates?|related|(?:is|are|was|were)\s+"
+            rf"(?:part\s+of|in|from|for))(?:\s+to)?){restated}"
+        )
+        for _, end, d in self.mentions:
+            m = clause.match(self.text, end)
+            if d.dataset in joined and m and self.cov.free(end, m.end()):
+                self._place("join", end, m.end(), f"How {d.table} relate to the rows", "")
+        # "the email of whoever placed them": the words after a joined table's column
+        picked = {p.ref.dataset.dataset for p in q.picks if p.ref is not None}
+        for m in re.finditer(
+            rf"\bof\s+(?:whoever|whomever)\s+{does}\s+(?:them|it){restated}", self.text
+        ):
+            if picked & joined and self._free(m) and not self.cov.free(m.start() - 2, m.start()):
+                self._place("join", m.start(), m.end(), "How the joined table relates", "")
+        # "placed by customers from Germany", "shipped from the Berlin warehouse": a verb said of
+        # the rows before a table they refer to
+        for start, _, d in self.mentions:
+            if d.dataset not in joined or not self.cat.references(q.root, d):
+                continue
+            m = re.search(
+                rf"\b{verb}\s+(?:by|from|at|through|via|with|to)\s+(?:the\s+|an?\s+|their\s+|its\s+)?$",
+                self.text[:start],
+            )
+            if m and self._free(m):
+                self._place("join", m.start(), start, f"Rows by their {singular(d.table)}", "")
+
+    def _role(self, word: str) -> DatasetSchema | None:
+        """The table a reference named ``word``_id refers to ("the user": events.user_id's
+        customers), when that reference is the only way from its table to the other."""
+        parents = {
+            e.parent.dataset: e.parent
+            for e in self.cat.edges
+            if e.child_column.lower() == f"{word}_id"
+            and len(self.cat.references(e.child, e.parent)) == 1
+        }
+        return next(iter(parents.values())) if len(parents) == 1 else None
+
     def _take_lead(self, start: int) -> None:
         """The words that introduce a column named at ``start``: "plus", "along with",
         "including", "showing", "with their"."""
@@ -2674,17 +2743,6 @@ class _Parser:
             self.fan_out_ok = False
 
     def _order(self) -> None:
-            owner = re.search(r"\b([a-z_]+)'s\s+$", self.text[:start])
-            role = self._role(owner[1]) if owner else None
-            if owner and role is not None and self.cat.table_named(owner[1]) is None:
-                # "the user's email": the table the events' user_id refers to
-                refs = [
-                    r
-                    for r in self.cat.columns_named(self.text[start:end], [role])
-                    if r.dataset is role
-                ]
-                if refs:
-                    ref, start = refs[0], owner.start()
         q = self.q
         for m in re.finditer(r"\b(?:ordered|sorted|order|sort)\s+by\s+", self.text):
             found = self._column_after(m.end(), "", 3)
@@ -2706,6 +2764,18 @@ class _Parser:
                 f"Ordered by {ref.column.name}{' descending' if desc else ''}",
                 q.order[0],
             )
+        # "newest first" with no column said: the date a row is of
+        for m in re.finditer(
+            r"(?:,\s*)?\b(?P<way>newest|latest|most\s+recent|oldest|earliest)\s+(?:ones\s+)?first\b",
+            self.text,
+        ):
+            date = self.cat.main_date(q.root)
+            if not self._free(m) or date is None or q.aggregates:
+                continue
+            desc = m["way"] in ("newest", "latest") or m["way"].startswith("most")
+            q.order.append(f"{date.sql} {'DESC' if desc else 'ASC'}")
+            said = f"Ordered by {date.column.name}{' descending' if desc else ''}"
+            self._place("order", m.start(), m.end(), said, q.order[-1])
 
 
 _CURRENCY = r"eur|euros?|usd|dollars?|bucks|gbp|€|\$"
@@ -2805,64 +2875,6 @@ class _Unplaceable(PlanningError):
     """A piece names tables that nothing joins."""
 
 
-    def _relation_words(self) -> None:
-        """Words that only say how a joined table relates to the rows, placed with the join:
-        "the customer who placed them", "the shipment they belong to", "of whoever placed them",
-        "orders placed by customers from …"."""
-        q = self.q
-        joined = {d.dataset for d, _ in q.joins}
-        if not joined:
-            return
-        read = [q.root, *(d for d, _ in q.joins)]  # "the customer who placed the order"
-        root = "|".join(
-            re.escape(f)
-            for f in sorted({f for d in read for f in self.cat.forms(d)}, key=len)[::-1]
-        )
-        verb = r"(?:[a-z]{3,}ed|made|bought|sold|sent|did)"
-        does = rf"(?:{verb}|[a-z]{{2,}}s)"  # "the customer who placed them", "who owns it"
-        restated = (  # nothing follows that could say more than the relation
-            r"(?=\s*(?:$|[,.;:)]|-|\b(?:and|with|plus|including|along|together|sorted|ordered)\b))"
-        )
-        clause = re.compile(
-            rf"\s*(?:(?:who|that|which)\s+(?:(?:have|has|had)\s+)?{does}\s+(?:them|it"
-            rf"|(?:the|this|each|every)\s+(?:{root}))|(?:that\s+|which\s+)?(?:they|it)\s+"
-            r"(?:belongs?|belonged|refers?|referred|relates?|related|(?:is|are|was|were)\s+"
-            rf"(?:part\s+of|in|from|for))(?:\s+to)?){restated}"
-        )
-        for _, end, d in self.mentions:
-            m = clause.match(self.text, end)
-            if d.dataset in joined and m and self.cov.free(end, m.end()):
-                self._place("join", end, m.end(), f"How {d.table} relate to the rows", "")
-        # "the email of whoever placed them": the words after a joined table's column
-        picked = {p.ref.dataset.dataset for p in q.picks if p.ref is not None}
-        for m in re.finditer(
-            rf"\bof\s+(?:whoever|whomever)\s+{does}\s+(?:them|it){restated}", self.text
-        ):
-            if picked & joined and self._free(m) and not self.cov.free(m.start() - 2, m.start()):
-                self._place("join", m.start(), m.end(), "How the joined table relates", "")
-        # "placed by customers from Germany", "shipped from the Berlin warehouse": a verb said of
-        # the rows before a table they refer to
-        for start, _, d in self.mentions:
-            if d.dataset not in joined or not self.cat.references(q.root, d):
-                continue
-            m = re.search(
-                rf"\b{verb}\s+(?:by|from|at|through|via|with|to)\s+(?:the\s+|an?\s+|their\s+|its\s+)?$",
-                self.text[:start],
-            )
-            if m and self._free(m):
-                self._place("join", m.start(), start, f"Rows by their {singular(d.table)}", "")
-
-    def _role(self, word: str) -> DatasetSchema | None:
-        """The table a reference named ``word``_id refers to ("the user": events.user_id's
-        customers), when that reference is the only way from its table to the other."""
-        parents = {
-            e.parent.dataset: e.parent
-            for e in self.cat.edges
-            if e.child_column.lower() == f"{word}_id"
-            and len(self.cat.references(e.child, e.parent)) == 1
-        }
-        return next(iter(parents.values())) if len(parents) == 1 else None
-
 _OP_NAMES = {"*": "times", "/": "per", "+": "plus", "-": "minus"}
 _SECONDS = {"hours": 3600, "days": 86400, "minutes": 60, "seconds": 1}
 
@@ -2882,15 +2894,3 @@ def _number(text: str) -> str:
         return str(NUMBER_WORDS[text])
     value = text.replace("$", "").replace(",", "")
     return value
-        # "newest first" with no column said: the date a row is of
-        for m in re.finditer(
-            r"(?:,\s*)?\b(?P<way>newest|latest|most\s+recent|oldest|earliest)\s+(?:ones\s+)?first\b",
-            self.text,
-        ):
-            date = self.cat.main_date(q.root)
-            if not self._free(m) or date is None or q.aggregates:
-                continue
-            desc = m["way"] in ("newest", "latest") or m["way"].startswith("most")
-            q.order.append(f"{date.sql} {'DESC' if desc else 'ASC'}")
-            said = f"Ordered by {date.column.name}{' descending' if desc else ''}"
-            self._place("order", m.start(), m.end(), said, q.order[-1])
