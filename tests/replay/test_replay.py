@@ -31,3 +31,28 @@ def test_every_workflow_has_recorded_histories():
 async def test_replays(path: Path):
     history = WorkflowHistory.from_json(path.stem, HISTORY_TEXT[path])
     await Replayer(workflows=WORKFLOWS).replay_workflow(history)
+
+
+def _scheduled(history: dict) -> list[str]:
+    return [
+        e["activityTaskScheduledEventAttributes"]["activityType"]["name"]
+        for e in history["events"]
+        if "activityTaskScheduledEventAttributes" in e
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "activities"),
+    [
+        # A plain copy recorded before its extract and load became one activity: it replays
+        # with the two apart, as it ran.
+        ("pipeline_run_cancelled_before_commit", ["extract", "load", "load_outcome"]),
+        ("pipeline_run_extract_load", ["extract_load"]),
+        ("pipeline_run_extract_load_cancelled", ["extract_load", "load_outcome"]),
+    ],
+)
+async def test_a_plain_copy_replays_as_it_ran(name: str, activities: list[str]):
+    text = HISTORY_TEXT[HISTORIES / f"{name}.json"]
+    data = [a for a in _scheduled(json.loads(text)) if a not in ("plan_run", "record_run")]
+    assert [a for a in data if a != "drop_staging"] == activities
+    await Replayer(workflows=WORKFLOWS).replay_workflow(WorkflowHistory.from_json(name, text))

@@ -1,0 +1,308 @@
+"""A plain PostgreSQL copy runs its extract and load as one activity (``extract_load``), in one
+target transaction: whatever happens to an attempt, the target ends exactly right.
+
+The activity runs here as Temporal would run its attempts: one that fails before its commit,
+one cancelled before it, one cancelled while it commits, and one retried after an attempt
+that committed but whose answer was lost. The run through the workflow is checked too: one
+activity on the task queue, a step record for the extract and for the load, and its history
+recorded (``make record-histories``) for the replay tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import asyncpg
+import httpx
+import pytest
+from temporalio.client import Client
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.commit_guard import CommitGuard
+from activities.extract_load import ExtractLoadActivities
+from activities.load import LoadActivities
+from activities.plan import PlanActivities
+from activities.runtime import ActivityDeps
+from core.secrets import Cipher
+from core.settings import Settings
+from domain.planner import staging_prefix
+from store import runs as run_store
+from store.db import Database
+from store.models import Execution, utcnow
+from tests.pipelines import (
+    create_connection,
+    create_pipeline,
+    execute,
+    fill_mixed_table,
+    run_to_end,
+    table_fingerprint,
+    unique_name,
+    wait_finished,
+)
+from tests.replay.recording import record
+from tests.workflows.test_local_bookkeeping import _history
+from tests.workflows.test_pipeline_run import _wait_task
+from workflows.payloads import ExtractLoadStep, RunInput, RunStatus, StepResult
+
+ROWS = 2_000
+OLD = 300  # rows of negative ids the target holds before each attempt
+
+
+@dataclass
+class Copy:
+    """One run's fused step, the activities that run it and the tables it touches."""
+
+    activities: ExtractLoadActivities
+    loads: LoadActivities
+    deps: ActivityDeps
+    step: ExtractLoadStep
+    table: str
+    source: asyncpg.Connection
+    target: asyncpg.Connection
+    mode: str
+
+    async def attempt(
+        self, number: int, *, cancel_at: str | None = None
+    ) -> list[StepResult] | BaseException:
+        """Attempt ``number`` of the activity; ``cancel_at``: cancelled at that commit phase.
+        Its result, or what it raised."""
+        env = ActivityEnvironment()
+        env.info = dataclasses.replace(env.info, attempt=number, activity_type="extract_load")
+        if cancel_at is not None:
+            self.deps.commit_hook = _CancelAt(cancel_at, env)
+        try:
+            return await env.run(self.activities.extract_load, self.step)
+        except (ApplicationError, asyncio.CancelledError) as exc:
+            return exc
+        finally:
+            self.deps.commit_hook = None
+
+    async def outcome(self) -> StepResult | None:
+        return await ActivityEnvironment().run(self.loads.outcome, self.step.load)
+
+    async def staged_left(self) -> list[str]:
+        rows = await self.target.fetch(
+            "SELECT tablename FROM pg_tables WHERE starts_with(tablename, $1)",
+            staging_prefix(self.step.load.ref.execution_id),
+        )
+        return [r[0] for r in rows]
+
+    async def expected(self, before: tuple[int, str]) -> None:
+        """The target holds every source row once, and (append) the old rows untouched."""
+        new_rows = f"(SELECT * FROM {self.table} WHERE id > 0)"
+        old_rows = f"(SELECT * FROM {self.table} WHERE id < 0)"
+        assert await table_fingerprint(self.target, new_rows) == await table_fingerprint(
+            self.source, self.table
+        )
+        if self.mode == "append":
+            assert await table_fingerprint(self.target, old_rows) == before
+        else:
+            assert (await table_fingerprint(self.target, old_rows))[0] == 0
+
+
+class _CancelAt:
+    """The commit hook: at ``phase`` the activity is cancelled, and waits until it knows."""
+
+    def __init__(self, phase: str, env: ActivityEnvironment) -> None:
+        self.phase = phase
+        self.env = env
+
+    async def __call__(self, phase: str, guard: CommitGuard) -> None:
+        if phase != self.phase:
+            return
+        self.env.cancel()
+        deadline = time.monotonic() + 30
+        while not guard.cancel_arrived:  # at "check" the cancel meets the load right here
+            assert time.monotonic() < deadline, "the cancel never reached the load"
+            await asyncio.sleep(0.01)
+
+
+class _FailAt:
+    """The commit hook: the attempt fails at ``phase`` (before its commit)."""
+
+    def __init__(self, phase: str) -> None:
+        self.phase = phase
+
+    async def __call__(self, phase: str, guard: CommitGuard) -> None:
+        if phase == self.phase:
+            raise ConnectionResetError("the connection dropped")
+
+
+async def _old_target(target: asyncpg.Connection, table: str) -> tuple[int, str]:
+    await fill_mixed_table(target, table, OLD)
+    await target.execute(f"UPDATE {table} SET id = -id, note = 'old'")
+    return await table_fingerprint(target, f"(SELECT * FROM {table} WHERE id < 0)")
+
+
+@pytest.fixture
+async def copies(
+    api: httpx.AsyncClient, db: Database, settings: Settings, source, target, source_db, target_db
+) -> AsyncIterator:
+    deps = ActivityDeps(db, Cipher.from_settings(settings), settings)
+
+    async def make(mode: str) -> Copy:
+        table = unique_name(f"fused_{mode}")
+        await fill_mixed_table(source, table, ROWS)
+        src = await create_connection(api, source_db, unique_name("src"))
+        dst = await create_connection(api, target_db, unique_name("dst"))
+        sink = {"connection": dst, "table": table, "mode": mode}
+        pipeline = await create_pipeline(
+            api,
+            unique_name(f"fused-{mode}"),
+            {"sources": {"rows": {"connection": src, "table": table}}, "sinks": {"wh": sink}},
+        )
+        execution_id = f"exec-{unique_name('fused')}"
+        async with db.session() as session:
+            session.add(
+                Execution(
+                    id=execution_id,
+                    tenant_id="default",
+                    pipeline_id=pipeline,
+                    pipeline_version=1,
+                    workflow_id=f"wf-{execution_id}",
+                    status=RunStatus.RUNNING.value,
+                    priority="NORMAL",
+                    parameters={},
+                    submitted_at=utcnow(),
+                    started_at=utcnow(),
+                )
+            )
+            await session.commit()
+        run = RunInput(execution_id, "default", pipeline, 1)
+        plan = await ActivityEnvironment().run(PlanActivities(deps).plan_run, run)
+        assert plan.fused, plan
+        step = ExtractLoadStep(plan.extracts[0], plan.loads[0])
+        return Copy(
+            ExtractLoadActivities(deps),
+            LoadActivities(deps),
+            deps,
+            step,
+            table,
+            source,
+            target,
+            mode,
+        )
+
+    yield make
+
+
+@pytest.mark.parametrize("mode", ["replace", "append"])
+async def test_a_retried_attempt_leaves_the_target_exactly_right(copies, db: Database, mode: str):
+    copy: Copy = await copies(mode)
+    before = await _old_target(copy.target, copy.table)
+    whole = await table_fingerprint(copy.target, copy.table)
+
+    # Attempt 1 fails just before its commit: the target is as it was, nothing is staged.
+    copy.deps.commit_hook = _FailAt("check")
+    failed = await copy.attempt(1)
+    assert isinstance(failed, ApplicationError), failed
+    assert failed.details and failed.details[0] == copy.step.load.ref.name  # the failed step
+    assert await table_fingerprint(copy.target, copy.table) == whole
+    assert await copy.staged_left() == [] and await copy.outcome() is None
+
+    # Attempt 2 commits.
+    done = await copy.attempt(2)
+    assert done == [
+        StepResult(copy.step.extract.ref.name, ROWS, done[0].bytes),  # type: ignore[index]
+        StepResult(copy.step.load.ref.name, ROWS),
+    ]
+    await copy.expected(before)
+    loaded = await table_fingerprint(copy.target, copy.table)
+
+    # Attempt 3: Temporal never heard attempt 2's answer. It finds the load in the ledger.
+    again = await copy.attempt(3)
+    assert [(r.name, r.rows) for r in again] == [(r.name, r.rows) for r in done]  # type: ignore[union-attr]
+    assert await table_fingerprint(copy.target, copy.table) == loaded
+    assert await copy.staged_left() == []
+    assert await copy.outcome() == StepResult(copy.step.load.ref.name, ROWS)
+    async with db.session() as session:
+        steps = await run_store.steps(session, copy.step.load.ref.execution_id)
+    assert [(s.name, s.kind, s.status, s.attempt, s.rows) for s in steps] == [
+        (copy.step.extract.ref.name, "extract", "COMPLETED", 3, ROWS),
+        (copy.step.load.ref.name, "load", "COMPLETED", 3, ROWS),
+    ]
+
+
+@pytest.mark.parametrize("mode", ["replace", "append"])
+async def test_a_cancel_ends_as_the_target_says(copies, mode: str):
+    copy: Copy = await copies(mode)
+    before = await _old_target(copy.target, copy.table)
+    whole = await table_fingerprint(copy.target, copy.table)
+
+    # Cancelled at the last look for a cancel: rolled back, the target as it was.
+    cancelled = await copy.attempt(1, cancel_at="check")
+    assert isinstance(cancelled, asyncio.CancelledError), cancelled
+    assert await table_fingerprint(copy.target, copy.table) == whole
+    assert await copy.staged_left() == [] and await copy.outcome() is None
+
+    # Cancelled while it commits: too late, the rows stay and the attempt says so.
+    late = await copy.attempt(2, cancel_at="commit")
+    assert [(r.name, r.rows) for r in late] == [  # type: ignore[union-attr]
+        (copy.step.extract.ref.name, ROWS),
+        (copy.step.load.ref.name, ROWS),
+    ]
+    await copy.expected(before)
+    assert await copy.staged_left() == []
+    assert await copy.outcome() == StepResult(copy.step.load.ref.name, ROWS)
+
+
+async def test_a_plain_copy_runs_as_one_activity(
+    api: httpx.AsyncClient, client: Client, source, target, source_db, target_db
+):
+    table = unique_name("fused_run")
+    await fill_mixed_table(source, table, ROWS)
+    src = await create_connection(api, source_db, unique_name("src"))
+    dst = await create_connection(api, target_db, unique_name("dst"))
+    pipeline = await create_pipeline(
+        api,
+        unique_name("fused-run"),
+        {
+            "sources": {"rows": {"connection": src, "table": table}},
+            "sinks": {"wh": {"connection": dst, "table": f"wh.{table}", "mode": "replace"}},
+        },
+    )
+    run = await run_to_end(api, pipeline)
+    assert run["status"] == "COMPLETED", run
+    await record(client.get_workflow_handle(run["workflowId"]), "pipeline_run_extract_load")
+    assert (await _history(client, run["workflowId"]))[0] == ["extract_load"]
+    assert [(t["name"], t["kind"], t["status"], t["rows"]) for t in run["tasks"]] == [
+        ("extract_rows", "extract", "COMPLETED", ROWS),
+        ("load_wh", "load", "COMPLETED", ROWS),
+    ]
+    assert await table_fingerprint(target, f"wh.{table}") == await table_fingerprint(source, table)
+
+
+async def test_a_plain_copy_cancelled_mid_extract_leaves_the_target_as_it_was(
+    api: httpx.AsyncClient, client: Client, source, target, source_db, target_db
+):
+    table = unique_name("fused_cancel")
+    await fill_mixed_table(source, table, 10)
+    before = await _old_target(target, table)
+    src = await create_connection(api, source_db, unique_name("src"))
+    dst = await create_connection(api, target_db, unique_name("dst"))
+    pipeline = await create_pipeline(
+        api,
+        unique_name("fused-cancel"),
+        {
+            "sources": {
+                "rows": {"connection": src, "query": f"SELECT t.* FROM {table} t, pg_sleep(30) s"}
+            },
+            "sinks": {"wh": {"connection": dst, "table": table, "mode": "append"}},
+        },
+    )
+    execution = await execute(api, pipeline)
+    await _wait_task(api, execution, "extract_rows")
+    await api.post(f"/v1/pipelines/executions/{execution}/cancel")
+    run = await wait_finished(api, execution)
+    assert run["status"] == "CANCELLED", run
+    await record(
+        client.get_workflow_handle(run["workflowId"]), "pipeline_run_extract_load_cancelled"
+    )
+    # The one activity, then the target's word on whether its load had committed.
+    assert (await _history(client, run["workflowId"]))[0] == ["extract_load", "load_outcome"]
+    assert await table_fingerprint(target, table) == before
