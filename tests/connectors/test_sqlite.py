@@ -185,3 +185,25 @@ async def test_a_value_that_does_not_fit_its_declared_type_names_the_column(
     assert caught.value.error_type == "DATA_ERROR"
     assert "'amount'" in caught.value.message and "twelve" in caught.value.message
     assert await target.fetchval("SELECT to_regclass($1)", staged) is None
+
+
+async def test_a_value_found_late_hands_the_read_to_the_row_path_and_loads_each_row_once(
+    tmp_path, target, target_db
+):
+    """connectorx's batches already in the staging table when a later row holds a value it
+    would read otherwise are rolled back; the row path loads every row once."""
+    rows = ", ".join(f"({i}, '2026-01-02')" for i in range(1, 10))
+    path = sqlite_file(
+        str(tmp_path / "late.sqlite"),
+        "CREATE TABLE t (id INTEGER, day DATE)",
+        f"INSERT INTO t VALUES {rows}, (10, '2026-01-02 10:00')",  # a DATE with a time
+    )
+    await target.execute("CREATE SCHEMA IF NOT EXISTS types")
+    staged = f"types.late_{uuid.uuid4().hex[:8]}"
+    loaded = await extract_to_postgres(
+        "sqlite", _settings(path), "SELECT * FROM t", target_db, staged
+    )
+    assert loaded == 10
+    got = await target.fetch(f"SELECT id, day FROM {staged} ORDER BY id")
+    assert [r["id"] for r in got] == list(range(1, 11))
+    assert {r["day"] for r in got} == {date(2026, 1, 2)}
