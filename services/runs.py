@@ -26,6 +26,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from core import temporal
 from core.settings import Settings
 from domain.status import RunStatus
+from services import open_workflows
 from services.stored_definitions import definition_of
 from store import pipelines as pipeline_store
 from store import runs as run_store
@@ -238,10 +239,11 @@ async def live_progress(
     """
     handle: WorkflowHandle = client.get_workflow_handle(execution.workflow_id)
     # Unless the store has the progress, it is asked for while the workflow is described:
-    # one round trip, not two.
+    # one round trip, not two. An open workflow is described at most once per
+    # open_workflows.FRESH_FOR: the staleness bound of a run terminated from outside.
     query = None if stored else asyncio.ensure_future(handle.query(PipelineRunWorkflow.progress))
     try:
-        described = await handle.describe()
+        described = await open_workflows.describe(client, execution.workflow_id)
     except RPCError as exc:
         await _dropped(query)
         if session is not None and exc.status is RPCStatusCode.NOT_FOUND:
@@ -376,6 +378,8 @@ async def snapshot_of(
     1. A finished row is final: its recorded status, and the workflow is not asked.
     2. A workflow that has closed, or is gone past the start window, settles the row (unless
        its own end landed first); the row's recorded end is then the status (``settled``).
+       An open workflow's description is reused for ``open_workflows.FRESH_FOR`` seconds, so a
+       workflow terminated from outside is seen closed at most that long after it closed.
     3. Otherwise the run is RUNNING once either the row or the live query says it started, else
        QUEUED; a live status that has finished counts as RUNNING until the row records the end,
        so the status always agrees with the row's ``finished_at``. Progress is the store's
