@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from starlette.middleware.base import BaseHTTPMiddleware, DispatchFunction
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 
@@ -21,3 +24,20 @@ class HttpMiddleware:
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         raise NotImplementedError
+
+
+class DispatchOn(HttpMiddleware):
+    """A dispatch function (``app.middleware("http")``'s) on the paths it ``applies`` to; every
+    other request goes straight to the app, without the task and streams of its own that
+    ``BaseHTTPMiddleware`` makes for each request it wraps."""
+
+    def __init__(
+        self, app: ASGIApp, dispatch: DispatchFunction, applies: Callable[[str], bool]
+    ) -> None:
+        super().__init__(app)
+        self.wrapped = BaseHTTPMiddleware(app, dispatch)
+        self.applies = applies
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        target = self.wrapped if self.applies(scope["path"]) else self.app
+        await target(scope, receive, send)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from api.asgi import DispatchOn
 from api.dashboard.errors import dashboard_errors
 from api.dashboard.rendering import HERE
 from api.dashboard.renewal import renew_login
@@ -24,13 +25,16 @@ from api.dashboard.routes import (
     runs,
     schedules,
 )
+from api.security import on_dashboard
 
 
 def install(app: FastAPI) -> None:
     """Add the dashboard; call it after the API's own middleware, so its error pages wrap
     the answers of the authentication middleware too."""
-    app.middleware("http")(dashboard_errors)
-    app.middleware("http")(renew_login)  # outermost: renews before anything authenticates
+    # Both act on the dashboard's paths only; the API's requests pass them by.
+    app.add_middleware(DispatchOn, dispatch=dashboard_errors, applies=on_dashboard)
+    # Outermost: renews before anything authenticates.
+    app.add_middleware(DispatchOn, dispatch=renew_login, applies=on_dashboard)
     app.mount("/ui/static", StaticFiles(directory=HERE / "static"), name="dashboard-static")
     for module in (auth, runs, pipelines, assets, schedules, approvals, alerts, connections):
         app.include_router(module.router)
