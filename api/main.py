@@ -111,6 +111,10 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
     # After the middleware above, so the dashboard's error pages wrap their answers too.
     install_dashboard(app)
     app.add_middleware(metrics.CountRequests)
+    # First: clients poll a run's status. A request is matched against the routers in this
+    # order, and again by the trace middleware to name its span. No path of the routers below
+    # is one of these (/v1/pipelines/executions…, POST /v1/pipelines/{id}/execute).
+    app.include_router(executions.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(auth.router)
@@ -146,7 +150,6 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
     app.include_router(schedules.router)
     app.include_router(workflows.router)
     app.include_router(airflow.router)
-    app.include_router(executions.router)
     app.include_router(pipelines.router)
     return app
 
