@@ -32,7 +32,9 @@ async def run(quick: bool, skip: set[str]) -> list[Goal]:
         stack_dir = Path(tmp) / "stack"
         stack_dir.mkdir()
         async with (
-            matrix.prepared(root, 200_000 // scale, 20_000 // scale) as places,
+            matrix.prepared(
+                root, [matrix.ROWS // scale, matrix.ALSO_ROWS // scale], matrix.DLT_ROWS // scale
+            ) as places,
             make_run_stack(stack_dir, matrix.confinement_env(root)) as st,
         ):
             steps = [

@@ -26,6 +26,7 @@ class Row:
     ratio: float | None  # as the bar reads it (higher is better unless ``lower`` on the check)
     bar: str  # the bar, in words
     met: bool | None  # None: informative, not a goal
+    beside: str = ""  # a further figure, in a last column (e.g. the ratio at another size)
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Goal:
     title: str
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    beside: str = ""  # the title of the rows' last column, when they fill it
 
     def add(
         self,
@@ -56,6 +58,9 @@ class Goal:
         print(f"\nGoal {self.number}: {self.title}")
         widths = [44, 22, 22, 7, 24, 7]
         head = ["", "figure", "baseline", "ratio", "bar", ""]
+        if self.beside:
+            widths.append(32)
+            head.append(self.beside)
         print("  " + " ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
         print("  " + "-" * (sum(widths) + len(widths)))
         for r in self.rows:
@@ -63,6 +68,8 @@ class Goal:
             ratio = f"{math.floor(r.ratio * 100) / 100:.2f}" if r.ratio is not None else "-"
             verdict = {True: "met", False: "NOT MET", None: ""}[r.met]
             cells = [r.label, r.figure, r.baseline, ratio, r.bar, verdict]
+            if self.beside:
+                cells.append(r.beside)
             print("  " + " ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)))
         for note in self.notes:
             print(f"  {note}")
