@@ -136,6 +136,52 @@ def pages(
         log.warning("GET %s: stopped at max_pages=%d", url, config.max_pages)
 
 
+def one_ahead(items: Iterator[T]) -> Iterator[T]:
+    """``items`` fetched one ahead by a thread of its own: the next page downloads (and its
+    JSON is parsed) while the caller converts and loads this one. The thread ends with the
+    caller's iteration: at the end, on an error (raised here) or when the caller stops."""
+    import queue
+
+    handed: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
+    leaving = threading.Event()
+
+    def hand(last: bool, item: Any) -> bool:
+        while not leaving.is_set():
+            try:
+                handed.put((last, item), timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not hand(False, item):
+                    return
+            hand(True, None)
+        except BaseException as exc:  # handed over, raised in the caller's thread
+            hand(True, exc)
+        finally:
+            close = getattr(items, "close", None)  # a generator: its client closes here
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=produce, name="ductwork-http-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            last, item = handed.get()
+            if last:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        leaving.set()
+        thread.join()
+
+
 # --- records to Arrow ----------------------------------------------------------------------
 
 
@@ -168,7 +214,14 @@ def infer_schema(records: list[Any]) -> pa.Schema:
 
 
 def to_batch(records: list[Any], schema: pa.Schema) -> pa.RecordBatch:
-    """A page's records as a batch of ``schema``: missing fields NULL, extra fields dropped."""
+    """A page's records as a batch of ``schema``: missing fields NULL, extra fields dropped.
+    Flat objects whose values fit their columns go to Arrow as they are (a quarter of the
+    time); a nested value, a record that is not an object or a value of another type makes
+    Arrow refuse the page, which is then converted record by record and column by column."""
+    try:
+        return pa.RecordBatch.from_pylist(records, schema=schema)
+    except (pa.ArrowException, TypeError, ValueError, AttributeError, OverflowError):
+        pass
     rows = [_flat(r) for r in records]
     arrays = []
     for field in schema:
@@ -299,7 +352,7 @@ def read(
     ``stop``: a cancelled step's signal, ending a Retry-After wait at once."""
     _, paths, plain = _resources(query)
     if plain:
-        for records in pages(config, paths[0], stop=stop):
+        for records in one_ahead(pages(config, paths[0], stop=stop)):
             for start in range(0, len(records), batch_rows):
                 yield to_batch(records[start : start + batch_rows], schema)
         return
