@@ -29,15 +29,18 @@ def select_sql(query: Query) -> str:
     where = f" WHERE {' AND '.join(query.where)}" if query.where else ""
     if query.one_per is not None and not query.aggregates:
         names = ", ".join(ident(o.name) for o in cols)
+        kept = "= 1" if query.one_count == 1 else f"<= {int(query.one_count)}"
         sql = (
             f"SELECT {names} FROM (SELECT {listed}, row_number() OVER (PARTITION BY "
             f"{query.one_per.sql} ORDER BY {query.one_order}) AS dw_row_number FROM {source}"
-            f"{where}) AS deduplicated WHERE dw_row_number = 1"
+            f"{where}) AS deduplicated WHERE dw_row_number {kept}"
         )
     else:
         sql = f"SELECT {listed} FROM {source}{where}"
         if query.aggregates and query.groups:
             sql += " GROUP BY " + ", ".join(str(i + 1) for i in range(len(query.groups)))
+            if query.having:
+                sql += " HAVING " + " AND ".join(query.having)
     if query.order:
         sql += " ORDER BY " + ", ".join(query.order)
     if query.limit is not None:

@@ -119,11 +119,13 @@ class Query:
     columns: list[Out] | None = None  # a projection of the root's columns (None: all)
     where: list[str] = field(default_factory=list)
     groups: list[Out] = field(default_factory=list)
+    having: list[str] = field(default_factory=list)  # conditions on the groups' aggregates
     aggregates: list[Out] = field(default_factory=list)
     order: list[str] = field(default_factory=list)
     limit: int | None = None
     one_per: Out | None = None  # keep one row per this key …
     one_order: str = ""  # … the first by this ORDER BY
+    one_count: int = 1  # … or the first so many of each key
     joins: list[tuple[DatasetSchema, str]] = field(default_factory=list)  # table, ON condition
     inner: bool = False  # joins keep only rows that match
     schedule: str | None = None
@@ -246,10 +248,17 @@ class _Parser:
         for m in re.finditer(r"(?:^|,)\s*(each|every\s+one)\s+with\b", self.text):
             self.cov.take(m.start(1), m.end())  # "order items, each with the status of …"
         if q.limit is not None and q.one_per is not None and not q.aggregates:
+            self._rows_per_key()
+        if q.limit is not None and q.one_per is not None and not q.aggregates:
             q.ambiguous.append(  # "the 3 most expensive shipments per warehouse"
                 f"the first {q.limit} rows and one row per {q.one_per.name}: {q.limit} per "
                 f"{q.one_per.name}, or {q.limit} in all?"
             )
+        if q.aggregates and not q.groups:  # "total number of orders, one row", "overall"
+            for m in re.finditer(_WHOLE_TABLE, self.text):
+                self.cov.take_match(m)
+        if q.having and not q.groups:
+            q.ambiguous.append("a condition on an aggregate, but no groups to keep or drop")
         if q.aggregates and q.one_per is not None:
             q.ambiguous.append(
                 f"one row per {q.one_per.name} and an aggregate: which is done first?"
@@ -263,6 +272,27 @@ class _Parser:
         )
         q.unresolved = self.cov.left()
         return q
+
+    def _rows_per_key(self) -> None:
+        """ "the 2 most expensive products in every category": the first rows of each key, when
+        the ranking is the order the rows of a key are kept by and no word says one per key
+        ("the 3 most expensive shipments, one per warehouse" stays a question)."""
+        q = self.q
+        one = re.search(
+            r"\b(?:one|a\s+single|single|1)\s+(?:[a-z_]+\s+)?(?:per|for\s+each|for\s+every"
+            r"|of\s+each|in\s+each|each|every)\b",
+            self.text,
+        )
+        if one is not None or q.order != [q.one_order] or q.limit is None or q.limit < 2:
+            return
+        q.one_count, q.limit, q.order = q.limit, None, []
+        top = getattr(self, "_top_request", None)
+        q.say(
+            "dedupe",
+            top[0][0] if top else "",
+            f"Keeps the first {q.one_count} rows per {q.one_per.name if q.one_per else ''}",
+            f"row_number() OVER (PARTITION BY … ORDER BY {q.one_order}) <= {q.one_count}",
+        )
 
     def _fact(self) -> None:
         """ "Revenue per product": the rows summed are the table holding the money that refers
@@ -647,7 +677,7 @@ class _Parser:
             how = "measure" if order_col is not None else ""
             if order_col is None and re.fullmatch(_SUPERLATIVES, which_words):
                 return  # "the largest order per customer": by what?
-        if order_col is None and said["verb"]:
+        if order_col is None and said.groupdict().get("verb"):
             order_col, how = self._date_of(q.root, said["verb"]), "verb"
         if order_col is None:
             order_col = self._date_of(q.root)
@@ -682,7 +712,7 @@ class _Parser:
                 self.cov.take_match(extra)
         if chosen is not None:
             self.cov.take(m.end() + chosen.start(), m.end() + chosen.end())
-        elif m.start("which") > span_end:
+        elif m.groupdict().get("which") is not None and m.start("which") > span_end:
             self.cov.take(m.start("which"), m.end())
 
     def _argmax(self) -> bool:
@@ -1103,6 +1133,17 @@ class _Parser:
             return self.q.root, m.start(), None
         return None, m.start(), None
 
+    def _distinct_words(self, rest: str) -> re.Match[str] | None:
+        """ "distinct destination countries": the longest words after distinct/unique/different
+        that name a table or a column (group 1); the first word when none does."""
+        for n in (3, 2, 1):
+            m = re.match(
+                rf"(?:distinct|unique|different)\s+((?:[a-z_]+\s+){{{n - 1}}}[a-z_]+)", rest
+            )
+            if m and (self.cat.table_named(m[1]) or self.cat.columns_named(m[1], self.prefer)):
+                return m
+        return re.match(r"(?:distinct|unique|different)\s+([a-z_]+)", rest)
+
     def _implicit_count(self, aggregates: list[tuple[int, int, Out]], top: object) -> None:
         """ "orders per customer country": the rows read, counted per group."""
         if aggregates or top is not None or self.q.one_per is not None:
@@ -1112,8 +1153,11 @@ class _Parser:
             if d is not q.root or not self.cov.free(start, end):
                 continue
             lead = re.search(
-                r"\b(?:breakdown|split|distribution)\s+of\s+(?:the\s+)?$", self.text[:start]
+                r"\b(?:breakdown|split|distribution|(?P<qty>qty|quantity))\s+of\s+(?:the\s+)?$",
+                self.text[:start],
             )
+            if lead and lead["qty"] and self.cat.columns_named(lead["qty"], self.prefer):
+                lead = None  # "quantity of order items": their quantity column, or a count?
             if re.match(
                 r"\s+(?:per|for\s+each|for\s+every|grouped\s+by|broken\s+down\s+by)\s",
                 self.text[end:],
@@ -1143,7 +1187,8 @@ class _Parser:
         top = getattr(self, "_top_request", None)
         for pattern, fn in _AGGS:
             for m in re.finditer(
-                rf"\b(?P<agg>{pattern})\b(?:\s*\(|\s+(?:the|of|all)\b)*\s*(?P<rest>[a-z_ ']*)",
+                # the rest is looked at, not consumed: "avg weight_kg and avg cost" is two
+                rf"\b(?P<agg>{pattern})\b(?:\s*\(|\s+(?:the|of|all)\b)*\s*(?=(?P<rest>[a-z_ ']*))",
                 self.text,
             ):
                 if not self.cov.free(m.start(), m.end("agg")):
@@ -1165,7 +1210,7 @@ class _Parser:
                     out = Out(f"{fn}({out.sql})", out.name if named else f"{prefix}_{out.name}")
                     end = m.start("rest")
                 elif fn == "count":
-                    distinct = re.match(r"(?:distinct|unique|different)\s+([a-z_]+)", rest)
+                    distinct = self._distinct_words(rest)
                     if distinct:
                         refs = self.cat.columns_named(distinct[1], self.prefer)
                         d = self.cat.table_named(distinct[1])
@@ -1202,8 +1247,9 @@ class _Parser:
                                 continue
                         if d is not q.root:
                             q.counted.append(d)
+                            counted_words = f"{m.group(0).strip()} {rest.strip()}"
                             q.ambiguous.append(
-                                f"'{m.group(0).strip()}' counts {d.table}, but the rows read are "
+                                f"'{counted_words}' counts {d.table}, but the rows read are "
                                 f"{q.root.table}"
                             )
                         out = Out("count(*)", f"{singular(d.table)}_count")
@@ -1215,6 +1261,10 @@ class _Parser:
                             end = m.start("rest")  # the value words are placed by _values
                 else:
                     measure = self._measure(rest) or self._superlative_measure(m["agg"], rest)
+                    listed = re.match(r"\s*,", self.text[m.end("agg") :])
+                    if measure is None and not rest.strip() and listed:
+                        shared = self._measure(self.text[m.end("agg") :])  # "min, max and avg …"
+                        measure = (shared[0], shared[1], "") if shared else None
                     if measure is None:
                         continue
                     sql, name, used = measure
@@ -1222,7 +1272,7 @@ class _Parser:
                     if fn in ("max", "min") and re.match(
                         rf"\s+(?:{rows})\b", self.text[m.start("rest") + len(used) :]
                     ):  # "max weight parcel of each shipment": that parcel, or the weight?
-                        q.ambiguous.append(f"'{m.group(0).strip()}': the row, or the {fn}?")
+                        q.ambiguous.append(f"'{m.group(0)}{used}': the row, or the {fn}?")
                     prefix = {"sum": "total", "avg": "avg", "max": "max", "min": "min"}[fn]
                     label = (
                         name
@@ -1240,7 +1290,7 @@ class _Parser:
                     continue
                 title = re.search(  # "weighted_cost = sum of …", "weighted cost per x: sum …"
                     r"(?:^|[\s,;(])([a-z_]+(?:\s+[a-z_]+)?)(?:\s+(?:per|by|for\s+each)\s+[a-z_]+)?"
-                    r"\s*(?:=|:|\(|\bis\b|\bbeing\b)\s*(?:the\s+)?$",
+                    r"\s*(?:=|:|\(|\bis\b|\bbeing\b|\bas\b)\s*(?:the\s+)?$",
                     self.text[:first],
                 )
                 if title and self.cov.free(*title.span(1)) and self._new_name(title[1]):
@@ -1248,6 +1298,13 @@ class _Parser:
                     self.cov.take(*title.span(1))
                 aggregates.append((first, end, out))
                 self.cov.take(first, end)
+        for m in re.finditer(r"\b(?:summed(?:\s+up)?|totall?ed(?:\s+up)?|added\s+up)\b", self.text):
+            found = self._column_before(m.start(), "numeric", 3) if self._free(m) else None
+            if found is not None:  # "sales amount summed per country": a sum said after
+                start, ref = found
+                out = Out(f"sum({self._use(ref)})", f"total_{ref.column.name}")
+                aggregates.append((start, m.end(), out))
+                self.cov.take(start, m.end())
         self._implicit_count(aggregates, top)
         # "revenue per product" without sum: a money word next to a grouping
         money = re.search(r"\b(revenue|sales|turnover)\b", self.text)
@@ -1329,6 +1386,7 @@ class _Parser:
         if not self.aggregate_ok:
             return
         aggregates.sort(key=lambda x: x[0])
+        self._aggregate_spans = aggregates
         if top is not None:  # not a grouping ("by revenue"); given back if nothing is ranked
             self.cov.take(top[0].start(), top[0].end())
         self._group_by()
@@ -1400,6 +1458,8 @@ class _Parser:
                     d = self.cat.table_named(m["ent"])
                     if d is not None:
                         self._group_entity(d, m.start("ent"), m.end("ent"), label_too=True)
+                    else:  # "the 3 categories with the lowest revenue": a column's values
+                        self._group_by_values(m["ent"], m.start("ent"), m.end("ent"))
                 elif not q.groups:  # "products: top 10 by revenue": the one table named
                     entities = {
                         t.dataset: (s, e, t)
@@ -1420,8 +1480,17 @@ class _Parser:
 
     def _aggregate_said_again(self) -> None:
         """ "… by the sum of their order totals; give me their id, name and the total they
-        spent": the one sum, named again by its column, "sum", or what was spent."""
+        spent": the one sum, named again by its column, "sum", or what was spent; "with that
+        average": the one aggregate of that function."""
         q = self.q
+        for m in re.finditer(
+            r"\b(?:that|this|these|those)\s+(?P<agg>average|avg|mean|sum|total|count|number"
+            r"|maximum|max|minimum|min)s?\b",
+            self.text,
+        ):
+            fn = next(f for p, f in _AGGS if re.fullmatch(p, m["agg"].replace("number", "count")))
+            if self._free(m) and sum(a.sql.startswith(f"{fn}(") for a in q.aggregates) == 1:
+                self.cov.take_match(m)
         if len(q.aggregates) != 1 or not q.aggregates[0].sql.startswith("sum("):
             return
         summed = q.aggregates[0].sql[len("sum(") : -1]
@@ -1436,6 +1505,19 @@ class _Parser:
             named = any(r.sql == summed for r in self.cat.columns_named(word, self.prefer))
             if word == "sum" or (m["verb"] and word in ("total", "amount")) or named:
                 self.cov.take_match(m)
+
+    def _group_by_values(self, words: str, start: int, end: int) -> None:
+        """Group by the text column whose values ``words`` name ("categories": category)."""
+        refs = [
+            r
+            for r in self.cat.columns_named(words, self.prefer)
+            if not is_numeric(r.column) and not is_temporal(r.column)
+        ]
+        if not refs:
+            return
+        ref = self._pick(refs, words)
+        self.q.groups.append(Out(self._use(ref), ref.column.name, ref))
+        self._place("group", start, end, f"One row per {ref.label}", f"GROUP BY {ref.sql}")
 
     def _group_entity(
         self, d: DatasetSchema, start: int, end: int, *, label_too: bool = False
@@ -1499,7 +1581,7 @@ class _Parser:
         for grain, pattern in _GRAIN.items():
             m = re.search(rf"\b(?:{pattern})\b", self.text)
             if m and self.cov.free(*m.span()):
-                date = self._date_of(q.root)
+                date = self._grain_date(m)
                 if date is None:
                     continue
                 sql = f"CAST(date_trunc('{grain}', {self._use(date)}) AS DATE)"
@@ -1533,6 +1615,38 @@ class _Parser:
                 start, ref = found
                 q.groups.append(Out(self._use(ref), ref.column.name, ref))
                 self._place("group", start, m.end(), f"One row per {ref.label}", ref.sql)
+
+    def _grain_date(self, grain: re.Match[str]) -> Ref | None:
+        """The date column a grain ("monthly", "per year") is of: named after a by/of/on
+        ("per month of placed_at", "monthly count … (by delivered_at)"), else the table's own
+        date; None, with the doubt said, when the words name two or another date may be meant
+        ("shipments delivered per year": of created_at or of delivered_at?)."""
+        q = self.q
+        named: dict[str, tuple[Ref, list[tuple[int, int]]]] = {}
+        lead = r"(?<!sorted )(?<!ordered )\b(?:of|by|on|using|based\s+on|going\s+by)\s+(?:the\s+)?"
+        for m in re.finditer(lead, self.text):
+            if not self._free(m):
+                continue
+            found = self._column_after(m.end(), "temporal", 3)
+            if found is None or found[1].dataset is not q.root:
+                continue
+            end = found[0] + (len(c[0]) if (c := re.match(r"\s*\)", self.text[found[0] :])) else 0)
+            spans = [*named.get(found[1].column.name, (None, []))[1], (m.start(), end)]
+            named[found[1].column.name] = (found[1], spans)
+        if len(named) > 1:
+            q.ambiguous.append(f"'{grain[0]}': of {' or '.join(named)}?")
+            return None
+        if named:
+            chosen, spans = next(iter(named.values()))
+            for span in spans:
+                self.cov.take(*span)
+            return chosen
+        ref = self._date_of(q.root)
+        other = self._other_date(ref)
+        if ref is not None and other is not None:
+            q.ambiguous.append(f"'{grain[0]}': of {ref.column.name} or {other}?")
+            return None
+        return ref
 
     def _group_at(self, pos: int, start: int) -> int | None:
         """A group key named at ``pos`` (a column, a table, or "user" for the root's user_id):
@@ -1788,12 +1902,14 @@ class _Parser:
             if not self._free(m):
                 continue
             negated = re.search(r"\bnot\s+(?:be\s+)?$", self.text[: m.start()])
+            if negated:
+                op = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "=": "<>", "<>": "="}[op]
+            if self._having(m, op, negated.start() if negated else m.start()):
+                continue
             placed = self._compared(m, negated.start() if negated else m.start())
             if placed is None:
                 continue
             start, end, ref = placed
-            if negated:
-                op = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "=": "<>", "<>": "="}[op]
             cond = f"{self._use(ref)} {op} {_number(m['num'])}"
             self.q.where.append(cond)
             placed_ops.append(op)
@@ -1822,6 +1938,78 @@ class _Parser:
             big = not re.match(_SMALL, m["adj"])
             if self._free(m, "adj") and any(o[0] == (">" if big else "<") for o in placed_ops):
                 self.cov.take_match(m, "adj")
+
+    def _having(self, m: re.Match[str], op: str, start_at: int) -> bool:
+        """A comparison of an aggregate, kept as a condition on the groups: "with more than 11
+        orders" (the grouped rows counted), "where the average cost is above 120" (an aggregate
+        of a column). True when the comparison is of an aggregate, placed or not: a count of a
+        table's rows, or an aggregate word before the column, never compares a column's rows
+        ("more than 11 orders" is no order total over 11)."""
+        q = self.q
+        rows = re.match(r"\s+([a-z_]+)\b", self.text[m.end() :])
+        counted = self.cat.table_named(rows[1]) if rows and not m.groupdict().get("unit") else None
+        if counted is not None and rows is not None:
+            if counted is not q.root or not q.aggregates:
+                return True  # counted per what? its words stay unresolved
+            lead = re.search(
+                r"\b(?:(?:with|having|that\s+have|that\s+has|who\s+have|who\s+has|which\s+have"
+                r"|which\s+has)\s+)?$",
+                self.text[:start_at],
+            )
+            start = lead.start() if lead and lead[0] else start_at
+            cond = f"count(*) {op} {_number(m['num'])}"
+            q.having.append(cond)
+            said = f"Keeps the groups with {op} {_number(m['num'])} {counted.table}"
+            self._place("filter", start, m.end() + rows.end(), said, cond)
+            return True
+        link = re.search(
+            r"(?:\s+(?:is|are|was|were|comes?\s+to|amounts?\s+to|adds?\s+up\s+to))*\s*$",
+            self.text[:start_at],
+        )
+        before = link.start() if link else start_at
+        spans = getattr(self, "_aggregate_spans", [])
+        said = next((s for s, e, _ in spans if e == before), None)
+        computed = next((o for s, e, o in spans if e == before), None)
+        if said is not None and computed is not None:  # "where the total weight_kg is over 50"
+            lead = re.search(
+                r"\b(?:with|having|where|whose|if|when|in\s+which|for\s+which)\s+"
+                r"(?:an?\s+|the\s+|their\s+|its\s+)?$",
+                self.text[:said],
+            )
+            if lead is None:  # "number of orders over 500": the orders' totals; "sum of cost
+                return computed.sql != "count(*)"  # over 50": which? left unresolved
+            if not q.aggregates:
+                return True
+            cond = f"{computed.sql} {op} {_number(m['num'])}"
+            q.having.append(cond)
+            text = f"Keeps the groups whose {computed.name} {op} {_number(m['num'])}"
+            self._place("filter", before, m.end(), text, cond)
+            if self._free(lead):
+                self.cov.take_match(lead)
+            return True
+        found = self._column_before(start_at, "numeric")
+        if found is None:
+            return False
+        aggregate = re.search(
+            rf"\b(?P<agg>{_AGG_WORDS})\s+(?:of\s+)?(?:the\s+|their\s+|its\s+)?$",
+            self.text[: found[0]],
+        )
+        if aggregate is None or not self._free(aggregate):
+            return False
+        fn = next(f for p, f in _AGGS if re.fullmatch(p, aggregate["agg"]))
+        if fn == "count" or not q.aggregates:
+            return True  # "where the count of cost …", an aggregate of rows kept: unresolved
+        lead = re.search(
+            r"\b(?:with|having|where|whose|in\s+which|for\s+which)\s+(?:an?\s+|the\s+|their\s+"
+            r"|its\s+)?$",
+            self.text[: aggregate.start()],
+        )
+        start = lead.start() if lead else aggregate.start()
+        cond = f"{fn}({self._use(found[1])}) {op} {_number(m['num'])}"
+        q.having.append(cond)
+        said = f"Keeps the groups whose {fn} of {found[1].column.name} {op} {_number(m['num'])}"
+        self._place("filter", start, m.end(), said, cond)
+        return True
 
     def _compared(
         self, m: re.Match[str], start_at: int, *, require_said: bool = False
@@ -2843,6 +3031,10 @@ _ARGMAX = (
     r"|least|latest|newest|most\s+recent|earliest|oldest|first|last"
 )
 # Between group keys: "per country and status", "grouped by country + status"
+_WHOLE_TABLE = (
+    r"\b(?:(?:as\s+)?(?:a|one)\s+(?:single\s+)?(?:row|number|figure|value|total)|overall"
+    r"|in\s+total|altogether|all\s+together|for\s+the\s+whole\s+table)\b"
+)
 _MORE_GROUPS = r"\s*(?:,|\band\b|&|\+)\s*(?:(?:then\s+)?by\s+)?(?:the\s+)?"
 # Words that join the parts of a sentence: never part of a column's name
 _JOINERS = {
