@@ -222,10 +222,10 @@ class Catalog:
             for m in re.finditer(r"[a-z_]{5,}", text):
                 if any(m.start() < e and m.end() > s for s, e, _ in found):
                     continue
-                if any(near(m.group(0), f) for f in self.forms(d) if " " not in f):
-                    found.append((m.start(), m.end(), d))
                 if m.group(0).endswith("ed"):
                     continue  # a verb done ("carried"), not a table misspelled ("carrier")
+                if any(near(m.group(0), f) for f in self.forms(d) if " " not in f):
+                    found.append((m.start(), m.end(), d))
         found.sort(key=lambda x: (x[0], -(x[1] - x[0])))
         out: list[tuple[int, int, DatasetSchema]] = []
         for item in found:

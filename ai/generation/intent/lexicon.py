@@ -216,7 +216,6 @@ COLUMN_SYNONYMS = {
     "type": ("type", "kind", "category"),
 }
 
-# Verbs that say which date of a row is meant.
 # Verbs that say a row is referred to, whatever the referring table is called ("products never
 # sold", "unused carriers", "carriers who never carried a shipment"): read as the one table that
 # refers to the rows, never guessed among several.
@@ -225,6 +224,7 @@ REFERRED_VERBS = {
     "carried", "handled", "transported",
 }  # fmt: skip
 
+# Verbs that say which date of a row is meant.
 DATE_VERBS = {
     "placed": ("order_date", "ordered_at", "placed_at"),
     "ordered": ("order_date", "ordered_at", "placed_at"),

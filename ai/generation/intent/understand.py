@@ -145,6 +145,7 @@ def normalize(intent: str) -> str:
     text = re.sub(r"\b(sum|avg|count|min|max)\(", r"\1 (", text, flags=re.I)  # "sum(cost)"
     text = re.sub(r"#\s*of\b|#(?=\s*[a-z])", "number of ", text, flags=re.I)  # "# of orders"
     text = re.sub(r"\bw/o\b", "without", text, flags=re.I)
+    text = re.sub(r"\b(who|they|we|you|i)'ve\b", r"\1 have", text, flags=re.I)  # "who've"
     text = re.sub(r"\bw/(?=\s)", "with", text, flags=re.I)
     text = re.sub(r"\bincl\.?(?=\s)", "including", text, flags=re.I)
     text = re.sub(r"\b(?:nr|no|num)\.?\s+of\b", "number of", text, flags=re.I)
@@ -231,6 +232,7 @@ class _Parser:
         self._existence()
         self._values()
         self._booleans()
+        self._related_dates()
         self._picks()
         self._relation_words()
         self._order()
@@ -243,8 +245,13 @@ class _Parser:
                     self.cov.take(over.start(), start)
             if d is q.root:  # "each order item with …", "to every order"
                 lead = re.search(r"\b(?:each|every)\s+$", self.text[:start])
+                if lead is None and re.match(r"\s*:", self.text[end:]):  # "per order item: …"
+                    lead = re.search(r"\bper\s+$", self.text[:start])
                 if lead is not None and not q.groups:
                     self.cov.take(lead.start(), start)
+        for m in re.finditer(r"\bbut\s+(?=(?:only|just)\b)", self.text):
+            if not self.cov.free(m.end(), m.end() + 4):
+                self.cov.take_match(m)  # "…, but only sales with a customer": only
         for m in re.finditer(r"(?:^|,)\s*(each|every\s+one)\s+with\b", self.text):
             self.cov.take(m.start(1), m.end())  # "order items, each with the status of …"
         if q.limit is not None and q.one_per is not None and not q.aggregates:
@@ -2106,7 +2113,8 @@ class _Parser:
         for m in re.finditer(
             r"\b(?:(?:that|which|who)\s+)?(?:without|with\s+(?:no|zero|0)|having\s+no|lacking"
             r"|lacks?|(?:have|has|had)\s+(?:no|zero)|(?:have|has|had|do|does|did)\s+not"
-            r"|(?:have|has|had|do|does|did)n't|(?:have\s+|has\s+)?never|nobody|no\s+one|not)\b",
+            r"|(?:have|has|had|do|does|did)n't|(?:have\s+|has\s+)?never|nobody|no\s+one|not"
+            r"|(?:[a-z]{3,}ed|made|bought|sold)\s+(?:no|zero))\b",  # "who placed no orders"
             self.text,
         ):
             if not self._free(m) or re.search(
@@ -2158,7 +2166,7 @@ class _Parser:
         """ "unscanned parcels", "unshipped orders": no row of the table the verb makes
         refers to them."""
         q = self.q
-        for m in re.finditer(r"\bun([a-z]{2,}ed|sold|bought)\b", self.text):
+        for m in re.finditer(r"\b(?:un|never-)([a-z]{2,}ed|sold|bought)\b", self.text):
             child = self._child_by_verb(m[1]) if self._free(m) else None
             if child is None:
                 continue
@@ -2205,7 +2213,7 @@ class _Parser:
             rf"\s+|all\s+)?(?:ones\s+|rows\s+|(?:{tables})\s+)?(?:that\s+(?:have|has)\s+no|without"
             rf"(?:\s+an?|\s+any)?|with\s+no|lacking(?:\s+an?)?)\s+(?:{tables})"
             r"(?:\s+(?:too|as\s+well|also))?\b"
-            r"|\b(?:empty|null|blank|missing|none|nothing|left\s+(?:null|empty|blank))\s+"
+            r"|\b(?:or\s+)?(?:empty|null|blank|missing|none|nothing|left\s+(?:null|empty|blank))\s+"
             r"(?:when|if|where|for\s+(?:those|the\s+ones|rows))\s+(?:there\s+is\s+|there's\s+"
             r"|it\s+has\s+|they\s+have\s+|the\s+[a-z_]+\s+has\s+|without\s+an?\s+)?(?:no\s+)?"
             r"(?:[a-z_]+)(?:\s+(?:is|was))?(?:\s+(?:assigned|set|known|given|linked|found|present))?\b"
@@ -2214,7 +2222,9 @@ class _Parser:
             r"\s+one|one\s+exists|known|available|present|any|set|assigned)\b"
             r"|\beven\s+(?:when|if|where)\s+(?:there\s+is|there's|it\s+has|they\s+have)\s+(?:no|none)"
             rf"\s+(?:an?\s+)?(?:{tables})(?:\s+(?:{_SET_WORDS}))?\b"
-            r"|\(\s*left(?:\s+outer)?(?:\s+join)?\s*\)",
+            r"|\(\s*left(?:\s+outer)?(?:\s+join)?\s*\)"
+            r"|\b(?:keep(?:ing)?|includ(?:e|ing)|retain(?:ing)?|even)\s+(?:the\s+)?un(?:assigned|matched"
+            rf"|linked)\s+(?:ones|rows|{tables})(?:\s+(?:too|as\s+well|also))?\b",
             self.text,
         ):
             if self._free(m):
@@ -2223,12 +2233,28 @@ class _Parser:
                 )
                 self.left_kept = True
         for m in re.finditer(
-            r"\binner[\s-]+join(?:ed|ing)?(?:\s+(?:to|with|on))?\b|\(\s*inner(?:\s+join)?\s*\)",
+            r"\binner[\s-]+join(?:ed|ing)?(?:\s+(?:to|with|on))?\b|\(\s*inner(?:\s+join)?\s*\)"
+            r"|\b(?:keep(?:ing)?\s+)?only\s+(?:the\s+)?match(?:es|ing\s+rows|ed\s+rows)\b",
             self.text,
         ):
             if self._free(m):
                 self._place("join", m.start(), m.end(), "Keeps only rows with a match", "JOIN")
                 q.inner = True
+        nullable = [
+            e
+            for e in self.cat.edges
+            if e.child is q.root
+            and any(c.name == e.child_column and c.nullable for c in q.root.columns)
+        ]
+        for m in re.finditer(
+            rf"\b(?:{_NEGATE}|without|but\s+not|not)\s+(?:the\s+|any\s+)?un(?:assigned|matched"
+            rf"|linked)\s+(?:ones|rows|{tables})\b",
+            self.text,
+        ):
+            if self._free(m) and len(nullable) == 1:  # "drop unassigned ones": its reference set
+                cond = f"{q.root.dataset}.{nullable[0].child_column} IS NOT NULL"
+                q.where.append(cond)
+                self._place("filter", m.start(), m.end(), "Keeps only rows with a match", cond)
 
     def _nullness(self) -> None:
         q = self.q
@@ -2659,7 +2685,10 @@ class _Parser:
                 continue
             ref = self._pick(mention.refs, self.text[mention.start : mention.end])
             start, end = mention.start, mention.end
-            of = re.match(r"\s+of\s+(?:the|its|their|each)?\s*([a-z_]+)", self.text[end:])
+            of = re.match(
+                r"\s+of\s+(?:the|its|their|each)?\s*(?:parent\s+|related\s+|linked\s+)?([a-z_]+)",
+                self.text[end:],
+            )
             owner = re.search(r"\b([a-z_]+)'s\s+$", self.text[:start])
             role = self._role(owner[1]) if owner else None
             if owner and role is not None and self.cat.table_named(owner[1]) is None:
@@ -2751,7 +2780,12 @@ class _Parser:
                             f"{singular(d.table)} columns, or left out?"
                         )
         if projection and not q.aggregates:
-            marker = re.search(r"\b(?:only|just|columns?|fields?|select|keep(?:ing)?)\b", self.text)
+            marker = any(  # "keeping only matches" says which rows, not which columns
+                self._free(m)
+                for m in re.finditer(
+                    r"\b(?:only|just|columns?|fields?|select|keep(?:ing)?)\b", self.text
+                )
+            )
             listed = q.picks and re.search(r":|->", self.text)  # "item: order id, product name"
             if marker or len(projection) >= 2 or listed:
                 q.columns = projection
@@ -2790,6 +2824,44 @@ class _Parser:
                     q.say("group", p.name, f"One row per {p.name}", f"GROUP BY {p.sql}")
                 else:
                     q.ambiguous.append(f"'{p.name}' named next to an aggregate, but not grouped by")
+
+    def _related_dates(self) -> None:
+        """The date of a related row said by its verb: "the date their order was placed", "when
+        its order was placed", "the placement date of the order" (orders.placed_at)."""
+        q = self.q
+        forms = "|".join(
+            re.escape(f)
+            for d in self.cat.datasets
+            if d is not q.root
+            for f in sorted(self.cat.forms(d), key=len)[::-1]
+        )
+        if not forms:
+            return
+        for m in re.finditer(
+            r"\b(?:(?:the\s+)?(?:date|day|time|timestamp)\s+(?:when\s+|that\s+)?|when\s+)"
+            rf"(?:its|their|the)\s+(?P<t>{forms})\s+(?:was|were|got)\s+(?P<v>[a-z]+)\b"
+            rf"|\b(?:the\s+)?(?P<n>[a-z]+)\s+(?:date|time|timestamp)\s+of\s+(?:its|their|the)\s+"
+            rf"(?P<u>{forms})\b"
+            rf"|\b(?P<w>{forms})\s+(?P<m>[a-z]+)\s+(?:date|time|timestamp)\b",  # "order paid date"
+            self.text,
+        ):
+            d = self.cat.table_named(m["t"] or m["u"] or m["w"])
+            said = m["v"] or m["n"] or m["m"]
+            if d is None or not self._free(m) or self.cat.references(d, q.root):
+                continue  # only a row the rows refer to has one date per row
+            ref = self.cat.date_named(said, d)
+            for verb, names in DATE_VERBS.items():
+                if ref is None and stem(verb) == stem(said):
+                    ref = next((Ref(d, c) for c in d.columns if c.name.lower() in names), None)
+            if ref is None:
+                continue
+            sql = self._use(ref)
+            name = self._pick_name(ref)
+            if name is None:
+                continue
+            q.picks.append(Out(sql, name, ref))
+            self._place("join", m.start(), m.end(), f"Adds {ref.label} as {name}", sql)
+            self._take_lead(m.start())
 
     def _relation_words(self) -> None:
         """Words that only say how a joined table relates to the rows, placed with the join:
@@ -2853,7 +2925,7 @@ class _Parser:
         """The words that introduce a column named at ``start``: "plus", "along with",
         "including", "showing", "with their"."""
         lead = re.search(
-            r"(?:\b(?:plus|along\s+with|together\s+with|including|incl|add(?:ing)?|also|and\s+also"
+            r"(?:\b(?:plus|along\s+with|together\s+with|including|incl|add(?:ing)?|attach(?:ing)?|also|and\s+also"
             r"|as\s+well\s+as|enriched\s+with|joined\s+with|showing|show|with|and)\s+|\+\s*)"
             r"(?:(?:an?|the|its|their|each|every|his|her|that|this|these|those)\s+)*$",
             self.text[:start],
@@ -2908,7 +2980,7 @@ class _Parser:
                 d = self.cat.table_named(word)
                 if d is None or d is q.root:
                     continue
-                after = re.match(r"(?:'s)?\s+([a-z_]+)", self.text[m.end("other") :])
+                after = re.match(r"(?:'s)?\s+([a-z_]+(?:-[a-z]+)?)", self.text[m.end("other") :])
                 if (
                     word == m["other"]
                     and after
@@ -2925,6 +2997,17 @@ class _Parser:
                     if name is not None:
                         q.picks.append(Out(sql, name, ref))
                 self.cov.take_match(m)
+                # "joined with customers on customer_id": the key the foreign key joins on
+                keys = {
+                    k.lower()
+                    for e in [*self.cat.references(q.root, d), *self.cat.references(d, q.root)]
+                    for k in (e.child_column, f"{e.child.table}.{e.child_column}")
+                }
+                on = re.match(
+                    r"\s+(?:on|using|via)\s+(?:the\s+)?\(?([a-z_.]+)\)?", self.text[m.end() :]
+                )
+                if on and on[1] in keys:
+                    self.cov.take(m.end(), m.end() + on.end())
                 q.inner = not self.left_kept  # "join orders with customers": inner, as in SQL
                 q.say("join", m.group(0), f"Adds the columns of {d.table}", f"JOIN {d.dataset}")
                 break

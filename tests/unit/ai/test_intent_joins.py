@@ -32,7 +32,12 @@ OWNERS = _table(
 )
 VEHICLES = _table(
     "vehicles",
-    [("id", "integer", False), ("owner_id", "integer", False), ("plate", "text", False)],
+    [
+        ("id", "integer", False),
+        ("owner_id", "integer", False),
+        ("plate", "text", False),
+        ("registered_at", "timestamptz", False),
+    ],
     [["owner_id", "owners", "id"]],
 )
 MECHANICS = _table("mechanics", [("id", "integer", False), ("name", "text", False)], [])
@@ -132,3 +137,38 @@ def test_a_verb_is_no_misspelled_table():
     carriers = _table("carriers", [("id", "integer", False)], [])
     named = Catalog([carriers]).tables_in("carriers that carried it, carrers")
     assert [(start, end) for start, end, _ in named] == [(0, 8), (26, 33)]
+
+
+def test_the_date_of_a_related_row_said_by_its_verb():
+    for intent in (
+        "repairs plus the date their vehicle was registered",
+        "repairs and when its vehicle was registered",
+    ):
+        query, sql = _understood(intent)
+        assert _clean(query), (intent, query.unresolved, query.ambiguous)
+        assert "vehicles.registered_at" in sql and "JOIN vehicles ON" in sql, intent
+    query, _ = _understood("vehicles with the date their repair was started")  # many repairs
+    assert not _clean(query)
+
+
+def test_anti_joins_said_with_a_verb_and_no():
+    for intent in ("owners that registered no vehicles", "never-used mechanics"):
+        query, sql = _understood(intent)
+        assert _clean(query), (intent, query.unresolved, query.ambiguous)
+        assert "WHERE NOT EXISTS (SELECT 1 FROM" in sql, intent
+
+
+def test_unassigned_rows_kept_or_dropped():
+    query, sql = _understood("repairs with the mechanic name, including unassigned ones")
+    assert _clean(query), query.unresolved + query.ambiguous
+    assert "LEFT JOIN mechanics" in sql
+    query, sql = _understood("repairs with the mechanic name, drop unassigned ones")
+    assert _clean(query), query.unresolved + query.ambiguous
+    assert "repairs.assignee_id IS NOT NULL" in sql
+
+
+def test_a_join_on_its_key_keeping_only_matches_is_no_projection():
+    query, sql = _understood("vehicles joined with owners on owner_id, keeping only matches")
+    assert _clean(query), query.unresolved + query.ambiguous
+    assert sql.startswith("SELECT vehicles.id, vehicles.owner_id, vehicles.plate, vehicles.regi")
+    assert " JOIN owners ON" in sql and "LEFT JOIN" not in sql
