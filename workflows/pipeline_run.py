@@ -69,7 +69,11 @@ LATE_CANCEL_NOTE = (
 T = TypeVar("T")
 
 
-@workflow.defn
+# Outside the sandbox: inside, every new run re-imports this module and checks its definition,
+# 20-40 ms of each run's first workflow task. Every import above is passed through anyway, and
+# the replay tests still run each recorded history in the sandbox (tests/replay), whose
+# restrictions catch a non-deterministic call here.
+@workflow.defn(sandboxed=False)
 class PipelineRunWorkflow(ApprovalGate):
     def __init__(self) -> None:
         super().__init__()
