@@ -265,7 +265,7 @@ def s3_filesystem(endpoint: str) -> Any:
     )
 
 
-CSV_BLOCK_BYTES = 16 << 20  # pyarrow's 1 MiB blocks are one S3 GET each: the service's size
+S3_CSV_BLOCK_BYTES = 16 << 20  # pyarrow's 1 MiB blocks are one S3 GET each: the service's size
 
 
 def raw_paths(places: Places, n: int) -> dict[str, Callable[[str], None]]:
@@ -277,13 +277,16 @@ def raw_paths(places: Places, n: int) -> dict[str, Callable[[str], None]]:
     def connectorx(url: str, table: str) -> pa.Table:
         return cx.read_sql(url, f"SELECT * FROM {table}", return_type="arrow")
 
-    def read_csv(source: Any) -> pa.Table:
+    def read_csv(source: Any, block_size: int | None = None) -> pa.Table:
         # An empty field is a null, as the service reads it.
         return pcsv.read_csv(
             source,
-            read_options=pcsv.ReadOptions(block_size=CSV_BLOCK_BYTES),
+            read_options=pcsv.ReadOptions(block_size=block_size or pcsv.ReadOptions().block_size),
             convert_options=pcsv.ConvertOptions(strings_can_be_null=True),
         )
+
+    def read_s3_csv(source: Any) -> pa.Table:
+        return read_csv(source, S3_CSV_BLOCK_BYTES)
 
     def http(target: str) -> None:
         import httpx
@@ -322,7 +325,7 @@ def raw_paths(places: Places, n: int) -> dict[str, Callable[[str], None]]:
         "parquet": lambda t: adbc_ingest(t, pq.read_table(local / "t.parquet")),
         "csv": lambda t: adbc_ingest(t, read_csv(local / "t.csv")),
         "s3 parquet": lambda t: adbc_ingest(t, s3_read(f"n{n}/t.parquet", pq.read_table)),
-        "s3 csv": lambda t: adbc_ingest(t, s3_read(f"n{n}/t.csv", read_csv)),
+        "s3 csv": lambda t: adbc_ingest(t, s3_read(f"n{n}/t.csv", read_s3_csv)),
         "http json": http,
         "pg→parquet": lambda t: pq.write_table(adbc_fetch(f"SELECT * FROM t_{n}"), t),
         "pg→duckdb": to_duckdb,
