@@ -37,10 +37,16 @@ def test_each_target_on_its_own():
     assert (plan.cleanup.connection_ids, plan.cleanup.emptied_by_loads) == (["mart", "wh"], ["wh"])
 
 
+def test_a_plain_copy_leaves_nothing_staged():
+    # Its extract and load are one activity, which drops what an append read (RunPlan.fused).
+    plan = _plan({"out": _sink("wh", "append")})
+    assert plan.fused and plan.cleanup.emptied_by_loads == ["wh"]
+
+
 def test_staging_that_stays_is_dropped():
     # An append or a merge reads its staged table; two loads of one table copy it.
     for sinks in (
-        {"out": _sink("wh", "append")},
+        {"out": {**_sink("wh", "append"), "keys": ["id"], "deduplicate": True}},
         {"out": {**_sink("wh", "merge"), "keys": ["id"]}},
         {"a": _sink("wh", "replace", "public.a"), "b": _sink("wh", "replace", "public.b")},
     ):
