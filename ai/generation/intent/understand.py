@@ -349,6 +349,24 @@ class _Parser:
         if self.forced_root is not None:
             return self.forced_root
         kept = re.search(_KEEP_ITS, self.text)  # "for each shipment keep only its heaviest parcel"
+        listed = re.match(r"(?:for\s+(?:each|every)|per)\s+", self.text)
+        for start, end, d in self.mentions:  # "for each tracking scan, the … of its parcel"
+            if (
+                listed
+                and start == listed.end()
+                and re.match(r"\s*[,:]", self.text[end:])
+                and not re.search(rf"\b(?:{_AGG_WORDS}|per|by)\b", self.text[end:])
+            ):
+                return d
+        for start, end, d in self.mentions:  # "add the shipment status to every parcel"
+            if (
+                re.match(r"(?:please\s+)?(?:add|attach|append)\b", self.text)
+                and re.search(
+                    r"\bto\s+(?:(?:each|every|all(?:\s+of)?|the|our)\s+)*$", self.text[:start]
+                )
+                and not self.text[end:].strip(" .!")
+            ):
+                return d
         if kept and self.cat.table_named(kept["what"]) is not None:
             return self.cat.table_named(kept["what"])  # type: ignore[return-value]
         free = []
@@ -2898,6 +2916,11 @@ class _Parser:
         ):
             if picked & joined and self._free(m) and not self.cov.free(m.start() - 2, m.start()):
                 self._place("join", m.start(), m.end(), "How the joined table relates", "")
+        for m in re.finditer(
+            rf"\s(?:next\s+to|beside|alongside)\s+(?:it|them|each){restated}", self.text
+        ):
+            if picked & joined and self._free(m) and not self.cov.free(m.start() - 2, m.start()):
+                self.cov.take_match(m)  # "the customer email address next to it"
         # "placed by customers from Germany", "shipped from the Berlin warehouse": a verb said of
         # the rows before a table they refer to
         for start, _, d in self.mentions:

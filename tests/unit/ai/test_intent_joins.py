@@ -172,3 +172,22 @@ def test_a_join_on_its_key_keeping_only_matches_is_no_projection():
     assert _clean(query), query.unresolved + query.ambiguous
     assert sql.startswith("SELECT vehicles.id, vehicles.owner_id, vehicles.plate, vehicles.regi")
     assert " JOIN owners ON" in sql and "LEFT JOIN" not in sql
+
+
+def test_a_column_added_to_the_rows_named_last():
+    for intent in (
+        "add the owner email to every vehicle",
+        "attach the owner's email to each vehicle",
+        "vehicles, with the owner email next to it",
+    ):
+        query, sql = _understood(intent)
+        assert _clean(query), (intent, query.unresolved, query.ambiguous)
+        assert query.root is VEHICLES and "owners.email" in sql, intent
+
+
+def test_the_rows_listed_first_with_for_each():
+    query, sql = _understood("for each repair, the plate of its vehicle and the owner's email")
+    assert _clean(query), query.unresolved + query.ambiguous
+    assert query.root is REPAIRS and "vehicles.plate" in sql and "owners.email" in sql
+    query, _ = _understood("for each owner, the number of vehicles")  # a count per owner
+    assert query.root is not OWNERS or query.aggregates
