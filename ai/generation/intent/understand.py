@@ -278,6 +278,16 @@ class _Parser:
             self.text, self.cov, self.cat, q.root, q.tables, columns, plain and not columns
         )
         q.unresolved = self.cov.left()
+        for start, end, d in self.mentions:  # "shipments and their warehouse": a table named,
+            # read by nothing, even when its name is also a system's ("into the warehouse")
+            word = self.text[start:end]
+            if (
+                self.cov.free(start, end)
+                and d.dataset not in q.tables
+                and word not in q.unresolved
+                and not re.search(r"\b(?:into|to|in|onto)\s+(?:[a-z]+\s+){0,2}$", self.text[:start])
+            ):
+                q.unresolved.append(word)
         return q
 
     def _rows_per_key(self) -> None:

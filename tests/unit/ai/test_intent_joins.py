@@ -191,3 +191,13 @@ def test_the_rows_listed_first_with_for_each():
     assert query.root is REPAIRS and "vehicles.plate" in sql and "owners.email" in sql
     query, _ = _understood("for each owner, the number of vehicles")  # a count per owner
     assert query.root is not OWNERS or query.aggregates
+
+
+def test_a_table_named_but_read_by_nothing_is_left_open():
+    stock = _table("stock", [("id", "integer", False), ("warehouse_id", "integer", False)], [])
+    stock.foreign_keys = [["warehouse_id", "warehouses", "id"]]
+    warehouses = _table("warehouses", [("id", "integer", False), ("city", "text", False)], [])
+    query = understand("stock and their warehouse", [stock, warehouses])
+    assert "warehouse" in query.unresolved  # a system's name too, but here a table named
+    query = understand("copy stock into the data warehouse", [stock, warehouses])
+    assert _clean(query), query.unresolved + query.ambiguous
