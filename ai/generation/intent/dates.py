@@ -353,7 +353,7 @@ _BEFORE = r"(?:before|prior\s+to|earlier\s+than|older\s+than|until\s+before|<|pr
 _UNTIL = (
     r"(?:until|till|through|thru|up\s+to(?:\s+and\s+including)?|to\s+the\s+end\s+of|no\s+later\s+than"
     r"|on\s+or\s+before|in\s+or\s+before|not\s+after|at\s+the\s+latest|as\s+late\s+as|<=|=<"
-    r"|by(?=\s+the\s+end\s+of))"
+    r"|by(?=\s+(?:the\s+)?end\s+of))"
 )
 _SINCE = (
     r"(?:since|starting(?:\s+(?:from|in|on|with))?|as\s+of|on\s+or\s+after|beginning(?:\s+(?:in|on|with))?"
@@ -430,7 +430,7 @@ def periods(text: str) -> list[Period]:
             between = text[p.end : nxt.start]
             lead = re.search(rf"\b(?:between|from|{_SINCE})\s+(?:the\s+)?$", before)
             joiner = re.fullmatch(
-                r"\s*,?\s*(?:and|to|through|thru|until|till|-|up\s+to(?:\s+and\s+including)?)"
+                r"\s*,?\s*(?:and|to|through|thru|until|till|-|\.\.\.?|up\s+to(?:\s+and\s+including)?)"
                 r"\s*(?:the\s+end\s+of\s+|the\s+)?",
                 between,
             )

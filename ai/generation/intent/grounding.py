@@ -41,11 +41,13 @@ def distance(a: str, b: str) -> int:
 
 
 def near(word: str, name: str) -> bool:
-    """A typo of ``name``: one edit in five letters or more, two in nine or more."""
+    """A typo of ``name``: one edit in five letters or more, two in nine or more, or its inner
+    letters shuffled in seven or more ("costumer" of customer)."""
     if word == name or len(word) < 5 or word.isdigit():
         return word == name
     allowed = 2 if len(name) >= 9 else 1
-    return distance(word, name) <= allowed
+    shuffled = len(word) >= 7 and word[0] + word[-1] == name[0] + name[-1]
+    return distance(word, name) <= allowed or (shuffled and sorted(word) == sorted(name))
 
 
 def _typo_of(phrase: str, name: str) -> bool:

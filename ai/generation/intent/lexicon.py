@@ -188,10 +188,12 @@ FILLER = {
         "whole",
     ],
     *["everything", "every", "complete", "full", "set", "current", "where", "whose", "keep"],
+    *["entire", "entirety", "clone", "replica"],  # "clone the entire table"
+    *["extra", "additional"],  # "an extra column line_total = …"
     *["grab", "dump", "hey", "can", "could", "actually", "really", "i'd", "i'm", "we'd", "let's"],
     # particles of the load verbs ("pull the customers out of", "copy products over to")
     *["out", "over", "up", "across", "onto"],
-    *["keeping", "retain", "retaining", "going", "headed", "bound", "destined", "sent"],
+    *["keeping", "retain", "retaining", "going", "headed", "heading", "bound", "destined", "sent"],
     *["column", "columns", "field", "fields", "there", "one", "if", "any", "when", "yet"],
     "i.e",  # "revenue per product, i.e. sum of …": what follows says it again
     *SYSTEM_WORDS,  # systems and formats: never filter values

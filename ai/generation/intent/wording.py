@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 
-from ai.generation.intent.grounding import Catalog, column_forms
+from ai.generation.intent.grounding import Catalog, column_forms, near
 from ai.generation.intent.lexicon import (
     ABBREVIATIONS,
+    FILLER,
     LEAD_VERBS,
     MOVED,
     NUMBER_WORDS,
@@ -44,6 +45,31 @@ def expand(text: str, datasets: list[DatasetSchema]) -> str:
     return re.sub(rf"(?<![\w.'])({short})\.?(?![\w'])", written_out, text)
 
 
+def respelled(text: str, datasets: list[DatasetSchema], vocabulary: set[str]) -> str:
+    """``text`` with each misspelled word of the planner's own ``vocabulary`` (comparisons,
+    units: "abvoe", "greather", "kilogramms") written right: a word no table, column or value
+    is called, a typo of exactly one word of it with the same first letter, and not another
+    form of it ("large" is no typo of larger)."""
+    known = schema_words(datasets)
+
+    def right(m: re.Match[str]) -> str:
+        word = m[0]
+        if word in vocabulary or word in known or word in FILLER:
+            return word
+        close = [
+            v
+            for v in vocabulary
+            if v[0] == word[0]
+            and not v.startswith(word)
+            and not word.startswith(v)
+            and near(word, v)
+        ]
+        return close[0] if len(close) == 1 else word
+
+    text = re.sub(r"\b(more|less|greater|fewer|[a-z]+er)\s+then\b(?=\s+[\d$'])", r"\1 than", text)
+    return re.sub(r"(?<![\w'])[a-z]{5,}(?![\w'])", right, text)
+
+
 _LIKE = re.compile(
     r"\b(?:i'd|we'd|i\s+would|we\s+would|would)\s+(?:really\s+)?like(?:\s+to\s+(?:have|get|see))?"
     r"\b"
@@ -57,7 +83,7 @@ _COURTESY = re.compile(
 # projection, computed column, grouping or limit.
 _AS_THEY_ARE = re.compile(
     r"\b(?:(?:straight|plain|exact|raw|1\s*:\s*1|one\s+to\s+one)(?=\s+(?:copy|replica|dump|load))"
-    r"|unchanged|unfiltered|untouched|verbatim|as-is|nothing\s+fancy"
+    r"|unchanged|unfiltered|untouched|verbatim|as-is|nothing\s+fancy|1\s*:\s*1(?![\d:])"
     r"|no\s+(?:filters?|filtering|transformations?|changes)(?:\s+(?:at\s+all|whatsoever))?)\b"
 )
 _NOTHING_ELSE = re.compile(
