@@ -7,14 +7,21 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from store import sqlite_writes
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if url.startswith("sqlite"):
         Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        # Writers of this process take turns (store.sqlite_writes) instead of polling the lock.
+        turns = make_url(url).set(drivername=f"sqlite+{sqlite_writes.DRIVER}")
+        engine = create_async_engine(
+            turns, echo=echo, connect_args={"timeout": sqlite_writes.BUSY_TIMEOUT_SECONDS}
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, echo=echo, pool_pre_ping=True)
@@ -28,7 +35,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     # a commit survives the process being killed; only a crash of the machine itself may lose
     # the last ones, never corrupt the file. Temporal holds each run's truth meanwhile.
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(sqlite_writes.BUSY_TIMEOUT_SECONDS * 1000)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

@@ -1,0 +1,119 @@
+"""Writers of one process take turns on the SQLite store (store.sqlite_writes)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import text
+
+from store import sqlite_writes
+from store.db import Database
+
+
+@pytest.fixture
+async def db(tmp_path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'turns.db'}")
+    async with database.session() as session:
+        await session.exec(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)"))
+        await session.commit()
+    yield database
+    await database.dispose()
+
+
+async def values(db: Database) -> list[str]:
+    async with db.session() as session:
+        return list((await session.exec(text("SELECT v FROM t ORDER BY v"))).scalars())
+
+
+async def test_the_store_engine_takes_turns_and_keeps_its_statement_cache(db: Database) -> None:
+    dialect = db.engine.dialect
+    assert isinstance(dialect, sqlite_writes.SQLiteTurnsDialect)
+    assert dialect.supports_statement_cache
+
+
+async def test_concurrent_writers_each_commit_or_roll_back_their_own(db: Database) -> None:
+    async def write(index: int) -> None:
+        async with db.session() as session:
+            await session.exec(text("SELECT count(*) FROM t"))
+            await session.exec(text("INSERT INTO t (v) VALUES (:v)"), params={"v": f"{index:02}"})
+            if index % 5 == 0:
+                await session.rollback()
+            else:
+                await session.commit()
+
+    await asyncio.gather(*(write(i) for i in range(40)))
+    assert await values(db) == [f"{i:02}" for i in range(40) if i % 5]
+
+
+async def test_a_reader_does_not_wait_for_an_open_write(db: Database) -> None:
+    async with db.session() as writer:
+        await writer.exec(text("INSERT INTO t (v) VALUES ('pending')"))
+        assert await values(db) == []  # another session reads while the write is open
+        await writer.commit()
+    assert await values(db) == ["pending"]
+
+
+async def test_a_writer_cancelled_mid_transaction_hands_its_turn_over(db: Database) -> None:
+    written = asyncio.Event()
+
+    async def stuck() -> None:
+        async with db.session() as session:
+            await session.exec(text("INSERT INTO t (v) VALUES ('never')"))
+            written.set()
+            await asyncio.Event().wait()
+
+    task = asyncio.create_task(stuck())
+    await written.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with db.session() as session:
+        await session.exec(text("INSERT INTO t (v) VALUES ('next')"))
+        await session.commit()
+    assert await values(db) == ["next"]
+
+
+async def test_a_failed_write_hands_its_turn_over(db: Database) -> None:
+    async with db.session() as session:
+        with pytest.raises(Exception, match="NOT NULL"):
+            await session.exec(text("INSERT INTO t (v) VALUES (NULL)"))
+        await session.rollback()
+        await session.exec(text("INSERT INTO t (v) VALUES ('after')"))
+        await session.commit()
+    assert await values(db) == ["after"]
+
+
+async def test_an_invalidated_connection_hands_its_turn_over(db: Database) -> None:
+    async with db.session() as session:
+        await session.exec(text("INSERT INTO t (v) VALUES ('lost')"))
+        connection = await session.connection()
+        await connection.invalidate()  # what a statement cancelled mid-way comes to
+    async with db.session() as session:
+        await session.exec(text("INSERT INTO t (v) VALUES ('next')"))
+        await session.commit()
+    assert await values(db) == ["next"]
+
+
+async def test_a_writer_cancelled_while_it_waits_leaves_the_turn_to_the_others(
+    db: Database,
+) -> None:
+    async def insert(value: str) -> None:
+        async with db.session() as session:
+            await session.exec(text("INSERT INTO t (v) VALUES (:v)"), params={"v": value})
+            await session.commit()
+
+    async with db.session() as holder:
+        await holder.exec(text("INSERT INTO t (v) VALUES ('first')"))
+        waiting = asyncio.create_task(insert("cancelled"))
+        queued = asyncio.create_task(insert("queued"))
+        turns = db.engine.dialect.turns  # type: ignore[attr-defined]
+        while turns.waiting() < 2:  # noqa: ASYNC110 - no event says a writer waits
+            await asyncio.sleep(0)
+        waiting.cancel()
+        await holder.commit()
+    await queued
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert await values(db) == ["first", "queued"]
