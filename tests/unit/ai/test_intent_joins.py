@@ -201,3 +201,12 @@ def test_a_table_named_but_read_by_nothing_is_left_open():
     assert "warehouse" in query.unresolved  # a system's name too, but here a table named
     query = understand("copy stock into the data warehouse", [stock, warehouses])
     assert _clean(query), query.unresolved + query.ambiguous
+
+
+def test_rows_said_then_dropped_are_kept_out():
+    query, sql = _understood("owners without vehicles excluded")
+    assert _clean(query), query.unresolved + query.ambiguous
+    assert "WHERE EXISTS (SELECT 1 FROM vehicles" in sql
+    query, sql = _understood("repairs with the mechanic name, repairs without a mechanic removed")
+    assert _clean(query), query.unresolved + query.ambiguous
+    assert "repairs.assignee_id IS NOT NULL" in sql
