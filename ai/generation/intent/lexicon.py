@@ -308,7 +308,8 @@ ABBREVIATIONS = {
     "emp": "employee", "emps": "employees", "txn": "transaction", "txns": "transactions",
     "acct": "account", "accts": "accounts", "qtr": "quarter", "yr": "year", "yrs": "years",
     "whs": "warehouses", "shpmt": "shipment", "shpmts": "shipments",
-    "cnt": "count", "wt": "weight", "pls": "please", "plz": "please", "thx": "thanks",
+    "cnt": "count", "wt": "weight", "hrs": "hours", "mins": "minutes",
+    "pls": "please", "plz": "please", "thx": "thanks",
 }  # fmt: skip
 
 # Other names of a table, by its name's last word ("clients" for customers): used only when no

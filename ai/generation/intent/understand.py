@@ -21,7 +21,7 @@ from ai.generation.intent.lexicon import (
     REFERRED_VERBS,
 )
 from ai.generation.intent.spans import Coverage
-from ai.generation.intent.wording import expand, schema_words, take_framing
+from ai.generation.intent.wording import expand, respelled, schema_words, take_framing
 from ai.generation.planning import PlanningError
 from ai.generation.words import is_boolean, is_numeric, is_temporal, singular
 from workflows.generation_payloads import Column, DatasetSchema
@@ -140,8 +140,9 @@ class Query:
 
 def normalize(intent: str) -> str:
     text = intent.replace("\u2013", "-").replace("\u2014", "-").replace("\u2019", "'")
-    text = text.replace("\u00d7", " * ")
+    text = text.replace("\u00d7", " * ").replace("\u00f7", " / ").replace("\u2212", "-")
     text = re.sub(r"(?<=\w)\s*\*\s*(?=\w)", " * ", text)  # "qty*unit_price": an operator
+    text = re.sub(r"(?<=[A-Za-z_])\s*(!=|<>|=)\s*(?=[\w'])", r" \1 ", text)  # "status=shipped"
     text = re.sub(r"\b(sum|avg|count|min|max)\(", r"\1 (", text, flags=re.I)  # "sum(cost)"
     text = re.sub(r"#\s*of\b|#(?=\s*[a-z])", "number of ", text, flags=re.I)  # "# of orders"
     text = re.sub(r"\bw/o\b", "without", text, flags=re.I)
@@ -166,7 +167,7 @@ def understand(
 ) -> Query:
     """The query an intent asks of ``datasets``; ``ignore`` holds words that name systems,
     connections or the target (never filters)."""
-    text = expand(normalize(intent), datasets)
+    text = respelled(expand(normalize(intent), datasets), datasets, _VOCABULARY)
     cov = Coverage(text)
     dotless = re.sub(r"\b((?:[A-Z]\.){2,})", lambda m: m[1].replace(".", ""), intent)  # U.K.
     cat = Catalog(datasets, shouted=set(re.findall(r"\b[A-Z][A-Z0-9]+\b", dotless)))
@@ -920,28 +921,41 @@ class _Parser:
         self._computed_cols: list[Out] = []
         self._computed_spans: list[tuple[int, int, Out]] = []
         for m in re.finditer(  # "the hours between shipped_at and delivered_at"
-            r"\b(?:number\s+of\s+)?(?P<unit>hours|days|minutes|seconds)\s+between\s+"
-            r"(?:the\s+)?(?P<a>[a-z_]+(?:\s+[a-z_]+)?)\s+and\s+(?:the\s+)?(?P<b>[a-z_]+(?:\s+[a-z_]+)?)",
+            r"\b(?:(?P<what>[a-z_]+\s+(?:time|duration))\s+in\s+)?(?:number\s+of\s+)?"
+            r"(?P<unit>hours|days|minutes|seconds)\s+(?P<lead>between|from)\s+"
+            r"(?:the\s+)?(?P<a>[a-z_]+(?:\s+[a-z_]+)?)\s+(?P<join>and|to|until|till)\s+(?:the\s+)?"
+            r"(?P<b>[a-z_]+(?:\s+[a-z_]+)?)",
             self.text,
         ):
+            if (m["lead"] == "between") != (m["join"] == "and"):  # "between a and b", "from a to b"
+                continue
             first = self._moment_at(m.start("a"))
             last = self._moment_at(m.start("b"))
             if first is None or last is None or first[1] == last[1] or not self._free(m):
                 continue
             sql = _duration(self._use(last[1]), self._use(first[1]), m["unit"])
-            self._add_computed(m.start(), last[0], sql, m["unit"], "")
+            label = "_".join([*(m["what"] or "").split(), m["unit"]])  # "transit time in hours"
+            self._add_computed(m.start(), last[0], sql, label, "")
         for m in re.finditer(
-            r"(?P<a>[a-z_]+(?:\s+[a-z_]+)?)(?:\s+(?P<op>times|multiplied\s+by|x|plus|minus|including"
-            r"|divided\s+by|-)\s+|\s*(?P<sym>\*|/|\+)\s*)"
-            r"(?:(?P<num>\d+(?:\.\d+)?)(?P<pct>\s*(?:%|percent)(?:\s+(?:vat|tax|sales\s+tax))?)?"
+            r"(?P<a>[a-z_]+(?:\s+[a-z_]+)?)(?:\s+(?P<op>times|multiplied\s+(?:by|with)|x|plus|minus|including"
+            r"|with(?=\s+[\d.]+\s*(?:%|percent)\s+(?:vat|tax|sales))|divided\s+by|-"
+            r"|(?:increased|raised|marked\s+up|grossed\s+up|decreased|reduced|discounted|lowered)"
+            r"\s+by(?=\s+[\d.]+\s*(?:%|percent)))\s+"
+            r"|\s*(?P<sym>\*|/|\+)\s*)"
+            r"(?:(?P<num>\d+(?:\.\d+)?)(?P<pct>\s*(?:%|percent)(?P<tax>\s+(?:vat|tax|sales\s+tax)"
+            r"(?:\s+(?:added|on\s+top))?)?)?"
             r"(?![\w.])|(?P<b>[a-z_]+(?:\s+[a-z_]+)?))",
             self.text,
         ):
             word = (m["op"] or m["sym"]).split()[0]
             if word == "including" and not m["pct"]:  # "total including shipping": no sum said
                 continue
+            if word == "with" and not m["tax"]:  # "total with 19% VAT (added)": only a tax
+                continue
             op = {"times": "*", "x": "*", "multiplied": "*", "plus": "+", "minus": "-"}.get(word)
-            op = op or {"including": "+"}.get(word)
+            op = op or {"including": "+", "with": "+"}.get(word)
+            op = op or ("+" if word in ("increased", "raised", "marked", "grossed") else None)
+            op = op or ("-" if word in ("decreased", "reduced", "discounted", "lowered") else None)
             op = op or {"divided": "/"}.get(word, word)
             a = self._column_before(m.end("a"), "numeric", 2)
             b = self._column_after(m.start("b"), "numeric", 2) if m["b"] else None
@@ -978,7 +992,35 @@ class _Parser:
             label = f"{a[1].column.name}_{_OP_NAMES[op]}_{b_name}"
             said = f"{a[1].column.name} {op} {b_name}"
             # "total incl. 19% VAT" may describe the total itself: a new column only if named
-            self._add_computed(a[0], end, sql, label, said, named_only=word == "including")
+            named_only = word in ("including", "with")
+            self._add_computed(a[0], end, sql, label, said, named_only=named_only)
+        self._rates()
+
+    def _rates(self) -> None:
+        """ "cost per kg": a column over the one column of its table measured in that unit
+        (weight_kg); not when a comparison follows ("cost per kg over 5")."""
+        units = "|".join(k for k in _UNIT_COLUMNS if "%" not in k)
+        for m in re.finditer(
+            rf"\b(?P<a>[a-z_]+(?:\s+[a-z_]+)?)\s+per\s+(?P<unit>{units})\b",
+            self.text,
+        ):
+            clause = re.split(r"[,;:()]", self.text[m.end() :], maxsplit=1)[0]
+            if re.search(
+                rf"(?:{_OP_RE})|[<>=\d]|\b(?:of|at|between|sort|sorted|order|rank)", clause
+            ):
+                continue  # "cost per kg is above 3": a condition on the rate, not placed here
+            a = self._column_before(m.end("a"), "numeric", 2)
+            per = self._unit_column(m["unit"])
+            if a is None or per is None or a[1] == per or not self.cov.free(a[0], m.end()):
+                continue
+            left = (
+                f"{self._use(a[1])} * 1.0"
+                if _whole(a[1].column) and _whole(per.column)
+                else self._use(a[1])
+            )
+            sql = f"{left} / {self._use(per)}"
+            label = f"{a[1].column.name}_per_{m['unit']}"
+            self._add_computed(a[0], m.end(), sql, label, f"{a[1].column.name} / {per.column.name}")
 
     def _moment_at(self, start: int) -> tuple[int, Ref] | None:
         """The date column the words at ``start`` name: by its name ("shipped_at"), or by the
@@ -1022,7 +1064,7 @@ class _Parser:
         name = None
         before = self.text[:start]
         named = re.search(
-            r"(?:an?\s+|the\s+|its\s+|their\s+)?((?:[a-z_]+\s+){0,3}[a-z_]+)(?:\s+(?:column|field))?\s*(?:,|:|=|\(|\bas\b|\bbeing\b|\bcomputed as\b|\bcalculated as\b|\bdefined as\b|\bwhich is\b|,?\s*\bi\.e\.|,?\s*\bthat is\b)\s*(?:the\s+|its\s+|their\s+)?$",  # noqa: E501
+            r"(?:an?\s+|the\s+|its\s+|their\s+)?((?:[a-z_]+\s+){0,3}[a-z_]+)(?:\s+(?:column|field))?(?:\s*\((?:in\s+)?(?:hours|days|minutes|seconds)\))?\s*(?:\(\s*=|,|:|=|\(|\bequal\s+to\b|\bequals\b|\bof\b|\bas\b|\bbeing\b|\bcomputed as\b|\bcalculated as\b|\bdefined as\b|\bwhich is\b|,?\s*\bi\.e\.|,?\s*\bthat is\b)\s*(?:the\s+|its\s+|their\s+)?$",  # noqa: E501
             before,
         )
         after = re.match(
@@ -1719,6 +1761,7 @@ class _Parser:
 
     def _periods(self) -> None:
         q = self.q
+        self._dated: list[tuple[Ref, str | None, str | None]] = []  # the periods placed
         for p in dates.periods(self.text):
             if not self.cov.free(p.start, p.end):
                 continue
@@ -1755,6 +1798,11 @@ class _Parser:
             if ref is None:
                 q.ambiguous.append(f"'{p.words}': which date column of {q.root.table} is meant?")
                 continue
+            if any(r == ref and _disjoint((lo, hi), (p.lo, p.hi)) for r, lo, hi in self._dated):
+                # "2024-02-11..2024-03-16" read as two days: no row is on both
+                q.ambiguous.append(f"'{p.words}': no {ref.column.name} is in both periods")
+                continue
+            self._dated.append((ref, p.lo, p.hi))
             sql = self._use(ref)
             ranges = []
             for lo, hi in [(p.lo, p.hi), *p.also]:
@@ -2538,6 +2586,7 @@ class _Parser:
                 and re.fullmatch(
                     rf"'?\s*(?:,|or|and|nor|/|\+|&|and/or|as\s+well\s+as|plus|,\s*or|,\s*and)\s*"
                     r"(?:(?:that|which|who)\s+)?(?:(?:is|are|was|were|got|get|been|being)\s+)?"
+                    r"(?:(?:from|in|to|at|for|of)\s+(?:the\s+)?)?"  # "from France or from Spain"
                     rf"(?:(?:{_ADVERBS})\s+)*'?",
                     self.text[groups[-1][-1][1] : h[0]],
                 )
@@ -3191,6 +3240,13 @@ _DROPPED = re.compile(
 )
 _MORE = r"heavier|longer|wider|taller|higher|older|costlier|pricier|more\s+expensive|bigger|larger"
 _COMPARATIVES = _MORE + r"|lighter|shorter|narrower|younger|cheaper|less\s+expensive|smaller"
+# The planner's own words of comparison and measure, written right when misspelled ("abvoe")
+_VOCABULARY = {
+    w
+    for phrase in [*_OPS, *_COMPARATIVES.split("|"), *"|".join(_UNIT_COLUMNS).split("|")]
+    for w in re.findall(r"[a-z]{5,}", phrase.replace("?", ""))
+} - {"older", "least", "doesn", "excess"} | {"between", "without", "weighing", "costing"}
+# ("older" and "least" are one letter from "order" and "lease")
 
 
 class _Unplaceable(PlanningError):
@@ -3204,6 +3260,15 @@ _SECONDS = {"hours": 3600, "days": 86400, "minutes": 60, "seconds": 1}
 def _duration(late: str, early: str, unit: str) -> str:
     """The time from ``early`` to ``late`` in ``unit`` (hours, days, minutes, seconds)."""
     return f"EXTRACT(EPOCH FROM {late} - {early}) / {_SECONDS[unit]}"
+
+
+def _disjoint(a: tuple[str | None, str | None], b: tuple[str | None, str | None]) -> bool:
+    """Two periods (SQL bounds: on or after, before) of fixed dates that share no day."""
+    days = [re.fullmatch(r"DATE '([\d-]+)'", x or "") for x in (*a, *b)]
+    lo_a, hi_a, lo_b, hi_b = (m[1] if m else None for m in days)
+    return bool(
+        (lo_a and hi_b and lo_a >= hi_b) or (lo_b and hi_a and lo_b >= hi_a)
+    )  # ISO dates compare as text
 
 
 def _whole(c: Column) -> bool:

@@ -227,3 +227,22 @@ def test_a_share_up_or_down_and_a_name_said_equal_to(intent: str, formula: str):
 def test_a_plain_increase_is_left_for_review():
     query = _read("rooms with nightly_rate increased by 5")  # added, or the rooms whose rate rose?
     assert query.unresolved or query.ambiguous
+
+
+@pytest.mark.parametrize(
+    ("intent", "formula"),
+    [
+        (
+            "rooms with bed_rate = nightly_rate multiplied with floor",
+            "rooms.nightly_rate * rooms.floor",
+        ),
+        ("rooms with a double rate (= nightly_rate \u00d7 2)", "rooms.nightly_rate * 2"),
+        ("rooms with a taxed_rate of nightly_rate + 7 % VAT", "rooms.nightly_rate * 1.07"),
+        (
+            "stays with stay hrs: departed_at \u2212 arrived_at",
+            "stays.departed_at - stays.arrived_at",
+        ),
+    ],
+)
+def test_other_ways_to_write_a_formula(intent: str, formula: str):
+    assert formula in _understood(intent)
