@@ -213,6 +213,38 @@ class ExtractActivities:
         )
 
 
+@contextlib.asynccontextmanager
+async def connected(
+    source_config: PostgresConfig, target_config: PostgresConfig
+) -> AsyncIterator[tuple[asyncpg.Connection, asyncpg.Connection]]:
+    """A source and a target connection, opened side by side and closed at the end."""
+    opened = await asyncio.gather(
+        postgres.connect(source_config), postgres.connect(target_config), return_exceptions=True
+    )
+    source, target = opened
+    if isinstance(source, BaseException) or isinstance(target, BaseException):
+        await closing(*(c for c in opened if not isinstance(c, BaseException)))
+        raise next(c for c in opened if isinstance(c, BaseException))
+    try:
+        yield source, target
+    finally:
+        await closing(source, target)
+
+
+async def copy_fresh(
+    source: asyncpg.Connection,
+    query: str,
+    target: asyncpg.Connection,
+    staging: Relation,
+    columns: list[Column],
+    progress: Progress,
+) -> int:
+    """The rows of ``query`` into ``staging`` made anew (call inside a target transaction)."""
+    await target.execute(f"DROP TABLE IF EXISTS {staging.sql}")
+    await target.execute(create_table_sql(staging, columns))
+    return await stream_copy(source, query, target, staging, progress)
+
+
 def _parquet_target(duck: tuple[DuckStaging, Connector, Any]) -> bool:
     _, target, config = duck
     return target.type == "files" and (config.format or "parquet") == "parquet"
