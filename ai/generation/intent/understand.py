@@ -2051,13 +2051,15 @@ class _Parser:
         )
         before = link.start() if link else start_at
         spans = getattr(self, "_aggregate_spans", [])
-        said = next((s for s, e, _ in spans if e == before), None)
+        aggregate_at: int | None = next((s for s, e, _ in spans if e == before), None)
         computed = next((o for s, e, o in spans if e == before), None)
-        if said is not None and computed is not None:  # "where the total weight_kg is over 50"
+        if (
+            aggregate_at is not None and computed is not None
+        ):  # "where the total weight_kg is over 50"
             lead = re.search(
                 r"\b(?:with|having|where|whose|if|when|in\s+which|for\s+which)\s+"
                 r"(?:an?\s+|the\s+|their\s+|its\s+)?$",
-                self.text[:said],
+                self.text[:aggregate_at],
             )
             if lead is None:  # "number of orders over 500": the orders' totals; "sum of cost
                 return computed.sql != "count(*)"  # over 50": which? left unresolved
