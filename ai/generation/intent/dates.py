@@ -143,12 +143,15 @@ def _days(text: str, found: _Found) -> None:
             found.day(m, _day(year, a, b))
         else:
             found.day(m, _day(year, a, b), f"'{m[0]}' may be day/month or month/day")
-    for m in re.finditer(
+    for m in re.finditer(  # "March 5, 2024", "5th of March 2024", "5-Mar-2024"
         rf"\b(?:({MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+({YEAR})"
-        rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTH}),?\s+({YEAR}))(?![\w])",
+        rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTH}),?\s+({YEAR})"
+        rf"|(\d{{1,2}})-({MONTH})-({YEAR}))(?![\w])",
         text,
     ):
-        month, day, said = (m[1], m[2], m[3]) if m[1] else (m[5], m[4], m[6])
+        month, day, said = (
+            (m[1], m[2], m[3]) if m[1] else (m[5], m[4], m[6]) if m[5] else (m[8], m[7], m[9])
+        )
         found.day(m, _day(_year(said), _month(month), int(day)))
 
 
@@ -428,7 +431,9 @@ def periods(text: str) -> list[Period]:
             continue
         if nxt is not None and not nxt.doubt:
             between = text[p.end : nxt.start]
-            lead = re.search(rf"\b(?:between|from|{_SINCE})\s+(?:the\s+)?$", before)
+            lead = re.search(
+                rf"\b(?:(?:on\s+or\s+|in\s+or\s+)?between|from|{_SINCE})\s+(?:the\s+)?$", before
+            )
             joiner = re.fullmatch(
                 r"\s*,?\s*(?:and|to|through|thru|until|till|-|\.\.\.?|up\s+to(?:\s+and\s+including)?)"
                 r"\s*(?:the\s+end\s+of\s+|the\s+)?",
