@@ -375,6 +375,10 @@ class Catalog:
             wanted |= {code.lower(), *COUNTRIES[code]}
         exact: list[tuple[Ref, str]] = []
         close: list[tuple[Ref, str]] = []
+        # "purchasing events": the verb's -ing form of a value that is the bare verb ("purchase"),
+        # never of a participle ("shipping" is not "shipped")
+        doing = stem(word) if re.fullmatch(r"[a-z]{3,}ing", word) else None
+        inflected: list[tuple[Ref, str]] = []
         for d in tables:
             for c in d.columns:
                 if not c.values or not is_text(c):
@@ -383,6 +387,13 @@ class Catalog:
                     low = v.lower()
                     if low in wanted or low.replace("_", " ") in wanted | {word.replace("-", " ")}:
                         exact.append((Ref(d, c), v))
+                    elif (
+                        doing
+                        and re.fullmatch(r"[a-z]+", low)
+                        and not low.endswith(("ed", "ing"))
+                        and stem(low) == doing
+                    ):
+                        inflected.append((Ref(d, c), v))
                     elif (  # "cancled", "in trasit": a typo, its first letter right
                         not re.search(r"[\d']", low + word)
                         and word[0] == low[0]
@@ -390,7 +401,7 @@ class Catalog:
                         and near(word, low.replace("_", " "))
                     ):
                         close.append((Ref(d, c), v))
-        return exact or close
+        return exact or inflected or close
 
     # relationships --------------------------------------------------------------------------
     def _edges(self) -> list[Edge]:
