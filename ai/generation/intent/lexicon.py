@@ -209,7 +209,7 @@ COLUMN_SYNONYMS = {
     "price": ("price", "unit price", "unit_price", "cost"),
     "email": ("email", "e-mail", "mail", "email address", "email_address"),
     "name": ("name", "title", "full name"),
-    "country": ("country", "nation", "country code", "country_code"),
+    "country": ("country", "nation", "country code", "country_code", "market"),
     "created_at": ("created", "creation date", "created date", "creation time"),
     "updated_at": ("updated", "last updated", "modified", "update time", "last modified"),
     "status": ("status", "state"),

@@ -1,5 +1,6 @@
 """A value named by another form of its word: "refunding requests" is the value "refund";
-a participle ("reopened") is never reached from an -ing form, over a schema unlike the suite's."""
+a participle ("reopened") is never reached from an -ing form; a country said as a market ("the
+DE market"), over schemas unlike the suite's."""
 
 from __future__ import annotations
 
@@ -22,6 +23,20 @@ REQUESTS = DatasetSchema(
     ],
     ["id"],
 )
+STORES = DatasetSchema(
+    "stores",
+    "src",
+    "postgresql",
+    "postgres",
+    None,
+    "stores",
+    [
+        Column("id", "integer"),
+        Column("city", "text"),
+        Column("country", "varchar(2)", values=["AT", "CH", "DE"]),
+    ],
+    ["id"],
+)
 
 
 def test_the_ing_form_of_a_value_is_that_value():
@@ -34,3 +49,9 @@ def test_the_ing_form_of_a_participle_value_is_not_that_value():
     query = understand("reopening requests", [REQUESTS])
     assert "reopened" not in intent_sql.select_sql(query)
     assert query.unresolved or query.ambiguous
+
+
+def test_a_country_said_as_a_market():
+    query = understand("stores of the CH market", [STORES])
+    assert not query.unresolved and not query.ambiguous, (query.unresolved, query.ambiguous)
+    assert "stores.country = 'CH'" in intent_sql.select_sql(query)
