@@ -138,10 +138,22 @@ class Query:
         self.pieces.append(Piece(kind, words.strip(), text, sql))
 
 
+def _factor(m: re.Match[str]) -> str:
+    """ "* (1 + 19%)" as the one number it is: "* 1.19"."""
+    share = float(m[3]) / (100 if m[4] else 1)
+    return f" {m[1]} {1 + share if m[2] == '+' else 1 - share:g} "
+
+
 def normalize(intent: str) -> str:
     text = intent.replace("\u2013", "-").replace("\u2014", "-").replace("\u2019", "'")
     text = text.replace("\u00d7", " * ").replace("\u00f7", " / ").replace("\u2212", "-")
     text = re.sub(r"(?<=\w)\s*\*\s*(?=\w)", " * ", text)  # "qty*unit_price": an operator
+    text = re.sub(  # "total * (1 + 19%)": total * 1.19
+        r"(\*|\btimes)\s*\(\s*1\s*([+-])\s*(\d+(?:\.\d+)?)\s*(%|percent)?\s*\)",
+        _factor,
+        text,
+        flags=re.I,
+    )
     text = re.sub(r"(?<=[A-Za-z_])\s*(!=|<>|=)\s*(?=[\w'])", r" \1 ", text)  # "status=shipped"
     text = re.sub(r"\b(sum|avg|count|min|max)\(", r"\1 (", text, flags=re.I)  # "sum(cost)"
     text = re.sub(r"#\s*of\b|#(?=\s*[a-z])", "number of ", text, flags=re.I)  # "# of orders"
