@@ -1,5 +1,6 @@
 """A factor written as a sum in brackets ("price * (1 + 7%)", "price * (1 - 0.25)") is the one
-number it makes, over a schema unlike the suite's."""
+number it makes; a name written as a rate ("net/km (…)") is that rate's name; over a schema
+unlike the suite's."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ INVOICES = DatasetSchema(
     [
         Column("id", "integer"),
         Column("net", "numeric(10,2)"),
+        Column("distance_km", "integer"),
         Column("issued_on", "date"),
     ],
     ["id"],
@@ -37,3 +39,13 @@ def test_a_factor_in_brackets_is_its_number(intent: str, formula: str):
     query = understand(intent, [INVOICES])
     assert not query.unresolved and not query.ambiguous, (query.unresolved, query.ambiguous)
     assert formula in intent_sql.select_sql(query)
+
+
+@pytest.mark.parametrize(
+    "intent",
+    ["invoices with net/km (net / distance_km)", "invoices plus net/km = net / distance_km"],
+)
+def test_a_name_written_as_a_rate(intent: str):
+    query = understand(intent, [INVOICES])
+    assert not query.unresolved and not query.ambiguous, (query.unresolved, query.ambiguous)
+    assert "invoices.net / invoices.distance_km AS net_per_km" in intent_sql.select_sql(query)
