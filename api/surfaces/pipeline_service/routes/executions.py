@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
 
 from api.deps import ClientDep, Editor, LogCursor, PageDep, SessionDep, SettingsDep, Viewer
 from api.errors import invalid, missing_parameters
@@ -139,6 +141,12 @@ async def cancel_execution(
     )
 
 
+PAUSE_MESSAGES = {
+    True: "the run pauses once its current micro-batch is loaded; resume it to read on",
+    False: "the run reads on from where it paused",
+}
+
+
 @router.post(
     "/executions/{execution_id}/pause",
     status_code=status.HTTP_202_ACCEPTED,
@@ -148,13 +156,7 @@ async def pause_execution(
     execution_id: str, session: SessionDep, client: ClientDep, principal: Editor
 ) -> PauseAccepted:
     """A continuous run stops reading after its current micro-batch, keeping its position."""
-    row = await run_store.get(session, principal.tenant_id, execution_id)
-    await runs.set_paused(client, row, True)
-    return PauseAccepted(
-        execution_id=row.id,
-        paused=True,
-        message="the run pauses once its current micro-batch is loaded; resume it to read on",
-    )
+    return await _set_paused(session, client, principal.tenant_id, execution_id, True)
 
 
 @router.post(
@@ -166,11 +168,15 @@ async def resume_execution(
     execution_id: str, session: SessionDep, client: ClientDep, principal: Editor
 ) -> PauseAccepted:
     """A paused continuous run reads on from the position its target holds."""
-    row = await run_store.get(session, principal.tenant_id, execution_id)
-    await runs.set_paused(client, row, False)
-    return PauseAccepted(
-        execution_id=row.id, paused=False, message="the run reads on from where it paused"
-    )
+    return await _set_paused(session, client, principal.tenant_id, execution_id, False)
+
+
+async def _set_paused(
+    session: AsyncSession, client: Client, tenant_id: str, execution_id: str, paused: bool
+) -> PauseAccepted:
+    row = await run_store.get(session, tenant_id, execution_id)
+    await runs.set_paused(client, row, paused)
+    return PauseAccepted(execution_id=row.id, paused=paused, message=PAUSE_MESSAGES[paused])
 
 
 @router.get("/executions/{execution_id}/logs", response_model=ExecutionLogs)
