@@ -158,6 +158,13 @@ def normalize(intent: str) -> str:
     text = re.sub(r"\b(sum|avg|count|min|max)\(", r"\1 (", text, flags=re.I)  # "sum(cost)"
     text = re.sub(r"#\s*of\b|#(?=\s*[a-z])", "number of ", text, flags=re.I)  # "# of orders"
     text = re.sub(r"\bw/o\b", "without", text, flags=re.I)
+    text = re.sub(  # "19% VAT on top of the total": the total plus 19% VAT
+        r"\b(\d+(?:\.\d+)?\s*(?:%|percent)\s+(?:vat|tax|sales\s+tax))\s+(?:added\s+)?"
+        r"on\s+top\s+of\s+(?:the\s+|its\s+|their\s+)?([a-z][a-z_]*)\b",
+        r"\2 plus \1",
+        text,
+        flags=re.I,
+    )
     units = "|".join(k for k in _UNIT_COLUMNS if "%" not in k)
     text = re.sub(  # "cost/kg (cost / weight_kg)", "cost/kg = …": a name, cost_per_kg
         rf"\b([a-z][a-z_]*)\s*/\s*({units})(?=\s*[(=:])", r"\1_per_\2", text, flags=re.I

@@ -1,5 +1,6 @@
 """A factor written as a sum in brackets ("price * (1 + 7%)", "price * (1 - 0.25)") is the one
-number it makes; a name written as a rate ("net/km (…)") is that rate's name; over a schema
+number it makes; a name written as a rate ("net/km (…)") is that rate's name; a tax said before
+its column ("7% VAT on top of the net") is added to it; over a schema
 unlike the suite's."""
 
 from __future__ import annotations
@@ -49,3 +50,9 @@ def test_a_name_written_as_a_rate(intent: str):
     query = understand(intent, [INVOICES])
     assert not query.unresolved and not query.ambiguous, (query.unresolved, query.ambiguous)
     assert "invoices.net / invoices.distance_km AS net_per_km" in intent_sql.select_sql(query)
+
+
+def test_a_tax_said_before_the_column_it_is_added_to():
+    query = understand("invoices with billed = 7% VAT on top of the net", [INVOICES])
+    assert not query.unresolved and not query.ambiguous, (query.unresolved, query.ambiguous)
+    assert "invoices.net * 1.07 AS billed" in intent_sql.select_sql(query)
