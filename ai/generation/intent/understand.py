@@ -294,6 +294,7 @@ class _Parser:
             q.ambiguous.append(
                 f"one row per {q.one_per.name} and an aggregate: which is done first?"
             )
+        self._traded_measures()
         columns = None if q.columns is None else len(q.columns) + len(q.picks)
         if q.aggregates:
             columns = len(q.groups) + len(q.aggregates)
@@ -313,6 +314,20 @@ class _Parser:
             ):
                 q.unresolved.append(word)
         return q
+
+    def _traded_measures(self) -> None:
+        """ "total quantity sold per product": a verb of trade after an aggregated column says
+        what the column counts, not a condition, when no period is asked."""
+        if not self.q.aggregates or dates.periods(self.text):
+            return
+        for m in re.finditer(r"\b([a-z_]+)\s+(sold|ordered|bought|purchased)\b", self.text):
+            named = [r for r in self.cat.columns_named(m[1], self.prefer) if is_numeric(r.column)]
+            if self.cov.free(m.start(2), m.end(2)) and any(
+                re.search(rf"\.{re.escape(r.column.name)}\b", a.sql)
+                for r in named
+                for a in self.q.aggregates
+            ):
+                self.cov.take(m.start(2), m.end(2))
 
     def _rows_per_key(self) -> None:
         """ "the 2 most expensive products in every category": the first rows of each key, when
