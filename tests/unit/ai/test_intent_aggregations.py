@@ -5,23 +5,14 @@ unresolved rather than guess."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from ai.generation.intent.sql import select_sql
 from ai.generation.intent.understand import Query, understand
-from workflows.generation_payloads import Column, DatasetSchema
+from tests.unit.ai.tables import table
+from workflows.generation_payloads import DatasetSchema
 
-
-def _table(name: str, columns: list[tuple[str, str]], fks: list[list[str]]) -> DatasetSchema:
-    return DatasetSchema(
-        dataset=name,
-        connection="gym",
-        connection_type="postgresql",
-        dialect="postgres",
-        schema="public",
-        table=name,
-        columns=[Column(n, t, n != "id") for n, t in columns],
-        primary_key=["id"],
-        foreign_keys=fks,
-    )
+_table = partial(table, connection="gym", schema="public")
 
 
 MEMBERS = _table(

@@ -7,16 +7,10 @@ from __future__ import annotations
 import pytest
 
 from ai.generation.intent.understand import Query, understand
-from workflows.generation_payloads import Column, DatasetSchema
+from tests.unit.ai.tables import table
+from workflows.generation_payloads import Column
 
-
-def _table(name: str, columns: list[Column], keys: list[list[str]] | None = None) -> DatasetSchema:
-    return DatasetSchema(
-        name, "src", "postgresql", "postgres", None, name, columns, ["id"], keys or []
-    )
-
-
-CARRIERS = _table(
+CARRIERS = table(
     "carriers",
     [
         Column("id", "integer"),
@@ -24,7 +18,7 @@ CARRIERS = _table(
         Column("service_level", "text", values=["economy", "express"]),
     ],
 )
-SHIPMENTS = _table(
+SHIPMENTS = table(
     "shipments",
     [
         Column("id", "integer"),

@@ -4,24 +4,14 @@ the parts it must leave unresolved rather than guess."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from ai.generation.intent.sql import select_sql
 from ai.generation.intent.understand import Query, understand
 from ai.generation.intent.verify import dropped
-from workflows.generation_payloads import Column, DatasetSchema
+from tests.unit.ai.tables import table
 
-
-def _table(name: str, columns: list[tuple[str, str, bool]], fks: list[list[str]]) -> DatasetSchema:
-    return DatasetSchema(
-        dataset=name,
-        connection="library",
-        connection_type="postgresql",
-        dialect="postgres",
-        schema="public",
-        table=name,
-        columns=[Column(n, t, nullable) for n, t, nullable in columns],
-        primary_key=["id"],
-        foreign_keys=fks,
-    )
+_table = partial(table, connection="library", schema="public")
 
 
 AUTHORS = _table("authors", [("id", "integer", False), ("name", "text", False)], [])

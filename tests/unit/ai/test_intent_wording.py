@@ -8,16 +8,10 @@ import pytest
 
 from ai.generation.intent.understand import understand
 from ai.generation.intent.wording import expand
-from workflows.generation_payloads import Column, DatasetSchema
+from tests.unit.ai.tables import table
+from workflows.generation_payloads import Column
 
-
-def _table(name: str, columns: list[Column], keys: list[list[str]] | None = None) -> DatasetSchema:
-    return DatasetSchema(
-        name, "src", "postgresql", "postgres", None, name, columns, ["id"], keys or []
-    )
-
-
-CUSTOMERS = _table(
+CUSTOMERS = table(
     "customers",
     [
         Column("id", "integer"),
@@ -25,12 +19,12 @@ CUSTOMERS = _table(
         Column("country", "text", values=["DE", "FR", "US"]),
     ],
 )
-SALES = _table(
+SALES = table(
     "sales",
     [Column("id", "integer"), Column("customer_id", "integer"), Column("amount", "numeric")],
     [["customer_id", "customers", "id"]],
 )
-ITEMS = _table(
+ITEMS = table(
     "order_items",
     [Column("id", "integer"), Column("quantity", "integer"), Column("unit_price", "numeric")],
 )
@@ -66,12 +60,12 @@ def test_short_forms_are_written_out() -> None:
 
 
 def test_a_short_form_the_schema_uses_is_kept() -> None:
-    amt = _table("payments", [Column("id", "integer"), Column("amt", "numeric")])
+    amt = table("payments", [Column("id", "integer"), Column("amt", "numeric")])
     assert expand("payments with amt over 5", [amt]) == "payments with amt over 5"
 
 
 def test_another_name_of_a_table_yields_to_a_table_so_called() -> None:
-    clients = _table("clients", [Column("id", "integer"), Column("name", "text")])
+    clients = table("clients", [Column("id", "integer"), Column("name", "text")])
     assert understand("all clients", [CUSTOMERS, clients]).root.table == "clients"
 
 
@@ -91,7 +85,7 @@ def test_words_that_may_mean_something_are_left(intent: str, left: str) -> None:
     assert any(left in words for words in query.unresolved), query.unresolved
 
 
-ORDERS = _table(
+ORDERS = table(
     "orders",
     [Column("id", "integer"), Column("customer_id", "integer"), Column("total", "numeric")],
     [["customer_id", "customers", "id"]],
