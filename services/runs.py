@@ -48,8 +48,9 @@ _CLOSED = {
 }
 
 BATCH_RUN = PipelineRunWorkflow.__name__  # its @workflow.defn names no other type
-STREAM_RUN = StreamPipelineWorkflow.__name__
 """The workflow type of a batch run: its progress is the store's while a step runs."""
+STREAM_RUN = StreamPipelineWorkflow.__name__
+"""The workflow type of a continuous run: it alone can be paused and resumed."""
 START_TIMEOUT = timedelta(seconds=5)
 """The longest ``submit`` waits for Temporal to accept a run; then the API answers 503."""
 START_WINDOW = 3 * START_TIMEOUT
