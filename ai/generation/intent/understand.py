@@ -1463,11 +1463,13 @@ class _Parser:
             if found is None:
                 return
             entity = self.cat.table_named(m["ent"]) if m["ent"] else None
-            summed = re.match(r"(?:the\s+)?(?:total|sum\s+of)\b", m["measure"])
+            summed = re.match(r"(?:the\s+)?(?:total|sum\s+of)\b", m["measure"]) or re.search(
+                r"\bselling\b", m.group(0)
+            )  # "the 5 best selling products by quantity": the units of their sales, summed
             if (
                 entity is not None
-                and entity is not q.root
-                and self.cat.references(q.root, entity)
+                and found[1].dataset is not entity
+                and self.cat.references(found[1].dataset, entity)
                 and summed
                 and self.aggregate_ok
             ):  # "top 5 customers by total order value": the sum of their orders' totals

@@ -178,3 +178,15 @@ def test_the_top_groups_named_by_a_column_s_values():
         "SELECT bookings.channel, sum(bookings.fee) AS total_fee FROM bookings GROUP BY 1 "
         "ORDER BY total_fee DESC LIMIT 2"
     )
+
+
+def test_the_best_selling_rows_of_a_table_rank_by_the_sum_of_a_child_table_s_column():
+    sql = _understood("the 3 best selling classes by seats, with their title")
+    assert "sum(bookings.seats) AS total_seats" in sql
+    assert "FROM bookings JOIN classes ON bookings.class_id = classes.id" in sql
+    assert sql.endswith("GROUP BY 1, 2 ORDER BY total_seats DESC LIMIT 3")
+
+
+def test_a_ranking_by_a_child_table_s_column_without_a_sum_said_is_left_open():
+    query = _left_open("top 3 classes by seats")
+    assert query.ambiguous
