@@ -460,6 +460,9 @@ class _Parser:
         ]
         if len(named) == 1:
             return named[0]
+        bridge = self._distinct_counted_through(free)
+        if bridge is not None:
+            return bridge
         if free:
             return free[0]
         if self.mentions:
@@ -493,6 +496,35 @@ class _Parser:
             return next(iter(valued.values()))
         names = ", ".join(sorted(d.qualified for d in self.cat.datasets)[:20])
         raise PlanningError(f"the intent names none of the source tables ({names}): name the table")
+
+    def _distinct_counted_through(self, free: list[DatasetSchema]) -> DatasetSchema | None:
+        """ "how many different products in each order": the products counted are the distinct
+        references of the one table that references them and every other table named (the
+        order items); that table's rows are read. None unless exactly one such table (or one
+        named) fits."""
+        counted = [
+            d
+            for s, _, d in self.mentions
+            if re.search(
+                r"\b(?:number\s+of|how\s+many|count\s+of)\s+(?:the\s+)?(?:distinct|different"
+                r"|unique)\s+$",
+                self.text[:s],
+            )
+        ]
+        others = {d.dataset: d for _, _, d in self.mentions if counted and d is not counted[0]}
+        if len(counted) != 1 or not others:
+            return None
+        bridges = [
+            c
+            for c in self.cat.datasets
+            if c is not counted[0]
+            and self.cat.references(c, counted[0])
+            and all(c is o or self.cat.references(c, o) for o in others.values())
+        ]
+        named = [c for c in bridges if any(c is f for f in free)]
+        if len(named) == 1:
+            return named[0]
+        return bridges[0] if len(bridges) == 1 and not free[1:] else None
 
     # helpers ----------------------------------------------------------------------------------
     def _place(self, kind: str, start: int, end: int, text: str, sql: str) -> None:

@@ -190,3 +190,21 @@ def test_the_best_selling_rows_of_a_table_rank_by_the_sum_of_a_child_table_s_col
 def test_a_ranking_by_a_child_table_s_column_without_a_sum_said_is_left_open():
     query = _left_open("top 3 classes by seats")
     assert query.ambiguous
+
+
+def test_different_rows_counted_in_each_group_are_the_references_of_the_table_between_them():
+    sql = _understood("how many different classes in each member")
+    assert sql == (
+        "SELECT bookings.member_id, count(DISTINCT bookings.class_id) AS class_count "
+        "FROM bookings GROUP BY 1"
+    )
+
+
+def test_different_rows_counted_through_two_tables_between_them_are_left_open():
+    waitlist = _table(
+        "waitlist",
+        [("id", "integer"), ("member_id", "integer"), ("class_id", "integer")],
+        [["member_id", "members", "id"], ["class_id", "classes", "id"]],
+    )
+    query = _read("how many different classes in each member", [*GYM, waitlist])
+    assert query.unresolved or query.ambiguous, select_sql(query)
