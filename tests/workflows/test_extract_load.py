@@ -33,7 +33,6 @@ from core.settings import Settings
 from domain.planner import staging_prefix
 from store import runs as run_store
 from store.db import Database
-from store.models import Execution, utcnow
 from tests.pipelines import (
     create_connection,
     create_pipeline,
@@ -45,9 +44,9 @@ from tests.pipelines import (
     wait_finished,
 )
 from tests.replay.recording import record
-from tests.workflows.test_local_bookkeeping import _history
+from tests.workflows.runs import scheduled_work, store_running_run
 from tests.workflows.test_pipeline_run import _wait_task
-from workflows.payloads import ExtractLoadStep, RunInput, RunStatus, StepResult
+from workflows.payloads import ExtractLoadStep, RunInput, StepResult
 
 ROWS = 2_000
 OLD = 300  # rows of negative ids the target holds before each attempt
@@ -157,22 +156,7 @@ async def copies(
             {"sources": {"rows": {"connection": src, "table": table}}, "sinks": {"wh": sink}},
         )
         execution_id = f"exec-{unique_name('fused')}"
-        async with db.session() as session:
-            session.add(
-                Execution(
-                    id=execution_id,
-                    tenant_id="default",
-                    pipeline_id=pipeline,
-                    pipeline_version=1,
-                    workflow_id=f"wf-{execution_id}",
-                    status=RunStatus.RUNNING.value,
-                    priority="NORMAL",
-                    parameters={},
-                    submitted_at=utcnow(),
-                    started_at=utcnow(),
-                )
-            )
-            await session.commit()
+        await store_running_run(db, pipeline, execution_id)
         run = RunInput(execution_id, "default", pipeline, 1)
         plan = await ActivityEnvironment().run(PlanActivities(deps).plan_run, run)
         assert plan.fused, plan
@@ -269,7 +253,7 @@ async def test_a_plain_copy_runs_as_one_activity(
     run = await run_to_end(api, pipeline)
     assert run["status"] == "COMPLETED", run
     await record(client.get_workflow_handle(run["workflowId"]), "pipeline_run_extract_load")
-    assert (await _history(client, run["workflowId"]))[0] == ["extract_load"]
+    assert (await scheduled_work(client, run["workflowId"]))[0] == ["extract_load"]
     assert [(t["name"], t["kind"], t["status"], t["rows"]) for t in run["tasks"]] == [
         ("extract_rows", "extract", "COMPLETED", ROWS),
         ("load_wh", "load", "COMPLETED", ROWS),
@@ -304,5 +288,5 @@ async def test_a_plain_copy_cancelled_mid_extract_leaves_the_target_as_it_was(
         client.get_workflow_handle(run["workflowId"]), "pipeline_run_extract_load_cancelled"
     )
     # The one activity, then the target's word on whether its load had committed.
-    assert (await _history(client, run["workflowId"]))[0] == ["extract_load", "load_outcome"]
+    assert (await scheduled_work(client, run["workflowId"]))[0] == ["extract_load", "load_outcome"]
     assert await table_fingerprint(target, table) == before

@@ -11,8 +11,7 @@ import asyncpg
 import httpx
 import pytest
 from sqlmodel import col, select
-from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client, WorkflowFailureError
+from temporalio.client import WorkflowFailureError
 from temporalio.testing import ActivityEnvironment
 
 from activities.bookkeeping import BookkeepingActivities
@@ -23,7 +22,7 @@ from activities.staging import StagingActivities
 from core.secrets import Cipher
 from core.settings import Settings
 from store.db import Database
-from store.models import Execution, utcnow
+from store.models import Execution
 from store.models.webhooks import Webhook
 from tests.pipelines import (
     create_connection,
@@ -34,6 +33,7 @@ from tests.pipelines import (
     unique_name,
     wait_finished,
 )
+from tests.workflows.runs import scheduled_work, store_running_run
 from tests.workflows.test_pipeline_run import _wait_task
 from workflows.bookkeeping_payloads import FinishRun
 from workflows.payloads import CleanupStep, RecordRun, RunStatus, StepRef
@@ -53,17 +53,6 @@ async def _pipeline(api: httpx.AsyncClient, source, table: str, source_db, targe
     )
 
 
-async def _history(client: Client, workflow_id: str) -> tuple[list[str], int]:
-    """Names of the activities scheduled on the task queue, and the child workflows started."""
-    scheduled, children = [], 0
-    async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
-        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            scheduled.append(event.activity_task_scheduled_event_attributes.activity_type.name)
-        if event.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
-            children += 1
-    return scheduled, children
-
-
 async def test_a_run_books_itself_locally(api, client, db: Database, source, source_db, target_db):
     table = unique_name("books")
     pipeline = await _pipeline(api, source, table, source_db, target_db)
@@ -72,7 +61,7 @@ async def test_a_run_books_itself_locally(api, client, db: Database, source, sou
     assert run["metrics"]["rowsLoaded"] == 100
     # Only the data steps go through the task queue (a plain copy's extract and load as one
     # activity); the bookkeeping ran inside the workflow task.
-    scheduled, children = await _history(client, run["workflowId"])
+    scheduled, children = await scheduled_work(client, run["workflowId"])
     assert scheduled == ["extract_load"]
     assert [(t["name"], t["rows"]) for t in run["tasks"]] == [
         ("extract_rows", 100),
@@ -114,22 +103,7 @@ async def test_a_cleanup_that_fails_does_not_hold_the_record_back(
 ):
     pipeline = await _pipeline(api, source, unique_name("rec"), source_db, target_db)
     execution_id = f"exec-{unique_name('books')}"
-    async with db.session() as session:
-        session.add(
-            Execution(
-                id=execution_id,
-                tenant_id="default",
-                pipeline_id=pipeline,
-                pipeline_version=1,
-                workflow_id=f"wf-{execution_id}",
-                status=RunStatus.RUNNING.value,
-                priority="NORMAL",
-                parameters={},
-                submitted_at=utcnow(),
-                started_at=utcnow(),
-            )
-        )
-        await session.commit()
+    await store_running_run(db, pipeline, execution_id)
     deps = ActivityDeps(db, Cipher.from_settings(settings), settings)
     books = BookkeepingActivities(
         db, PlanActivities(deps), RecordActivities(db), StagingActivities(deps)

@@ -231,6 +231,8 @@ class _Parser:
         self.mentions = cat.tables_in(text)
         self.fan_out_ok = False  # an explicit join may repeat rows; a column lookup may not
         self.left_kept = False  # the words keep rows without a match (a LEFT JOIN)
+        # Where each aggregate was said (start, end, the aggregate), once they are placed.
+        self._aggregate_spans: list[tuple[int, int, Out]] = []
 
     # ------------------------------------------------------------------------------------------
     def parse(self) -> Query:
@@ -2122,7 +2124,7 @@ class _Parser:
             self.text[:start_at],
         )
         before = link.start() if link else start_at
-        spans = getattr(self, "_aggregate_spans", [])
+        spans = self._aggregate_spans
         aggregate_at: int | None = next((s for s, e, _ in spans if e == before), None)
         computed = next((o for s, e, o in spans if e == before), None)
         if (
