@@ -1,0 +1,251 @@
+"""Computed columns: formulas over columns ("quantity * unit_price"), durations between two
+dates, rates ("cost per kg")."""
+
+from __future__ import annotations
+
+import re
+
+from ai.generation.intent.grounding import Ref, column_forms
+from ai.generation.intent.parse.base import ParserBase
+from ai.generation.intent.parse.words import AGG_WORDS, OP_RE, UNIT_COLUMNS, UNITS, digits
+from ai.generation.intent.query import Out
+from ai.generation.words import is_boolean
+from workflows.generation_payloads import Column
+
+_OP_NAMES = {"*": "times", "/": "per", "+": "plus", "-": "minus"}
+
+_SECONDS = {"hours": 3600, "days": 86400, "minutes": 60, "seconds": 1}
+
+
+def _duration(late: str, early: str, unit: str) -> str:
+    """The time from ``early`` to ``late`` in ``unit`` (hours, days, minutes, seconds)."""
+    return f"EXTRACT(EPOCH FROM {late} - {early}) / {_SECONDS[unit]}"
+
+
+def _whole(c: Column) -> bool:
+    """A column of whole numbers: divided by a whole number, SQL would drop the fraction."""
+    return bool(re.search(r"int|serial", c.type, re.I)) and not is_boolean(c)
+
+
+class ComputedColumns(ParserBase):
+    """Places computed columns."""
+
+    def _computed(self) -> None:
+        self._computed_cols: list[Out] = []
+        self._computed_spans: list[tuple[int, int, Out]] = []
+        for m in re.finditer(  # "the hours between shipped_at and delivered_at"
+            r"\b(?:(?P<what>[a-z_]+\s+(?:time|duration))\s+in\s+)?(?:number\s+of\s+)?"
+            r"(?P<unit>hours|days|minutes|seconds)\s+(?P<lead>between|from)\s+"
+            r"(?:the\s+)?(?P<a>[a-z_]+(?:\s+[a-z_]+)?)\s+(?P<join>and|to|until|till)\s+(?:the\s+)?"
+            r"(?P<b>[a-z_]+(?:\s+[a-z_]+)?)",
+            self.text,
+        ):
+            if (m["lead"] == "between") != (m["join"] == "and"):  # "between a and b", "from a to b"
+                continue
+            first = self._moment_at(m.start("a"))
+            last = self._moment_at(m.start("b"))
+            if first is None or last is None or first[1] == last[1] or not self._free(m):
+                continue
+            sql = _duration(self._use(last[1]), self._use(first[1]), m["unit"])
+            label = "_".join([*(m["what"] or "").split(), m["unit"]])  # "transit time in hours"
+            self._add_computed(m.start(), last[0], sql, label, "")
+        for m in re.finditer(
+            r"(?P<a>[a-z_]+(?:\s+[a-z_]+)?)(?:\s+(?P<op>times|multiplied\s+(?:by|with)|x|plus|minus|including"
+            r"|with(?=\s+[\d.]+\s*(?:%|percent)\s+(?:vat|tax|sales))|divided\s+by|-"
+            r"|(?:increased|raised|marked\s+up|grossed\s+up|decreased|reduced|discounted|lowered)"
+            r"\s+by(?=\s+[\d.]+\s*(?:%|percent)))\s+"
+            r"|\s*(?P<sym>\*|/|\+)\s*)"
+            r"(?:(?P<num>\d+(?:\.\d+)?)(?P<pct>\s*(?:%|percent)(?P<tax>\s+(?:vat|tax|sales\s+tax)"
+            r"(?:\s+(?:added|on\s+top))?)?)?"
+            r"(?![\w.])|(?P<b>[a-z_]+(?:\s+[a-z_]+)?))",
+            self.text,
+        ):
+            word = (m["op"] or m["sym"]).split()[0]
+            if word == "including" and not m["pct"]:  # "total including shipping": no sum said
+                continue
+            if word == "with" and not m["tax"]:  # "total with 19% VAT (added)": only a tax
+                continue
+            op = {"times": "*", "x": "*", "multiplied": "*", "plus": "+", "minus": "-"}.get(word)
+            op = op or {"including": "+", "with": "+"}.get(word)
+            op = op or ("+" if word in ("increased", "raised", "marked", "grossed") else None)
+            op = op or ("-" if word in ("decreased", "reduced", "discounted", "lowered") else None)
+            op = op or {"divided": "/"}.get(word, word)
+            a = self._column_before(m.end("a"), "numeric", 2)
+            b = self._column_after(m.start("b"), "numeric", 2) if m["b"] else None
+            if op == "-" and m["b"] and (a is None or b is None):
+                # "delivered_at minus shipped_at": a duration, in the unit the intent says
+                late = self._column_before(m.end("a"), "temporal", 2)
+                early = self._column_after(m.start("b"), "temporal", 2)
+                unit = self._duration_unit()
+                if late is not None and early is not None and unit is not None:
+                    sql = _duration(self._use(late[1]), self._use(early[1]), unit[0])
+                    self._add_computed(late[0], early[0], sql, unit[0], "")
+                    if self.cov.free(unit[1], unit[2]):  # "in hours", after the name's words
+                        self.cov.take(unit[1], unit[2])
+                continue
+            if a is None or (b is None and m["num"] is None):
+                continue
+            if b is not None:
+                end, other, b_name = b[0], self._use(b[1]), b[1].column.name
+            else:
+                end, other, b_name = m.end(), digits(m["num"]), m["num"].replace(".", "_")
+                if m["pct"]:
+                    if op not in "+-":
+                        continue
+                    # "the total plus 19% VAT": total * 1.19
+                    factor = 1 + float(m["num"]) / 100 * (1 if op == "+" else -1)
+                    op, other, b_name = "*", f"{factor:g}", f"{m['num']}_percent"
+            whole = _whole(a[1].column) and (
+                _whole(b[1].column) if b is not None else "." not in other
+            )
+            left = f"{self._use(a[1])} * 1.0" if op == "/" and whole else self._use(a[1])
+            sql = f"{left} {op} {other}"  # "length_cm / 100": a fraction, not a whole division
+            if self._restated(a[0], end, sql):
+                continue
+            label = f"{a[1].column.name}_{_OP_NAMES[op]}_{b_name}"
+            said = f"{a[1].column.name} {op} {b_name}"
+            # "total incl. 19% VAT" may describe the total itself: a new column only if named
+            named_only = word in ("including", "with")
+            self._add_computed(a[0], end, sql, label, said, named_only=named_only)
+        self._rates()
+
+    def _rates(self) -> None:
+        """ "cost per kg": a column over the one column of its table measured in that unit
+        (weight_kg); not when a comparison follows ("cost per kg over 5")."""
+        units = "|".join(k for k in UNIT_COLUMNS if "%" not in k)
+        for m in re.finditer(
+            rf"\b(?P<a>[a-z_]+(?:\s+[a-z_]+)?)\s+per\s+(?P<unit>{units})\b",
+            self.text,
+        ):
+            clause = re.split(r"[,;:()]", self.text[m.end() :], maxsplit=1)[0]
+            if re.search(
+                rf"(?:{OP_RE})|[<>=\d]|\b(?:of|at|between|sort|sorted|order|rank)", clause
+            ):
+                continue  # "cost per kg is above 3": a condition on the rate, not placed here
+            a = self._column_before(m.end("a"), "numeric", 2)
+            per = self._unit_column(m["unit"])
+            if a is None or per is None or a[1] == per or not self.cov.free(a[0], m.end()):
+                continue
+            left = (
+                f"{self._use(a[1])} * 1.0"
+                if _whole(a[1].column) and _whole(per.column)
+                else self._use(a[1])
+            )
+            sql = f"{left} / {self._use(per)}"
+            label = f"{a[1].column.name}_per_{m['unit']}"
+            self._add_computed(a[0], m.end(), sql, label, f"{a[1].column.name} / {per.column.name}")
+
+    def _moment_at(self, start: int) -> tuple[int, Ref] | None:
+        """The date column the words at ``start`` name: by its name ("shipped_at"), or by the
+        verb or noun of the event ("shipped", "delivery") of the tables the intent reads."""
+        found = self._column_after(start, "temporal", 2)
+        if found is not None:
+            return found
+        word = re.match(r"[a-z_]+", self.text[start:])
+        ref = self._date_verb(word[0]) if word else None
+        return (start + len(word[0]), ref) if word and ref is not None else None
+
+    def _restated(self, start: int, end: int, sql: str) -> bool:
+        """The words [start, end) say again a computed column already placed ("gross_total
+        (total incl. 19% VAT, i.e. total * 1.19)"): placed with it, and True."""
+        if not any(out.sql == sql for out in self._computed_cols):
+            return False
+        lead = re.search(r"(?:,\s*)?\b(?:i\.e\.?|ie|that\s+is|meaning|=)\s*$", self.text[:start])
+        self.cov.take(lead.start() if lead else start, end)
+        closing = re.match(r"\s*\)", self.text[end:])
+        if closing:
+            self.cov.take(end, end + closing.end())
+        return True
+
+    def _duration_unit(self) -> tuple[str, int, int] | None:
+        """The one unit a duration is asked in ("the transit time in hours"), and its words."""
+        found = [
+            m
+            for m in re.finditer(r"\b(?:in\s+)?(hours?|days?|minutes?|seconds?)\b", self.text)
+            if self._free(m)
+        ]
+        if len({m[1].rstrip("s") for m in found}) != 1:
+            return None
+        return found[0][1].rstrip("s") + "s", found[0].start(), found[0].end()
+
+    def _add_computed(
+        self, start: int, end: int, sql: str, label: str, said: str, named_only: bool = False
+    ) -> None:
+        """A computed column from the words [start, end), named by the words before it ("a
+        line total, quantity times unit price") or after it ("… as weighted_cost"); with
+        ``named_only``, nothing unless so named."""
+        name = None
+        before = self.text[:start]
+        named = re.search(
+            r"(?:an?\s+|the\s+|its\s+|their\s+)?((?:[a-z_]+\s+){0,3}[a-z_]+)(?:\s+(?:column|field))?(?:\s*\((?:in\s+)?(?:hours|days|minutes|seconds)\))?\s*(?:\(\s*=|,|:|=|\(|\bequal\s+to\b|\bequals\b|\bof\b|\bas\b|\bbeing\b|\bcomputed as\b|\bcalculated as\b|\bdefined as\b|\bwhich is\b|,?\s*\bi\.e\.|,?\s*\bthat is\b)\s*(?:the\s+|its\s+|their\s+)?$",  # noqa: E501
+            before,
+        )
+        after = re.match(
+            r"\s*(?:\)\s*)?(?:as|called|named)\s+(?:the\s+)?([a-z_]+(?:\s+[a-z_]+)?)",
+            self.text[end:],
+        )
+        called = after and next(
+            (w for w in (after[1], after[1].split()[0]) if self._new_name(w)), None
+        )
+        if after and called:
+            name = called
+            end += after.start(1) + len(called)
+        elif named and self.cov.free(named.start(1), named.end(1)):
+            # the words just before the definition, after any word that is no name's
+            cut = re.match(
+                r"(?:.*\b(?:with|and|plus|including|add|adding|a|an|the|by|for|each|every|of"
+                rf"|in|from|per(?!\s+(?:{UNITS}|unit|item|piece)))\s+)?(.+)",
+                re.sub(r"\s+in\s+(?:hours|days|minutes|seconds)$", "", named[1]),
+            )
+            words = re.sub(
+                r"\s+(?:computed|calculated|defined|being|which)$",
+                "",
+                cut[1] if cut else named[1],
+            )
+            if self._new_name(words):
+                name = words
+                start = named.start(1) + named[1].rfind(words)
+                closing = re.match(r"\s*\)", self.text[end:])
+                if closing:
+                    end += closing.end()
+        if name is None and named_only:
+            return
+        label = "_".join(name.split()) if name else label
+        out = Out(sql, label)
+        self._computed_cols.append(out)
+        self._computed_spans.append((start, end, out))
+        self.cov.take(start, end)
+        self._take_lead(start)  # "order items plus line_total = …", "add cost_per_kg (…)"
+        self.q.say("computed", self.text[start:end], f"Computes {label} = {said or sql}", sql)
+
+    def _new_name(self, words: str) -> bool:
+        """Words that may name a new column: not a table's or a column's name, nor a word that
+        says what to do (an aggregate, a grouping)."""
+        rate = re.sub(rf"\bper\s+(?:{UNITS}|unit|item|piece)", "", words)  # "cost per kg"
+        if re.match(rf"(?:{AGG_WORDS})\b", words) or re.search(
+            r"\b(?:per|by|each|every|group(?:ed)?|breakdown|split|across)\b", rate
+        ):
+            return False
+        said = words.split()
+        if self.cat.table_named(said[-1]) is not None or any(
+            self.cat.values_named(w, self.cat.datasets) for w in said
+        ):  # "delivered shipments: total cost" is a condition and a table, not a name
+            return False
+        return self.cat.table_named(words) is None and not self._is_column_name(words)
+
+    def _is_column_name(self, words: str) -> bool:
+        """True when the words are a column's name, or a table's and its column's ("carrier
+        name"); a near miss ("loan time" for loaned_at) is no column's name."""
+        for r in self.cat.columns_named(words, self.prefer):
+            forms = column_forms(r.column)
+            head, _, rest = words.partition(" ")
+            if words in forms or (rest in forms and self.cat.table_named(head) is r.dataset):
+                return True
+        return False
+
+    def _computed_at(self, pos: int) -> tuple[Out, bool] | None:
+        """The computed column whose words start at ``pos`` (and whether it was named)."""
+        for start, end, out in self._computed_spans:
+            if start <= pos < end or start == pos:
+                return out, not re.search(r"_(?:times|per|plus|minus)_", out.name)
+        return None

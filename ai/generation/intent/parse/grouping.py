@@ -1,0 +1,195 @@
+"""Group keys: "per country and status", "by month", "for each customer"."""
+
+from __future__ import annotations
+
+import re
+
+from ai.generation.intent.grounding import Ref
+from ai.generation.intent.parse.base import ParserBase
+from ai.generation.intent.parse.words import GRAIN
+from ai.generation.intent.query import Out
+from ai.generation.words import is_numeric, is_temporal, singular
+from workflows.generation_payloads import DatasetSchema
+
+# Between group keys: "per country and status", "grouped by country + status"
+_MORE_GROUPS = r"\s*(?:,|\band\b|&|\+)\s*(?:(?:then\s+)?by\s+)?(?:the\s+)?"
+
+
+class Grouping(ParserBase):
+    """Finds the group keys of an aggregate."""
+
+    def _group_by_values(self, words: str, start: int, end: int) -> None:
+        """Group by the text column whose values ``words`` name ("categories": category)."""
+        refs = [
+            r
+            for r in self.cat.columns_named(words, self.prefer)
+            if not is_numeric(r.column) and not is_temporal(r.column)
+        ]
+        if not refs:
+            return
+        ref = self._pick(refs, words)
+        self.q.groups.append(Out(self._use(ref), ref.column.name, ref))
+        self._place("group", start, end, f"One row per {ref.label}", f"GROUP BY {ref.sql}")
+
+    def _group_entity(
+        self, d: DatasetSchema, start: int, end: int, *, label_too: bool = False
+    ) -> None:
+        """Group by a table: its reference on the root (``customer_id``) or its id, with its
+        name when it has one."""
+        q = self.q
+        if d is q.root:
+            key = next((c for c in d.columns if c.name.lower() == "id"), None)
+            if key is None:
+                return
+            ref = Ref(d, key)
+            q.groups.append(
+                Out(self._use(ref), f"{singular(d.table)}_id" if False else key.name, ref)
+            )
+        else:
+            edges = self.cat.references(q.root, d)
+            label = next(
+                (
+                    c
+                    for c in d.columns
+                    if c.name.lower() in ("name", "title", f"{singular(d.table)}_name")
+                ),
+                None,
+            )
+            named = re.search(r"\b(?:name|names|title|titles)\b", self.text)
+            if label is not None and named and self.cov.free(*named.span()):
+                self.cov.take_match(named)
+                self._take_lead(named.start())
+            elif not label_too:
+                label = None
+            if edges and label is None:
+                col = next(c for c in q.root.columns if c.name == edges[0].child_column)
+                ref = Ref(q.root, col)
+                q.groups.append(Out(ref.sql, col.name, ref))
+            else:
+                key = next((c for c in d.columns if c.name.lower() == "id"), None)
+                if key is None:
+                    return
+                ref = Ref(d, key)
+                q.groups.append(Out(self._use(ref), f"{singular(d.table)}_id", ref))
+                if label is not None:
+                    lref = Ref(d, label)
+                    q.groups.append(
+                        Out(
+                            self._use(lref),
+                            label.name if label.name != "name" else f"{singular(d.table)}_name",
+                            lref,
+                        )
+                    )
+        self.cov.take(start, end)
+        q.say(
+            "group",
+            self.text[start:end],
+            f"One row per {singular(d.table)}",
+            "GROUP BY " + ", ".join(g.sql for g in q.groups),
+        )
+
+    def _group_by(self) -> None:
+        q = self.q
+        for grain, pattern in GRAIN.items():
+            m = re.search(rf"\b(?:{pattern})\b", self.text)
+            if m and self.cov.free(*m.span()):
+                date = self._grain_date(m)
+                if date is None:
+                    continue
+                sql = f"CAST(date_trunc('{grain}', {self._use(date)}) AS DATE)"
+                q.groups.append(Out(sql, grain))
+                self.cov.take_match(m)
+                q.say(
+                    "group",
+                    m.group(0),
+                    f"One row per {grain} of {date.column.name}",
+                    f"GROUP BY {sql}",
+                )
+        for m in re.finditer(
+            r"\b(?:per|by|for each|for every|each|grouped by|group by|broken down by|split by|across)\s+(?:the\s+|its\s+|their\s+)?",  # noqa: E501
+            self.text,
+        ):
+            if not self.cov.free(m.start(), m.end()):
+                continue
+            end = self._group_at(m.end(), m.start())
+            if end is None:
+                continue
+            more = re.match(_MORE_GROUPS, self.text[end:])
+            while more is not None:  # "per country and status", "per warehouse and status"
+                then = self._group_at(end + more.end(), end)
+                if then is None:
+                    break
+                end = then
+                more = re.match(_MORE_GROUPS, self.text[end:])
+        for m in re.finditer(r"\s+(?:breakdown|split)\b", self.text):  # "order status breakdown"
+            found = self._column_before(m.start(), "", 3)
+            if found is not None and self.cov.free(m.start(), m.end()):
+                start, ref = found
+                q.groups.append(Out(self._use(ref), ref.column.name, ref))
+                self._place("group", start, m.end(), f"One row per {ref.label}", ref.sql)
+
+    def _grain_date(self, grain: re.Match[str]) -> Ref | None:
+        """The date column a grain ("monthly", "per year") is of: named after a by/of/on
+        ("per month of placed_at", "monthly count … (by delivered_at)"), else the table's own
+        date; None, with the doubt said, when the words name two or another date may be meant
+        ("shipments delivered per year": of created_at or of delivered_at?)."""
+        q = self.q
+        named: dict[str, tuple[Ref, list[tuple[int, int]]]] = {}
+        lead = r"(?<!sorted )(?<!ordered )\b(?:of|by|on|using|based\s+on|going\s+by)\s+(?:the\s+)?"
+        for m in re.finditer(lead, self.text):
+            if not self._free(m):
+                continue
+            found = self._column_after(m.end(), "temporal", 3)
+            if found is None or found[1].dataset is not q.root:
+                continue
+            end = found[0] + (len(c[0]) if (c := re.match(r"\s*\)", self.text[found[0] :])) else 0)
+            spans = [*named.get(found[1].column.name, (None, []))[1], (m.start(), end)]
+            named[found[1].column.name] = (found[1], spans)
+        if len(named) > 1:
+            q.ambiguous.append(f"'{grain[0]}': of {' or '.join(named)}?")
+            return None
+        if named:
+            chosen, spans = next(iter(named.values()))
+            for span in spans:
+                self.cov.take(*span)
+            return chosen
+        ref = self._date_of(q.root)
+        other = self._other_date(ref)
+        if ref is not None and other is not None:
+            q.ambiguous.append(f"'{grain[0]}': of {ref.column.name} or {other}?")
+            return None
+        return ref
+
+    def _group_at(self, pos: int, start: int) -> int | None:
+        """A group key named at ``pos`` (a column, a table, or "user" for the root's user_id):
+        grouped by, its words from ``start`` placed; the end of its words, None if none."""
+        q = self.q
+        found = self._column_after(pos, "", 3)
+        word = re.match(r"([a-z_]+)(?:'s)?", self.text[pos:])
+        d = self.cat.table_named(word[1]) if word else None
+        if d is not None and not self.cov.free(pos, pos + word.end()):  # type: ignore[union-attr]
+            d = None
+        if found is not None and (d is None or found[0] > pos + word.end()):  # type: ignore[union-attr]
+            end, ref = found
+            name = ref.column.name
+            if ref.dataset is not q.root and name.lower() in {g.name for g in q.groups}:
+                name = f"{singular(ref.dataset.table)}_{name}"
+            q.groups.append(Out(self._use(ref), name, ref))
+            self._place("group", start, end, f"One row per {ref.label}", f"GROUP BY {ref.sql}")
+            return end
+        if d is not None and word is not None:
+            self.cov.take(start, pos)
+            self._group_entity(d, pos, pos + word.end())
+            return pos + word.end()
+        if word is not None:  # "per user": the root's user_id
+            col = next(
+                (c for c in q.root.columns if c.name.lower() == f"{singular(word[1])}_id"),
+                None,
+            )
+            if col is not None and self.cov.free(pos, pos + word.end()):
+                ref = Ref(q.root, col)
+                q.groups.append(Out(ref.sql, col.name, ref))
+                end = pos + word.end()
+                self._place("group", start, end, f"One row per {col.name}", f"GROUP BY {ref.sql}")
+                return end
+        return None

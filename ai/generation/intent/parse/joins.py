@@ -1,0 +1,158 @@
+"""Rows without a match: "customers who never placed an order", "orders without a customer",
+rows kept when nothing matches (a LEFT JOIN)."""
+
+from __future__ import annotations
+
+import re
+
+from ai.generation.intent.parse.base import ParserBase
+from ai.generation.intent.parse.words import DROPPED, NEGATE, SET_WORDS
+
+# Words between "never"/"without" and the table or verb: "never placed an order", "don't have a
+# single shipment", "not in any order", "never used for a shipment"
+_ANTI_WORDS = {
+    *["a", "an", "any", "single", "one", "been", "ever", "yet", "have", "has", "had", "got"],
+    *["in", "on", "for", "by", "of", "to", "from", "with", "appear", "appears", "use", "get"],
+}
+
+
+class AntiJoins(ParserBase):
+    """Places anti-joins and unmatched rows."""
+
+    def _unmatched(self) -> None:
+        """Words saying how rows without a related row are treated: kept with empty columns
+        (a LEFT JOIN: "null when there's no carrier", "keeping sales without a customer",
+        "left join") or dropped ("inner join")."""
+        q = self.q
+        tables = "|".join(
+            re.escape(f)
+            for d in self.cat.datasets
+            for f in sorted(self.cat.forms(d), key=len)[::-1]
+        )
+        for m in re.finditer(
+            r"\b(?:left[\s-]+(?:outer[\s-]+)?join(?:ed|ing)?|outer[\s-]+join(?:ed)?)"
+            r"(?:\s+(?:to|with|on|against))?\b"
+            r"|\b(?:keep(?:ing)?|includ(?:e|ing)|retain(?:ing)?|even|also|plus)\s+(?:also\s+)?(?:the\s+|those"
+            rf"\s+|all\s+)?(?:ones\s+|rows\s+|(?:{tables})\s+)?(?:that\s+(?:have|has)\s+no|without"
+            rf"(?:\s+an?|\s+any)?|with\s+no|lacking(?:\s+an?)?)\s+(?:{tables})"
+            r"(?:\s+(?:too|as\s+well|also))?\b"
+            r"|\b(?:or\s+)?(?:empty|null|blank|missing|none|nothing|left\s+(?:null|empty|blank))\s+"
+            r"(?:when|if|where|for\s+(?:those|the\s+ones|rows))\s+(?:there\s+is\s+|there's\s+"
+            r"|it\s+has\s+|they\s+have\s+|the\s+[a-z_]+\s+has\s+|without\s+an?\s+)?(?:no\s+)?"
+            r"(?:[a-z_]+)(?:\s+(?:is|was))?(?:\s+(?:assigned|set|known|given|linked|found|present))?\b"
+            r"|\b(?:with\s+)?(?:the\s+|its\s+|their\s+)?[a-z_]+\s+left\s+(?:null|empty|blank)\b"
+            r"|\b(?:where|when|if)\s+(?:there\s+is\s+one|there's\s+one|it\s+has\s+one|they\s+have"
+            r"\s+one|one\s+exists|known|available|present|any|set|assigned)\b"
+            r"|\beven\s+(?:when|if|where)\s+(?:there\s+is|there's|it\s+has|they\s+have)\s+(?:no|none)"
+            rf"\s+(?:an?\s+)?(?:{tables})(?:\s+(?:{SET_WORDS}))?\b"
+            r"|\(\s*left(?:\s+outer)?(?:\s+join)?\s*\)"
+            r"|\b(?:keep(?:ing)?|includ(?:e|ing)|retain(?:ing)?|even)\s+(?:the\s+)?un(?:assigned|matched"
+            rf"|linked)\s+(?:ones|rows|{tables})(?:\s+(?:too|as\s+well|also))?\b",
+            self.text,
+        ):
+            if self._free(m):
+                self._place(
+                    "join", m.start(), m.end(), "Keeps rows without a match (LEFT JOIN)", ""
+                )
+                self.left_kept = True
+        for m in re.finditer(
+            r"\binner[\s-]+join(?:ed|ing)?(?:\s+(?:to|with|on))?\b|\(\s*inner(?:\s+join)?\s*\)"
+            r"|\b(?:keep(?:ing)?\s+)?only\s+(?:the\s+)?match(?:es|ing\s+rows|ed\s+rows)\b",
+            self.text,
+        ):
+            if self._free(m):
+                self._place("join", m.start(), m.end(), "Keeps only rows with a match", "JOIN")
+                q.inner = True
+        nullable = [
+            e
+            for e in self.cat.edges
+            if e.child is q.root
+            and any(c.name == e.child_column and c.nullable for c in q.root.columns)
+        ]
+        for m in re.finditer(
+            rf"\b(?:{NEGATE}|without|but\s+not|not)\s+(?:the\s+|any\s+)?un(?:assigned|matched"
+            rf"|linked)\s+(?:ones|rows|{tables})\b",
+            self.text,
+        ):
+            if self._free(m) and len(nullable) == 1:  # "drop unassigned ones": its reference set
+                cond = f"{q.root.dataset}.{nullable[0].child_column} IS NOT NULL"
+                q.where.append(cond)
+                self._place("filter", m.start(), m.end(), "Keeps only rows with a match", cond)
+
+    def _anti_joins(self) -> None:
+        """ "customers who never placed an order", "products nobody ordered", "carriers that
+        don't have a single shipment": no row of a table referring to the root refers to it."""
+        q = self.q
+        for m in re.finditer(
+            r"\b(?:(?:that|which|who)\s+)?(?:without|with\s+(?:no|zero|0)|having\s+no|lacking"
+            r"|lacks?|(?:have|has|had)\s+(?:no|zero)|(?:have|has|had|do|does|did)\s+not"
+            r"|(?:have|has|had|do|does|did)n't|(?:have\s+|has\s+)?never|nobody|no\s+one|not"
+            r"|(?:[a-z]{3,}ed|made|bought|sold)\s+(?:no|zero))\b",  # "who placed no orders"
+            self.text,
+        ):
+            if not self._free(m) or re.search(
+                rf"\b(?:{NEGATE})\s+(?:(?:any|all|the)\s+)?(?:[a-z_]+\s+)?$",
+                self.text[: m.start()],
+            ):
+                continue  # "ignoring customers without orders": _nullness keeps those with
+            table, verb, end = None, None, m.end()
+            said = list(re.finditer(r"[a-z_']+", self.text[m.end() :]))[:7]
+            for i, w in enumerate(said):
+                at = m.end() + w.start()
+                named = next(((s, e, d) for s, e, d in self.mentions if s == at), None)
+                if named is not None:
+                    table, end = named[2], named[1]
+                    break
+                auxiliary = re.search(r"(?:do|does|did|n't|not|never)$", m.group(0))
+                first_verb = i == 0 and auxiliary is not None  # "did not place any orders"
+                if (
+                    w[0] not in _ANTI_WORDS
+                    and not re.fullmatch(r"[a-z]{2,}ed", w[0])
+                    and not first_verb
+                ):
+                    break
+                verb = w[0] if w[0] not in _ANTI_WORDS else verb
+                end = m.end() + w.end()
+            child = self._referring(table) if table is not None else None
+            if child is None and table is None and verb is not None:
+                child = self._child_by_verb(verb)  # "never ordered": no order refers to it
+            if child is None:
+                continue
+            edge = self.cat.references(child, q.root)[0]
+            rest = re.match(
+                r"(?:\s+(?:at\s+all|ever|yet|anything|whatsoever|assigned|linked"
+                r"|(?:to|for|with)\s+(?:it|them)))+\b",
+                self.text[end:],
+            )
+            end += rest.end() if rest else 0
+            dropped = DROPPED.match(self.text, end)  # "customers without orders excluded"
+            end = dropped.end() if dropped else end
+            exists = "EXISTS" if dropped else "NOT EXISTS"
+            cond = f"{exists} (SELECT 1 FROM {child.dataset} WHERE {edge.sql()})"
+            q.where.append(cond)
+            self._place(
+                "filter",
+                m.start(),
+                end,
+                f"Keeps {q.root.table} {'with' if dropped else 'without'} any {child.table}",
+                cond,
+            )
+
+    def _never_verbed(self) -> None:
+        """ "unscanned parcels", "unshipped orders": no row of the table the verb makes
+        refers to them."""
+        q = self.q
+        for m in re.finditer(r"\b(?:un|never-)([a-z]{2,}ed|sold|bought)\b", self.text):
+            child = self._child_by_verb(m[1]) if self._free(m) else None
+            if child is None:
+                continue
+            edge = self.cat.references(child, q.root)[0]
+            cond = f"NOT EXISTS (SELECT 1 FROM {child.dataset} WHERE {edge.sql()})"
+            q.where.append(cond)
+            self._place(
+                "filter",
+                m.start(),
+                m.end(),
+                f"Keeps {q.root.table} without any {child.table}",
+                cond,
+            )
