@@ -232,6 +232,8 @@ class LoadSpec(Protocol):
     @property
     def mode(self) -> str: ...  # append | replace | merge
     @property
+    def input_is_private(self) -> bool: ...  # only this load reads the input: it may move it
+    @property
     def keys(self) -> list[str]: ...
     @property
     def deduplicate(self) -> bool: ...

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from sqlglot import exp
 
 from connectors import offsets
+from connectors.duckdb import target as duckdb_target
 from connectors.kafka.read import ReadSpec
 from connectors.postgres.sql import Relation
 from connectors.registry import canonical_type, connector_for, is_stream, source_schema
@@ -87,17 +88,31 @@ def compile_plan(
         for read in check.inputs():  # a custom_sql check may read several datasets
             targets[check_conn].update(deps(read))  # None: the default dataset
 
+    types = connection_types or {}
+    # A dataset that one replace load into a DuckDB file reads is staged in the target table's
+    # schema: the load swaps it in by a rename (DuckDB moves no table between schemas) instead
+    # of copying its rows. Cleanup finds it there by the run's prefix.
+    in_target: dict[tuple[str, str], str] = {}
+    for sink in definition.sinks.values():
+        conn = connection_ids[sink.connection]
+        dataset = (sink.input or default).lower()
+        if (
+            sink.mode.value == "replace"
+            and readers[(conn, dataset)] == 1
+            and canonical_type(types.get(conn, "postgresql")) == "duckdb"
+        ):
+            in_target[(conn, dataset)] = duckdb_target.target_relation(sink.table).schema
+
     def staged(conn: str, dataset: str) -> str:
         kind = "x" if dataset in sources else "t"
         name = f"{prefix}{kind}_{dataset}"
         if len(targets) > 1:
             name += f"_{sorted(targets).index(conn)}"
-        return str(Relation(staging_schema, name[:63]))
+        return str(Relation(in_target.get((conn, dataset), staging_schema), name[:63]))
 
     suffix = {conn: (f"_{i}" if len(targets) > 1 else "") for i, conn in enumerate(sorted(targets))}
     # An incremental source feeds one sink (the definition checks it): its mark lives there.
     cursors: dict[tuple[str, str], Cursor] = {}
-    types = connection_types or {}
     for sink in definition.sinks.values():
         conn = connection_ids[sink.connection]
         for lower in deps(sink.input) & set(sources):

@@ -333,15 +333,17 @@ class DuckStaging:
             return conn.sql(f"SELECT * FROM {table.sql} LIMIT 0").to_arrow_table().schema
 
     def drop(self, prefix: str) -> int:
-        """Drop the staging tables whose names start with ``prefix``."""
+        """Drop the staging tables whose names start with ``prefix`` (a run's): in the staging
+        schema, and beside a target table, where a replace's dataset is staged."""
         with self.connect() as conn:
             names = conn.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = ? "
+                "SELECT table_schema, table_name FROM information_schema.tables "
+                "WHERE table_catalog = current_database() AND table_type = 'BASE TABLE' "
                 "AND starts_with(table_name, ?)",
-                [self.schema, prefix],
+                [prefix],
             ).fetchall()
-            for (name,) in names:
-                conn.execute(f"DROP TABLE IF EXISTS {Relation(self.schema, name).sql}")
+            for schema, name in names:
+                conn.execute(f"DROP TABLE IF EXISTS {Relation(schema, name).sql}")
             if names:
                 conn.execute("CHECKPOINT")  # give the space back to the file
         return len(names)

@@ -4,6 +4,10 @@ The run staged its datasets in the target file itself (schema ``_ductwork``), so
 DuckDB transaction over one file: it claims the ledger row ``(run, sink)``, advances the cursor
 marks of the incremental sources it covers and writes the rows, or does none of it. A retry
 after a commit whose acknowledgement was lost finds the ledger row and loads nothing twice.
+
+A replace whose dataset only it reads finds it staged in the target table's own schema (the
+planner puts it there) and swaps it in: the old table dropped and the staged one renamed, in
+that same transaction, so the rows are written once. Any other replace copies the staged rows.
 """
 
 from __future__ import annotations
@@ -54,6 +58,13 @@ def comparable_type(duck_type: str) -> str:
     return _PG_NAMES.get(duck_type, duck_type.lower()) + suffix
 
 
+def target_relation(table: str) -> Relation:
+    """A sink's table in the DuckDB file: an unqualified name (``public``, as the definition
+    writes it) is in ``main``."""
+    target = Relation.parse(table)
+    return Relation("main", target.name) if target.schema == "public" else target
+
+
 @dataclass
 class LoadOutcome:
     rows: int
@@ -71,9 +82,7 @@ def load(
 ) -> LoadOutcome:
     """The whole load in one transaction of the target file (its staging: ``config`` adds
     nothing); a cancel before ``commit_point`` rolls it back."""
-    target = Relation.parse(step.target_table)
-    if target.schema == "public":  # an unqualified name, as the definition writes it
-        target = Relation("main", target.name)
+    target = target_relation(step.target_table)
     staged = Relation.parse(step.input_table)
     ledger = Relation(staging.schema, "loads").sql
     with staging.connect() as conn:
@@ -177,7 +186,10 @@ def _load(conn: Any, step: LoadSpec, staged: Relation, target: Relation, log: Lo
     exists = _columns(conn, target)
     if step.mode == "replace":
         # Inside the transaction: readers see the old rows or the new ones, never none.
-        conn.execute(f"CREATE OR REPLACE TABLE {target.sql} AS SELECT * FROM {staged.sql}")
+        if step.input_is_private and staged.schema == target.schema:
+            _swap_in(conn, staged, target)
+        else:
+            conn.execute(f"CREATE OR REPLACE TABLE {target.sql} AS SELECT * FROM {staged.sql}")
         rows = step.input_rows if step.input_rows is not None else _count(conn, target)
         log("replaced", rows=rows, target=str(target))
         return rows
@@ -220,6 +232,13 @@ def _load(conn: Any, step: LoadSpec, staged: Relation, target: Relation, log: Lo
     ).fetchone()
     log("appended", rows=rows, target=str(target))
     return int(rows)
+
+
+def _swap_in(conn: Any, staged: Relation, target: Relation) -> None:
+    """The staged table, in the target's schema (the planner stages it there), takes the
+    target's place: renamed, no row copied. Call inside the load's transaction."""
+    conn.execute(f"DROP TABLE IF EXISTS {target.sql}")
+    conn.execute(f"ALTER TABLE {staged.sql} RENAME TO {quote_ident(target.name)}")
 
 
 def _columns(conn: Any, table: Relation) -> list[tuple[str, str, bool]]:

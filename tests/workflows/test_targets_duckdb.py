@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from connectors.base import TransientError
+from connectors.base import TerminalError, TransientError
 from connectors.duckdb import target as duckdb_target
 from tests.pipelines import (
     create_connection,
@@ -124,11 +124,7 @@ async def test_postgres_into_duckdb_every_mode_and_types(api, source, source_db,
     loads = {t["name"]: t["rows"] for t in again["tasks"] if t["name"].startswith("load")}
     assert loads == {"load_whole": 300, "load_paid": 0}
     assert _query(lake, "SELECT count(*), sum(id) FROM mart.paid") == [(270, paid_sum)]
-    assert _query(
-        lake,
-        "SELECT count(*) FROM information_schema.tables "
-        "WHERE table_schema = '_ductwork' AND table_name LIKE 'r\\_%' ESCAPE '\\'",
-    ) == [(0,)]
+    assert _run_tables(lake) == []  # in any schema: the replace's was staged in raw
 
     # Merge updates the changed rows only.
     await source.execute(f"UPDATE {table} SET note = 'changed' WHERE id <= 5")
@@ -136,6 +132,59 @@ async def test_postgres_into_duckdb_every_mode_and_types(api, source, source_db,
     loads = {t["name"]: t["rows"] for t in changed["tasks"] if t["name"].startswith("load")}
     assert loads["load_paid"] == 5
     assert _query(lake, "SELECT count(*) FROM mart.paid WHERE note = 'changed'") == [(5,)]
+
+
+def _run_tables(path: Path) -> list[tuple]:
+    """Tables a run staged (named by its prefix ``r_``), in any schema."""
+    return _query(
+        path,
+        "SELECT table_schema, table_name FROM information_schema.tables "
+        "WHERE table_name LIKE 'r\\_%' ESCAPE '\\'",
+    )
+
+
+async def test_a_replace_swaps_in_its_rows_and_a_failed_swap_leaves_the_old_table(
+    api, source, source_db, lake, monkeypatch
+):
+    table = unique_name("items")
+    await fill_mixed_table(source, table, 120)
+    src = await create_connection(api, source_db, unique_name("src"))
+    dst = await register(api, file_body("duckdb", str(lake), unique_name("lake")))
+    pipeline = await create_pipeline(
+        api,
+        unique_name("swap"),
+        {
+            "sources": {"items": {"connection": src, "table": table}},
+            "sinks": {"out": {"connection": dst, "table": "shop.items", "mode": "replace"}},
+        },
+    )
+    first = await run_to_end(api, pipeline)
+    assert first["status"] == "COMPLETED", first
+    expected = await _pg_rows(source, f"SELECT id, note FROM {table} ORDER BY id")
+    assert _query(lake, "SELECT id, note FROM shop.items ORDER BY id") == expected
+    assert _run_tables(lake) == []
+
+    # The swap done, then the load fails before its commit: the old table stays, and the
+    # staged one goes with the run's cleanup.
+    await source.execute(f"DELETE FROM {table} WHERE id > 100")
+    real = duckdb_target._swap_in
+
+    def swap_then_fail(conn, staged, target):
+        real(conn, staged, target)
+        raise TerminalError("disk full", error_type="DATABASE_ERROR")
+
+    monkeypatch.setattr(duckdb_target, "_swap_in", swap_then_fail)
+    failed = await run_to_end(api, pipeline)
+    assert failed["status"] == "FAILED", failed
+    assert _query(lake, "SELECT id, note FROM shop.items ORDER BY id") == expected
+    assert _run_tables(lake) == []
+
+    monkeypatch.setattr(duckdb_target, "_swap_in", real)
+    fixed = await run_to_end(api, pipeline)
+    assert fixed["status"] == "COMPLETED", fixed
+    assert fixed["metrics"]["rowsLoaded"] == 100
+    assert _query(lake, "SELECT count(*), max(id) FROM shop.items") == [(100, 100)]
+    assert _query(lake, "SELECT count(*) FROM _ductwork.loads") == [(2,)]  # one per completed run
 
 
 async def test_a_load_retried_after_its_commit_loads_nothing_twice(
