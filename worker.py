@@ -52,7 +52,8 @@ async def main() -> None:
     client = await temporal.connect(settings)
     await temporal.ensure_search_attributes(client)
     db = Database(settings.store_url)
-    worker = build_worker(client, settings, db, settings.temporal.task_queue)
+    deps = ActivityDeps(db, Cipher.from_settings(settings), settings)
+    worker = build_worker(client, settings, db, settings.temporal.task_queue, deps)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -62,6 +63,7 @@ async def main() -> None:
         await stop.wait()
         log.info("worker stopping")
     await preloading
+    await deps.kept.close()
     await db.dispose()
 
 

@@ -84,7 +84,10 @@ class ExtractActivities:
         target_config = await self.deps.postgres_config(
             step.ref.tenant_id, step.target_connection_id
         )
-        async with connected(source_config, target_config) as (source, target):
+        async with connected(self.deps, step.ref.tenant_id, source_config, target_config) as (
+            source,
+            target,
+        ):
             columns = await describe_query(source, step.query)
             staging = Relation.parse(step.staging_table)
             await ensure_schema(target, staging.schema)
@@ -215,11 +218,17 @@ class ExtractActivities:
 
 @contextlib.asynccontextmanager
 async def connected(
-    source_config: PostgresConfig, target_config: PostgresConfig
+    deps: ActivityDeps,
+    tenant_id: str,
+    source_config: PostgresConfig,
+    target_config: PostgresConfig,
 ) -> AsyncIterator[tuple[asyncpg.Connection, asyncpg.Connection]]:
-    """A source and a target connection, opened side by side and closed at the end."""
+    """A source and a target connection, taken side by side from those the worker keeps open
+    (or opened); given back at the end when the work succeeded, else closed."""
     opened = await asyncio.gather(
-        postgres.connect(source_config), postgres.connect(target_config), return_exceptions=True
+        deps.take_postgres(tenant_id, source_config),
+        deps.take_postgres(tenant_id, target_config),
+        return_exceptions=True,
     )
     source, target = opened
     if isinstance(source, BaseException) or isinstance(target, BaseException):
@@ -227,8 +236,11 @@ async def connected(
         raise next(c for c in opened if isinstance(c, BaseException))
     try:
         yield source, target
-    finally:
+    except BaseException:
         await closing(source, target)
+        raise
+    deps.give_back_postgres(tenant_id, source_config, source)
+    deps.give_back_postgres(tenant_id, target_config, target)
 
 
 async def copy_fresh(

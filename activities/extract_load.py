@@ -43,9 +43,9 @@ class ExtractLoadActivities:
         target_table = Relation.parse(load.target_table)
         load_id = load.ref.load_id
         guard = CommitGuard(load.ref, self.deps.commit_hook)
-        async with contextlib.AsyncExitStack() as stack:
+        async with self.deps.step_records() as records, contextlib.AsyncExitStack() as stack:
             with _failing_as(extract.ref.name):
-                async with self.deps.step(extract.ref, "extract") as taken:
+                async with self.deps.step(extract.ref, "extract", records) as taken:
                     source_config, target_config = await asyncio.gather(
                         self.deps.postgres_config(
                             extract.ref.tenant_id, extract.source_connection_id
@@ -53,7 +53,7 @@ class ExtractLoadActivities:
                         self.deps.postgres_config(load.ref.tenant_id, load.connection_id),
                     )
                     source, target = await stack.enter_async_context(
-                        connected(source_config, target_config)
+                        connected(self.deps, extract.ref.tenant_id, source_config, target_config)
                     )
                     state = TargetState(target, self.deps.settings.staging_schema)
                     await state.ensure()  # the staging schema too
@@ -74,7 +74,7 @@ class ExtractLoadActivities:
                         taken.metrics.rows = await state.loaded_rows(load_id)
                         taken.info("already loaded by an earlier attempt", target=str(target_table))
             with _failing_as(load.ref.name):
-                async with self.deps.step(load.ref, "load") as loaded:
+                async with self.deps.step(load.ref, "load", records) as loaded:
                     if not claimed:
                         loaded.metrics.rows = taken.metrics.rows
                         loaded.info(

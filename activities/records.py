@@ -21,6 +21,14 @@ class RecordActivities:
     @activity.defn(name="record_run")
     async def record_run(self, record: RecordRun) -> None:
         """Record a status; a run that has already ended keeps its end, and never starts."""
+        text = f"run {record.status.value.lower()}"
+        line = RunLog(
+            execution_id=record.execution_id,
+            ts=utcnow(),
+            level="ERROR" if record.status is RunStatus.FAILED else "INFO",
+            task="run",
+            message=f"{text}: {record.message}" if record.message else text,
+        )
         async with self.db.session() as session:
             try:
                 changed = await run_store.set_status(
@@ -30,6 +38,7 @@ class RecordActivities:
                     total_tasks=record.total_tasks,
                     error=record.message if record.status is RunStatus.FAILED else None,
                     note=record.note,
+                    log=line,  # in the status's commit: one write
                 )
             except NotFound:
                 changed = None
@@ -43,19 +52,6 @@ class RecordActivities:
                         non_retryable=True,
                     )
                 return  # a retry of a write that landed, or an end recorded first: it stands
-            text = f"run {record.status.value.lower()}"
-            await run_store.add_logs(
-                session,
-                [
-                    RunLog(
-                        execution_id=record.execution_id,
-                        ts=utcnow(),
-                        level="ERROR" if record.status is RunStatus.FAILED else "INFO",
-                        task="run",
-                        message=f"{text}: {record.message}" if record.message else text,
-                    )
-                ],
-            )
             if record.status is RunStatus.FAILED:
                 await _raise_failure_alert(session, record)
 

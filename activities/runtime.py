@@ -14,16 +14,17 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.step_records import StepRecord, StepRecords
 from connectors import postgres
 from connectors.base import Connector, ConnectorError, Progress, safe_detail
 from connectors.postgres import PostgresConfig
 from connectors.postgres.errors import classify
+from connectors.postgres.idle import IdleConnections
 from core import telemetry
 from core.connections import connector_config, postgres_config
 from core.secrets import Cipher
 from core.settings import DataPlaneSettings, Settings, TemporalSettings
 from store import connections as connection_store
-from store import runs as run_store
 from store.db import Database
 from store.models import Connection, RunLog, utcnow
 from workflows.payloads import RunStatus, StepRef
@@ -74,10 +75,23 @@ class ActivityDeps:
         self.service_settings = settings
         # Tests only: holds a load at its commit point (activities.commit_guard.CommitHook).
         self.commit_hook: CommitHook | None = None
+        # PostgreSQL connections kept open between steps, by tenant and resolved settings.
+        self.kept = IdleConnections()
 
     async def connect(self, tenant_id: str, connection_id: str) -> asyncpg.Connection:
         """Open a PostgreSQL connection; credentials are looked up here, never passed in."""
         return await postgres.connect(await self.postgres_config(tenant_id, connection_id))
+
+    async def take_postgres(self, tenant_id: str, config: PostgresConfig) -> asyncpg.Connection:
+        """A connection to ``config`` kept open for the tenant (``give_back_postgres``), else a
+        new one."""
+        return await self.kept.take(_kept_key(tenant_id, config), config)
+
+    def give_back_postgres(
+        self, tenant_id: str, config: PostgresConfig, conn: asyncpg.Connection
+    ) -> None:
+        """``conn`` is done with: kept open for the tenant's next step with ``config``."""
+        self.kept.give_back(_kept_key(tenant_id, config), conn)
 
     async def postgres_config(self, tenant_id: str, connection_id: str) -> PostgresConfig:
         row = await self._row(tenant_id, connection_id)
@@ -93,9 +107,27 @@ class ActivityDeps:
             return await connection_store.get(session, tenant_id, connection_id)
 
     @contextlib.asynccontextmanager
-    async def step(self, ref: StepRef, kind: str) -> AsyncIterator[StepContext]:
-        """Record the step's start, progress and end; heartbeat; classify errors."""
+    async def step_records(self) -> AsyncIterator[StepRecords]:
+        """The step records of an activity that runs several steps, all written by the time
+        it exits: a step's end and the next one's start go to the store together."""
+        records = StepRecords(self.db)
+        try:
+            yield records
+        finally:
+            await asyncio.shield(records.settled())
+
+    @contextlib.asynccontextmanager
+    async def step(
+        self, ref: StepRef, kind: str, records: StepRecords | None = None
+    ) -> AsyncIterator[StepContext]:
+        """Record the step's start, progress and end; heartbeat; classify errors.
+
+        ``records`` (``step_records``): the writer of an activity that runs several steps;
+        the step's end is then written with what follows it. Without it the step has its
+        own, and its end is written before the step is over."""
         ctx = StepContext(ref)
+        own = records is None
+        writer = StepRecords(self.db) if records is None else records
         attempt = activity.info().attempt
         structlog.contextvars.bind_contextvars(
             pipeline_id=ref.pipeline_id,
@@ -104,10 +136,10 @@ class ActivityDeps:
             task=ref.name,
             attempt=attempt,
         )
-        # The start is written while the step gets going; every later write waits for it.
-        opened = asyncio.create_task(self._save_step(ctx, kind, RunStatus.RUNNING, attempt))
+        # The start is written while the step gets going; every later record follows it.
+        writer.save(_record(ctx, kind, RunStatus.RUNNING, None, attempt))
         ctx.info("started", attempt=attempt)
-        reporter = asyncio.create_task(self._report(ctx, kind, attempt, opened))
+        reporter = asyncio.create_task(self._report(ctx, kind, attempt, writer))
         started = time.perf_counter()
         step_span = telemetry.span(
             f"{kind} {ref.name}",
@@ -117,6 +149,7 @@ class ActivityDeps:
             step=ref.name,
             attempt=attempt,
         )
+        end: tuple[RunStatus, str | None] | None = None  # None: the step's end is unknown
         try:
             with step_span as current:
                 yield ctx
@@ -124,16 +157,16 @@ class ActivityDeps:
                 current.set_attribute("ductwork.bytes", ctx.metrics.bytes)
         except asyncio.CancelledError:
             ctx.warning("cancelled")
-            await self._close(ctx, kind, RunStatus.CANCELLED, attempt, reporter, opened, None)
+            end = (RunStatus.CANCELLED, None)
             raise
         except ApplicationError as exc:
             ctx.warning("failed", error=exc.message)
-            await self._close(ctx, kind, RunStatus.FAILED, attempt, reporter, opened, exc.message)
+            end = (RunStatus.FAILED, exc.message)
             raise
         except Exception as exc:
             error = to_application_error(classify(exc))
             ctx.warning("failed", error=error.message)
-            await self._close(ctx, kind, RunStatus.FAILED, attempt, reporter, opened, error.message)
+            end = (RunStatus.FAILED, error.message)
             raise error from None  # the driver's own text (rows, bytes) stays out of history
         else:
             ctx.info(
@@ -142,14 +175,23 @@ class ActivityDeps:
                 bytes=ctx.metrics.bytes,
                 seconds=round(time.perf_counter() - started, 3),
             )
-            await self._close(ctx, kind, RunStatus.COMPLETED, attempt, reporter, opened, None)
+            end = (RunStatus.COMPLETED, None)
         finally:
+            reporter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reporter
+            if end is not None:
+                lines, ctx.lines = ctx.lines, []  # the log lines go with the step's end
+                writer.save(_record(ctx, kind, *end, attempt, lines))
+            if own:
+                # Bookkeeping must land even while the activity is being cancelled.
+                await asyncio.shield(writer.settled())
             structlog.contextvars.unbind_contextvars(
                 "execution_id", "workflow_id", "task", "attempt"
             )
 
     async def _report(
-        self, ctx: StepContext, kind: str, attempt: int, opened: asyncio.Task
+        self, ctx: StepContext, kind: str, attempt: int, records: StepRecords
     ) -> None:
         """Heartbeat often (so cancellation arrives), save live metrics now and then."""
         last_saved = time.monotonic()
@@ -157,66 +199,43 @@ class ActivityDeps:
             await asyncio.sleep(self.settings.heartbeat_seconds)
             activity.heartbeat({"rows": ctx.metrics.rows, "bytes": ctx.metrics.bytes})
             if time.monotonic() - last_saved >= self.settings.progress_every_seconds:
-                with contextlib.suppress(Exception):  # its failure is the end's to repair
-                    await asyncio.shield(opened)
-                await self._save_step(ctx, kind, RunStatus.RUNNING, attempt)
+                records.save(_record(ctx, kind, RunStatus.RUNNING, None, attempt))
                 last_saved = time.monotonic()
 
-    async def _close(
-        self,
-        ctx: StepContext,
-        kind: str,
-        status: RunStatus,
-        attempt: int,
-        reporter: asyncio.Task,
-        opened: asyncio.Task,
-        error: str | None,
-    ) -> None:
-        reporter.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await reporter
-        # Bookkeeping must land even while the activity is being cancelled, after the start.
-        await asyncio.shield(self._after(opened, ctx, kind, status, attempt, error))
 
-    async def _after(
-        self,
-        opened: asyncio.Task,
-        ctx: StepContext,
-        kind: str,
-        status: RunStatus,
-        attempt: int,
-        error: str | None,
-    ) -> None:
-        """The step's end, written once its start has landed (or failed to)."""
-        with contextlib.suppress(Exception):
-            await opened
-        await self._save_step(ctx, kind, status, attempt, error, flush=True)
+def _kept_key(tenant_id: str, config: PostgresConfig) -> tuple[Any, ...]:
+    """Who may use a kept connection: the tenant, with exactly these settings."""
+    return (
+        tenant_id,
+        config.host,
+        config.port,
+        config.database,
+        config.user,
+        config.password,
+        config.ssl_mode,
+    )
 
-    async def _save_step(
-        self,
-        ctx: StepContext,
-        kind: str,
-        status: RunStatus,
-        attempt: int,
-        error: str | None = None,
-        *,
-        flush: bool = False,
-    ) -> None:
-        async with self.db.session() as session:
-            if flush and ctx.lines:  # the log lines go with the step's end, in its commit
-                lines, ctx.lines = ctx.lines, []
-                await run_store.insert_logs(session, lines)
-            await run_store.upsert_step(
-                session,
-                ctx.ref.execution_id,
-                ctx.ref.name,
-                kind=kind,
-                status=status.value,
-                attempt=attempt,
-                rows=ctx.metrics.rows,
-                bytes_=ctx.metrics.bytes,
-                error=error,
-            )
+
+def _record(
+    ctx: StepContext,
+    kind: str,
+    status: RunStatus,
+    error: str | None,
+    attempt: int,
+    lines: list[RunLog] | None = None,
+) -> StepRecord:
+    """The step's state as of now."""
+    return StepRecord(
+        ctx.ref.execution_id,
+        ctx.ref.name,
+        kind,
+        status.value,
+        attempt,
+        ctx.metrics.rows,
+        ctx.metrics.bytes,
+        error,
+        lines or [],
+    )
 
 
 def queue_settings() -> Settings:

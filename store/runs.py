@@ -116,10 +116,12 @@ async def set_status(
     total_tasks: int,
     error: str | None = None,
     note: str | None = None,
+    log: RunLog | None = None,
 ) -> bool:
     """Record a run's status; False when the run had already finished. A finished run is
     never reopened nor settled twice: whichever end was recorded first stands (the workflow's
-    own, or a reconciliation's when its workflow never ran or was terminated)."""
+    own, or a reconciliation's when its workflow never ran or was terminated). ``log``: a
+    line of the run's log that says so, written in the same commit when the status changed."""
     now = utcnow()
     values: dict[str, Any] = {"status": status}
     if total_tasks:
@@ -135,6 +137,8 @@ async def set_status(
         .where(col(Execution.id) == execution_id, col(Execution.status).in_(ACTIVE))
         .values(**values)
     )
+    if log is not None and result.rowcount:
+        await insert_logs(session, [log])
     await session.commit()
     # Re-read, so a row this session already holds shows what the store now has.
     row = await session.get(Execution, execution_id, populate_existing=True)
@@ -171,10 +175,41 @@ async def upsert_step(
     rows: int = 0,
     bytes_: int = 0,
     error: str | None = None,
+    at: datetime | None = None,
 ) -> None:
-    """Record a step's state in one statement: its row made, or updated (a new attempt starts
-    its clock again)."""
-    now = utcnow()
+    """Record a step's state and commit (``write_step``)."""
+    await write_step(
+        session,
+        execution_id,
+        name,
+        kind=kind,
+        status=status,
+        attempt=attempt,
+        rows=rows,
+        bytes_=bytes_,
+        error=error,
+        at=at,
+    )
+    await session.commit()
+
+
+async def write_step(
+    session: AsyncSession,
+    execution_id: str,
+    name: str,
+    *,
+    kind: str,
+    status: str,
+    attempt: int,
+    rows: int = 0,
+    bytes_: int = 0,
+    error: str | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Write a step's state in the session's transaction, in one statement: its row made, or
+    updated (a new attempt starts its clock again). ``at``: when the state was reached (a
+    write that comes later keeps the step's own times), else now."""
+    now = at or utcnow()
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     made = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(RunStep).values(
         execution_id=execution_id,
@@ -206,7 +241,6 @@ async def upsert_step(
             },
         )
     )
-    await session.commit()
 
 
 async def add_logs(session: AsyncSession, lines: list[RunLog]) -> None:
