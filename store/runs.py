@@ -287,10 +287,11 @@ def elapsed_ms(started: datetime | None, finished: datetime | None) -> int | Non
 async def typical_duration_ms(session: AsyncSession, pipeline_id: str) -> int | None:
     """Median duration of the pipeline's last ten completed runs; before the first completed
     one, of its last ten finished runs (failed or cancelled: still how long it takes to get
-    there); None before any run has finished."""
+    there); None before any run has finished. Only the two times are read (no row objects):
+    every execute call answers with it."""
     for statuses in (("COMPLETED",), ("COMPLETED", "FAILED", "CANCELLED")):
         result = await session.exec(
-            select(Execution)
+            select(Execution.started_at, Execution.finished_at)
             .where(
                 Execution.pipeline_id == pipeline_id,
                 col(Execution.status).in_(statuses),
@@ -300,7 +301,7 @@ async def typical_duration_ms(session: AsyncSession, pipeline_id: str) -> int | 
             .limit(10)
         )
         durations = sorted(
-            ms for row in result if (ms := elapsed_ms(row.started_at, row.finished_at)) is not None
+            ms for started, finished in result if (ms := elapsed_ms(started, finished)) is not None
         )
         if durations:
             return durations[len(durations) // 2]
