@@ -101,7 +101,10 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
         lifespan=lifespan,
     )
     telemetry.configure_tracing(settings.telemetry, "api")
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="health,ready,metrics")
+    # One span per request: the ASGI receive and send spans of its body would triple them.
+    FastAPIInstrumentor.instrument_app(
+        app, excluded_urls="health,ready,metrics", exclude_spans=["receive", "send"]
+    )
     install_error_handlers(app)
     document_security(app)
     document_validation_status(app)

@@ -25,14 +25,14 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from core import temporal
 from core.settings import Settings
+from domain.definition import PipelineDefinition
 from domain.status import RunStatus
 from services import open_workflows
-from services.stored_definitions import definition_of
-from store import pipelines as pipeline_store
+from services.stored_definitions import version_definition
 from store import runs as run_store
 from store.db import Database
 from store.errors import Conflict
-from store.models import Execution, Pipeline, PipelineVersion, RunLog, RunStep, utcnow
+from store.models import Execution, Pipeline, RunLog, RunStep, utcnow
 from workflows.payloads import Progress, RunInput
 from workflows.pipeline_run import PipelineRunWorkflow
 from workflows.stream_payloads import StreamInput
@@ -86,16 +86,14 @@ async def check_parameters(
 
     ``submit`` makes this check; a schedule makes it too, before its runs are due.
     """
-    version = await pipeline_store.get_version(
-        session, pipeline.id, version_number or pipeline.current_version
+    definition = await version_definition(
+        session, pipeline, version_number or pipeline.current_version
     )
-    _require_parameters(pipeline, version, parameters)
+    _require_parameters(definition, parameters)
 
 
-def _require_parameters(
-    pipeline: Pipeline, version: PipelineVersion, parameters: dict[str, Any]
-) -> None:
-    missing = definition_of(pipeline, version).missing_parameters(parameters)
+def _require_parameters(definition: PipelineDefinition, parameters: dict[str, Any]) -> None:
+    missing = definition.missing_parameters(parameters)
     if missing:
         raise MissingParameters(missing)
 
@@ -126,8 +124,8 @@ async def submit(
                 continuous = await is_continuous(session, pipeline, existing.pipeline_version)
                 await start(client, settings, existing, pipeline, again=True, continuous=continuous)
             return existing
-    stored = await pipeline_store.get_version(session, pipeline.id, version)  # read once
-    _require_parameters(pipeline, stored, parameters)
+    definition = await version_definition(session, pipeline, version)
+    _require_parameters(definition, parameters)
     active = await active_run(session, client, pipeline.id)
     if active is not None:
         raise Conflict(
@@ -147,7 +145,7 @@ async def submit(
         parameters=parameters,
         submitted_at=utcnow(),
     )
-    continuous = runs_continuously(stored)
+    continuous = runs_continuously(definition)
     await run_store.create(session, execution)
     try:
         await start(client, settings, execution, pipeline, continuous=continuous)
@@ -161,12 +159,11 @@ async def submit(
 
 async def is_continuous(session: AsyncSession, pipeline: Pipeline, version: int) -> bool:
     """Whether the version runs as a continuous pipeline (micro-batches until cancelled)."""
-    return runs_continuously(await pipeline_store.get_version(session, pipeline.id, version))
+    return runs_continuously(await version_definition(session, pipeline, version))
 
 
-def runs_continuously(version: PipelineVersion) -> bool:
-    orchestration = (version.definition or {}).get("orchestration") or {}
-    return orchestration.get("mode") == "continuous"
+def runs_continuously(definition: PipelineDefinition) -> bool:
+    return definition.orchestration.mode == "continuous"
 
 
 def execution_id_for(caller: str) -> str:

@@ -4,11 +4,21 @@ to fix it, on every surface that needs the model (runs, lineage, new versions)."
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from pydantic import ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.definition import PipelineDefinition
+from store import pipelines as pipeline_store
 from store.errors import Conflict
 from store.models import Pipeline, PipelineVersion
+
+KEPT_VERSIONS = 1024
+"""How many versions' models ``version_definition`` keeps per process, the least recently
+used dropped first."""
+
+_kept: OrderedDict[tuple[str, int], PipelineDefinition] = OrderedDict()
 
 
 def definition_of(pipeline: Pipeline, version: PipelineVersion) -> PipelineDefinition:
@@ -22,3 +32,21 @@ def definition_of(pipeline: Pipeline, version: PipelineVersion) -> PipelineDefin
             f"with PUT /v1/pipelines/{pipeline.id}",
             code="INVALID_STORED_DEFINITION",
         ) from None
+
+
+async def version_definition(
+    session: AsyncSession, pipeline: Pipeline, number: int
+) -> PipelineDefinition:
+    """Version ``number`` of the pipeline as the model (NotFound, or Conflict as
+    ``definition_of``). A version never changes once saved (a new definition is a new version),
+    so each is read and validated once per process; callers only read the model."""
+    key = (pipeline.id, number)
+    definition = _kept.get(key)
+    if definition is not None:
+        _kept.move_to_end(key)
+        return definition
+    definition = definition_of(pipeline, await pipeline_store.get_version(session, *key))
+    _kept[key] = definition
+    if len(_kept) > KEPT_VERSIONS:
+        _kept.popitem(last=False)
+    return definition
