@@ -37,6 +37,7 @@ from connectors.duckdb import sandbox
 from connectors.duckdb.config import classify
 from connectors.postgres.arrow_ingest import Stopped
 from connectors.postgres.sql import Relation, quote_ident
+from connectors.read_ahead import read_ahead
 from connectors.source_sql import transpile
 
 DIALECT = "duckdb"
@@ -193,10 +194,11 @@ class DuckStaging:
         without ``scope`` a fresh table, with it the table's rows in scope replaced)."""
 
         source_failure: list[BaseException] = []
+        ahead = read_ahead(batches)  # the source reads its next batches while DuckDB inserts
 
         def counted() -> Iterator[pa.RecordBatch]:
             try:
-                for batch in batches:
+                for batch in ahead:
                     if stop is not None and stop.is_set():
                         raise Stopped("stopped")
                     progress.rows += batch.num_rows
@@ -214,7 +216,8 @@ class DuckStaging:
                 raise source_failure[0] from exc  # e.g. a transient source error stays retryable
             raise
         finally:
-            close = getattr(batches, "close", None)  # a generator: its source closes here
+            ahead.close()  # stops the reading: the source is closed here
+            close = getattr(batches, "close", None)  # never read: closed here too
             if close is not None:
                 with contextlib.suppress(Exception):
                     close()

@@ -30,6 +30,7 @@ from connectors.base import Progress
 from connectors.duckdb.staging import DuckStaging
 from connectors.postgres.arrow_ingest import Stopped
 from connectors.postgres.sql import Relation
+from connectors.read_ahead import read_ahead
 
 SUFFIX = ".files"
 
@@ -67,10 +68,11 @@ def write(
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     progress.rows = 0
+    ahead = read_ahead(batches)  # the source reads its next batches while pyarrow encodes
     try:
         dictionary: Any = dictionary_columns(schema)  # pyarrow-stubs: bool only; a list works
         with pq.ParquetWriter(temporary, schema, use_dictionary=dictionary) as writer:
-            for batch in batches:
+            for batch in ahead:
                 if stop is not None and stop.is_set():
                     raise Stopped("stopped")
                 writer.write_batch(batch)
@@ -81,7 +83,8 @@ def write(
         temporary.unlink(missing_ok=True)
         raise
     finally:
-        close = getattr(batches, "close", None)  # a generator: its source closes here
+        ahead.close()  # stops the reading: the source is closed here
+        close = getattr(batches, "close", None)  # never read: closed here too
         if close is not None:
             with contextlib.suppress(Exception):
                 close()
