@@ -9,6 +9,7 @@ dataset filter, so only rows that pass are read into batches.
 from __future__ import annotations
 
 import asyncio
+import io
 import operator
 import re
 import time
@@ -145,6 +146,21 @@ def matching_files(config: FilesConfig, pattern: str) -> tuple[Any, list[str]]:
     return fs, paths
 
 
+def _csv_options(config: FilesConfig) -> tuple[Any, Any, Any]:
+    """The read, parse and convert options of a CSV file: one set for the schema and the rows."""
+    from pyarrow import csv
+
+    return (
+        csv.ReadOptions(
+            autogenerate_column_names=not config.header,
+            block_size=S3_CSV_BLOCK_BYTES if config.s3 else csv.ReadOptions().block_size,
+        ),
+        csv.ParseOptions(delimiter=config.delimiter),
+        # an empty field is NULL; "" (quoted) stays an empty string
+        csv.ConvertOptions(strings_can_be_null=True),
+    )
+
+
 def _file_format(config: FilesConfig, kind: str) -> ds.FileFormat:
     import pyarrow.dataset as ds
 
@@ -152,20 +168,37 @@ def _file_format(config: FilesConfig, kind: str) -> ds.FileFormat:
         return ds.ParquetFileFormat()
     if kind == "jsonl":
         return ds.JsonFileFormat()
-    from pyarrow import csv
-
+    read_options, parse_options, convert_options = _csv_options(config)
     return ds.CsvFileFormat(
-        parse_options=csv.ParseOptions(delimiter=config.delimiter),
-        read_options=csv.ReadOptions(
-            autogenerate_column_names=not config.header,
-            block_size=S3_CSV_BLOCK_BYTES if config.s3 else csv.ReadOptions().block_size,
-        ),
-        # an empty field is NULL; "" (quoted) stays an empty string
-        convert_options=csv.ConvertOptions(strings_can_be_null=True),
+        parse_options=parse_options, read_options=read_options, convert_options=convert_options
     )
 
 
-def dataset(config: FilesConfig, pattern: str) -> ds.Dataset:
+def csv_schema(config: FilesConfig, fs: Any, path: str) -> pa.Schema:
+    """The schema pyarrow infers for a CSV file: from its first block, as the dataset's own
+    inspection does, but reading that block alone (the inspection reads blocks ahead, on S3
+    most of the file). One byte more makes the block end as it does in the full read: its
+    last, partial row goes to the next block, so it takes no part in the inference."""
+    from pyarrow import csv
+
+    read_options, parse_options, convert_options = _csv_options(config)
+    with fs.open_input_file(path) as f:
+        head = f.read(read_options.block_size + 1)
+    reader = csv.open_csv(
+        io.BytesIO(head),
+        read_options=read_options,
+        parse_options=parse_options,
+        convert_options=convert_options,
+    )
+    try:
+        return reader.schema
+    finally:
+        reader.close()
+
+
+def dataset(config: FilesConfig, pattern: str, schema: pa.Schema | None = None) -> ds.Dataset:
+    """The files ``pattern`` names as one dataset; ``schema`` (as ``describe`` gave it) spares
+    reading it again: its types are what the rows are read as."""
     fs, paths = matching_files(config, pattern)
     if not paths:
         raise TerminalError(
@@ -179,12 +212,14 @@ def dataset(config: FilesConfig, pattern: str) -> ds.Dataset:
             "narrow the glob or set properties.format",
             error_type="INVALID",
         )
-    kind = kinds.pop()
+    kind = kinds.pop() or "csv"
     if kind == "csv" and config.format is None and all(p.endswith(".tsv") for p in paths):
         config = FilesConfig(**{**config.__dict__, "delimiter": "\t"})  # type: ignore[arg-type]
+    if schema is None and kind == "csv":  # a dataset's schema is its first file's
+        schema = csv_schema(config, fs, paths[0])
     import pyarrow.dataset as ds
 
-    return ds.dataset(paths, filesystem=fs, format=_file_format(config, kind or "csv"))
+    return ds.dataset(paths, filesystem=fs, format=_file_format(config, kind), schema=schema)
 
 
 # ---- the query: a path and a filter ------------------------------------------------------
@@ -412,9 +447,11 @@ async def table_exists(config: FilesConfig, schema: str | None, name: str) -> bo
     return await _run(config, lambda: bool(matching_files(config, pattern)[1]))
 
 
-def _open(config: FilesConfig, query: str) -> tuple[ds.Dataset, pa.Schema, Any]:
+def _open(
+    config: FilesConfig, query: str, schema: pa.Schema | None = None
+) -> tuple[ds.Dataset, pa.Schema, Any]:
     path, conditions = parse_query(query)
-    data = dataset(config, path)
+    data = dataset(config, path, schema)
     schema = _schema(data)
     return data, schema, _filter(conditions, schema, query)
 
@@ -450,7 +487,7 @@ def read(
     config: FilesConfig, query: str, schema: pa.Schema, batch_rows: int
 ) -> Iterator[pa.RecordBatch]:
     try:
-        data, _, where = _open(config, query)
+        data, _, where = _open(config, query, schema)
         scanner = data.scanner(
             columns=schema.names,
             filter=where,

@@ -103,6 +103,28 @@ async def test_csv_options_from_properties(tmp_path):
     assert rows == [{"f0": 1, "f1": "x"}, {"f0": 2, "f1": "y"}]
 
 
+async def test_a_csv_schema_is_its_first_block_s_as_the_dataset_infers_it(tmp_path):
+    """The block ends inside a timestamp: that partial row takes no part in the inference
+    (read as the whole head, it would make the column text), and a float after the first
+    block does not make the integer column a float column, as in pyarrow's own inspection."""
+    import pyarrow.csv as pcsv
+    import pyarrow.dataset as ds
+
+    line = "1,a note,2026-01-01 00:00:00\n"
+    rows = line * ((1 << 20) // len(line) + 5) + "2.5,late,2026-01-02 00:00:00\n"
+    header = "id,note,at\n"
+    (tmp_path / "big.csv").write_text(header + rows)
+    assert ((1 << 20) - len(header)) % len(line) == 12  # the block ends inside the timestamp
+    config = _config(str(tmp_path))
+    schema = await FILES.describe(config, table_query(None, "big.csv", "duckdb"))
+    options = pcsv.ConvertOptions(strings_can_be_null=True)
+    inspected = ds.dataset(
+        str(tmp_path / "big.csv"), format=ds.CsvFileFormat(convert_options=options)
+    ).schema
+    assert schema.equals(inspected)
+    assert [str(f.type) for f in schema] == ["int64", "string", "timestamp[s]"]
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
