@@ -11,6 +11,7 @@ from ai.generation.intent.grounding import Catalog
 from ai.generation.intent.sql import select_sql
 from ai.generation.intent.understand import Query, understand
 from tests.unit.ai.tables import table
+from workflows.generation_payloads import Column
 
 _table = partial(table, connection="garage", schema="public")
 
@@ -200,3 +201,40 @@ def test_rows_said_then_dropped_are_kept_out():
     query, sql = _understood("repairs with the mechanic name, repairs without a mechanic removed")
     assert _clean(query), query.unresolved + query.ambiguous
     assert "repairs.assignee_id IS NOT NULL" in sql
+
+
+MEMBERS = _table("members", [("id", "integer", False), ("name", "text", False)], [])
+LOANS = _table(
+    "loans",
+    [
+        ("id", "integer", False),
+        ("member_id", "integer", False),
+        Column("state", "text", False, ["open", "returned", "overdue"]),
+    ],
+    [["member_id", "members", "id"]],
+)
+
+
+def test_an_anti_join_keeps_the_value_said_of_the_rows_it_looks_for():
+    for intent in (
+        "members with no overdue loans",
+        "members who never had a loan overdue",
+        "members that have never had a loan that was overdue",
+        "members without any loan with state overdue",
+    ):
+        query = understand(intent, [MEMBERS, LOANS])
+        assert _clean(query), (intent, query.unresolved, query.ambiguous)
+        assert "JOIN" not in select_sql(query), intent  # no row repeated per loan
+        assert (
+            "NOT EXISTS (SELECT 1 FROM loans WHERE loans.member_id = members.id"
+            " AND loans.state = 'overdue')" in select_sql(query)
+        ), intent
+
+
+def test_no_row_exists_and_a_relative_clause_are_anti_joins():
+    for intent in ("members where no loan exists", "members no loan was made to"):
+        query = understand(intent, [MEMBERS, LOANS])
+        assert _clean(query), (intent, query.unresolved, query.ambiguous)
+        assert select_sql(query).endswith(
+            "WHERE NOT EXISTS (SELECT 1 FROM loans WHERE loans.member_id = members.id)"
+        ), intent

@@ -7,6 +7,7 @@ import re
 
 from ai.generation.intent.parse.base import ParserBase
 from ai.generation.intent.parse.words import DROPPED, NEGATE, SET_WORDS
+from workflows.generation_payloads import DatasetSchema
 
 # Words between "never"/"without" and the table or verb: "never placed an order", "don't have a
 # single shipment", "not in any order", "never used for a shipment"
@@ -14,6 +15,18 @@ _ANTI_WORDS = {
     *["a", "an", "any", "single", "one", "been", "ever", "yet", "have", "has", "had", "got"],
     *["in", "on", "for", "by", "of", "to", "from", "with", "appear", "appears", "use", "get"],
 }
+
+
+# After "no <table>": the verb of a relative clause ("warehouses no shipment came from")
+_RELATIVE_VERB = re.compile(
+    r"\s+(?:(?:has|have|had|was|were|is|are)\s+)?(?:ever\s+)?[a-z]{2,}(?:ed|t|me|ne|nt)?"
+    r"\s+(?:from|to|for|in|at|on|with|by|into|through)\b"
+)
+# After the table: a value of its rows ("a loan that was overdue", "an order with status lost")
+_QUALIFIER = re.compile(
+    r"\s+(?:(?:that|which)\s+(?:was|were|is|are|got|has\s+been|have\s+been|had\s+been)\s+"
+    r"|(?:with|in)\s+(?:the\s+)?(?:status|state)\s+(?:of\s+)?|)(?P<value>[a-z_]+)\b"
+)
 
 
 class AntiJoins(ParserBase):
@@ -87,7 +100,8 @@ class AntiJoins(ParserBase):
             r"\b(?:(?:that|which|who)\s+)?(?:without|with\s+(?:no|zero|0)|having\s+no|lacking"
             r"|lacks?|(?:have|has|had)\s+(?:no|zero)|(?:have|has|had|do|does|did)\s+not"
             r"|(?:have|has|had|do|does|did)n't|(?:have\s+|has\s+)?never|nobody|no\s+one|not"
-            r"|(?:[a-z]{3,}ed|made|bought|sold)\s+(?:no|zero))\b",  # "who placed no orders"
+            r"|(?:[a-z]{3,}ed|made|bought|sold)\s+(?:no|zero)"  # "who placed no orders"
+            r"|where\s+no|for\s+which\s+no|(?<=[a-z]\s)no)\b",  # "warehouses no shipment came from"
             self.text,
         ):
             if not self._free(m) or re.search(
@@ -95,8 +109,10 @@ class AntiJoins(ParserBase):
                 self.text[: m.start()],
             ):
                 continue  # "ignoring customers without orders": _nullness keeps those with
+            bare = re.fullmatch(r"(?:where\s+|for\s+which\s+)?no", m.group(0)) is not None
             table, verb, end = None, None, m.end()
             said = list(re.finditer(r"[a-z_']+", self.text[m.end() :]))[:7]
+            qualifiers: list[str] = []  # "no cancelled orders": words that are the rows' values
             for i, w in enumerate(said):
                 at = m.end() + w.start()
                 named = next(((s, e, d) for s, e, d in self.mentions if s == at), None)
@@ -105,12 +121,16 @@ class AntiJoins(ParserBase):
                     break
                 auxiliary = re.search(r"(?:do|does|did|n't|not|never)$", m.group(0))
                 first_verb = i == 0 and auxiliary is not None  # "did not place any orders"
-                if (
+                valued = w[0] not in _ANTI_WORDS and self._referring_value(w[0]) is not None
+                if (bare and not valued) or (
                     w[0] not in _ANTI_WORDS
                     and not re.fullmatch(r"[a-z]{2,}ed", w[0])
                     and not first_verb
+                    and not valued
                 ):
                     break
+                if valued or re.fullmatch(r"[a-z]{2,}ed", w[0]):
+                    qualifiers.append(w[0])
                 verb = w[0] if w[0] not in _ANTI_WORDS else verb
                 end = m.end() + w.end()
             child = self._referring(table) if table is not None else None
@@ -120,23 +140,69 @@ class AntiJoins(ParserBase):
                 continue
             edge = self.cat.references(child, q.root)[0]
             rest = re.match(
-                r"(?:\s+(?:at\s+all|ever|yet|anything|whatsoever|assigned|linked"
+                r"(?:\s+(?:at\s+all|ever|yet|anything|whatsoever|assigned|linked|exists?"
+                r"|(?:is|are|was|were)\s+(?:found|recorded|listed|there)"
                 r"|(?:to|for|with)\s+(?:it|them)))+\b",
                 self.text[end:],
             )
             end += rest.end() if rest else 0
+            if bare and rest is None:
+                relative = _RELATIVE_VERB.match(self.text, end)  # "no shipment came from"
+                if relative is None:
+                    continue
+                end = relative.end()
+            where = [edge.sql()]
+            for word in qualifiers:  # "never had a cancelled order", "no lost shipments"
+                found = self._referring_value(word, child)
+                if found is not None:
+                    where.append(found)
+                elif word != verb:
+                    break  # a verb's participle, not a value: "never placed an order"
+            else:
+                after = _QUALIFIER.match(self.text, end)  # "a loan that was overdue"
+                found = self._referring_value(after["value"], child) if after else None
+                if after is not None and found is not None:
+                    where.append(found)
+                    end = after.end()
+                qualifiers = []
+            if qualifiers:
+                continue  # a word before the table that is not one of its values
             dropped = DROPPED.match(self.text, end)  # "customers without orders excluded"
             end = dropped.end() if dropped else end
             exists = "EXISTS" if dropped else "NOT EXISTS"
-            cond = f"{exists} (SELECT 1 FROM {child.dataset} WHERE {edge.sql()})"
+            cond = f"{exists} (SELECT 1 FROM {child.dataset} WHERE {' AND '.join(where)})"
             q.where.append(cond)
+            said_values = [w.rsplit("= ", 1)[1] for w in where[1:]]
+            which = f" that are {', '.join(said_values)}" if said_values else ""
             self._place(
                 "filter",
                 m.start(),
                 end,
-                f"Keeps {q.root.table} {'with' if dropped else 'without'} any {child.table}",
+                f"Keeps {q.root.table} {'with' if dropped else 'without'} any {child.table}{which}",
                 cond,
             )
+
+    def _referring_value(self, word: str, child: DatasetSchema | None = None) -> str | None:
+        """``child.column = 'value'`` when ``word`` is one value of one column of ``child`` (or of
+        a table referring to the root, when no child is known yet)."""
+        tables = (
+            [child]
+            if child is not None
+            else [
+                d
+                for d in self.cat.datasets
+                if d is not self.q.root and self.cat.references(d, self.q.root)
+            ]
+        )
+        found = {
+            (ref.dataset.dataset, ref.column.name, value)
+            for ref, value in self.cat.values_named(word, tables)
+        }
+        if len(found) != 1:
+            return None
+        dataset, column, value = found.pop()
+        escaped = value.replace("'", "''")
+        return f"{dataset}.{column} = '{escaped}'"
 
     def _never_verbed(self) -> None:
         """ "unscanned parcels", "unshipped orders": no row of the table the verb makes
