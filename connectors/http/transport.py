@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
+import orjson
+
 from connectors.base import TerminalError, TransientError
 from connectors.http.config import HttpConfig
 from connectors.postgres.arrow_ingest import Stopped
@@ -147,6 +149,13 @@ def get(
 
 
 def json_body(url: str, response: httpx.Response) -> Any:
+    """The parsed body: by orjson (a third of the standard library's time on a page of
+    records), else by ``json``, which also reads what orjson refuses (NaN, integers beyond 64
+    bits, UTF-16 text); both give the same values for what both read."""
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        pass
     try:
         return response.json()
     except ValueError as exc:

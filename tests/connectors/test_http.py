@@ -111,6 +111,16 @@ async def test_later_pages_are_cast_to_the_first_pages_schema():
     assert pa.Table.from_batches(batches).column("v").to_pylist()[-2:] == ["late", '{"k":1}']
 
 
+async def test_a_page_orjson_refuses_is_read_by_the_standard_library():
+    """NaN and an integer beyond 64 bits are JSON as Python writes it, not as orjson reads it."""
+    records = [{"id": 1, "x": 1.5, "big": 2**70}, {"id": 2, "x": float("nan"), "big": 1}]
+    with serve(Api(records)) as api:
+        _, batches = await _read(_config(api), "plain")
+    rows = pa.Table.from_batches(batches).to_pylist()
+    assert [r["big"] for r in rows] == [str(2**70), "1"]
+    assert rows[0]["x"] == 1.5 and rows[1]["x"] != rows[1]["x"]  # NaN
+
+
 async def test_the_secret_goes_in_the_named_header_and_nowhere_else(server):
     config = _config(server, password=TOKEN, auth_header="X-Api-Key", headers={"X-Team": "etl"})
     assert TOKEN not in repr(config)
