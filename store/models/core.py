@@ -82,6 +82,8 @@ class Execution(SQLModel, table=True):
     __tablename__ = "executions"
     __table_args__ = (
         Index("ix_executions_tenant_pipeline", "tenant_id", "pipeline_id"),
+        # A pipeline's last finished runs (store.runs.typical_duration_ms), newest first.
+        Index("ix_executions_pipeline_finished", "pipeline_id", "finished_at"),
         # At most one run in progress per pipeline, kept by the database itself.
         Index(
             "uq_executions_one_active",
