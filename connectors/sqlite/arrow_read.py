@@ -37,9 +37,10 @@ def _quote(name: str) -> str:
 
 
 def _from_year_1(c: str) -> str:
-    """Compared as text: ``c || ''`` drops the column's affinity (a DATE column's NUMERIC
-    affinity would make '0001' the number 1, which every text is greater than)."""
-    return f"({c} || '') >= '0001'"
+    """Compared as text, for a value the other conditions find in ISO form: a column's NUMERIC
+    affinity leaves '0001-01-01' text, where it would make '0001' the number 1 (which every
+    text is greater than), and no copy of the value is made as ``c || ''`` would."""
+    return f"{c} >= '0001-01-01'"
 
 
 def _date_ok(c: str) -> str:

@@ -130,6 +130,8 @@ def _outcome(config: SQLiteConfig, query: str, read: Any) -> Any:
         ("seen", "2026-01-02 03:04:05.1", True),
         ("seen", "2026-01-02T03:04:05", True),
         ("day", "-001-01-01", True),
+        ("at", "0000-12-31 23:59:59.999999", True),  # year 0, with each form of seconds
+        ("seen", "0000-12-31 23:59:59", True),
         ("name", b"ab", True),  # a BLOB in a TEXT column: decoded
         ("data", "text in a blob", True),
         ("day", "2026-02-30", False),  # no such day: connectorx stops, the row path names it
