@@ -1,6 +1,6 @@
 """An activity's step records (activities.step_records) as the store keeps them: written in
-order, the ones that queue up during a write written together, each with the time its state
-was reached; a write that failed is tried again with what followed it."""
+order, the ones that queue up during a write or its linger written together, each with the
+time its state was reached; a write that failed is tried again with what followed it."""
 
 from __future__ import annotations
 
@@ -69,8 +69,37 @@ async def test_a_step_end_and_the_next_start_are_written_together(database, exec
     assert [line.message for line in logs] == ["finished"]
 
 
+async def test_a_short_step_is_one_write_and_a_long_one_shows_while_it_runs(database, execution):
+    records = StepRecords(database, linger=0.2)
+    commits: list[list[str]] = []
+    write = records._commit
+
+    async def counted(batch: list[StepRecord]) -> None:
+        commits.append([f"{r.name}:{r.status}" for r in batch])
+        await write(batch)
+
+    records._commit = counted  # type: ignore[method-assign]
+    records.save(_state(execution, "extract_a", "RUNNING"))
+    await asyncio.sleep(0.05)  # ends within the linger
+    records.save(_state(execution, "extract_a", "COMPLETED", rows=1))
+    await records.settled()
+    assert commits == [["extract_a:RUNNING", "extract_a:COMPLETED"]]
+
+    longer = StepRecords(database, linger=0.05)
+    longer.save(_state(execution, "load_b", "RUNNING"))
+    await asyncio.sleep(0.3)  # past the linger: the running step is in the store
+    async with database.session() as session:
+        steps = await run_store.steps(session, execution.id)
+    assert [(s.name, s.status) for s in steps] == [
+        ("extract_a", "COMPLETED"),
+        ("load_b", "RUNNING"),
+    ]
+    longer.save(_state(execution, "load_b", "COMPLETED"))
+    await longer.settled()
+
+
 async def test_a_failed_write_is_tried_again_with_what_followed(database, execution):
-    records = StepRecords(database)
+    records = StepRecords(database, linger=0)
     write = records._commit
     failures = [ConnectionError("the store is away")]
 
@@ -90,7 +119,7 @@ async def test_a_failed_write_is_tried_again_with_what_followed(database, execut
 
 
 async def test_a_write_that_fails_twice_is_raised(database, execution):
-    records = StepRecords(database)
+    records = StepRecords(database, linger=0)
 
     async def down(batch: list[StepRecord]) -> None:
         raise ConnectionError("the store is away")
