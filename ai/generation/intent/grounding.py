@@ -17,6 +17,7 @@ from ai.generation.intent.lexicon import (
     FILLER,
     SYSTEM_WORDS,
     TABLE_SYNONYMS,
+    VALUE_SYNONYMS,
 )
 from ai.generation.words import is_text, singular
 from workflows.generation_payloads import Column, DatasetSchema
@@ -228,6 +229,13 @@ class Catalog:
                     continue  # a verb done ("carried"), not a table misspelled ("carrier")
                 if any(near(m.group(0), f) for f in self.forms(d) if " " not in f):
                     found.append((m.start(), m.end(), d))
+            for form in (f for f in self.forms(d) if " " in f):  # "trackng scans"
+                words = r"[a-z_]+(?:'s)?"
+                run = rf"(?<![\w.]){words}(?:\s+{words}){{{form.count(' ')}}}(?![\w])"
+                for m in re.finditer(rf"(?=({run}))", text):
+                    said = m.group(1)
+                    if _typo_of(said.removesuffix("'s"), form):
+                        found.append((m.start(1), m.start(1) + len(said), d))
         found.sort(key=lambda x: (x[0], -(x[1] - x[0])))
         out: list[tuple[int, int, DatasetSchema]] = []
         for item in found:
@@ -368,6 +376,8 @@ class Catalog:
         if word not in self.shouted and (word in FILLER or (len(word) <= 2 and not named)):
             return []  # "send us", "in", "or": words first, codes (US, IN, OR) when capitalised
         wanted = {word, singular(word), plural(word)} if len(word) >= 4 else {word}
+        if len(word) == 3 and word.isalpha():  # "toy products": the category is toys
+            wanted.add(plural(word))
         countries = [c for c, names in COUNTRIES.items() if word in names or word == c.lower()]
         if not countries and len(word) >= 5:  # "Germny"
             countries = [c for c, names in COUNTRIES.items() if any(near(word, n) for n in names)]
@@ -401,7 +411,21 @@ class Catalog:
                         and near(word, low.replace("_", " "))
                     ):
                         close.append((Ref(d, c), v))
-        return exact or inflected or close
+        return exact or self._synonymous(word, tables) or inflected or close
+
+    def _synonymous(self, word: str, tables: list[DatasetSchema]) -> list[tuple[Ref, str]]:
+        """The values another word for them names ("en route": in_transit), each the one
+        value of its column so called."""
+        meant = set(VALUE_SYNONYMS.get(word, ()))
+        found: list[tuple[Ref, str]] = []
+        for d in tables:
+            for c in d.columns:
+                if not c.values or not is_text(c):
+                    continue
+                hits = [v for v in c.values if v.lower() in meant]
+                if len(hits) == 1:
+                    found.append((Ref(d, c), hits[0]))
+        return found
 
     # relationships --------------------------------------------------------------------------
     def _edges(self) -> list[Edge]:

@@ -337,3 +337,16 @@ MOVED = {
     "pulled", "copied", "synced", "synchronized", "exported", "dumped", "loaded", "replicated",
     "mirrored", "pushed", "extracted", "uploaded", "grabbed", "brought", "materialized",
 }  # fmt: skip
+
+# Other words for a state a row is in ("shipments on the way"): each is read as one of the
+# values it lists only when a column holds exactly that value, and no value is called by the
+# words themselves.
+VALUE_SYNONYMS = {
+    **dict.fromkeys(
+        ("en route", "on the way", "on its way", "on their way", "underway", "under way"),
+        ("in transit", "in_transit", "transit", "en route"),
+    ),
+    **dict.fromkeys(("dispatched", "sent out"), ("shipped",)),
+    **dict.fromkeys(("sent back", "bounced back"), ("returned",)),
+    **dict.fromkeys(("completed", "finished"), ("complete", "completed", "done")),
+}

@@ -148,7 +148,7 @@ class ValueFilters(ParserBase):
         q = self.q
         for m in re.finditer(
             r"\b(?:that|which|who)\s+(?:have|has|had)\s+(?:an?|some|at\s+least\s+one|any)\s+"
-            r"(?:assigned\s+)?(?P<x>[a-z_]+)(?:\s+(?:assigned|set|linked|attached))?|\bhaving\s+(?:an?|some|at\s+least\s+one)\s+(?P<y>[a-z_]+)"
+            rf"(?:assigned\s+)?(?P<x>[a-z_]+(?:\s+(?:{DATE_NOUNS}))?)(?:\s+(?:assigned|set|linked|attached))?|\bhaving\s+(?:an?|some|at\s+least\s+one)\s+(?P<y>[a-z_]+(?:\s+(?:{DATE_NOUNS}))?)"
             rf"|\bwith\s+(?:an?\s+|the\s+)?(?:(?:known|{SET_WORDS})\s+(?P<k>[a-z_]+)"
             rf"|(?P<z>[a-z_]+)\s+(?:{SET_WORDS})\b)"
             r"|\b(?:with|having)\s+(?:at\s+least\s+one|one\s+or\s+more)\s+(?P<u>[a-z_]+)"
@@ -157,7 +157,7 @@ class ValueFilters(ParserBase):
             r"(?P<verb>[a-z]{2,}ed|made|sold|bought|sent)\s+(?:at\s+least\s+(?:once\b|one\s+"
             r"(?P<t>[a-z_]+))|one\s+or\s+more\s+(?P<s>[a-z_]+)|(?:one\s+or\s+more\s+times"
             r"|(?:once\s+)?or\s+more)\b)"
-            r"|\bwith\s+an?\s+(?P<w>[a-z_]+)(?=\s*(?:$|[,.;)]|\band\b|\bor\b))"
+            rf"|\bwith\s+an?\s+(?P<w>[a-z_]+(?P<dated>\s+(?:{DATE_NOUNS}))?)(?=\s*(?:$|[,.;)]|\band\b|\bor\b))"
             r"|\b(?:linked|attached|assigned|tied|belonging|belongs?)\s+to\s+(?:an?|some)\s+(?P<v>[a-z_]+)",
             self.text,
         ):
@@ -169,7 +169,7 @@ class ValueFilters(ParserBase):
             if m["verb"] and d is not None:  # the rows of the table that refers to the root
                 d = self._referring(d)
                 word = d.table if d is not None else word
-            if m["w"] and (d is None or not self.cat.references(q.root, d)):
+            if m["w"] and not m["dated"] and (d is None or not self.cat.references(q.root, d)):
                 continue  # "with a total": only a reference to another table is had or not
             cond = None
             if d is not None and d is not q.root and self.cat.references(q.root, d):
@@ -180,6 +180,10 @@ class ValueFilters(ParserBase):
                 cond = f"EXISTS (SELECT 1 FROM {d.dataset} WHERE {edge.sql()})"
             else:
                 refs = [r for r in self.cat.columns_named(word, [q.root]) if r.dataset is q.root]
+                noun = re.fullmatch(rf"([a-z_]+)\s+(?:{DATE_NOUNS})", word)
+                dated = self.cat.date_named(noun[1], q.root) if noun and not refs else None
+                if dated is not None:  # "that have a delivery date": delivered_at is set
+                    refs = [dated]
                 if refs:
                     cond = f"{refs[0].sql} IS NOT NULL"
             if cond is None:
