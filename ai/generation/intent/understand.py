@@ -59,7 +59,9 @@ def normalize(intent: str) -> str:
     text = re.sub(r"\b(?:nr|no|num)\.?\s+of\b", "number of", text, flags=re.I)
     text = re.sub(r"\btop-(\d+)\b", r"top \1", text, flags=re.I)
     aggregate = r"min|max|minimum|maximum|avg|average|mean|sum|count|total"
-    text = re.sub(rf"\b({aggregate})\s*/\s*({aggregate})\b", r"\1 and \2", text, flags=re.I)
+    listed = re.compile(rf"\b({aggregate})\s*/\s*({aggregate})\b", re.I)
+    while listed.search(text):  # "avg/min/max": each one said
+        text = listed.sub(r"\1 and \2", text)
     text = re.sub(r"(?<![\w'])'([\w -]+)'(?![\w'])", r"\1", text)  # "count of 'purchase' events"
     text = re.sub(r"\b((?:[A-Z]\.){2,})", lambda m: m[1].replace(".", ""), text)  # "U.K."
     return " ".join(text.split()).lower()

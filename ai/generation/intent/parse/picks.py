@@ -189,7 +189,9 @@ class Picks(ParserBase):
             rf"\s*(?:(?:who|that|which)\s+(?:(?:have|has|had)\s+)?{does}\s+(?:them|it"
             rf"|(?:the|this|each|every)\s+(?:{root}))|(?:that\s+|which\s+)?(?:they|it)\s+"
             r"(?:belongs?|belonged|refers?|referred|relates?|related|(?:is|are|was|were)\s+"
-            rf"(?:part\s+of|in|from|for))(?:\s+to)?){restated}"
+            rf"(?:part\s+of|in|from|for))(?:\s+to)?"  # "the warehouse they ship from":
+            r"|(?:that\s+|which\s+)?(?:they|it)\s+(?:(?:is|are|was|were|get|got)\s+)?[a-z]{2,}"
+            rf"\s+(?:from|to|in|at|into|through|via|by|with|for)){restated}"
         )
         for _, end, d in self.mentions:
             m = clause.match(self.text, end)

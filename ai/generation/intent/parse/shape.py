@@ -191,11 +191,13 @@ class RowShape(ParserBase):
         )
         for extra in re.finditer(  # the dedupe said again: "unique", "duplicates … removed"
             r"\b(?:unique|distinct|dedup\w*|de-?dup\w*|(?:duplicates?\s+)?(?:removed|dropped"
-            r"|eliminated)|wins)\b",
+            r"|eliminated)|wins|(?:one|a\s+single)\s+(?:row|record|entry)\s+(?:each|apiece))\b",
             self.text,
         ):
             if self._free(extra):
                 self.cov.take_match(extra)
+            elif extra[0].endswith(("each", "apiece")):  # "one row each": "one row" placed
+                self.cov.take(extra.end() - len(extra[0].split()[-1]), extra.end())
         if chosen is not None:
             self.cov.take(m.end() + chosen.start(), m.end() + chosen.end())
         elif m.groupdict().get("which") is not None and m.start("which") > span_end:

@@ -32,8 +32,12 @@ AGGS = (
     (r"total number of|number of|count of|how many|counts?|counted", "count"),
     (r"sum of|total|sum", "sum"),
     (r"average|avg|mean", "avg"),
-    (r"maximum|max|highest|largest|biggest|heaviest|longest|latest|most\s+recent", "max"),
-    (r"minimum|min|lowest|smallest|lightest|shortest|earliest|first", "min"),
+    (
+        r"maximum|max|highest|largest|biggest|heaviest|longest|latest|most\s+recent"
+        r"|most\s+expensive|priciest",
+        "max",
+    ),
+    (r"minimum|min|lowest|smallest|lightest|shortest|earliest|first|cheapest", "min"),
 )
 
 AGG_WORDS = "|".join(p for p, _ in AGGS)
@@ -100,7 +104,7 @@ MEASURES[r"heaviest|lightest"] = ("weight",)
 
 MEASURES[r"longest|shortest"] = ("length",)
 
-MEASURES[r"most\s+expensive|cheapest"] = ("price", "cost")
+MEASURES[r"most\s+expensive|priciest|cheapest"] = ("price", "cost")
 
 MEASURES[r"largest|biggest|smallest"] = ("size", "capacity", "volume", "weight")
 
