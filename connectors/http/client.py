@@ -37,7 +37,7 @@ from connectors.source_sql import conform, table_query
 
 if TYPE_CHECKING:
     # httpx (with its rich/click CLI imports) is loaded by the step that calls the API.
-    pass
+    import httpx
 
 T = TypeVar("T")
 DIALECT = "duckdb"
@@ -95,6 +95,9 @@ def pages(
     """The records of each page of a resource, following the connection's pagination."""
     url = config.url(path)
     base_params = dict(config.params)
+    if config.pagination == "offset" and not first_only:
+        yield from _offset_pages(config, url, base_params, stop)
+        return
     with transport.client(config) as client:
         page, offset, cursor = config.start_page, 0, None
         next_url: str | None = url
@@ -133,6 +136,45 @@ def pages(
                 if not link:
                     return
                 next_url = str(response.url.join(link))
+        log.warning("GET %s: stopped at max_pages=%d", url, config.max_pages)
+
+
+OFFSET_PAGES_AHEAD = 2
+
+
+def _offset_pages(
+    config: HttpConfig, url: str, base_params: dict[str, Any], stop: threading.Event | None
+) -> Iterator[list[Any]]:
+    """Offset pages, each one's offset known before the page before it arrives: two requests
+    are in flight, so the API answers the next while this one is parsed. A page shorter than
+    ``page_size`` is the last; the request already sent for the page after it is answered
+    (empty) and dropped. Pages are handed on in order."""
+    from collections import deque
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    def page_at(client: httpx.Client, offset: int) -> list[Any]:
+        params = {**base_params, config.offset_param: offset, config.limit_param: config.page_size}
+        response = transport.get(config, client, url, params, stop)
+        return records_of(config, url, transport.json_body(url, response))
+
+    with (
+        transport.client(config) as client,
+        ThreadPoolExecutor(OFFSET_PAGES_AHEAD, thread_name_prefix="ductwork-http-page") as pool,
+    ):
+        asked: deque[tuple[int, Future[list[Any]]]] = deque()
+        offset = 0  # where the next page starts: after the records read so far
+        for fetched in range(config.max_pages):
+            if asked and asked[0][0] != offset:  # the API's pages are longer than page_size
+                asked.clear()  # asked at the wrong offsets: answered and dropped
+            while len(asked) < OFFSET_PAGES_AHEAD and fetched + len(asked) < config.max_pages:
+                ahead = asked[-1][0] + config.page_size if asked else offset
+                asked.append((ahead, pool.submit(page_at, client, ahead)))
+            records = asked.popleft()[1].result()
+            if records or fetched == 0:
+                yield records
+            if len(records) < config.page_size:
+                return
+            offset += len(records)
         log.warning("GET %s: stopped at max_pages=%d", url, config.max_pages)
 
 

@@ -8,6 +8,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -60,7 +61,8 @@ async def test_every_pagination_style_reads_every_record_once(server, table, pro
     _, batches = await _read(_config(server, **properties), table)
     assert _ids(batches) == list(range(1, 26))
     assert len(batches) == pages  # one batch per page: memory bounded by the page
-    assert len(server.requests) == 1 + pages + (table == "page")  # describe + pages (+ empty)
+    # describe + pages (+ the empty page after the last: asked for, or asked ahead)
+    assert len(server.requests) == 1 + pages + (table in ("page", "offset"))
 
 
 async def test_page_pagination_stops_on_an_empty_page(server):
@@ -74,6 +76,20 @@ async def test_offset_and_cursor_send_their_parameters(server):
     server.requests.clear()
     await _read(_config(server, pagination="cursor", next_cursor_path="meta.next"), "cursor")
     assert [p for p, _ in server.requests][-2:] == ["/v1/cursor?cursor=10", "/v1/cursor?cursor=20"]
+
+
+async def test_offset_pages_longer_than_asked_for_are_read_once_each():
+    """Pages are asked for ahead at the offsets page_size gives; an API that answers more
+    records than that sets the next offset by what it answered, as one page at a time does."""
+
+    class Longer(Api):
+        def answer(self, path: str, query: dict[str, str], port: int) -> tuple[int, dict, Any]:
+            return super().answer(path, {**query, "limit": "10"}, port)
+
+    with serve(Longer(orders(25))) as api:
+        _, batches = await _read(_config(api, pagination="offset", page_size=4), "offset")
+    assert _ids(batches) == list(range(1, 26))
+    assert [len(b) for b in batches] == [10, 10, 5]
 
 
 async def test_max_pages_caps_the_read(server):
