@@ -93,18 +93,11 @@ class Grouping(ParserBase):
         for grain, pattern in GRAIN.items():
             m = re.search(rf"\b(?:{pattern})\b", self.text)
             if m and self.cov.free(*m.span()):
-                date = self._grain_date(m)
-                if date is None:
-                    continue
-                sql = f"CAST(date_trunc('{grain}', {self._use(date)}) AS DATE)"
-                q.groups.append(Out(sql, grain))
-                self.cov.take_match(m)
-                q.say(
-                    "group",
-                    m.group(0),
-                    f"One row per {grain} of {date.column.name}",
-                    f"GROUP BY {sql}",
-                )
+                end = self._grain_group(grain, m)
+                more = re.match(_MORE_GROUPS, self.text[end:]) if end is not None else None
+                while end is not None and more is not None:  # "per year & status"
+                    end = self._group_at(end + more.end(), end)
+                    more = re.match(_MORE_GROUPS, self.text[end:]) if end is not None else None
         for m in re.finditer(
             r"\b(?:per|by|for each|for every|each|grouped by|group by|broken down by|split by|across)\s+(?:the\s+|its\s+|their\s+)?",  # noqa: E501
             self.text,
@@ -127,6 +120,26 @@ class Grouping(ParserBase):
                 start, ref = found
                 q.groups.append(Out(self._use(ref), ref.column.name, ref))
                 self._place("group", start, m.end(), f"One row per {ref.label}", ref.sql)
+
+    def _grain_group(self, grain: str, m: re.Match[str]) -> int | None:
+        """Group by the ``grain`` ("month") of the date said with it ("year (created_at)", "per
+        month of placed_at") or of the rows' own date; the end of its words, None if none."""
+        q = self.q
+        named = re.match(r"\s*\(\s*([a-z_]+)\s*\)", self.text[m.end() :])
+        found = self._column_after(m.end() + named.start(1), "temporal", 1) if named else None
+        if named and found is not None and found[1].dataset.dataset in q.tables:
+            date: Ref | None = found[1]
+            end = m.end() + named.end()
+        else:
+            date, end = self._grain_date(m), m.end()
+        if date is None:
+            return None
+        sql = f"CAST(date_trunc('{grain}', {self._use(date)}) AS DATE)"
+        q.groups.append(Out(sql, grain))
+        self.cov.take(m.start(), end)
+        words = self.text[m.start() : end]
+        q.say("group", words, f"One row per {grain} of {date.column.name}", f"GROUP BY {sql}")
+        return end
 
     def _grain_date(self, grain: re.Match[str]) -> Ref | None:
         """The date column a grain ("monthly", "per year") is of: named after a by/of/on
@@ -164,6 +177,10 @@ class Grouping(ParserBase):
         """A group key named at ``pos`` (a column, a table, or "user" for the root's user_id):
         grouped by, its words from ``start`` placed; the end of its words, None if none."""
         q = self.q
+        grain = re.compile(r"(day|week|month|quarter|year)\b").match(self.text, pos)
+        if grain is not None and self.cov.free(*grain.span()):  # "per country and year"
+            self.cov.take(start, pos)
+            return self._grain_group(grain[1], grain)
         found = self._column_after(pos, "", 3)
         word = re.match(r"([a-z_]+)(?:'s)?", self.text[pos:])
         d = self.cat.table_named(word[1]) if word else None
