@@ -143,6 +143,8 @@ class Aggregates(Ranking, ComputedColumns):
                 aggregates.append((start, m.end(), out))
                 self.cov.take(start, m.end())
         self._implicit_count(aggregates, top)
+        if not aggregates and top is None:
+            aggregates += self._summed_per_grain()
         # "revenue per product" without sum: a money word next to a grouping
         money = re.search(r"\b(revenue|sales|turnover)\b", self.text)
         if money and any(s <= money.start() < e for s, e, _ in self.mentions):
@@ -316,6 +318,21 @@ class Aggregates(Ranking, ComputedColumns):
                     f"Keeps the {n} groups with the {'highest' if desc else 'lowest'} {target.name}",  # noqa: E501
                     f"ORDER BY {target.name} {'DESC' if desc else 'ASC'} LIMIT {n}",
                 )
+
+    def _summed_per_grain(self) -> list[tuple[int, int, Out]]:
+        """ "monthly sales amount", "weekly cost": a measure said after a grain with no
+        aggregate is its sum per period."""
+        rows = "|".join(re.escape(f) for f in sorted(self.cat.forms(self.q.root), key=len)[::-1])
+        m = re.search(
+            rf"\b(?:daily|weekly|monthly|quarterly|yearly|annual)\s+(?:(?:{rows})\s+)?", self.text
+        )
+        found = self._column_after(m.end(), "numeric", 2) if m and self._free(m) else None
+        if m is None or found is None or found[1].dataset is not self.q.root:
+            return []  # "weekly" read as a schedule is no period
+        end, ref = found
+        start = m.end() - len(m[0]) + m[0].index(" ") + 1
+        self.cov.take(start, end)
+        return [(start, end, Out(f"sum({self._use(ref)})", f"total_{ref.column.name}"))]
 
     def _aggregate_said_again(self) -> None:
         """ "… by the sum of their order totals; give me their id, name and the total they

@@ -35,11 +35,21 @@ class RowShape(ParserBase):
         )
         for pattern, cron in _SCHEDULES.items():
             m = re.search(pattern, self.text)
+            if m and re.fullmatch(grain_words, m[0]) and self._measure_after(m.end()):
+                return  # "monthly shipment cost": a sum per month, not a schedule
             if m and not (aggregated and re.fullmatch(grain_words, m.group(0))):
                 self.q.schedule = cron
                 self.cov.take_match(m)
                 self.q.say("schedule", m.group(0), f"Runs on the schedule {cron} (UTC)", cron)
                 return
+
+    def _measure_after(self, end: int) -> bool:
+        """True when the words after ``end`` name a measure of the rows ("monthly [sales]
+        amount")."""
+        rows = "|".join(re.escape(f) for f in sorted(self.cat.forms(self.q.root), key=len)[::-1])
+        table = re.match(rf"\s+(?:{rows})\b", self.text[end:])
+        found = self._column_after(end + (table.end() if table else 0), "numeric", 2)
+        return found is not None and found[1].dataset is self.q.root
 
     def _load_words(self) -> None:
         """Words the load planning reads (loading.py): placed there, so not unresolved here."""
