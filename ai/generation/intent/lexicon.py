@@ -350,3 +350,9 @@ VALUE_SYNONYMS = {
     **dict.fromkeys(("sent back", "bounced back"), ("returned",)),
     **dict.fromkeys(("completed", "finished"), ("complete", "completed", "done")),
 }
+
+# Spans of time named by what happens in them ("time in transit"): the verbs of the moment the
+# span starts and of the moment it ends, each looked up among the row's date columns.
+DURATION_SPANS = {
+    "transit": (("shipped", "dispatched", "sent"), ("delivered", "arrived", "received")),
+}

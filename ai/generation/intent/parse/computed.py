@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 
 from ai.generation.intent.grounding import Ref, column_forms
+from ai.generation.intent.lexicon import DURATION_SPANS
 from ai.generation.intent.parse.base import ParserBase
 from ai.generation.intent.parse.words import AGG_WORDS, OP_RE, UNIT_COLUMNS, UNITS, digits
 from ai.generation.intent.query import Out
+from ai.generation.intent.units import UNIT_WORDS, column_unit, converted, renamed, unit_named
 from ai.generation.words import is_boolean
 from workflows.generation_payloads import Column
 
@@ -51,7 +53,7 @@ class ComputedColumns(ParserBase):
             self._add_computed(m.start(), last[0], sql, label, "")
         for m in re.finditer(
             r"(?P<a>[a-z_]+(?:\s+[a-z_]+)?)(?:\s+(?P<op>times|multiplied\s+(?:by|with)|x|plus|minus|including"
-            r"|with(?=\s+[\d.]+\s*(?:%|percent)\s+(?:vat|tax|sales))|divided\s+by|-"
+            r"|divided\s+by|-"
             r"|(?:increased|raised|marked\s+up|grossed\s+up|decreased|reduced|discounted|lowered)"
             r"\s+by(?=\s+[\d.]+\s*(?:%|percent)))\s+"
             r"|\s*(?P<sym>\*|/|\+)\s*)"
@@ -63,10 +65,8 @@ class ComputedColumns(ParserBase):
             word = (m["op"] or m["sym"]).split()[0]
             if word == "including" and not m["pct"]:  # "total including shipping": no sum said
                 continue
-            if word == "with" and not m["tax"]:  # "total with 19% VAT (added)": only a tax
-                continue
             op = {"times": "*", "x": "*", "multiplied": "*", "plus": "+", "minus": "-"}.get(word)
-            op = op or {"including": "+", "with": "+"}.get(word)
+            op = op or {"including": "+"}.get(word)
             op = op or ("+" if word in ("increased", "raised", "marked", "grossed") else None)
             op = op or ("-" if word in ("decreased", "reduced", "discounted", "lowered") else None)
             op = op or {"divided": "/"}.get(word, word)
@@ -105,9 +105,77 @@ class ComputedColumns(ParserBase):
             label = f"{a[1].column.name}_{_OP_NAMES[op]}_{b_name}"
             said = f"{a[1].column.name} {op} {b_name}"
             # "total incl. 19% VAT" may describe the total itself: a new column only if named
-            named_only = word in ("including", "with")
+            named_only = word == "including"
             self._add_computed(a[0], end, sql, label, said, named_only=named_only)
+        self._taxed()
+        self._conversions()
+        self._spans()
         self._rates()
+
+    def _spans(self) -> None:
+        """ "the time in transit in hours", "transit time in days": the time between the two
+        moments the span's name says (lexicon.DURATION_SPANS), in the unit the intent says."""
+        spans = "|".join(DURATION_SPANS)
+        for m in re.finditer(
+            rf"\b(?:(?:time|duration)\s+(?:spent\s+)?in\s+(?P<a>{spans})|(?P<b>{spans})\s+"
+            rf"(?:time|duration)|(?P<counted>hours|days|minutes)\s+(?:spent\s+)?in\s+(?P<c>{spans}))"
+            r"(?:\s+in\s+(?P<unit>hours|days|minutes|seconds))?\b",
+            self.text,
+        ):
+            if not self._free(m):
+                continue
+            starts, ends = DURATION_SPANS[m["a"] or m["b"] or m["c"]]
+            first = next((r for r in map(self._date_verb, starts) if r is not None), None)
+            last = next((r for r in map(self._date_verb, ends) if r is not None), None)
+            said = self._duration_unit() if not (m["unit"] or m["counted"]) else None
+            unit = m["unit"] or m["counted"] or (said[0] if said else None)
+            if first is None or last is None or first == last or unit is None:
+                continue
+            sql = _duration(self._use(last), self._use(first), unit)
+            label = f"{m['a'] or m['b'] or m['c']}_{unit}"
+            self._add_computed(m.start(), m.end(), sql, label, "")
+            if said is not None and self.cov.free(said[1], said[2]):
+                self.cov.take(said[1], said[2])
+
+    def _taxed(self) -> None:
+        """ "a price with 20% VAT": the column with the tax added, a new column only when so
+        named or said to be added ("add …", "… column"): it may describe the column itself."""
+        for m in re.finditer(
+            r"\bwith\s+(?P<num>\d+(?:\.\d+)?)\s*(?:%|percent)\s+(?P<tax>vat|tax|sales\s+tax)"
+            r"(?:\s+(?:added|on\s+top))?\b",
+            self.text,
+        ):
+            a = self._column_before(m.start(), "numeric", 2)
+            if a is None or not self.cov.free(a[0], m.end()):
+                continue
+            sql = f"{self._use(a[1])} * {1 + float(m['num']) / 100:g}"
+            if self._restated(a[0], m.end(), sql):
+                continue
+            label = f"{a[1].column.name}_with_{m['tax'].split()[-1]}"
+            said = f"{a[1].column.name} plus {m['num']}% {m['tax']}"
+            self._add_computed(a[0], m.end(), sql, label, said, named_only=True)
+
+    def _conversions(self) -> None:
+        """ "the weight in grams", "total in cents": a column of a known unit (weight_kg, an
+        amount of money) converted to another one; not when a comparison follows ("weight in
+        grams over 500")."""
+        for m in re.finditer(
+            r"\b(?P<a>[a-z_]+(?:\s+[a-z_]+)??)\s+(?:(?:converted|expressed)\s+)?(?:in|into|as|to)"
+            rf"\s+(?P<unit>{UNIT_WORDS})(?![\w])",
+            self.text,
+        ):
+            clause = re.split(r"[,;:()]", self.text[m.end() :], maxsplit=1)[0]
+            if re.search(rf"(?:{OP_RE})|[<>=\d]", clause):
+                continue
+            a = self._column_before(m.end("a"), "numeric", 2)
+            target = unit_named(m["unit"])
+            source = column_unit(a[1].column) if a is not None else None
+            if a is None or target is None or source is None or not self.cov.free(a[0], m.end()):
+                continue
+            sql = converted(self._use(a[1]), source, target)
+            if sql is not None:
+                label = renamed(a[1].column.name, target)
+                self._add_computed(a[0], m.end(), sql, label, f"{a[1].column.name} in {target}")
 
     def _rates(self) -> None:
         """ "cost per kg": a column over the one column of its table measured in that unit
@@ -208,7 +276,7 @@ class ComputedColumns(ParserBase):
                 closing = re.match(r"\s*\)", self.text[end:])
                 if closing:
                     end += closing.end()
-        if name is None and named_only:
+        if name is None and named_only and not self._added(start, end):
             return
         label = "_".join(name.split()) if name else label
         out = Out(sql, label)
@@ -217,6 +285,16 @@ class ComputedColumns(ParserBase):
         self.cov.take(start, end)
         self._take_lead(start)  # "order items plus line_total = …", "add cost_per_kg (…)"
         self.q.say("computed", self.text[start:end], f"Computes {label} = {said or sql}", sql)
+
+    def _added(self, start: int, end: int) -> bool:
+        """The words [start, end) are said as a column added to the rows ("add a price with 20%
+        VAT", "plus the total incl. 19% VAT", "a cost with 20% VAT column")."""
+        added = re.search(
+            r"(?:\b(?:add|adding|plus|also|new|extra|additional)|\+)\s*(?:an?\s+|the\s+)?"
+            r"(?:(?:new|extra|additional)\s+)?$",
+            self.text[:start],
+        )
+        return added is not None or re.match(r"\s+(?:column|field)\b", self.text[end:]) is not None
 
     def _new_name(self, words: str) -> bool:
         """Words that may name a new column: not a table's or a column's name, nor a word that
