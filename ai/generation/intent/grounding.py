@@ -456,6 +456,23 @@ class Catalog:
     def references(self, child: DatasetSchema, parent: DatasetSchema) -> list[Edge]:
         return [e for e in self.edges if e.child is child and e.parent is parent]
 
+    def lookup_path(
+        self, start: DatasetSchema, goal: DatasetSchema
+    ) -> list[tuple[Edge, DatasetSchema]] | None:
+        """The joins from ``start`` to ``goal`` through references only, each row of ``start``
+        meeting at most one row of ``goal`` (order item → order → customer); None if none."""
+        seen = {start.dataset}
+        queue: deque[tuple[DatasetSchema, list[tuple[Edge, DatasetSchema]]]] = deque([(start, [])])
+        while queue:
+            at, steps = queue.popleft()
+            if at is goal:
+                return steps
+            for e in self.edges:
+                if e.child is at and e.parent.dataset not in seen:
+                    seen.add(e.parent.dataset)
+                    queue.append((e.parent, [*steps, (e, e.parent)]))
+        return None
+
     def path(
         self, start: DatasetSchema, goal: DatasetSchema
     ) -> list[tuple[Edge, DatasetSchema]] | None:

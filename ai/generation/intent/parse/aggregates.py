@@ -7,6 +7,7 @@ import re
 
 from ai.generation.intent import dates
 from ai.generation.intent.grounding import Ref
+from ai.generation.intent.parse.across import AcrossTables
 from ai.generation.intent.parse.computed import ComputedColumns
 from ai.generation.intent.parse.ranking import Ranking
 from ai.generation.intent.parse.words import AGG_WORDS, AGGS
@@ -15,12 +16,17 @@ from ai.generation.words import is_boolean, is_numeric, singular
 from workflows.generation_payloads import DatasetSchema
 
 
-class Aggregates(Ranking, ComputedColumns):
+class Aggregates(Ranking, ComputedColumns, AcrossTables):
     """Places aggregates and their groups."""
 
     def _aggregates(self) -> None:
         q = self.q
-        aggregates: list[tuple[int, int, Out]] = []
+        aggregates = [
+            *self._averaged_counts(),
+            *self._parent_total(),
+            *self._parent_count(),
+            *self._distinct_done(),
+        ]
         top = getattr(self, "_top_request", None)
         for pattern, fn in AGGS:
             for m in re.finditer(
@@ -51,10 +57,9 @@ class Aggregates(Ranking, ComputedColumns):
                     if distinct:
                         refs = self.cat.columns_named(distinct[1], self.prefer)
                         d = self.cat.table_named(distinct[1])
-                        if d is not None and d is not q.root and self.cat.references(q.root, d):
-                            edge = self.cat.references(q.root, d)[0]
-                            col = f"{q.root.dataset}.{edge.child_column}"
-                            out = Out(f"count(DISTINCT {col})", f"{singular(distinct[1])}_count")
+                        through = self._distinct_of(d, distinct[1]) if d is not None else None
+                        if through is not None:
+                            out = through
                         elif refs:
                             out = Out(
                                 f"count(DISTINCT {self._use(refs[0])})",
@@ -63,6 +68,9 @@ class Aggregates(Ranking, ComputedColumns):
                         else:
                             continue
                         end = m.start("rest") + distinct.end()
+                        if through is not None:
+                            end += self._done_words(end)
+                        self._asked_done(end)
                     else:
                         word = re.match(r"[a-z_]+", rest)
                         d = self.cat.table_named(word[0]) if word else None
@@ -78,6 +86,8 @@ class Aggregates(Ranking, ComputedColumns):
                                     self.cov.take(inner, m.start("rest") + word.end())
                                     end = m.start("rest") + word.start(1) - 1
                         if d is None or word is None:
+                            if self._count_said_again(m, aggregates):
+                                continue
                             # "order count", "shipment count"; "count and average total": rows
                             d, first, word = self._counted(m)
                             if d is None:
@@ -361,6 +371,13 @@ class Aggregates(Ranking, ComputedColumns):
             named = any(r.sql == summed for r in self.cat.columns_named(word, self.prefer))
             if word == "sum" or (m["verb"] and word in ("total", "amount")) or named:
                 self.cov.take_match(m)
+        for m in re.finditer(  # "(name + total)", "name and the sum": the one sum, listed
+            r"(?:\+|&|,|\band\b|\bplus\b|\bwith\b)\s*(?:the\s+|their\s+|its\s+)?(?P<word>total|sum)"
+            r"(?=\s*(?:$|[),.;]))",
+            self.text,
+        ):
+            if self._free(m, "word"):
+                self.cov.take(m.start("word"), m.end("word"))
 
     def _counted(self, m: re.Match[str]) -> tuple[DatasetSchema | None, int, re.Match[str] | None]:
         """What a bare "count" counts: the table named just before it ("order count"), else

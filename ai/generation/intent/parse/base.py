@@ -8,7 +8,7 @@ import re
 
 from ai.generation.intent.grounding import Catalog, Ref, column_forms, near, stem
 from ai.generation.intent.lexicon import CREATION_VERBS, DATE_VERBS, REFERRED_VERBS
-from ai.generation.intent.parse.words import MEASURES, UNIT_COLUMNS
+from ai.generation.intent.parse.words import DONE, MEASURES, UNIT_COLUMNS
 from ai.generation.intent.query import Out, Query
 from ai.generation.intent.spans import Coverage
 from ai.generation.planning import PlanningError
@@ -288,6 +288,26 @@ class ParserBase:
         if not named and verb in REFERRED_VERBS:  # "never sold": the one table referring
             named = list({d.dataset: d for d in children}.values())
         return named[0] if len(named) == 1 else None
+
+    def _made_by(self, verb: str) -> DatasetSchema | None:
+        """The one table whose name holds a verb's stem ("scanned": tracking_scans)."""
+        stem = re.sub(r"(?:ed|d)$", "", verb)
+        stem = stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else stem
+        named = [d for d in self.cat.datasets if len(stem) >= 3 and stem in d.table.lower()]
+        return named[0] if len(named) == 1 else None
+
+    def _done_words(self, end: int) -> int:
+        """How far the verb said of rows counted goes: "customers who bought something from
+        (each category)", "parcels scanned (per location)": what the rows read did to them;
+        0 when no such verb follows ``end``, or it names another table's rows."""
+        done = re.match(
+            rf"\s+(?:(?:who|that|which)\s+)?(?:(?:were|was|got|have|has|had)\s+)?(?P<verb>{DONE})"
+            r"(?:\s+(?:something|anything))?(?:\s+(?:at|in|from|on|for)(?=\s+(?:each|every)\b))?\b",
+            self.text[end:],
+        )
+        if done is None or self._made_by(done["verb"]) not in (None, self.q.root):
+            return 0
+        return done.end()
 
     def _referring(self, d: DatasetSchema) -> DatasetSchema | None:
         """The table whose rows refer to the root and stand for ``d``: ``d`` itself, or the one

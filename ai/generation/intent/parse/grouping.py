@@ -61,10 +61,16 @@ class Grouping(ParserBase):
                 self._take_lead(named.start())
             elif not label_too:
                 label = None
+            path = self.cat.lookup_path(q.root, d) if not edges else None
             if edges and label is None:
                 col = next(c for c in q.root.columns if c.name == edges[0].child_column)
                 ref = Ref(q.root, col)
                 q.groups.append(Out(ref.sql, col.name, ref))
+            elif path and label is None:  # "each customer" of order items: orders.customer_id
+                edge = path[-1][0]
+                col = next(c for c in edge.child.columns if c.name == edge.child_column)
+                ref = Ref(edge.child, col)
+                q.groups.append(Out(self._use(ref), col.name, ref))
             else:
                 key = next((c for c in d.columns if c.name.lower() == "id"), None)
                 if key is None:

@@ -30,6 +30,8 @@ class Parser(RowTable, RowShape, Aggregates, Periods, Comparisons, AntiJoins, Va
         self.q = q
         self.prefer = [root, *[d for _, _, d in self.mentions if d is not root]]
         self._fact()
+        self._summed_children()
+        self._counted_children()
         self._schedule()
         self._load_words()
         self._dedupe()

@@ -63,6 +63,9 @@ class Picks(ParserBase):
             if name is None:
                 self.cov.take(start, end)
                 continue
+            if q.aggregates and any(g.sql == sql for g in q.groups):
+                self.cov.take(start, end)  # "each customer … customer_id": the group named
+                continue
             if q.aggregates:
                 # "the 3 warehouses with the most shipments, with their code": one value per
                 # group when the group is that table's row; "carrier name, number of shipments":
@@ -239,6 +242,8 @@ class Picks(ParserBase):
         for g in q.groups:
             if g.ref is None:
                 continue
+            if g.ref == ref:  # grouped by that very column
+                return True
             if g.ref.dataset is ref.dataset and g.ref.column.name.lower() == "id":
                 return True
             if g.ref.column.name.lower() == "id" and any(

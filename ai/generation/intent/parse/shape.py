@@ -112,7 +112,7 @@ class RowShape(ParserBase):
                 r"|in)\s+(?:each\s+|every\s+|the\s+)?)?(?P<key>[a-z_]+(?:\s+[a-z_]+)?)",
                 self.text,
             )
-            if m is None or not self._free(m):
+            if m is None or not self._free(m) or self._counted_distinct(m.start()):
                 return
             chosen = re.search(
                 rf"\b{keep}(?:the\s+)?(?:(?:row|record|entry|version|one)\s+(?:with\s+)?"
@@ -212,6 +212,18 @@ class RowShape(ParserBase):
             self.cov.take(m.end() + chosen.start(), m.end() + chosen.end())
         elif m.groupdict().get("which") is not None and m.start("which") > span_end:
             self.cov.take(m.start("which"), m.end())
+
+    def _counted_distinct(self, start: int) -> bool:
+        """True when "unique" at ``start`` says what is counted, not one row per key: "number
+        of unique parcels …", "unique parcels scanned per warehouse"."""
+        if re.search(r"\b(?:number\s+of|how\s+many|count\s+of)\s+(?:the\s+)?$", self.text[:start]):
+            return True
+        named = next(((s, e) for s, e, _ in self.mentions if s > start), None)
+        if named is None or not re.fullmatch(r"[a-z]+\s+", self.text[start : named[0]]):
+            return False
+        done = self._done_words(named[1])
+        grouped = r"\s*(?:per|by|each|every|for\s+each|at\s+each|in\s+each)\b"
+        return bool(done and re.match(grouped, self.text[named[1] + done :]))
 
     def _argmax(self) -> bool:
         """ "for each shipment the parcel with the highest weight", "the parcel with the max

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from ai.generation.intent.parse.base import ParserBase
-from ai.generation.intent.parse.words import AGG_WORDS, SUPERLATIVES
+from ai.generation.intent.parse.words import AGG_WORDS, DONE, SUPERLATIVES
 from ai.generation.planning import PlanningError
 from ai.generation.words import is_numeric
 from workflows.generation_payloads import DatasetSchema
@@ -127,33 +127,54 @@ class RowTable(ParserBase):
         raise PlanningError(f"the intent names none of the source tables ({names}): name the table")
 
     def _distinct_counted_through(self, free: list[DatasetSchema]) -> DatasetSchema | None:
-        """ "how many different products in each order": the products counted are the distinct
-        references of the one table that references them and every other table named (the
-        order items); that table's rows are read. None unless exactly one such table (or one
-        named) fits."""
+        """ "how many different products in each order", "unique parcels scanned per warehouse
+        code": the rows counted are the distinct references of the table that reaches them and
+        every table grouped by through references (the order items, the tracking scans); that
+        table's rows are read: the one the verb names ("scanned"), else the one fewest joins
+        away. None unless exactly one fits."""
         counted = [
-            d
-            for s, _, d in self.mentions
+            (s, e, d)
+            for s, e, d in self.mentions
             if re.search(
-                r"\b(?:number\s+of|how\s+many|count\s+of)\s+(?:the\s+)?(?:distinct|different"
+                r"(?:\b(?:number\s+of|how\s+many|count\s+of)\s+(?:the\s+)?|^)(?:distinct|different"
                 r"|unique)\s+$",
                 self.text[:s],
             )
         ]
-        others = {d.dataset: d for _, _, d in self.mentions if counted and d is not counted[0]}
-        if len(counted) != 1 or not others:
+        if len(counted) != 1:
             return None
-        bridges = [
-            c
-            for c in self.cat.datasets
-            if c is not counted[0]
-            and self.cat.references(c, counted[0])
-            and all(c is o or self.cat.references(c, o) for o in others.values())
-        ]
-        named = [c for c in bridges if any(c is f for f in free)]
+        start, end, target = counted[0]
+        verbed = re.match(
+            rf"\s+(?:(?:who|that|which)\s+)?(?:(?:were|was|got)\s+)?({DONE})\b", self.text[end:]
+        )
+        if not re.search(r"\b(?:number|many|count)\b", self.text[:start]) and verbed is None:
+            return None  # "unique customers by email": one row per email
+        others = {d.dataset: d for _, _, d in self.mentions if d is not target}
+        for g in re.finditer(r"\b(?:per|by|each|every)\s+(?:the\s+)?([a-z_]+)", self.text):
+            owners = {r.dataset.dataset: r.dataset for r in self.cat.columns_named(g[1], [])}
+            if len(owners) == 1 and self.cat.table_named(g[1]) is None:  # "per location"
+                others.update(owners)
+        if not others:
+            return None
+        hops: dict[str, int] = {}
+        for c in self.cat.datasets:
+            paths = [
+                [] if c is t else self.cat.lookup_path(c, t) for t in [target, *others.values()]
+            ]
+            if all(p is not None for p in paths):
+                hops[c.dataset] = sum(len(p) for p in paths if p is not None)
+        bridges = [c for c in self.cat.datasets if c.dataset in hops and c is not target]
+        bridges += [target] if target.dataset in hops else []
+        maker = self._made_by(verbed[1]) if verbed else None
+        if maker is not None:
+            return maker if maker.dataset in hops else None
+        named = [c for c in bridges if any(c is f for f in free) and c is not target]
         if len(named) == 1:
             return named[0]
-        return bridges[0] if len(bridges) == 1 and not free[1:] else None
+        fewest = sorted(bridges, key=lambda c: hops[c.dataset])
+        if len(fewest) == 1 or (fewest and hops[fewest[0].dataset] < hops[fewest[1].dataset]):
+            return fewest[0] if not free[1:] or fewest[0] is not target else None
+        return None
 
     def _fact(self) -> None:
         """ "Revenue per product": the rows summed are the table holding the money that refers

@@ -80,6 +80,8 @@ UNIT_COLUMNS = {
 }
 
 DATE_NOUNS = r"timestamps?|dates?|times?"
+# What was done to rows, said after them: "parcels scanned", "customers who bought"
+DONE = r"[a-z]{3,}ed|bought|sold|made|sent|seen|done"
 
 WORD = re.compile(r"\b[a-z_]+\b")
 

@@ -1,0 +1,257 @@
+"""Aggregates whose rows sit in another table than the one named: averages of counts ("average
+number of orders per customer"), a parent's total compared ("customers whose orders add up to
+more than 8000"), and distinct rows counted through the tables between ("unique parcels scanned
+per warehouse")."""
+
+from __future__ import annotations
+
+import re
+
+from ai.generation.intent.grounding import Ref
+from ai.generation.intent.parse.grouping import Grouping
+from ai.generation.intent.parse.words import DONE, OP_RE, OPS, digits
+from ai.generation.intent.query import Out
+from ai.generation.words import is_numeric, singular
+from workflows.generation_payloads import Column, DatasetSchema
+
+_PER = r"(?:per|for\s+each|for\s+every|in\s+each|in\s+every|in\s+an?|on\s+an?|by|of\s+an?)"
+_TOTAL = r"\d[\d,]*(?:\.\d+)?"
+# What the rows of a child table do to add up: "orders add up to", "shipments cost"
+_ADD_UP = (
+    r"adds?\s+up\s+to|sums?\s+(?:up\s+)?to|totals?|totall?ed|totall?ing|comes?\s+to|amounts?\s+to"
+    r"|costs?|are\s+worth|is\s+worth"
+)
+_GROUPED = r"\s*(?:per|by|each|every|for\s+each|at\s+each|in\s+each)\b"
+
+
+def _key(c: Column) -> bool:
+    """A column that refers to rows (id, customer_id), not a measure."""
+    return c.name.lower() == "id" or c.name.lower().endswith("_id")
+
+
+class AcrossTables(Grouping):
+    """Places aggregates of rows counted or summed per row of another table."""
+
+    _summed: tuple[re.Match[str], DatasetSchema, Ref] | None = None
+    _counted_per: tuple[re.Match[str], Ref] | None = None
+
+    def _summed_children(self) -> None:
+        """ "customers whose orders add up to more than 8000", "carriers whose shipments cost
+        over 8500 in total": the rows summed are the other table's (orders, shipments), one
+        group per row of the table named first; the rows read from then on (kept for
+        _parent_total)."""
+        q = self.q
+        m = re.search(
+            r"\b(?P<parent>[a-z_]+)\s+(?:whose|where\s+(?:the\s+)?(?:their|its)|with|that\s+have"
+            r"|which\s+have|who\s+have)\s+(?:total\s+)?(?P<rows>[a-z_]+(?:\s+[a-z_]+)?)\s+"
+            rf"(?P<verb>{_ADD_UP})\s+(?:(?:a\s+total\s+of|in\s+total)\s+)?(?P<op>{OP_RE})\s+"
+            rf"(?P<num>{_TOTAL})(?:\s+(?:in\s+total|altogether|overall|combined|in\s+sum))?",
+            self.text,
+        )
+        if m is None or not self.aggregate_ok:
+            return
+        parent, rows = self.cat.table_named(m["parent"]), self.cat.table_named(m["rows"])
+        if parent is not q.root or rows is None or not self.cat.references(rows, parent):
+            return
+        verb = re.sub(r"s$", "", m["verb"].split()[0])
+        named = [c for c in rows.columns if c.name.lower() == verb and is_numeric(c)]
+        measures = [c for c in rows.columns if is_numeric(c) and not _key(c)]
+        ref = Ref(rows, named[0]) if named else self._money(rows)
+        if ref is None and len(measures) == 1:  # "add up to": the one measure there is
+            ref = Ref(rows, measures[0])
+        if ref is None:
+            return
+        q.root = rows
+        q.tables = {rows.dataset}
+        self.prefer = [rows, *[d for d in self.prefer if d is not rows]]
+        self._summed = (m, parent, ref)
+
+    def _counted_children(self) -> None:
+        """ "customer countries with more than 90 orders", "warehouse cities having at least
+        50 shipments": the other table's rows counted per value of the column named (the
+        orders per customer country; per customer too when the column holds no categories,
+        "customer names"); those rows read from then on (kept for _parent_count). A table
+        alone ("customers with more than 11 orders") is no column to group by."""
+        q = self.q
+        m = re.search(
+            r"\b(?P<parent>[a-z_]+)\s+(?P<col>[a-z_]+)\s+(?:with|having|that\s+have|which\s+have)"
+            rf"\s+(?P<op>{OP_RE})\s+(?P<num>{_TOTAL})\s+(?P<rows>[a-z_]+(?:\s+[a-z_]+)?)\b",
+            self.text,
+        )
+        if m is None or not self.aggregate_ok or self._summed is not None:
+            return
+        parent, rows = self.cat.table_named(m["parent"]), self.cat.table_named(m["rows"])
+        if parent is None or rows is None or rows is parent or q.root not in (parent, rows):
+            return
+        named = [r for r in self.cat.columns_named(m["col"], [parent]) if r.dataset is parent]
+        if not named or _key(named[0].column) or not self.cat.lookup_path(rows, parent):
+            return
+        q.root = rows
+        q.tables = {rows.dataset}
+        self.prefer = [rows, *[d for d in self.prefer if d is not rows]]
+        self._counted_per = (m, named[0])
+
+    def _parent_count(self) -> list[tuple[int, int, Out]]:
+        """The count and the condition _counted_children found, grouped by the column named."""
+        if self._counted_per is None:
+            return []
+        q = self.q
+        m, ref = self._counted_per
+        out = Out("count(*)", f"{singular(q.root.table)}_count")
+        op, number = OPS[m["op"]], digits(m["num"])
+        q.having.append(f"count(*) {op} {number}")
+        path = self.cat.lookup_path(q.root, ref.dataset)
+        labels = ("name", "title", "email", "code", f"{singular(ref.dataset.table)}_name")
+        labelled = ref.column.name.lower() in labels or not ref.column.values
+        if labelled and path:  # "customer names": per customer, with the name
+            edge = path[-1][0]
+            key = Ref(
+                edge.child, next(c for c in edge.child.columns if c.name == edge.child_column)
+            )
+            q.groups.append(Out(self._use(key), key.column.name, key))
+        q.groups.append(Out(self._use(ref), ref.column.name, ref))
+        self._place("group", m.start("parent"), m.end("col"), f"One row per {ref.label}",
+                    f"GROUP BY {ref.sql}")  # fmt: skip
+        self._place(
+            "filter",
+            m.end("col"),
+            m.end(),
+            f"Keeps the groups with {op} {number} {q.root.table}",
+            f"count(*) {op} {number}",
+        )
+        return [(m.start("rows"), m.end("rows"), out)]
+
+    def _parent_total(self) -> list[tuple[int, int, Out]]:
+        """The sum and the condition _summed_children found, grouped by the table named first."""
+        if self._summed is None:
+            return []
+        q = self.q
+        m, parent, ref = self._summed
+        col = ref.column.name
+        out = Out(f"sum({self._use(ref)})", col if col.startswith("total") else f"total_{col}")
+        op, number = OPS[m["op"]], digits(m["num"])
+        q.having.append(f"{out.sql} {op} {number}")
+        self._group_entity(parent, m.start("parent"), m.end("parent"))
+        self._place(
+            "filter",
+            m.start("rows"),
+            m.end(),
+            f"Keeps the {parent.table} whose {m['rows']} sum to {op} {number}",
+            f"{out.sql} {op} {number}",
+        )
+        return [(m.start("rows"), m.end("rows"), out)]
+
+    def _averaged_counts(self) -> list[tuple[int, int, Out]]:
+        """ "the average number of orders per customer", "on average how many parcels does a
+        shipment have": the rows read counted per row of the table they refer to, averaged
+        over the rows referred to (those with any): count / distinct references."""
+        q = self.q
+        found: list[tuple[int, int, Out]] = []
+        rows = "|".join(re.escape(f) for f in sorted(self.cat.forms(q.root), key=len)[::-1])
+        forms = [
+            rf"\b(?:the\s+)?(?:average|avg|mean)\s+(?:number|count|amount|qty|quantity)\s+of\s+"
+            rf"(?:the\s+)?(?:{rows})\s+{_PER}\s+(?P<per>[a-z_]+)",
+            rf"\b(?:on\s+average|in\s+average|on\s+avg)\s*,?\s+how\s+many\s+(?:{rows})\s+(?:does|do"
+            r"|did|has|have|will)\s+(?:an?|each|every|the|one)\s+(?P<per>[a-z_]+)\s+(?:have|has"
+            r"|hold|holds|contain|contains|get|gets|carry|carries|include|includes)\b",
+            rf"\bhow\s+many\s+(?:{rows})\s+(?:does|do|did|has|have)\s+(?:an?|each|every|the|one)\s+"
+            r"(?P<per>[a-z_]+)\s+(?:have|hold|contain|get|carry|include)\s+on\s+average\b",
+        ]
+        for form in forms:
+            for m in re.finditer(form, self.text):
+                key = self._reference_to(m["per"]) if self._free(m) else None
+                if key is None:
+                    continue
+                name = f"avg_{q.root.table}_per_{singular(m['per'])}"
+                out = Out(f"count(*) * 1.0 / count(DISTINCT {key.sql})", name)
+                restated = re.match(  # "(parcels counted per shipment_id, then averaged)"
+                    rf"\s*[?.!]?\s*\(\s*(?:(?:{rows})\s+)?counted\s+(?:per|by|for\s+each)\s+"
+                    r"[a-z_]+\s*,?\s*(?:and\s+)?(?:then\s+)?averaged\s*\)",
+                    self.text[m.end() :],
+                )
+                end = m.end() + (restated.end() if restated else 0)
+                found.append((m.start(), end, out))
+                self.cov.take(m.start(), end)
+        return found
+
+    def _reference_to(self, word: str) -> Ref | None:
+        """The root's column naming the rows of ``word``: its reference to that table ("per
+        customer": orders.customer_id), or its column of that name ("per shipment_id")."""
+        q = self.q
+        d = self.cat.table_named(word)
+        edges = self.cat.references(q.root, d) if d is not None and d is not q.root else []
+        if edges:
+            return Ref(q.root, next(c for c in q.root.columns if c.name == edges[0].child_column))
+        named = [r for r in self.cat.columns_named(word, [q.root]) if r.dataset is q.root]
+        return named[0] if named else None
+
+    def _distinct_of(self, d: DatasetSchema, words: str) -> Out | None:
+        """count(DISTINCT …) of the rows of ``d`` the rows read refer to: the root's reference
+        (orders.customer_id), or that of a table joined through references on the way
+        (parcels.shipment_id, for tracking scans)."""
+        q = self.q
+        if d is q.root:
+            return None
+        edges = self.cat.references(q.root, d)
+        if edges:
+            col = f"{q.root.dataset}.{edges[0].child_column}"
+            return Out(f"count(DISTINCT {col})", f"{singular(words)}_count")
+        path = self.cat.lookup_path(q.root, d)
+        if not path:
+            return None
+        edge = path[-1][0]
+        column = next(c for c in edge.child.columns if c.name == edge.child_column)
+        sql = self._use(Ref(edge.child, column))
+        return Out(f"count(DISTINCT {sql})", f"{singular(d.table)}_count")
+
+    def _distinct_done(self) -> list[tuple[int, int, Out]]:
+        """ "distinct shipments scanned per location": the distinct rows of a table counted,
+        said before what the rows read did to them, then the groups."""
+        found = []
+        for start, end, d in self.mentions:
+            lead = re.search(
+                r"(?:^|[,;:(]|\b(?:and|with|plus))\s*(?:the\s+)?(?P<agg>distinct|unique|different)"
+                r"\s+$",
+                self.text[:start],
+            )
+            done = self._done_words(end)
+            grouped = re.match(_GROUPED, self.text[end + done :])
+            if lead is None or not done or grouped is None:
+                continue
+            if not self.cov.free(lead.start("agg"), end):
+                continue
+            out = self._distinct_of(d, self.text[start:end])
+            if out is not None:
+                found.append((lead.start("agg"), end + done, out))
+                self.cov.take(lead.start("agg"), end + done)
+        return found
+
+    def _asked_done(self, end: int) -> None:
+        """ "how many distinct products has each customer bought", "does each warehouse ship
+        to": the question's auxiliary and its verb around the group, said of the rows read."""
+        asked = re.match(
+            r"\s+(?P<aux>has|have|did|does|do)\s+(?:each|every|a|an|the)\s+[a-z_]+\s+"
+            r"(?P<verb>[a-z]{3,}(?:\s+(?:to|from|in|at|for|with)\b)?)",
+            self.text[end:],
+        )
+        verb = asked["verb"].split()[0] if asked else ""
+        maker = self._made_by(verb)
+        if asked and (maker is self.q.root or (re.fullmatch(DONE, verb) and maker is None)):
+            self.cov.take(end + asked.start("aux"), end + asked.end("aux"))
+            self.cov.take(end + asked.start("verb"), end + asked.end("verb"))
+
+    def _count_said_again(self, m: re.Match[str], aggregates: list[tuple[int, int, Out]]) -> bool:
+        """ "customer_id + count", "…, and the count": a bare count listed after a count
+        already asked for is that count (its words placed). True when it was."""
+        if not m["agg"].startswith("count") or not any(
+            o.sql.startswith("count(") for _, _, o in aggregates
+        ):
+            return False
+        listed = re.search(
+            r"(?:\+|&|,|\band|\bwith|\bplus)\s*(?:the\s+|a\s+|its\s+|their\s+)?$",
+            self.text[: m.start()],
+        )
+        if listed is None or not re.match(r"\s*(?:$|[,;:.)?!])", self.text[m.end("agg") :]):
+            return False
+        self.cov.take(m.start(), m.end("agg"))
+        return True
