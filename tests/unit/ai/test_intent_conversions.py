@@ -86,3 +86,21 @@ def test_a_span_is_the_time_between_the_moments_its_name_says(intent: str, unit:
 def test_a_span_without_a_unit_is_left_for_review():
     query = understand("crates with the time in transit", [CRATES])
     assert query.unresolved or query.ambiguous
+
+
+@pytest.mark.parametrize(
+    "intent",
+    [
+        "crates with the number of hours in transit",
+        "crates, hours in transit = received_at - dispatched_at",
+        "crates plus their transit duration in hours, i.e. received_at minus dispatched_at",
+        "crates with the hours between dispatched_at and received_at",
+    ],
+)
+def test_a_duration_is_named_by_its_span_and_unit(intent: str):
+    assert "/ 3600 AS transit_hours" in _sql(intent)
+
+
+@pytest.mark.parametrize("intent", ["crates with their fee per kilo", "crates plus fee per kilogram"])
+def test_a_rate_is_named_by_the_unit_its_column_holds(intent: str):
+    assert "crates.fee / crates.weight_kg AS fee_per_kg" in _sql(intent)

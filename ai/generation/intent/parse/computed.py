@@ -24,6 +24,43 @@ def _duration(late: str, early: str, unit: str) -> str:
     return f"EXTRACT(EPOCH FROM {late} - {early}) / {_SECONDS[unit]}"
 
 
+# A duration's name in the words before its definition: "hours in transit", "the number of hours
+# spent in transit", "transit time (in hours)", "time in transit": the span's word
+_DURATION_NAME = re.compile(
+    r"^(?:(?:the\s+)?(?:total\s+)?(?:number|count|amount)\s+of\s+)?"
+    r"(?:(?:time|duration|hours?|days?|minutes?|seconds?)\s+(?:spent\s+)?in\s+(?P<a>[a-z]+)"
+    r"|(?P<b>[a-z]+)\s+(?:time|duration|hours?|days?|minutes?|seconds?)"
+    r"|(?P<c>[a-z]+)(?=\s+in\s+(?:hours|days|minutes|seconds)$))"
+    r"(?:\s+in\s+(?:hours|days|minutes|seconds))?$"
+)
+
+
+_NOT_SPANS = {"the", "a", "an", "their", "its", "and", "with", "in", "of", "time", "duration"}
+
+# Words that count what follows, never a column's name: "the number of hours in transit"
+_QUANTITY = re.compile(r"(?:total\s+)?(?:number|count|amount|quantity)")
+
+
+def _duration_named(words: str, unit: str) -> tuple[str, str] | None:
+    """``(<span>_<unit>, the words)`` for the longest ending of ``words`` that names a duration
+    by its span ("the hours in transit": transit_hours), else None."""
+    said = words.split()
+    for i in range(len(said)):
+        m = _DURATION_NAME.match(" ".join(said[i:]))
+        span = m and (m["a"] or m["b"] or m["c"])
+        if m and span not in _NOT_SPANS:
+            return f"{span}_{unit}", m[0]
+    return None
+
+
+def _span_between(first: Ref, last: Ref) -> str | None:
+    """The span whose two moments the columns are (shipped_at, delivered_at: "transit")."""
+    for span, (starts, ends) in DURATION_SPANS.items():
+        if first.column.name.startswith(starts) and last.column.name.startswith(ends):
+            return span
+    return None
+
+
 def _whole(c: Column) -> bool:
     """A column of whole numbers: divided by a whole number, SQL would drop the fraction."""
     return bool(re.search(r"int|serial", c.type, re.I)) and not is_boolean(c)
@@ -49,8 +86,9 @@ class ComputedColumns(ParserBase):
             if first is None or last is None or first[1] == last[1] or not self._free(m):
                 continue
             sql = _duration(self._use(last[1]), self._use(first[1]), m["unit"])
-            label = "_".join([*(m["what"] or "").split(), m["unit"]])  # "transit time in hours"
-            self._add_computed(m.start(), last[0], sql, label, "")
+            what = m["what"] or _span_between(first[1], last[1]) or ""
+            label = "_".join([*what.split(), m["unit"]])  # "transit time in hours"
+            self._add_computed(m.start(), last[0], sql, label, "", unit=m["unit"])
         for m in re.finditer(
             r"(?P<a>[a-z_]+(?:\s+[a-z_]+)?)(?:\s+(?P<op>times|multiplied\s+(?:by|with)|x|plus|minus|including"
             r"|divided\s+by|-"
@@ -79,7 +117,9 @@ class ComputedColumns(ParserBase):
                 unit = self._duration_unit()
                 if late is not None and early is not None and unit is not None:
                     sql = _duration(self._use(late[1]), self._use(early[1]), unit[0])
-                    self._add_computed(late[0], early[0], sql, unit[0], "")
+                    span = _span_between(early[1], late[1])
+                    label = f"{span}_{unit[0]}" if span else unit[0]
+                    self._add_computed(late[0], early[0], sql, label, "", unit=unit[0])
                     if self.cov.free(unit[1], unit[2]):  # "in hours", after the name's words
                         self.cov.take(unit[1], unit[2])
                 continue
@@ -133,7 +173,7 @@ class ComputedColumns(ParserBase):
                 continue
             sql = _duration(self._use(last), self._use(first), unit)
             label = f"{m['a'] or m['b'] or m['c']}_{unit}"
-            self._add_computed(m.start(), m.end(), sql, label, "")
+            self._add_computed(m.start(), m.end(), sql, label, "", unit=unit)
             if said is not None and self.cov.free(said[1], said[2]):
                 self.cov.take(said[1], said[2])
 
@@ -200,7 +240,8 @@ class ComputedColumns(ParserBase):
                 else self._use(a[1])
             )
             sql = f"{left} / {self._use(per)}"
-            label = f"{a[1].column.name}_per_{m['unit']}"
+            suffix = re.search(r"_([a-z]+)$", per.column.name)  # "per kilo": per kg
+            label = f"{a[1].column.name}_per_{suffix[1] if suffix else m['unit']}"
             self._add_computed(a[0], m.end(), sql, label, f"{a[1].column.name} / {per.column.name}")
 
     def _moment_at(self, start: int) -> tuple[int, Ref] | None:
@@ -237,11 +278,19 @@ class ComputedColumns(ParserBase):
         return found[0][1].rstrip("s") + "s", found[0].start(), found[0].end()
 
     def _add_computed(
-        self, start: int, end: int, sql: str, label: str, said: str, named_only: bool = False
+        self,
+        start: int,
+        end: int,
+        sql: str,
+        label: str,
+        said: str,
+        named_only: bool = False,
+        unit: str | None = None,
     ) -> None:
         """A computed column from the words [start, end), named by the words before it ("a
         line total, quantity times unit price") or after it ("… as weighted_cost"); with
-        ``named_only``, nothing unless so named."""
+        ``named_only``, nothing unless so named. A duration (``unit``) named by its span takes
+        the span's name and the unit ("hours in transit": transit_hours)."""
         name = None
         before = self.text[:start]
         named = re.search(
@@ -270,8 +319,14 @@ class ComputedColumns(ParserBase):
                 "",
                 cut[1] if cut else named[1],
             )
-            if self._new_name(words):
+            span = _duration_named(named[1], unit) if unit is not None else None
+            if span is not None:  # "hours in transit = delivered_at - shipped_at"
+                name, words = span
+            elif _QUANTITY.fullmatch(words):  # "the number of hours in transit": not a name
+                start = named.start(1) + named[1].rfind(words)
+            elif self._new_name(words):
                 name = words
+            if name is not None:
                 start = named.start(1) + named[1].rfind(words)
                 closing = re.match(r"\s*\)", self.text[end:])
                 if closing:
