@@ -104,3 +104,19 @@ def test_a_duration_is_named_by_its_span_and_unit(intent: str):
 @pytest.mark.parametrize("intent", ["crates with their fee per kilo", "crates plus fee per kilogram"])
 def test_a_rate_is_named_by_the_unit_its_column_holds(intent: str):
     assert "crates.fee / crates.weight_kg AS fee_per_kg" in _sql(intent)
+
+
+@pytest.mark.parametrize(
+    "intent",
+    [
+        "crates with transit time in hours (dispatched_at → received_at)",
+        "crates with transit hours, from dispatched_at to received_at",
+        "crates + transit hours using dispatched_at and received_at",
+        "crates with hours in transit (difference between dispatched_at and received_at)",
+        "crates with the transit time in hours between dispatched_at and received_at",
+    ],
+)
+def test_a_span_said_again_by_its_moments_keeps_every_column(intent: str):
+    sql = _sql(intent)
+    assert sql.startswith("SELECT crates.id, crates.label"), sql  # the moments are no picks
+    assert "/ 3600 AS transit_hours" in sql

@@ -37,6 +37,15 @@ _DURATION_NAME = re.compile(
 
 _NOT_SPANS = {"the", "a", "an", "their", "its", "and", "with", "in", "of", "time", "duration"}
 
+# Before a span's two moments said again: "(", ", from", "i.e. the difference between", "using"
+_RESTATED_LEAD = re.compile(
+    r"\s*(?:[,(:;=]\s*|-\s+)?(?:i\.e\.\s*|(?:computed|calculated|derived|measured)\s+)?"
+    r"(?:(?:as\s+)?(?:the\s+)?(?:difference|time|gap|hours|days)\s+(?:between|from)\s+|from\s+"
+    r"|between\s+|using\s+|based\s+on\s+|of\s+)?"
+)
+# … and between them: "→", "->", "to", "and", "until", "-"
+_RESTATED_SEPARATOR = re.compile(r"\s*(?:→|->|=>|\u2013|-|to|and|until|till|minus)\s*")
+
 # Words that count what follows, never a column's name: "the number of hours in transit"
 _QUANTITY = re.compile(r"(?:total\s+)?(?:number|count|amount|quantity)")
 
@@ -87,7 +96,8 @@ class ComputedColumns(ParserBase):
                 continue
             sql = _duration(self._use(last[1]), self._use(first[1]), m["unit"])
             what = m["what"] or _span_between(first[1], last[1]) or ""
-            label = "_".join([*what.split(), m["unit"]])  # "transit time in hours"
+            what = re.sub(r"\s+(?:time|duration)$", "", what)  # "transit time in hours"
+            label = "_".join([*what.split(), m["unit"]])
             self._add_computed(m.start(), last[0], sql, label, "", unit=m["unit"])
         for m in re.finditer(
             r"(?P<a>[a-z_]+(?:\s+[a-z_]+)?)(?:\s+(?P<op>times|multiplied\s+(?:by|with)|x|plus|minus|including"
@@ -158,7 +168,8 @@ class ComputedColumns(ParserBase):
         spans = "|".join(DURATION_SPANS)
         for m in re.finditer(
             rf"\b(?:(?:time|duration)\s+(?:spent\s+)?in\s+(?P<a>{spans})|(?P<b>{spans})\s+"
-            rf"(?:time|duration)|(?P<counted>hours|days|minutes)\s+(?:spent\s+)?in\s+(?P<c>{spans}))"
+            rf"(?:time|duration|(?P<after>hours|days|minutes))"
+            rf"|(?P<counted>hours|days|minutes)\s+(?:spent\s+)?in\s+(?P<c>{spans}))"
             r"(?:\s+in\s+(?P<unit>hours|days|minutes|seconds))?\b",
             self.text,
         ):
@@ -167,15 +178,30 @@ class ComputedColumns(ParserBase):
             starts, ends = DURATION_SPANS[m["a"] or m["b"] or m["c"]]
             first = next((r for r in map(self._date_verb, starts) if r is not None), None)
             last = next((r for r in map(self._date_verb, ends) if r is not None), None)
-            said = self._duration_unit() if not (m["unit"] or m["counted"]) else None
-            unit = m["unit"] or m["counted"] or (said[0] if said else None)
+            counted = m["unit"] or m["counted"] or m["after"]
+            said = self._duration_unit() if not counted else None
+            unit = counted or (said[0] if said else None)
             if first is None or last is None or first == last or unit is None:
                 continue
             sql = _duration(self._use(last), self._use(first), unit)
             label = f"{m['a'] or m['b'] or m['c']}_{unit}"
-            self._add_computed(m.start(), m.end(), sql, label, "", unit=unit)
+            end = self._moments_restated(m.end(), {first, last}) or m.end()
+            self._add_computed(m.start(), end, sql, label, "", unit=unit)
             if said is not None and self.cov.free(said[1], said[2]):
                 self.cov.take(said[1], said[2])
+
+    def _moments_restated(self, end: int, moments: set[Ref]) -> int | None:
+        """Where words after a span end that name its two moments again ("transit time
+        (shipped_at → delivered_at)", "…, from shipped_at to delivered_at"), or None: they
+        restate the span, they are no columns asked for."""
+        lead = _RESTATED_LEAD.match(self.text, end)
+        first = self._column_after(lead.end(), "temporal", 2) if lead else None
+        between = _RESTATED_SEPARATOR.match(self.text, first[0]) if first else None
+        second = self._column_after(between.end(), "temporal", 2) if first and between else None
+        if first is None or second is None or {first[1], second[1]} != moments:
+            return None
+        closing = re.match(r"\s*\)", self.text[second[0] :])
+        return second[0] + (closing.end() if closing else 0)
 
     def _taxed(self) -> None:
         """ "a price with 20% VAT": the column with the tax added, a new column only when so
