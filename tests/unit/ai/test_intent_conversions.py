@@ -101,7 +101,9 @@ def test_a_duration_is_named_by_its_span_and_unit(intent: str):
     assert "/ 3600 AS transit_hours" in _sql(intent)
 
 
-@pytest.mark.parametrize("intent", ["crates with their fee per kilo", "crates plus fee per kilogram"])
+@pytest.mark.parametrize(
+    "intent", ["crates with their fee per kilo", "crates plus fee per kilogram"]
+)
 def test_a_rate_is_named_by_the_unit_its_column_holds(intent: str):
     assert "crates.fee / crates.weight_kg AS fee_per_kg" in _sql(intent)
 
