@@ -1,0 +1,29 @@
+"""Third-round probes on filters, computed columns and copies over the shop (PostgreSQL) and the
+CRM (MariaDB): see probes_round3_shop_filters.py and runner.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.generation.intents import probes_round3_shop_filters
+from tests.generation.intents.verdicts import (
+    test_most_cases_are_correct,
+    test_no_case_is_silently_wrong,
+)
+
+__all__ = ["test_most_cases_are_correct", "test_no_case_is_silently_wrong"]  # collected here
+
+# The planner is being tuned against these probes (issue: generation quality); the module runs
+# and reports its figures. Remove the mark once the planner holds the bar on them.
+pytestmark = [
+    pytest.mark.reworded,
+    pytest.mark.timeout(600),
+    pytest.mark.xfail(
+        reason="third-round shop/CRM filter probes: the planner is being tuned against them "
+        "(issue: generation quality)",
+        strict=False,
+    ),
+]
+
+SUITE = "probes_round3_shop_filters"
+CASES = probes_round3_shop_filters.SHOP + probes_round3_shop_filters.CRM
