@@ -21,6 +21,8 @@ _SIZES: dict[str, tuple[str, Fraction]] = {
     "km": ("length", Fraction(1_000_000)),
     "cents": ("money", Fraction(1, 100)),
     "money": ("money", Fraction(1)),
+    "thousands": ("money", Fraction(1000)),
+    "millions": ("money", Fraction(1_000_000)),
 }
 
 # the words an intent names each unit by
@@ -34,6 +36,8 @@ _WORDS = {
     "m": ("m", "metre", "metres", "meter", "meters"),
     "km": ("km", "kilometre", "kilometres", "kilometer", "kilometers"),
     "cents": ("cent", "cents", "eurocents", "pennies", "pence"),
+    "thousands": ("thousand", "thousands", "thousands of euros", "thousands of dollars"),
+    "millions": ("million", "millions", "millions of euros", "millions of dollars"),
 }
 _NAMED = {word: unit for unit, words in _WORDS.items() for word in words}
 

@@ -42,6 +42,8 @@ def _sql(intent: str) -> str:
         ("crates plus the height in metres", "crates.height_cm / 100.0 AS height_m"),
         ("crates with height in mm", "crates.height_cm * 10 AS height_mm"),
         ("crates with the fee in cents", "crates.fee * 100 AS fee_cents"),
+        ("crates with fee in thousands", "crates.fee / 1000.0 AS fee_thousands"),
+        ("crates plus the fee in millions of euros", "crates.fee / 1000000.0 AS fee_millions"),
     ],
 )
 def test_a_column_of_a_known_unit_is_converted_to_the_unit_named(intent: str, expression: str):
