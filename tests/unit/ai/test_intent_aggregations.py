@@ -208,3 +208,26 @@ def test_different_rows_counted_through_two_tables_between_them_are_left_open():
     )
     query = _read("how many different classes in each member", [*GYM, waitlist])
     assert query.unresolved or query.ambiguous, select_sql(query)
+
+
+INVOICES = _table("invoices", [("id", "integer"), ("client", "text"), ("issued_at", "date")], [])
+INVOICE_LINES = _table(
+    "invoice_lines",
+    [("id", "integer"), ("invoice_id", "integer"), ("qty", "integer"), ("price", "numeric")],
+    [["invoice_id", "invoices", "id"]],
+)
+
+
+def test_a_grain_of_rows_without_a_date_is_of_the_date_of_the_table_they_refer_to():
+    month = "CAST(date_trunc('month', invoices.issued_at) AS DATE)"
+    for intent in (
+        "sum of qty of invoice lines per month",
+        "monthly qty of the invoice lines, by invoice month",
+        "invoice lines: total qty per invoice month",
+    ):
+        query = _read(intent, [INVOICES, INVOICE_LINES])
+        assert not query.unresolved and not query.ambiguous, (intent, query.unresolved)
+        assert select_sql(query) == (
+            f"SELECT {month} AS month, sum(invoice_lines.qty) AS total_qty FROM invoice_lines "
+            "JOIN invoices ON invoice_lines.invoice_id = invoices.id GROUP BY 1"
+        ), intent

@@ -140,12 +140,32 @@ class Grouping(ParserBase):
             date, end = self._grain_date(m), m.end()
         if date is None:
             return None
+        return self._group_by_grain(grain, date, m.start(), end)
+
+    def _group_by_grain(self, grain: str, date: Ref, start: int, end: int) -> int:
+        """Group by the ``grain`` of ``date`` (once, however often it is said), its words from
+        ``start`` to ``end`` placed; ``end``."""
+        q = self.q
         sql = f"CAST(date_trunc('{grain}', {self._use(date)}) AS DATE)"
-        q.groups.append(Out(sql, grain))
-        self.cov.take(m.start(), end)
-        words = self.text[m.start() : end]
+        if all(g.sql != sql for g in q.groups):
+            q.groups.append(Out(sql, grain))
+        self.cov.take(start, end)
+        words = self.text[start:end]
         q.say("group", words, f"One row per {grain} of {date.column.name}", f"GROUP BY {sql}")
         return end
+
+    def _table_grain_group(self, pos: int, start: int) -> int | None:
+        """Group by the grain of a table's date said as "<table> <grain>" ("by order month": the
+        month of the order's date); the end of its words, None if the words are not that."""
+        m = re.compile(r"([a-z_]+)(?:'s)?\s+(day|week|month|quarter|year)\b").match(self.text, pos)
+        if m is None or not self.cov.free(pos, m.end()):
+            return None
+        d = self.cat.table_named(m[1])
+        date = self._date_of(d) if d is not None else None
+        root = self.q.root
+        if date is None or (date.dataset is not root and self.cat.path(root, date.dataset) is None):
+            return None
+        return self._group_by_grain(m[2], date, start, m.end())
 
     def _grain_date(self, grain: re.Match[str]) -> Ref | None:
         """The date column a grain ("monthly", "per year") is of: named after a by/of/on
@@ -177,7 +197,13 @@ class Grouping(ParserBase):
         if ref is not None and other is not None:
             q.ambiguous.append(f"'{grain[0]}': of {ref.column.name} or {other}?")
             return None
-        return ref
+        return ref if ref is not None else self._parent_date()
+
+    def _parent_date(self) -> Ref | None:
+        """The date of the one table the root's rows refer to that has one (an order item's
+        month is its order's), for rows with no date of their own; None if none or several."""
+        dates = [ref for d in self._parents() if (ref := self._date_of(d)) is not None]
+        return dates[0] if len(dates) == 1 else None
 
     def _group_at(self, pos: int, start: int) -> int | None:
         """A group key named at ``pos`` (a column, a table, or "user" for the root's user_id):
@@ -187,6 +213,8 @@ class Grouping(ParserBase):
         if grain is not None and self.cov.free(*grain.span()):  # "per country and year"
             self.cov.take(start, pos)
             return self._grain_group(grain[1], grain)
+        if (end := self._table_grain_group(pos, start)) is not None:
+            return end
         found = self._column_after(pos, "", 3)
         word = re.match(r"([a-z_]+)(?:'s)?", self.text[pos:])
         d = self.cat.table_named(word[1]) if word else None
