@@ -158,6 +158,8 @@ class ComputedColumns(ParserBase):
             named_only = word == "including"
             self._add_computed(a[0], end, sql, label, said, named_only=named_only)
         self._taxed()
+        self._shares()
+        self._discounts()
         self._conversions()
         self._spans()
         self._rates()
@@ -220,6 +222,59 @@ class ComputedColumns(ParserBase):
             label = f"{a[1].column.name}_with_{m['tax'].split()[-1]}"
             said = f"{a[1].column.name} plus {m['num']}% {m['tax']}"
             self._add_computed(a[0], m.end(), sql, label, said, named_only=True)
+
+    def _shares(self) -> None:
+        """ "a vat column = 19% of the total": that share of a column, a new column only when
+        so named or said to be added; not a condition ("a fee above 10% of the total")."""
+        for m in re.finditer(
+            r"\b(?P<num>\d+(?:\.\d+)?)\s*(?:%|percent)\s+of\s+(?:the\s+|its\s+|their\s+)?"
+            r"(?P<a>[a-z_]+(?:\s+[a-z_]+)?)",
+            self.text,
+        ):
+            before = self.text[: m.start()]
+            equals = re.search(r"[^<>!]=\s*$", before)
+            if re.search(rf"(?:{OP_RE})\s*$", before) and not equals:
+                continue  # "a fee above 10% of the total"
+            if equals and self._column_before(equals.start() + 1, "numeric", 2) is not None:
+                continue  # "where fee = 10% of the total": a condition, no new column
+            a = self._column_after(m.start("a"), "numeric", 2)
+            if a is None or not self.cov.free(m.start(), a[0]):
+                continue
+            sql = f"{self._use(a[1])} * {float(m['num']) / 100:g}"
+            if self._restated(m.start(), a[0], sql):
+                continue
+            label = f"{m['num'].replace('.', '_')}_percent_of_{a[1].column.name}"
+            said = f"{m['num']}% of {a[1].column.name}"
+            self._add_computed(m.start(), a[0], sql, label, said, named_only=True)
+
+    def _discounts(self) -> None:
+        """ "a 15% discounted price", "the price with a 15% discount", "price 15% off": the
+        column less that share, as discounted_<column>."""
+        pct = r"\d+(?:\.\d+)?)\s*(?:%|percent)"
+        col = r"[a-z_]+(?:\s+[a-z_]+)?)"
+        for m in re.finditer(
+            rf"\b(?P<num>{pct}[\s-]+(?:discounted|reduced|off)\s+(?:the\s+)?(?P<a>{col}"
+            rf"|\b(?P<b>{col}\s+(?:(?:with|after|less|minus)\s+(?:an?\s+|the\s+)?"
+            rf"(?P<n>{pct}\s+(?:discount|off)|(?P<k>{pct}\s+off)(?![\w%])",
+            self.text,
+        ):
+            num = m["num"] or m["n"] or m["k"]
+            a = (
+                self._column_after(m.start("a"), "numeric", 2)
+                if m["a"]
+                else self._column_before(m.end("b"), "numeric", 2)
+            )
+            if a is None:
+                continue
+            start, end = (m.start(), a[0]) if m["a"] else (a[0], m.end())
+            if not self.cov.free(start, end):
+                continue
+            sql = f"{self._use(a[1])} * {1 - float(num) / 100:g}"
+            if self._restated(start, end, sql):
+                continue
+            label = f"discounted_{a[1].column.name}"
+            said = f"{a[1].column.name} less {num}%"
+            self._add_computed(start, end, sql, label, said)
 
     def _conversions(self) -> None:
         """ "the weight in grams", "total in cents": a column of a known unit (weight_kg, an
@@ -341,7 +396,7 @@ class ComputedColumns(ParserBase):
                 re.sub(r"\s+in\s+(?:hours|days|minutes|seconds)$", "", named[1]),
             )
             words = re.sub(
-                r"\s+(?:computed|calculated|defined|being|which)$",
+                r"\s+(?:computed|calculated|defined|being|which|column|field)$",
                 "",
                 cut[1] if cut else named[1],
             )
