@@ -132,7 +132,8 @@ class Picks(ParserBase):
                 )
             )
             listed = q.picks and re.search(r":|->", self.text)  # "item: order id, product name"
-            if marker or len(projection) >= 2 or listed:
+            head = len(projection) == 1 and self._said_first(projection[0].name)
+            if marker or len(projection) >= 2 or listed or head:
                 q.columns = projection
                 q.say(
                     "projection",
@@ -169,6 +170,21 @@ class Picks(ParserBase):
                     q.say("group", p.name, f"One row per {p.name}", f"GROUP BY {p.sql}")
                 else:
                     q.ambiguous.append(f"'{p.name}' named next to an aggregate, but not grouped by")
+
+    def _said_first(self, name: str) -> bool:
+        """The root column ``name`` opens the intent, of its rows ("emails of active
+        customers", "get the email for banned members"): the one column asked for."""
+        span = self._projection_spans.get(name)
+        if span is None:
+            return False
+        lead = re.fullmatch(
+            r"\s*(?:(?:get|load|pull|extract|fetch|export|copy|list|give\s+me|i\s+need)\s+)?"
+            r"(?:(?:all|the)\s+)*",
+            self.text[: span[0]],
+        )
+        rows = re.compile(r"\s+(?:of|for|from)\s")  # "… of active customers", "… of customers"
+        said = self.text[span[0] : span[1]]
+        return lead is not None and bool(rows.match(self.text[span[1] :]) or rows.search(said))
 
     def _relation_words(self) -> None:
         """Words that only say how a joined table relates to the rows, placed with the join:
