@@ -231,3 +231,25 @@ def test_a_grain_of_rows_without_a_date_is_of_the_date_of_the_table_they_refer_t
             f"SELECT {month} AS month, sum(invoice_lines.qty) AS total_qty FROM invoice_lines "
             "JOIN invoices ON invoice_lines.invoice_id = invoices.id GROUP BY 1"
         ), intent
+
+
+USERS = _table("users", [("id", "integer"), ("name", "text"), ("country", "text")], [])
+POSTS = _table(
+    "posts",
+    [("id", "integer"), ("author_id", "integer"), ("kind", "text"), ("likes", "integer")],
+    [["author_id", "users", "id"]],
+)
+
+
+def test_a_group_said_as_a_reference_and_a_column_is_that_column_of_the_row_referred_to():
+    for intent, groups in (
+        ("number of posts per author country", "users.country"),
+        ("count of posts by kind and author country", "posts.kind, users.country"),
+    ):
+        query = _read(intent, [USERS, POSTS])
+        assert not query.unresolved and not query.ambiguous, (intent, query.unresolved)
+        keys = ", ".join(str(n) for n in range(1, groups.count(",") + 2))
+        assert select_sql(query) == (
+            f"SELECT {groups}, count(*) AS post_count FROM posts "
+            f"JOIN users ON posts.author_id = users.id GROUP BY {keys}"
+        ), intent

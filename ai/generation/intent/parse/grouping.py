@@ -167,6 +167,30 @@ class Grouping(ParserBase):
             return None
         return self._group_by_grain(m[2], date, start, m.end())
 
+    def _referenced_column_group(self, pos: int, start: int) -> int | None:
+        """Group by a column of the row a reference names, said as "<reference> <column>" ("per
+        user country": the country of the row ``user_id`` refers to); the end of its words, None
+        if the words are not that."""
+        q = self.q
+        m = re.compile(r"([a-z]+)(?:'s)?\s+").match(self.text, pos)
+        edge = next(
+            (
+                e
+                for e in self.cat.edges
+                if m is not None and e.child is q.root and e.child_column.lower() == f"{m[1]}_id"
+            ),
+            None,
+        )
+        if m is None or edge is None or not self.cov.free(pos, m.end()):
+            return None
+        found = self._column_after(m.end(), "", 2)
+        if found is None or found[1].dataset is not edge.parent:
+            return None
+        end, ref = found
+        q.groups.append(Out(self._use(ref), ref.column.name, ref))
+        self._place("group", start, end, f"One row per {ref.label}", f"GROUP BY {ref.sql}")
+        return end
+
     def _grain_date(self, grain: re.Match[str]) -> Ref | None:
         """The date column a grain ("monthly", "per year") is of: named after a by/of/on
         ("per month of placed_at", "monthly count … (by delivered_at)"), else the table's own
@@ -214,6 +238,8 @@ class Grouping(ParserBase):
             self.cov.take(start, pos)
             return self._grain_group(grain[1], grain)
         if (end := self._table_grain_group(pos, start)) is not None:
+            return end
+        if (end := self._referenced_column_group(pos, start)) is not None:
             return end
         found = self._column_after(pos, "", 3)
         word = re.match(r"([a-z_]+)(?:'s)?", self.text[pos:])
