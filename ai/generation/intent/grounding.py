@@ -456,27 +456,12 @@ class Catalog:
     def references(self, child: DatasetSchema, parent: DatasetSchema) -> list[Edge]:
         return [e for e in self.edges if e.child is child and e.parent is parent]
 
-    def lookup_path(
-        self, start: DatasetSchema, goal: DatasetSchema
-    ) -> list[tuple[Edge, DatasetSchema]] | None:
-        """The joins from ``start`` to ``goal`` through references only, each row of ``start``
-        meeting at most one row of ``goal`` (order item → order → customer); None if none."""
-        seen = {start.dataset}
-        queue: deque[tuple[DatasetSchema, list[tuple[Edge, DatasetSchema]]]] = deque([(start, [])])
-        while queue:
-            at, steps = queue.popleft()
-            if at is goal:
-                return steps
-            for e in self.edges:
-                if e.child is at and e.parent.dataset not in seen:
-                    seen.add(e.parent.dataset)
-                    queue.append((e.parent, [*steps, (e, e.parent)]))
-        return None
-
     def path(
-        self, start: DatasetSchema, goal: DatasetSchema
+        self, start: DatasetSchema, goal: DatasetSchema, *, lookups_only: bool = False
     ) -> list[tuple[Edge, DatasetSchema]] | None:
-        """The joins from ``start`` to ``goal``, each with the table it brings in; None if none."""
+        """The joins from ``start`` to ``goal``, each with the table it brings in; None if none.
+        ``lookups_only``: through references only, each row of ``start`` meeting at most one row
+        of ``goal`` (order item → order → customer)."""
         seen = {start.dataset}
         queue: deque[tuple[DatasetSchema, list[tuple[Edge, DatasetSchema]]]] = deque([(start, [])])
         while queue:
@@ -484,7 +469,12 @@ class Catalog:
             if at is goal:
                 return steps
             for e in self.edges:
-                for here, there in ((e.child, e.parent), (e.parent, e.child)):
+                ways = (
+                    ((e.child, e.parent),)
+                    if lookups_only
+                    else ((e.child, e.parent), (e.parent, e.child))
+                )
+                for here, there in ways:
                     if here is at and there.dataset not in seen:
                         seen.add(there.dataset)
                         queue.append((there, [*steps, (e, there)]))

@@ -84,7 +84,7 @@ class AcrossTables(Grouping):
         if parent is None or rows is None or rows is parent or q.root not in (parent, rows):
             return
         named = [r for r in self.cat.columns_named(m["col"], [parent]) if r.dataset is parent]
-        if not named or _key(named[0].column) or not self.cat.lookup_path(rows, parent):
+        if not named or _key(named[0].column) or not self.cat.path(rows, parent, lookups_only=True):
             return
         q.root = rows
         q.tables = {rows.dataset}
@@ -100,7 +100,7 @@ class AcrossTables(Grouping):
         out = Out("count(*)", f"{singular(q.root.table)}_count")
         op, number = OPS[m["op"]], digits(m["num"])
         q.having.append(f"count(*) {op} {number}")
-        path = self.cat.lookup_path(q.root, ref.dataset)
+        path = self.cat.path(q.root, ref.dataset, lookups_only=True)
         labels = ("name", "title", "email", "code", f"{singular(ref.dataset.table)}_name")
         labelled = ref.column.name.lower() in labels or not ref.column.values
         if labelled and path:  # "customer names": per customer, with the name
@@ -196,7 +196,7 @@ class AcrossTables(Grouping):
         if edges:
             col = f"{q.root.dataset}.{edges[0].child_column}"
             return Out(f"count(DISTINCT {col})", f"{singular(words)}_count")
-        path = self.cat.lookup_path(q.root, d)
+        path = self.cat.path(q.root, d, lookups_only=True)
         if not path:
             return None
         edge = path[-1][0]

@@ -61,7 +61,7 @@ class Grouping(ParserBase):
                 self._take_lead(named.start())
             elif not label_too:
                 label = None
-            path = self.cat.lookup_path(q.root, d) if not edges else None
+            path = self.cat.path(q.root, d, lookups_only=True) if not edges else None
             if edges and label is None:
                 col = next(c for c in q.root.columns if c.name == edges[0].child_column)
                 ref = Ref(q.root, col)

@@ -159,7 +159,8 @@ class RowTable(ParserBase):
         hops: dict[str, int] = {}
         for c in self.cat.datasets:
             paths = [
-                [] if c is t else self.cat.lookup_path(c, t) for t in [target, *others.values()]
+                [] if c is t else self.cat.path(c, t, lookups_only=True)
+                for t in [target, *others.values()]
             ]
             if all(p is not None for p in paths):
                 hops[c.dataset] = sum(len(p) for p in paths if p is not None)
