@@ -164,35 +164,6 @@ async def steps_of(session: AsyncSession, execution_ids: list[str]) -> dict[str,
     return found
 
 
-async def upsert_step(
-    session: AsyncSession,
-    execution_id: str,
-    name: str,
-    *,
-    kind: str,
-    status: str,
-    attempt: int,
-    rows: int = 0,
-    bytes_: int = 0,
-    error: str | None = None,
-    at: datetime | None = None,
-) -> None:
-    """Record a step's state and commit (``write_step``)."""
-    await write_step(
-        session,
-        execution_id,
-        name,
-        kind=kind,
-        status=status,
-        attempt=attempt,
-        rows=rows,
-        bytes_=bytes_,
-        error=error,
-        at=at,
-    )
-    await session.commit()
-
-
 async def write_step(
     session: AsyncSession,
     execution_id: str,

@@ -15,6 +15,12 @@ from store.models import Execution, RunLog, utcnow
 T0 = datetime(2026, 2, 12, 10, 0, tzinfo=UTC)
 
 
+async def _write_step(session, *args, **fields):
+    """A step's state written and committed (the worker writes them in batches)."""
+    await run_store.write_step(session, *args, **fields)
+    await session.commit()
+
+
 @pytest.fixture
 async def pipeline(make, tenant):
     return await make.pipeline(tenant)
@@ -51,9 +57,7 @@ async def test_get_with_steps_reads_the_run_and_its_steps_in_order(
     async with database.session() as fresh:
         assert await run_store.get_with_steps(fresh, tenant, row.id) == (row, [])
     for name, kind in (("load_b", "load"), ("extract_a", "extract")):
-        await run_store.upsert_step(
-            session, row.id, name, kind=kind, status="COMPLETED", attempt=1, rows=5
-        )
+        await _write_step(session, row.id, name, kind=kind, status="COMPLETED", attempt=1, rows=5)
     async with database.session() as fresh:
         found, steps = await run_store.get_with_steps(fresh, tenant, row.id)
     assert found.id == row.id
@@ -157,7 +161,7 @@ async def test_set_status_stamps_start_and_end(session, make, tenant, pipeline, 
         await run_store.set_status(session, "exec-none", "RUNNING", total_tasks=1)
 
 
-async def test_upsert_step_tracks_attempts(session, make, tenant, pipeline, database):
+async def test_write_step_tracks_attempts(session, make, tenant, pipeline, database):
     row = await make.execution(tenant, pipeline.id)
 
     async def step(name="extract_orders"):
@@ -166,7 +170,7 @@ async def test_upsert_step_tracks_attempts(session, make, tenant, pipeline, data
         assert len(found) == 1
         return found[0]
 
-    await run_store.upsert_step(
+    await _write_step(
         session, row.id, "extract_orders", kind="extract", status="RUNNING", attempt=1
     )
     first = await step()
@@ -180,7 +184,7 @@ async def test_upsert_step_tracks_attempts(session, make, tenant, pipeline, data
     assert first.finished_at is None
 
     # Progress of the same attempt: metrics move, the start stays.
-    await run_store.upsert_step(
+    await _write_step(
         session,
         row.id,
         "extract_orders",
@@ -195,7 +199,7 @@ async def test_upsert_step_tracks_attempts(session, make, tenant, pipeline, data
     assert progress.started_at == first.started_at
     assert progress.id == first.id
 
-    await run_store.upsert_step(
+    await _write_step(
         session,
         row.id,
         "extract_orders",
@@ -211,7 +215,7 @@ async def test_upsert_step_tracks_attempts(session, make, tenant, pipeline, data
 
     # A retry is a new attempt: new start, error cleared, still one row per step.
     await asyncio.sleep(0.01)
-    await run_store.upsert_step(
+    await _write_step(
         session, row.id, "extract_orders", kind="extract", status="RUNNING", attempt=2
     )
     retry = await step()
@@ -219,7 +223,7 @@ async def test_upsert_step_tracks_attempts(session, make, tenant, pipeline, data
     assert retry.started_at > first.started_at
     assert retry.finished_at is None
 
-    await run_store.upsert_step(
+    await _write_step(
         session,
         row.id,
         "extract_orders",
@@ -239,13 +243,9 @@ async def test_steps_in_the_order_they_began(session, make, tenant, pipeline):
     other = await make.execution(tenant, pipeline.id, status="COMPLETED")
     for name in ("extract_b", "extract_a", "load_out"):
         kind = name.split("_")[0]
-        await run_store.upsert_step(session, row.id, name, kind=kind, status="RUNNING", attempt=1)
-    await run_store.upsert_step(
-        session, other.id, "extract_x", kind="extract", status="RUNNING", attempt=1
-    )
-    await run_store.upsert_step(
-        session, row.id, "extract_b", kind="extract", status="COMPLETED", attempt=1
-    )
+        await _write_step(session, row.id, name, kind=kind, status="RUNNING", attempt=1)
+    await _write_step(session, other.id, "extract_x", kind="extract", status="RUNNING", attempt=1)
+    await _write_step(session, row.id, "extract_b", kind="extract", status="COMPLETED", attempt=1)
     assert [s.name for s in await run_store.steps(session, row.id)] == [
         "extract_b",
         "extract_a",
