@@ -253,3 +253,24 @@ def test_a_group_said_as_a_reference_and_a_column_is_that_column_of_the_row_refe
             f"SELECT {groups}, count(*) AS post_count FROM posts "
             f"JOIN users ON posts.author_id = users.id GROUP BY {keys}"
         ), intent
+
+
+def test_a_count_of_them_counts_the_rows_read_per_group():
+    for intent in (
+        "bookings by channel, count them",
+        "aggregate bookings per channel - count them up",
+    ):
+        sql = _understood(intent)
+        assert sql == (
+            "SELECT bookings.channel, count(*) AS booking_count FROM bookings GROUP BY 1"
+        ), intent
+    _left_open("bookings by channel")  # grouped, but nothing said to compute
+
+
+def test_group_said_as_a_verb_before_the_table_is_the_grouping():
+    visits = _table("visits", [("id", "integer"), ("visit_type", "text")], [])
+    query = _read("group visits by type and count them", [visits])
+    assert not query.unresolved and not query.ambiguous, (query.unresolved, query.ambiguous)
+    assert select_sql(query) == (
+        "SELECT visits.visit_type, count(*) AS visit_count FROM visits GROUP BY 1"
+    )

@@ -394,6 +394,13 @@ class Aggregates(Ranking, ComputedColumns, AcrossTables):
             d = self.cat.table_named(before[1])
             if d is not None:
                 return d, before.start(1), None
+        them = re.match(
+            r"\s+(?:them|those|these|it\s+all|all\s+of\s+them)(?:\s+up)?\b",
+            self.text[m.end("agg") :],
+        )
+        if them is not None:  # "events by type, count them": the rows read
+            self.cov.take(m.end("agg"), m.end("agg") + them.end())
+            return self.q.root, m.start(), None
         if re.match(r"\s*(?:$|[,;:.)]|and\b|or\b|per\b|by\b|for\b)", self.text[m.end("agg") :]):
             return self.q.root, m.start(), None
         return None, m.start(), None

@@ -66,6 +66,9 @@ class Parser(RowTable, RowShape, Aggregates, Periods, Comparisons, AntiJoins, Va
                     lead = re.search(r"\bper\s+$", self.text[:start])
                 if lead is not None and not q.groups:
                     self.cov.take(lead.start(), start)
+                grouping = re.match(r"\s*(?:group|aggregate|bucket)\s+$", self.text[:start])
+                if grouping is not None and q.groups:  # "group events by type and count them"
+                    self.cov.take(grouping.start(), start)
         for m in re.finditer(r"\bbut\s+(?=(?:only|just)\b)", self.text):
             if not self.cov.free(m.end(), m.end() + 4):
                 self.cov.take_match(m)  # "…, but only sales with a customer": only
