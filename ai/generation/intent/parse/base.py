@@ -38,6 +38,12 @@ _JOINERS = {
 }
 
 
+def participle_stem(verb: str) -> str:
+    """A past participle without its ending: shipped → ship, scanned → scan, placed → place."""
+    stem = re.sub(r"(?:ed|d)$", "", verb)
+    return stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else stem
+
+
 class _Unplaceable(PlanningError):
     """A piece names tables that nothing joins."""
 
@@ -276,9 +282,7 @@ class ParserBase:
 
     def _child_by_verb(self, verb: str) -> DatasetSchema | None:
         """The table whose rows a verb makes ("ordered": order_items referring to products)."""
-        stem = re.sub(r"(?:ed|d)$", "", verb)
-        if len(stem) > 3 and stem[-1] == stem[-2]:
-            stem = stem[:-1]  # shipped → ship, scanned → scan
+        stem = participle_stem(verb)
         children = [
             e.child
             for e in self.cat.edges
@@ -291,8 +295,7 @@ class ParserBase:
 
     def _made_by(self, verb: str) -> DatasetSchema | None:
         """The one table whose name holds a verb's stem ("scanned": tracking_scans)."""
-        stem = re.sub(r"(?:ed|d)$", "", verb)
-        stem = stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else stem
+        stem = participle_stem(verb)
         named = [d for d in self.cat.datasets if len(stem) >= 3 and stem in d.table.lower()]
         return named[0] if len(named) == 1 else None
 

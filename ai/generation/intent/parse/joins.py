@@ -7,6 +7,7 @@ import re
 
 from ai.generation.intent.parse.base import ParserBase
 from ai.generation.intent.parse.words import DROPPED, NEGATE, SET_WORDS
+from connectors.postgres.sql import quote_literal
 from workflows.generation_payloads import DatasetSchema
 
 # Words between "never"/"without" and the table or verb: "never placed an order", "don't have a
@@ -201,8 +202,7 @@ class AntiJoins(ParserBase):
         if len(found) != 1:
             return None
         dataset, column, value = found.pop()
-        escaped = value.replace("'", "''")
-        return f"{dataset}.{column} = '{escaped}'"
+        return f"{dataset}.{column} = {quote_literal(value)}"
 
     def _never_verbed(self) -> None:
         """ "unscanned parcels", "unshipped orders": no row of the table the verb makes

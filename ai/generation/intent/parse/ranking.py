@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ai.generation.intent.lexicon import NUMBER_WORDS
+from ai.generation.intent.parse.base import participle_stem
 from ai.generation.intent.parse.grouping import Grouping
 from ai.generation.intent.parse.words import SUPERLATIVES
 from ai.generation.intent.query import Out
@@ -88,8 +89,7 @@ class Ranking(Grouping):
             fact, ref = money[0]
             agg = Out(f"sum({self._use(ref)})", f"total_{verb}")  # type: ignore[arg-type]
         else:
-            stem = re.sub(r"(?:ed|d)$", "", verb)
-            stem = stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else stem
+            stem = participle_stem(verb)
             counted = [d for d in children if len(stem) >= 3 and stem in d.table.lower()]
             if len(counted) != 1 or not self.aggregate_ok:
                 return False

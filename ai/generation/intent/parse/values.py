@@ -11,6 +11,7 @@ from ai.generation.intent.parse.base import ParserBase
 from ai.generation.intent.parse.words import DATE_NOUNS, DROPPED, NEGATE, SET_WORDS, WORD
 from ai.generation.intent.wording import schema_words
 from ai.generation.words import is_boolean
+from connectors.postgres.sql import quote_literal
 
 _UNEQUAL = r"is\s+not|isn't|!=|<>|not|(?:is\s+)?(?:different|other|unlike)"
 
@@ -385,7 +386,7 @@ class ValueFilters(ParserBase):
         if closing and "(" in self.text[max(0, start - 2) : start + 1] + before[-3:]:
             end += closing.end()
         values = list(dict.fromkeys(v for _, _, _, v, _ in group))
-        literals = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+        literals = ", ".join(quote_literal(v) for v in values)
         sql = self._use(ref)
         if len(values) == 1:
             cond = f"{sql} {'<>' if negated else '='} {literals}"
