@@ -126,13 +126,6 @@ async def submit(
             return existing
     definition = await version_definition(session, pipeline, version)
     _require_parameters(definition, parameters)
-    active = await active_run(session, client, pipeline.id)
-    if active is not None:
-        raise Conflict(
-            f"pipeline {pipeline.name!r} is already running (execution {active.id}); "
-            "wait for it or cancel it",
-            code="PIPELINE_ALREADY_RUNNING",
-        )
     execution_id = execution_id or f"exec-{uuid.uuid4().hex}"
     execution = Execution(
         id=execution_id,
@@ -146,7 +139,7 @@ async def submit(
         submitted_at=utcnow(),
     )
     continuous = runs_continuously(definition)
-    await run_store.create(session, execution)
+    await _create_unless_running(session, client, pipeline, execution)
     try:
         await start(client, settings, execution, pipeline, continuous=continuous)
     except Exception:
@@ -155,6 +148,27 @@ async def submit(
         await run_store.discard(session, execution)
         raise
     return execution
+
+
+async def _create_unless_running(
+    session: AsyncSession, client: Client, pipeline: Pipeline, execution: Execution
+) -> None:
+    """Record the queued run. The store admits one run in progress per pipeline, so no read
+    comes first: only when one is in the way is it looked at, and settled from Temporal if
+    its workflow will never record its end (terminated from outside), then the run is
+    recorded after all."""
+    try:
+        await run_store.create(session, execution)
+    except Conflict:
+        await session.refresh(pipeline)  # the refused insert's rollback expired it
+        active = await active_run(session, client, pipeline.id)
+        if active is not None:
+            raise Conflict(
+                f"pipeline {pipeline.name!r} is already running (execution {active.id}); "
+                "wait for it or cancel it",
+                code="PIPELINE_ALREADY_RUNNING",
+            ) from None
+        await run_store.create(session, execution)
 
 
 async def is_continuous(session: AsyncSession, pipeline: Pipeline, version: int) -> bool:

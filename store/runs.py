@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, update
+from sqlalchemy import bindparam, case, func, insert, literal, union_all, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -255,25 +255,37 @@ def elapsed_ms(started: datetime | None, finished: datetime | None) -> int | Non
     return max(0, int((end - started).total_seconds() * 1000))
 
 
+def _last_finished(statuses: tuple[str, ...], label: str) -> Any:
+    """The last ten finished runs of a pipeline among ``statuses``: their two times, labelled."""
+    return (
+        select(Execution.started_at, Execution.finished_at, literal(label).label("kind"))
+        .where(
+            Execution.pipeline_id == bindparam("pipeline_id"),
+            col(Execution.status).in_(statuses),
+            col(Execution.finished_at).is_not(None),
+        )
+        .order_by(col(Execution.finished_at).desc())
+        .limit(10)
+        .subquery()
+    )
+
+
+_COMPLETED = _last_finished(("COMPLETED",), "completed")
+_FINISHED = _last_finished(("COMPLETED", "FAILED", "CANCELLED"), "finished")
+_LAST_FINISHED = union_all(select(_COMPLETED), select(_FINISHED))
+"""Both reads of ``typical_duration_ms`` in one statement, built once: every execute call
+answers with it, so neither the round trip nor the statement's cache key is paid twice."""
+
+
 async def typical_duration_ms(session: AsyncSession, pipeline_id: str) -> int | None:
     """Median duration of the pipeline's last ten completed runs; before the first completed
     one, of its last ten finished runs (failed or cancelled: still how long it takes to get
-    there); None before any run has finished. Only the two times are read (no row objects):
-    every execute call answers with it."""
-    for statuses in (("COMPLETED",), ("COMPLETED", "FAILED", "CANCELLED")):
-        result = await session.exec(
-            select(Execution.started_at, Execution.finished_at)
-            .where(
-                Execution.pipeline_id == pipeline_id,
-                col(Execution.status).in_(statuses),
-                col(Execution.finished_at).is_not(None),
-            )
-            .order_by(col(Execution.finished_at).desc())
-            .limit(10)
-        )
-        durations = sorted(
-            ms for started, finished in result if (ms := elapsed_ms(started, finished)) is not None
-        )
-        if durations:
-            return durations[len(durations) // 2]
-    return None
+    there); None before any run has finished. Only the two times are read (no row objects)."""
+    rows = (await session.exec(_LAST_FINISHED, params={"pipeline_id": pipeline_id})).all()
+    completed = [(s, f) for s, f, kind in rows if kind == "completed"]
+    durations = sorted(
+        ms
+        for started, finished in completed or [(s, f) for s, f, kind in rows if kind == "finished"]
+        if (ms := elapsed_ms(started, finished)) is not None
+    )
+    return durations[len(durations) // 2] if durations else None
