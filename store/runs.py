@@ -281,7 +281,8 @@ async def typical_duration_ms(session: AsyncSession, pipeline_id: str) -> int | 
     """Median duration of the pipeline's last ten completed runs; before the first completed
     one, of its last ten finished runs (failed or cancelled: still how long it takes to get
     there); None before any run has finished. Only the two times are read (no row objects)."""
-    rows = (await session.exec(_LAST_FINISHED, params={"pipeline_id": pipeline_id})).all()
+    connection = await session.connection()
+    rows = (await connection.execute(_LAST_FINISHED, {"pipeline_id": pipeline_id})).all()
     completed = [(s, f) for s, f, kind in rows if kind == "completed"]
     durations = sorted(
         ms

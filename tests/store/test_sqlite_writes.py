@@ -117,3 +117,58 @@ async def test_a_writer_cancelled_while_it_waits_leaves_the_turn_to_the_others(
     with pytest.raises(asyncio.CancelledError):
         await waiting
     assert await values(db) == ["first", "queued"]
+
+
+@pytest.fixture
+async def other_process(db: Database) -> AsyncIterator[Database]:
+    """A second engine on the same file: its turns are another process's (its own lock file
+    descriptor), as the API's are the worker's."""
+    database = Database(db.url)
+    yield database
+    await database.dispose()
+
+
+async def test_writers_of_two_processes_hand_the_file_over_without_sqlites_busy_wait(
+    db: Database, other_process: Database
+) -> None:
+    async with db.session() as holder:
+        await holder.exec(text("INSERT INTO t (v) VALUES ('first')"))
+
+        async def insert_without_busy_wait() -> None:
+            async with other_process.session() as session:
+                # SQLite's own wait is off: reaching the locked file would fail at once.
+                await session.exec(text("PRAGMA busy_timeout=0"))
+                await session.exec(text("INSERT INTO t (v) VALUES ('second')"))
+                await session.commit()
+
+        second = asyncio.create_task(insert_without_busy_wait())
+        turns = other_process.engine.dialect.turns  # type: ignore[attr-defined]
+        while not turns._lock().locked():  # noqa: ASYNC110 - its writer took its loop's turn
+            await asyncio.sleep(0)
+        await asyncio.sleep(0.05)  # and waits for the file's: it neither wrote nor failed
+        assert not second.done()
+        await holder.commit()
+    await second
+    assert await values(db) == ["first", "second"]
+
+
+async def test_a_process_whose_wait_was_given_up_hands_the_file_turn_back(
+    db: Database, other_process: Database
+) -> None:
+    turns = other_process.engine.dialect.turns  # type: ignore[attr-defined]
+    turns.timeout = 0.05
+    async with db.session() as holder:
+        await holder.exec(text("INSERT INTO t (v) VALUES ('first')"))
+        async with other_process.session() as session:
+            with pytest.raises(Exception, match="database is locked"):
+                await session.exec(text("INSERT INTO t (v) VALUES ('given up')"))
+        await holder.commit()
+    turns.timeout = sqlite_writes.BUSY_TIMEOUT_SECONDS
+    async with other_process.session() as session:
+        await session.exec(text("PRAGMA busy_timeout=0"))
+        await session.exec(text("INSERT INTO t (v) VALUES ('after')"))
+        await session.commit()
+    async with db.session() as session:  # and the first process gets it back in turn
+        await session.exec(text("INSERT INTO t (v) VALUES ('last')"))
+        await session.commit()
+    assert await values(db) == ["after", "first", "last"]
