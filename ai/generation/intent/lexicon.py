@@ -317,7 +317,7 @@ ABBREVIATIONS = {
 TABLE_SYNONYMS = {
     "customers": ("clients", "client", "buyers", "buyer"),
     "items": ("line items", "line item", "order lines", "order line"),
-    "products": ("articles", "article", "goods"),
+    "products": ("articles", "article", "goods", "skus", "sku"),
     "employees": ("staff", "workers", "worker"),
     "users": ("accounts", "account", "members", "member"),
     "carriers": ("couriers", "courier"),

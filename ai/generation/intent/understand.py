@@ -54,6 +54,7 @@ def normalize(intent: str) -> str:
         rf"\b([a-z][a-z_]*)\s*/\s*({units})(?=\s*[(=:])", r"\1_per_\2", text, flags=re.I
     )
     text = re.sub(r"\b(who|they|we|you|i)'ve\b", r"\1 have", text, flags=re.I)  # "who've"
+    text = re.sub(r"\b(what|which|who|how|where|that|there)'s\b", r"\1 is", text, flags=re.I)
     text = re.sub(r"\bw/(?=\s)", "with", text, flags=re.I)
     text = re.sub(r"\bincl\.?(?=\s)", "including", text, flags=re.I)
     text = re.sub(r"\b(?:nr|no|num)\.?\s+of\b", "number of", text, flags=re.I)

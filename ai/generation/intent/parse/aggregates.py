@@ -12,8 +12,11 @@ from ai.generation.intent.parse.computed import ComputedColumns
 from ai.generation.intent.parse.ranking import Ranking
 from ai.generation.intent.parse.words import AGG_WORDS, AGGS
 from ai.generation.intent.query import Out
-from ai.generation.words import is_boolean, is_numeric, singular
+from ai.generation.words import is_boolean, is_numeric, is_temporal, singular
 from workflows.generation_payloads import DatasetSchema
+
+# Words that open a question, never an aggregate's name ("what is the average total")
+_QUESTION_WORDS = {"what", "which", "who", "how", "where", "when", "whats"}
 
 
 class Aggregates(Ranking, ComputedColumns, AcrossTables):
@@ -72,7 +75,7 @@ class Aggregates(Ranking, ComputedColumns, AcrossTables):
                             end += self._done_words(end)
                         self._asked_done(end)
                     else:
-                        word = re.match(r"[a-z_]+", rest)
+                        word = self._table_words(rest)  # "orders", "line items"
                         d = self.cat.table_named(word[0]) if word else None
                         if d is None:  # "number of purchase events": a value, then the table
                             word = re.match(r"(?:[a-z_]+\s+){1,2}?([a-z_]+)", rest)
@@ -108,6 +111,8 @@ class Aggregates(Ranking, ComputedColumns, AcrossTables):
                             end = m.start("rest")  # the value words are placed by _values
                 else:
                     measure = self._measure(rest) or self._superlative_measure(m["agg"], rest)
+                    if measure is None and fn in ("min", "max"):
+                        measure = self._date_measure(rest)  # "earliest and latest order date"
                     listed = re.match(r"\s*,", self.text[m.end("agg") :])
                     if measure is None and not rest.strip() and listed:
                         shared = self._measure(self.text[m.end("agg") :])  # "min, max and avg …"
@@ -140,7 +145,12 @@ class Aggregates(Ranking, ComputedColumns, AcrossTables):
                     r"\s*(?:=|:|\(|\bis\b|\bbeing\b|\bas\b)\s*(?:the\s+)?$",
                     self.text[:first],
                 )
-                if title and self.cov.free(*title.span(1)) and self._new_name(title[1]):
+                if (
+                    title
+                    and self.cov.free(*title.span(1))
+                    and title[1].split()[0] not in _QUESTION_WORDS  # "what is the number of …"
+                    and self._new_name(title[1])
+                ):
                     out.name = "_".join(title[1].split())
                     self.cov.take(*title.span(1))
                 aggregates.append((first, end, out))
@@ -180,10 +190,12 @@ class Aggregates(Ranking, ComputedColumns, AcrossTables):
         for start, end, out in self._computed_spans:  # "revenue (qty x unit price) per category"
             if (
                 not aggregates
-                and out.name in ("revenue", "sales", "turnover")
+                and out.name.split("_")[-1] in ("revenue", "sales", "turnover")
                 and (re.search(r"\b(?:per|by|for each|each)\b", self.text) or top is not None)
             ):
-                aggregates.append((start, end, Out(f"sum({out.sql})", out.name)))
+                # "made the most revenue (qty * price)": the ranking's word names nothing
+                name = re.sub(r"^(?:most|highest|largest|biggest|best|top)_", "", out.name)
+                aggregates.append((start, end, Out(f"sum({out.sql})", name)))
         if not aggregates and top is None:
             return
         if top is not None and not aggregates:
@@ -204,7 +216,7 @@ class Aggregates(Ranking, ComputedColumns, AcrossTables):
                 entity is not None
                 and found[1].dataset is not entity
                 and self.cat.references(found[1].dataset, entity)
-                and summed
+                and (summed or self._amount_of_rows(found[1]))
                 and self.aggregate_ok
             ):  # "top 5 customers by total order value": the sum of their orders' totals
                 col = found[1].column.name
@@ -222,6 +234,12 @@ class Aggregates(Ranking, ComputedColumns, AcrossTables):
                     m.group(0),
                     f"Computes {agg.name} as {agg.sql} per {entity.table}",
                     f"{agg.sql} AS {agg.name} ORDER BY {agg.name} LIMIT {n}",
+                )
+                return
+            if m["ent"] and entity is not q.root:
+                # "the 5 biggest spenders by order total": ranked rows of what?
+                q.ambiguous.append(
+                    f"'{m.group(0).strip()}': the top {n} {m['ent']}, of which rows?"
                 )
                 return
             q.order.append(f"{self._use(found[1])} {'DESC' if desc else 'ASC'}")
@@ -270,7 +288,7 @@ class Aggregates(Ranking, ComputedColumns, AcrossTables):
             self.cov.take_match(called)
         for a in q.aggregates:
             for m2 in re.finditer(
-                rf"\b(?:(?:with|and|including|plus|showing)\s+)?(?:the\s+|their\s+|its\s+)?(?:{re.escape(a.name.replace('_', ' '))}|{re.escape(a.name)})\b",  # noqa: E501
+                rf"\b(?:(?:with|and|including|include|plus|showing|show)\s+)?(?:the\s+|their\s+|its\s+)?(?:{re.escape(a.name.replace('_', ' '))}|{re.escape(a.name)})\b",  # noqa: E501
                 self.text,
             ):
                 if self.cov.free(*m2.span()):
@@ -329,6 +347,43 @@ class Aggregates(Ranking, ComputedColumns, AcrossTables):
                     f"ORDER BY {target.name} {'DESC' if desc else 'ASC'} LIMIT {n}",
                 )
 
+    def _date_measure(self, words: str) -> tuple[str, str, str] | None:
+        """(SQL, name, words used) of the date an earliest or latest reads: a date column named
+        ("placed_at"), or a table's date ("order date"), read through the root's references."""
+        words = words.strip()
+        shared = re.match(rf"(?:and|or|,|/|&)\s*(?:the\s+)?(?:{AGG_WORDS})\s+", words)
+        skipped = shared.end() if shared else 0  # "earliest and latest order date"
+        tokens = words[skipped:].split()
+        for n in range(min(3, len(tokens)), 0, -1):
+            phrase = " ".join(tokens[:n])
+            refs = [r for r in self.cat.columns_named(phrase, self.prefer) if is_temporal(r.column)]
+            dated = re.fullmatch(r"(?:(?P<table>[a-z_]+)\s+)?(?:date|time|timestamp)", phrase)
+            if not refs and dated is not None:
+                d = self.cat.table_named(dated["table"]) if dated["table"] else self.q.root
+                ref = self._date_of(d) if d is not None else None
+                refs = [ref] if ref is not None else []
+            if refs and (refs[0].dataset is self.q.root or refs[0].dataset in self._parents()):
+                ref = refs[0]
+                return self._use(ref), ref.column.name, words[:skipped] + phrase
+        return None
+
+    def _table_words(self, rest: str) -> re.Match[str] | None:
+        """The words opening ``rest`` that name a table, the longest first ("line items"); else
+        its first word."""
+        for n in (3, 2):
+            m = re.match(rf"[a-z_]+(?:\s+[a-z_]+){{{n - 1}}}\b", rest)
+            if m and self.cat.table_named(m[0]) is not None:
+                return m
+        return re.match(r"[a-z_]+", rest)
+
+    def _amount_of_rows(self, ref: Ref) -> bool:
+        """True when ``ref`` is an amount its rows add up to (a total, a value, a quantity), not
+        a rate like a price: what ranking the rows' parent by it sums ("top 5 customers by
+        order value")."""
+        parts = set(ref.column.name.lower().split("_"))
+        amounts = {"amount", "total", "revenue", "value", "cost", "quantity", "qty", "units"}
+        return is_numeric(ref.column) and bool(parts & amounts) and "price" not in parts
+
     def _summed_per_grain(self) -> list[tuple[int, int, Out]]:
         """ "monthly sales amount", "weekly cost": a measure said after a grain with no
         aggregate is its sum per period."""
@@ -371,12 +426,15 @@ class Aggregates(Ranking, ComputedColumns, AcrossTables):
             named = any(r.sql == summed for r in self.cat.columns_named(word, self.prefer))
             if word == "sum" or (m["verb"] and word in ("total", "amount")) or named:
                 self.cov.take_match(m)
-        for m in re.finditer(  # "(name + total)", "name and the sum": the one sum, listed
-            r"(?:\+|&|,|\band\b|\bplus\b|\bwith\b)\s*(?:the\s+|their\s+|its\s+)?(?P<word>total|sum)"
-            r"(?=\s*(?:$|[),.;]))",
+        for m in re.finditer(  # "(name + total)", "name and the sum", "id, name and amount":
+            # the one sum, listed by its word or its column's
+            r"(?:\+|&|,|\band\b|\bplus\b|\bwith\b)\s*(?:the\s+|their\s+|its\s+)?"
+            r"(?P<word>[a-z_]+)(?=\s*(?:$|[),.;?]))",
             self.text,
         ):
-            if self._free(m, "word"):
+            word = m["word"]
+            named = any(r.sql == summed for r in self.cat.columns_named(word, self.prefer))
+            if (word in ("total", "sum") or named) and self._free(m, "word"):
                 self.cov.take(m.start("word"), m.end("word"))
 
     def _counted(self, m: re.Match[str]) -> tuple[DatasetSchema | None, int, re.Match[str] | None]:

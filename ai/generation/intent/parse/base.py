@@ -186,7 +186,8 @@ class ParserBase:
         "including", "showing", "with their"."""
         lead = re.search(
             r"(?:\b(?:plus|along\s+with|together\s+with|including|incl|add(?:ing)?|attach(?:ing)?|also|and\s+also"
-            r"|as\s+well\s+as|enriched\s+with|joined\s+with|showing|show|with|and)\s+|\+\s*)"
+            r"|as\s+well\s+as|enriched\s+with|joined\s+with|showing|show|with|and|alongside)\s+"
+            r"|\+\s*)"
             r"(?:(?:an?|the|its|their|each|every|his|her|that|this|these|those)\s+)*$",
             self.text[:start],
         )

@@ -14,6 +14,12 @@ from workflows.generation_payloads import DatasetSchema
 # Between group keys: "per country and status", "grouped by country + status"
 _MORE_GROUPS = r"\s*(?:,|\band\b|&|\+)\s*(?:(?:then\s+)?by\s+)?(?:the\s+)?"
 
+# Verbs a question asks of each group's rows ("how many orders did each country place")
+_ASKED_VERBS = (
+    r"place|make|have|get|receive|buy|purchase|order|generate|create|produce|log|record|see|do"
+    r"|issue|send|raise|submit|book|file"
+)
+
 
 class Grouping(ParserBase):
     """Finds the group keys of an aggregate."""
@@ -96,6 +102,7 @@ class Grouping(ParserBase):
 
     def _group_by(self) -> None:
         q = self.q
+        self._average_per_row()
         for grain, pattern in GRAIN.items():
             m = re.search(rf"\b(?:{pattern})\b", self.text)
             if m and self.cov.free(*m.span()):
@@ -105,7 +112,7 @@ class Grouping(ParserBase):
                     end = self._group_at(end + more.end(), end)
                     more = re.match(_MORE_GROUPS, self.text[end:]) if end is not None else None
         for m in re.finditer(
-            r"\b(?:per|by|for each|for every|each|grouped by|group by|broken down by|split by|across)\s+(?:the\s+|its\s+|their\s+)?",  # noqa: E501
+            r"\b(?:per|by|for each|for every|each|every|grouped by|group by|broken down by|split by|across)\s+(?:the\s+|its\s+|their\s+)?",  # noqa: E501
             self.text,
         ):
             if not self.cov.free(m.start(), m.end()):
@@ -113,6 +120,7 @@ class Grouping(ParserBase):
             end = self._group_at(m.end(), m.start())
             if end is None:
                 continue
+            self._asked_of_group(m.start(), end)
             more = re.match(_MORE_GROUPS, self.text[end:])
             while more is not None:  # "per country and status", "per warehouse and status"
                 then = self._group_at(end + more.end(), end)
@@ -126,6 +134,31 @@ class Grouping(ParserBase):
                 start, ref = found
                 q.groups.append(Out(self._use(ref), ref.column.name, ref))
                 self._place("group", start, m.end(), f"One row per {ref.label}", ref.sql)
+
+    def _average_per_row(self) -> None:
+        """ "avg quantity per line item, by product category": an average per row of the rows
+        read is the average of their column, with the groups said after it."""
+        spans = getattr(self, "_aggregate_spans", [])
+        if not any(o.sql.startswith("avg(") for _, _, o in spans):
+            return
+        rows = "|".join(re.escape(f) for f in sorted(self.cat.forms(self.q.root), key=len)[::-1])
+        for m in re.finditer(rf"\bper\s+(?:an?\s+|each\s+|every\s+)?(?:{rows})\b", self.text):
+            later = re.search(
+                r"\b(?:per|by|for\s+each|for\s+every|grouped\s+by|broken\s+down\s+by)\s+",
+                self.text[m.end() :],
+            )
+            if self._free(m) and later is not None:
+                self.cov.take(m.start(), m.end())
+
+    def _asked_of_group(self, start: int, end: int) -> None:
+        """ "how many orders did each country place", "how many purchase events does every
+        user have": the question's auxiliary before the group and its verb after, which only
+        say that the group's rows are the ones counted."""
+        aux = re.search(r"\b(?:did|do|does|has|have)\s+$", self.text[:start])
+        verb = re.match(rf"\s+(?:{_ASKED_VERBS})\b", self.text[end:])
+        if aux is not None and verb is not None and self.cov.free(aux.start(), aux.end()):
+            self.cov.take(aux.start(), aux.end())
+            self.cov.take(end, end + verb.end())
 
     def _grain_group(self, grain: str, m: re.Match[str]) -> int | None:
         """Group by the ``grain`` ("month") of the date said with it ("year (created_at)", "per

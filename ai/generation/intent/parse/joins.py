@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from ai.generation.intent.parse.base import ParserBase
-from ai.generation.intent.parse.words import DROPPED, NEGATE, SET_WORDS
+from ai.generation.intent.parse.words import DONE, DROPPED, NEGATE, SET_WORDS
 from connectors.postgres.sql import quote_literal
 from workflows.generation_payloads import DatasetSchema
 
@@ -181,6 +181,60 @@ class AntiJoins(ParserBase):
                 end,
                 f"Keeps {q.root.table} {'with' if dropped else 'without'} any {child.table}{which}",
                 cond,
+            )
+        self._semi_joins()
+        self._valued_semi_joins()
+
+    def _semi_joins(self) -> None:
+        """ "clients who have ordered", "customers that placed an order", "products which were
+        bought": some row of the one table the verb (or the table named) stands for refers to
+        the root; never guessed among several such tables."""
+        q = self.q
+        for m in re.finditer(
+            r"\b(?:who|that|which)\s+(?:(?:have|has|had)\s+been\s+|(?:was|were|have|has|had|did)"
+            r"\s+)?(?:(?:ever|already)\s+)?"
+            rf"(?P<verb>{DONE})(?:\s+(?:something|anything|before|already)|\s+(?:an?|some)\s+"
+            r"(?P<table>[a-z_]+(?:\s+[a-z_]+)?))?(?=\s*(?:$|[,.;)?!]|\band\b|\bwith\b))",
+            self.text,
+        ):
+            if not self._free(m):
+                continue
+            named = self.cat.table_named(m["table"]) if m["table"] else None
+            if m["table"] and named is None:
+                continue
+            child = self._referring(named) if named is not None else self._child_by_verb(m["verb"])
+            if child is None or child is q.root or not self.cat.references(child, q.root):
+                continue
+            edge = self.cat.references(child, q.root)[0]
+            cond = f"EXISTS (SELECT 1 FROM {child.dataset} WHERE {edge.sql()})"
+            q.where.append(cond)
+            self._place(
+                "filter", m.start(), m.end(), f"Keeps {q.root.table} with any {child.table}", cond
+            )
+
+    def _valued_semi_joins(self) -> None:
+        """ "customers that have a cancelled order": some row of the table named, holding the
+        values said before its name, refers to the root."""
+        q = self.q
+        for m in re.finditer(
+            r"\b(?:that|which|who)\s+(?:have|has|had)\s+(?:an?|any|some|at\s+least\s+one)\s+"
+            r"(?P<values>(?:[a-z_]+\s+){1,2}?)(?P<table>[a-z_]+(?:\s+[a-z_]+)?)(?=\s*(?:$|[,.;)?!]"
+            r"|\band\b|\bwith\b))",
+            self.text,
+        ):
+            named = self.cat.table_named(m["table"]) if self._free(m) else None
+            child = self._referring(named) if named is not None else None
+            if child is None or named is not child:
+                continue
+            found = [self._referring_value(w, child) for w in m["values"].split()]
+            if not found or any(f is None for f in found):
+                continue
+            edge = self.cat.references(child, q.root)[0]
+            where = " AND ".join([edge.sql(), *[f for f in found if f is not None]])
+            cond = f"EXISTS (SELECT 1 FROM {child.dataset} WHERE {where})"
+            q.where.append(cond)
+            self._place(
+                "filter", m.start(), m.end(), f"Keeps {q.root.table} with such {child.table}", cond
             )
 
     def _referring_value(self, word: str, child: DatasetSchema | None = None) -> str | None:

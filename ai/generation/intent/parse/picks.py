@@ -82,6 +82,11 @@ class Picks(ParserBase):
             q.picks.append(Out(sql, name, ref))
             self.cov.take(start, end)
             self._take_lead(start)
+            beside = re.match(  # "the user's name next to each event"
+                r"\s+(?:next\s+to|beside|alongside)\s+(?=(?:each|every|all|the)\s)", self.text[end:]
+            )
+            if beside is not None:
+                self.cov.take(end, end + beside.end())
             q.say(
                 "join",
                 self.text[start:end],
@@ -144,10 +149,13 @@ class Picks(ParserBase):
                 for m in re.finditer(r"\b(?:only|just|columns?|fields?)\b", self.text):
                     self.cov.take_match(m)
             else:
-                # one root column named alone, with nothing done to it: not understood
+                # one root column named alone, with nothing done to it: not understood, unless
+                # listed with columns of other tables ("with order id, order status and product
+                # name"): a column every row keeps anyway
                 for p in projection:
                     span = self._projection_spans.get(p.name)
-                    self.cov.taken = [t for t in self.cov.taken if t != span]
+                    if span is None or not self._listed_with_picks(*span):
+                        self.cov.taken = [t for t in self.cov.taken if t != span]
         elif projection and q.aggregates:
             grouped = bool(q.groups)
             for p in projection:
@@ -275,6 +283,27 @@ class Picks(ParserBase):
             ):  # fmt: skip
                 return True
         return False
+
+    def _listed_with_picks(self, start: int, end: int) -> bool:
+        """True when the words [start, end) sit in a list with a column of another table placed
+        just before or after them ("order id, order status")."""
+        if not self.q.picks:
+            return False
+        sep = r"\s*(?:,|\band\b|&|\+)\s*(?:the\s+|its\s+|their\s+)?"
+        after = re.match(sep, self.text[end:])
+        before = re.search(sep + "$", self.text[:start])
+        return bool(
+            (
+                after
+                and end + after.end() < len(self.text)
+                and not self.cov.free(end + after.end(), end + after.end() + 1)
+            )
+            or (
+                before
+                and before.start() > 0
+                and not self.cov.free(before.start() - 1, before.start())
+            )
+        )
 
     def _join_tables(self) -> None:
         """ "Join orders with customers", "joined with customers": all of that table's columns."""

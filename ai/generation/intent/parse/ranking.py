@@ -21,7 +21,7 @@ class Ranking(Grouping):
         _aggregates (which knows what is ranked)."""
         n_re = rf"(?P<n>\d+|{'|'.join(NUMBER_WORDS)})"
         most = r"highest|most|largest|biggest|greatest|lowest|smallest|fewest|least"
-        selling = r"(?:(?:(?:best|top|biggest)[- ]selling|biggest|largest|top)\s+)"
+        selling = r"(?:(?:(?:best|top|biggest)[- ]selling|biggest|largest|top|best)\s+)"
         measure = (
             r"(?:the\s+)?(?P<measure>[a-z_ ]+?)"
             r"(?=$|[,.;:(?+]|\s+\+|\s+(?:with|and|from|in|per|into|to|showing|including|plus)\b)"
@@ -33,14 +33,15 @@ class Ranking(Grouping):
             rf"\b(?:the\s+)?{n_re}\s+{selling}(?P<ent>[a-z_]+)\s+(?:by|ranked\s+by)\s+{measure}",
             rf"\b(?:the\s+)?(?:top\s+)?{n_re}\s+(?P<ent>[a-z_]+)\s+(?:with|having|that\s+have)"
             rf"\s+(?:the\s+)?(?P<dir>{most})\s+{measure}",
-            rf"\b(?:the\s+)?(?:top\s+)?{n_re}\s+(?P<ent>[a-z_]+)\s+(?:who|that|which)\s+"
-            rf"(?P<verb>[a-z]+)\s+the\s+(?P<dir>most|least)\b",
+            rf"\b(?:the\s+)?(?:top\s+)?{n_re}\s+(?P<ent>[a-z_]+)\s+(?:(?:who|that|which)\s+)?"
+            rf"(?P<verb>[a-z]+)\s+the\s+(?P<dir>most|least)\b(?:\s+{measure})?",
             rf"\b(?:the\s+)?(?:top\s+)?{n_re}\s+(?P<sup>{SUPERLATIVES}|most\s+expensive|priciest"
             r"|newest|latest|most\s+recent|oldest|earliest)\s+(?P<ent>[a-z_]+)",
             rf"\b(?:the\s+)?(?:top\s+)?{n_re}\s+(?P<dir>{most}|top)[\s-]+(?P<measure>[a-z_]+)\s+"
             r"(?P<ent>[a-z_]+)",
         ]
-        m = next((x for f in forms if (x := re.search(f, self.text)) is not None), None)
+        asked = r"(?:(?:which|what)\s+)?"  # "which 10 products generate the most revenue?"
+        m = next((x for f in forms if (x := re.search(asked + f, self.text)) is not None), None)
         if not m:
             return
         n = int(m["n"]) if m["n"].isdigit() else NUMBER_WORDS[m["n"]]
@@ -82,6 +83,8 @@ class Ranking(Grouping):
             return True
         verb = words.get("verb") or ""
         children = [e.child for e in self.cat.edges if e.parent is entity and e.child is not entity]
+        if words.get("measure"):
+            return False  # "generate the most revenue": ranked by the aggregate said
         if re.fullmatch(r"spent|spend|paid|pay|earned|generated", verb):
             money = [(d, self._money(d)) for d in children if self._money(d) is not None]
             if len(money) != 1 or not self.aggregate_ok:

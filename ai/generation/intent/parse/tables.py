@@ -69,7 +69,7 @@ class RowTable(ParserBase):
             for s, _, d in self.mentions
             if re.search(r"\b(?:each|every)\s+$", self.text[max(0, s - 12) : s])
         ]
-        if free and len(each) == 1 and not re.search(rf"\b(?:{AGG_WORDS}|per)\b", self.text):
+        if len(each) == 1 and not re.search(rf"\b(?:{AGG_WORDS}|per)\b", self.text):
             # "customer email on every order": every table named before it names a column of
             # it; the rows are the orders
             owner = each[0][1]
@@ -115,6 +115,23 @@ class RowTable(ParserBase):
             and (len(best) == 1 or len(held[best[0].dataset]) > len(held[best[1].dataset]))
         ):
             return best[0]
+        tied = [
+            d
+            for d in best
+            if held[d.dataset] and len(held[d.dataset]) == len(held[best[0].dataset])
+        ]
+        reaching = [  # "revenue by category, sum of quantity * unit_price": the order items,
+            # which reach the products' category; not the products, which do not reach them
+            d
+            for d in tied
+            if all(o is d or self.cat.path(d, o, lookups_only=True) for o in tied)
+        ]
+        if (
+            len(tied) > 1
+            and len(reaching) == 1
+            and re.search(rf"\b(?:{AGG_WORDS}|per|by)\b", self.text)
+        ):
+            return reaching[0]
         # "purchases in 2024", "electronics over 100": the one table whose values the words are
         valued = {
             r.dataset.dataset: r.dataset
