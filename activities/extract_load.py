@@ -24,23 +24,11 @@ from temporalio.exceptions import ApplicationError
 from activities.commit_guard import CommitGuard
 from activities.extract import connected, copy_fresh, rows_watched
 from activities.load import load_staged
-from activities.records import write_record
 from activities.runtime import ActivityDeps
 from connectors.postgres.copy import describe_query, ensure_schema
 from connectors.postgres.sql import Relation
 from connectors.postgres.state import TargetState
-from core.logging import get_logger
-from workflows.payloads import (
-    LATE_CANCEL_NOTE,
-    EndsRun,
-    ExtractLoadStep,
-    RecordRun,
-    RunStatus,
-    StepResult,
-    completed_message,
-)
-
-log = get_logger("ductwork.activities")
+from workflows.payloads import ExtractLoadStep, StepResult
 
 
 class ExtractLoadActivities:
@@ -104,33 +92,10 @@ class ExtractLoadActivities:
                         await guard.commit(transaction.commit)
                     if guard.late_cancel:
                         loaded.warning("the cancel arrived after the load committed: its rows stay")
-        if step.ends_run is not None:
-            await self._record_end(step.ends_run, loaded.metrics.rows, guard.late_cancel)
         return [
             StepResult(extract.ref.name, taken.metrics.rows, taken.metrics.bytes),
             StepResult(load.ref.name, loaded.metrics.rows, loaded.metrics.bytes),
         ]
-
-    async def _record_end(self, ends: EndsRun, rows: int, late_cancel: bool) -> None:
-        """The run's end, recorded as its rows land (``EndsRun``). Should the write fail, the
-        workflow's ``finish_run`` records the end all the same: the rows stay committed."""
-        note = LATE_CANCEL_NOTE if late_cancel else None
-        record = RecordRun(
-            ends.execution_id,
-            ends.tenant_id,
-            RunStatus.COMPLETED,
-            ends.total_tasks,
-            completed_message(rows, note),
-            note,
-        )
-        try:
-            await write_record(self.deps.db, record)
-        except Exception as exc:  # any failure: finish_run writes the same record next
-            log.warning(
-                "recording the run's end failed; the workflow records it",
-                execution_id=ends.execution_id,
-                error=str(exc),
-            )
 
 
 @contextlib.contextmanager

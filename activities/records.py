@@ -21,44 +21,39 @@ class RecordActivities:
     @activity.defn(name="record_run")
     async def record_run(self, record: RecordRun) -> None:
         """Record a status; a run that has already ended keeps its end, and never starts."""
-        await write_record(self.db, record)
-
-
-async def write_record(db: Database, record: RecordRun) -> None:
-    """``record`` into the store (``record_run``; a fused step's end, ``EndsRun``)."""
-    text = f"run {record.status.value.lower()}"
-    line = RunLog(
-        execution_id=record.execution_id,
-        ts=utcnow(),
-        level="ERROR" if record.status is RunStatus.FAILED else "INFO",
-        task="run",
-        message=f"{text}: {record.message}" if record.message else text,
-    )
-    async with db.session() as session:
-        try:
-            changed = await run_store.set_status(
-                session,
-                record.execution_id,
-                record.status.value,
-                total_tasks=record.total_tasks,
-                error=record.message if record.status is RunStatus.FAILED else None,
-                note=record.note,
-                log=line,  # in the status's commit: one write
-            )
-        except NotFound:
-            changed = None
-        if not changed:
-            if record.status is RunStatus.RUNNING:
-                # Its start reached Temporal only after the API had given the run up.
-                raise ApplicationError(
-                    f"execution {record.execution_id} was settled or discarded before its "
-                    "workflow started; nothing runs",
-                    type="RUN_SETTLED",
-                    non_retryable=True,
+        text = f"run {record.status.value.lower()}"
+        line = RunLog(
+            execution_id=record.execution_id,
+            ts=utcnow(),
+            level="ERROR" if record.status is RunStatus.FAILED else "INFO",
+            task="run",
+            message=f"{text}: {record.message}" if record.message else text,
+        )
+        async with self.db.session() as session:
+            try:
+                changed = await run_store.set_status(
+                    session,
+                    record.execution_id,
+                    record.status.value,
+                    total_tasks=record.total_tasks,
+                    error=record.message if record.status is RunStatus.FAILED else None,
+                    note=record.note,
+                    log=line,  # in the status's commit: one write
                 )
-            return  # a retry of a write that landed, or an end recorded first: it stands
-        if record.status is RunStatus.FAILED:
-            await _raise_failure_alert(session, record)
+            except NotFound:
+                changed = None
+            if not changed:
+                if record.status is RunStatus.RUNNING:
+                    # Its start reached Temporal only after the API had given the run up.
+                    raise ApplicationError(
+                        f"execution {record.execution_id} was settled or discarded before its "
+                        "workflow started; nothing runs",
+                        type="RUN_SETTLED",
+                        non_retryable=True,
+                    )
+                return  # a retry of a write that landed, or an end recorded first: it stands
+            if record.status is RunStatus.FAILED:
+                await _raise_failure_alert(session, record)
 
 
 async def _raise_failure_alert(session: AsyncSession, record: RecordRun) -> None:

@@ -170,35 +170,11 @@ class RunPlan:
 
 
 @dataclass
-class EndsRun:
-    """The run a fused step is all of: once its load has committed, the activity records the
-    run COMPLETED as ``finish_run`` would (``completed_message``), so a status read sees the end
-    as the rows land, not a workflow task later. The workflow's ``finish_run`` still follows;
-    an end recorded once stands, so it changes nothing then."""
-
-    execution_id: str
-    tenant_id: str
-    total_tasks: int
-
-
-@dataclass
 class ExtractLoadStep:
     """A fused plan's two steps (``RunPlan.fused``), run as one activity."""
 
     extract: ExtractStep
     load: LoadStep
-    ends_run: EndsRun | None = None  # None (steps scheduled before): finish_run records it
-
-
-LATE_CANCEL_NOTE = (
-    "the cancel arrived after the load had committed, so the run completed: "
-    "its rows are in the target"
-)
-
-
-def completed_message(loaded: int, note: str | None) -> str:
-    """What a completed run's record says."""
-    return f"{loaded} rows loaded" + (f"; {note}" if note else "")
 
 
 @dataclass

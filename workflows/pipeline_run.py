@@ -37,8 +37,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.lifecycle_payloads import ApprovalRequest, ApprovalStatus
     from workflows.notify import notify_finished
     from workflows.payloads import (
-        LATE_CANCEL_NOTE,
-        EndsRun,
         ExtractLoadStep,
         LoadStep,
         Progress,
@@ -48,7 +46,6 @@ with workflow.unsafe.imports_passed_through():
         RunResult,
         RunStatus,
         StepResult,
-        completed_message,
     )
     from workflows.shield import to_the_end
     from workflows.summaries import summary
@@ -64,6 +61,10 @@ LOCAL_BOOKKEEPING_PATCH = "local-bookkeeping"
 STATUS_ATTRIBUTE_PATCH = "status-search-attribute"
 # A fused plan's extract and load run as one activity in one target transaction.
 EXTRACT_LOAD_PATCH = "extract-load"
+LATE_CANCEL_NOTE = (
+    "the cancel arrived after the load had committed, so the run completed: "
+    "its rows are in the target"
+)
 
 T = TypeVar("T")
 
@@ -132,7 +133,7 @@ class PipelineRunWorkflow(ApprovalGate):
         loads = {step.ref.name for step in plan.loads}
         loaded = sum(r.rows for r in results if r.name in loads)
         note = LATE_CANCEL_NOTE if self._late_cancel else None
-        message = completed_message(loaded, note)
+        message = f"{loaded} rows loaded" + (f"; {note}" if note else "")
         # The target has the rows: a cancel from here on changes nothing, not even the status.
         await self._to_the_end(self._finish(run, plan, RunStatus.COMPLETED, message, note))
         await self._to_the_end(workflow.wait_condition(workflow.all_handlers_finished))
@@ -200,8 +201,7 @@ class PipelineRunWorkflow(ApprovalGate):
         """A fused plan's extract and load, one activity. Cancelled, it ends as its target
         says, as a load does (``_load``)."""
         (extract,), (load,) = plan.extracts, plan.loads
-        ends = EndsRun(load.ref.execution_id, load.ref.tenant_id, self._total)
-        step = ExtractLoadStep(extract, load, ends)
+        step = ExtractLoadStep(extract, load)
         names = [extract.ref.name, load.ref.name]
         self._running.extend(names)
         try:

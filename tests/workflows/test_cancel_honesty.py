@@ -45,7 +45,7 @@ from tests.pipelines import (
 from tests.replay.recording import record
 from tests.sources import file_body, register
 from worker import build_worker
-from workflows.payloads import LATE_CANCEL_NOTE
+from workflows.pipeline_run import LATE_CANCEL_NOTE
 
 ROWS = 200_000
 OLD = 500  # rows the target holds before each run

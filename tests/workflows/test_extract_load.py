@@ -46,7 +46,7 @@ from tests.pipelines import (
 from tests.replay.recording import record
 from tests.workflows.runs import scheduled_work, store_running_run
 from tests.workflows.test_pipeline_run import _wait_task
-from workflows.payloads import LATE_CANCEL_NOTE, EndsRun, ExtractLoadStep, RunInput, StepResult
+from workflows.payloads import ExtractLoadStep, RunInput, StepResult
 
 ROWS = 2_000
 OLD = 300  # rows of negative ids the target holds before each attempt
@@ -210,37 +210,6 @@ async def test_a_retried_attempt_leaves_the_target_exactly_right(copies, db: Dat
         (copy.step.extract.ref.name, "extract", "COMPLETED", 3, ROWS),
         (copy.step.load.ref.name, "load", "COMPLETED", 3, ROWS),
     ]
-
-
-async def test_the_step_that_is_the_whole_run_records_its_end_as_its_rows_land(
-    copies, db: Database
-):
-    copy: Copy = await copies("replace")
-    execution_id = copy.step.load.ref.execution_id
-    copy.step = dataclasses.replace(copy.step, ends_run=EndsRun(execution_id, "default", 2))
-
-    async def recorded() -> tuple[str, str | None, int]:
-        async with db.session() as session:
-            run = await run_store.get(session, "default", execution_id)
-        return run.status, run.note, run.total_tasks
-
-    # An attempt that stops before its commit leaves the run running: nothing has landed.
-    copy.deps.commit_hook = _FailAt("check")
-    assert isinstance(await copy.attempt(1), ApplicationError)
-    assert (await recorded())[0] == "RUNNING"
-
-    # A cancel that arrives while it commits is too late: the run completed, and says why.
-    await copy.attempt(2, cancel_at="commit")
-    assert await recorded() == ("COMPLETED", LATE_CANCEL_NOTE, 2)
-    async with db.session() as session:
-        lines = await run_store.logs(session, execution_id, task="run", lines=10)
-    assert [line.message for line in lines] == [
-        f"run completed: {ROWS} rows loaded; {LATE_CANCEL_NOTE}"
-    ]
-
-    # An attempt after it (Temporal never heard the answer) finds the end recorded: it stands.
-    await copy.attempt(3)
-    assert await recorded() == ("COMPLETED", LATE_CANCEL_NOTE, 2)
 
 
 @pytest.mark.parametrize("mode", ["replace", "append"])

@@ -28,7 +28,7 @@ from workflows.lifecycle_payloads import (
     FinishDeployment,
     PublishDag,
 )
-from workflows.payloads import LATE_CANCEL_NOTE as RUN_LATE_CANCEL_NOTE
+from workflows.pipeline_run import LATE_CANCEL_NOTE as RUN_LATE_CANCEL_NOTE
 from workflows.sync_payloads import (
     BatchSyncInput,
     BatchSyncState,
