@@ -19,7 +19,6 @@ from domain.definition import PipelineDefinition, Scalar
 from domain.planner import compile_plan, run_values, source_query
 from domain.splits import boundaries
 from store import connections as connection_store
-from store import pipelines as pipeline_store
 from store import runs as run_store
 from store.errors import NotFound
 from workflows.payloads import RunInput, RunPlan
@@ -36,11 +35,9 @@ class PlanActivities:
     async def plan_run(self, run: RunInput) -> RunPlan:
         async with self.db.session() as session:
             try:
-                pipeline = await pipeline_store.get(session, run.tenant_id, run.pipeline_id)
-                version = await pipeline_store.get_version(
-                    session, run.pipeline_id, run.pipeline_version
+                execution, pipeline, version = await run_store.get_with_version(
+                    session, run.tenant_id, run.execution_id, run.pipeline_id, run.pipeline_version
                 )
-                execution = await run_store.get(session, run.tenant_id, run.execution_id)
             except NotFound as exc:
                 raise ApplicationError(exc.message, type="NOT_FOUND", non_retryable=True) from exc
             if execution.status not in run_store.ACTIVE:
@@ -59,10 +56,12 @@ class PlanActivities:
                     type="INVALID_DEFINITION",
                     non_retryable=True,
                 ) from exc
+            refs = sorted(definition.connection_refs())
+            found = await connection_store.find_all(session, run.tenant_id, refs)
             ids: dict[str, str] = {}
             types: dict[str, str] = {}
-            for ref in sorted(definition.connection_refs()):
-                row = await connection_store.find(session, run.tenant_id, ref)
+            for ref in refs:
+                row = found.get(ref)
                 if row is None:
                     raise ApplicationError(
                         f"connection {ref!r} no longer exists", type="NOT_FOUND", non_retryable=True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -40,6 +40,24 @@ async def find(session: AsyncSession, tenant_id: str, ref: str) -> Connection | 
         select(Connection).where(Connection.tenant_id == tenant_id, Connection.name == ref)
     )
     return result.first()
+
+
+async def find_all(session: AsyncSession, tenant_id: str, refs: list[str]) -> dict[str, Connection]:
+    """The connections ``refs`` name (by id or by name, as ``find``) in one query; a ref that
+    names none is left out."""
+    if not refs:
+        return {}
+    rows = await session.exec(
+        select(Connection).where(
+            Connection.tenant_id == tenant_id,
+            or_(col(Connection.id).in_(refs), col(Connection.name).in_(refs)),
+        )
+    )
+    by_id, by_name = {}, {}
+    for row in rows:
+        by_id[row.id] = row
+        by_name[row.name] = row
+    return {ref: found for ref in refs if (found := by_id.get(ref) or by_name.get(ref))}
 
 
 async def page(

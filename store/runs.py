@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from store import pipelines as pipeline_store
 from store.errors import Conflict, NotFound
-from store.models import Execution, RunLog, RunStep, utcnow
+from store.models import Execution, Pipeline, PipelineVersion, RunLog, RunStep, utcnow
 from store.types import UTCDateTime
 
 ACTIVE = ("QUEUED", "RUNNING")
@@ -24,6 +25,36 @@ async def get(session: AsyncSession, tenant_id: str, execution_id: str) -> Execu
     if row is None or row.tenant_id != tenant_id:
         raise NotFound(f"execution {execution_id!r} not found", code="EXECUTION_NOT_FOUND")
     return row
+
+
+async def get_with_version(
+    session: AsyncSession, tenant_id: str, execution_id: str, pipeline_id: str, version: int
+) -> tuple[Execution, Pipeline, PipelineVersion]:
+    """The tenant's run, its pipeline (not deleted) and the version it runs, read in one query;
+    NotFound as ``pipelines.get``, ``pipelines.get_version`` and ``get`` say it, in that order."""
+    row = (
+        await session.exec(
+            select(Execution, Pipeline, PipelineVersion)
+            .join(Pipeline, col(Pipeline.id) == col(Execution.pipeline_id))
+            .join(PipelineVersion, col(PipelineVersion.pipeline_id) == col(Pipeline.id))
+            .where(
+                col(Execution.id) == execution_id,
+                col(Execution.tenant_id) == tenant_id,
+                col(Pipeline.id) == pipeline_id,
+                col(Pipeline.tenant_id) == tenant_id,
+                col(Pipeline.deleted_at).is_(None),
+                col(PipelineVersion.pipeline_id) == pipeline_id,
+                col(PipelineVersion.number) == version,
+            )
+        )
+    ).first()
+    if row is not None:
+        return row[0], row[1], row[2]
+    # One of them is missing (or the run is another pipeline's): the reads one by one say
+    # which, as callers have always heard.
+    pipeline = await pipeline_store.get(session, tenant_id, pipeline_id)
+    found_version = await pipeline_store.get_version(session, pipeline_id, version)
+    return await get(session, tenant_id, execution_id), pipeline, found_version
 
 
 async def get_with_steps(

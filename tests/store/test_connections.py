@@ -113,3 +113,17 @@ async def test_delete_in_use_is_a_conflict(session, make, tenant, database):
         await connection_store.delete(fresh, tenant, used.id)
         with pytest.raises(NotFound):
             await connection_store.get(fresh, tenant, used.id)
+
+
+async def test_find_all_reads_every_ref_by_id_or_name_in_one_query(session, make, tenant):
+    by_id = await make.connection(tenant, "by-id")
+    by_name = await make.connection(tenant, "by-name")
+    elsewhere = await make.connection("another-tenant", "only-there")
+    found = await connection_store.find_all(
+        session, tenant, [by_id.id, "by-name", elsewhere.id, "only-there", "nothing"]
+    )
+    assert {ref: row.id for ref, row in found.items()} == {
+        by_id.id: by_id.id,
+        "by-name": by_name.id,
+    }
+    assert await connection_store.find_all(session, tenant, []) == {}

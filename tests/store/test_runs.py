@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.exc import IntegrityError, StatementError
 
+from store import pipelines as pipeline_store
 from store import runs as run_store
 from store.errors import Conflict, NotFound
 from store.models import Execution, RunLog, utcnow
@@ -352,3 +353,23 @@ async def test_one_run_in_progress_per_pipeline(session, make, tenant, pipeline)
     assert raised.value.code == "PIPELINE_ALREADY_RUNNING"
     finished = await make.execution(tenant, pipeline_id, status="COMPLETED")
     assert finished.status == "COMPLETED"  # finished runs are not limited
+
+
+async def test_get_with_version_reads_the_run_its_pipeline_and_version_or_says_what_is_missing(
+    session, make, tenant, pipeline
+):
+    execution = await make.execution(tenant, pipeline.id)
+    got = await run_store.get_with_version(session, tenant, execution.id, pipeline.id, 1)
+    assert (got[0].id, got[1].id, got[2].number) == (execution.id, pipeline.id, 1)
+
+    async def missing(tenant_id: str, execution_id: str, pipeline_id: str, version: int) -> str:
+        with pytest.raises(NotFound) as caught:
+            await run_store.get_with_version(session, tenant_id, execution_id, pipeline_id, version)
+        return caught.value.code
+
+    assert await missing(tenant, execution.id, "no-such-pipeline", 1) == "PIPELINE_NOT_FOUND"
+    assert await missing("another-tenant", execution.id, pipeline.id, 1) == "PIPELINE_NOT_FOUND"
+    assert await missing(tenant, execution.id, pipeline.id, 9) == "NOT_FOUND"
+    assert await missing(tenant, "exec-none", pipeline.id, 1) == "EXECUTION_NOT_FOUND"
+    await pipeline_store.soft_delete(session, pipeline)
+    assert await missing(tenant, execution.id, pipeline.id, 1) == "PIPELINE_NOT_FOUND"
