@@ -223,7 +223,7 @@ def _quarters_and_halves(text: str, found: _Found) -> None:
             found.months(m, dt.date(_year(m[3]), 3 * (a - 1) + 1, 1), 3 * (b - a + 1))
     # "q4 2023", "q4/2023", "q4 '23", "2023 q4", "2023-q4", "the fourth quarter of 2023"
     for m in re.finditer(
-        rf"\b(?:(?:the\s+)?(?:q([1-4])|([1-4])q|({_ORDINAL})\s+quarter|quarter\s+([1-4])){sep}({YEAR})"
+        rf"\b(?:(?:the\s+)?(?:q([1-4])|([1-4])q|({_ORDINAL})[-\s]+quarter|quarter\s+([1-4])){sep}({YEAR})"
         rf"|((?:19|20)\d{{2}})\s*[-/]?\s*q([1-4]))(?![\w])",
         text,
     ):
@@ -231,7 +231,7 @@ def _quarters_and_halves(text: str, found: _Found) -> None:
         found.months(m, dt.date(_year(m[5] or m[6]), 3 * (n - 1) + 1, 1), 3)
     # "h1 2024", "1h 2024", "2024 h2", "the first half of 2024", "the second half-year 2023"
     for m in re.finditer(
-        rf"\b(?:(?:the\s+)?(?:h([12])|([12])h|(first|1st|second|2nd|last|final|latter|back|front|former)\s+half(?:[-\s]year)?)"
+        rf"\b(?:(?:the\s+)?(?:h([12])|([12])h|(first|1st|second|2nd|last|final|latter|back|front|former)[-\s]+half(?:[-\s]year)?)"
         rf"{sep}({YEAR})|((?:19|20)\d{{2}})\s*[-/]?\s*h([12]))(?![\w])",
         text,
     ):
@@ -244,6 +244,34 @@ def _quarters_and_halves(text: str, found: _Found) -> None:
         if after and _month(after[1]) == lo.month and _month(after[2]) == lo.month + 5:
             end += after.end()
         found.add(_fixed(m.start(), end, lo, _add_months(lo, 6)))
+    # "q1 of this year", "the second half of last year", "h2 last year": of a year said by
+    # where it lies from today
+    for m in re.finditer(
+        rf"\b(?:the\s+)?(?:q([1-4])|({_ORDINAL})[-\s]+quarter|h([12])|({_ORDINAL})[-\s]+half"
+        r"(?:[-\s]year)?)(?:\s+of)?,?\s+(?:the\s+)?(this|current|last|previous|prior)\s+year\b",
+        text,
+    ):
+        quarter = int(m[1] or 0) or (_ORD[m[2]] if m[2] else 0)
+        said_half = m[4] or ""
+        half = int(m[3] or 0) or (
+            1
+            if said_half in ("first", "1st")
+            else 2
+            if said_half in ("second", "2nd", "last")
+            else 0
+        )
+        if not quarter and not half:
+            continue
+        start_of_year = _relative("year", 0 if m[5] in ("this", "current") else 1)[0]
+        skipped, length = (3 * (quarter - 1), 3) if quarter else (6 * (half - 1), 6)
+        begin = (
+            f"CAST({start_of_year} + INTERVAL '{skipped} month' AS DATE)"
+            if skipped
+            else start_of_year
+        )
+        found.add(
+            _Point(m.start(), m.end(), begin, f"CAST({begin} + INTERVAL '{length} month' AS DATE)")
+        )
     # "the first three months of 2024", "the last 6 months of 2023", "the final month of 2023"
     for m in re.finditer(
         rf"\b(?:the\s+)?(first|last|final)\s+(?:{_COUNT}\s+)?(month|quarter)s?\s+of\s+({YEAR})(?![\w])",

@@ -57,3 +57,40 @@ def test_a_day_written_with_dashes_and_the_month_in_letters(intent: str, conditi
 def test_on_or_between_includes_both_days(intent: str):
     sql = _understood(intent)
     assert "loans.returned_at >= DATE '2023-02-01' AND loans.returned_at < DATE '2023-03-01'" in sql
+
+
+@pytest.mark.parametrize(
+    ("intent", "lo", "hi"),
+    [
+        ("loans borrowed in first-half 2024", "DATE '2024-01-01'", "DATE '2024-07-01'"),
+        ("loans borrowed in the second-quarter of 2024", "DATE '2024-04-01'", "DATE '2024-07-01'"),
+    ],
+)
+def test_an_ordinal_joined_to_its_part_of_the_year(intent: str, lo: str, hi: str):
+    sql = _understood(intent)
+    assert f">= {lo}" in sql and f"< {hi}" in sql
+
+
+@pytest.mark.parametrize(
+    ("intent", "lo"),
+    [
+        (
+            "loans borrowed in the first quarter of this year",
+            "CAST(date_trunc('year', CURRENT_DATE) AS DATE)",
+        ),
+        (
+            "loans borrowed in the second half of last year",
+            "CAST(CAST(CAST(date_trunc('year', CURRENT_DATE) AS DATE) - INTERVAL '1 year' AS DATE)"
+            " + INTERVAL '6 month' AS DATE)",
+        ),
+        (
+            "loans borrowed Q3 last year",
+            "CAST(CAST(CAST(date_trunc('year', CURRENT_DATE) AS DATE) - INTERVAL '1 year' AS DATE)"
+            " + INTERVAL '6 month' AS DATE)",
+        ),
+    ],
+)
+def test_a_quarter_or_half_of_a_year_said_from_today(intent: str, lo: str):
+    assert f"loans.borrowed_on >= {lo} AND loans.borrowed_on < CAST({lo} + INTERVAL" in _understood(
+        intent
+    )

@@ -63,3 +63,15 @@ def test_a_date_said_to_be_there_is_set(intent: str):
 def test_a_typo_in_one_word_of_a_table_name(intent: str):
     sql = _sql(intent)
     assert "FROM loan_items" in sql and "medium = 'books'" in sql
+
+
+@pytest.mark.parametrize(
+    ("intent", "condition"),
+    [
+        ("loan items that come from the maps medium", "loan_items.medium = 'maps'"),
+        ("loan items lost plus those in_transit", "loan_items.state IN ('lost', 'in_transit')"),
+        ("loan items in books and those in maps", "loan_items.medium IN ('books', 'maps')"),
+    ],
+)
+def test_values_said_with_a_verb_of_origin_or_with_those(intent: str, condition: str):
+    assert condition in _sql(intent)

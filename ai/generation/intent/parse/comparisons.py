@@ -20,8 +20,9 @@ from ai.generation.intent.parse.words import (
     UNITS,
     digits,
 )
+from ai.generation.intent.query import Out
 
-_NUM = r"-?\$?\d[\d,]*(?:\.\d+)?"
+_NUM = r"-?\$?\d[\d,]*(?:\.\d+)?(?:k(?![a-z]))?"  # "1.5k": 1500
 
 # a number compared: digits or a word ("under fifty"; not "one": "at least one order")
 _AMOUNT = _NUM + "|" + "|".join(w for w in NUMBER_WORDS if w != "one")
@@ -55,11 +56,11 @@ class Comparisons(ParserBase):
             placed = self._compared(m, m.start(), require_said=not m["lead"])
             if placed is None:
                 continue
-            start, end, ref = placed
+            start, end, sql, name = placed
             lo, hi = digits(m[2]), digits(m[4])
-            cond = f"{self._use(ref)} BETWEEN {lo} AND {hi}"
+            cond = f"{sql} BETWEEN {lo} AND {hi}"
             self.q.where.append(cond)
-            said = f"Keeps rows whose {ref.column.name} is between {lo} and {hi}"
+            said = f"Keeps rows whose {name} is between {lo} and {hi}"
             self._place("filter", start, end, said, cond)
 
     def _comparisons(self) -> None:
@@ -100,11 +101,11 @@ class Comparisons(ParserBase):
             placed = self._compared(m, negated.start() if negated else m.start())
             if placed is None:
                 continue
-            start, end, ref = placed
-            cond = f"{self._use(ref)} {op} {digits(m['num'])}"
+            start, end, sql, name = placed
+            cond = f"{sql} {op} {digits(m['num'])}"
             self.q.where.append(cond)
             placed_ops.append(op)
-            said = f"Keeps rows whose {ref.column.name} {op} {digits(m['num'])}"
+            said = f"Keeps rows whose {name} {op} {digits(m['num'])}"
             self._place("filter", start, end, said, cond)
         # "a total of 500", "quantity 2 or 3": a number right after its column is its value
         for m in re.finditer(
@@ -123,6 +124,18 @@ class Comparisons(ParserBase):
             self.q.where.append(cond)
             said = f"Keeps rows whose {ref.column.name} is {' or '.join(values)}"
             self._place("filter", start, m.end(), said, cond)
+        # "more than 50 but less than 100": "but" joins two conditions placed, as "and" does
+        for m in re.finditer(r"(?:,\s*)?\bbut(?:\s+(?:also|still))?\b", self.text):
+            before = re.search(r"(\S+)\s*,?\s*$", self.text[: m.start()])
+            after = re.match(r"\s*(\S+)", self.text[m.end() :])
+            if (
+                self._free(m)
+                and before is not None
+                and after is not None
+                and not self.cov.free(before.start(1), before.end(1))
+                and not self.cov.free(m.end() + after.start(1), m.end() + after.end(1))
+            ):
+                self.cov.take_match(m)
         # "big orders: total > 900": the adjective says what the comparison says
         forms = "|".join(re.escape(f) for f in sorted(self.cat.forms(self.q.root), key=len)[::-1])
         for m in re.finditer(rf"\b(?P<adj>{_SIZES})\s+(?:{forms})\b", self.text):
@@ -205,6 +218,51 @@ class Comparisons(ParserBase):
         return True
 
     def _compared(
+        self, m: re.Match[str], start_at: int, *, require_said: bool = False
+    ) -> tuple[int, int, str, str] | None:
+        """(start, end, SQL, name) of what a comparison compares: a formula said just before it
+        ("where quantity * unit_price is over 150"), else a column (_compared_column)."""
+        formula = self._formula_before(start_at)
+        if formula is not None:
+            return formula[0], m.end(), formula[1].sql, formula[1].name
+        placed = self._compared_column(m, start_at, require_said=require_said)
+        if placed is None:
+            return None
+        start, end, ref = placed
+        return start, end, self._use(ref), ref.column.name
+
+    def _formula_before(self, start_at: int) -> tuple[int, Out] | None:
+        """The computed column whose words end just before a comparison ("quantity * unit_price
+        is over 150", "whose line total (qty x price) exceeds 300"): the formula compared. Said
+        as a condition (after "where", "whose", "if", …, or with no name of its own), it is no
+        column of the rows."""
+        link = re.search(
+            r"(?:\s+(?:is|are|was|were|comes?\s+to|amounts?\s+to|adds?\s+up\s+to))*\s*$",
+            self.text[:start_at],
+        )
+        before = link.start() if link else start_at
+        spans = getattr(self, "_computed_spans", [])
+        found = next(((s, o) for s, e, o in spans if e == before), None)
+        if found is None:
+            return None
+        start, out = found
+        lead = re.search(
+            r"\b(?:where|whose|if|when|with|having|that\s+(?:is|are|has|have)|which\s+(?:is|are"
+            r"|has|have))\s+(?:an?\s+|the\s+|its\s+|their\s+)?$",
+            self.text[:start],
+        )
+        named = not re.search(r"_(?:times|per|plus|minus)_", out.name)
+        if lead is not None:
+            self.cov.take(lead.start(), start)
+            start = lead.start()
+        if not named or (lead is not None and lead[0].split()[0] != "with"):
+            self._computed_cols.remove(out)
+            self.q.pieces = [
+                p for p in self.q.pieces if not (p.kind == "computed" and p.sql == out.sql)
+            ]
+        return start, out
+
+    def _compared_column(
         self, m: re.Match[str], start_at: int, *, require_said: bool = False
     ) -> tuple[int, int, Ref] | None:
         """(start, end, column) of a comparison's column: named before it ("a total of"), by an

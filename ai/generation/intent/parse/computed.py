@@ -11,7 +11,7 @@ from ai.generation.intent.parse.base import ParserBase
 from ai.generation.intent.parse.words import AGG_WORDS, OP_RE, UNIT_COLUMNS, UNITS, digits
 from ai.generation.intent.query import Out
 from ai.generation.intent.units import UNIT_WORDS, column_unit, converted, renamed, unit_named
-from ai.generation.words import is_boolean
+from ai.generation.words import is_boolean, singular
 from workflows.generation_payloads import Column
 
 _OP_NAMES = {"*": "times", "/": "per", "+": "plus", "-": "minus"}
@@ -140,8 +140,8 @@ class ComputedColumns(ParserBase):
             else:
                 end, other, b_name = m.end(), digits(m["num"]), m["num"].replace(".", "_")
                 if m["pct"]:
-                    if op not in "+-":
-                        continue
+                    if op not in "+-" or (op == "-" and m["tax"]):
+                        continue  # "total minus 19% VAT": the tax taken out (_untaxed)
                     # "the total plus 19% VAT": total * 1.19
                     factor = 1 + float(m["num"]) / 100 * (1 if op == "+" else -1)
                     op, other, b_name = "*", f"{factor:g}", f"{m['num']}_percent"
@@ -158,9 +158,11 @@ class ComputedColumns(ParserBase):
             named_only = word == "including"
             self._add_computed(a[0], end, sql, label, said, named_only=named_only)
         self._taxed()
+        self._untaxed()
         self._shares()
         self._discounts()
         self._conversions()
+        self._date_parts()
         self._spans()
         self._rates()
 
@@ -221,6 +223,26 @@ class ComputedColumns(ParserBase):
                 continue
             label = f"{a[1].column.name}_with_{m['tax'].split()[-1]}"
             said = f"{a[1].column.name} plus {m['num']}% {m['tax']}"
+            self._add_computed(a[0], m.end(), sql, label, said, named_only=True)
+
+    def _untaxed(self) -> None:
+        """ "the amount without the 19% VAT", "total excl. 19% tax", "price net of 20% VAT": the
+        column with the tax taken out (divided by 1.19, not less 19%), a new column only when so
+        named or said to be added: it may describe the column itself."""
+        for m in re.finditer(
+            r"\b(?:excluding|excl\.?|ex\.?|without|before|less|minus|net\s+of|after\s+(?:removing"
+            r"|deducting|taking\s+out))\s+(?:the\s+|any\s+)?(?P<num>\d+(?:\.\d+)?)\s*(?:%|percent)\s+"
+            r"(?P<tax>vat|tax|sales\s+tax)\b",
+            self.text,
+        ):
+            a = self._column_before(m.start(), "numeric", 2)
+            if a is None or not self.cov.free(a[0], m.end()):
+                continue
+            sql = f"{self._use(a[1])} / {1 + float(m['num']) / 100:g}"
+            if self._restated(a[0], m.end(), sql):
+                continue
+            label = f"{a[1].column.name}_without_{m['tax'].split()[-1]}"
+            said = f"{a[1].column.name} without {m['num']}% {m['tax']}"
             self._add_computed(a[0], m.end(), sql, label, said, named_only=True)
 
     def _shares(self) -> None:
@@ -297,6 +319,36 @@ class ComputedColumns(ParserBase):
             if sql is not None:
                 label = renamed(a[1].column.name, target)
                 self._add_computed(a[0], m.end(), sql, label, f"{a[1].column.name} in {target}")
+
+    def _date_parts(self) -> None:
+        """ "the year of placed_at", "the date of occurred_at", "the hour of created_at": that
+        part of a date column as a new column; not a grouping ("per year of placed_at") nor a
+        condition ("where the year of placed_at is 2024")."""
+        for m in re.finditer(
+            r"\b(?:the\s+)?(?P<part>year|date|hour|calendar\s+date)\s+(?:of|from|in)\s+",
+            self.text,
+        ):
+            found = self._column_after(m.end(), "temporal", 2)
+            if found is None or not self.cov.free(m.start(), found[0]):
+                continue
+            if re.search(
+                r"\b(?:per|by|each|every|group(?:ed)?\s+by|grouped\s+per)\s+(?:the\s+)?$",
+                self.text[: m.start()],
+            ):
+                continue  # "orders per year of placed_at": a grouping
+            clause = re.split(r"[,;:()]", self.text[found[0] :], maxsplit=1)[0]
+            if re.search(rf"(?:{OP_RE})|[<>=\d]|\b(?:is|was|in|between|before|after)\b", clause):
+                continue  # "where the year of placed_at is 2024": a condition
+            part = m["part"].split()[-1]
+            column = self._use(found[1])
+            sql = (
+                f"CAST({column} AS DATE)"
+                if part == "date"
+                else f"EXTRACT({part.upper()} FROM {column})"
+            )
+            label = f"{re.sub(r'_(?:at|on|date|time)$', '', found[1].column.name)}_{part}"
+            said = f"the {part} of {found[1].column.name}"
+            self._add_computed(m.start(), found[0], sql, label, said)
 
     def _rates(self) -> None:
         """ "cost per kg": a column over the one column of its table measured in that unit
@@ -392,6 +444,7 @@ class ComputedColumns(ParserBase):
             # the words just before the definition, after any word that is no name's
             cut = re.match(
                 r"(?:.*\b(?:with|and|plus|including|add|adding|a|an|the|by|for|each|every|of"
+                r"|whose|where|which|that|having"
                 rf"|in|from|per(?!\s+(?:{UNITS}|unit|item|piece)))\s+)?(.+)",
                 re.sub(r"\s+in\s+(?:hours|days|minutes|seconds)$", "", named[1]),
             )
@@ -412,6 +465,13 @@ class ComputedColumns(ParserBase):
                 closing = re.match(r"\s*\)", self.text[end:])
                 if closing:
                     end += closing.end()
+        if name is None:  # "add line_total to order_items: …", "line totals for order items (…)"
+            found = self._named_for_rows(start)
+            if found is not None:
+                name, start = found
+                closing = re.match(r"\s*\)", self.text[end:])
+                if closing and "(" in self.text[start:end]:
+                    end += closing.end()
         if name is None and named_only and not self._added(start, end):
             return
         label = "_".join(name.split()) if name else label
@@ -421,6 +481,27 @@ class ComputedColumns(ParserBase):
         self.cov.take(start, end)
         self._take_lead(start)  # "order items plus line_total = …", "add cost_per_kg (…)"
         self.q.say("computed", self.text[start:end], f"Computes {label} = {said or sql}", sql)
+
+    def _named_for_rows(self, start: int) -> tuple[str, int] | None:
+        """A new column's name said before the rows it is added to, then its definition: "add
+        line_total to order_items: …", "line totals for order items (…)"; (name, where its words
+        start) or None."""
+        rows = "|".join(re.escape(f) for f in sorted(self.cat.forms(self.q.root), key=len)[::-1])
+        m = re.search(
+            r"(?:\b(?:add|adding|compute|computing|calculate|calculating)\s+)?(?:an?\s+|the\s+)?"
+            r"(?:(?:new|extra)\s+)?(?:column\s+)?\b(?P<name>[a-z_]+(?:\s+[a-z_]+)?)\s+"
+            rf"(?:column\s+)?(?:to|for|of|on|in)\s+(?:the\s+|all\s+|each\s+|every\s+)?(?:{rows})"
+            r"\s*(?:[:=(,-]|\bas\b)\s*$",
+            self.text[:start],
+        )
+        if m is None or not self.cov.free(m.start("name"), m.end("name")):
+            return None
+        words = m["name"].split()
+        words[-1] = singular(words[-1])  # "line totals for order items": line_total
+        name = " ".join(words)
+        if not self._new_name(name):
+            return None
+        return name, m.start()
 
     def _added(self, start: int, end: int) -> bool:
         """The words [start, end) are said as a column added to the rows ("add a price with 20%

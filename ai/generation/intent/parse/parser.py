@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ai.generation.intent.parse.aggregates import Aggregates
+from ai.generation.intent.parse.columns import ColumnChoices
 from ai.generation.intent.parse.comparisons import Comparisons
 from ai.generation.intent.parse.joins import AntiJoins
 from ai.generation.intent.parse.periods import Periods
@@ -21,7 +22,17 @@ _WHOLE_TABLE = (
 )
 
 
-class Parser(RowTable, RowShape, Aggregates, Periods, Comparisons, AntiJoins, ValueFilters, Picks):
+class Parser(
+    RowTable,
+    RowShape,
+    Aggregates,
+    Periods,
+    Comparisons,
+    AntiJoins,
+    ValueFilters,
+    Picks,
+    ColumnChoices,
+):
     """One intent's parse: each pass takes the words it places."""
 
     def parse(self) -> Query:
@@ -37,6 +48,7 @@ class Parser(RowTable, RowShape, Aggregates, Periods, Comparisons, AntiJoins, Va
         self._dedupe()
         self._top()
         self._computed()
+        self._column_choices()
         self._aggregates()
         self._aggregate_said_again()
         self._periods()
@@ -51,6 +63,7 @@ class Parser(RowTable, RowShape, Aggregates, Periods, Comparisons, AntiJoins, Va
         self._booleans()
         self._related_dates()
         self._picks()
+        self._chosen_columns()
         self._relation_words()
         self._order()
         for start, end, d in self.mentions:  # the tables named: placed by the joins they need

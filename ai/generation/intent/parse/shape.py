@@ -67,7 +67,7 @@ class RowShape(ParserBase):
         """One row per key: "the latest order of each customer", "each parcel's last scan",
         "for each shipment keep only its heaviest parcel", "dedupe customers by email, keeping
         the most recently updated row"."""
-        if self._argmax():
+        if self._argmax() or self._distinct_values():
             return
         which = rf"(?:very\s+)?(?:most\s+recent(?:ly)?|latest|newest|last|first|earliest|oldest|{SUPERLATIVES})"  # noqa: E501
         verb = (
@@ -76,7 +76,10 @@ class RowShape(ParserBase):
         )
         what = r"(?P<what>[a-z_]+(?:\s+(?!(?:[a-z]+ed|by|per|for|of|in|with|and|or)\b)[a-z_]+)?)"
         key_re = r"(?P<key>[a-z_]+(?:'s)?(?:\s+[a-z_]+)?)"
-        keep = r"(?:(?:keep(?:ing)?|retain(?:ing)?|take|taking|pick(?:ing)?|just|only)\s+)*"
+        keep = (
+            r"(?:(?:keep(?:ing)?|retain(?:ing)?|take|taking|pick(?:ing)?|just|only"
+            r"|(?:down|reduced|narrowed|trimmed)\s+to)\s+)*"
+        )
         forms = [
             rf"\b{keep}(?:the\s+)?(?P<which>{which}){verb}\s+(?:{what}\s+)?(?:(?:placed|made|done)"
             r"\s+)?(?:(?:for|of|per|from|in)\s+(?:each|every|a\s+given)?|by\s+(?:each|every))"
@@ -136,6 +139,9 @@ class RowShape(ParserBase):
         ]
         if dated:
             what_words = ""
+        valued = self._valued_rows(what_words)
+        if valued:  # "the latest purchase event per user": the purchase events, one per user
+            what_words = what_words[valued:].strip()
         if what_words and not (
             set(what_words.split()) <= rows
             or self.cat.table_named(what_words) is q.root
@@ -192,6 +198,9 @@ class RowShape(ParserBase):
         direction = "DESC" if latest else "ASC"
         q.one_per = Out(key.sql, key.column.name, key)
         q.one_order = f"{order_col.sql} {direction}"
+        if valued:  # the values' words are left for their filter (values._values)
+            self.cov.take(m.start("what") + valued, span_end)
+            span_end = m.start("what")
         self._place(
             "dedupe",
             m.start(),
@@ -212,6 +221,55 @@ class RowShape(ParserBase):
             self.cov.take(m.end() + chosen.start(), m.end() + chosen.end())
         elif m.groupdict().get("which") is not None and m.start("which") > span_end:
             self.cov.take(m.start("which"), m.end())
+
+    def _valued_rows(self, what: str) -> int:
+        """How many characters of ``what`` ("purchase event") are values of the root said
+        before its rows ("event"); 0 when they are not."""
+        said = what.split()
+        if len(said) < 2 or self.cat.table_named(said[-1]) is not self.q.root:
+            return 0
+        if not all(self.cat.values_named(w, [self.q.root]) for w in said[:-1]):
+            return 0
+        return len(" ".join(said[:-1])) + 1
+
+    def _distinct_values(self) -> bool:
+        """ "unique list of customer countries", "distinct event types": the values of one
+        column, each once. True when the words were read."""
+        q = self.q
+        m = re.search(
+            r"\b(?:(?:an?|the)\s+)?(?:(?:list|set)\s+of\s+(?:the\s+|all\s+)?)?(?:unique|distinct"
+            r"|different)\s+(?:(?:list|set)\s+of\s+(?:the\s+|all\s+)?)?",
+            self.text,
+        )
+        if m is None or not self._free(m) or self._counted_distinct(m.start()):
+            return False
+        if re.search(r"\b(?:with|having|that\s+have|who\s+have)\s+$", self.text[: m.start()]):
+            return False  # "customers with distinct emails": which rows?
+        found = self._column_after(m.end(), "", 3)
+        if found is None or found[1].dataset is not q.root:
+            return False
+        end, ref = found
+        values = re.match(r"\s+values?\b", self.text[end:])
+        end += values.end() if values else 0
+        rows = "|".join(re.escape(f) for f in sorted(self.cat.forms(q.root), key=len)[::-1])
+        tail = re.match(
+            rf"\s*(?:(?:of|from|in|across)\s+(?:the\s+|all\s+)?(?:{rows})\b)?", self.text[end:]
+        )
+        rest = self.text[end + (tail.end() if tail else 0) :]
+        if not re.match(r"\s*(?:$|[,.;:)]|\b(?:please|pls|only)\b)", rest):
+            return False  # "unique emails per country": more than a list of values
+        out = Out(ref.sql, ref.column.name, ref)
+        q.columns = [out]
+        q.one_per = out
+        q.one_order = ref.sql
+        self._place(
+            "dedupe",
+            m.start(),
+            end + (tail.end() if tail else 0),
+            f"Keeps each value of {ref.column.name} once",
+            f"SELECT DISTINCT {ref.sql}",
+        )
+        return True
 
     def _counted_distinct(self, start: int) -> bool:
         """True when "unique" at ``start`` says what is counted, not one row per key: "number

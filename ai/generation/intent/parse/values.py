@@ -22,6 +22,7 @@ _VALUE_LEADS = (
     r"marked(?:\s+as)?|flagged(?:\s+as)?|labell?ed(?:\s+as)?|tagged(?:\s+as)?|set\s+to"
     r"|categori[sz]ed\s+as|classified\s+as|listed\s+as|in\s+(?:the\s+)?(?:state|status)"
     r"|based\s+in|located\s+in|situated\s+in|living\s+in|residing\s+in|headquartered\s+in"
+    r"|(?:lives?|resides?|comes?|came|hails?|hailing|coming)\s+(?:in|from)"
     r"|got|get|gets|became|become|belonging\s+to|filtered\s+(?:to|on|for|by)|restricted\s+to"
     r"|limited\s+to|offering|providing|recording|called|named|offers?|provides?|supports?"
     r"|supporting|(?:(?:handled|carried|transported|operated|served)\s+)?by"
@@ -286,6 +287,7 @@ class ValueFilters(ParserBase):
                 and re.fullmatch(
                     rf"'?\s*(?:,|or|and|nor|/|\+|&|and/or|as\s+well\s+as|plus|,\s*or|,\s*and)\s*"
                     r"(?:(?:that|which|who)\s+)?(?:(?:is|are|was|were|got|get|been|being)\s+)?"
+                    r"(?:(?:those|the\s+ones|ones)\s+)?"  # "France plus those from Spain"
                     r"(?:(?:from|in|to|at|for|of)\s+(?:the\s+)?)?"  # "from France or from Spain"
                     rf"(?:(?:{_ADVERBS})\s+)*'?",
                     self.text[groups[-1][-1][1] : h[0]],

@@ -4,6 +4,7 @@ negations, units, measures."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from ai.generation.intent.lexicon import NUMBER_WORDS
 
@@ -126,12 +127,16 @@ VOCABULARY = {
     for phrase in [*OPS, *COMPARATIVES.split("|"), *"|".join(UNIT_COLUMNS).split("|")]
     for w in re.findall(r"[a-z]{5,}", phrase.replace("?", ""))
 } - {"older", "least", "doesn", "excess"} | {"between", "without", "weighing", "costing"}
+VOCABULARY.add("excluding")  # no typo of "exceeding"
 # ("older" and "least" are one letter from "order" and "lease")
 
 
 def digits(text: str) -> str:
-    """A number as written in SQL: "twenty" is 20, "$1,000" is 1000."""
+    """A number as written in SQL: "twenty" is 20, "$1,000" is 1000, "1.5k" is 1500."""
     if text in NUMBER_WORDS:
         return str(NUMBER_WORDS[text])
     value = text.replace("$", "").replace(",", "")
+    if value.endswith("k"):  # "1.5k": thousands
+        thousands = Decimal(value[:-1]) * 1000
+        return str(thousands.quantize(Decimal(1)) if thousands % 1 == 0 else thousands)
     return value
