@@ -54,7 +54,8 @@ class FileTurn:
     a descriptor of its own (locks of one open file do not exclude each other)."""
 
     def __init__(self, path: str) -> None:
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        # Read-only is enough for a lock: a process of another user may share the file.
+        self._fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
 
     async def take(self) -> None:
         """The turn, waiting for it without polling; on cancellation (a timeout), a wait that
@@ -105,8 +106,12 @@ class WriteTurns:
         if lock is None:
             lock = self._locks[loop] = asyncio.Lock()
             if self._path is not None:
-                turn = self._files[lock] = FileTurn(self._path)
-                weakref.finalize(lock, turn.close)
+                try:
+                    turn = self._files[lock] = FileTurn(self._path)
+                except OSError:  # no lock file here: SQLite's own lock still keeps writes apart
+                    self._path = None
+                else:
+                    weakref.finalize(lock, turn.close)
         return lock
 
     async def take(self, connection: Any) -> None:

@@ -172,3 +172,19 @@ async def test_a_process_whose_wait_was_given_up_hands_the_file_turn_back(
         await session.exec(text("INSERT INTO t (v) VALUES ('last')"))
         await session.commit()
     assert await values(db) == ["after", "first", "last"]
+
+
+async def test_where_no_lock_file_can_be_made_sqlites_own_lock_keeps_writes_apart(
+    tmp_path,
+) -> None:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'unlocked.db'}")
+    turns = database.engine.dialect.turns  # type: ignore[attr-defined]
+    turns.use_file(str(tmp_path / "no-such-folder" / "unlocked.db"))
+    try:
+        async with database.session() as session:
+            await session.exec(text("CREATE TABLE t (v TEXT NOT NULL)"))
+            await session.exec(text("INSERT INTO t (v) VALUES ('written')"))
+            await session.commit()
+        assert await values(database) == ["written"]
+    finally:
+        await database.dispose()
