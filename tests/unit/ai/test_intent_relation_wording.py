@@ -11,11 +11,14 @@ from functools import partial
 from ai.generation.intent.sql import select_sql
 from ai.generation.intent.understand import Query, understand
 from tests.unit.ai.tables import table
-from workflows.generation_payloads import Column
+from workflows.generation_payloads import Column, DatasetSchema
 
 _table = partial(table, connection="billing", schema="public")
 
-VENDORS = _table("vendors", [("id", "integer"), ("name", "text"), ("region", "text")])
+VENDORS = _table(
+    "vendors",
+    [("id", "integer"), ("name", "text"), Column("region", "text", True, ["north", "south"])],
+)
 INVOICES = _table(
     "invoices",
     [
@@ -41,11 +44,16 @@ ITEMS = _table(
     ],
     [["invoice_id", "invoices", "id"], ["part_id", "parts", "id"]],
 )
+PAYMENTS = _table(
+    "payments",
+    [("id", "integer"), ("payer_id", "integer"), ("amount", "numeric")],
+    [["payer_id", "vendors", "id"]],
+)
 BILLING = [VENDORS, INVOICES, PARTS, ITEMS]
 
 
-def _understood(intent: str) -> str:
-    query = understand(intent, BILLING)
+def _understood(intent: str, datasets: list[DatasetSchema] | None = None) -> str:
+    query = understand(intent, datasets or BILLING)
     assert not query.unresolved and not query.ambiguous, (query.unresolved, query.ambiguous)
     return select_sql(query)
 
@@ -162,3 +170,21 @@ def test_rows_a_row_of_another_table_with_the_values_said_refers_to():
         "WHERE EXISTS (SELECT 1 FROM invoices WHERE invoices.vendor_id = vendors.id "
         "AND invoices.status = 'void')"
     )
+
+
+PAYING = [VENDORS, PAYMENTS]
+
+
+def test_anonymous_rows_dropped_are_those_whose_one_optional_reference_is_set():
+    sql = _understood("payments with the payer's name, drop anonymous payments", PAYING)
+    assert sql.endswith("WHERE payments.payer_id IS NOT NULL")
+
+
+def test_the_rows_a_reference_is_named_after_are_the_table_it_refers_to():
+    sql = _understood("payments of payers from the north region", PAYING)
+    assert "LEFT JOIN vendors ON payments.payer_id = vendors.id" in sql
+
+
+def test_a_group_per_row_read_is_left_open():
+    query = _left_open("total amount of every invoice by vendor")
+    assert any("one group per invoice" in a for a in query.ambiguous)

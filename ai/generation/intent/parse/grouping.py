@@ -47,6 +47,8 @@ class Grouping(ParserBase):
             key = next((c for c in d.columns if c.name.lower() == "id"), None)
             if key is None:
                 return
+            # "total amount of every sale by customer": a group per row read is no group
+            q.ambiguous.append(f"'{self.text[start:end]}': one group per {singular(d.table)}?")
             ref = Ref(d, key)
             q.groups.append(
                 Out(self._use(ref), f"{singular(d.table)}_id" if False else key.name, ref)

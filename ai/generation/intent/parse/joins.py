@@ -60,8 +60,8 @@ class AntiJoins(ParserBase):
             r"|\beven\s+(?:when|if|where)\s+(?:there\s+is|there's|it\s+has|they\s+have)\s+(?:no|none)"
             rf"\s+(?:an?\s+)?(?:{tables})(?:\s+(?:{SET_WORDS}))?\b"
             r"|\(\s*left(?:\s+outer)?(?:\s+join)?\s*\)"
-            r"|\b(?:keep(?:ing)?|includ(?:e|ing)|retain(?:ing)?|even)\s+(?:the\s+)?un(?:assigned|matched"
-            rf"|linked)\s+(?:ones|rows|{tables})(?:\s+(?:too|as\s+well|also))?\b",
+            r"|\b(?:keep(?:ing)?|includ(?:e|ing)|retain(?:ing)?|even)\s+(?:the\s+)?(?:un(?:assigned|matched"
+            rf"|linked)|anonymous|orphan(?:ed)?)\s+(?:ones|rows|{tables})(?:\s+(?:too|as\s+well|also))?\b",
             self.text,
         ):
             if self._free(m):
@@ -84,8 +84,8 @@ class AntiJoins(ParserBase):
             and any(c.name == e.child_column and c.nullable for c in q.root.columns)
         ]
         for m in re.finditer(
-            rf"\b(?:{NEGATE}|without|but\s+not|not)\s+(?:the\s+|any\s+)?un(?:assigned|matched"
-            rf"|linked)\s+(?:ones|rows|{tables})\b",
+            rf"\b(?:{NEGATE}|without|but\s+not|not)\s+(?:the\s+|any\s+)?(?:un(?:assigned|matched"
+            rf"|linked)|anonymous|orphan(?:ed)?)\s+(?:ones|rows|{tables})\b",
             self.text,
         ):
             if self._free(m) and len(nullable) == 1:  # "drop unassigned ones": its reference set

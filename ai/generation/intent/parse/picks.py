@@ -247,6 +247,15 @@ class Picks(ParserBase):
             )
             if m and self._free(m):
                 self._place("join", m.start(), start, f"Rows by their {singular(d.table)}", "")
+        for e in self.cat.edges:  # "events of users from France": the rows user_id refers to
+            role = e.child_column.lower().removesuffix("_id")
+            if e.child is not q.root or e.parent.dataset not in joined or role == e.child_column:
+                continue
+            if self._role(role) is not e.parent:
+                continue
+            for m in re.finditer(rf"\b{re.escape(role)}s?\b", self.text):
+                if self._free(m):
+                    self.cov.take_match(m)
 
     def _role(self, word: str) -> DatasetSchema | None:
         """The table a reference named ``word``_id refers to ("the user": events.user_id's
