@@ -93,3 +93,17 @@ def test_a_tax_taken_out_of_a_column_unnamed_is_left_for_review():
 def test_a_name_said_before_the_rows_it_is_added_to(intent: str):
     out = sql.outputs(_read(intent))[-1]
     assert (out.name, out.sql) == ("line_total", "basket_items.quantity * basket_items.unit_price")
+
+
+@pytest.mark.parametrize(
+    ("intent", "name"),
+    [
+        ("basket item line totals (qty*unit price)", "line_total"),
+        ("basket items and their line total, i.e. quantity times unit price", "line_total"),
+        ("basket items with a column line_total = quantity * unit_price", "line_total"),
+        ("basket_items: compute line_total = quantity*unit_price", "line_total"),
+        ("basket items with amount grossed up with 19% VAT (gross_amount)", "gross_amount"),
+    ],
+)
+def test_the_name_a_new_column_is_given(intent: str, name: str):
+    assert sql.outputs(_read(intent))[-1].name == name

@@ -18,6 +18,11 @@ _OP_NAMES = {"*": "times", "/": "per", "+": "plus", "-": "minus"}
 
 _SECONDS = {"hours": 3600, "days": 86400, "minutes": 60, "seconds": 1}
 
+# Plurals a column's name keeps: units counted ("transit days", "amount cents")
+_PLAIN_PLURALS = (
+    r"[a-z]*(?:hours|days|minutes|seconds|weeks|months|years|cents|units|items|pcs|kgs)"
+)
+
 
 def _duration(late: str, early: str, unit: str) -> str:
     """The time from ``early`` to ``late`` in ``unit`` (hours, days, minutes, seconds)."""
@@ -103,7 +108,7 @@ class ComputedColumns(ParserBase):
             r"(?P<a>[a-z_]+(?:\s+[a-z_]+)?)(?:\s+(?P<op>times|multiplied\s+(?:by|with)|x|plus|minus|including"
             r"|divided\s+by|-"
             r"|(?:increased|raised|marked\s+up|grossed\s+up|decreased|reduced|discounted|lowered)"
-            r"\s+by(?=\s+[\d.]+\s*(?:%|percent)))\s+"
+            r"\s+(?:by|with)(?=\s+[\d.]+\s*(?:%|percent)))\s+"
             r"|\s*(?P<sym>\*|/|\+)\s*)"
             r"(?:(?P<num>\d+(?:\.\d+)?)(?P<pct>\s*(?:%|percent)(?P<tax>\s+(?:vat|tax|sales\s+tax)"
             r"(?:\s+(?:added|on\s+top))?)?)?"
@@ -431,20 +436,28 @@ class ComputedColumns(ParserBase):
             before,
         )
         after = re.match(
-            r"\s*(?:\)\s*)?(?:as|called|named)\s+(?:the\s+)?([a-z_]+(?:\s+[a-z_]+)?)",
+            r"\s*(?:\)\s*)?(?:as|called|named)\s+(?:the\s+)?([a-z_]+(?:\s+[a-z_]+)?)"
+            r"|\s*\(\s*([a-z]+_[a-z_]+)\s*\)",  # "… with 19% VAT (gross_total)"
             self.text[end:],
         )
-        called = after and next(
-            (w for w in (after[1], after[1].split()[0]) if self._new_name(w)), None
+        in_brackets = after[2] if after and after[2] and self._new_name(after[2]) else None
+        called = (
+            after
+            and after[1]
+            and next((w for w in (after[1], after[1].split()[0]) if self._new_name(w)), None)
         )
-        if after and called:
+        if after and in_brackets:
+            name = in_brackets
+            end += after.end()
+        elif after and called:
             name = called
             end += after.start(1) + len(called)
         elif named and self.cov.free(named.start(1), named.end(1)):
             # the words just before the definition, after any word that is no name's
             cut = re.match(
                 r"(?:.*\b(?:with|and|plus|including|add|adding|a|an|the|by|for|each|every|of"
-                r"|whose|where|which|that|having"
+                r"|whose|where|which|that|having|their|its|column|field|also|new|extra"
+                r"|compute|computed|calculate|calculated|derive|derived"
                 rf"|in|from|per(?!\s+(?:{UNITS}|unit|item|piece)))\s+)?(.+)",
                 re.sub(r"\s+in\s+(?:hours|days|minutes|seconds)$", "", named[1]),
             )
@@ -453,6 +466,7 @@ class ComputedColumns(ParserBase):
                 "",
                 cut[1] if cut else named[1],
             )
+            words = self._name_of_rows(words)
             span = _duration_named(named[1], unit) if unit is not None else None
             if span is not None:  # "hours in transit = delivered_at - shipped_at"
                 name, words = span
@@ -472,6 +486,13 @@ class ComputedColumns(ParserBase):
                 closing = re.match(r"\s*\)", self.text[end:])
                 if closing and "(" in self.text[start:end]:
                     end += closing.end()
+        verb = re.search(  # "compute line_total = …": the verb says a column is added
+            r"\b(?:compute|computing|calculate|calculating|derive|deriving)\s+(?:an?\s+|the\s+)?"
+            r"(?:new\s+)?(?:column\s+)?$",
+            self.text[:start],
+        )
+        if name is not None and verb is not None:
+            self.cov.take(verb.start(), start)
         if name is None and named_only and not self._added(start, end):
             return
         label = "_".join(name.split()) if name else label
@@ -481,6 +502,20 @@ class ComputedColumns(ParserBase):
         self.cov.take(start, end)
         self._take_lead(start)  # "order items plus line_total = …", "add cost_per_kg (…)"
         self.q.say("computed", self.text[start:end], f"Computes {label} = {said or sql}", sql)
+
+    def _name_of_rows(self, words: str) -> str:
+        """A new column's name said with the rows' name before it and in the plural, as one
+        says of rows ("order item line totals"): line total."""
+        forms = sorted(self.cat.forms(self.q.root), key=len)[::-1]
+        for form in forms:
+            if words.startswith(form + " "):
+                words = words[len(form) + 1 :]
+                break
+        said = words.split()
+        plural = re.search(r"[^siu]s$", said[-1]) is not None
+        if len(said) > 1 and plural and not re.fullmatch(_PLAIN_PLURALS, said[-1]):
+            said[-1] = singular(said[-1])  # "line totals": line_total
+        return " ".join(said)
 
     def _named_for_rows(self, start: int) -> tuple[str, int] | None:
         """A new column's name said before the rows it is added to, then its definition: "add
