@@ -3,28 +3,20 @@ conversion (``connectors.sqlite.types.to_array``) would.
 
 SQLite stores any value in any column, and connectorx reads a column by its declared type and
 stops at the first value stored otherwise (or parses dates more loosely than the row path).
-So while connectorx reads the query, a check beside it scans the same query in SQLite on a
-connection of its own (``Check``), looking for a row with a value not stored the way
-connectorx reads it exactly (integers in INTEGER and BOOLEAN columns, ISO text in DATE and
-TIMESTAMP columns, and so on). The two run side by side on two cores, where one column of the
-read computed by SQLite would have doubled the read's own time. Batches stream from the first
-one; a row the check finds, or a value connectorx refuses, raises ``ReadAgain`` (at the latest
-after the last batch, before the read ends): the consumer rolls back what it took (one
-transaction) and reads the row path instead, which gives the same rows or its own error
-naming the column. Closing the read early interrupts the check.
-
+So connectorx reads the query with one more column, computed by SQLite in the same scan: 0
+when every value of the row is stored the way connectorx reads it exactly (integers in INTEGER
+and BOOLEAN columns, ISO text in DATE and TIMESTAMP columns, and so on), else 1. A batch is
+handed on only when every row of it says 0. The first row that says 1, or a value connectorx
+refuses, raises ``ReadAgain``: the consumer rolls back what it took (one transaction) and
+reads the row path instead, which gives the same rows or its own error naming the column.
 When a column's type has no such rule or connectorx types a column differently, ``batches``
-returns None and the caller converts row by row from the start. The file is the one the
-confinement policy resolved (``SQLiteConfig.path``), opened read-only first. The check and the
-read are two snapshots of the file: a file written while it is read may change between them,
-as it may between any two reads of it.
+returns None and the caller converts row by row from the start. The check costs no scan of
+its own and holds nothing up: the rows stream from the first batch. The file is the one the
+confinement policy resolved (``SQLiteConfig.path``), opened read-only first.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
-import sqlite3
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -122,55 +114,6 @@ def exactness_query(query: str, schema: pa.Schema) -> tuple[str, str] | None:
     )
 
 
-_CHECKS = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="sqlite-check")
-"""Where exactness checks run, beside the reads they check."""
-
-
-class Check:
-    """The exactness check of one read: ``flagged`` (``exactness_query``) scanned in SQLite
-    for its first inexact row, on a connection of its own, in a thread of its own."""
-
-    def __init__(self, config: SQLiteConfig, flagged: tuple[str, str]) -> None:
-        query, flag = flagged
-        self._sql = f"SELECT 1 FROM ({query}) AS _checked WHERE {_quote(flag)} <> 0 LIMIT 1"
-        self._config = config
-        self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = None
-        self._stopped = False
-        self._result = _CHECKS.submit(self._scan)
-
-    def _scan(self) -> bool:
-        """True when every row is exact. A check that fails counts as finding one."""
-        with self._lock:
-            if self._stopped:
-                return False
-            self._conn = self._config.open()
-        try:
-            return self._conn.execute(self._sql).fetchone() is None
-        finally:
-            with self._lock:
-                self._conn.close()
-                self._conn = None
-
-    def found_inexact(self) -> bool:
-        """Whether the check has already found a row (without waiting for it)."""
-        return self._result.done() and not self.exact()
-
-    def exact(self) -> bool:
-        """Whether every row is exact, once the check has finished."""
-        try:
-            return self._result.result()
-        except Exception:  # any failure of the check: the row path decides
-            return False
-
-    def stop(self) -> None:
-        """Interrupt the scan if it still runs (the read was closed early)."""
-        with self._lock:
-            self._stopped = True
-            if self._conn is not None:
-                self._conn.interrupt()
-
-
 def batches(
     config: SQLiteConfig,
     query: str,
@@ -185,13 +128,15 @@ def batches(
     if flagged is None:
         return None
     config.open().close()  # read-only; refuses a missing file (connectorx would create it)
-    reader = _reader(config, query, batch_rows)
+    reader = _reader(config, flagged[0], batch_rows)
     if reader is None:
         return None
-    if not _types_match(reader.schema, schema):
+    read, flag = reader.schema, reader.schema.field(len(reader.schema) - 1)
+    exact_flag = flag.name == flagged[1] and pa.types.is_integer(flag.type)
+    if not exact_flag or not _types_match(read.remove(len(read) - 1), schema):
         reader.close()
         return None
-    return _read(reader, schema, row_path, Check(config, flagged))
+    return _read(reader, schema, row_path)
 
 
 def _reader(config: SQLiteConfig, query: str, batch_rows: int) -> Any:
@@ -215,27 +160,23 @@ def _types_match(read: pa.Schema, described: pa.Schema) -> bool:
 
 
 def _read(
-    reader: Any,
-    schema: pa.Schema,
-    row_path: Callable[[], Iterator[pa.RecordBatch]],
-    check: Check,
+    reader: Any, schema: pa.Schema, row_path: Callable[[], Iterator[pa.RecordBatch]]
 ) -> Iterator[pa.RecordBatch]:
-    inexact = "a value connectorx would read otherwise"
+    import pyarrow.compute as pc
+
     try:
         while True:
-            if check.found_inexact():
-                raise ReadAgain(inexact, row_path)
             try:
                 batch = reader.read_next_batch()
             except StopIteration:
-                break
+                return
             except BaseException as exc:  # connectorx raises a Rust panic as a BaseException
                 if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
                     raise
                 raise ReadAgain(f"connectorx refused a value ({exc})", row_path) from exc
-            yield conform(batch, schema)
-        if not check.exact():  # waits for the check: the read ends only once it is known
-            raise ReadAgain(inexact, row_path)
+            inexact = batch.column(batch.num_columns - 1)
+            if inexact.null_count or pc.max(inexact).as_py():
+                raise ReadAgain("a value connectorx would read otherwise", row_path)
+            yield conform(batch.drop_columns([batch.schema.names[-1]]), schema)
     finally:
-        check.stop()
         reader.close()
