@@ -36,7 +36,10 @@ INVOICES = table(
 
 def _read(intent: str) -> Query:
     query = understand(intent, [MEMBERS, INVOICES])
-    assert not query.unresolved and not query.ambiguous, (query.unresolved, query.ambiguous)
+    assert not query.unresolved and not query.ambiguous, (
+        query.unresolved,
+        query.ambiguous,
+    )
     return query
 
 
@@ -47,13 +50,19 @@ def _names(intent: str) -> list[str]:
 @pytest.mark.parametrize(
     ("intent", "names"),
     [
-        ("everything from members except email", ["id", "name", "country", "joined_at"]),
+        (
+            "everything from members except email",
+            ["id", "name", "country", "joined_at"],
+        ),
         ("all member columns but email and country", ["id", "name", "joined_at"]),
         ("members minus the email column", ["id", "name", "country", "joined_at"]),
         ("members, drop email", ["id", "name", "country", "joined_at"]),
         ("members, but not joined_at", ["id", "name", "email", "country"]),
         ("members without the country column", ["id", "name", "email", "joined_at"]),
-        ("members without email", ["id", "name", "country", "joined_at"]),  # never empty
+        (
+            "members without email",
+            ["id", "name", "country", "joined_at"],
+        ),  # never empty
     ],
 )
 def test_columns_left_out(intent: str, names: list[str]):
@@ -88,3 +97,15 @@ def test_columns_renamed(intent: str, names: list[str]):
 def test_a_name_of_the_data_is_no_new_name():
     query = understand("invoices (total as state)", [MEMBERS, INVOICES])
     assert not any(o.name == "state" and "total" in o.sql for o in sql.outputs(query))
+
+
+@pytest.mark.parametrize(
+    "intent",
+    [
+        "invoices where no member is set",
+        "invoices (no member)",
+        "invoices where no member_id is given",
+    ],
+)
+def test_no_reference_said_after_where_is_empty(intent: str):
+    assert _read(intent).where == ["invoices.member_id IS NULL"]

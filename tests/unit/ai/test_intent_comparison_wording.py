@@ -26,10 +26,34 @@ BOOKINGS = table(
             "bookings with a total of more than 50 but less than 100",
             ["bookings.total > 50", "bookings.total < 100"],
         ),
-        ("bookings over 100 but under 200", ["bookings.total > 100", "bookings.total < 200"]),
+        (
+            "bookings over 100 but under 200",
+            ["bookings.total > 100", "bookings.total < 200"],
+        ),
     ],
 )
 def test_shorthand_comparisons(intent: str, where: list[str]):
     query = understand(intent, [BOOKINGS])
-    assert not query.unresolved and not query.ambiguous, (query.unresolved, query.ambiguous)
+    assert not query.unresolved and not query.ambiguous, (
+        query.unresolved,
+        query.ambiguous,
+    )
+    assert query.where == where
+
+
+@pytest.mark.parametrize(
+    ("intent", "where"),
+    [
+        ("bookings north of 900", ["bookings.total > 900"]),
+        ("bookings south of 20", ["bookings.total < 20"]),
+        ("bookings with a total under or equal to 20", ["bookings.total <= 20"]),
+        ("bookings with a total above or equal to 500", ["bookings.total >= 500"]),
+    ],
+)
+def test_comparisons_said_in_other_words(intent: str, where: list[str]):
+    query = understand(intent, [BOOKINGS])
+    assert not query.unresolved and not query.ambiguous, (
+        query.unresolved,
+        query.ambiguous,
+    )
     assert query.where == where

@@ -17,6 +17,7 @@ USERS = table(
         Column("id", "integer", False),
         Column("email", "text", False),
         Column("country", "text", True, values=["DE", "FR"]),
+        Column("updated_at", "timestamp with time zone", False),
     ],
 )
 EVENTS = table(
@@ -33,7 +34,10 @@ EVENTS = table(
 
 def _read(intent: str) -> Query:
     query = understand(intent, [EVENTS, USERS])
-    assert not query.unresolved and not query.ambiguous, (query.unresolved, query.ambiguous)
+    assert not query.unresolved and not query.ambiguous, (
+        query.unresolved,
+        query.ambiguous,
+    )
     return query
 
 
@@ -78,3 +82,31 @@ def test_the_unique_values_of_a_column(intent: str, column: str):
 )
 def test_distinct_said_of_a_count_or_of_rows_is_no_list_of_values(intent: str):
     assert understand(intent, [EVENTS, USERS]).one_per is None
+
+
+@pytest.mark.parametrize(
+    ("intent", "order"),
+    [
+        (
+            "users deduplicated on email, newest updated_at kept",
+            "users.updated_at DESC",
+        ),
+        (
+            "remove duplicate users (same email), keep the latest updated",
+            "users.updated_at DESC",
+        ),
+        ("distinct users by email, most recent update wins", "users.updated_at DESC"),
+    ],
+)
+def test_a_dedupe_said_with_same_distinct_or_kept(intent: str, order: str):
+    query = _read(intent)
+    assert query.one_per is not None and query.one_per.name == "email"
+    assert query.one_order == order
+
+
+def test_the_initial_row_per_key_is_the_first():
+    assert _read("initial event per user").one_order == "events.occurred_at ASC"
+
+
+def test_distinct_rows_counted_per_group_are_no_dedupe():
+    assert understand("count distinct users per country", [EVENTS, USERS]).one_per is None

@@ -69,7 +69,7 @@ class RowShape(ParserBase):
         the most recently updated row"."""
         if self._argmax() or self._distinct_values():
             return
-        which = rf"(?:very\s+)?(?:most\s+recent(?:ly)?|latest|newest|last|first|earliest|oldest|{SUPERLATIVES})"  # noqa: E501
+        which = rf"(?:very\s+)?(?:most\s+recent(?:ly)?|latest|newest|last|first|initial|earliest|oldest|{SUPERLATIVES})"  # noqa: E501
         verb = (
             r"(?:\s+(?P<verb>updated|modified|created|placed|changed|added|scanned|made"
             r"|recorded)\b)?"
@@ -110,13 +110,16 @@ class RowShape(ParserBase):
         if m is None:
             m = re.search(
                 r"\b(?:dedup\w*|de-?dup\w*|remove\s+duplicates?|without\s+duplicates?|duplicates?"
-                r"|(?:with\s+)?no\s+duplicates?|one\s+(?:row|record|entry)|unique)\s+"
-                r"(?:(?:the\s+)?[a-z_]+\s+(?=(?:by|on|per|of|for|in)\s))?(?:(?:by|on|per|of|for"
-                r"|in)\s+(?:each\s+|every\s+|the\s+)?)?(?P<key>[a-z_]+(?:\s+[a-z_]+)?)",
+                r"|(?:with\s+)?no\s+duplicates?|one\s+(?:row|record|entry)|unique|distinct)\s+"
+                r"(?:(?:the\s+)?[a-z_]+\s+(?=(?:by|on|per|of|for|in|\(?\s*(?:with\s+(?:the\s+)?)?same"
+                r"|sharing)\s))?(?:(?:by|on|per|of|for|in|\(?\s*(?:with\s+(?:the\s+)?)?same|sharing"
+                r"(?:\s+an?|\s+the)?)\s+(?:each\s+|every\s+|the\s+)?)?(?P<key>[a-z_]+(?:\s+[a-z_]+)?)",
                 self.text,
             )
             if m is None or not self._free(m) or self._counted_distinct(m.start()):
                 return
+            if m[0].startswith("distinct") and not re.search(r"\b(?:by|on|same|sharing)\b", m[0]):
+                return  # "distinct customers per status": a count, or the values, not a dedupe
             chosen = re.search(
                 rf"\b{keep}(?:the\s+)?(?:(?:row|record|entry|version|one)\s+(?:with\s+)?"
                 rf"(?:the\s+)?)?(?P<which>{which}){verb}(?:\s+(?:row|record|entry|version|one))?",
@@ -153,7 +156,7 @@ class RowShape(ParserBase):
             return  # "the latest order of each customer" read from another table; "the
             # largest order total per customer" is an aggregate
         latest = not re.search(
-            r"first|earliest|oldest|lightest|smallest|shortest|cheapest", which_words
+            r"first|initial|earliest|oldest|lightest|smallest|shortest|cheapest", which_words
         )
         span_end = m.start("key") + len(key_words)
         if (words.get("what") and m.start("what") > m.start("key")) or (
@@ -210,7 +213,8 @@ class RowShape(ParserBase):
         )
         for extra in re.finditer(  # the dedupe said again: "unique", "duplicates … removed"
             r"\b(?:unique|distinct|dedup\w*|de-?dup\w*|(?:duplicates?\s+)?(?:removed|dropped"
-            r"|eliminated)|wins|(?:one|a\s+single)\s+(?:row|record|entry)\s+(?:each|apiece))\b",
+            r"|eliminated)|wins|kept|retained|preserved|stays|remains"
+            r"|(?:one|a\s+single)\s+(?:row|record|entry)\s+(?:each|apiece))\b",
             self.text,
         ):
             if self._free(extra):
@@ -274,7 +278,10 @@ class RowShape(ParserBase):
     def _counted_distinct(self, start: int) -> bool:
         """True when "unique" at ``start`` says what is counted, not one row per key: "number
         of unique parcels …", "unique parcels scanned per warehouse"."""
-        if re.search(r"\b(?:number\s+of|how\s+many|count\s+of)\s+(?:the\s+)?$", self.text[:start]):
+        if re.search(
+            r"\b(?:number\s+of|how\s+many|count\s+of|count(?:ing)?)\s+(?:the\s+)?$",
+            self.text[:start],
+        ):
             return True
         named = next(((s, e) for s, e, _ in self.mentions if s > start), None)
         if named is None or not re.fullmatch(r"[a-z]+\s+", self.text[start : named[0]]):

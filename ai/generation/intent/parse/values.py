@@ -36,7 +36,7 @@ class ValueFilters(ParserBase):
         q = self.q
         for m in re.finditer(
             rf"(?:(?P<neg>{NEGATE})\s+(?:(?:any|all|the)\s+)?(?:[a-z_]+\s+){{0,2}}?)?"
-            r"(?P<kw>without|with\s+no|that\s+(?:have|has)\s+no|having\s+no|who\s+(?:have|has)\s+no"
+            r"(?P<kw>without|with\s+no|that\s+(?:have|has)\s+no|having\s+no|(?:where|when|if)\s+no|\(\s*no|who\s+(?:have|has)\s+no"
             r"|with\s+(?:a\s+)?missing|missing|lacking|that\s+lack|(?:that|which|who)\s+(?:are|is)\s+missing"
             r"|with(?:\s+an?)?\s+(?:null|empty|unknown|blank)|(?:not|never)\s+(?:assigned|linked|attached|tied)\s+to"
             r"|(?P<nonnull>with\s+(?:an?\s+)?non-?(?:null|empty|blank))"
@@ -121,7 +121,8 @@ class ValueFilters(ParserBase):
                     end, ref = found
                 # "no carrier assigned", "without a delivered_at timestamp"
                 rest = re.match(
-                    rf"\s+(?:{SET_WORDS}|{DATE_NOUNS}|values?|ids?|keys?|references?)\b",
+                    rf"\s+(?:(?:is|was|has\s+been)\s+)?(?:{SET_WORDS}|{DATE_NOUNS}|values?|ids?|keys?"
+                    r"|references?)\b",
                     self.text[end:],
                 )
                 if rest:

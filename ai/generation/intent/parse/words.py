@@ -24,7 +24,10 @@ OPS = {
     "not over": "<=", "not above": "<=", "not under": ">=", "not below": ">=",
     "does not exceed": "<=", "doesn't exceed": "<=", "do not exceed": "<=", "don't exceed": "<=",
     "not exceeding": "<=", "at or below": "<=", "at or under": "<=", "at or above": ">=",
-    "≤": "<=", "≥": ">=",
+    "≤": "<=", "≥": ">=", "north of": ">", "south of": "<", "under or equal to": "<=",
+    "below or equal to": "<=", "lower or equal to": "<=", "smaller or equal to": "<=",
+    "above or equal to": ">=", "over or equal to": ">=", "higher or equal to": ">=",
+    "bigger or equal to": ">=", "larger or equal to": ">=",
 }  # fmt: skip
 
 OP_RE = "|".join(re.escape(k) for k in sorted(OPS, key=len, reverse=True))
