@@ -103,6 +103,8 @@ def test_a_name_said_before_the_rows_it_is_added_to(intent: str):
         ("basket items with a column line_total = quantity * unit_price", "line_total"),
         ("basket_items: compute line_total = quantity*unit_price", "line_total"),
         ("basket items with amount grossed up with 19% VAT (gross_amount)", "gross_amount"),
+        ("add a gross_amount column to basket_items: amount plus 19% VAT", "gross_amount"),
+        ("basket items showing gross_amount, i.e. amount plus 19% VAT", "gross_amount"),
     ],
 )
 def test_the_name_a_new_column_is_given(intent: str, name: str):

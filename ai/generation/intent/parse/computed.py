@@ -456,7 +456,8 @@ class ComputedColumns(ParserBase):
             # the words just before the definition, after any word that is no name's
             cut = re.match(
                 r"(?:.*\b(?:with|and|plus|including|add|adding|a|an|the|by|for|each|every|of"
-                r"|whose|where|which|that|having|their|its|column|field|also|new|extra"
+                r"|whose|where|which|that|having|their|its|column|field|also|new|extra|showing"
+                r"|show|displaying|containing|alongside"
                 r"|compute|computed|calculate|calculated|derive|derived"
                 rf"|in|from|per(?!\s+(?:{UNITS}|unit|item|piece)))\s+)?(.+)",
                 re.sub(r"\s+in\s+(?:hours|days|minutes|seconds)$", "", named[1]),
@@ -524,7 +525,7 @@ class ComputedColumns(ParserBase):
         rows = "|".join(re.escape(f) for f in sorted(self.cat.forms(self.q.root), key=len)[::-1])
         m = re.search(
             r"(?:\b(?:add|adding|compute|computing|calculate|calculating)\s+)?(?:an?\s+|the\s+)?"
-            r"(?:(?:new|extra)\s+)?(?:column\s+)?\b(?P<name>[a-z_]+(?:\s+[a-z_]+)?)\s+"
+            r"(?:(?:new|extra)\s+)?(?:column\s+)?\b(?P<name>[a-z_]+(?:\s+(?!(?:column|field)\b)[a-z_]+)?)\s+"
             rf"(?:column\s+)?(?:to|for|of|on|in)\s+(?:the\s+|all\s+|each\s+|every\s+)?(?:{rows})"
             r"\s*(?:[:=(,-]|\bas\b)\s*$",
             self.text[:start],
