@@ -22,6 +22,11 @@ _ADD_UP = (
     r"|costs?|are\s+worth|is\s+worth"
 )
 _GROUPED = r"\s*(?:per|by|each|every|for\s+each|at\s+each|in\s+each)\b"
+# An aggregate of each referring row's measure: "clients with an average order above 700"
+_OF_EACH = {
+    "average": "avg", "avg": "avg", "mean": "avg", "maximum": "max", "max": "max",
+    "biggest": "max", "largest": "max", "minimum": "min", "min": "min", "smallest": "min",
+}  # fmt: skip
 
 
 def _key(c: Column) -> bool:
@@ -32,7 +37,8 @@ def _key(c: Column) -> bool:
 class AcrossTables(Grouping):
     """Places aggregates of rows counted or summed per row of another table."""
 
-    _summed: tuple[re.Match[str], DatasetSchema, Ref] | None = None
+    _summed: tuple[re.Match[str], DatasetSchema, Ref | None, str] | None = None
+    _count_said: tuple[int, int] | None = None
     _counted_per: tuple[re.Match[str], Ref] | None = None
 
     def _summed_children(self) -> None:
@@ -48,6 +54,11 @@ class AcrossTables(Grouping):
             rf"(?P<num>{_TOTAL})(?:\s+(?:in\s+total|altogether|overall|combined|in\s+sum))?",
             self.text,
         )
+        if m is None and self.aggregate_ok:
+            self._aggregated_children()
+            if self._summed is None:
+                self._counted_with_count()
+            return
         if m is None or not self.aggregate_ok:
             return
         parent, rows = self.cat.table_named(m["parent"]), self.cat.table_named(m["rows"])
@@ -61,10 +72,88 @@ class AcrossTables(Grouping):
             ref = Ref(rows, measures[0])
         if ref is None:
             return
+        self._read_children(rows)
+        self._summed = (m, parent, ref, "sum")
+
+    def _aggregated_children(self) -> None:
+        """ "clients with an average order above 700", "carriers with a maximum shipment cost
+        over 900": an average, maximum or minimum of the measure of the rows that refer to the
+        table named first (their amount when no column is named), compared; one group per row
+        of that table, as for _summed_children. A sum said so ("with total orders over 10": a
+        count, or a sum?) is left to the other passes."""
+        q = self.q
+        m = re.search(
+            r"\b(?P<parent>[a-z_]+)\s+(?:with|having|that\s+have|which\s+have|who\s+have"
+            r"|that\s+has|which\s+has|who\s+has)\s+(?:an?\s+|the\s+|their\s+|its\s+)?"
+            rf"(?P<agg>{'|'.join(_OF_EACH)})\s+(?P<rows>[a-z_]+(?:\s+[a-z_]+){{0,2}}?)\s+"
+            rf"(?:(?:is|are|of)\s+)?(?P<op>{OP_RE})\s+(?P<num>{_TOTAL})\b(?!\s*%)",
+            self.text,
+        )
+        if m is None:
+            return
+        parent = self.cat.table_named(m["parent"])
+        if parent is not q.root:
+            return
+        tokens = m["rows"].split()
+        for n in range(len(tokens), 0, -1):
+            rows = self.cat.table_named(" ".join(tokens[:n]))
+            if rows is None or rows is parent or not self.cat.references(rows, parent):
+                continue
+            said = " ".join(tokens[n:])
+            if said:  # "average order total": the column named, a measure of those rows
+                named = [
+                    r
+                    for r in self.cat.columns_named(said, [rows])
+                    if r.dataset is rows and is_numeric(r.column) and not _key(r.column)
+                ]
+                ref = named[0] if len(named) == 1 else None
+            else:
+                ref = self._money(rows)
+            if ref is None:
+                return
+            self._read_children(rows)
+            self._summed = (m, parent, ref, _OF_EACH[m["agg"]])
+            return
+
+    def _counted_with_count(self) -> None:
+        """ "products that appear in more than 52 line items, with that count", "customers with
+        over 11 orders and their number of orders": the rows referring to the table named first
+        counted per row of it, compared, when the count is also asked as a column; one group
+        per row of that table. Without the count asked ("customers with more than 11 orders"),
+        the rows wanted (the customers, or their ids and counts?) stay open."""
+        q = self.q
+        for words in (r"[a-z_]+\s+[a-z_]+", r"[a-z_]+"):  # "line items", "orders"
+            m = re.search(
+                r"\b(?P<parent>[a-z_]+)\s+(?:(?:that|which|who)\s+)?(?:with|having|have|has"
+                r"|(?:appear|appears|show\s+up|shows\s+up|occur|occurs|feature|features|are|is)"
+                rf"\s+in)\s+(?P<op>{OP_RE})\s+(?P<num>{_TOTAL})\s+(?P<rows>{words})\b",
+                self.text,
+            )
+            if m is not None and self.cat.table_named(m["rows"]) is not None:
+                break
+        else:
+            return
+        parent, rows = self.cat.table_named(m["parent"]), self.cat.table_named(m["rows"])
+        if parent is not q.root or rows is None or not self.cat.references(rows, parent):
+            return
+        forms = "|".join(re.escape(f) for f in sorted(self.cat.forms(rows), key=len)[::-1])
+        said = re.search(
+            r"(?:,\s*|\s+)(?:with|and|plus|showing|including|incl)\s+(?:that|the|their|its|this"
+            rf"|those|a)\s+(?:count|number|number\s+of\s+(?:{forms})|(?:{forms})\s+count)\b",
+            self.text[m.end() :],
+        )
+        if said is None:
+            return
+        self._read_children(rows)
+        self._summed = (m, parent, None, "count")
+        self._count_said = (m.end() + said.start(), m.end() + said.end())
+
+    def _read_children(self, rows: DatasetSchema) -> None:
+        """The rows read from now on are ``rows`` (those that refer to the table named)."""
+        q = self.q
         q.root = rows
         q.tables = {rows.dataset}
         self.prefer = [rows, *[d for d in self.prefer if d is not rows]]
-        self._summed = (m, parent, ref)
 
     def _counted_children(self) -> None:
         """ "customer countries with more than 90 orders", "warehouse cities having at least
@@ -122,21 +211,32 @@ class AcrossTables(Grouping):
         return [(m.start("rows"), m.end("rows"), out)]
 
     def _parent_total(self) -> list[tuple[int, int, Out]]:
-        """The sum and the condition _summed_children found, grouped by the table named first."""
+        """The aggregate and the condition _summed_children or _aggregated_children found,
+        grouped by the table named first."""
         if self._summed is None:
             return []
         q = self.q
-        m, parent, ref = self._summed
-        col = ref.column.name
-        out = Out(f"sum({self._use(ref)})", col if col.startswith("total") else f"total_{col}")
+        m, parent, ref, fn = self._summed
+        col = ref.column.name if ref is not None else ""
+        if ref is None:
+            out = Out("count(*)", f"{singular(q.root.table)}_count")
+        elif fn == "sum":
+            out = Out(f"sum({self._use(ref)})", col if col.startswith("total") else f"total_{col}")
+        else:
+            out = Out(f"{fn}({self._use(ref)})", f"{fn}_{col}")
         op, number = OPS[m["op"]], digits(m["num"])
         q.having.append(f"{out.sql} {op} {number}")
         self._group_entity(parent, m.start("parent"), m.end("parent"))
+        said = {"sum": m.start("rows"), "count": m.start("op")}.get(fn) or m.start("agg")
+        if fn != "sum" and self.cov.free(m.end("parent"), said):
+            self.cov.take(m.end("parent"), said)  # "with an", "having the", "that appear in"
+        if self._count_said is not None:
+            self.cov.take(*self._count_said)
         self._place(
             "filter",
-            m.start("rows"),
+            said,
             m.end(),
-            f"Keeps the {parent.table} whose {m['rows']} sum to {op} {number}",
+            f"Keeps the {parent.table} whose {m['rows']} {fn} to {op} {number}",
             f"{out.sql} {op} {number}",
         )
         return [(m.start("rows"), m.end("rows"), out)]
