@@ -61,6 +61,26 @@ async def test_pipeline_list_filters_and_page(app, tenancy, gated):
         assert missing.status_code == 404
 
 
+async def test_the_list_filters_before_it_is_cut_at_its_limit(
+    app, tenancy, gated, source_db, monkeypatch
+):
+    from api.dashboard.routes import pipelines as pipeline_pages
+
+    name, table = unique_name("newest_of_many"), unique_name("ui_many")
+    source = await asyncpg.connect(pg_dsn(source_db))
+    try:
+        await source.execute(f"CREATE TABLE {table} AS SELECT 1 AS id, 1::numeric AS amount")
+    finally:
+        await source.close()
+    definition = postgres_pipeline(gated["source"], gated["target"], table, [])
+    async with bootstrap_api(app) as api:
+        await create_pipeline(api, name, definition)
+    monkeypatch.setattr(pipeline_pages, "LIST_LIMIT", 1)  # older pipelines fill the first place
+    async with logged_in(app, tenancy.members["viewer"]) as http:
+        found = await http.get("/ui/pipelines", params={"q": name}, headers=HTML)
+    assert found.status_code == 200 and f">{name}</a>" in found.text  # listed, not only asked
+
+
 async def test_an_editor_tests_a_connection(app, tenancy, gated):
     async with logged_in(app, tenancy.members["editor"]) as http:
         page = await http.get("/ui/connections", headers=HTML)

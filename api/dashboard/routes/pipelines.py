@@ -23,7 +23,7 @@ from store import monitoring as monitoring_store
 from store import pipelines as pipeline_store
 from store import runs as run_store
 from store import schedules as schedule_store
-from store.models import Connection
+from store.models import Connection, Pipeline
 
 router = APIRouter(prefix="/ui/pipelines", include_in_schema=False)
 
@@ -41,21 +41,25 @@ async def pipeline_list(
     tag: Annotated[str, Query(max_length=200)] = "",
     status: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
+    wanted = q.strip().lower()
+    there: set[str] = set()  # the statuses there are, to filter by
+
+    def shown(row: Pipeline) -> bool:
+        there.add(row.status)
+        return (not status or row.status == status) and (
+            wanted in row.name.lower() or wanted in (row.description or "").lower()
+        )
+
+    # Filtered before the list is cut at LIST_LIMIT: a match among many pipelines still shows.
     rows, _ = await pipeline_store.page(
         session,
         principal.tenant_id,
         tags=[tag.strip()] if tag.strip() else [],
+        keep=shown,
         offset=0,
         limit=LIST_LIMIT,
     )
-    statuses = sorted({row.status for row in rows})  # the ones there are, to filter by
-    wanted = q.strip().lower()
-    rows = [
-        r
-        for r in rows
-        if (not status or r.status == status)
-        and (wanted in r.name.lower() or wanted in (r.description or "").lower())
-    ]
+    statuses = sorted(there)
     items = []
     for row in rows:
         last = await monitoring_store.last_run(session, row.id)
