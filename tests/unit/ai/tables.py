@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ai.generation.intent.understand import Query, understand
 from workflows.generation_payloads import Column, DatasetSchema
 
 ColumnSpec = Column | tuple[str, str] | tuple[str, str, bool]
@@ -38,3 +39,10 @@ def _column(spec: ColumnSpec) -> Column:
     if len(spec) == 2:
         return Column(spec[0], spec[1], spec[0] != "id")
     return Column(*spec)
+
+
+def understood(intent: str, tables: Sequence[DatasetSchema]) -> Query:
+    """The planner's reading of ``intent`` over ``tables``, with nothing left open."""
+    query = understand(intent, list(tables))
+    assert not query.unresolved and not query.ambiguous, (query.unresolved, query.ambiguous)
+    return query

@@ -8,7 +8,7 @@ import pytest
 
 from ai.generation.intent import sql
 from ai.generation.intent.understand import Query, understand
-from tests.unit.ai.tables import table
+from tests.unit.ai.tables import table, understood
 from workflows.generation_payloads import Column
 
 MEMBERS = table(
@@ -35,12 +35,7 @@ INVOICES = table(
 
 
 def _read(intent: str) -> Query:
-    query = understand(intent, [MEMBERS, INVOICES])
-    assert not query.unresolved and not query.ambiguous, (
-        query.unresolved,
-        query.ambiguous,
-    )
-    return query
+    return understood(intent, [MEMBERS, INVOICES])
 
 
 def _names(intent: str) -> list[str]:

@@ -9,7 +9,7 @@ import pytest
 
 from ai.generation.intent import sql
 from ai.generation.intent.understand import Query, understand
-from tests.unit.ai.tables import table
+from tests.unit.ai.tables import table, understood
 from workflows.generation_payloads import Column
 
 LINES = table(
@@ -24,9 +24,7 @@ LINES = table(
 
 
 def _read(intent: str) -> Query:
-    query = understand(intent, [LINES])
-    assert not query.unresolved and not query.ambiguous, (query.unresolved, query.ambiguous)
-    return query
+    return understood(intent, [LINES])
 
 
 @pytest.mark.parametrize(

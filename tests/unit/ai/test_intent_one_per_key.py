@@ -8,7 +8,7 @@ import pytest
 
 from ai.generation.intent import sql
 from ai.generation.intent.understand import Query, understand
-from tests.unit.ai.tables import table
+from tests.unit.ai.tables import table, understood
 from workflows.generation_payloads import Column
 
 USERS = table(
@@ -33,12 +33,7 @@ EVENTS = table(
 
 
 def _read(intent: str) -> Query:
-    query = understand(intent, [EVENTS, USERS])
-    assert not query.unresolved and not query.ambiguous, (
-        query.unresolved,
-        query.ambiguous,
-    )
-    return query
+    return understood(intent, [EVENTS, USERS])
 
 
 @pytest.mark.parametrize(

@@ -215,39 +215,40 @@ class ComputedColumns(ParserBase):
     def _taxed(self) -> None:
         """ "a price with 20% VAT": the column with the tax added, a new column only when so
         named or said to be added ("add …", "… column"): it may describe the column itself."""
-        for m in re.finditer(
+        self._tax(
             r"\bwith\s+(?P<num>\d+(?:\.\d+)?)\s*(?:%|percent)\s+(?P<tax>vat|tax|sales\s+tax)"
             r"(?:\s+(?:added|on\s+top))?\b",
-            self.text,
-        ):
-            a = self._column_before(m.start(), "numeric", 2)
-            if a is None or not self.cov.free(a[0], m.end()):
-                continue
-            sql = f"{self._use(a[1])} * {1 + float(m['num']) / 100:g}"
-            if self._restated(a[0], m.end(), sql):
-                continue
-            label = f"{a[1].column.name}_with_{m['tax'].split()[-1]}"
-            said = f"{a[1].column.name} plus {m['num']}% {m['tax']}"
-            self._add_computed(a[0], m.end(), sql, label, said, named_only=True)
+            "*",
+            "with",
+            "plus",
+        )
 
     def _untaxed(self) -> None:
         """ "the amount without the 19% VAT", "total excl. 19% tax", "price net of 20% VAT": the
         column with the tax taken out (divided by 1.19, not less 19%), a new column only when so
         named or said to be added: it may describe the column itself."""
-        for m in re.finditer(
+        self._tax(
             r"\b(?:excluding|excl\.?|ex\.?|without|before|less|minus|net\s+of|after\s+(?:removing"
             r"|deducting|taking\s+out))\s+(?:the\s+|any\s+)?(?P<num>\d+(?:\.\d+)?)\s*(?:%|percent)\s+"
             r"(?P<tax>vat|tax|sales\s+tax)\b",
-            self.text,
-        ):
+            "/",
+            "without",
+            "without",
+        )
+
+    def _tax(self, pattern: str, operator: str, label_word: str, said_word: str) -> None:
+        """Each match of ``pattern`` (groups ``num`` and ``tax``) after a numeric column: the
+        column times (``*``) or divided by (``/``) one plus the rate."""
+        for m in re.finditer(pattern, self.text):
             a = self._column_before(m.start(), "numeric", 2)
             if a is None or not self.cov.free(a[0], m.end()):
                 continue
-            sql = f"{self._use(a[1])} / {1 + float(m['num']) / 100:g}"
+            sql = f"{self._use(a[1])} {operator} {1 + float(m['num']) / 100:g}"
             if self._restated(a[0], m.end(), sql):
                 continue
-            label = f"{a[1].column.name}_without_{m['tax'].split()[-1]}"
-            said = f"{a[1].column.name} without {m['num']}% {m['tax']}"
+            name, tax = a[1].column.name, m["tax"]
+            label = f"{name}_{label_word}_{tax.split()[-1]}"
+            said = f"{name} {said_word} {m['num']}% {tax}"
             self._add_computed(a[0], m.end(), sql, label, said, named_only=True)
 
     def _shares(self) -> None:
