@@ -316,8 +316,13 @@ class AcrossTables(Grouping):
             )
             done = self._done_words(end)
             grouped = re.match(_GROUPED, self.text[end + done :])
+            if not done and lead is not None and lead.start() == 0:
+                # "unique SKUs in each order": what opens the intent, counted per group
+                grouped = re.match(r"\s+(?:per|(?:in|for|at)\s+(?:each|every))\b", self.text[end:])
+                done = 0 if grouped is None else -1
             if lead is None or not done or grouped is None:
                 continue
+            done = max(done, 0)
             if not self.cov.free(lead.start("agg"), end):
                 continue
             out = self._distinct_of(d, self.text[start:end])

@@ -153,7 +153,7 @@ class RowTable(ParserBase):
             (s, e, d)
             for s, e, d in self.mentions
             if re.search(
-                r"(?:\b(?:number\s+of|how\s+many|count\s+of)\s+(?:the\s+)?|^)(?:distinct|different"
+                r"(?:\b(?:number\s+of|how\s+many|count(?:\s+of)?)\s+(?:the\s+)?|^)(?:distinct|different"
                 r"|unique)\s+$",
                 self.text[:s],
             )
@@ -164,7 +164,12 @@ class RowTable(ParserBase):
         verbed = re.match(
             rf"\s+(?:(?:who|that|which)\s+)?(?:(?:were|was|got)\s+)?({DONE})\b", self.text[end:]
         )
-        if not re.search(r"\b(?:number|many|count)\b", self.text[:start]) and verbed is None:
+        counted_per = re.match(r"\s+(?:per|(?:in|for|at)\s+(?:each|every))\b", self.text[end:])
+        if (
+            not re.search(r"\b(?:number|many|count)\b", self.text[:start])
+            and verbed is None
+            and counted_per is None  # "unique SKUs in each order": counted per order
+        ):
             return None  # "unique customers by email": one row per email
         others = {d.dataset: d for _, _, d in self.mentions if d is not target}
         for g in re.finditer(r"\b(?:per|by|each|every)\s+(?:the\s+)?([a-z_]+)", self.text):
