@@ -118,8 +118,9 @@ def plan_dict(request: GenerationInput, context: GenerationContext) -> dict[str,
                 f"WHERE {load.cursor.name} > :last_{load.cursor.name}",
             )
         sources[dataset.dataset] = source
-    for dataset in context.sources:  # tables an anti-join reads
-        if dataset.dataset not in sources and f"FROM {dataset.dataset} " in sql:
+    for dataset in context.sources:  # tables an anti-join or a semi-join reads
+        read = (f"FROM {dataset.dataset} ", f"JOIN {dataset.dataset} ")
+        if dataset.dataset not in sources and any(r in sql for r in read):
             sources[dataset.dataset] = {
                 "connection": dataset.connection,
                 "table": dataset.qualified,

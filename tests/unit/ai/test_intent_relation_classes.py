@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import partial
 
 from ai.generation.intent.sql import select_sql
+from ai.generation.intent.understand import understand
 from tests.unit.ai.tables import table, understood
 from workflows.generation_payloads import Column
 
@@ -82,4 +83,33 @@ def test_distinct_rows_said_first_and_grouped_are_counted():
             "SELECT visit_lines.visit_id, count(DISTINCT visit_lines.item_id) AS item_count "
             "FROM visit_lines GROUP BY 1"
         ), intent
+
+
+def test_rows_some_row_reaches_through_a_named_value_of_another_table():
+    through_items = (
+        "FROM visit_lines JOIN visits ON visit_lines.visit_id = visits.id "
+        "JOIN items ON visit_lines.item_id = items.id WHERE visits.member_id = members.id"
+    )
+    for intent, value in (
+        ("members who bought a yoga mat", "items.title = 'Yoga mat'"),
+        ("members that have ever purchased Rowing machines", "items.title = 'Rowing machine'"),
+        ("members who ordered some drinks items", "items.family = 'drinks'"),
+    ):
+        assert _sql(intent) == (
+            "SELECT members.id, members.name, members.city FROM members WHERE EXISTS "
+            f"(SELECT 1 {through_items} AND {value})"
+        ), intent
+    for intent in ("visits which include a green tea", "visits containing Green tea"):
+        assert _sql(intent).endswith(
+            "FROM visits WHERE EXISTS (SELECT 1 FROM visit_lines JOIN items ON "
+            "visit_lines.item_id = items.id WHERE visit_lines.visit_id = visits.id AND "
+            "items.title = 'Green tea')"
+        ), intent
+
+
+def test_a_value_the_rows_reach_through_no_one_table_is_left_open():
+    guests = _table("guests", [("id", "integer"), ("visit_line_id", "integer")],
+                    [["visit_line_id", "visit_lines", "id"]])  # fmt: skip
+    query = understand("members who bought a yoga mat", [*CLUB, guests])
+    assert "yoga mat" in " ".join(query.unresolved)
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import re
 
+from ai.generation.intent.grounding import plural
 from ai.generation.intent.parse.base import ParserBase
 from ai.generation.intent.parse.words import DONE, DROPPED, NEGATE, SET_WORDS
+from ai.generation.planning import q as ident
+from ai.generation.words import singular
 from connectors.postgres.sql import quote_literal
 from workflows.generation_payloads import DatasetSchema
 
@@ -17,6 +20,15 @@ _ANTI_WORDS = {
     *["in", "on", "for", "by", "of", "to", "from", "with", "appear", "appears", "use", "get"],
 }
 
+
+# Before a value of a table that the rows reach through another: "who bought a", "containing"
+_THROUGH_VALUE = re.compile(
+    r"\b(?:(?:who|that|which)\s+(?:(?:have|has|had)\s+)?(?:(?:ever|already|once)\s+)?"
+    rf"(?:{DONE}|contains?|includes?|holds?|have|has|had)|containing|including|holding)\s+"
+    r"(?:(?:an?|any|some|the|at\s+least\s+one|one\s+or\s+more)\s+)?"
+)
+# What ends the value's words: "…a lawn mower", "…a webcam, with their email"
+_CLAUSE_END = re.compile(r"\s*(?:$|[,.;)?!]|\band\b|\bwith\b|\bplus\b|\bshowing\b)")
 
 # After "no <table>": the verb of a relative clause ("warehouses no shipment came from")
 _RELATIVE_VERB = re.compile(
@@ -184,6 +196,7 @@ class AntiJoins(ParserBase):
             )
         self._semi_joins()
         self._valued_semi_joins()
+        self._semi_joins_through_value()
 
     def _semi_joins(self) -> None:
         """ "clients who have ordered", "customers that placed an order", "products which were
@@ -236,6 +249,70 @@ class AntiJoins(ParserBase):
             self._place(
                 "filter", m.start(), m.end(), f"Keeps {q.root.table} with such {child.table}", cond
             )
+
+    def _semi_joins_through_value(self) -> None:
+        """ "clients who bought a lawn mower", "orders containing a Webcam": some row of the one
+        table that reaches both the root and the table holding the value named, through
+        references (the order items), refers to the root and to a row with that value; never
+        guessed among several such tables, nor for a value of several columns."""
+        q = self.q
+        for m in _THROUGH_VALUE.finditer(self.text):
+            if not self._free(m):
+                continue
+            tokens = list(re.finditer(r"[a-z0-9][a-z0-9_-]*", self.text[m.end() :]))[:4]
+            for n in range(len(tokens), 0, -1):
+                end = m.end() + tokens[n - 1].end()
+                if not _CLAUSE_END.match(self.text, end) or not self.cov.free(m.end(), end):
+                    continue
+                said = self.text[m.end() : end]
+                cond = self._through_value(said)
+                owner = re.fullmatch(r"(.+)\s+([a-z_]+)", said)  # "a garden product"
+                if cond is None and owner is not None:
+                    cond = self._through_value(owner[1], self.cat.table_named(owner[2]))
+                if cond is not None:
+                    q.where.append(cond)
+                    self._place("filter", m.start(), end, f"Keeps {q.root.table} with such", cond)
+                    break
+
+    def _through_value(self, words: str, table: DatasetSchema | None = None) -> str | None:
+        """The EXISTS condition for _semi_joins_through_value (the value's table ``table`` when
+        it was named after it), or None."""
+        q, cat = self.q, self.cat
+        if cat.table_named(words) is not None:
+            return None  # "who made a purchase": a table's rows, not a value
+        wanted = {words, singular(words), plural(words)}
+        found = {
+            (ref.dataset.dataset, ref.column.name, value): ref
+            for ref, value in cat.values_named(words, cat.datasets)
+            if value.lower().replace("_", " ") in wanted | {w.replace("-", " ") for w in wanted}
+        }
+        if len(found) != 1:
+            return None
+        (_, column, value), ref = next(iter(found.items()))
+        held = ref.dataset
+        if (
+            (table is not None and table is not held)
+            or held is q.root
+            or cat.path(q.root, held, lookups_only=True) is not None
+        ):
+            return None  # a value of the rows read, or of a row they refer to: another pass's
+        bridges = []
+        for d in cat.datasets:
+            to_root = cat.path(d, q.root, lookups_only=True) if d is not q.root else None
+            to_held = cat.path(d, held, lookups_only=True)
+            if to_root and to_held:  # the value's own table: _valued_semi_joins
+                bridges.append((d, to_root, to_held))
+        if len(bridges) != 1:
+            return None
+        bridge, to_root, to_held = bridges[0]
+        joins: dict[str, str] = {}
+        for edge, t in [*to_root[:-1], *to_held]:
+            if t is q.root:
+                return None
+            joins.setdefault(t.dataset, f" JOIN {t.dataset} ON {edge.sql()}")
+        valued = f"{held.dataset}.{ident(column)} = {quote_literal(value)}"
+        where = f"{to_root[-1][0].sql()} AND {valued}"
+        return f"EXISTS (SELECT 1 FROM {bridge.dataset}{''.join(joins.values())} WHERE {where})"
 
     def _referring_value(self, word: str, child: DatasetSchema | None = None) -> str | None:
         """``child.column = 'value'`` when ``word`` is one value of one column of ``child`` (or of
