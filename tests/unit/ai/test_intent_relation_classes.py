@@ -113,3 +113,20 @@ def test_a_value_the_rows_reach_through_no_one_table_is_left_open():
     query = understand("members who bought a yoga mat", [*CLUB, guests])
     assert "yoga mat" in " ".join(query.unresolved)
 
+
+def test_the_top_values_of_a_referred_column_by_an_amount_summed():
+    by_city = (
+        "SELECT members.city, sum(visits.amount) AS total_amount FROM visits JOIN members ON "
+        "visits.member_id = members.id GROUP BY 1 ORDER BY total_amount {} LIMIT {}"
+    )
+    for intent, order, n in (
+        ("top 2 cities by visit amount", "DESC", 2),
+        ("the 3 cities with the highest total visit amount", "DESC", 3),
+        ("the 2 cities with the lowest visit amount", "ASC", 2),
+    ):
+        assert _sql(intent) == by_city.format(order, n), intent
+    assert _sql("top 2 families by qty") == (
+        "SELECT items.family, sum(visit_lines.qty) AS total_qty FROM visit_lines JOIN items ON "
+        "visit_lines.item_id = items.id GROUP BY 1 ORDER BY total_qty DESC LIMIT 2"
+    )
+

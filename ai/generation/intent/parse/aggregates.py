@@ -236,6 +236,13 @@ class Aggregates(Ranking, ComputedColumns, AcrossTables):
                     f"{agg.sql} AS {agg.name} ORDER BY {agg.name} LIMIT {n}",
                 )
                 return
+            if (
+                entity is None
+                and m["ent"]
+                and (summed or self._amount_of_rows(found[1]))
+                and self._top_values_by_sum(m, n, desc, found)
+            ):  # "top 3 countries by order total"
+                return
             if m["ent"] and entity is not q.root:
                 # "the 5 biggest spenders by order total": ranked rows of what?
                 q.ambiguous.append(
@@ -346,6 +353,41 @@ class Aggregates(Ranking, ComputedColumns, AcrossTables):
                     f"Keeps the {n} groups with the {'highest' if desc else 'lowest'} {target.name}",  # noqa: E501
                     f"ORDER BY {target.name} {'DESC' if desc else 'ASC'} LIMIT {n}",
                 )
+
+    def _top_values_by_sum(
+        self, m: re.Match[str], n: int, desc: bool, found: tuple[int, Ref]
+    ) -> bool:
+        """ "top 3 countries by order total", "the 5 cities with the highest visit amount": the
+        amount of the rows read summed per value of the one text column the ranked words name,
+        on those rows or on a row they refer to; only the groups and the sum are asked. True
+        when placed."""
+        q = self.q
+        end, ref = found
+        if ref.dataset is not q.root or not self.aggregate_ok:
+            return False
+        refs = [
+            r
+            for r in self.cat.columns_named(m["ent"], self.prefer)
+            if not is_numeric(r.column)
+            and not is_temporal(r.column)
+            and (r.dataset is q.root or self.cat.path(q.root, r.dataset, lookups_only=True))
+        ]
+        if len({(r.dataset.dataset, r.column.name) for r in refs}) != 1:
+            return False
+        col = ref.column.name
+        agg = Out(f"sum({self._use(ref)})", col if col.startswith("total") else f"total_{col}")
+        q.aggregates.append(agg)
+        self._group_by_values(m["ent"], m.start("ent"), m.end("ent"))
+        q.order.append(f"{agg.name} {'DESC' if desc else 'ASC'}")
+        q.limit = n
+        self.cov.take(m.start(), max(end, m.end("measure")))
+        q.say(
+            "aggregate",
+            m.group(0),
+            f"Computes {agg.name} as {agg.sql} per {refs[0].label}",
+            f"{agg.sql} AS {agg.name} ORDER BY {agg.name} LIMIT {n}",
+        )
+        return True
 
     def _date_measure(self, words: str) -> tuple[str, str, str] | None:
         """(SQL, name, words used) of the date an earliest or latest reads: a date column named
