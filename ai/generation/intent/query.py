@@ -46,6 +46,7 @@ class Query:
     one_count: int = 1  # … or the first so many of each key
     joins: list[tuple[DatasetSchema, str]] = field(default_factory=list)  # table, ON condition
     inner: bool = False  # joins keep only rows that match
+    keep_unmatched: bool = False  # grouped rows without a match are kept (a count of 0)
     schedule: str | None = None
     pieces: list[Piece] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)

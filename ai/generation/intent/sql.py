@@ -22,6 +22,7 @@ def select_sql(query: Query) -> str:
     cols = outputs(query)
     # Grouped by another table's column: rows without that table have no group (an inner join).
     joiner = "JOIN" if query.inner or query.aggregates else "LEFT JOIN"
+    joiner = "LEFT JOIN" if query.keep_unmatched else joiner
     source = query.root.dataset + "".join(
         f" {joiner} {d.dataset} ON {cond}" for d, cond in query.joins
     )

@@ -130,3 +130,21 @@ def test_the_top_values_of_a_referred_column_by_an_amount_summed():
         "visit_lines.item_id = items.id GROUP BY 1 ORDER BY total_qty DESC LIMIT 2"
     )
 
+
+def test_a_count_per_row_read_keeps_the_rows_with_none_when_said():
+    for intent in (
+        "all members with their number of visits, including members with zero visits",
+        "every member and their visit count, even those with none",
+        "members with the number of visits, 0 for those without visits",
+    ):
+        assert _sql(intent) == (
+            "SELECT members.id, members.name, members.city, count(visits.member_id) AS "
+            "visit_count FROM members LEFT JOIN visits ON visits.member_id = members.id "
+            "GROUP BY 1, 2, 3"
+        ), intent
+
+
+def test_a_count_grouped_by_reference_with_rows_with_none_said_is_left_open():
+    query = understand("visit count per member, including the ones without any visits", CLUB)
+    assert query.ambiguous
+    assert not understand("members with no visits", CLUB).ambiguous

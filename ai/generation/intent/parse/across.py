@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 
 from ai.generation.intent.grounding import Ref
-from ai.generation.intent.parse.grouping import Grouping
+from ai.generation.intent.parse.grouping import Grouping, zero_words
 from ai.generation.intent.parse.words import DONE, OP_RE, OPS, digits
 from ai.generation.intent.query import Out
+from ai.generation.planning import q as ident
 from ai.generation.words import is_numeric, singular
 from workflows.generation_payloads import Column, DatasetSchema
 
@@ -147,6 +148,41 @@ class AcrossTables(Grouping):
         self._read_children(rows)
         self._summed = (m, parent, None, "count")
         self._count_said = (m.end() + said.start(), m.end() + said.end())
+
+    def _counted_with_zero(self, d: DatasetSchema) -> Out | None:
+        """ "all customers with their number of orders, including those with none", "every
+        customer and their order count, 0 for those without orders": the rows of ``d`` that
+        refer to the root counted per row read, the rows with none kept (a LEFT JOIN, counting
+        the reference); one group per row read, with all its columns. None unless the words
+        keep the rows with none and ``d`` refers to the root in one way only."""
+        q = self.q
+        edges = self.cat.references(d, q.root)
+        if len(edges) != 1 or d is q.root or q.joins or not self.aggregate_ok:
+            return None
+        rows = "|".join(re.escape(f) for f in sorted(self.cat.forms(q.root), key=len)[::-1])
+        counted = "|".join(re.escape(f) for f in sorted(self.cat.forms(d), key=len)[::-1])
+        zero = zero_words(rows, counted)
+        said = [m for m in zero.finditer(self.text) if self._free(m)]
+        key = next((c for c in q.root.columns if c.name.lower() == "id"), None)
+        if len(said) != 1 or key is None:
+            return None
+        q.tables.add(d.dataset)
+        q.joins.append((d, edges[0].sql()))
+        q.keep_unmatched = True
+        for c in q.root.columns:
+            ref = Ref(q.root, c)
+            q.groups.append(Out(ref.sql, c.name, ref))
+        self._place("join", *said[0].span(), f"Keeps the {q.root.table} with no {d.table}", "")
+        for m in re.finditer(
+            rf"\b(?:per|for\s+each|for\s+every|by)\s+(?:{rows})\b"
+            rf"|^(?:(?:list|show|get|give\s+me)\s+)?(?:all|every|each)\s+(?=(?:{rows})\b)",
+            self.text,
+        ):
+            if self._free(m):
+                self.cov.take_match(m)
+        return Out(
+            f"count({d.dataset}.{ident(edges[0].child_column)})", f"{singular(d.table)}_count"
+        )
 
     def _read_children(self, rows: DatasetSchema) -> None:
         """The rows read from now on are ``rows`` (those that refer to the table named)."""

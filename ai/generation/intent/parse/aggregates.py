@@ -95,14 +95,15 @@ class Aggregates(Ranking, ComputedColumns, AcrossTables):
                             d, first, word = self._counted(m)
                             if d is None:
                                 continue
-                        if d is not q.root:
+                        zero = self._counted_with_zero(d) if d is not q.root else None
+                        if d is not q.root and zero is None:
                             q.counted.append(d)
                             counted_words = f"{m.group(0).strip()} {rest.strip()}"
                             q.ambiguous.append(
                                 f"'{counted_words}' counts {d.table}, but the rows read are "
                                 f"{q.root.table}"
                             )
-                        out = Out("count(*)", f"{singular(d.table)}_count")
+                        out = zero or Out("count(*)", f"{singular(d.table)}_count")
                         if word is None:
                             end = m.end("agg")
                         elif word.lastindex is None:

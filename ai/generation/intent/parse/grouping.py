@@ -21,6 +21,22 @@ _ASKED_VERBS = (
 )
 
 
+def zero_words(rows: str, counted: str) -> re.Pattern[str]:
+    """Words that keep the rows (``rows``: their names' forms, a regex) with none of the rows
+    counted (``counted``): "including customers with zero orders", "even those with none", "0
+    for those without orders"."""
+    return re.compile(
+        r"(?:,\s*)?\b(?:(?:and\s+)?(?:including|incl|even|also|keep(?:ing)?|plus)\s+(?:also\s+)?"
+        rf"(?:the\s+|all\s+)?(?:those|ones|them|{rows})?\s*(?:(?:who|that|which)\s+)?"
+        r"(?:with|have|has|having|without)\s+(?:no|zero|0|none|any)"
+        r"|(?:with\s+|showing\s+|as\s+)?(?:0|zero)\s+(?:for|when|if|where)\s+(?:those\s+|ones\s+"
+        rf"|them\s+|(?:{rows})\s+)?(?:(?:who|that|which)\s+)?(?:(?:have|has)\s+)?"
+        r"(?:without(?:\s+any)?|(?:with\s+)?(?:none|no|any)|there\s+(?:is|are)\s+(?:none|no))"
+        r")\b"
+        rf"(?:\s+(?:{counted}))?(?:\s+(?:at\s+all|too|as\s+well))?\b"
+    )
+
+
 class Grouping(ParserBase):
     """Finds the group keys of an aggregate."""
 
@@ -136,6 +152,11 @@ class Grouping(ParserBase):
                 start, ref = found
                 q.groups.append(Out(self._use(ref), ref.column.name, ref))
                 self._place("group", start, m.end(), f"One row per {ref.label}", ref.sql)
+        rows = "|".join(re.escape(f) for f in sorted(self.cat.forms(q.root), key=len)[::-1])
+        if q.groups and not q.keep_unmatched:
+            for m in zero_words(r"[a-z_]+", rows).finditer(self.text):
+                if self._free(m):  # "orders per customer, even those with none": not grouped so
+                    q.ambiguous.append(f"'{m[0].strip(' ,')}': groups with no {q.root.table}?")
 
     def _average_per_row(self) -> None:
         """ "avg quantity per line item, by product category": an average per row of the rows
