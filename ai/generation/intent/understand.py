@@ -16,7 +16,7 @@ from ai.generation.intent.parse.parser import Parser
 from ai.generation.intent.parse.words import UNIT_COLUMNS, VOCABULARY
 from ai.generation.intent.query import Out, Query
 from ai.generation.intent.spans import Coverage
-from ai.generation.intent.wording import expand, respelled
+from ai.generation.intent.wording import expand, respelled, take_copy_wording
 from workflows.generation_payloads import DatasetSchema
 
 __all__ = ["Out", "Query", "normalize", "understand"]
@@ -85,6 +85,7 @@ def understand(
     for word in (ignore or set()) - named:
         for m in re.finditer(rf"(?<![\w]){re.escape(word.lower())}(?![\w])", text):
             cov.take_match(m)
+    take_copy_wording(text, cov, cat)
     taken = list(cov.taken)
     query = Parser(text, cov, cat, aggregate_ok).parse()
     fanned = {d.dataset: d for d, _ in query.joins if cat.references(d, query.root)}

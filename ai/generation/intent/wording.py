@@ -42,7 +42,14 @@ def expand(text: str, datasets: list[DatasetSchema]) -> str:
         return m[0] if word in known else ABBREVIATIONS[word]
 
     short = "|".join(sorted(map(re.escape, ABBREVIATIONS), key=len, reverse=True))
-    return re.sub(rf"(?<![\w.'])({short})\.?(?![\w'])", written_out, text)
+    text = re.sub(rf"(?<![\w.'])({short})\.?(?![\w'])", written_out, text)
+    # "(price-cost)": a minus between two columns' names
+    names = {c.name.lower() for d in datasets for c in d.columns}
+    return re.sub(
+        r"(?<![\w-])([a-z_]+)-([a-z_]+)(?![\w-])",
+        lambda m: f"{m[1]} - {m[2]}" if m[1] in names and m[2] in names else m[0],
+        text,
+    )
 
 
 def respelled(text: str, datasets: list[DatasetSchema], vocabulary: set[str]) -> str:
@@ -86,6 +93,35 @@ _AS_THEY_ARE = re.compile(
     r"|unchanged|unfiltered|untouched|verbatim|as-is|nothing\s+fancy|1\s*:\s*1(?![\d:])"
     r"|no\s+(?:filters?|filtering|transformations?|changes)(?:\s+(?:at\s+all|whatsoever))?)\b"
 )
+# A copy of a whole table said as a noun or a verb at the start: "make a copy of", "a duplicate
+# of", "clone", "back up"; "duplicate" as a verb only before "the", a table said as such or where
+# it goes ("duplicate customers" may be the rows that are duplicates).
+_COPY = re.compile(
+    r"^(?:(?:please|hey|kindly|can\s+you|could\s+you|would\s+you)[\s,]+)*(?:"
+    r"(?:(?:make|create|build|produce|take|keep|set\s+up|do|give\s+me|i\s+need|we\s+need"
+    r"|i\s+want|we\s+want)\s+)?(?:(?:a|an|one)\s+)?(?:(?:exact|full|complete|straight|plain|fresh"
+    r"|new|1\s*:\s*1)\s+)*(?:copy|duplicate|clone|replica|mirror|backup|back-up|snapshot)\s+of"
+    r"|(?:create|make|build|clone|back\s+up|backup|replicate|mirror|copy)"
+    r"|duplicate(?=\s+(?:the|our|my|all|this|every|each)\b|\s+[a-z_]+\s+(?:table\b|(?:in)?to\b"
+    r"|over\b|across\b|$)))\b"
+)
+_COPIED = re.compile(
+    r"\b(?:duplicated|cloned|backed\s+up)(?=\s+(?:over\s+|across\s+)?(?:in)?to\s+(?:the\s+|our\s+"
+    r"|my\s+)?(?P<to>[a-z0-9_]+))"
+)
+
+
+def take_copy_wording(text: str, cov: Coverage, cat: Catalog) -> None:
+    """Places the words that say a table is copied, before any pass reads them as a column
+    ("create" is no created_at)."""
+    lead = _COPY.match(text)
+    if lead is not None and cat.table_named(lead[0].rsplit(maxsplit=1)[-1]) is None:
+        cov.take_match(lead)
+    for m in _COPIED.finditer(text):
+        if m["to"] in SYSTEM_WORDS:
+            cov.take_match(m)
+
+
 _NOTHING_ELSE = re.compile(
     r"(?:,\s*)?\b(?:(?:and|but)\s+)?(?:nothing\s+(?:else|more)|no\s+other\s+(?:columns|fields))\b"
 )
