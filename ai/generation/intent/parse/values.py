@@ -12,6 +12,7 @@ from ai.generation.intent.parse.words import DATE_NOUNS, DROPPED, NEGATE, SET_WO
 from ai.generation.intent.wording import schema_words
 from ai.generation.words import is_boolean
 from connectors.postgres.sql import quote_literal
+from workflows.generation_payloads import DatasetSchema
 
 _UNEQUAL = r"is\s+not|isn't|!=|<>|not|(?:is\s+)?(?:different|other|unlike)"
 
@@ -27,6 +28,21 @@ _VALUE_LEADS = (
     r"|limited\s+to|offering|providing|recording|called|named|offers?|provides?|supports?"
     r"|supporting|(?:(?:handled|carried|transported|operated|served)\s+)?by"
 )
+
+
+# Short words that are English before they are codes ("customers in de" is Germany, "send us" is
+# no country): such a word is a code only right after the column's name ("country code us").
+_WORDS_BEFORE_CODES = {
+    *FILLER,
+    *("am", "by", "do", "go", "he", "hi", "id", "no", "ok", "or", "pa", "ma", "mr", "ms", "vs"),
+}
+
+
+def _codes(column_values: list[str]) -> bool:
+    """The values are codes written in capitals ("DE", "FR"): read in any case."""
+    return bool(column_values) and all(
+        re.fullmatch(r"[A-Z][A-Z0-9]{1,2}", v) for v in column_values
+    )
 
 
 class ValueFilters(ParserBase):
@@ -233,6 +249,8 @@ class ValueFilters(ParserBase):
                         or self._names_column(kind[2], f[0])
                         or self.cat.table_named(kind[2]) is f[0].dataset  # "purchase-events"
                     ]
+                if not found and n == 1:  # "customers in de or fr": codes said in lower case
+                    found = self._code_named(words, start, end, tables, hits)
                 if not found and prefix:  # "non-cancelled"; "unpaid" may be more than not paid
                     found = self.cat.values_named(words[prefix.end() :], tables)
                     negated = True
@@ -322,7 +340,7 @@ class ValueFilters(ParserBase):
         unequal = negated = False
         for _ in range(2):  # "whose status is not", "with any status except"
             col = re.search(
-                r"\b([a-z_]+(?:\s+[a-z_]+)?)\s+(?P<op>is\s+not|isn't|!=|<>|not\s+equal\s+to|is|are"
+                r"\b([a-z_]+(?:\s+[a-z_]+)?)\s+(?P<op>not\s+in|not\s+one\s+of|is\s+not|isn't|!=|<>|not\s+equal\s+to|is|are"
                 r"|=|of|in|equals?|with|being|having|one\s+of|is\s+one\s+of|in\s+one\s+of"
                 r"|(?:is\s+)?(?:different\s+(?:from|than|to)|other\s+than|unlike))?\s*"
                 r"(?:the\s+)?(?:\(\s*)?'?$",
@@ -408,9 +426,63 @@ class ValueFilters(ParserBase):
             cond,
         )
 
+    def _code_named(
+        self,
+        word: str,
+        start: int,
+        end: int,
+        tables: list[DatasetSchema],
+        hits: list[tuple[int, int, Ref, str, bool]],
+    ) -> list[tuple[Ref, str]]:
+        """The code ``word`` is in lower case, when its column holds only capital codes and the
+        words around say so: the column named before it ("country code us", "country in de,
+        fr"); else, a word that is no English word, after "in" or "from" or in a list with
+        another code of the column ("customers in de or fr")."""
+        if not re.fullmatch(r"[a-z]{2}", word) or word in self.cat.shouted:
+            return []
+        found = [
+            (Ref(d, c), v)
+            for d in tables
+            for c in d.columns
+            if _codes(c.values)
+            for v in c.values
+            if v.lower() == word
+        ]
+        if len({r for r, _ in found}) != 1:
+            return []
+        ref = found[0][0]
+        before, after = self.text[:start], self.text[end:]
+        col = re.search(
+            r"\b([a-z_]+(?:\s+[a-z_]+)?)\s*(?:(?:=|!=|<>|:|is|isn't|of|in|equals?|one\s+of|not)\s*)*"
+            r"\(?\s*"
+            r"(?:[a-z]{2}\s*(?:,|or|and|/)\s*)*$",
+            before,
+        )
+        if col and any(self._names_column(" ".join(col[1].split()[k:]), ref) for k in (0, 1)):
+            return found
+        joined = r"\s*(?:,|or|and|/|&|,\s*or|,\s*and)\s*"
+        listed = bool(
+            hits and hits[-1][2] == ref and re.fullmatch(joined, self.text[hits[-1][1] : start])
+        )
+        mate = re.match(rf"{joined}([a-z]{{2}})\b", after)
+        if mate and mate[1] not in _WORDS_BEFORE_CODES:
+            listed = listed or any(v.lower() == mate[1] for v in ref.column.values)
+        if listed:
+            return found
+        if re.search(r"\b(?:in|from)\s+$", before):
+            if word not in _WORDS_BEFORE_CODES:
+                return found
+            # "customers in us": the code US, or a word? said so, never dropped as a word
+            self.q.ambiguous.append(f"'{word}': the code {found[0][1]} of {ref.label}?")
+            self.cov.take(start, end)
+        return []
+
     def _names_column(self, words: str, ref: Ref) -> bool:
         """``words`` name ``ref``'s column: by its name or synonym, or as a part of a name of
         several words ("type" for scan_type, "service" for service_level)."""
+        code = re.fullmatch(r"(.+?)\s+codes?", words)
+        if code and _codes(ref.column.values):  # "country code" of DE, FR
+            words = code[1]
         refs = self.cat.columns_named(words, self.prefer)
         if ref in refs or any(r.column is ref.column for r in refs):
             return True
