@@ -7,10 +7,11 @@ import re
 
 from ai.generation.intent import dates
 from ai.generation.intent.grounding import Ref
+from ai.generation.intent.lexicon import CREATION_VERBS
 from ai.generation.intent.parse.across import AcrossTables
 from ai.generation.intent.parse.computed import ComputedColumns
 from ai.generation.intent.parse.ranking import Ranking
-from ai.generation.intent.parse.words import AGG_WORDS, AGGS
+from ai.generation.intent.parse.words import AGG_WORDS, AGGS, CAME_TO_BE, CREATION_NOUNS
 from ai.generation.intent.query import Out
 from ai.generation.words import is_boolean, is_numeric, is_temporal, singular
 from workflows.generation_payloads import DatasetSchema
@@ -531,10 +532,17 @@ class Aggregates(Ranking, ComputedColumns, AcrossTables):
             )
             if lead and lead["qty"] and self.cat.columns_named(lead["qty"], self.prefer):
                 lead = None  # "quantity of order items": their quantity column, or a count?
-            if re.match(
-                r"\s+(?:per|for\s+each|for\s+every|grouped\s+by|broken\s+down\s+by)\s",
-                self.text[end:],
-            ) or (lead and re.match(r"\s+(?:by|per)\s", self.text[end:])):
+            verb = CAME_TO_BE.match(self.text, end)  # "customers who signed up each year"
+            if verb is not None and verb["verb"] not in CREATION_VERBS | CREATION_NOUNS.keys():
+                verb = None
+            if (
+                re.match(
+                    r"\s+(?:per|for\s+each|for\s+every|grouped\s+by|broken\s+down\s+by)\s",
+                    self.text[end:],
+                )
+                or (lead and re.match(r"\s+(?:by|per)\s", self.text[end:]))
+                or verb is not None
+            ):
                 # "orders per customer country", "breakdown of orders by customer country"
                 start = lead.start() if lead else start
                 aggregates.append((start, end, Out("count(*)", f"{singular(d.table)}_count")))

@@ -9,7 +9,7 @@ from ai.generation.intent import dates
 from ai.generation.intent.grounding import Ref, stem
 from ai.generation.intent.lexicon import CREATION_VERBS, DATE_VERBS, FILLER
 from ai.generation.intent.parse.base import ParserBase
-from ai.generation.intent.parse.words import DATE_NOUNS, WORD
+from ai.generation.intent.parse.words import CAME_TO_BE, CREATION_NOUNS, DATE_NOUNS, WORD
 from ai.generation.intent.query import Out
 from ai.generation.words import is_temporal
 
@@ -34,6 +34,7 @@ class Periods(ParserBase):
 
     def _periods(self) -> None:
         q = self.q
+        self._grain_verbs()
         self._dated: list[tuple[Ref, str | None, str | None]] = []  # the periods placed
         for p in dates.periods(self.text):
             if not self.cov.free(p.start, p.end):
@@ -91,6 +92,28 @@ class Periods(ParserBase):
                 f"Keeps rows whose {ref.column.name} is {p.words}",
                 cond,
             )
+
+    def _grain_verbs(self) -> None:
+        """The verb of rows counted per period, when it names the date grouped by: "customers
+        who signed up each year" (created_at), "orders placed per month"; another date of the
+        rows named so is left for review."""
+        q = self.q
+        grains = [g.sql for g in q.groups if g.sql.startswith("CAST(date_trunc(")]
+        for m in CAME_TO_BE.finditer(self.text):
+            if not grains or not self.cov.free(m.start("said"), m.end("said")):
+                continue
+            verb = CREATION_NOUNS.get(m["verb"], m["verb"])
+            ref = self._date_verb(verb)
+            if ref is None and verb in CREATION_VERBS:
+                ref = self._date_of(q.root)
+            if ref is None:
+                continue
+            said, name = m["said"], ref.column.name
+            if any(f"({ref.sql})" in g or f", {ref.sql})" in g for g in grains):
+                self._place("group", m.start("said"), m.end("said"), f"'{said}': by {name}", "")
+            else:
+                q.ambiguous.append(f"'{said}' names {name}, not the date grouped by")
+                self.cov.take(m.start("said"), m.end("said"))
 
     def _date_after(self, end: int) -> tuple[int, Ref | None]:
         """The date column named after a period: "H2 2023 shipments by creation date",

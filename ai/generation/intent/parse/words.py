@@ -56,13 +56,23 @@ SET_WORDS = (
     r"assigned|set|given|specified|provided|recorded|attached|linked|entered|filled(?:\s+in)?"
 )
 
+_CALENDAR = r"(?:calendar\s+)?"  # "per calendar year": the year
 GRAIN = {
     "day": r"daily|per day|by day|each day|a day|per date|by date",
-    "week": r"weekly|per week|by week|each week",
-    "month": r"monthly|per month|by month|each month|a month",
-    "quarter": r"quarterly|per quarter|by quarter|each quarter",
-    "year": r"yearly|annually|annual|per year|by year|each year",
+    "week": rf"weekly|per {_CALENDAR}week|by {_CALENDAR}week|each {_CALENDAR}week",
+    "month": rf"monthly|per {_CALENDAR}month|by {_CALENDAR}month|each {_CALENDAR}month|a month",
+    "quarter": rf"quarterly|per {_CALENDAR}quarter|by {_CALENDAR}quarter|each {_CALENDAR}quarter",
+    "year": rf"yearly|annually|annual|per {_CALENDAR}year|by {_CALENDAR}year|each {_CALENDAR}year",
 }
+
+# Rows said to come to be in each period: "customers who signed up each year", "orders placed per
+# month", "customer signups per quarter" (the verb or noun: CREATION_VERBS, CREATION_NOUNS)
+CAME_TO_BE = re.compile(
+    r"\s+(?P<said>(?:(?:who|that|which)\s+)?(?:(?:were|was|got|have|has|had)\s+)?"
+    r"(?P<verb>[a-z]+|sign-ups)(?:\s+up)?)\s+(?:per|each|every|in\s+each|in\s+every)\s+"
+    r"(?:day|week|month|quarter|year)\b"
+)
+CREATION_NOUNS = {"signups": "signed", "sign-ups": "signed", "registrations": "registered"}
 
 CURRENCY = r"eur|euros?|usd|dollars?|bucks|gbp|€|\$"
 

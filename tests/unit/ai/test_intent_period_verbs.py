@@ -1,0 +1,50 @@
+"""Rows counted per calendar period said with the verb of their coming to be ("members who
+signed up each year", "loans taken out per month" …), over a small library schema (no
+services): the period of the date the verb names; a verb naming another date than the one
+grouped by is left for review."""
+
+from __future__ import annotations
+
+import pytest
+
+from ai.generation.intent.sql import select_sql
+from ai.generation.intent.understand import understand
+from tests.unit.ai.tables import table, understood
+
+MEMBERS = table(
+    "members",
+    [("id", "integer"), ("city", "text"), ("created_at", "timestamp with time zone")],
+)
+PATRONS = table(
+    "patrons",
+    [
+        ("id", "integer"),
+        ("created_at", "timestamp with time zone"),
+        ("signup_date", "date"),
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("intent", "grain"),
+    [
+        ("members who signed up each year", "year"),
+        ("number of members who signed up each year", "year"),
+        ("how many members registered per month", "month"),
+        ("members that joined every quarter", "quarter"),
+        ("member signups per year", "year"),
+        ("count of members who were created each week", "week"),
+        ("members per calendar year", "year"),
+        ("number of members per calendar month", "month"),
+    ],
+)
+def test_rows_that_came_to_be_each_period_are_counted_by_its_date(intent: str, grain: str):
+    assert select_sql(understood(intent, [MEMBERS])) == (
+        f"SELECT CAST(date_trunc('{grain}', members.created_at) AS DATE) AS {grain}, "
+        "count(*) AS member_count FROM members GROUP BY 1"
+    )
+
+
+def test_a_verb_of_another_date_than_the_one_grouped_by_is_left_for_review():
+    query = understand("patrons who signed up each year", [PATRONS])
+    assert query.ambiguous or query.unresolved
