@@ -7,7 +7,7 @@ import re
 
 from ai.generation.intent.grounding import Ref, column_forms
 from ai.generation.intent.lexicon import DURATION_SPANS
-from ai.generation.intent.parse.base import ParserBase
+from ai.generation.intent.parse.emails import EmailParts
 from ai.generation.intent.parse.words import AGG_WORDS, OP_RE, UNIT_COLUMNS, UNITS, digits
 from ai.generation.intent.query import Out
 from ai.generation.intent.units import UNIT_WORDS, column_unit, converted, renamed, unit_named
@@ -80,7 +80,7 @@ def _whole(c: Column) -> bool:
     return bool(re.search(r"int|serial", c.type, re.I)) and not is_boolean(c)
 
 
-class ComputedColumns(ParserBase):
+class ComputedColumns(EmailParts):
     """Places computed columns."""
 
     def _computed(self) -> None:
@@ -170,6 +170,7 @@ class ComputedColumns(ParserBase):
         self._date_parts()
         self._spans()
         self._rates()
+        self._emails()
 
     def _spans(self) -> None:
         """ "the time in transit in hours", "transit time in days": the time between the two
@@ -433,7 +434,7 @@ class ComputedColumns(ParserBase):
         name = None
         before = self.text[:start]
         named = re.search(
-            r"(?:an?\s+|the\s+|its\s+|their\s+)?((?:[a-z_]+\s+){0,3}[a-z_]+)(?:\s+(?:column|field))?(?:\s*\((?:in\s+)?(?:hours|days|minutes|seconds)\))?\s*(?:\(\s*=|,|:|=|\(|\bequal\s+to\b|\bequals\b|\bof\b|\bas\b|\bbeing\b|\bcomputed as\b|\bcalculated as\b|\bdefined as\b|\bwhich is\b|,?\s*\bi\.e\.|,?\s*\bthat is\b)\s*(?:the\s+|its\s+|their\s+)?$",  # noqa: E501
+            r"(?:an?\s+|the\s+|its\s+|their\s+)?((?:[a-z_]+\s+){0,3}[a-z_]+)(?:\s+(?:column|field))?(?:\s*\((?:in\s+)?(?:hours|days|minutes|seconds)\))?\s*(?:\(\s*=|,|:|=|\(|\bequal\s+to\b|\bequals\b|\bof\b|\bas\b|\bbeing\b|\bcomputed as\b|\bcalculated as\b|\bdefined as\b|\bwhich is\b|,?\s*\bi\.e\.|\(\s*i\.e\.,?|,?\s*\bthat is\b)\s*(?:the\s+|its\s+|their\s+)?$",  # noqa: E501
             before,
         )
         after = re.match(
