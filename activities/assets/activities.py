@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 from typing import Any
 
 import asyncpg
@@ -36,6 +37,14 @@ from workflows.asset_payloads import AssetNode, AssetOutcome, AssetPlan, AssetRu
 from workflows.asset_payloads import AssetStep as AssetStepInput
 
 log = get_logger("ductwork.assets")
+
+
+def staging_token(run_id: str, asset: str) -> str:
+    """What makes an asset's staging tables its own: the run, and the asset within it (two
+    assets of one run may stage the same table at once, e.g. a scorecard seeded while another
+    asset refines it)."""
+    asset_hash = hashlib.blake2s(asset.encode(), digest_size=3).hexdigest()
+    return f"{run_id.removeprefix('run_')[:12]}_{asset_hash}"
 
 
 class AssetActivities:
@@ -78,7 +87,7 @@ class AssetActivities:
         beat = asyncio.create_task(self._heartbeat())
         store: AssetStore | None = None
         try:
-            store = await self._open(run, definition)
+            store = await self._open(run, definition, step.asset)
             output = await _materialize(store, definition, spec, run)
             await store.publish()
         except BaseException as exc:
@@ -120,10 +129,12 @@ class AssetActivities:
                 session, run.id, asset, status, error=error.message if error else None
             )
 
-    async def _open(self, run: AssetRun, definition: AssetPipelineDefinition) -> AssetStore:
+    async def _open(
+        self, run: AssetRun, definition: AssetPipelineDefinition, asset: str
+    ) -> AssetStore:
         """The pipeline's store: its connection, else the tenant's own database file."""
         settings = self.deps.service_settings
-        token = run.id.removeprefix("run_")[:12]
+        token = staging_token(run.id, asset)
         row = None
         if definition.connection is not None:
             async with self.deps.db.session() as session:
