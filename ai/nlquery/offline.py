@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import sqlglot
 
+from connectors.postgres.sql import quote_literal
 from workflows.data_payloads import SchemaSnapshot, TableSchema, Translation
 
 _WRITE_WORDS = re.compile(
@@ -247,7 +248,7 @@ def _filters(text: str, q: _Query, columns: dict[str, list[_Col]], entity: Table
             elif c.numeric or (c.temporal and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw)):
                 continue
             else:
-                value = "'" + raw.replace("'", "''") + "'"
+                value = quote_literal(raw)
             q.where.append(f"{_qualified(c)} {op} {value}")
             q.said.append(f"keeps rows where {c.name} {op} {raw}")
             break
