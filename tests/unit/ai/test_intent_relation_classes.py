@@ -148,3 +148,18 @@ def test_a_count_grouped_by_reference_with_rows_with_none_said_is_left_open():
     query = understand("visit count per member, including the ones without any visits", CLUB)
     assert query.ambiguous
     assert not understand("members with no visits", CLUB).ambiguous
+
+
+def test_the_values_of_a_referred_column_whose_rows_add_up_past_a_number():
+    for intent in (
+        "cities whose visits add up to more than 5000",
+        "cities whose members' visits add up to over 5000 in total",
+        "cities where their visits total more than 5000",
+    ):
+        assert _sql(intent) == (
+            "SELECT members.city, sum(visits.amount) AS total_amount FROM visits JOIN members ON "
+            "visits.member_id = members.id GROUP BY 1 HAVING sum(visits.amount) > 5000"
+        ), intent
+    query = understand("families whose visit lines add up to over 900", CLUB)
+    assert query.unresolved  # a price summed is no amount
+

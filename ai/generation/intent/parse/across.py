@@ -12,7 +12,7 @@ from ai.generation.intent.parse.grouping import Grouping, zero_words
 from ai.generation.intent.parse.words import DONE, OP_RE, OPS, digits
 from ai.generation.intent.query import Out
 from ai.generation.planning import q as ident
-from ai.generation.words import is_numeric, singular
+from ai.generation.words import is_numeric, is_temporal, singular
 from workflows.generation_payloads import Column, DatasetSchema
 
 _PER = r"(?:per|for\s+each|for\s+every|in\s+each|in\s+every|in\s+an?|on\s+an?|by|of\s+an?)"
@@ -41,6 +41,7 @@ class AcrossTables(Grouping):
     _summed: tuple[re.Match[str], DatasetSchema, Ref | None, str] | None = None
     _count_said: tuple[int, int] | None = None
     _counted_per: tuple[re.Match[str], Ref] | None = None
+    _summed_by: Ref | None = None  # the column grouped by, when not a table's rows
 
     def _summed_children(self) -> None:
         """ "customers whose orders add up to more than 8000", "carriers whose shipments cost
@@ -50,7 +51,8 @@ class AcrossTables(Grouping):
         q = self.q
         m = re.search(
             r"\b(?P<parent>[a-z_]+)\s+(?:whose|where\s+(?:the\s+)?(?:their|its)|with|that\s+have"
-            r"|which\s+have|who\s+have)\s+(?:total\s+)?(?P<rows>[a-z_]+(?:\s+[a-z_]+)?)\s+"
+            r"|which\s+have|who\s+have)\s+(?:total\s+)?(?:(?P<via>[a-z_]+)'s?\s+)?"
+            r"(?P<rows>[a-z_]+(?:\s+[a-z_]+)?)\s+"
             rf"(?P<verb>{_ADD_UP})\s+(?:(?:a\s+total\s+of|in\s+total)\s+)?(?P<op>{OP_RE})\s+"
             rf"(?P<num>{_TOTAL})(?:\s+(?:in\s+total|altogether|overall|combined|in\s+sum))?",
             self.text,
@@ -63,18 +65,50 @@ class AcrossTables(Grouping):
         if m is None or not self.aggregate_ok:
             return
         parent, rows = self.cat.table_named(m["parent"]), self.cat.table_named(m["rows"])
+        ref = self._added_up(rows, m["verb"]) if rows is not None else None
+        if parent is None and rows is not None and ref is not None:
+            if "price" in ref.column.name.lower().split("_"):
+                return  # "categories whose order items add up to …": a price is no amount
+            by = self._value_column(m["parent"], rows, m["via"])
+            if by is not None:  # "countries whose orders add up to more than 50000"
+                self._read_children(rows)
+                self._summed = (m, rows, ref, "sum")
+                self._summed_by = by
+            return
         if parent is not q.root or rows is None or not self.cat.references(rows, parent):
             return
-        verb = re.sub(r"s$", "", m["verb"].split()[0])
+        if ref is None or m["via"]:
+            return
+        self._read_children(rows)
+        self._summed = (m, parent, ref, "sum")
+
+    def _added_up(self, rows: DatasetSchema, verb: str) -> Ref | None:
+        """The column of ``rows`` their verb adds up ("cost": cost), else their money, else their
+        one measure."""
+        verb = re.sub(r"s$", "", verb.split()[0])
         named = [c for c in rows.columns if c.name.lower() == verb and is_numeric(c)]
         measures = [c for c in rows.columns if is_numeric(c) and not _key(c)]
         ref = Ref(rows, named[0]) if named else self._money(rows)
         if ref is None and len(measures) == 1:  # "add up to": the one measure there is
             ref = Ref(rows, measures[0])
-        if ref is None:
-            return
-        self._read_children(rows)
-        self._summed = (m, parent, ref, "sum")
+        return ref
+
+    def _value_column(self, words: str, rows: DatasetSchema, via: str | None) -> Ref | None:
+        """The one text column ``words`` name ("countries"), of ``rows`` or of a row they refer
+        to (of the table ``via`` names, when one is: "customers' orders")."""
+        owner = self.cat.table_named(via) if via else None
+        if via and owner is None:
+            return None
+        refs = {
+            (r.dataset.dataset, r.column.name): r
+            for r in self.cat.columns_named(words, [rows])
+            if not is_numeric(r.column)
+            and not is_temporal(r.column)
+            and not _key(r.column)
+            and (owner is None or r.dataset is owner)
+            and (r.dataset is rows or self.cat.path(rows, r.dataset, lookups_only=True))
+        }
+        return next(iter(refs.values())) if len(refs) == 1 else None
 
     def _aggregated_children(self) -> None:
         """ "clients with an average order above 700", "carriers with a maximum shipment cost
@@ -262,7 +296,15 @@ class AcrossTables(Grouping):
             out = Out(f"{fn}({self._use(ref)})", f"{fn}_{col}")
         op, number = OPS[m["op"]], digits(m["num"])
         q.having.append(f"{out.sql} {op} {number}")
-        self._group_entity(parent, m.start("parent"), m.end("parent"))
+        by = self._summed_by
+        if by is not None:  # "countries whose orders …": per country
+            q.groups.append(Out(self._use(by), by.column.name, by))
+            start = m.start("via") if m["via"] else m.start("rows")
+            self._place("group", m.start("parent"), m.end("parent"), f"One row per {by.label}",
+                        f"GROUP BY {by.sql}")  # fmt: skip
+            self.cov.take(m.end("parent"), start)
+        else:
+            self._group_entity(parent, m.start("parent"), m.end("parent"))
         said = {"sum": m.start("rows"), "count": m.start("op")}.get(fn) or m.start("agg")
         if fn != "sum" and self.cov.free(m.end("parent"), said):
             self.cov.take(m.end("parent"), said)  # "with an", "having the", "that appear in"
