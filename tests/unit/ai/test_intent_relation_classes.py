@@ -163,3 +163,15 @@ def test_the_values_of_a_referred_column_whose_rows_add_up_past_a_number():
     query = understand("families whose visit lines add up to over 900", CLUB)
     assert query.unresolved  # a price summed is no amount
 
+
+def test_a_negated_word_restated_in_brackets_as_rows_without_a_table():
+    for intent in (
+        "members with no activity (no visits)",
+        "members without purchases (without any visits)",
+    ):
+        assert _sql(intent) == (
+            "SELECT members.id, members.name, members.city FROM members WHERE NOT EXISTS "
+            "(SELECT 1 FROM visits WHERE visits.member_id = members.id)"
+        ), intent
+    assert understand("members with no activity", CLUB).unresolved
+

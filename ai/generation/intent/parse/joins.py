@@ -250,6 +250,35 @@ class AntiJoins(ParserBase):
                 "filter", m.start(), m.end(), f"Keeps {q.root.table} with such {child.table}", cond
             )
 
+    def _negation_restated(self) -> None:
+        """ "customers with no purchases (no orders)": a word no table is named by, negated,
+        then said again in brackets as the rows placed without any of a table: the brackets
+        say which rows are meant."""
+        for m in re.finditer(
+            r"\b(?:without(?:\s+any)?|no)\s+(?P<noun>[a-z_]+)(?=\s*\()", self.text
+        ):
+            close = self.text.find(")", m.end())
+            inner = self.text[m.end() : close] if close > 0 else ""
+            if (
+                not self._free(m)
+                or self.cat.table_named(m["noun"]) is not None
+                or not re.match(r"\s*\(\s*(?:no|without|with\s+no|zero|never)\b", inner)
+            ):
+                continue
+            said = [(s, e) for s, e, _ in self.mentions if m.end() <= s < close]
+            tables = [d for s, _, d in self.mentions if m.end() <= s < close]
+            if self.cat.values_named(m["noun"], tables):
+                continue  # "no purchases (no events)": purchase events, or none at all?
+            if (
+                said
+                and not any(self.cov.free(s, e) for s, e in said)
+                and any(w.startswith("NOT EXISTS") for w in self.q.where)
+            ):
+                self.cov.take_match(m)
+                lead = re.search(r"\b(?:with|having)\s+$", self.text[: m.start()])
+                if lead is not None and self.cov.free(*lead.span()):
+                    self.cov.take_match(lead)
+
     def _semi_joins_through_value(self) -> None:
         """ "clients who bought a lawn mower", "orders containing a Webcam": some row of the one
         table that reaches both the root and the table holding the value named, through

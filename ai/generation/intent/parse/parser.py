@@ -59,6 +59,7 @@ class Parser(
         self._never_verbed()
         self._nullness()
         self._existence()
+        self._negation_restated()
         self._values()
         self._booleans()
         self._related_dates()
