@@ -29,12 +29,16 @@ def _disjoint(a: tuple[str | None, str | None], b: tuple[str | None, str | None]
     )  # ISO dates compare as text
 
 
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
 class Periods(ParserBase):
     """Places periods and related dates."""
 
     def _periods(self) -> None:
         q = self.q
         self._grain_verbs()
+        self._weekdays()
         self._dated: list[tuple[Ref, str | None, str | None]] = []  # the periods placed
         for p in dates.periods(self.text):
             if not self.cov.free(p.start, p.end):
@@ -46,32 +50,10 @@ class Periods(ParserBase):
             if p.restates:  # "H1 2024, i.e. 1 Jan to 30 Jun 2024"
                 self._place("filter", p.start, p.end, f"'{p.words}' says the period again", "")
                 continue
-            self._undated = ""
-            start, ref = self._date_column(p.start)
-            end, named = self._date_after(p.end)
-            if ref is not None and named is not None and named != ref:
-                q.ambiguous.append(f"'{p.words}': of {ref.column.name} or {named.column.name}?")
+            found = self._date_for(p.start, p.end, p.words)
+            if found is None:
                 continue
-            ref = ref or named
-            if ref is None:
-                ref = self._date_of(q.root)
-                dated = {r for r in (self._date_of(d) for d in self._parents()) if r is not None}
-                if (
-                    ref is None
-                    and not any(is_temporal(c) for c in q.root.columns)
-                    and len(dated) == 1
-                ):
-                    ref = dated.pop()  # "order items from 2024": the date of their order
-                other = self._other_date(ref) or self._valued_verb(start)
-                if self._undated:  # "shipments that went out in Q2 2024"
-                    other = other or f"the date '{self._undated}' says"
-                if ref is not None and other is not None:  # "delivered shipments in March 2024"
-                    q.ambiguous.append(f"'{p.words}': of {ref.column.name} or {other}?")
-                    self.cov.take(p.start, p.end)
-                    continue
-            if ref is None:
-                q.ambiguous.append(f"'{p.words}': which date column of {q.root.table} is meant?")
-                continue
+            start, end, ref = found
             if any(r == ref and _disjoint((lo, hi), (p.lo, p.hi)) for r, lo, hi in self._dated):
                 # "2024-02-11..2024-03-16" read as two days: no row is on both
                 q.ambiguous.append(f"'{p.words}': no {ref.column.name} is in both periods")
@@ -92,6 +74,66 @@ class Periods(ParserBase):
                 f"Keeps rows whose {ref.column.name} is {p.words}",
                 cond,
             )
+
+    def _date_for(self, at: int, to: int, words: str) -> tuple[int, int, Ref] | None:
+        """The date column a period or a day said from ``at`` to ``to`` is of, with the words
+        that name it: (start, end, column); None, with the doubt said, when not known."""
+        q = self.q
+        self._undated = ""
+        start, ref = self._date_column(at)
+        end, named = self._date_after(to)
+        if ref is not None and named is not None and named != ref:
+            q.ambiguous.append(f"'{words}': of {ref.column.name} or {named.column.name}?")
+            return None
+        ref = ref or named
+        if ref is None:
+            ref = self._date_of(q.root)
+            dated = {r for r in (self._date_of(d) for d in self._parents()) if r is not None}
+            if ref is None and not any(is_temporal(c) for c in q.root.columns) and len(dated) == 1:
+                ref = dated.pop()  # "order items from 2024": the date of their order
+            other = self._other_date(ref) or self._valued_verb(start)
+            if self._undated:  # "shipments that went out in Q2 2024"
+                other = other or f"the date '{self._undated}' says"
+            if ref is not None and other is not None:  # "delivered shipments in March 2024"
+                q.ambiguous.append(f"'{words}': of {ref.column.name} or {other}?")
+                self.cov.take(at, to)
+                return None
+        if ref is None:
+            q.ambiguous.append(f"'{words}': which date column of {q.root.table} is meant?")
+            return None
+        return start, end, ref
+
+    def _weekdays(self) -> None:
+        """Rows of some days of the week: "orders placed on weekends", "on a Monday", "on
+        weekdays", "weekend orders"; a day said once ("on Monday") may be one date: not here."""
+        days = "|".join(_WEEKDAYS)
+        for m in re.finditer(
+            rf"\b(?:(?:on|at|during)\s+(?:an?\s+)?)?(?P<day>weekends|weekdays|(?:{days})s"
+            rf"|(?<=\ba\s)(?:weekend|weekday|{days}))\b"
+            rf"|\b(?P<adj>weekend|weekday)(?=\s+[a-z_]+)",
+            self.text,
+        ):
+            if not self._free(m):
+                continue
+            if m["adj"]:  # "weekend orders": said before the rows' name
+                after = re.match(r"\s+([a-z_]+)", self.text[m.end() :])
+                if after is None or self.cat.table_named(after[1]) is not self.q.root:
+                    continue
+            lead = re.search(r"\b(?:on|at|during)\s+a\s+$", self.text[: m.start()])
+            at = lead.start() if lead is not None else m.start()
+            said = (m["day"] or m["adj"]).removesuffix("s")
+            found = self._date_for(at, m.end(), self.text[at : m.end()])
+            if found is None:
+                continue
+            start, end, ref = found
+            day = f"EXTRACT(ISODOW FROM {self._use(ref)})"  # Monday 1 … Sunday 7
+            if said in ("weekend", "weekday"):
+                cond = f"{day} IN ({'6, 7' if said == 'weekend' else '1, 2, 3, 4, 5'})"
+            else:
+                cond = f"{day} = {_WEEKDAYS.index(said) + 1}"
+            self.q.where.append(cond)
+            text = f"Keeps rows whose {ref.column.name} falls on a {said}"
+            self._place("filter", min(start, at), max(end, m.end()), text, cond)
 
     def _grain_verbs(self) -> None:
         """The verb of rows counted per period, when it names the date grouped by: "customers
