@@ -35,6 +35,8 @@ CLINICS = table(
         ("clinics not in de", "clinics.country <> 'DE'"),
         ("country code ch clinics", "clinics.country = 'CH'"),
         ("clinics where country is not us", "clinics.country <> 'US'"),
+        ("clinics in the us", "clinics.country = 'US'"),
+        ("clinics from the us or ch", "clinics.country IN ('US', 'CH')"),
         ("clinics with country not in (de, us)", "clinics.country NOT IN ('DE', 'US')"),
         ("clinics with country not in (DE, US)", "clinics.country NOT IN ('DE', 'US')"),
         ("clinics with ward not in (cardio, ortho)", "clinics.ward NOT IN ('cardio', 'ortho')"),
@@ -44,7 +46,9 @@ def test_a_code_in_lower_case_is_the_value_the_column_holds(intent: str, conditi
     assert understood(intent, [CLINICS]).where == [condition]
 
 
-@pytest.mark.parametrize("intent", ["clinics in us", "clinics from it", "clinics in at"])
+@pytest.mark.parametrize(
+    "intent", ["clinics in us", "clinics from it", "clinics in at", "clinics to us"]
+)
 def test_an_english_word_that_is_also_a_code_is_left_for_review(intent: str):
     query = understand(intent, [CLINICS])
     assert query.ambiguous and not query.where
@@ -54,3 +58,27 @@ def test_an_english_word_that_is_also_a_code_is_left_for_review(intent: str):
 def test_common_words_stay_words(intent: str):
     query = understand(intent, [CLINICS])
     assert not query.where
+
+
+SHIPMENTS = table(
+    "shipments",
+    [
+        Column("id", "integer"),
+        Column("clinic_id", "integer"),
+        Column("destination", "text", values=["CH", "DE", "NL"]),
+    ],
+    [["clinic_id", "clinics", "id"]],
+)
+
+
+@pytest.mark.parametrize(
+    ("intent", "condition"),
+    [
+        ("shipments to nl", "shipments.destination = 'NL'"),
+        ("shipments to de or ch", "shipments.destination IN ('DE', 'CH')"),
+        ("shipments from clinics in de", "clinics.country = 'DE'"),
+        ("shipments from de clinics", "clinics.country = 'DE'"),
+    ],
+)
+def test_a_code_of_several_columns_is_of_the_table_it_is_said_of(intent: str, condition: str):
+    assert understood(intent, [SHIPMENTS, CLINICS]).where == [condition]

@@ -436,8 +436,9 @@ class ValueFilters(ParserBase):
     ) -> list[tuple[Ref, str]]:
         """The code ``word`` is in lower case, when its column holds only capital codes and the
         words around say so: the column named before it ("country code us", "country in de,
-        fr"); else, a word that is no English word, after "in" or "from" or in a list with
-        another code of the column ("customers in de or fr")."""
+        fr"); else, a word that is no English word, after "in", "from" or "to" or in a list with
+        another code of the column ("customers in de or fr"); found in several columns, the
+        words around choose among them as for any value."""
         if not re.fullmatch(r"[a-z]{2}", word) or word in self.cat.shouted:
             return []
         found = [
@@ -448,9 +449,7 @@ class ValueFilters(ParserBase):
             for v in c.values
             if v.lower() == word
         ]
-        if len({r for r, _ in found}) != 1:
-            return []
-        ref = found[0][0]
+        refs = {r for r, _ in found}
         before, after = self.text[:start], self.text[end:]
         col = re.search(
             r"\b([a-z_]+(?:\s+[a-z_]+)?)\s*(?:(?:=|!=|<>|:|is|isn't|of|in|equals?|one\s+of|not)\s*)*"
@@ -458,22 +457,28 @@ class ValueFilters(ParserBase):
             r"(?:[a-z]{2}\s*(?:,|or|and|/)\s*)*$",
             before,
         )
-        if col and any(self._names_column(" ".join(col[1].split()[k:]), ref) for k in (0, 1)):
-            return found
+        if col:
+            said = [" ".join(col[1].split()[k:]) for k in (0, 1)]
+            named = [f for f in found if any(self._names_column(w, f[0]) for w in said)]
+            if named:
+                return named
         joined = r"\s*(?:,|or|and|/|&|,\s*or|,\s*and)\s*"
         listed = bool(
-            hits and hits[-1][2] == ref and re.fullmatch(joined, self.text[hits[-1][1] : start])
+            hits and hits[-1][2] in refs and re.fullmatch(joined, self.text[hits[-1][1] : start])
         )
         mate = re.match(rf"{joined}([a-z]{{2}})\b", after)
         if mate and mate[1] not in _WORDS_BEFORE_CODES:
-            listed = listed or any(v.lower() == mate[1] for v in ref.column.values)
+            listed = listed or any(v.lower() == mate[1] for r in refs for v in r.column.values)
         if listed:
             return found
-        if re.search(r"\b(?:in|from)\s+$", before):
-            if word not in _WORDS_BEFORE_CODES:
-                return found
-            # "customers in us": the code US, or a word? said so, never dropped as a word
-            self.q.ambiguous.append(f"'{word}': the code {found[0][1]} of {ref.label}?")
+        lead = re.search(r"\b(in|from|to)\s+(the\s+)?$", before)
+        if lead is not None and (word not in _WORDS_BEFORE_CODES or lead[2]):
+            return found  # "customers from de", "shipments to nl", "orders from the us"
+        rows = "|".join(re.escape(f) for f in self.cat.forms(self.q.root))
+        if lead is not None and (lead[1] != "to" or re.search(rf"\b(?:{rows})\s+to\s+$", before)):
+            # "customers in us", "shipments to us": the code US, or a word? said so, never
+            # dropped as a word ("send the shipments to us" is left as words)
+            self.q.ambiguous.append(f"'{word}': the code {found[0][1]} of {found[0][0].label}?")
             self.cov.take(start, end)
         return []
 
