@@ -35,6 +35,8 @@ TABLES = [PATIENTS, VISITS]
         "i need a replica of visits",
         "back up the visits table",
         "take a backup of visits",
+        "i want a backup copy of visits",
+        "set up a replica of the visits table",
         "create visits",
         "visits duplicated into the warehouse",
     ],
