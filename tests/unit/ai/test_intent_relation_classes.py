@@ -1,6 +1,9 @@
 """The built-in understanding of relations across tables on a club-shop schema (members,
-visits, visit lines, items): distinct rows counted through the tables between, whatever the
-words around them."""
+visits, visit lines, items), in words of its own: distinct rows counted through the tables
+between, rows reached through a named value of another table (a semi-join), the top values of a
+referred column by a sum, a count that keeps the rows with none, the values of a column whose
+rows add up past a number, a negation restated in brackets, and a computed column next to
+aggregates."""
 
 from __future__ import annotations
 
@@ -175,3 +178,12 @@ def test_a_negated_word_restated_in_brackets_as_rows_without_a_table():
         ), intent
     assert understand("members with no activity", CLUB).unresolved
 
+
+def test_a_computed_column_next_to_aggregates_is_summed_when_money_else_left_open():
+    assert _sql("total qty and revenue (qty * unit_price) per family") == (
+        "SELECT items.family, sum(visit_lines.qty) AS total_qty, sum(visit_lines.qty * "
+        "visit_lines.unit_price) AS revenue FROM visit_lines JOIN items ON visit_lines.item_id = "
+        "items.id GROUP BY 1"
+    )
+    query = understand("per family: total qty and margin (qty * unit_price)", CLUB)
+    assert query.ambiguous

@@ -191,7 +191,8 @@ class Aggregates(Ranking, ComputedColumns, AcrossTables):
                 self.cov.take(end, end + summed.end())
         for start, end, out in self._computed_spans:  # "revenue (qty x unit price) per category"
             if (
-                not aggregates
+                # "total quantity and revenue (quantity * unit price)": the revenue summed too
+                not any(out.sql in o.sql for _, _, o in aggregates)
                 and out.name.split("_")[-1] in ("revenue", "sales", "turnover")
                 and (re.search(r"\b(?:per|by|for each|each)\b", self.text) or top is not None)
             ):

@@ -98,6 +98,9 @@ class Parser(
         if q.aggregates and not q.groups:  # "total number of orders, one row", "overall"
             for m in re.finditer(_WHOLE_TABLE, self.text):
                 self.cov.take_match(m)
+        for c in self._computed_cols if q.aggregates else []:  # not in the output: not asked?
+            if not any(c.sql in o.sql for o in [*q.aggregates, *q.groups]):
+                q.ambiguous.append(f"'{c.name}' is computed, but neither grouped by nor aggregated")
         if q.having and not q.groups:
             q.ambiguous.append("a condition on an aggregate, but no groups to keep or drop")
         if q.aggregates and q.one_per is not None:
