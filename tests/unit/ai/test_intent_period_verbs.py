@@ -35,6 +35,7 @@ PATRONS = table(
         ("member signups per year", "year"),
         ("count of members who were created each week", "week"),
         ("members per calendar year", "year"),
+        ("members who signed up every week", "week"),
         ("number of members per calendar month", "month"),
     ],
 )
@@ -48,3 +49,16 @@ def test_rows_that_came_to_be_each_period_are_counted_by_its_date(intent: str, g
 def test_a_verb_of_another_date_than_the_one_grouped_by_is_left_for_review():
     query = understand("patrons who signed up each year", [PATRONS])
     assert query.ambiguous or query.unresolved
+
+
+@pytest.mark.parametrize(
+    "intent", ["load members who signed up every day", "sync members registered each month"]
+)
+def test_a_load_of_rows_that_came_to_be_each_period_may_be_a_schedule(intent: str):
+    query = understand(intent, [MEMBERS])
+    assert query.ambiguous or query.unresolved
+
+
+def test_a_schedule_without_such_a_verb_stays_a_schedule():
+    query = understood("copy members every day", [MEMBERS])
+    assert query.schedule == "0 2 * * *" and not query.groups

@@ -7,7 +7,7 @@ import re
 
 from ai.generation.intent import dates
 from ai.generation.intent.grounding import Ref, stem
-from ai.generation.intent.lexicon import CREATION_VERBS, DATE_VERBS, FILLER
+from ai.generation.intent.lexicon import CREATION_VERBS, DATE_VERBS, FILLER, LEAD_VERBS
 from ai.generation.intent.parse.base import ParserBase
 from ai.generation.intent.parse.words import CAME_TO_BE, CREATION_NOUNS, DATE_NOUNS, WORD
 from ai.generation.intent.query import Out
@@ -141,6 +141,9 @@ class Periods(ParserBase):
         rows named so is left for review."""
         q = self.q
         grains = [g.sql for g in q.groups if g.sql.startswith("CAST(date_trunc(")]
+        loaded = re.match(rf"(?:please\s+)?(?:{'|'.join(LEAD_VERBS)})\b", self.text)
+        if loaded and not re.search(r"\b(?:number|count|how\s+many)\b", self.text):
+            return  # "load orders placed each day": counted per day, or loaded each day?
         for m in CAME_TO_BE.finditer(self.text):
             if not grains or not self.cov.free(m.start("said"), m.end("said")):
                 continue

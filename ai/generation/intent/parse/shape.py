@@ -6,8 +6,15 @@ from __future__ import annotations
 import re
 
 from ai.generation.intent.grounding import Ref
+from ai.generation.intent.lexicon import CREATION_VERBS, LEAD_VERBS
 from ai.generation.intent.parse.base import ParserBase
-from ai.generation.intent.parse.words import AGG_WORDS, GRAIN, SUPERLATIVES
+from ai.generation.intent.parse.words import (
+    AGG_WORDS,
+    CAME_TO_BE,
+    CREATION_NOUNS,
+    GRAIN,
+    SUPERLATIVES,
+)
 from ai.generation.intent.query import Out
 from ai.generation.words import is_temporal, singular
 
@@ -37,6 +44,13 @@ class RowShape(ParserBase):
             m = re.search(pattern, self.text)
             if m and re.fullmatch(grain_words, m[0]) and self._measure_after(m.end()):
                 return  # "monthly shipment cost": a sum per month, not a schedule
+            came = next(
+                (c for c in CAME_TO_BE.finditer(self.text) if m and c.end() == m.end()), None
+            )
+            loaded = re.match(rf"(?:please\s+)?(?:{'|'.join(LEAD_VERBS)})\b", self.text)
+            created = CREATION_VERBS | CREATION_NOUNS.keys()
+            if came is not None and came["verb"] in created and loaded is None:
+                return  # "orders placed every month": counted per month, not a schedule
             if m and not (aggregated and re.fullmatch(grain_words, m.group(0))):
                 self.q.schedule = cron
                 self.cov.take_match(m)
