@@ -209,6 +209,17 @@ class Aggregates(Ranking, ComputedColumns, AcrossTables):
             if not m.groupdict().get("measure"):
                 return
             found = self._column_after(m.start("measure"), "numeric", 3)
+            ranked_by = self.cat.table_named(m["measure"].strip())
+            if (
+                found is None
+                and desc  # the fewest: values with no rows at all are not counted
+                and ranked_by is q.root
+                and m["ent"]
+                and not self.cat.table_named(m["ent"])
+            ):  # "the 3 countries with the most orders": the rows read counted per value
+                count = Out("count(*)", f"{singular(q.root.table)}_count")
+                self._top_values(m, n, desc, count, m.end("measure"))
+                return
             if found is None:
                 return
             entity = self.cat.table_named(m["ent"]) if m["ent"] else None
@@ -243,7 +254,9 @@ class Aggregates(Ranking, ComputedColumns, AcrossTables):
                 entity is None
                 and m["ent"]
                 and (summed or self._amount_of_rows(found[1]))
-                and self._top_values_by_sum(m, n, desc, found)
+                and found[1].dataset is q.root
+                and desc  # the lowest: values with no rows at all are not summed
+                and self._top_values(m, n, desc, self._sum_of(found[1]), found[0])
             ):  # "top 3 countries by order total"
                 return
             if m["ent"] and entity is not q.root:
@@ -357,16 +370,18 @@ class Aggregates(Ranking, ComputedColumns, AcrossTables):
                     f"ORDER BY {target.name} {'DESC' if desc else 'ASC'} LIMIT {n}",
                 )
 
-    def _top_values_by_sum(
-        self, m: re.Match[str], n: int, desc: bool, found: tuple[int, Ref]
-    ) -> bool:
-        """ "top 3 countries by order total", "the 5 cities with the highest visit amount": the
-        amount of the rows read summed per value of the one text column the ranked words name,
-        on those rows or on a row they refer to; only the groups and the sum are asked. True
-        when placed."""
+    def _sum_of(self, ref: Ref) -> Out:
+        """The sum of ``ref``, named total_<column> (the column's name when it is a total)."""
+        col = ref.column.name
+        return Out(f"sum({self._use(ref)})", col if col.startswith("total") else f"total_{col}")
+
+    def _top_values(self, m: re.Match[str], n: int, desc: bool, agg: Out, end: int) -> bool:
+        """ "top 3 countries by order total", "the 3 countries with the most orders": ``agg``
+        of the rows read per value of the one text column the ranked words name, on those
+        rows or on a row they refer to, the first ``n`` by it (the ranking's words end at
+        ``end``); only the groups and the aggregate are asked. True when placed."""
         q = self.q
-        end, ref = found
-        if ref.dataset is not q.root or not self.aggregate_ok:
+        if not self.aggregate_ok:
             return False
         refs = [
             r
@@ -377,8 +392,6 @@ class Aggregates(Ranking, ComputedColumns, AcrossTables):
         ]
         if len({(r.dataset.dataset, r.column.name) for r in refs}) != 1:
             return False
-        col = ref.column.name
-        agg = Out(f"sum({self._use(ref)})", col if col.startswith("total") else f"total_{col}")
         q.aggregates.append(agg)
         self._group_by_values(m["ent"], m.start("ent"), m.end("ent"))
         q.order.append(f"{agg.name} {'DESC' if desc else 'ASC'}")
