@@ -96,7 +96,8 @@ def test_rows_some_row_reaches_through_a_named_value_of_another_table():
     for intent, value in (
         ("members who bought a yoga mat", "items.title = 'Yoga mat'"),
         ("members that have ever purchased Rowing machines", "items.title = 'Rowing machine'"),
-        ("members who ordered some drinks items", "items.family = 'drinks'"),
+        ("members who bought some drinks items", "items.family = 'drinks'"),
+        ("members who have had a yoga mat", "items.title = 'Yoga mat'"),
     ):
         assert _sql(intent) == (
             "SELECT members.id, members.name, members.city FROM members WHERE EXISTS "
@@ -108,6 +109,10 @@ def test_rows_some_row_reaches_through_a_named_value_of_another_table():
             "visit_lines.item_id = items.id WHERE visit_lines.visit_id = visits.id AND "
             "items.title = 'Green tea')"
         ), intent
+
+
+def test_a_value_reached_with_a_verb_naming_no_table_on_the_way_is_left_open():
+    assert "yoga mat" in " ".join(understand("members who rated a yoga mat", CLUB).unresolved)
 
 
 def test_a_value_the_rows_reach_through_no_one_table_is_left_open():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from ai.generation.intent.grounding import plural
-from ai.generation.intent.parse.base import ParserBase
+from ai.generation.intent.parse.base import ParserBase, participle_stem
 from ai.generation.intent.parse.words import DONE, DROPPED, NEGATE, SET_WORDS
 from ai.generation.planning import q as ident
 from ai.generation.words import singular
@@ -24,9 +24,12 @@ _ANTI_WORDS = {
 # Before a value of a table that the rows reach through another: "who bought a", "containing"
 _THROUGH_VALUE = re.compile(
     r"\b(?:(?:who|that|which)\s+(?:(?:have|has|had)\s+)?(?:(?:ever|already|once)\s+)?"
-    rf"(?:{DONE}|contains?|includes?|holds?|have|has|had)|containing|including|holding)\s+"
+    rf"(?P<verb>{DONE}|contains?|includes?|holds?|have|has|had)|containing|including|holding)\s+"
     r"(?:(?:an?|any|some|the|at\s+least\s+one|one\s+or\s+more)\s+)?"
 )
+# Verbs that say a row holds another's value whatever the tables between are called
+_HOLDING: set[str | None] = {"bought", "purchased", "contain", "contains", "include", "includes"}
+_HOLDING |= {"hold", "holds", "have", "has", "had", None}  # None: "containing", "including"
 # What ends the value's words: "…a lawn mower", "…a webcam, with their email"
 _CLAUSE_END = re.compile(r"\s*(?:$|[,.;)?!]|\band\b|\bwith\b|\bplus\b|\bshowing\b)")
 
@@ -294,18 +297,23 @@ class AntiJoins(ParserBase):
                 if not _CLAUSE_END.match(self.text, end) or not self.cov.free(m.end(), end):
                     continue
                 said = self.text[m.end() : end]
-                cond = self._through_value(said)
+                cond = self._through_value(said, m["verb"])
                 owner = re.fullmatch(r"(.+)\s+([a-z_]+)", said)  # "a garden product"
                 if cond is None and owner is not None:
-                    cond = self._through_value(owner[1], self.cat.table_named(owner[2]))
+                    named = self.cat.table_named(owner[2])
+                    cond = self._through_value(owner[1], m["verb"], named)
                 if cond is not None:
                     q.where.append(cond)
                     self._place("filter", m.start(), end, f"Keeps {q.root.table} with such", cond)
                     break
 
-    def _through_value(self, words: str, table: DatasetSchema | None = None) -> str | None:
+    def _through_value(
+        self, words: str, verb: str | None, table: DatasetSchema | None = None
+    ) -> str | None:
         """The EXISTS condition for _semi_joins_through_value (the value's table ``table`` when
-        it was named after it), or None."""
+        it was named after it), or None; a verb other than one of holding ("bought",
+        "contains") must name a table on the way ("ordered": order_items), never another's
+        ("viewed a lawn mower" is no order line)."""
         q, cat = self.q, self.cat
         if cat.table_named(words) is not None:
             return None  # "who made a purchase": a table's rows, not a value
@@ -334,6 +342,10 @@ class AntiJoins(ParserBase):
         if len(bridges) != 1:
             return None
         bridge, to_root, to_held = bridges[0]
+        way = [bridge, *(t for _, t in to_root), *(t for _, t in to_held)]
+        stem = participle_stem(verb) if verb else ""
+        if verb not in _HOLDING and not (len(stem) >= 3 and any(stem in t.table for t in way)):
+            return None
         joins: dict[str, str] = {}
         for edge, t in [*to_root[:-1], *to_held]:
             if t is q.root:
