@@ -158,6 +158,14 @@ def test_a_count_per_row_read_keeps_the_rows_with_none_when_said():
         ), intent
 
 
+def test_a_count_kept_at_zero_with_a_condition_is_left_open():
+    for intent in (
+        "all members with their number of voided visits, including those with none",
+        "every member and their visit count in 2024, even those with none",
+    ):
+        assert understand(intent, CLUB).ambiguous, intent
+
+
 def test_a_count_grouped_by_reference_with_rows_with_none_said_is_left_open():
     query = understand("visit count per member, including the ones without any visits", CLUB)
     assert query.ambiguous

@@ -101,6 +101,9 @@ class Parser(
         for c in self._computed_cols if q.aggregates else []:  # not in the output: not asked?
             if not any(c.sql in o.sql for o in [*q.aggregates, *q.groups]):
                 q.ambiguous.append(f"'{c.name}' is computed, but neither grouped by nor aggregated")
+        if q.keep_unmatched and q.where:  # "… number of cancelled orders, including those
+            # with none": a condition on the rows counted would drop the rows with none
+            q.ambiguous.append("a count kept at 0 and a condition: on the rows read or counted?")
         if q.having and not q.groups:
             q.ambiguous.append("a condition on an aggregate, but no groups to keep or drop")
         if q.aggregates and q.one_per is not None:
