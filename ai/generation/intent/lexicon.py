@@ -312,6 +312,15 @@ ABBREVIATIONS = {
     "pls": "please", "plz": "please", "thx": "thanks",
 }  # fmt: skip
 
+# Negations typed without their apostrophe ("status isnt cancelled", "sales that dont have a
+# customer"): written out unless the schema uses the word as a name or a value. "cant" and
+# "wont" are English words of their own, so they stay.
+UNAPOSTROPHED = {
+    "isnt": "isn't", "arent": "aren't", "wasnt": "wasn't", "werent": "weren't",
+    "doesnt": "doesn't", "dont": "don't", "didnt": "didn't", "hasnt": "hasn't",
+    "havent": "haven't", "hadnt": "hadn't",
+}  # fmt: skip
+
 # Other names of a table, by its name's last word ("clients" for customers): used only when no
 # table of the schema, nor any column, is called by the other name.
 TABLE_SYNONYMS = {

@@ -15,6 +15,7 @@ from ai.generation.intent.lexicon import (
     MOVED,
     NUMBER_WORDS,
     SYSTEM_WORDS,
+    UNAPOSTROPHED,
 )
 from ai.generation.intent.spans import Coverage
 from workflows.generation_payloads import DatasetSchema
@@ -33,8 +34,8 @@ def schema_words(datasets: list[DatasetSchema]) -> set[str]:
 
 
 def expand(text: str, datasets: list[DatasetSchema]) -> str:
-    """``text`` with its short forms written out ("amt" → "amount"), except a short form that
-    the schema itself uses as a name or a value."""
+    """``text`` with its short forms written out ("amt" → "amount", "isnt" → "isn't"), except a
+    short form that the schema itself uses as a name or a value."""
     known = schema_words(datasets)
 
     def written_out(m: re.Match[str]) -> str:
@@ -43,6 +44,22 @@ def expand(text: str, datasets: list[DatasetSchema]) -> str:
 
     short = "|".join(sorted(map(re.escape, ABBREVIATIONS), key=len, reverse=True))
     text = re.sub(rf"(?<![\w.'])({short})\.?(?![\w'])", written_out, text)
+    text = re.sub(  # "does'nt", "is'nt": the apostrophe in the wrong place
+        r"\b(is|are|was|were|does|do|did|has|have|had)'nt\b", r"\1n't", text
+    )
+    negations = "|".join(UNAPOSTROPHED)
+    text = re.sub(
+        rf"(?<![\w'])({negations})(?![\w'])",
+        lambda m: m[0] if m[0] in known else UNAPOSTROPHED[m[0]],
+        text,
+    )
+    text = text.replace("\u2260", " != ")  # "status ≠ cancelled"
+    text = re.sub(  # "status is not equal to cancelled", "doesn't equal": status != cancelled
+        r"\b(?:(?:is|are)(?:\s+not|n't)\s+equal(?:\s+to)?|(?:does|do)(?:\s+not|n't)\s+equal"
+        r"(?:\s+to)?|not\s+equals)(?=\s)",
+        "!=",
+        text,
+    )
     # "(price-cost)": a minus between two columns' names
     names = {c.name.lower() for d in datasets for c in d.columns}
     return re.sub(
