@@ -166,8 +166,9 @@ class ValueFilters(ParserBase):
         refers to this one."""
         q = self.q
         for m in re.finditer(
-            r"\b(?:that|which|who)\s+(?:have|has|had)\s+(?:an?|some|at\s+least\s+one|any)\s+"
-            rf"(?:assigned\s+)?(?P<x>[a-z_]+(?:\s+(?:{DATE_NOUNS}))?)(?:\s+(?:assigned|set|linked|attached))?|\bhaving\s+(?:an?|some|at\s+least\s+one)\s+(?P<y>[a-z_]+(?:\s+(?:{DATE_NOUNS}))?)"
+            r"\b(?:that|which|who)\s+(?:(?:do|does|did)\s+)?(?:have|has|had)\s+"
+            r"(?:an?|some|at\s+least\s+one|any)\s+"
+            rf"(?:assigned\s+)?(?P<x>[a-z_]+(?:\s+(?:{DATE_NOUNS}))?)(?:\s+(?:assigned|set|linked|attached|applied|recorded))?|\bhaving\s+(?:an?|some|at\s+least\s+one)\s+(?P<y>[a-z_]+(?:\s+(?:{DATE_NOUNS}))?)"
             rf"|\bwith\s+(?:an?\s+|the\s+)?(?:(?:known|{SET_WORDS})\s+(?P<k>[a-z_]+)"
             rf"|(?P<z>[a-z_]+)\s+(?:{SET_WORDS})\b)"
             r"|\b(?:with|having)\s+(?:at\s+least\s+one|one\s+or\s+more)\s+(?P<u>[a-z_]+)"
@@ -184,6 +185,7 @@ class ValueFilters(ParserBase):
                 continue
             word = m["x"] or m["y"] or m["k"] or m["z"] or m["w"] or m["v"] or m["u"]
             word = word or m["t"] or m["s"] or ""
+            end = m.end()
             d = self.cat.table_named(word) if word else self._child_by_verb(m["verb"])
             if m["verb"] and d is not None:  # the rows of the table that refers to the root
                 d = self._referring(d)
@@ -203,13 +205,47 @@ class ValueFilters(ParserBase):
                 dated = self.cat.date_named(noun[1], q.root) if noun and not refs else None
                 if dated is not None:  # "that have a delivery date": delivered_at is set
                     refs = [dated]
+                had = "x" if m["x"] else "y" if m["y"] else None
+                if had and (longer := self._had_column(m.end(had), bool(refs))) is not None:
+                    refs, end = [longer[0]], longer[1]  # "that have a coupon code", "a coupon"
                 if refs:
                     cond = f"{refs[0].sql} IS NOT NULL"
             if cond is None:
                 continue
             q.where.append(cond)
-            self.cov.take_match(m)
+            self.cov.take(m.start(), max(end, m.end()))
             q.say("filter", m.group(0), f"Keeps only {q.root.table} that have {word}", cond)
+
+    def _had_column(self, at: int, named: bool) -> tuple[Ref, int] | None:
+        """The root's column named by the word right before ``at`` with the next one ("that have
+        a coupon code", "an email address"); else, when that word names no column (``named``)
+        nor table, the one nullable column whose name starts with it ("a coupon": coupon_code);
+        and where its words end."""
+        q = self.q
+        said = re.search(r"[a-z_]+$", self.text[:at])
+        if said is None:
+            return None
+        nxt = re.match(r"\s+([a-z_]+)\b", self.text[at:])
+        if nxt is not None and nxt[1] not in FILLER:
+            refs = [
+                r
+                for r in self.cat.columns_named(f"{said[0]} {nxt[1]}", [q.root])
+                if r.dataset is q.root
+            ]
+            if len(refs) == 1:
+                return refs[0], at + nxt.end()
+        if named or self.cat.table_named(said[0]) is not None:
+            return None
+        if self.cat.values_named(said[0], self.cat.datasets):
+            return None  # "shipments that have a delivery": delivered, or a delivery date?
+        starting = [
+            c
+            for c in q.root.columns
+            if c.name.lower().startswith(f"{said[0]}_") and c.nullable and not is_boolean(c)
+        ]
+        if len(starting) == 1 and not starting[0].name.lower().endswith("_id"):
+            return Ref(q.root, starting[0]), at
+        return None
 
     def _values(self) -> None:
         q = self.q
