@@ -14,9 +14,17 @@ from connectors.postgres.sql import quote_literal
 
 _EMAIL = r"e-?mails?(?:\s+address(?:es)?)?"
 # "the email domain", "their email's domain", "the domain of the email (address)"
+# "the email host", "the part of the email after the @", "everything after the @ sign in their
+# email address", "the domain from the email"
+_OWNER = r"(?:the\s+|their\s+|its\s+|each\s+|the\s+customer'?s\s+)?"
+_AFTER_AT = r"after\s+(?:the\s+)?(?:@|at)(?:\s*-?\s*(?:sign|symbol|character))?"
+_NAMED = r"(?:domains?|hosts?)(?:\s*names?|\s+parts?)?"
 _DOMAIN = re.compile(
-    rf"\b(?:(?:the|their|its)\s+)?(?:(?P<a>{_EMAIL})(?:'s)?\s+domains?(?:\s+names?|\s+parts?)?"
-    rf"|domains?(?:\s+names?|\s+parts?)?\s+of\s+(?:the\s+|their\s+|its\s+|each\s+)?(?P<b>{_EMAIL}))"
+    rf"\b(?:(?:the|their|its)\s+)?(?:(?P<a>{_EMAIL})(?:'s)?\s+{_NAMED}"
+    rf"|{_NAMED}\s+(?:of|from|in)\s+{_OWNER}(?P<b>{_EMAIL})"
+    rf"|(?:part|portion|bit|piece|section|text|everything|what\s+comes)\s+(?:of\s+{_OWNER}"
+    rf"(?P<c>{_EMAIL})\s+)?(?:that\s+comes\s+|coming\s+)?{_AFTER_AT}"
+    rf"(?:\s+(?:in|of)\s+{_OWNER}(?P<d>{_EMAIL}))?)"
     r"(?![\w-])"
 )
 # Providers known by one domain only (a Yahoo or Outlook address has several)
