@@ -11,7 +11,7 @@ from ai.generation.intent.parse.emails import EmailParts
 from ai.generation.intent.parse.words import AGG_WORDS, OP_RE, UNIT_COLUMNS, UNITS, digits
 from ai.generation.intent.query import Out
 from ai.generation.intent.units import UNIT_WORDS, column_unit, converted, renamed, unit_named
-from ai.generation.words import is_boolean, singular
+from ai.generation.words import is_boolean, is_numeric, is_temporal, singular
 from workflows.generation_payloads import Column
 
 _OP_NAMES = {"*": "times", "/": "per", "+": "plus", "-": "minus"}
@@ -52,6 +52,33 @@ _RESTATED_LEAD = re.compile(
 _RESTATED_SEPARATOR = re.compile(r"\s*(?:→|->|=>|\u2013|-|to|and|until|till|minus)\s*")
 
 # Words that count what follows, never a column's name: "the number of hours in transit"
+# A column cast to another type, by the words for the type: the SQL type and the columns it
+# is safe for ("occurred_at as a date", "price cast to an integer", "id as text")
+_CAST_TYPES = {
+    "date": "DATE", "day": "DATE", "calendar date": "DATE",
+    "integer": "INTEGER", "int": "INTEGER", "whole number": "INTEGER",
+    "numeric": "NUMERIC", "decimal": "NUMERIC",
+    "text": "TEXT", "string": "TEXT", "varchar": "TEXT",
+}  # fmt: skip
+_TYPE = (
+    r"(?:an?\s+)?(?P<{}>calendar\s+date|date|day|integer|int|whole\s+number|numeric|decimal"
+    r"|text|string|varchar)"
+)
+_CAST = re.compile(
+    r"(?P<a>[a-z_]+(?:\s+[a-z_]+)?)(?:\s*::\s*"
+    + _TYPE.format("t1")
+    + r"|\s+(?:(?:cast(?:ed)?|converted|turned|changed)\s+(?:to|as|into)|as)\s+"
+    + _TYPE.format("t2")
+    + r"|\s+truncated\s+to\s+(?:the\s+|a\s+)?(?P<t3>day|date)"
+    + r"|\s+without\s+(?:the\s+|its\s+|their\s+|any\s+)?(?P<t4>time)(?:\s+(?:part|portion|component"
+    + r"|of\s+(?:the\s+)?day))?)(?:\s+(?:type|value))?(?![\w])"
+    + r"|\b(?:cast|convert|casting|converting)\s*(?P<open>\()?\s*(?:the\s+)?(?P<b>[a-z_]+)"
+    + r"\s+(?:to|as|into)\s+"
+    + _TYPE.format("t5")
+    + r"(?:\s+(?:type|value))?(?(open)\s*\))(?![\w])"
+    + r"|\b(?P<t6>date)\s*\(\s*(?P<c>[a-z_]+)\s*\)"
+)
+
 _QUANTITY = re.compile(r"(?:total\s+)?(?:number|count|amount|quantity)")
 
 
@@ -168,6 +195,7 @@ class ComputedColumns(EmailParts):
         self._discounts()
         self._conversions()
         self._date_parts()
+        self._casts()
         self._spans()
         self._rates()
         self._emails()
@@ -328,11 +356,12 @@ class ComputedColumns(EmailParts):
                 self._add_computed(a[0], m.end(), sql, label, f"{a[1].column.name} in {target}")
 
     def _date_parts(self) -> None:
-        """ "the year of placed_at", "the date of occurred_at", "the hour of created_at": that
-        part of a date column as a new column; not a grouping ("per year of placed_at") nor a
+        """ "the year of placed_at", "the date (part) of occurred_at", "the hour of created_at":
+        that part of a date column as a new column; not a grouping ("per year of placed_at") nor a
         condition ("where the year of placed_at is 2024")."""
         for m in re.finditer(
-            r"\b(?:the\s+)?(?P<part>year|date|hour|calendar\s+date)\s+(?:of|from|in)\s+",
+            r"\b(?:the\s+)?(?P<part>year|date|hour|calendar\s+date)(?:\s+(?:part|portion|component))?"
+            r"\s+(?:of|from|in)\s+",
             self.text,
         ):
             found = self._column_after(m.end(), "temporal", 2)
@@ -356,6 +385,54 @@ class ComputedColumns(EmailParts):
             label = f"{re.sub(r'_(?:at|on|date|time)$', '', found[1].column.name)}_{part}"
             said = f"the {part} of {found[1].column.name}"
             self._add_computed(m.start(), found[0], sql, label, said)
+
+    def _casts(self) -> None:
+        """ "event_date = occurred_at as a date", "occurred_at cast to date as event_day",
+        "cast(price as integer) as whole_price": a column cast to another type as a new column,
+        only when the new column is named (or said as added); not for a type the column's values
+        may not convert to (text as a date), nor a grouping or a condition."""
+        for m in _CAST.finditer(self.text):
+            said = next(m[g] for g in ("t1", "t2", "t3", "t4", "t5", "t6") if m[g])
+            kind = "DATE" if said == "time" else _CAST_TYPES[" ".join(said.split())]
+            if m["a"]:
+                found = self._column_before(m.end("a"), "", 2)
+                start = found[0] if found is not None else 0
+            else:
+                named = m["b"] or m["c"]
+                at = m.start("b") if m["b"] else m.start("c")
+                found = self._column_after(at, "", 1)
+                found = (
+                    found and (m.start(), found[1])
+                    if found and found[0] == at + len(named)
+                    else None
+                )
+                start = m.start()
+            if found is None or not self.cov.free(start, m.end()):
+                continue
+            ref = found[1]
+            fits = {
+                "DATE": is_temporal(ref.column),
+                "INTEGER": is_numeric(ref.column) and not is_boolean(ref.column),
+                "NUMERIC": is_numeric(ref.column) and not is_boolean(ref.column),
+                "TEXT": True,
+            }[kind]
+            if not fits or re.search(
+                r"\b(?:per|by|each|every|group(?:ed)?\s+by|grouped\s+per)\s+(?:the\s+)?$",
+                self.text[:start],
+            ):
+                continue  # "orders per placed_at as a date": a grouping
+            clause = re.split(r"[,;:()]", self.text[m.end() :], maxsplit=1)[0]
+            if re.search(
+                rf"^\s*(?:(?:{OP_RE})|[<>=\d]|(?:is|was|in|between|before|after)\b)", clause
+            ):
+                continue  # "where occurred_at as a date is …": a condition
+            name = ref.column.name
+            base = re.sub(r"_(?:at|on|date|time)$", "", name) if kind == "DATE" else name
+            label = f"{base}_{kind.lower()}"
+            sql = f"CAST({self._use(ref)} AS {kind})"
+            self._add_computed(
+                start, m.end(), sql, label, f"{name} as {kind.lower()}", named_only=True
+            )
 
     def _rates(self) -> None:
         """ "cost per kg": a column over the one column of its table measured in that unit
