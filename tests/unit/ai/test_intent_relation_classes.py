@@ -130,6 +130,7 @@ def test_the_top_values_of_a_referred_column_by_an_amount_summed():
     for intent, order, n in (
         ("top 2 cities by visit amount", "DESC", 2),
         ("the 3 cities with the highest total visit amount", "DESC", 3),
+        ("top 2 member cities by total visit amount", "DESC", 2),
     ):
         assert _sql(intent) == by_city.format(order, n), intent
     # the lowest: a city whose members have no visits has no sum to rank
@@ -139,6 +140,10 @@ def test_the_top_values_of_a_referred_column_by_an_amount_summed():
         "visits.member_id = members.id GROUP BY 1 ORDER BY visit_count DESC LIMIT 2"
     )
     assert understand("the 2 cities with the fewest visits", CLUB).unresolved
+    assert _sql("top 2 item titles by qty") == (
+        "SELECT items.title, sum(visit_lines.qty) AS total_qty FROM visit_lines JOIN items ON "
+        "visit_lines.item_id = items.id GROUP BY 1 ORDER BY total_qty DESC LIMIT 2"
+    )
     assert _sql("top 2 families by qty") == (
         "SELECT items.family, sum(visit_lines.qty) AS total_qty FROM visit_lines JOIN items ON "
         "visit_lines.item_id = items.id GROUP BY 1 ORDER BY total_qty DESC LIMIT 2"

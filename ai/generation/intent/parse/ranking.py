@@ -28,7 +28,7 @@ class Ranking(Grouping):
         )
         forms = [
             rf"\b(?:the\s+)?(?:top|first|best|biggest|largest|highest)\s+{n_re}\s+{selling}?"
-            rf"(?P<ent>[a-z_]+)?\s*(?:by|ranked\s+by|in\s+terms\s+of|with\s+the\s+(?P<dir>{most}))"
+            rf"(?P<ent>[a-z_]+(?:\s+[a-z_]+)?)?\s*(?:by|ranked\s+by|in\s+terms\s+of|with\s+the\s+(?P<dir>{most}))"
             rf"\s+{measure}",
             rf"\b(?:the\s+)?{n_re}\s+{selling}(?P<ent>[a-z_]+)\s+(?:by|ranked\s+by)\s+{measure}",
             rf"\b(?:the\s+)?(?:top\s+)?{n_re}\s+(?P<ent>[a-z_]+)\s+(?:with|having|that\s+have)"
