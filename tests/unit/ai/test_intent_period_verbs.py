@@ -10,6 +10,7 @@ import pytest
 from ai.generation.intent.sql import select_sql
 from ai.generation.intent.understand import understand
 from tests.unit.ai.tables import table, understood
+from workflows.generation_payloads import Column
 
 MEMBERS = table(
     "members",
@@ -62,3 +63,29 @@ def test_a_load_of_rows_that_came_to_be_each_period_may_be_a_schedule(intent: st
 def test_a_schedule_without_such_a_verb_stays_a_schedule():
     query = understood("copy members every day", [MEMBERS])
     assert query.schedule == "0 2 * * *" and not query.groups
+
+
+PARCELS = table(
+    "parcels",
+    [
+        ("id", "integer"),
+        Column("state", "text", True, ["booked", "returned", "handed_over"]),
+        ("created_at", "timestamp with time zone"),
+        ("returned_at", "timestamp with time zone"),
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    "intent",
+    [
+        "number of parcels returned per month (by returned_at)",
+        "how many parcels were returned each month, by returned_at",
+    ],
+)
+def test_a_verb_that_is_also_a_value_of_the_rows_keeps_its_filter(intent: str):
+    query = understood(intent, [PARCELS])
+    assert query.where == ["parcels.state = 'returned'"]
+    assert [g.sql for g in query.groups] == [
+        "CAST(date_trunc('month', parcels.returned_at) AS DATE)"
+    ]

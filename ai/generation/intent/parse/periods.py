@@ -138,7 +138,8 @@ class Periods(ParserBase):
     def _grain_verbs(self) -> None:
         """The verb of rows counted per period, when it names the date grouped by: "customers
         who signed up each year" (created_at), "orders placed per month"; another date of the
-        rows named so is left for review."""
+        rows named so is left for review. A verb that is also a value of the rows ("delivered",
+        a status) is left to the value's filter."""
         q = self.q
         grains = [g.sql for g in q.groups if g.sql.startswith("CAST(date_trunc(")]
         loaded = re.match(rf"(?:please\s+)?(?:{'|'.join(LEAD_VERBS)})\b", self.text)
@@ -148,6 +149,8 @@ class Periods(ParserBase):
             if not grains or not self.cov.free(m.start("said"), m.end("said")):
                 continue
             verb = CREATION_NOUNS.get(m["verb"], m["verb"])
+            if self.cat.values_named(m["verb"], [q.root]):
+                continue  # "shipments delivered per year": status 'delivered', a filter too
             ref = self._date_verb(verb)
             if ref is None and verb in CREATION_VERBS:
                 ref = self._date_of(q.root)
