@@ -47,6 +47,14 @@ def test_a_value_said_to_be_there_is_not_null(intent: str, where: str):
     assert understood(intent, TABLES).where == [where]
 
 
+@pytest.mark.parametrize(
+    "intent",
+    ["orders without any coupon", "orders that do not have a coupon", "orders with no coupon"],
+)
+def test_a_value_said_missing_by_the_start_of_its_name_is_null(intent: str):
+    assert understood(intent, TABLES).where == ["orders.coupon_code IS NULL"]
+
+
 def test_a_word_two_columns_start_with_is_left_open():
     codes = table(
         "orders",

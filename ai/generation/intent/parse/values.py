@@ -132,6 +132,9 @@ class ValueFilters(ParserBase):
                     dated = self.cat.date_named(first, q.root)
                     if found is None and dated is not None:  # "no delivery date"
                         found = (m.start("x") + len(first), dated)
+                    had = self._had_column(m.start("x") + len(first), False)
+                    if found is None and had is not None:  # "without a coupon": coupon_code
+                        found = (had[1], had[0])
                     if found is None:
                         continue
                     end, ref = found
