@@ -65,7 +65,7 @@ _TYPE = (
     r"|text|string|varchar)"
 )
 _CAST = re.compile(
-    r"(?P<a>[a-z_]+(?:\s+[a-z_]+)?)(?:\s*::\s*"
+    r"(?P<a>[a-z_]+(?:\s+[a-z_]+)??)(?:\s*::\s*"
     + _TYPE.format("t1")
     + r"|\s+(?:(?:cast(?:ed)?|converted|turned|changed)\s+(?:to|as|into)|as)\s+"
     + _TYPE.format("t2")
@@ -360,7 +360,7 @@ class ComputedColumns(EmailParts):
         that part of a date column as a new column; not a grouping ("per year of placed_at") nor a
         condition ("where the year of placed_at is 2024")."""
         for m in re.finditer(
-            r"\b(?:the\s+)?(?P<part>year|date|hour|calendar\s+date)(?:\s+(?:part|portion|component))?"
+            r"\b(?:(?:just|only)\s+)?(?:the\s+)?(?P<part>year|date|hour|calendar\s+date)(?:\s+(?:part|portion|component))?"
             r"\s+(?:of|from|in)\s+",
             self.text,
         ):
