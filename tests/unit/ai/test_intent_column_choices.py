@@ -104,3 +104,21 @@ def test_a_name_of_the_data_is_no_new_name():
 )
 def test_no_reference_said_after_where_is_empty(intent: str):
     assert _read(intent).where == ["invoices.member_id IS NULL"]
+
+
+@pytest.mark.parametrize(
+    ("intent", "expected"),
+    [
+        (
+            "member name and the year of joined_at",
+            "SELECT members.name, EXTRACT(YEAR FROM members.joined_at) AS joined_year FROM members",
+        ),
+        (
+            "email and year of joined_at of members",
+            "SELECT members.email, EXTRACT(YEAR FROM members.joined_at) AS joined_year "
+            "FROM members",
+        ),
+    ],
+)
+def test_one_column_listed_with_a_computed_one_is_the_projection(intent: str, expected: str):
+    assert sql.select_sql(_read(intent)) == expected

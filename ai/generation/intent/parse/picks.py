@@ -138,7 +138,9 @@ class Picks(ParserBase):
             )
             listed = q.picks and re.search(r":|->", self.text)  # "item: order id, product name"
             head = len(projection) == 1 and self._said_first(projection[0].name)
-            if marker or len(projection) >= 2 or listed or head:
+            # "customer name and the year of created_at": a column listed with a computed one
+            listed_with_computed = bool(self._computed_cols)
+            if marker or len(projection) >= 2 or listed or head or listed_with_computed:
                 q.columns = projection
                 q.say(
                     "projection",
