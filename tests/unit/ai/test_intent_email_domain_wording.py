@@ -26,6 +26,11 @@ DOMAIN = "split_part(members.contact_email, '@', 2)"
         "members with the host of the email",
         "members and the domain from their email",
         "members with the domain of the email address",
+        "members plus the domain after the @ of their email",
+        "members plus the substring following the @ in their email",
+        "members plus what comes after the @ in the email",
+        "members with everything that follows the @ in their email",
+        "members with the part of the member's email after the @",
     ],
 )
 def test_the_part_after_the_at_is_the_email_domain(intent: str):
@@ -38,6 +43,7 @@ def test_the_part_after_the_at_is_the_email_domain(intent: str):
         "members with mail_domain = the part of the email after the @",
         "members with the part of the email after the @ as mail_domain",
         "members plus mail_domain (the part of the email after the @)",
+        "members with whatever follows the @ sign in the email as mail_domain",
         "members plus mail_domain (everything after the @ sign in their email address)",
     ],
 )

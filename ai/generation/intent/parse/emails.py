@@ -13,17 +13,21 @@ from ai.generation.words import is_text
 from connectors.postgres.sql import quote_literal
 
 _EMAIL = r"e-?mails?(?:\s+address(?:es)?)?"
-# "the email domain", "their email's domain", "the domain of the email (address)"
-# "the email host", "the part of the email after the @", "everything after the @ sign in their
-# email address", "the domain from the email"
-_OWNER = r"(?:the\s+|their\s+|its\s+|each\s+|the\s+customer'?s\s+)?"
-_AFTER_AT = r"after\s+(?:the\s+)?(?:@|at)(?:\s*-?\s*(?:sign|symbol|character))?"
+_OWNER = r"(?:the\s+|their\s+|its\s+|each\s+|(?:the\s+)?[a-z_]+'s\s+)?"
+_AFTER_AT = (
+    r"(?:after|following|follows|behind|past)\s+(?:the\s+)?(?:@|at(?=\s*-?\s*(?:sign|symbol)))"
+    r"(?:\s*-?\s*(?:sign|symbol|character))?"
+)
 _NAMED = r"(?:domains?|hosts?)(?:\s*names?|\s+parts?)?"
+# "the email domain", "their email's domain", "the domain of the email (address)", "the email
+# host", "the part of the email after the @", "everything following the @ sign in their email
+# address", "the domain from the email"
 _DOMAIN = re.compile(
     rf"\b(?:(?:the|their|its)\s+)?(?:(?P<a>{_EMAIL})(?:'s)?\s+{_NAMED}"
     rf"|{_NAMED}\s+(?:of|from|in)\s+{_OWNER}(?P<b>{_EMAIL})"
-    rf"|(?:part|portion|bit|piece|section|text|everything|what\s+comes)\s+(?:of\s+{_OWNER}"
-    rf"(?P<c>{_EMAIL})\s+)?(?:that\s+comes\s+|coming\s+)?{_AFTER_AT}"
+    rf"|(?:part|portion|bit|piece|section|text|substring|everything|what(?:ever)?(?:\s+comes)?|domain|host)"
+    rf"\s+(?:of\s+{_OWNER}"
+    rf"(?P<c>{_EMAIL})\s+)?(?:that\s+(?:comes\s+)?|coming\s+)?{_AFTER_AT}"
     rf"(?:\s+(?:in|of)\s+{_OWNER}(?P<d>{_EMAIL}))?)"
     r"(?![\w-])"
 )
