@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: run test lint format bench install record-histories fuzz clean
+.PHONY: run test intents lint format bench install record-histories fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,16 @@ run: $(STAMP)
 TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
+
+## The whole intent suite (tests/generation/intents/README.md): the tuning half, the held-out
+## half and the development sets, each generated pipeline run through the worker; each set's
+## report lands in $(INTENTS_REPORT_DIR), and one line per set sums them up at the end.
+INTENTS_REPORT_DIR ?= .intents-report
+intents: $(STAMP)
+	rm -rf $(INTENTS_REPORT_DIR)
+	INTENTS_REPORT_DIR=$(INTENTS_REPORT_DIR) $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile \
+		-m "" tests/generation/intents; status=$$?; \
+		$(BIN)/python -m tests.generation.intents.summary $(INTENTS_REPORT_DIR); exit $$status
 
 ## Lint: ruff, mypy over the product packages ([tool.mypy]), and the layer contracts
 ## ([tool.importlinter]: each layer imports only downward).
