@@ -189,6 +189,9 @@ class Aggregates(Ranking, ComputedColumns, AcrossTables):
             if summed and not any(o.sql == f"sum({out.sql})" for _, _, o in aggregates):
                 aggregates.append((start, end + summed.end(), Out(f"sum({out.sql})", out.name)))
                 self.cov.take(end, end + summed.end())
+            elif summed and self.cov.free(end, end + summed.end()):
+                # "revenue by category, quantity x unit price summed": the sum already placed
+                self.cov.take(end, end + summed.end())
         for start, end, out in self._computed_spans:  # "revenue (qty x unit price) per category"
             if (
                 # "total quantity and revenue (quantity * unit price)": the revenue summed too
@@ -517,7 +520,7 @@ class Aggregates(Ranking, ComputedColumns, AcrossTables):
         if them is not None:  # "events by type, count them": the rows read
             self.cov.take(m.end("agg"), m.end("agg") + them.end())
             return self.q.root, m.start(), None
-        if re.match(r"\s*(?:$|[,;:.)]|and\b|or\b|per\b|by\b|for\b)", self.text[m.end("agg") :]):
+        if re.match(r"\s*(?:$|[,;:.)+&]|and\b|or\b|per\b|by\b|for\b)", self.text[m.end("agg") :]):
             return self.q.root, m.start(), None
         return None, m.start(), None
 

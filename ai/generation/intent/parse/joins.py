@@ -63,7 +63,7 @@ class AntiJoins(ParserBase):
             r"(?:\s+(?:to|with|on|against))?\b"
             r"|\b(?:keep(?:ing)?|includ(?:e|ing)|retain(?:ing)?|even|also|plus)\s+(?:also\s+)?(?:the\s+|those"
             rf"\s+|all\s+)?(?:ones\s+|rows\s+|(?:{tables})\s+)?(?:that\s+(?:have|has)\s+no|without"
-            rf"(?:\s+an?|\s+any)?|with\s+no|lacking(?:\s+an?)?)\s+(?:{tables})"
+            rf"(?:\s+an?|\s+any)?|with\s+no|lacking(?:\s+an?)?)\s+(?:{tables}|one)"
             r"(?:\s+(?:too|as\s+well|also))?\b"
             r"|\b(?:or\s+)?(?:empty|null|blank|missing|none|nothing|left\s+(?:null|empty|blank))\s+"
             r"(?:when|if|where|for\s+(?:those|the\s+ones|rows))\s+(?:there\s+is\s+|there's\s+"

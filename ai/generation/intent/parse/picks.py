@@ -150,6 +150,12 @@ class Picks(ParserBase):
                 )
                 for m in re.finditer(r"\b(?:only|just|columns?|fields?)\b", self.text):
                     self.cov.take_match(m)
+                each = re.search(  # "order items: order id, … and product name for each"
+                    r"\s(?:for\s+)?(?:each|every\s+one)(?:\s+(?:one|row|of\s+them))?\s*[.!]?\s*$",
+                    self.text,
+                )
+                if each is not None and self._free(each):
+                    self.cov.take_match(each)
             else:
                 # one root column named alone, with nothing done to it: not understood, unless
                 # listed with columns of other tables ("with order id, order status and product
