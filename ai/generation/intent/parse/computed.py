@@ -102,6 +102,22 @@ def _span_between(first: Ref, last: Ref) -> str | None:
     return None
 
 
+# A factor's rate said again in brackets: "total * 1.19 (19% vat)", "net / 1.2 (20 percent tax)"
+_RATE_AGAIN = re.compile(
+    r"\s*\(\s*(?:i\.e\.,?\s*|incl\.?\s+|including\s+|\+\s*)?(?P<num>\d+(?:\.\d+)?)\s*(?:%|percent)"
+    r"(?:\s+(?:vat|tax|sales\s+tax|surcharge|markup|mark-up|mark\s+up|uplift|fee))?\s*\)"
+)
+
+
+def _rate_restated(after: str, op: str, num: str, pct: str | None) -> int:
+    """The length of the brackets at the start of ``after`` that say again, as a percentage,
+    the factor ``num`` a column is multiplied or divided by ("1.19 (19% vat)"), else 0."""
+    m = _RATE_AGAIN.match(after)
+    if m is None or pct or op not in "*/":
+        return 0
+    return m.end() if abs(1 + float(m["num"]) / 100 - float(num)) < 1e-9 else 0
+
+
 def _whole(c: Column) -> bool:
     """A column of whole numbers: divided by a whole number, SQL would drop the fraction."""
     return bool(re.search(r"int|serial", c.type, re.I)) and not is_boolean(c)
@@ -171,6 +187,7 @@ class ComputedColumns(EmailParts):
                 end, other, b_name = b[0], self._use(b[1]), b[1].column.name
             else:
                 end, other, b_name = m.end(), digits(m["num"]), m["num"].replace(".", "_")
+                end += _rate_restated(self.text[end:], op, m["num"], m["pct"])
                 if m["pct"]:
                     if op not in "+-" or (op == "-" and m["tax"]):
                         continue  # "total minus 19% VAT": the tax taken out (_untaxed)
