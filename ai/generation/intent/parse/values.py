@@ -24,7 +24,9 @@ _VALUE_LEADS = (
     r"|categori[sz]ed\s+as|classified\s+as|listed\s+as|in\s+(?:the\s+)?(?:state|status)"
     r"|based\s+in|located\s+in|situated\s+in|living\s+in|residing\s+in|headquartered\s+in"
     r"|(?:lives?|resides?|comes?|came|hails?|hailing|coming)\s+(?:in|from)"
-    r"|got|get|gets|became|become|belonging\s+to|filtered\s+(?:to|on|for|by)|restricted\s+to"
+    r"|(?:belongs?|belonged|belonging)\s+to|(?:falls?|fell|falling)\s+(?:under|into|within|in)"
+    r"|(?:filed|listed|grouped|sorted)\s+(?:under|into)|(?:sits?|sitting)\s+in"
+    r"|got|get|gets|became|become|filtered\s+(?:to|on|for|by)|restricted\s+to"
     r"|limited\s+to|offering|providing|recording|called|named|offers?|provides?|supports?"
     r"|supporting|(?:(?:handled|carried|transported|operated|served)\s+)?by"
 )
