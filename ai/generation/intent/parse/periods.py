@@ -199,6 +199,9 @@ class Periods(ParserBase):
         found = self._column_before(cut, "temporal", 3)
         if found is not None:
             return found
+        named = self._linking_verb_date(head, cut)
+        if named is not None:  # "events that occurred in": occurred_at, when only it is so named
+            return named
         # Only the words after the last number or mark: in "qty greater than 3 since 2024", the
         # comparison's "than" says nothing of the date.
         clause = re.search(r"[a-z_\s'-]*$", head[:cut])
@@ -232,6 +235,19 @@ class Periods(ParserBase):
                     self._undated = word[0]
                 break
         return created or (start, None)
+
+    def _linking_verb_date(self, head: str, cut: int) -> tuple[int, Ref] | None:
+        """The one date column of the rows a linking verb before a period names by its stem
+        ("occurred" occurred_at), with the start of the verb's words; else None."""
+        verb = re.search(
+            r"\b(?:(?:that|which|who)\s+)?(?:(?:has|have|had)\s+)?(occurred|happened)\b"
+            r"[a-z\s]*$",
+            head[cut:],
+        )
+        if verb is None or not self.cov.free(cut + verb.start(1), cut + verb.end(1)):
+            return None
+        found = [r for d in self.prefer if (r := self.cat.date_named(verb[1], d)) is not None]
+        return (cut + verb.start(), found[0]) if len(found) == 1 else None
 
     def _valued_verb(self, start: int) -> str | None:
         """ "orders paid in 2024", "shipments lost in 2024": a value said as the verb of a
