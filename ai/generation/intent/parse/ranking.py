@@ -34,7 +34,10 @@ class Ranking(Grouping):
             rf"\b(?:the\s+)?(?:top\s+)?{n_re}\s+(?P<ent>[a-z_]+)\s+(?:with|having|that\s+have)"
             rf"\s+(?:the\s+)?(?P<dir>{most})\s+{measure}",
             rf"\b(?:the\s+)?(?:top\s+)?{n_re}\s+(?P<ent>[a-z_]+)\s+(?:(?:who|that|which)\s+)?"
-            rf"(?P<verb>[a-z]+)\s+the\s+(?P<dir>most|least)\b(?:\s+{measure})?",
+            rf"(?P<verb>[a-z]+)\s+the\s+(?P<dir>most|least)\b"
+            r"(?:\s+on\s+(?:their\s+|the\s+|all\s+)?(?P<on>[a-z_]+(?:\s+[a-z_]+)?)(?=$|[,.;:?(]|\s+"
+            r"(?:with|and|including|plus|showing)\b))?"
+            rf"(?:\s+{measure})?",
             rf"\b(?:the\s+)?(?:top\s+)?{n_re}\s+(?P<sup>{SUPERLATIVES}|most\s+expensive|priciest"
             r"|newest|latest|most\s+recent|oldest|earliest)\s+(?P<ent>[a-z_]+)",
             rf"\b(?:the\s+)?(?:top\s+)?{n_re}\s+(?P<dir>{most}|top)[\s-]+(?P<measure>[a-z_]+)\s+"
@@ -87,6 +90,9 @@ class Ranking(Grouping):
             return False  # "generate the most revenue": ranked by the aggregate said
         if re.fullmatch(r"spent|spend|paid|pay|earned|generated", verb):
             money = [(d, self._money(d)) for d in children if self._money(d) is not None]
+            if words.get("on"):  # "spent the most on orders": the money of those rows
+                spent_on = self.cat.table_named(words["on"])
+                money = [(d, ref) for d, ref in money if d is spent_on]
             if len(money) != 1 or not self.aggregate_ok:
                 return False
             fact, ref = money[0]
@@ -107,6 +113,10 @@ class Ranking(Grouping):
         self._group_entity(entity, m.start("ent"), m.end("ent"), label_too=True)
         q.order.append(f"{agg.name} {'DESC' if desc else 'ASC'}")
         q.limit = n
+        if agg.name == f"total_{verb}":  # "with name and total spent": the sum, shown
+            for said in re.finditer(rf"\b(?:total|amount)[\s_]+{verb}\b", self.text[m.end() :]):
+                if self.cov.free(m.end() + said.start(), m.end() + said.end()):
+                    self.cov.take(m.end() + said.start(), m.end() + said.end())
         self._place(
             "aggregate", m.start(), m.end(), f"Computes {agg.name} as {agg.sql} per {entity.table}",
             f"{agg.sql} AS {agg.name} ORDER BY {agg.name} LIMIT {n}",
