@@ -37,6 +37,8 @@ _ORDINAL = r"(?:first|1st|second|2nd|third|3rd|fourth|4th|last|final)"
 _UNIT = r"(hour|day|week|month|quarter|year)s?"
 _COUNT = rf"(\d+|{'|'.join(NUMBER_WORDS)})"
 _JOIN = r"\s*(?:-|to|through|thru|until|till)\s*"  # "Apr-Jun", "april to june"
+# "from jan to the end of june": the end of the last month, which the run of months ends with
+_END_OF = r"(?:(?:the\s+)?end\s+of\s+)?"
 
 
 @dataclass
@@ -190,7 +192,8 @@ def _days_of_month(text: str, found: _Found) -> None:
 def _month_runs(text: str, found: _Found) -> None:
     """ "Apr-Jun 2024", "between April and June 2024", "April, May or June 2024"."""
     for m in re.finditer(
-        rf"\b(?:(?P<lead>between|from)\s+)?(?P<a>{MONTH})(?P<join>{_JOIN}|\s+and\s+)(?P<b>{MONTH})"
+        rf"\b(?:(?P<lead>between|from)\s+)?(?:the\s+(?:start|beginning)\s+of\s+)?(?P<a>{MONTH})"
+        rf"(?P<join>{_JOIN}|\s*[\u2013\u2014]\s*|\s+and\s+){_END_OF}(?P<b>{MONTH})"
         rf"(?:\s+of)?,?\s+(?P<year>{YEAR})(?![\w])",
         text,
     ):
@@ -460,11 +463,13 @@ def periods(text: str) -> list[Period]:
         if nxt is not None and not nxt.doubt:
             between = text[p.end : nxt.start]
             lead = re.search(
-                rf"\b(?:(?:on\s+or\s+|in\s+or\s+)?between|from|{_SINCE})\s+(?:the\s+)?$", before
+                rf"\b(?:(?:on\s+or\s+|in\s+or\s+)?between|from|{_SINCE})\s+"
+                r"(?:the\s+)?(?:(?:start|beginning)\s+of\s+)?$",
+                before,
             )
             joiner = re.fullmatch(
                 r"\s*,?\s*(?:and|to|through|thru|until|till|-|\.\.\.?|up\s+to(?:\s+and\s+including)?)"
-                r"\s*(?:the\s+end\s+of\s+|the\s+)?",
+                r"\s*(?:(?:the\s+)?end\s+of\s+|the\s+)?",
                 between,
             )
             listed = re.fullmatch(r"\s*(?:,|and|or|&|/|,\s*and|,\s*or)\s*", between)
