@@ -115,3 +115,12 @@ def test_keeping_the_rows_without_one_is_a_left_join(intent: str) -> None:
 def test_a_trailing_for_each_after_a_listed_projection(intent: str) -> None:
     sql = _sql(intent)
     assert sql.startswith("SELECT order_items.order_id, orders.status, products.name FROM")
+
+
+@pytest.mark.parametrize(
+    "intent",
+    ["order items with product name for each", "order items plus the product name for each one"],
+)
+def test_a_trailing_for_each_after_a_joined_column(intent: str) -> None:
+    sql = _sql(intent)
+    assert sql.startswith("SELECT order_items.id,") and "products.name FROM order_items" in sql

@@ -93,6 +93,8 @@ class Picks(ParserBase):
                 f"Adds {ref.label} as {name}, joined through the foreign keys",
                 f"{sql} AS {name}",
             )
+        if q.picks and not q.aggregates and not q.groups:
+            self._trailing_each()  # "order items with the product name for each"
         q.picks = [*self._computed_cols, *q.picks]
         explicit = False
         if q.joins:  # "where there is one", "empty when no carrier is assigned": a LEFT join
@@ -150,12 +152,7 @@ class Picks(ParserBase):
                 )
                 for m in re.finditer(r"\b(?:only|just|columns?|fields?)\b", self.text):
                     self.cov.take_match(m)
-                each = re.search(  # "order items: order id, … and product name for each"
-                    r"\s(?:for\s+)?(?:each|every\s+one)(?:\s+(?:one|row|of\s+them))?\s*[.!]?\s*$",
-                    self.text,
-                )
-                if each is not None and self._free(each):
-                    self.cov.take_match(each)
+                self._trailing_each()
             else:
                 # one root column named alone, with nothing done to it: not understood, unless
                 # listed with columns of other tables ("with order id, order status and product
@@ -186,6 +183,15 @@ class Picks(ParserBase):
                     q.say("group", p.name, f"One row per {p.name}", f"GROUP BY {p.sql}")
                 else:
                     q.ambiguous.append(f"'{p.name}' named next to an aggregate, but not grouped by")
+
+    def _trailing_each(self) -> None:
+        """ "order items: order id, … and product name for each": the rows, each given them."""
+        each = re.search(
+            r"\s(?:for\s+)?(?:each|every\s+one)(?:\s+(?:one|row|of\s+them))?\s*[.!]?\s*$",
+            self.text,
+        )
+        if each is not None and self._free(each):
+            self.cov.take_match(each)
 
     def _said_first(self, name: str) -> bool:
         """The root column ``name`` opens the intent, of its rows ("emails of active
