@@ -109,3 +109,8 @@ def test_two_columns_of_the_stem_are_not_guessed_between():
     )
     query = understand("events that occurred in march 2024", [both])
     assert query.unresolved or query.ambiguous
+
+
+def test_an_event_that_happened_is_dated_by_its_occurrence_not_its_creation():
+    where = _where("events that happened in march 2024", EVENTS)
+    assert where.startswith("events.occurred_at >= DATE '2024-03-01'")

@@ -247,6 +247,15 @@ class Periods(ParserBase):
         if verb is None or not self.cov.free(cut + verb.start(1), cut + verb.end(1)):
             return None
         found = [r for d in self.prefer if (r := self.cat.date_named(verb[1], d)) is not None]
+        if not found and verb[1] == "happened":  # the one date of an event the lexicon knows
+            found = [
+                Ref(d, c)
+                for d in self.prefer
+                for c in d.columns
+                if is_temporal(c)
+                and c.name.lower() in DATE_VERBS[verb[1]]
+                and c.name != "created_at"
+            ]
         return (cut + verb.start(), found[0]) if len(found) == 1 else None
 
     def _valued_verb(self, start: int) -> str | None:
