@@ -13,16 +13,7 @@ from tests.generation.intents.verdicts import (
 
 __all__ = ["test_most_cases_are_correct", "test_no_case_is_silently_wrong"]  # collected here
 
-# The planner is being tuned against these probes; the module runs and reports its figures.
-# Remove the mark once the planner holds the bar on them.
-pytestmark = [
-    pytest.mark.reworded,
-    pytest.mark.timeout(600),
-    pytest.mark.xfail(
-        reason="sixth-round shop and CRM probes: the planner is being tuned against them",
-        strict=False,
-    ),
-]
+pytestmark = [pytest.mark.reworded, pytest.mark.timeout(600)]
 
 SUITE = "probes_round6"
 CASES = probes_round6.SHOP + probes_round6.CRM
