@@ -20,9 +20,10 @@ def outputs(query: Query) -> list[Out]:
 
 def select_sql(query: Query) -> str:
     cols = outputs(query)
-    # Grouped by another table's column: rows without that table have no group (an inner join).
-    joiner = "JOIN" if query.inner or query.aggregates else "LEFT JOIN"
-    joiner = "LEFT JOIN" if query.keep_unmatched else joiner
+    # Grouped by another table's column: rows without that table have no group (an inner join),
+    # unless the rows without a match are kept (a count of 0).
+    inner = (query.inner or bool(query.aggregates)) and not query.keep_unmatched
+    joiner = "JOIN" if inner else "LEFT JOIN"
     source = query.root.dataset + "".join(
         f" {joiner} {d.dataset} ON {cond}" for d, cond in query.joins
     )
