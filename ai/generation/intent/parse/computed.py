@@ -215,7 +215,11 @@ class ComputedColumns(EmailParts):
         self._casts()
         self._spans()
         self._rates()
-        self._emails()
+        email = self._email_column()
+        if email is not None:
+            self._email_conditions(email)
+            for start, end, sql, label in self._email_domains(email):
+                self._add_computed(start, end, sql, label, "")
 
     def _spans(self) -> None:
         """ "the time in transit in hours", "transit time in days": the time between the two

@@ -5,6 +5,7 @@ example.com")."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from ai.generation.intent.grounding import Ref
 from ai.generation.intent.parse.base import ParserBase
@@ -49,10 +50,8 @@ _AT_DOMAIN = re.compile(
 class EmailParts(ParserBase):
     """Places an email column's domain as a column or as a condition."""
 
-    def _emails(self) -> None:
-        email = self._email_column()
-        if email is None:
-            return
+    def _email_conditions(self, email: Ref) -> None:
+        """Rows kept by their address's domain: "customers with a gmail address"."""
         for m in _AT_DOMAIN.finditer(self.text):
             said = m["p"] or m["h"]
             if not self._free(m) or (m["p"] and not m["e1"] and said not in _PROVIDERS):
@@ -63,6 +62,11 @@ class EmailParts(ParserBase):
             self.q.where.append(cond)
             start = m.start("e2") if m["e2"] else m.start()
             self._place("filter", start, m.end(), f"Keeps rows whose email is at {domain}", cond)
+
+    def _email_domains(self, email: Ref) -> Iterator[tuple[int, int, str, str]]:
+        """The email's domain asked as a column ("the email domain of each customer"): its
+        words' span, SQL and name, for ComputedColumns to add (one at a time: each one added
+        takes its words before the next is looked for)."""
         for m in _DOMAIN.finditer(self.text):
             if not self._free(m):
                 continue
@@ -76,7 +80,7 @@ class EmailParts(ParserBase):
             if listed and ":" not in before and self.cat.columns_named(listed[1], [self.q.root]):
                 continue  # "name and email domain": which columns come out is not placed here
             sql = f"split_part({self._use(email)}, '@', 2)"
-            self._add_computed(m.start(), m.end(), sql, f"{email.column.name}_domain", "")
+            yield m.start(), m.end(), sql, f"{email.column.name}_domain"
 
     def _email_column(self) -> Ref | None:
         """The one text column that holds email addresses: of the rows, else of the one table
@@ -93,15 +97,3 @@ class EmailParts(ParserBase):
             if found:
                 return found.pop() if len(found) == 1 else None
         return None
-
-    def _add_computed(
-        self,
-        start: int,
-        end: int,
-        sql: str,
-        label: str,
-        said: str,
-        named_only: bool = False,
-        unit: str | None = None,
-    ) -> None:
-        raise NotImplementedError  # ComputedColumns
