@@ -7,6 +7,7 @@ between them; as local activities on the worker that runs the workflow, neither 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 from sqlmodel import col, select
@@ -65,9 +66,13 @@ class BookkeepingActivities:
                     error=str(exc),
                 )
                 cleaned = False
-        await self.records.record_run(finish.record)
-        notify = finish.record.status in NOTIFIED and await self._has_webhooks(
-            finish.record.tenant_id
+        if finish.record.status not in NOTIFIED:
+            await self.records.record_run(finish.record)
+            return RunFinished(cleaned, notify=False)
+        # The webhook look-up is a read: it runs beside the record's write, not after it.
+        _, notify = await asyncio.gather(
+            self.records.record_run(finish.record),
+            self._has_webhooks(finish.record.tenant_id),
         )
         return RunFinished(cleaned, notify)
 

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, case, func, insert, literal, union_all, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -171,7 +172,11 @@ async def set_status(
     if log is not None and result.rowcount:
         await insert_logs(session, [log])
     await session.commit()
-    # Re-read, so a row this session already holds shows what the store now has.
+    held = identity_key(Execution, execution_id) in session.identity_map
+    if result.rowcount and not held:
+        return True  # the row exists, and no copy of it in this session is left stale
+    # Re-read: a row this session holds shows what the store now has, and a run that did not
+    # change is told apart from one that does not exist.
     row = await session.get(Execution, execution_id, populate_existing=True)
     if row is None:
         raise NotFound(f"execution {execution_id!r} not found", code="NOT_FOUND")
