@@ -29,8 +29,7 @@ from bench.common import (
     psql_binary_pipe,
     run_to_end,
 )
-from bench.fixed_cost import raw_run, raw_worker
-from bench.raw_sdk import CopyJob
+from bench.raw_sdk import CopyJob, raw_run, raw_worker
 from bench.report import Goal
 from bench.stack import RunningStack, make_run_stack
 

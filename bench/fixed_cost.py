@@ -15,18 +15,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import sys
 import tempfile
 import time
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench import pg_to_pg as pg
 from bench.common import ServiceRun, checksum, connection, dsn, fill, pipeline, post, run_to_end
-from bench.raw_sdk import CopyJob, RawCopyWorkflow, raw_copy
+from bench.raw_sdk import CopyJob, RawRun, raw_run, raw_worker
 from bench.report import Goal, p50, pct
 from bench.stack import RunningStack, make_run_stack
 
@@ -37,35 +34,6 @@ RUN_BAR_SECONDS = 0.150
 RUN_BAR_RATIO = 1.5
 FINISHED_READ_BAR = 0.005
 RUNNING_READ_BAR = 0.015
-
-
-@dataclass
-class RawRun:
-    seconds: float
-    workflow_id: str
-    started: float  # time.time() at the start call
-
-
-async def raw_run(client: Any, queue: str, job: CopyJob) -> RawRun:
-    wall = time.time()
-    started = time.perf_counter()
-    handle = await client.start_workflow(
-        RawCopyWorkflow.run, job, id=f"bench-raw-{uuid.uuid4().hex}", task_queue=queue
-    )
-    await handle.result()
-    return RawRun(time.perf_counter() - started, handle.id, wall)
-
-
-@contextlib.asynccontextmanager
-async def raw_worker(st: RunningStack) -> Any:
-    """The baseline's worker, in this process, on its own task queue of the stack's server."""
-    from temporalio.worker import Worker
-
-    queue = f"bench-raw-{uuid.uuid4().hex[:8]}"
-    async with Worker(
-        st.client, task_queue=queue, workflows=[RawCopyWorkflow], activities=[raw_copy]
-    ):
-        yield queue
 
 
 async def history_timeline(client: Any, workflow_id: str, started: float) -> list[str]:

@@ -8,10 +8,17 @@ it in for the target. No store, no plan, no staging schema, no bookkeeping.
 
 from __future__ import annotations
 
+import contextlib
+import time
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from temporalio import activity, workflow
+
+if TYPE_CHECKING:
+    from bench.stack import RunningStack
 
 with workflow.unsafe.imports_passed_through():
     import asyncpg
@@ -64,3 +71,32 @@ class NoopWorkflow:
     @workflow.run
     async def run(self, _: str) -> str:
         return "done"
+
+
+@dataclass
+class RawRun:
+    seconds: float
+    workflow_id: str
+    started: float  # time.time() at the start call
+
+
+async def raw_run(client: Any, queue: str, job: CopyJob) -> RawRun:
+    wall = time.time()
+    started = time.perf_counter()
+    handle = await client.start_workflow(
+        RawCopyWorkflow.run, job, id=f"bench-raw-{uuid.uuid4().hex}", task_queue=queue
+    )
+    await handle.result()
+    return RawRun(time.perf_counter() - started, handle.id, wall)
+
+
+@contextlib.asynccontextmanager
+async def raw_worker(st: RunningStack) -> Any:
+    """The baseline's worker, in this process, on its own task queue of the stack's server."""
+    from temporalio.worker import Worker
+
+    queue = f"bench-raw-{uuid.uuid4().hex[:8]}"
+    async with Worker(
+        st.client, task_queue=queue, workflows=[RawCopyWorkflow], activities=[raw_copy]
+    ):
+        yield queue
