@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     # both are loaded by the step that reads files, not at worker start.
     import pyarrow.compute as pc
     import pyarrow.dataset as ds
+    from pyarrow.fs import FileInfo
 
 T = TypeVar("T")
 _GLOB = re.compile(r"[*?\[]")
@@ -66,19 +67,24 @@ def _hidden(relative: str) -> bool:
     return any(part.startswith((".", "_")) for part in relative.split("/"))
 
 
-def _list(fs: Any, base: str, under: str = "") -> list[str]:
-    """Files below ``base/under``, as paths relative to ``base``, sorted."""
+def _relative(base: str, path: str) -> str:
+    prefix = base.rstrip("/") + "/"
+    return path[len(prefix) :] if path.startswith(prefix) else path
+
+
+def _files(fs: Any, base: str, under: str = "") -> list[FileInfo]:
+    """The files below ``base/under`` (their size too), sorted by their path."""
     from pyarrow.fs import FileSelector, FileType
 
     start = f"{base}/{under}".rstrip("/") if under else base
     infos = fs.get_file_info(FileSelector(start, recursive=True, allow_not_found=True))
-    prefix = base.rstrip("/") + "/"
-    found = [
-        info.path[len(prefix) :] if info.path.startswith(prefix) else info.path
-        for info in infos
-        if info.type == FileType.File
-    ]
-    return sorted(p for p in found if not _hidden(p))
+    found = [i for i in infos if i.type == FileType.File and not _hidden(_relative(base, i.path))]
+    return sorted(found, key=lambda i: _relative(base, i.path))
+
+
+def _list(fs: Any, base: str, under: str = "") -> list[str]:
+    """Files below ``base/under``, as paths relative to ``base``, sorted."""
+    return [_relative(base, info.path) for info in _files(fs, base, under)]
 
 
 def _glob_regex(pattern: str) -> re.Pattern[str]:
@@ -118,6 +124,13 @@ def format_of(config: FilesConfig, path: str) -> str | None:
 
 def matching_files(config: FilesConfig, pattern: str) -> tuple[Any, list[str]]:
     """The filesystem and the full paths of the data files ``pattern`` names."""
+    fs, infos = matching(config, pattern)
+    return fs, [info.path for info in infos]
+
+
+def matching(config: FilesConfig, pattern: str) -> tuple[Any, list[FileInfo]]:
+    """The filesystem and the data files ``pattern`` names, with their sizes: a file opened
+    with its size is read without asking for it again (on S3, a HEAD request per open)."""
     from pyarrow.fs import FileType
 
     fs, base = config.filesystem()
@@ -129,21 +142,20 @@ def matching_files(config: FilesConfig, pattern: str) -> tuple[Any, list[str]]:
     if _GLOB.search(pattern):
         fixed = _GLOB.split(pattern, 1)[0].rpartition("/")[0]
         regex = _glob_regex(pattern)
-        names = [p for p in _list(fs, base, fixed) if regex.match(p)]
+        infos = [i for i in _files(fs, base, fixed) if regex.match(_relative(base, i.path))]
     else:
         info = fs.get_file_info(f"{base}/{pattern}")
         if info.type == FileType.File:
-            names = [pattern]
+            infos = [info]
         elif info.type == FileType.Directory:
-            names = [f"{pattern.rstrip('/')}/{p}" for p in _list(fs, f"{base}/{pattern}")]
+            infos = _files(fs, f"{base}/{pattern}")
         else:
-            names = []
-    names = [n for n in names if format_of(config, n) is not None]
-    paths = [f"{base}/{n}" for n in names]
+            infos = []
+    infos = [i for i in infos if format_of(config, i.path) is not None]
     if not config.s3:
-        for path in (pattern, *paths):  # every file read stays under the root
+        for path in (pattern, *(i.path for i in infos)):  # every file read stays under the root
             config.confine(path, repr(path))
-    return fs, paths
+    return fs, infos
 
 
 def _csv_options(config: FilesConfig) -> tuple[Any, Any, Any]:
@@ -198,13 +210,14 @@ def csv_schema(config: FilesConfig, fs: Any, path: str) -> pa.Schema:
 
 def dataset(config: FilesConfig, pattern: str, schema: pa.Schema | None = None) -> ds.Dataset:
     """The files ``pattern`` names as one dataset; ``schema`` (as ``describe`` gave it) spares
-    reading it again: its types are what the rows are read as."""
-    fs, paths = matching_files(config, pattern)
-    if not paths:
+    reading it again: its types are what the rows are read as. Its fragments know their
+    files' sizes (from the listing), so opening one asks for nothing but its bytes."""
+    fs, infos = matching(config, pattern)
+    if not infos:
         raise TerminalError(
             f"no data file matches {pattern!r} under {config.root}", error_type="TABLE_NOT_FOUND"
         )
-    kinds = {format_of(config, p) for p in paths}
+    kinds = {format_of(config, i.path) for i in infos}
     if len(kinds) > 1:
         raise TerminalError(
             f"{pattern!r} matches files of several formats "
@@ -213,13 +226,17 @@ def dataset(config: FilesConfig, pattern: str, schema: pa.Schema | None = None) 
             error_type="INVALID",
         )
     kind = kinds.pop() or "csv"
-    if kind == "csv" and config.format is None and all(p.endswith(".tsv") for p in paths):
+    if kind == "csv" and config.format is None and all(i.path.endswith(".tsv") for i in infos):
         config = FilesConfig(**{**config.__dict__, "delimiter": "\t"})  # type: ignore[arg-type]
-    if schema is None and kind == "csv":  # a dataset's schema is its first file's
-        schema = csv_schema(config, fs, paths[0])
     import pyarrow.dataset as ds
 
-    return ds.dataset(paths, filesystem=fs, format=_file_format(config, kind), schema=schema)
+    file_format = _file_format(config, kind)
+    fragments = [file_format.make_fragment(i.path, filesystem=fs, file_size=i.size) for i in infos]
+    if schema is None and kind == "csv":  # a dataset's schema is its first file's
+        schema = csv_schema(config, fs, infos[0].path)
+    elif schema is None:
+        schema = fragments[0].physical_schema
+    return ds.FileSystemDataset(fragments, schema, file_format, fs)
 
 
 # ---- the query: a path and a filter ------------------------------------------------------
