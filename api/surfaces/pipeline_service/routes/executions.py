@@ -55,6 +55,10 @@ async def execute_pipeline(
             [{"loc": ["body", "engine_override"], "msg": "only 'temporal'", "type": "value_error"}],
         )
     pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
+    # Read before the run is recorded, which it does not change (a queued run has not
+    # finished): on the connection the request holds already. After the commit it would take
+    # another one from the pool and roll it back at the end.
+    typical = await run_store.typical_duration_ms(session, pipeline.id)
     try:
         execution = await runs.submit(
             session, client, settings, pipeline, body.parameters, priority=body.priority
@@ -66,7 +70,7 @@ async def execute_pipeline(
         pipeline_id=pipeline.id,
         status=execution.status,
         engine=execution.engine,
-        estimated_duration_ms=await run_store.typical_duration_ms(session, pipeline.id),
+        estimated_duration_ms=typical,
         submitted_at=execution.submitted_at,
         workflow_id=execution.workflow_id,
         temporal_ui_url=workflow_ui_url(settings, execution.workflow_id),
