@@ -43,9 +43,16 @@ START_BAR = 1.5
 class Burst:
     seconds: float
     starts: list[float]  # seconds of each start call
+    api_cpu: float | None = None  # the API process's CPU seconds over the start calls
 
     def runs_per_second(self, runs: int) -> float:
         return runs / self.seconds
+
+
+def cpu_seconds(process: Any) -> float:
+    """A process's CPU seconds so far (user and system), e.g. the API's (``psutil``)."""
+    times = process.cpu_times()
+    return float(times.user + times.system)
 
 
 async def wait_all(st: RunningStack, workflow_ids: list[str]) -> None:
@@ -63,10 +70,12 @@ async def api_burst(st: RunningStack, pipelines: list[str]) -> Burst:
         body = await post(st.api, f"/v1/pipelines/{pipeline_id}/execute", {"parameters": {}}, 202)
         return time.perf_counter() - asked, str(body["workflowId"])
 
+    cpu_before = cpu_seconds(st.api_process)
     began = time.perf_counter()
     started = await asyncio.gather(*(start(p) for p in pipelines))
+    api_cpu = cpu_seconds(st.api_process) - cpu_before
     await wait_all(st, [w for _, w in started])
-    return Burst(time.perf_counter() - began, [s for s, _ in started])
+    return Burst(time.perf_counter() - began, [s for s, _ in started], api_cpu)
 
 
 async def sdk_burst(st: RunningStack, db: Any, pipelines: list[str]) -> Burst:
@@ -195,6 +204,12 @@ async def measure(st: RunningStack, count: int, rows: int) -> Goal:
         f"no failed run; every target checked ({expected[0]} rows, checksum); "
         f"start p50 API {pct(api.starts, 0.5) * 1000:.0f} ms, "
         f"SDK {pct(sdk.starts, 0.5) * 1000:.0f} ms"
+    )
+    assert api.api_cpu is not None
+    goal.notes.append(
+        f"API CPU per start: {api.api_cpu / count * 1000:.1f} ms (the API process's CPU "
+        f"seconds over the 1-worker burst's {count} start calls, divided by {count}): a "
+        "burst's last answer waits for the CPU of the calls before it"
     )
     return goal
 

@@ -57,6 +57,10 @@ class RunningStack:
         raise RuntimeError(f"no {marker!r} process under ductwork up")
 
     @property
+    def api_process(self) -> psutil.Process:
+        return self.child("-m api.serve")
+
+    @property
     def worker(self) -> psutil.Process:
         return self.child("-m worker")
 
