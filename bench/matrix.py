@@ -29,12 +29,12 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
-import logging
+import multiprocessing
 import os
+import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -175,16 +175,20 @@ def write_files(folder: Path, data: pa.Table) -> None:
 
 @contextlib.contextmanager
 def s3_server(folders: dict[str, Path]) -> Iterator[str]:
-    """moto's S3 server on loopback with ``folders`` uploaded under their prefixes."""
+    """moto's S3 server on loopback, in a process of its own (in this one, it would wait for
+    this process's GIL while the service reads from it), with ``folders`` uploaded under their
+    prefixes."""
     import boto3
-    from moto.server import ThreadedMotoServer
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
     port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     endpoint = f"http://127.0.0.1:{port}"
     try:
+        listening(port, lambda: server.poll() is None)
         s3 = boto3.client(
             "s3",
             endpoint_url=endpoint,
@@ -198,7 +202,20 @@ def s3_server(folders: dict[str, Path]) -> Iterator[str]:
                 s3.upload_file(str(path), BUCKET, f"{prefix}/{path.name}")
         yield endpoint
     finally:
-        server.stop()
+        server.terminate()
+        server.wait(10)
+
+
+def listening(port: int, alive: Callable[[], bool], seconds: float = 30.0) -> None:
+    """Until a server process (``alive`` while it runs) accepts connections on ``port``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not alive():
+            raise SystemExit(f"the server for port {port} exited")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise SystemExit(f"nothing listens on port {port} after {seconds:.0f} s")
 
 
 @contextlib.contextmanager
@@ -223,13 +240,20 @@ def http_server(records: dict[int, list[dict]]) -> Iterator[str]:
         def log_message(self, *_: Any) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    # A forked process of its own: it shares the pages without pickling them, and neither the
+    # raw path's client nor the service's status polls wait for its GIL.
+    port = free_port()
+    server = multiprocessing.get_context("fork").Process(
+        target=lambda: ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever(),
+        daemon=True,
+    )
+    server.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        listening(port, server.is_alive)
+        yield f"http://127.0.0.1:{port}"
     finally:
-        server.shutdown()
+        server.terminate()
+        server.join(10)
 
 
 def json_records(data: pa.Table) -> list[dict]:
