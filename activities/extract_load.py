@@ -24,16 +24,21 @@ from temporalio.exceptions import ApplicationError
 from activities.commit_guard import CommitGuard
 from activities.extract import connected, copy_fresh, rows_watched
 from activities.load import load_staged
+from activities.records import RecordActivities
 from activities.runtime import ActivityDeps
 from connectors.postgres.copy import describe_query, ensure_schema
 from connectors.postgres.sql import Relation
 from connectors.postgres.state import TargetState
-from workflows.payloads import ExtractLoadStep, StepResult
+from core.logging import get_logger
+from workflows.payloads import ExtractLoadStep, RecordRun, StepResult
+
+log = get_logger("ductwork.activities")
 
 
 class ExtractLoadActivities:
     def __init__(self, deps: ActivityDeps) -> None:
         self.deps = deps
+        self.records = RecordActivities(deps.db)
 
     @activity.defn(name="extract_load")
     async def extract_load(self, step: ExtractLoadStep) -> list[StepResult]:
@@ -92,10 +97,27 @@ class ExtractLoadActivities:
                         await guard.commit(transaction.commit)
                     if guard.late_cancel:
                         loaded.warning("the cancel arrived after the load committed: its rows stay")
+        if step.run_steps is not None and not guard.late_cancel:
+            # The load has committed and its step records are written: the run's end stands.
+            # A cancel that came after the commit is the workflow's to note, in its own record.
+            await self._record_end(step, step.run_steps, loaded.metrics.rows)
         return [
             StepResult(extract.ref.name, taken.metrics.rows, taken.metrics.bytes),
             StepResult(load.ref.name, loaded.metrics.rows, loaded.metrics.bytes),
         ]
+
+    async def _record_end(self, step: ExtractLoadStep, run_steps: int, loaded: int) -> None:
+        """The run's end, recorded early; if that fails, the workflow's own record stands."""
+        ref = step.load.ref
+        end = RecordRun.completed(ref.execution_id, ref.tenant_id, run_steps, loaded, note=None)
+        try:
+            await self.records.record_run(end)
+        except Exception as exc:  # the rows are in: this must not fail the step
+            log.warning(
+                "the run's end was not recorded early; the workflow records it",
+                execution_id=ref.execution_id,
+                error=str(exc),
+            )
 
 
 @contextlib.contextmanager

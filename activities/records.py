@@ -51,6 +51,9 @@ class RecordActivities:
                         type="RUN_SETTLED",
                         non_retryable=True,
                     )
+                if record.status is RunStatus.COMPLETED and record.note:
+                    # Recorded as its load committed; the note came after, with the workflow.
+                    await run_store.add_note(session, record.execution_id, record.note, log=line)
                 return  # a retry of a write that landed, or an end recorded first: it stands
             if record.status is RunStatus.FAILED:
                 await _raise_failure_alert(session, record)

@@ -183,6 +183,27 @@ async def set_status(
     return bool(result.rowcount)
 
 
+async def add_note(
+    session: AsyncSession, execution_id: str, note: str, *, log: RunLog | None = None
+) -> bool:
+    """A completed run's note, added when it has none: its end was recorded as its last load
+    committed, before the workflow knew the note (a cancel that came too late). ``log``: the
+    line that says so, in the same commit."""
+    result = await session.exec(
+        update(Execution)
+        .where(
+            col(Execution.id) == execution_id,
+            col(Execution.status) == "COMPLETED",
+            col(Execution.note).is_(None),
+        )
+        .values(note=note)
+    )
+    if log is not None and result.rowcount:
+        await insert_logs(session, [log])
+    await session.commit()
+    return bool(result.rowcount)
+
+
 async def steps(session: AsyncSession, execution_id: str) -> list[RunStep]:
     return (await steps_of(session, [execution_id]))[execution_id]
 

@@ -171,10 +171,16 @@ class RunPlan:
 
 @dataclass
 class ExtractLoadStep:
-    """A fused plan's two steps (``RunPlan.fused``), run as one activity."""
+    """A fused plan's two steps (``RunPlan.fused``), run as one activity.
+
+    ``run_steps``: the run ends with these steps, which are its ``run_steps`` steps in all.
+    Once the load has committed, nothing can change the run's outcome, so the activity records
+    it COMPLETED at once: readers see the end without waiting for the workflow's own
+    bookkeeping, whose record of the same end then changes nothing."""
 
     extract: ExtractStep
     load: LoadStep
+    run_steps: int | None = None
 
 
 @dataclass
@@ -195,6 +201,19 @@ class RecordRun:
     total_tasks: int = 0
     message: str | None = None
     note: str | None = None  # a completed run's remark, e.g. that a cancel came too late
+
+    @classmethod
+    def completed(
+        cls, execution_id: str, tenant_id: str, total_tasks: int, loaded: int, note: str | None
+    ) -> RecordRun:
+        """A run's successful end, with the number of rows its loads wrote."""
+        message = completed_message(loaded, note)
+        return cls(execution_id, tenant_id, RunStatus.COMPLETED, total_tasks, message, note)
+
+
+def completed_message(loaded: int, note: str | None) -> str:
+    """What a completed run's end says: the rows its loads wrote, and its note."""
+    return f"{loaded} rows loaded" + (f"; {note}" if note else "")
 
 
 @dataclass

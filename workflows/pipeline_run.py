@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
         RunResult,
         RunStatus,
         StepResult,
+        completed_message,
     )
     from workflows.shield import to_the_end
     from workflows.summaries import summary
@@ -133,7 +134,7 @@ class PipelineRunWorkflow(ApprovalGate):
         loads = {step.ref.name for step in plan.loads}
         loaded = sum(r.rows for r in results if r.name in loads)
         note = LATE_CANCEL_NOTE if self._late_cancel else None
-        message = f"{loaded} rows loaded" + (f"; {note}" if note else "")
+        message = completed_message(loaded, note)
         # The target has the rows: a cancel from here on changes nothing, not even the status.
         await self._to_the_end(self._finish(run, plan, RunStatus.COMPLETED, message, note))
         await self._to_the_end(workflow.wait_condition(workflow.all_handlers_finished))
@@ -201,7 +202,7 @@ class PipelineRunWorkflow(ApprovalGate):
         """A fused plan's extract and load, one activity. Cancelled, it ends as its target
         says, as a load does (``_load``)."""
         (extract,), (load,) = plan.extracts, plan.loads
-        step = ExtractLoadStep(extract, load)
+        step = ExtractLoadStep(extract, load, run_steps=self._total)
         names = [extract.ref.name, load.ref.name]
         self._running.extend(names)
         try:

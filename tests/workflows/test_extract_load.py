@@ -27,6 +27,7 @@ from activities.commit_guard import CommitGuard
 from activities.extract_load import ExtractLoadActivities
 from activities.load import LoadActivities
 from activities.plan import PlanActivities
+from activities.records import RecordActivities
 from activities.runtime import ActivityDeps
 from core.secrets import Cipher
 from core.settings import Settings
@@ -46,7 +47,7 @@ from tests.pipelines import (
 from tests.replay.recording import record
 from tests.workflows.runs import scheduled_work, store_running_run
 from tests.workflows.test_pipeline_run import _wait_task
-from workflows.payloads import ExtractLoadStep, RunInput, StepResult
+from workflows.payloads import ExtractLoadStep, RecordRun, RunInput, StepResult
 
 ROWS = 2_000
 OLD = 300  # rows of negative ids the target holds before each attempt
@@ -209,6 +210,45 @@ async def test_a_retried_attempt_leaves_the_target_exactly_right(copies, db: Dat
     assert [(s.name, s.kind, s.status, s.attempt, s.rows) for s in steps] == [
         (copy.step.extract.ref.name, "extract", "COMPLETED", 3, ROWS),
         (copy.step.load.ref.name, "load", "COMPLETED", 3, ROWS),
+    ]
+
+
+async def test_the_runs_end_is_recorded_as_its_last_load_commits(copies, db: Database):
+    """A step that ends the run records the run COMPLETED once its load has committed; the
+    workflow's own record of that end then changes nothing, but a note it brings (a cancel
+    that came after the commit) is added. An attempt that did not commit, or whose commit a
+    cancel met, records nothing: the workflow's record decides."""
+    copy: Copy = await copies("replace")
+    copy.step = dataclasses.replace(copy.step, run_steps=2)
+    execution_id = copy.step.load.ref.execution_id
+
+    async def run_row() -> tuple[str, str | None, list[str]]:
+        async with db.session() as session:
+            row = await run_store.get(session, "default", execution_id)
+            lines = await run_store.logs(session, execution_id, task="run", lines=10)
+        return row.status, row.note, [line.message for line in lines]
+
+    copy.deps.commit_hook = _FailAt("check")
+    assert isinstance(await copy.attempt(1), ApplicationError)
+    assert (await run_row())[0] == "RUNNING"
+
+    late = await copy.attempt(2, cancel_at="commit")  # committed, but a cancel met the commit
+    assert not isinstance(late, BaseException), late
+    assert (await run_row())[0] == "RUNNING"  # the workflow records it, with its note
+
+    done = await copy.attempt(3)  # finds its load in the ledger, and ends the run
+    assert not isinstance(done, BaseException), done
+    assert await run_row() == ("COMPLETED", None, [f"run completed: {ROWS} rows loaded"])
+
+    records = RecordActivities(db)
+    await records.record_run(RecordRun.completed(execution_id, "default", 2, ROWS, None))
+    assert await run_row() == ("COMPLETED", None, [f"run completed: {ROWS} rows loaded"])
+    await records.record_run(RecordRun.completed(execution_id, "default", 2, ROWS, "too late"))
+    status, note, lines = await run_row()
+    assert (status, note) == ("COMPLETED", "too late")
+    assert lines == [
+        f"run completed: {ROWS} rows loaded",
+        f"run completed: {ROWS} rows loaded; too late",
     ]
 
 
