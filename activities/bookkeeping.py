@@ -8,7 +8,6 @@ between them; as local activities on the worker that runs the workflow, neither 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 
 from sqlmodel import col, select
 from temporalio import activity
@@ -91,5 +90,4 @@ def _left_staged(finish: FinishRun) -> CleanupStep | None:
     cleanup = finish.cleanup
     if cleanup is None or finish.record.status is not RunStatus.COMPLETED:
         return cleanup
-    left = [c for c in cleanup.connection_ids if c not in cleanup.emptied_by_loads]
-    return dataclasses.replace(cleanup, connection_ids=left) if left else None
+    return cleanup.left_after_completion()

@@ -29,10 +29,7 @@ from activities.runtime import ActivityDeps
 from connectors.postgres.copy import describe_query, ensure_schema
 from connectors.postgres.sql import Relation
 from connectors.postgres.state import TargetState
-from core.logging import get_logger
-from workflows.payloads import ExtractLoadStep, RecordRun, StepResult
-
-log = get_logger("ductwork.activities")
+from workflows.payloads import ExtractLoadStep, StepResult
 
 
 class ExtractLoadActivities:
@@ -100,24 +97,11 @@ class ExtractLoadActivities:
         if step.run_steps is not None and not guard.late_cancel:
             # The load has committed and its step records are written: the run's end stands.
             # A cancel that came after the commit is the workflow's to note, in its own record.
-            await self._record_end(step, step.run_steps, loaded.metrics.rows)
+            await self.records.record_completed_early(load.ref, step.run_steps, loaded.metrics.rows)
         return [
             StepResult(extract.ref.name, taken.metrics.rows, taken.metrics.bytes),
             StepResult(load.ref.name, loaded.metrics.rows, loaded.metrics.bytes),
         ]
-
-    async def _record_end(self, step: ExtractLoadStep, run_steps: int, loaded: int) -> None:
-        """The run's end, recorded early; if that fails, the workflow's own record stands."""
-        ref = step.load.ref
-        end = RecordRun.completed(ref.execution_id, ref.tenant_id, run_steps, loaded, note=None)
-        try:
-            await self.records.record_run(end)
-        except Exception as exc:  # the rows are in: this must not fail the step
-            log.warning(
-                "the run's end was not recorded early; the workflow records it",
-                execution_id=ref.execution_id,
-                error=str(exc),
-            )
 
 
 @contextlib.contextmanager

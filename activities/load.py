@@ -17,6 +17,7 @@ from temporalio import activity
 
 from activities.commit_guard import CommitGuard
 from activities.engine import committed_rows, loader, staged_in_duckdb
+from activities.records import RecordActivities
 from activities.runtime import ActivityDeps, StepContext, application_errors, closing
 from connectors.postgres import load as modes
 from connectors.postgres.client import relation_exists
@@ -31,6 +32,7 @@ from workflows.payloads import LoadStep, StepResult
 class LoadActivities:
     def __init__(self, deps: ActivityDeps) -> None:
         self.deps = deps
+        self.records = RecordActivities(deps.db)
 
     @activity.defn(name="load")
     async def load(self, step: LoadStep) -> StepResult:
@@ -57,6 +59,8 @@ class LoadActivities:
                 await self._into_postgres(step, load_id, staged, target, ctx, guard)
             if guard.late_cancel:
                 ctx.warning("the cancel arrived after the load committed: its rows stay")
+        if step.run_steps is not None and not guard.late_cancel:  # as extract_load does
+            await self.records.record_completed_early(step.ref, step.run_steps, ctx.metrics.rows)
         return StepResult(step.ref.name, ctx.metrics.rows, ctx.metrics.bytes)
 
     async def _into_postgres(

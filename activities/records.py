@@ -6,12 +6,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from core.logging import get_logger
 from store import alerts
 from store import runs as run_store
 from store.db import Database
 from store.errors import NotFound
 from store.models import RunLog, RunStep, utcnow
-from workflows.payloads import RecordRun, RunStatus
+from workflows.payloads import RecordRun, RunStatus, StepRef
+
+log = get_logger("ductwork.activities")
 
 
 class RecordActivities:
@@ -57,6 +60,19 @@ class RecordActivities:
                 return  # a retry of a write that landed, or an end recorded first: it stands
             if record.status is RunStatus.FAILED:
                 await _raise_failure_alert(session, record)
+
+    async def record_completed_early(self, ref: StepRef, run_steps: int, loaded: int) -> None:
+        """The run's end, recorded by the step that ends it once its load has committed and
+        its step records are written; if that fails, the workflow's own record stands."""
+        end = RecordRun.completed(ref.execution_id, ref.tenant_id, run_steps, loaded, note=None)
+        try:
+            await self.record_run(end)
+        except Exception as exc:  # the rows are in: this must not fail the step
+            log.warning(
+                "the run's end was not recorded early; the workflow records it",
+                execution_id=ref.execution_id,
+                error=str(exc),
+            )
 
 
 async def _raise_failure_alert(session: AsyncSession, record: RecordRun) -> None:

@@ -5,6 +5,7 @@ Row data never travels here: steps pass references (staging tables, counts).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,6 +126,7 @@ class LoadStep:
     cursors: list[Cursor] = field(default_factory=list)  # committed with the rows they cover
     input_rows: int | None = None  # rows staged in the input, as the steps that made it counted
     options: dict[str, Any] = field(default_factory=dict)  # the target's own, e.g. ClickHouse's
+    run_steps: int | None = None  # the run ends with this load: see ExtractLoadStep.run_steps
 
 
 @dataclass
@@ -135,6 +137,11 @@ class CleanupStep:
     # PostgreSQL targets where a completed run leaves nothing staged: every table staged there
     # is the one input of a replace load, which moved it into place.
     emptied_by_loads: list[str] = field(default_factory=list)
+
+    def left_after_completion(self) -> CleanupStep | None:
+        """What a completed run leaves staged: the databases its loads did not empty."""
+        left = [c for c in self.connection_ids if c not in self.emptied_by_loads]
+        return dataclasses.replace(self, connection_ids=left) if left else None
 
 
 @dataclass

@@ -161,8 +161,14 @@ class PipelineRunWorkflow(ApprovalGate):
                 raise held[0]
             await self._approval_gate(plan, held)
         staged = _rows_by_table(plan, results)
+        # One load that leaves nothing staged ends the run: it records the end as it commits.
+        ends = len(plan.loads) == 1 and plan.cleanup.left_after_completion() is None
         for index, load in enumerate(plan.loads):
-            counted = dataclasses.replace(load, input_rows=staged.get(load.input_table))
+            counted = dataclasses.replace(
+                load,
+                input_rows=staged.get(load.input_table),
+                run_steps=self._total if ends else None,
+            )
             if index == 0:
                 results.append(await self._load(counted, data))
             else:
