@@ -7,7 +7,7 @@ with the same libraries and dlt's default and best backends, in one run.
 Pairs: MySQL (MariaDB), SQLite, Parquet and CSV (local, and on S3 served by moto) and an HTTP
 JSON API → PostgreSQL; PostgreSQL → Parquet files and → DuckDB. Each pair copies N rows
 (1,000,000) of six mixed columns, and again K rows (200,000) for the ratio's second column,
-R rounds (2) of the service and the raw path interleaved, the fastest of each compared:
+R rounds (3) of the service and the raw path interleaved, the fastest of each compared:
 
 - **service**: a pipeline through the ``make run`` stack, timed from the execute call until a
   status GET (every 20 ms) says COMPLETED;
@@ -99,7 +99,7 @@ class Places:
     dlt_rows: int
     s3_endpoint: str = ""
     http_url: str = ""
-    repeat: int = 2  # rounds of each pair, service and raw interleaved: the fastest counts
+    repeat: int = 3  # rounds of each pair, service and raw interleaved: the fastest counts
 
     @property
     def rows(self) -> int:
