@@ -235,17 +235,25 @@ def compile_plan(
     fused = _fusable(extracts, transform_steps, quality, loads, types)
 
     def emptied(conn: str) -> bool:
-        """Whether the loads move every table staged in this PostgreSQL database into place
-        (a fused plan's one activity drops its staged table in its transaction)."""
+        """Whether the loads move every table staged in this database into place: a replace
+        of a private input renames it in PostgreSQL, and in DuckDB when it is staged in the
+        target's schema (a fused plan's one activity drops its staged table in its
+        transaction). A DuckDB target keeps its staging inside; other targets stage in a file
+        of the run's, which the cleanup removes."""
         if fused:
             return True
+        kind = canonical_type(types.get(conn, "postgresql"))
+        if kind not in ("postgresql", "duckdb"):
+            return False
         moved = {
             load.input_table
             for load in loads
-            if load.connection_id == conn and load.mode == "replace" and load.input_is_private
+            if load.connection_id == conn
+            and load.mode == "replace"
+            and load.input_is_private
+            and (kind == "postgresql" or _same_schema(load.input_table, load.target_table))
         }
-        in_postgres = canonical_type(types.get(conn, "postgresql")) == "postgresql"
-        return in_postgres and {staged(conn, dataset) for dataset in targets[conn]} <= moved
+        return {staged(conn, dataset) for dataset in targets[conn]} <= moved
 
     return RunPlan(
         extracts=extracts,
@@ -369,3 +377,8 @@ def rewrite_tables(sql: str, mapping: dict[str, str]) -> str:
         node.set("this", exp.to_identifier(staged.name, quoted=True))
         node.set("db", exp.to_identifier(staged.schema, quoted=True))
     return tree.sql(dialect=SQL_DIALECT)
+
+
+def _same_schema(staged_table: str, target_table: str) -> bool:
+    """Whether a staged table sits in its target's schema (DuckDB renames it in place)."""
+    return Relation.parse(staged_table).schema == Relation.parse(target_table).schema

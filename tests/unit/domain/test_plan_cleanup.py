@@ -1,5 +1,6 @@
-"""The planner names the PostgreSQL targets where a completed run leaves nothing staged: every
-table staged there is the one input of a replace load, which moves it into place."""
+"""The planner names the PostgreSQL and DuckDB targets where a completed run leaves nothing
+staged: every table staged there is the one input of a replace load, which moves it into place
+(in DuckDB, renamed in the target's schema, where the planner stages it)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ from domain.definition import PipelineDefinition
 from domain.planner import compile_plan
 from workflows.payloads import RunInput, RunPlan
 
-TYPES = {"src": "postgresql", "wh": "postgresql", "mart": "postgresql", "lake": "files"}
+TYPES = {
+    "src": "postgresql",
+    "wh": "postgresql",
+    "mart": "postgresql",
+    "lake": "files",
+    "duck": "duckdb",
+}
 SOURCE = {"orders": {"connection": "src", "table": "public.orders"}}
 
 
@@ -61,3 +68,19 @@ def test_a_transformations_input_stays_staged():
 
 def test_other_targets_keep_their_cleanup():
     assert _plan({"out": _sink("lake", "replace", "orders")}).cleanup.emptied_by_loads == []
+
+
+def test_a_duckdb_replace_moves_all_it_staged():
+    # A non-PostgreSQL source: an extract, then a load, both in the DuckDB target.
+    source = {"orders": {"connection": "lake", "table": "orders.parquet"}}
+    plan = _plan({"out": _sink("duck", "replace", "main.orders")}, sources=source)
+    assert (plan.cleanup.connection_ids, plan.cleanup.emptied_by_loads) == (["duck"], ["duck"])
+    assert plan.cleanup.left_after_completion() is None
+
+
+def test_a_duckdb_append_keeps_its_cleanup():
+    source = {"orders": {"connection": "lake", "table": "orders.parquet"}}
+    plan = _plan({"out": _sink("duck", "append", "main.orders")}, sources=source)
+    assert plan.cleanup.emptied_by_loads == []
+    left = plan.cleanup.left_after_completion()
+    assert left is not None and left.connection_ids == ["duck"]
