@@ -134,8 +134,8 @@ class CleanupStep:
     ref: StepRef
     connection_ids: list[str]
     staging_prefix: str
-    # PostgreSQL targets where a completed run leaves nothing staged: every table staged there
-    # is the one input of a replace load, which moved it into place.
+    # PostgreSQL and DuckDB targets where a completed run leaves nothing staged: every table
+    # staged there is the one input of a replace load, which moved it into place.
     emptied_by_loads: list[str] = field(default_factory=list)
 
     def left_after_completion(self) -> CleanupStep | None:
@@ -180,10 +180,10 @@ class RunPlan:
 class ExtractLoadStep:
     """A fused plan's two steps (``RunPlan.fused``), run as one activity.
 
-    ``run_steps``: the run ends with these steps, which are its ``run_steps`` steps in all.
-    Once the load has committed, nothing can change the run's outcome, so the activity records
-    it COMPLETED at once: readers see the end without waiting for the workflow's own
-    bookkeeping, whose record of the same end then changes nothing."""
+    ``run_steps``: set (to the run's number of steps) when these steps end the run. Once the
+    load has committed, nothing can change the run's outcome, so the activity records it
+    COMPLETED at once: readers see the end without waiting for the workflow's own bookkeeping,
+    whose record of the same end then changes nothing but a note it brings."""
 
     extract: ExtractStep
     load: LoadStep
