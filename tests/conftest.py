@@ -19,6 +19,7 @@ from api.main import create_app
 from core.secrets import Cipher
 from core.settings import Settings
 from core.temporal import SEARCH_ATTRIBUTES
+from stack.processes import dev_server_tuning_args
 from store.db import Database
 from store.migrate import upgrade_async
 from tests import auth
@@ -45,6 +46,7 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
         dev_server_extra_args=[
             "--dynamic-config-value",
             "frontend.enableUpdateWorkflowExecution=true",
+            *dev_server_tuning_args(),
         ],
     )
     yield env
