@@ -94,10 +94,9 @@ class ExtractLoadActivities:
                         await guard.commit(transaction.commit)
                     if guard.late_cancel:
                         loaded.warning("the cancel arrived after the load committed: its rows stay")
-        if step.run_steps is not None and not guard.late_cancel:
-            # The load has committed and its step records are written: the run's end stands.
-            # A cancel that came after the commit is the workflow's to note, in its own record.
-            await self.records.record_completed_early(load.ref, step.run_steps, loaded.metrics.rows)
+        await self.records.record_completed_early(
+            load.ref, step.run_steps, loaded.metrics.rows, late_cancel=guard.late_cancel
+        )
         return [
             StepResult(extract.ref.name, taken.metrics.rows, taken.metrics.bytes),
             StepResult(load.ref.name, loaded.metrics.rows, loaded.metrics.bytes),

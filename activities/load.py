@@ -59,8 +59,9 @@ class LoadActivities:
                 await self._into_postgres(step, load_id, staged, target, ctx, guard)
             if guard.late_cancel:
                 ctx.warning("the cancel arrived after the load committed: its rows stay")
-        if step.run_steps is not None and not guard.late_cancel:  # as extract_load does
-            await self.records.record_completed_early(step.ref, step.run_steps, ctx.metrics.rows)
+        await self.records.record_completed_early(
+            step.ref, step.run_steps, ctx.metrics.rows, late_cancel=guard.late_cancel
+        )
         return StepResult(step.ref.name, ctx.metrics.rows, ctx.metrics.bytes)
 
     async def _into_postgres(

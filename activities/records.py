@@ -61,9 +61,15 @@ class RecordActivities:
             if record.status is RunStatus.FAILED:
                 await _raise_failure_alert(session, record)
 
-    async def record_completed_early(self, ref: StepRef, run_steps: int, loaded: int) -> None:
-        """The run's end, recorded by the step that ends it once its load has committed and
-        its step records are written; if that fails, the workflow's own record stands."""
+    async def record_completed_early(
+        self, ref: StepRef, run_steps: int | None, loaded: int, *, late_cancel: bool
+    ) -> None:
+        """The run's end, recorded by the step that ends it (``run_steps`` set) once its load
+        has committed and its step records are written; if that fails, the workflow's own
+        record stands. Nothing when a cancel met the commit: the workflow notes it, in its
+        own record."""
+        if run_steps is None or late_cancel:
+            return
         end = RecordRun.completed(ref.execution_id, ref.tenant_id, run_steps, loaded, note=None)
         try:
             await self.record_run(end)

@@ -31,7 +31,6 @@ import datetime as dt
 import json
 import multiprocessing
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -49,7 +48,8 @@ import pyarrow as pa
 from bench import pg_to_pg as pg
 from bench.common import dsn, pipeline, post, run_to_end
 from bench.report import Goal
-from bench.stack import REPO, RunningStack, free_port, make_run_stack
+from bench.stack import REPO, RunningStack, free_port, make_run_stack, spawn
+from stack.processes import Child, wait_for_port
 
 SRC_DB, DST_DB = "dw_matrix_src", "dw_matrix_dst"
 MYSQL_DB = "dw_matrix"
@@ -181,14 +181,11 @@ def s3_server(folders: dict[str, Path]) -> Iterator[str]:
     import boto3
 
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    server = Child("moto", argv, spawn(argv, dict(os.environ), Path(os.devnull)))
     endpoint = f"http://127.0.0.1:{port}"
     try:
-        listening(port, lambda: server.poll() is None)
+        wait_for_port(server, "127.0.0.1", port, 30, stopped=lambda: False)
         s3 = boto3.client(
             "s3",
             endpoint_url=endpoint,
@@ -202,20 +199,7 @@ def s3_server(folders: dict[str, Path]) -> Iterator[str]:
                 s3.upload_file(str(path), BUCKET, f"{prefix}/{path.name}")
         yield endpoint
     finally:
-        server.terminate()
-        server.wait(10)
-
-
-def listening(port: int, alive: Callable[[], bool], seconds: float = 30.0) -> None:
-    """Until a server process (``alive`` while it runs) accepts connections on ``port``."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not alive():
-            raise SystemExit(f"the server for port {port} exited")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.05)
-    raise SystemExit(f"nothing listens on port {port} after {seconds:.0f} s")
+        server.stop()
 
 
 @contextlib.contextmanager
@@ -248,20 +232,18 @@ def http_server(records: dict[int, list[dict]]) -> Iterator[str]:
         def log_message(self, *_: Any) -> None:
             return
 
-    # A forked process of its own: it shares the pages without pickling them, and neither the
-    # raw path's client nor the service's status polls wait for its GIL.
-    port = free_port()
-    server = multiprocessing.get_context("fork").Process(
-        target=lambda: ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever(),
-        daemon=True,
-    )
-    server.start()
+    # Listening before the fork, so the first request can come at once. A process of its own:
+    # it shares the pages without pickling them, and neither the raw path's client nor the
+    # service's status polls wait for its GIL.
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    serving = multiprocessing.get_context("fork").Process(target=server.serve_forever, daemon=True)
+    serving.start()
+    server.server_close()  # the child's copy of the socket serves
     try:
-        listening(port, server.is_alive)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
-        server.terminate()
-        server.join(10)
+        serving.terminate()
+        serving.join(10)
 
 
 def json_records(data: pa.Table) -> list[dict]:

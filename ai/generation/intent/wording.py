@@ -33,26 +33,23 @@ def schema_words(datasets: list[DatasetSchema]) -> set[str]:
     return words
 
 
+# The short forms, longest first ("amt." too), and the negations typed without their apostrophe
+_SHORT_FORMS = re.compile(
+    rf"(?<![\w.'])({'|'.join(sorted(map(re.escape, ABBREVIATIONS), key=len, reverse=True))})"
+    r"\.?(?![\w'])"
+)
+_NEGATIONS = re.compile(rf"(?<![\w'])({'|'.join(UNAPOSTROPHED)})(?![\w'])")
+
+
 def expand(text: str, datasets: list[DatasetSchema]) -> str:
     """``text`` with its short forms written out ("amt" → "amount", "isnt" → "isn't"), except a
     short form that the schema itself uses as a name or a value."""
     known = schema_words(datasets)
-
-    def written_out(m: re.Match[str]) -> str:
-        word = m[1]
-        return m[0] if word in known else ABBREVIATIONS[word]
-
-    short = "|".join(sorted(map(re.escape, ABBREVIATIONS), key=len, reverse=True))
-    text = re.sub(rf"(?<![\w.'])({short})\.?(?![\w'])", written_out, text)
+    text = _SHORT_FORMS.sub(lambda m: m[0] if m[1] in known else ABBREVIATIONS[m[1]], text)
     text = re.sub(  # "does'nt", "is'nt": the apostrophe in the wrong place
         r"\b(is|are|was|were|does|do|did|has|have|had)'nt\b", r"\1n't", text
     )
-    negations = "|".join(UNAPOSTROPHED)
-    text = re.sub(
-        rf"(?<![\w'])({negations})(?![\w'])",
-        lambda m: m[0] if m[0] in known else UNAPOSTROPHED[m[0]],
-        text,
-    )
+    text = _NEGATIONS.sub(lambda m: m[0] if m[1] in known else UNAPOSTROPHED[m[1]], text)
     text = text.replace("\u2260", " != ")  # "status ≠ cancelled"
     text = re.sub(  # "status is not equal to cancelled", "doesn't equal": status != cancelled
         r"\b(?:(?:is|are)(?:\s+not|n't)\s+equal(?:\s+to)?|(?:does|do)(?:\s+not|n't)\s+equal"

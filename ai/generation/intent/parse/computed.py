@@ -51,7 +51,6 @@ _RESTATED_LEAD = re.compile(
 # … and between them: "→", "->", "to", "and", "until", "-"
 _RESTATED_SEPARATOR = re.compile(r"\s*(?:→|->|=>|\u2013|-|to|and|until|till|minus)\s*")
 
-# Words that count what follows, never a column's name: "the number of hours in transit"
 # A column cast to another type, by the words for the type: the SQL type and the columns it
 # is safe for ("occurred_at as a date", "price cast to an integer", "id as text")
 _CAST_TYPES = {
@@ -79,6 +78,7 @@ _CAST = re.compile(
     + r"|\b(?P<t6>date)\s*\(\s*(?P<c>[a-z_]+)\s*\)"
 )
 
+# Words that count what follows, never a column's name: "the number of hours in transit"
 _QUANTITY = re.compile(r"(?:total\s+)?(?:number|count|amount|quantity)")
 
 

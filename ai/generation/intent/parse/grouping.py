@@ -16,6 +16,7 @@ _MORE_GROUPS = r"\s*(?:,|\band\b|&|\+)\s*(?:(?:then\s+)?by\s+)?(?:the\s+)?"
 # "country / status combination", "country-status pair": keys joined by a slash or a dash
 _COMBINATION = r"\s+(?:combination|combo|pair|tuple)s?\b"
 _PAIRED_GROUPS = rf"\s*[/-]\s*(?=(?:[a-z_]+\s*[/-]\s*)*[a-z_]+{_COMBINATION})"
+_NEXT_GROUP = re.compile(rf"{_MORE_GROUPS}|{_PAIRED_GROUPS}")
 
 # Verbs a question asks of each group's rows ("how many orders did each country place")
 _ASKED_VERBS = (
@@ -143,18 +144,14 @@ class Grouping(ParserBase):
                 continue
             self._asked_of_group(m.start(), end)
             paired = False
-            more = re.match(_MORE_GROUPS, self.text[end:]) or re.match(
-                _PAIRED_GROUPS, self.text[end:]
-            )
+            more = _NEXT_GROUP.match(self.text[end:])
             while more is not None:  # "per country and status", "per warehouse and status"
                 then = self._group_at(end + more.end(), end)
                 if then is None:
                     break
                 paired = paired or more.group(0).strip() in ("/", "-")
                 end = then
-                more = re.match(_MORE_GROUPS, self.text[end:]) or re.match(
-                    _PAIRED_GROUPS, self.text[end:]
-                )
+                more = _NEXT_GROUP.match(self.text[end:])
             combination = re.match(_COMBINATION, self.text[end:]) if paired else None
             if combination is not None and self.cov.free(end, end + combination.end()):
                 self.cov.take(end, end + combination.end())
