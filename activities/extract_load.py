@@ -23,9 +23,11 @@ from temporalio.exceptions import ApplicationError
 
 from activities.commit_guard import CommitGuard
 from activities.extract import connected, copy_fresh, rows_watched
-from activities.load import load_staged
+from activities.load import drop_retired_target, load_staged
 from activities.records import RecordActivities
 from activities.runtime import ActivityDeps
+from activities.step_records import StepRecords
+from connectors.base import Progress
 from connectors.postgres.copy import describe_query, ensure_schema
 from connectors.postgres.sql import Relation
 from connectors.postgres.state import TargetState
@@ -40,67 +42,78 @@ class ExtractLoadActivities:
     @activity.defn(name="extract_load")
     async def extract_load(self, step: ExtractLoadStep) -> list[StepResult]:
         """The extract's result and the load's. A failure names its step in its details."""
+        guard = CommitGuard(step.load.ref, self.deps.commit_hook)
+        # The connections outlast the step records: once the run's end is recorded, the old
+        # table a replace retired is dropped on the target's connection.
+        async with contextlib.AsyncExitStack() as connections:
+            async with self.deps.step_records() as records:
+                taken, loaded, target = await self._steps(step, guard, records, connections)
+            await self.records.record_completed_early(
+                step.load.ref, step.run_steps, loaded.rows, late_cancel=guard.late_cancel
+            )
+            await drop_retired_target(target, step.load)
+        return [
+            StepResult(step.extract.ref.name, taken.rows, taken.bytes),
+            StepResult(step.load.ref.name, loaded.rows, loaded.bytes),
+        ]
+
+    async def _steps(
+        self,
+        step: ExtractLoadStep,
+        guard: CommitGuard,
+        records: StepRecords,
+        connections: contextlib.AsyncExitStack,
+    ) -> tuple[Progress, Progress, asyncpg.Connection]:
+        """Both steps, each with its record; their metrics and the target's connection."""
         extract, load = step.extract, step.load
         staged = Relation.parse(extract.staging_table)
         target_table = Relation.parse(load.target_table)
         load_id = load.ref.load_id
-        guard = CommitGuard(load.ref, self.deps.commit_hook)
-        async with self.deps.step_records() as records, contextlib.AsyncExitStack() as stack:
-            with _failing_as(extract.ref.name):
-                async with self.deps.step(extract.ref, "extract", records) as taken:
-                    source_config, target_config = await asyncio.gather(
-                        self.deps.postgres_config(
-                            extract.ref.tenant_id, extract.source_connection_id
-                        ),
-                        self.deps.postgres_config(load.ref.tenant_id, load.connection_id),
-                    )
-                    source, target = await stack.enter_async_context(
-                        connected(self.deps, extract.ref.tenant_id, source_config, target_config)
-                    )
-                    state = TargetState(target, self.deps.settings.staging_schema)
-                    await state.ensure()  # the staging schema too
-                    if staged.schema != state.schema:
-                        await ensure_schema(target, staged.schema)
-                    transaction = target.transaction()
-                    await transaction.start()
-                    stack.push_async_exit(_rolled_back_on_error(transaction))
-                    claimed = await state.claim(load_id, target_table)
-                    if claimed:
-                        columns = await describe_query(source, extract.query)
-                        taken.info("copying", columns=len(columns), into=str(staged))
-                        async with rows_watched(target_config, target, taken.metrics):
-                            await copy_fresh(
-                                source, extract.query, target, staged, columns, taken.metrics
-                            )
-                    else:
-                        taken.metrics.rows = await state.loaded_rows(load_id)
-                        taken.info("already loaded by an earlier attempt", target=str(target_table))
-            with _failing_as(load.ref.name):
-                async with self.deps.step(load.ref, "load", records) as loaded:
-                    if not claimed:
-                        loaded.metrics.rows = taken.metrics.rows
-                        loaded.info(
-                            "already loaded by an earlier attempt", target=str(target_table)
+        with _failing_as(extract.ref.name):
+            async with self.deps.step(extract.ref, "extract", records) as taken:
+                source_config, target_config = await asyncio.gather(
+                    self.deps.postgres_config(extract.ref.tenant_id, extract.source_connection_id),
+                    self.deps.postgres_config(load.ref.tenant_id, load.connection_id),
+                )
+                source, target = await connections.enter_async_context(
+                    connected(self.deps, extract.ref.tenant_id, source_config, target_config)
+                )
+                state = TargetState(target, self.deps.settings.staging_schema)
+                await state.ensure()  # the staging schema too
+                if staged.schema != state.schema:
+                    await ensure_schema(target, staged.schema)
+                transaction = target.transaction()
+                await transaction.start()
+                connections.push_async_exit(_rolled_back_on_error(transaction))
+                claimed = await state.claim(load_id, target_table)
+                if claimed:
+                    columns = await describe_query(source, extract.query)
+                    taken.info("copying", columns=len(columns), into=str(staged))
+                    async with rows_watched(target_config, target, taken.metrics):
+                        await copy_fresh(
+                            source, extract.query, target, staged, columns, taken.metrics
                         )
-                        await transaction.rollback()
-                    else:
-                        counted = dataclasses.replace(load, input_rows=taken.metrics.rows)
-                        rows = await load_staged(target, counted, staged, target_table, loaded)
-                        loaded.metrics.rows = rows
-                        if load.mode == "append":  # its rows are in the target: nothing stays
-                            await target.execute(f"DROP TABLE IF EXISTS {staged.sql}")
-                        await state.finish(load_id, rows)
-                        await guard.reached()
-                        await guard.commit(transaction.commit)
-                    if guard.late_cancel:
-                        loaded.warning("the cancel arrived after the load committed: its rows stay")
-        await self.records.record_completed_early(
-            load.ref, step.run_steps, loaded.metrics.rows, late_cancel=guard.late_cancel
-        )
-        return [
-            StepResult(extract.ref.name, taken.metrics.rows, taken.metrics.bytes),
-            StepResult(load.ref.name, loaded.metrics.rows, loaded.metrics.bytes),
-        ]
+                else:
+                    taken.metrics.rows = await state.loaded_rows(load_id)
+                    taken.info("already loaded by an earlier attempt", target=str(target_table))
+        with _failing_as(load.ref.name):
+            async with self.deps.step(load.ref, "load", records) as loaded:
+                if not claimed:
+                    loaded.metrics.rows = taken.metrics.rows
+                    loaded.info("already loaded by an earlier attempt", target=str(target_table))
+                    await transaction.rollback()
+                else:
+                    counted = dataclasses.replace(load, input_rows=taken.metrics.rows)
+                    rows = await load_staged(target, counted, staged, target_table, loaded)
+                    loaded.metrics.rows = rows
+                    if load.mode == "append":  # its rows are in the target: nothing stays
+                        await target.execute(f"DROP TABLE IF EXISTS {staged.sql}")
+                    await state.finish(load_id, rows)
+                    await guard.reached()
+                    await guard.commit(transaction.commit)
+                if guard.late_cancel:
+                    loaded.warning("the cancel arrived after the load committed: its rows stay")
+        return taken.metrics, loaded.metrics, target
 
 
 @contextlib.contextmanager

@@ -25,8 +25,11 @@ from connectors.postgres.copy import describe_table
 from connectors.postgres.schema import evolve
 from connectors.postgres.sql import Relation
 from connectors.postgres.state import TargetState
+from core.logging import get_logger
 from domain.planner import staging_prefix
 from workflows.payloads import LoadStep, StepResult
+
+log = get_logger("ductwork.activities")
 
 
 class LoadActivities:
@@ -39,33 +42,40 @@ class LoadActivities:
         load_id = step.ref.load_id
         target = Relation.parse(step.target_table)
         staged = Relation.parse(step.input_table)
-        async with self.deps.step(step.ref, "load") as ctx:
-            guard = CommitGuard(step.ref, self.deps.commit_hook)
-            duck = await staged_in_duckdb(
-                self.deps,
-                step.ref.tenant_id,
-                step.connection_id,
-                staging_prefix(step.ref.execution_id),
-            )
-            if duck is not None:
-                staging, connector, config = duck
-                outcome = await guard.in_thread(
-                    loader(connector.type), staging, step, load_id, config, ctx.info
+        conn: asyncpg.Connection | None = None
+        async with contextlib.AsyncExitStack() as held:
+            async with self.deps.step(step.ref, "load") as ctx:
+                guard = CommitGuard(step.ref, self.deps.commit_hook)
+                duck = await staged_in_duckdb(
+                    self.deps,
+                    step.ref.tenant_id,
+                    step.connection_id,
+                    staging_prefix(step.ref.execution_id),
                 )
-                ctx.metrics.rows = outcome.rows
-                if outcome.already_loaded:
-                    ctx.info("already loaded by an earlier attempt", target=str(target))
-            else:
-                await self._into_postgres(step, load_id, staged, target, ctx, guard)
-            if guard.late_cancel:
-                ctx.warning("the cancel arrived after the load committed: its rows stay")
-        await self.records.record_completed_early(
-            step.ref, step.run_steps, ctx.metrics.rows, late_cancel=guard.late_cancel
-        )
+                if duck is not None:
+                    staging, connector, config = duck
+                    outcome = await guard.in_thread(
+                        loader(connector.type), staging, step, load_id, config, ctx.info
+                    )
+                    ctx.metrics.rows = outcome.rows
+                    if outcome.already_loaded:
+                        ctx.info("already loaded by an earlier attempt", target=str(target))
+                else:
+                    conn = await self.deps.connect(step.ref.tenant_id, step.connection_id)
+                    held.push_async_callback(closing, conn)
+                    await self._into_postgres(conn, step, load_id, staged, target, ctx, guard)
+                if guard.late_cancel:
+                    ctx.warning("the cancel arrived after the load committed: its rows stay")
+            await self.records.record_completed_early(
+                step.ref, step.run_steps, ctx.metrics.rows, late_cancel=guard.late_cancel
+            )
+            if conn is not None:
+                await drop_retired_target(conn, step)
         return StepResult(step.ref.name, ctx.metrics.rows, ctx.metrics.bytes)
 
     async def _into_postgres(
         self,
+        conn: asyncpg.Connection,
         step: LoadStep,
         load_id: str,
         staged: Relation,
@@ -73,42 +83,38 @@ class LoadActivities:
         ctx: StepContext,
         guard: CommitGuard,
     ) -> None:
-        conn = await self.deps.connect(step.ref.tenant_id, step.connection_id)
+        state = TargetState(conn, self.deps.settings.staging_schema)
+        await state.ensure()
+        transaction = conn.transaction()
+        await transaction.start()
         try:
-            state = TargetState(conn, self.deps.settings.staging_schema)
-            await state.ensure()
-            transaction = conn.transaction()
-            await transaction.start()
-            try:
-                if not await state.claim(load_id, target):
-                    ctx.metrics.rows = await state.loaded_rows(load_id)
-                    ctx.info("already loaded by an earlier attempt", target=str(target))
-                    await transaction.rollback()
-                    return
-                # Marks first: a swap may move the staged table they are read from.
-                for cursor in step.cursors:
-                    staged_rows = Relation.parse(cursor.staging_table)
-                    mark: str | None
-                    if cursor.kind == "offsets":
-                        mark = await state.advance_position(
-                            step.ref.pipeline_id, cursor.source, staged_rows
-                        )
-                    else:
-                        mark = await state.advance_cursor(
-                            step.ref.pipeline_id, cursor.source, staged_rows, cursor.column
-                        )
-                    ctx.info("cursor advanced", source=cursor.source, to=mark)
-                ctx.metrics.rows = await load_staged(conn, step, staged, target, ctx)
-                await state.finish(load_id, ctx.metrics.rows)
-                await guard.reached()
-            except BaseException:
-                # Closing the connection (below) rolls back too, should this fail.
-                with contextlib.suppress(Exception):
-                    await transaction.rollback()
-                raise
-            await guard.commit(transaction.commit)
-        finally:
-            await closing(conn)
+            if not await state.claim(load_id, target):
+                ctx.metrics.rows = await state.loaded_rows(load_id)
+                ctx.info("already loaded by an earlier attempt", target=str(target))
+                await transaction.rollback()
+                return
+            # Marks first: a swap may move the staged table they are read from.
+            for cursor in step.cursors:
+                staged_rows = Relation.parse(cursor.staging_table)
+                mark: str | None
+                if cursor.kind == "offsets":
+                    mark = await state.advance_position(
+                        step.ref.pipeline_id, cursor.source, staged_rows
+                    )
+                else:
+                    mark = await state.advance_cursor(
+                        step.ref.pipeline_id, cursor.source, staged_rows, cursor.column
+                    )
+                ctx.info("cursor advanced", source=cursor.source, to=mark)
+            ctx.metrics.rows = await load_staged(conn, step, staged, target, ctx)
+            await state.finish(load_id, ctx.metrics.rows)
+            await guard.reached()
+        except BaseException:
+            # Closing the connection (by the caller) rolls back too, should this fail.
+            with contextlib.suppress(Exception):
+                await transaction.rollback()
+            raise
+        await guard.commit(transaction.commit)
 
     @activity.defn(name="load_outcome")
     async def outcome(self, step: LoadStep) -> StepResult | None:
@@ -166,6 +172,24 @@ async def load_staged(
         rows = await modes.append(conn, staged, target, columns, keys=keys, latest_first=latest)
         ctx.info("appended", rows=rows, target=str(target))
     return rows
+
+
+async def drop_retired_target(conn: asyncpg.Connection, step: LoadStep) -> None:
+    """After a replace has committed, and the run's end is recorded when the load ends it:
+    drop the target's old table it retired (``swap_in``), or one an attempt before it left
+    when its worker stopped first. A failure leaves the table in the staging schema, named in
+    a warning, and fails nothing: the rows are in."""
+    if step.mode != "replace":
+        return
+    try:
+        await modes.drop_retired(conn, Relation.parse(step.input_table))
+    except (asyncpg.PostgresError, OSError) as exc:
+        log.warning(
+            "the target's old table was not dropped",
+            table=str(modes.retired(Relation.parse(step.input_table))),
+            execution_id=step.ref.execution_id,
+            error=str(exc),
+        )
 
 
 def _latest_column(step: LoadStep, present: set[str]) -> str | None:

@@ -29,6 +29,8 @@ from activities.load import LoadActivities
 from activities.plan import PlanActivities
 from activities.records import RecordActivities
 from activities.runtime import ActivityDeps
+from connectors.postgres.load import retired
+from connectors.postgres.sql import Relation
 from core.secrets import Cipher
 from core.settings import Settings
 from domain.planner import staging_prefix
@@ -250,6 +252,43 @@ async def test_the_runs_end_is_recorded_as_its_last_load_commits(copies, db: Dat
         f"run completed: {ROWS} rows loaded",
         f"run completed: {ROWS} rows loaded; too late",
     ]
+
+
+async def test_a_replace_drops_the_old_table_after_its_commit_or_at_the_next_attempt(copies):
+    """The target's old table is dropped once the swap has committed; one an attempt left
+    (its worker stopped between its commit and that drop) goes with the next attempt."""
+    copy: Copy = await copies("replace")
+    before = await _old_target(copy.target, copy.table)
+    assert not isinstance(await copy.attempt(1), BaseException)
+    await copy.expected(before)
+    assert await copy.staged_left() == []
+
+    left = retired(Relation.parse(copy.step.extract.staging_table))
+    await copy.target.execute(f"CREATE TABLE {left.sql} AS SELECT 1 AS id")
+    assert await copy.staged_left() == [left.name]
+    again = await copy.attempt(2)  # finds the load in the ledger
+    assert not isinstance(again, BaseException), again
+    await copy.expected(before)
+    assert await copy.staged_left() == []
+
+
+async def test_a_replace_under_a_view_stops_and_changes_nothing(copies):
+    """A view on the target would be left reading the old rows: the replace stops before its
+    commit, says what depends on the target and what to do, and leaves everything as it was."""
+    copy: Copy = await copies("replace")
+    await _old_target(copy.target, copy.table)
+    view = unique_name("on_target")
+    await copy.target.execute(f"CREATE VIEW {view} AS SELECT id FROM {copy.table}")
+    whole = await table_fingerprint(copy.target, copy.table)
+
+    failed = await copy.attempt(1)
+    assert isinstance(failed, ApplicationError), failed
+    assert failed.type == "INVALID_TARGET" and failed.non_retryable, failed
+    assert f"view {view}" in failed.message and copy.table in failed.message, failed.message
+    assert "_old" not in failed.message and "append or merge" in failed.message, failed.message
+    assert await table_fingerprint(copy.target, copy.table) == whole
+    assert await copy.target.fetchval(f"SELECT count(*) FROM {view}") == OLD
+    assert await copy.staged_left() == [] and await copy.outcome() is None
 
 
 @pytest.mark.parametrize("mode", ["replace", "append"])
