@@ -58,16 +58,20 @@ async def get_with_version(
     return await get(session, tenant_id, execution_id), pipeline, found_version
 
 
+_RUN_WITH_STEPS = (
+    select(Execution, RunStep)
+    .outerjoin(RunStep, col(RunStep.execution_id) == col(Execution.id))
+    .where(col(Execution.id) == bindparam("execution_id"))
+    .order_by(col(RunStep.id))
+)
+"""Built once: a client polling a run's status reads it every few milliseconds."""
+
+
 async def get_with_steps(
     session: AsyncSession, tenant_id: str, execution_id: str
 ) -> tuple[Execution, list[RunStep]]:
     """The tenant's run and its steps (in the order they began), read in one query."""
-    result = await session.exec(
-        select(Execution, RunStep)
-        .outerjoin(RunStep, col(RunStep.execution_id) == col(Execution.id))
-        .where(col(Execution.id) == execution_id)
-        .order_by(col(RunStep.id))
-    )
+    result = await session.exec(_RUN_WITH_STEPS, params={"execution_id": execution_id})
     rows = result.all()
     if not rows or rows[0][0].tenant_id != tenant_id:
         raise NotFound(f"execution {execution_id!r} not found", code="EXECUTION_NOT_FOUND")
