@@ -5,8 +5,10 @@ target transaction.
 The transaction first claims the load's ledger row, so an attempt after one that committed
 finds it and does nothing again, and one cut short (failed, cancelled, its worker killed)
 leaves nothing: no staged rows, no change to the target. A replace swaps the staged table in;
-an append inserts its rows and drops it. The commit point is the load's (commit_guard), and
-the extract and the load each keep their step record, as when they run apart.
+an append inserts its rows and drops it, or, when the target table has exactly the rows'
+columns and types, takes them straight from the source (no staged copy to write and read
+again). The commit point is the load's (commit_guard), and the extract and the load each keep
+their step record, as when they run apart.
 """
 
 from __future__ import annotations
@@ -25,10 +27,15 @@ from activities.commit_guard import CommitGuard
 from activities.extract import connected, copy_fresh, rows_watched
 from activities.load import drop_retired_target, load_staged
 from activities.records import RecordActivities
-from activities.runtime import ActivityDeps
+from activities.runtime import ActivityDeps, StepContext
 from activities.step_records import StepRecords
 from connectors.base import Progress
-from connectors.postgres.copy import describe_query, ensure_schema
+from connectors.postgres.copy import (
+    describe_query,
+    ensure_schema,
+    stream_copy,
+    takes_as_they_are,
+)
 from connectors.postgres.sql import Relation
 from connectors.postgres.state import TargetState
 from workflows.payloads import ExtractLoadStep, StepResult
@@ -86,13 +93,10 @@ class ExtractLoadActivities:
                 await transaction.start()
                 connections.push_async_exit(_rolled_back_on_error(transaction))
                 claimed = await state.claim(load_id, target_table)
+                direct = False  # the rows went straight into the target table
                 if claimed:
-                    columns = await describe_query(source, extract.query)
-                    taken.info("copying", columns=len(columns), into=str(staged))
                     async with rows_watched(target_config, target, taken.metrics):
-                        await copy_fresh(
-                            source, extract.query, target, staged, columns, taken.metrics
-                        )
+                        direct = await _copy_rows(source, target, step, taken)
                 else:
                     taken.metrics.rows = await state.loaded_rows(load_id)
                     taken.info("already loaded by an earlier attempt", target=str(target_table))
@@ -103,17 +107,45 @@ class ExtractLoadActivities:
                     loaded.info("already loaded by an earlier attempt", target=str(target_table))
                     await transaction.rollback()
                 else:
-                    counted = dataclasses.replace(load, input_rows=taken.metrics.rows)
-                    rows = await load_staged(target, counted, staged, target_table, loaded)
+                    if direct:
+                        rows = taken.metrics.rows
+                        loaded.info("appended", rows=rows, target=str(target_table))
+                    else:
+                        counted = dataclasses.replace(load, input_rows=taken.metrics.rows)
+                        rows = await load_staged(target, counted, staged, target_table, loaded)
+                        if load.mode == "append":  # its rows are in the target: nothing stays
+                            await target.execute(f"DROP TABLE IF EXISTS {staged.sql}")
                     loaded.metrics.rows = rows
-                    if load.mode == "append":  # its rows are in the target: nothing stays
-                        await target.execute(f"DROP TABLE IF EXISTS {staged.sql}")
                     await state.finish(load_id, rows)
                     await guard.reached()
                     await guard.commit(transaction.commit)
                 if guard.late_cancel:
                     loaded.warning("the cancel arrived after the load committed: its rows stay")
         return taken.metrics, loaded.metrics, target
+
+
+async def _copy_rows(
+    source: asyncpg.Connection,
+    target: asyncpg.Connection,
+    step: ExtractLoadStep,
+    taken: StepContext,
+) -> bool:
+    """The extract's rows into a staged table made anew; or, for an append to a table of
+    exactly their columns and types, straight into the target table (True): no staged copy to
+    write and read again."""
+    query, mode = step.extract.query, step.load.mode
+    staged = Relation.parse(step.extract.staging_table)
+    target_table = Relation.parse(step.load.target_table)
+    columns = await describe_query(source, query)
+    direct = mode == "append" and await takes_as_they_are(target, target_table, columns)
+    into = target_table if direct else staged
+    taken.info("copying", columns=len(columns), into=str(into))
+    if direct:
+        names = [c.name for c in columns]
+        await stream_copy(source, query, target, into, taken.metrics, names)
+    else:
+        await copy_fresh(source, query, target, staged, columns, taken.metrics)
+    return direct
 
 
 @contextlib.contextmanager

@@ -65,8 +65,10 @@ async def stream_copy(
     target: asyncpg.Connection,
     table: Relation,
     progress: Progress,
+    columns: list[str] | None = None,
 ) -> int:
-    """Copy the rows of ``query`` into ``table``; returns the number of rows written."""
+    """Copy the rows of ``query`` into ``table`` (into its ``columns``, in the query's order,
+    when given; else all of them, in the table's); returns the number of rows written."""
     queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=_QUEUE_CHUNKS)
 
     async def produce() -> None:
@@ -83,7 +85,7 @@ async def stream_copy(
     producer = asyncio.ensure_future(produce())
     try:
         status = await target.copy_to_table(
-            table.name, schema_name=table.schema, source=chunks(), format="binary"
+            table.name, schema_name=table.schema, source=chunks(), columns=columns, format="binary"
         )
         await producer
     finally:
@@ -93,6 +95,19 @@ async def stream_copy(
     rows = int(status.split()[-1])
     progress.rows = rows
     return rows
+
+
+async def takes_as_they_are(
+    conn: asyncpg.Connection, table: Relation, columns: list[Column]
+) -> bool:
+    """Whether ``table`` has exactly these columns, each of exactly this type: rows of them
+    can be copied into it as they are, with nothing to add to it, cast or leave out."""
+    existing = await describe_table(conn, table)
+    return bool(existing) and sorted(existing, key=_by_name) == sorted(columns, key=_by_name)
+
+
+def _by_name(column: Column) -> str:
+    return column.name
 
 
 async def copy_rows_seen(conn: asyncpg.Connection, pid: int) -> int | None:

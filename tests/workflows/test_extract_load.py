@@ -254,6 +254,29 @@ async def test_the_runs_end_is_recorded_as_its_last_load_commits(copies, db: Dat
     ]
 
 
+@pytest.mark.parametrize("widened", [False, True])
+async def test_an_append_copies_straight_into_a_table_of_exactly_its_columns(
+    copies, db: Database, widened: bool
+):
+    """An append to a table with exactly the rows' columns and types takes them straight from
+    the source; one whose table differs (a wider column here) goes through a staged copy and
+    the INSERT's casts. Both append every row once and leave nothing staged."""
+    copy: Copy = await copies("append")
+    before = await _old_target(copy.target, copy.table)
+    if widened:
+        await copy.target.execute(f"ALTER TABLE {copy.table} ALTER COLUMN amount TYPE numeric")
+    assert not isinstance(await copy.attempt(1), BaseException)
+    await copy.expected(before)
+    assert await copy.staged_left() == []
+    async with db.session() as session:
+        lines = await run_store.logs(
+            session, copy.step.extract.ref.execution_id, task=copy.step.extract.ref.name, lines=20
+        )
+    copied = [line.message for line in lines if line.message.startswith("copying")]
+    into = copy.step.extract.staging_table if widened else f"public.{copy.table}"
+    assert copied == [f"copying columns=8 into={into}"], copied
+
+
 async def test_a_replace_drops_the_old_table_after_its_commit_or_at_the_next_attempt(copies):
     """The target's old table is dropped once the swap has committed; one an attempt left
     (its worker stopped between its commit and that drop) goes with the next attempt."""

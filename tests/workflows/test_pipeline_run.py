@@ -6,6 +6,7 @@ import asyncio
 
 import asyncpg
 import httpx
+import pytest
 
 from tests.pipelines import (
     create_connection,
@@ -140,10 +141,16 @@ async def test_cancel_during_extract_leaves_target_untouched(
     assert await _staging_left(target, execution) == []
 
 
-async def test_cancel_during_load_rolls_back(api, source, target, source_db, target_db):
+@pytest.mark.parametrize("straight", [True, False])
+async def test_cancel_during_load_rolls_back(api, source, target, source_db, target_db, straight):
+    """``straight``: the target table has exactly the rows' columns, so the append copies into
+    it as it extracts; otherwise (a wider column) the load step inserts the staged rows."""
     table = unique_name("locked")
     await fill_mixed_table(source, table, 2_000)
     await fill_mixed_table(target, table, 10)  # the target already holds 10 rows
+    if not straight:
+        await target.execute(f"ALTER TABLE {table} ALTER COLUMN amount TYPE numeric")
+    writing = "extract_rows" if straight else "load_wh"  # the step that writes to the target
     before = await table_fingerprint(target, table)
     src, dst = await _connections(api, source_db, target_db)
     pipeline = await create_pipeline(
@@ -158,8 +165,8 @@ async def test_cancel_during_load_rolls_back(api, source, target, source_db, tar
     async with target.transaction():
         await target.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
         execution = await execute(api, pipeline)
-        await _wait_task(api, execution, "load_wh")
-        await asyncio.sleep(0.5)  # the INSERT is now waiting on the lock
+        await _wait_task(api, execution, writing)
+        await asyncio.sleep(0.5)  # its COPY or INSERT is now waiting on the lock
         response = await api.post(f"/v1/pipelines/executions/{execution}/cancel")
         assert response.status_code == 202, response.text
         run = await wait_finished(api, execution, within=30)
