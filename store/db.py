@@ -5,13 +5,24 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
+from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.sql.base import Executable
+from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store import sqlite_writes
+
+READ_NOW = "ductwork.read_now"
+"""The key, in the ``info`` of a SQLite store's sessions, of its in-thread reader (``read_now``)."""
+READ_NOW_BUSY_SECONDS = 0.05
+"""How long an in-thread read waits for a busy file before it reads through aiosqlite instead."""
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -40,14 +51,54 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+def _in_thread_reader(url: str) -> tuple[Engine, sessionmaker[Session]] | None:
+    """On SQLite, a read-only engine whose statements run in the calling thread (``read_now``)."""
+    if not url.startswith("sqlite"):
+        return None
+    plain = make_url(url).set(drivername="sqlite")
+    engine = create_sync_engine(
+        plain, connect_args={"timeout": READ_NOW_BUSY_SECONDS, "check_same_thread": False}
+    )
+    event.listen(engine, "connect", _read_only)
+    return engine, sessionmaker(engine, class_=Session, expire_on_commit=False)
+
+
+def _read_only(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+
+
+def read_now(
+    session: AsyncSession, statement: Executable, params: dict[str, Any]
+) -> list[tuple[Any, ...]] | None:
+    """The rows of a read-only ``statement``, read in the calling thread (the event loop's) on
+    a SQLite store: a read there takes tens of microseconds, less than the hop to aiosqlite's
+    thread and back for each step of it (about 0.8 ms of CPU for one status read). None on
+    another store, or when the file stays busy (a checkpoint): read through ``session`` then.
+    The rows' objects belong to no session."""
+    reader = session.info.get(READ_NOW)
+    if reader is None:
+        return None
+    try:
+        with reader() as quick:
+            return [tuple(row) for row in quick.execute(statement, params)]
+    except OperationalError:
+        return None
+
+
 class Database:
     """The engine plus a session factory; one per process."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.engine = create_engine(url, echo=echo)
+        self._reader = _in_thread_reader(url)
         self._sessions = async_sessionmaker(
-            self.engine, class_=AsyncSession, expire_on_commit=False
+            self.engine,
+            class_=AsyncSession,
+            expire_on_commit=False,
+            info={READ_NOW: self._reader[1]} if self._reader else None,
         )
 
     @asynccontextmanager
@@ -57,3 +108,5 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._reader is not None:
+            self._reader[0].dispose()

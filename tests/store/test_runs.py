@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.exc import IntegrityError, StatementError
+from sqlmodel import select
 
 from store import pipelines as pipeline_store
 from store import runs as run_store
+from store.db import read_now
 from store.errors import Conflict, NotFound
 from store.models import Execution, RunLog, utcnow
 
@@ -70,6 +72,28 @@ async def test_get_with_steps_reads_the_run_and_its_steps_in_order(
         with pytest.raises(NotFound) as err:
             await run_store.get_with_steps(session, other, execution_id)
         assert err.value.code == "EXECUTION_NOT_FOUND"
+
+
+async def test_get_with_steps_puts_the_run_in_the_session_however_it_was_read(
+    session, make, tenant, pipeline, database
+):
+    """On SQLite the read runs in the caller's thread (store.db.read_now), elsewhere through
+    the session; either way the run is the session's own, so a status recorded through the
+    session shows on it, and every read sees the last commit of any connection."""
+    row = await make.execution(tenant, pipeline.id)
+    async with database.session() as fresh:
+        assert (read_now(fresh, select(Execution), {}) is not None) == (
+            database.url.startswith("sqlite")
+        )
+        found, _ = await run_store.get_with_steps(fresh, tenant, row.id)
+        assert found in fresh
+        await _write_step(session, row.id, "extract_a", kind="extract", status="RUNNING", attempt=1)
+        assert [s.name for s in (await run_store.get_with_steps(fresh, tenant, row.id))[1]] == [
+            "extract_a"
+        ]
+        await run_store.set_status(session, row.id, "COMPLETED", total_tasks=1)
+        assert not await run_store.set_status(fresh, row.id, "FAILED", total_tasks=1)
+        assert found.status == "COMPLETED"  # re-read into the session's own copy
 
 
 async def test_discard(session, make, tenant, pipeline):
