@@ -27,6 +27,7 @@ from connectors.postgres.config import PostgresConfig
 from connectors.postgres.copy import (
     Column,
     copy_rows_seen,
+    create_once,
     create_table_sql,
     describe_query,
     ensure_schema,
@@ -39,12 +40,6 @@ from domain.planner import staging_prefix
 from workflows.payloads import Cursor, ExtractStep, Partition, StepResult
 
 T = TypeVar("T")
-# What a CREATE TABLE IF NOT EXISTS raises when a parallel range created the table first.
-_CREATED_CONCURRENTLY = (
-    asyncpg.DuplicateTableError,
-    asyncpg.DuplicateObjectError,  # its row type
-    asyncpg.UniqueViolationError,
-)
 
 
 class ExtractActivities:
@@ -101,8 +96,7 @@ class ExtractActivities:
                 scope = _range(step.partition, columns)
                 query = f"SELECT * FROM ({query}) AS _part WHERE {scope}"
                 # The ranges of a source share one staging table: made once, race-safe.
-                with contextlib.suppress(*_CREATED_CONCURRENTLY):
-                    await target.execute(create_table_sql(staging, columns, if_missing=True))
+                await create_once(target, create_table_sql(staging, columns, if_missing=True))
             ctx.info("copying", columns=len(columns), into=str(staging), range=scope)
             # One transaction: a failed or cancelled attempt leaves nothing behind, and
             # a retry starts clean: from a fresh table, or from its own range emptied.
@@ -137,8 +131,7 @@ class ExtractActivities:
                     query, connector.dialect, _source_range(step.partition, schema, connector)
                 )
                 # The ranges of a source share one staging table: made once, race-safe.
-                with contextlib.suppress(*_CREATED_CONCURRENTLY):
-                    await target.execute(create_table_sql(staging, columns, if_missing=True))
+                await create_once(target, create_table_sql(staging, columns, if_missing=True))
         finally:
             await closing(target)
         batch_rows = self.deps.settings.batch_rows

@@ -117,7 +117,28 @@ async def copy_rows_seen(conn: asyncpg.Connection, pid: int) -> int | None:
     )
 
 
+CONCURRENTLY_CREATED = (
+    asyncpg.UniqueViolationError,
+    asyncpg.DuplicateObjectError,
+    asyncpg.DuplicateTableError,
+    asyncpg.DuplicateSchemaError,
+)
+"""What ``CREATE … IF NOT EXISTS`` raises when another session creates the same object at the
+same moment (its catalog rows, its row type, or the object itself)."""
+
+
+async def create_once(conn: asyncpg.Connection, ddl: str) -> None:
+    """A ``CREATE … IF NOT EXISTS`` that parallel steps may race to run: the loser's error is
+    swallowed (the object exists), inside a savepoint when ``conn`` is in a transaction, which
+    so stays usable."""
+    with contextlib.suppress(*CONCURRENTLY_CREATED):
+        if not conn.is_in_transaction():
+            await conn.execute(ddl)
+            return
+        async with conn.transaction():
+            await conn.execute(ddl)
+
+
 async def ensure_schema(conn: asyncpg.Connection, schema: str) -> None:
     """CREATE SCHEMA IF NOT EXISTS, safe when parallel steps race to create it."""
-    with contextlib.suppress(asyncpg.UniqueViolationError):  # a concurrent step created it
-        await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
+    await create_once(conn, f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")

@@ -6,12 +6,10 @@ load exactly-once and an incremental high-water mark exact.
 
 from __future__ import annotations
 
-import contextlib
-
 import asyncpg
 
 from connectors import offsets
-from connectors.postgres.copy import ensure_schema
+from connectors.postgres.copy import create_once, ensure_schema
 from connectors.postgres.sql import Relation, quote_ident
 
 
@@ -35,8 +33,7 @@ class TargetState:
             "source text NOT NULL, value text NOT NULL, updated_at timestamptz NOT NULL, "
             "PRIMARY KEY (pipeline_id, source))",
         ):
-            with contextlib.suppress(asyncpg.UniqueViolationError):  # a concurrent step made it
-                await self.conn.execute(ddl)
+            await create_once(self.conn, ddl)
 
     async def claim(self, load_id: str, target: Relation) -> bool:
         """True when this load is the first to claim ``load_id`` (call inside the transaction)."""
