@@ -5,19 +5,22 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, bindparam, event, inspect, select
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.base import Executable
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store import sqlite_writes
+
+T = TypeVar("T")
 
 READ_NOW = "ductwork.read_now"
 """The key, in the ``info`` of a SQLite store's sessions, of its in-thread reader (``read_now``)."""
@@ -75,16 +78,35 @@ def read_now(
     """The rows of a read-only ``statement``, read in the calling thread (the event loop's) on
     a SQLite store: a read there takes tens of microseconds, less than the hop to aiosqlite's
     thread and back for each step of it (about 0.8 ms of CPU for one status read). None on
-    another store, or when the file stays busy (a checkpoint): read through ``session`` then.
-    The rows' objects belong to no session."""
+    another store, while ``session`` holds a transaction (the read must see what it wrote),
+    or when the file stays busy (a checkpoint): read through ``session`` then. The rows'
+    objects belong to no session (``get_now`` puts one in)."""
     reader = session.info.get(READ_NOW)
-    if reader is None:
+    if reader is None or session.in_transaction():
         return None
     try:
         with reader() as quick:
             return [tuple(row) for row in quick.execute(statement, params)]
     except OperationalError:
         return None
+
+
+_GET_STATEMENTS: dict[type, Executable] = {}
+"""``get_now``'s statement per model, built once."""
+
+
+async def get_now(session: AsyncSession, model: type[T], ident: str) -> T | None:
+    """``session.get(model, ident)``, read in the calling thread when it can be (``read_now``),
+    the row then put in the session as if read there. A row the session holds is its own."""
+    if identity_key(model, ident) not in session.identity_map:
+        statement = _GET_STATEMENTS.get(model)
+        if statement is None:
+            (key,) = inspect(model).primary_key
+            statement = _GET_STATEMENTS[model] = select(model).where(key == bindparam("ident"))
+        rows = read_now(session, statement, {"ident": ident})
+        if rows is not None:
+            return await session.merge(rows[0][0], load=False) if rows else None
+    return await session.get(model, ident)
 
 
 class Database:

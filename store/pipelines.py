@@ -8,6 +8,7 @@ from sqlalchemy import and_, or_
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from store.db import get_now
 from store.errors import Conflict, NotFound
 from store.models import Pipeline, PipelineConnection, PipelineVersion, utcnow
 
@@ -43,7 +44,7 @@ async def create(
 
 
 async def get(session: AsyncSession, tenant_id: str, pipeline_id: str) -> Pipeline:
-    row = await session.get(Pipeline, pipeline_id)
+    row = await get_now(session, Pipeline, pipeline_id)
     if row is None or row.tenant_id != tenant_id or row.deleted_at is not None:
         raise NotFound(f"pipeline {pipeline_id!r} not found", code="PIPELINE_NOT_FOUND")
     return row

@@ -56,8 +56,8 @@ async def execute_pipeline(
         )
     pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
     # Read before the run is recorded, which it does not change (a queued run has not
-    # finished): on the connection the request holds already. After the commit it would take
-    # another one from the pool and roll it back at the end.
+    # finished), while the session holds no transaction: on SQLite it is then read in this
+    # thread (store.db.read_now); elsewhere on the connection the session holds already.
     typical = await run_store.typical_duration_ms(session, pipeline.id)
     try:
         execution = await runs.submit(
