@@ -24,7 +24,8 @@ from connectors.duckdb.target import LoadOutcome
 from connectors.files import staged as staged_file
 from connectors.files import target as files_target
 from connectors.kafka import target as kafka_target
-from workflows.payloads import Cursor, LoadStep
+from domain.planner import staging_prefix
+from workflows.payloads import Cursor, LoadStep, StepRef
 
 
 class Loader(Protocol):
@@ -60,6 +61,15 @@ async def staged_in_duckdb(
         return DuckStaging(config.path, schema), connector, config
     path = staging_file(deps.settings.staging_dir or "staging", prefix, connection_id)
     return DuckStaging(str(path), schema), connector, config
+
+
+async def run_staging(
+    deps: ActivityDeps, ref: StepRef, connection_id: str
+) -> tuple[DuckStaging, Connector, Any] | None:
+    """``staged_in_duckdb`` of a step's run (its staging prefix) on ``connection_id``."""
+    return await staged_in_duckdb(
+        deps, ref.tenant_id, connection_id, staging_prefix(ref.execution_id)
+    )
 
 
 def loader(connection_type: str) -> Loader:

@@ -16,7 +16,7 @@ import asyncpg
 import pyarrow as pa
 from temporalio import activity
 
-from activities.engine import staged_in_duckdb, stored_mark
+from activities.engine import run_staging, stored_mark
 from activities.runtime import ActivityDeps, StepContext, closing
 from connectors import postgres, source_sql
 from connectors.base import ArrowSource, Connector, Progress, TerminalError, read_again
@@ -36,7 +36,6 @@ from connectors.postgres.copy import (
 from connectors.postgres.sql import Relation, quote_ident, quote_literal
 from connectors.postgres.state import TargetState
 from connectors.registry import arrow_reader, arrow_source, is_stream
-from domain.planner import staging_prefix
 from workflows.payloads import Cursor, ExtractStep, Partition, StepResult
 
 T = TypeVar("T")
@@ -53,12 +52,7 @@ class ExtractActivities:
                 step.ref.tenant_id, step.source_connection_id
             )
             arrow = arrow_source(connector.type)
-            duck = await staged_in_duckdb(
-                self.deps,
-                step.ref.tenant_id,
-                step.target_connection_id,
-                staging_prefix(step.ref.execution_id),
-            )
+            duck = await run_staging(self.deps, step.ref, step.target_connection_id)
             if is_stream(connector.type):
                 from activities.stream_extract import extract_stream  # it uses run_stoppable
 

@@ -16,7 +16,7 @@ import asyncpg
 from temporalio import activity
 
 from activities.commit_guard import CommitGuard
-from activities.engine import committed_rows, loader, staged_in_duckdb
+from activities.engine import committed_rows, loader, run_staging
 from activities.records import RecordActivities
 from activities.runtime import ActivityDeps, StepContext, application_errors, closing
 from connectors.postgres import load as modes
@@ -26,7 +26,6 @@ from connectors.postgres.schema import evolve
 from connectors.postgres.sql import Relation
 from connectors.postgres.state import TargetState
 from core.logging import get_logger
-from domain.planner import staging_prefix
 from workflows.payloads import LoadStep, StepResult
 
 log = get_logger("ductwork.activities")
@@ -46,12 +45,7 @@ class LoadActivities:
         async with contextlib.AsyncExitStack() as held:
             async with self.deps.step(step.ref, "load") as ctx:
                 guard = CommitGuard(step.ref, self.deps.commit_hook)
-                duck = await staged_in_duckdb(
-                    self.deps,
-                    step.ref.tenant_id,
-                    step.connection_id,
-                    staging_prefix(step.ref.execution_id),
-                )
+                duck = await run_staging(self.deps, step.ref, step.connection_id)
                 if duck is not None:
                     staging, connector, config = duck
                     outcome = await guard.in_thread(
@@ -122,12 +116,7 @@ class LoadActivities:
         committed, None when the target has nothing of it (or cannot say: ClickHouse)."""
         load_id = step.ref.load_id
         with application_errors():
-            duck = await staged_in_duckdb(
-                self.deps,
-                step.ref.tenant_id,
-                step.connection_id,
-                staging_prefix(step.ref.execution_id),
-            )
+            duck = await run_staging(self.deps, step.ref, step.connection_id)
             if duck is not None:
                 staging, connector, config = duck
                 rows = await asyncio.to_thread(

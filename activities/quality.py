@@ -18,11 +18,10 @@ import asyncpg
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.engine import staged_in_duckdb
+from activities.engine import run_staging
 from activities.runtime import ActivityDeps, closing
 from connectors.duckdb.staging import DuckStaging
 from connectors.postgres.sql import Relation, quote_ident, quote_literal
-from domain.planner import staging_prefix
 from store.alerts import AlertKind, Severity, raise_alert
 from workflows.approval import APPROVAL_REQUIRED
 from workflows.payloads import CheckSpec, QualityStep, StepResult
@@ -40,12 +39,7 @@ class QualityActivities:
         to_approve: list[str] = []
         warnings: list[str] = []
         async with self.deps.step(step.ref, "quality") as ctx:
-            duck = await staged_in_duckdb(
-                self.deps,
-                step.ref.tenant_id,
-                step.connection_id,
-                staging_prefix(step.ref.execution_id),
-            )
+            duck = await run_staging(self.deps, step.ref, step.connection_id)
             conn: Any = (
                 _DuckRows(duck[0])
                 if duck is not None

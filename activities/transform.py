@@ -8,11 +8,10 @@ import asyncpg
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.engine import staged_in_duckdb
+from activities.engine import run_staging
 from activities.runtime import ActivityDeps, StepContext, closing
 from connectors.duckdb.staging import DuckStaging, duck_sql
 from connectors.postgres.sql import Relation, quote_ident
-from domain.planner import staging_prefix
 from domain.transforms import SCRATCH_PREFIX, renamed_columns, replacements
 from workflows.payloads import StepResult, TransformStep
 
@@ -24,12 +23,7 @@ class TransformActivities:
     @activity.defn(name="transform")
     async def transform(self, step: TransformStep) -> StepResult:
         async with self.deps.step(step.ref, "transform") as ctx:
-            duck = await staged_in_duckdb(
-                self.deps,
-                step.ref.tenant_id,
-                step.connection_id,
-                staging_prefix(step.ref.execution_id),
-            )
+            duck = await run_staging(self.deps, step.ref, step.connection_id)
             if duck is not None:
                 await _in_duckdb(step, ctx, duck[0])
                 return StepResult(step.ref.name, ctx.metrics.rows, ctx.metrics.bytes)
