@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from store.db import get_now
 from store.errors import Conflict, NotFound
 from store.models import Connection, Pipeline, PipelineConnection
 
@@ -25,7 +26,7 @@ async def create(session: AsyncSession, connection: Connection) -> Connection:
 
 
 async def get(session: AsyncSession, tenant_id: str, connection_id: str) -> Connection:
-    row = await session.get(Connection, connection_id)
+    row = await get_now(session, Connection, connection_id)
     if row is None or row.tenant_id != tenant_id:
         raise NotFound(f"connection {connection_id!r} not found", code="CONNECTION_NOT_FOUND")
     return row
