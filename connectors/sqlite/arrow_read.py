@@ -52,14 +52,16 @@ def _date_ok(c: str) -> str:
 
 def _timestamp_ok(c: str) -> str:
     """'YYYY-MM-DD HH:MM:SS' as SQLite's datetime() writes it, with no fraction, 3 or 6
-    digits of it, from year 1 (a leap second or a 'T' takes the row path)."""
+    digits of it, from year 1 (a leap second or a 'T' takes the row path). The value's length
+    picks the one form it can be, so each value is parsed once, not up to three times."""
     micro = (
-        f"length({c}) = 26 AND strftime({_FRACTION}, {c}) IS substr({c}, 1, 23) "
-        f"AND substr({c}, 24) NOT GLOB '*[^0-9]*'"
+        f"strftime({_FRACTION}, {c}) IS substr({c}, 1, 23) AND substr({c}, 24) NOT GLOB '*[^0-9]*'"
     )
     return (
-        f"{_from_year_1(c)} AND (datetime({c}) IS {c} OR strftime({_FRACTION}, {c}) IS {c} "
-        f"OR ({micro}))"
+        f"{_from_year_1(c)} AND CASE length({c}) "
+        f"WHEN 19 THEN datetime({c}) IS {c} "
+        f"WHEN 23 THEN strftime({_FRACTION}, {c}) IS {c} "
+        f"WHEN 26 THEN {micro} ELSE 0 END"
     )
 
 
