@@ -6,12 +6,12 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from sqlmodel import select
 
 from store import pipelines as pipeline_store
 from store import runs as run_store
-from store.db import read_now
+from store.db import READ_NOW, read_now
 from store.errors import Conflict, NotFound
 from store.models import Execution, RunLog, utcnow
 
@@ -94,6 +94,23 @@ async def test_get_with_steps_puts_the_run_in_the_session_however_it_was_read(
         await run_store.set_status(session, row.id, "COMPLETED", total_tasks=1)
         assert not await run_store.set_status(fresh, row.id, "FAILED", total_tasks=1)
         assert found.status == "COMPLETED"  # re-read into the session's own copy
+
+
+async def test_a_busy_file_is_read_through_the_session(make, tenant, pipeline, database):
+    """When the in-thread read finds the SQLite file busy (a checkpoint holds it), the read
+    goes through the session instead, with the same answer."""
+    row = await make.execution(tenant, pipeline.id)
+    async with database.session() as fresh:
+
+        class Busy:
+            def __call__(self):  # the reader's session factory
+                raise OperationalError("SELECT", {}, Exception("database is locked"))
+
+        if READ_NOW in fresh.info:
+            fresh.info[READ_NOW] = Busy()
+        assert read_now(fresh, select(Execution), {}) is None
+        found, steps = await run_store.get_with_steps(fresh, tenant, row.id)
+        assert (found.id, steps) == (row.id, [])
 
 
 async def test_discard(session, make, tenant, pipeline):
