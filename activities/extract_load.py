@@ -56,7 +56,7 @@ class ExtractLoadActivities:
             async with self.deps.step_records() as records:
                 taken, loaded, target = await self._steps(step, guard, records, connections)
             await self.records.record_completed_early(
-                step.load.ref, step.run_steps, loaded.rows, late_cancel=guard.late_cancel
+                step.load, loaded.rows, late_cancel=guard.late_cancel
             )
             await drop_retired_target(target, step.load)
         return [
@@ -96,7 +96,10 @@ class ExtractLoadActivities:
                 direct = False  # the rows went straight into the target table
                 if claimed:
                     async with rows_watched(target_config, target, taken.metrics):
-                        direct = await _copy_rows(source, target, step, taken)
+                        append_to = target_table if load.mode == "append" else None
+                        direct = await _copy_rows(
+                            source, target, extract.query, staged, append_to, taken
+                        )
                 else:
                     taken.metrics.rows = await state.loaded_rows(load_id)
                     taken.info("already loaded by an earlier attempt", target=str(target_table))
@@ -127,22 +130,20 @@ class ExtractLoadActivities:
 async def _copy_rows(
     source: asyncpg.Connection,
     target: asyncpg.Connection,
-    step: ExtractLoadStep,
+    query: str,
+    staged: Relation,
+    append_to: Relation | None,
     taken: StepContext,
 ) -> bool:
-    """The extract's rows into a staged table made anew; or, for an append to a table of
-    exactly their columns and types, straight into the target table (True): no staged copy to
-    write and read again."""
-    query, mode = step.extract.query, step.load.mode
-    staged = Relation.parse(step.extract.staging_table)
-    target_table = Relation.parse(step.load.target_table)
+    """The rows of ``query`` into ``staged`` made anew; or, for an append (``append_to``, its
+    target) to a table of exactly their columns and types, straight into it (True): no staged
+    copy to write and read again."""
     columns = await describe_query(source, query)
-    direct = mode == "append" and await takes_as_they_are(target, target_table, columns)
-    into = target_table if direct else staged
+    direct = append_to is not None and await takes_as_they_are(target, append_to, columns)
+    into = append_to if direct and append_to is not None else staged
     taken.info("copying", columns=len(columns), into=str(into))
     if direct:
-        names = [c.name for c in columns]
-        await stream_copy(source, query, target, into, taken.metrics, names)
+        await stream_copy(source, query, target, into, taken.metrics, [c.name for c in columns])
     else:
         await copy_fresh(source, query, target, staged, columns, taken.metrics)
     return direct

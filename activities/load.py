@@ -61,7 +61,7 @@ class LoadActivities:
                 if guard.late_cancel:
                     ctx.warning("the cancel arrived after the load committed: its rows stay")
             await self.records.record_completed_early(
-                step.ref, step.run_steps, ctx.metrics.rows, late_cancel=guard.late_cancel
+                step, ctx.metrics.rows, late_cancel=guard.late_cancel
             )
             if conn is not None:
                 await drop_retired_target(conn, step)

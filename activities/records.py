@@ -12,7 +12,7 @@ from store import runs as run_store
 from store.db import Database
 from store.errors import NotFound
 from store.models import RunLog, RunStep, utcnow
-from workflows.payloads import RecordRun, RunStatus, StepRef
+from workflows.payloads import LoadStep, RecordRun, RunStatus
 
 log = get_logger("ductwork.activities")
 
@@ -62,15 +62,18 @@ class RecordActivities:
                 await _raise_failure_alert(session, record)
 
     async def record_completed_early(
-        self, ref: StepRef, run_steps: int | None, loaded: int, *, late_cancel: bool
+        self, load: LoadStep, loaded: int, *, late_cancel: bool
     ) -> None:
-        """The run's end, recorded by the step that ends it (``run_steps`` set) once its load
-        has committed and its step records are written; if that fails, the workflow's own
+        """The run's end, recorded by the load that ends it (``LoadStep.run_steps`` set) once
+        it has committed and its step records are written; if that fails, the workflow's own
         record stands. Nothing when a cancel met the commit: the workflow notes it, in its
         own record."""
-        if run_steps is None or late_cancel:
+        if load.run_steps is None or late_cancel:
             return
-        end = RecordRun.completed(ref.execution_id, ref.tenant_id, run_steps, loaded, note=None)
+        ref = load.ref
+        end = RecordRun.completed(
+            ref.execution_id, ref.tenant_id, load.run_steps, loaded, note=None
+        )
         try:
             await self.record_run(end)
         except Exception as exc:  # the rows are in: this must not fail the step

@@ -126,7 +126,11 @@ class LoadStep:
     cursors: list[Cursor] = field(default_factory=list)  # committed with the rows they cover
     input_rows: int | None = None  # rows staged in the input, as the steps that made it counted
     options: dict[str, Any] = field(default_factory=dict)  # the target's own, e.g. ClickHouse's
-    run_steps: int | None = None  # the run ends with this load: see ExtractLoadStep.run_steps
+    # Set (to the run's number of steps) when this load ends the run. Once it has committed,
+    # nothing can change the run's outcome, so its activity records the run COMPLETED at once:
+    # readers see the end without waiting for the workflow's own bookkeeping, whose record of
+    # the same end then changes nothing but a note it brings.
+    run_steps: int | None = None
 
 
 @dataclass
@@ -178,16 +182,10 @@ class RunPlan:
 
 @dataclass
 class ExtractLoadStep:
-    """A fused plan's two steps (``RunPlan.fused``), run as one activity.
-
-    ``run_steps``: set (to the run's number of steps) when these steps end the run. Once the
-    load has committed, nothing can change the run's outcome, so the activity records it
-    COMPLETED at once: readers see the end without waiting for the workflow's own bookkeeping,
-    whose record of the same end then changes nothing but a note it brings."""
+    """A fused plan's two steps (``RunPlan.fused``), run as one activity."""
 
     extract: ExtractStep
     load: LoadStep
-    run_steps: int | None = None
 
 
 @dataclass

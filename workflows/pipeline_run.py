@@ -161,13 +161,10 @@ class PipelineRunWorkflow(ApprovalGate):
                 raise held[0]
             await self._approval_gate(plan, held)
         staged = _rows_by_table(plan, results)
-        # One load that leaves nothing staged ends the run: it records the end as it commits.
-        ends = len(plan.loads) == 1 and plan.cleanup.left_after_completion() is None
+        run_steps = self._ended_by_load(plan)
         for index, load in enumerate(plan.loads):
             counted = dataclasses.replace(
-                load,
-                input_rows=staged.get(load.input_table),
-                run_steps=self._total if ends else None,
+                load, input_rows=staged.get(load.input_table), run_steps=run_steps
             )
             if index == 0:
                 results.append(await self._load(counted, data))
@@ -175,6 +172,14 @@ class PipelineRunWorkflow(ApprovalGate):
                 # A load has committed: CANCELLED would claim a target untouched that is not.
                 results.append(await self._to_the_end(self._load(counted, data)))
         return results
+
+    def _ended_by_load(self, plan: RunPlan) -> int | None:
+        """The run's number of steps when its one load ends it, leaving nothing staged (a
+        fused plan's always does): that load records the end as it commits
+        (``LoadStep.run_steps``). None otherwise."""
+        if len(plan.loads) == 1 and plan.cleanup.left_after_completion() is None:
+            return self._total
+        return None
 
     async def _load(self, step: LoadStep, options: dict) -> StepResult:
         """One load. Cancelled, it ends as its target says: committed before the cancel took
@@ -208,7 +213,9 @@ class PipelineRunWorkflow(ApprovalGate):
         """A fused plan's extract and load, one activity. Cancelled, it ends as its target
         says, as a load does (``_load``)."""
         (extract,), (load,) = plan.extracts, plan.loads
-        step = ExtractLoadStep(extract, load, run_steps=self._total)
+        step = ExtractLoadStep(
+            extract, dataclasses.replace(load, run_steps=self._ended_by_load(plan))
+        )
         names = [extract.ref.name, load.ref.name]
         self._running.extend(names)
         try:

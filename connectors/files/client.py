@@ -122,12 +122,6 @@ def format_of(config: FilesConfig, path: str) -> str | None:
     return EXTENSIONS.get(PurePosixPath(path).suffix.lower())
 
 
-def matching_files(config: FilesConfig, pattern: str) -> tuple[Any, list[str]]:
-    """The filesystem and the full paths of the data files ``pattern`` names."""
-    fs, infos = matching(config, pattern)
-    return fs, [info.path for info in infos]
-
-
 def matching(config: FilesConfig, pattern: str) -> tuple[Any, list[FileInfo]]:
     """The filesystem and the data files ``pattern`` names, with their sizes: a file opened
     with its size is read without asking for it again (on S3, a HEAD request per open)."""
@@ -461,7 +455,7 @@ async def introspect(config: FilesConfig) -> list[TableInfo]:
 
 async def table_exists(config: FilesConfig, schema: str | None, name: str) -> bool:
     pattern = name if schema is None else f"{schema}.{name}"
-    return await _run(config, lambda: bool(matching_files(config, pattern)[1]))
+    return await _run(config, lambda: bool(matching(config, pattern)[1]))
 
 
 def _open(

@@ -221,7 +221,9 @@ async def test_the_runs_end_is_recorded_as_its_last_load_commits(copies, db: Dat
     that came after the commit) is added. An attempt that did not commit, or whose commit a
     cancel met, records nothing: the workflow's record decides."""
     copy: Copy = await copies("replace")
-    copy.step = dataclasses.replace(copy.step, run_steps=2)
+    copy.step = dataclasses.replace(
+        copy.step, load=dataclasses.replace(copy.step.load, run_steps=2)
+    )
     execution_id = copy.step.load.ref.execution_id
 
     async def run_row() -> tuple[str, str | None, list[str]]:
