@@ -1,119 +1,126 @@
 """Read a SQLite query as Arrow batches with connectorx, exactly as the row-by-row
 conversion (``connectors.sqlite.types.to_array``) would.
 
-SQLite stores any value in any column, and connectorx reads a column by its declared type and
-stops at the first value stored otherwise (or parses dates more loosely than the row path).
-So connectorx reads the query with one more column, computed by SQLite in the same scan: 0
-when every value of the row is stored the way connectorx reads it exactly (integers in INTEGER
-and BOOLEAN columns, ISO text in DATE and TIMESTAMP columns, and so on), else 1. A batch is
-handed on only when every row of it says 0. The first row that says 1, or a value connectorx
-refuses, raises ``ReadAgain``: the consumer rolls back what it took (one transaction) and
-reads the row path instead, which gives the same rows or its own error naming the column.
-When a column's type has no such rule or connectorx types a column differently, ``batches``
-returns None and the caller converts row by row from the start. The check costs no scan of
-its own and holds nothing up: the rows stream from the first batch. The file is the one the
-confinement policy resolved (``SQLiteConfig.path``), opened read-only first.
+SQLite stores any value in any column. connectorx reads a column as one type and refuses a
+value stored as another (text in an INTEGER column, a blob in a TEXT one): that raises
+``ReadAgain``, and the consumer rolls back what it took (one transaction) and reads the row
+path instead, which gives the same rows or its own error naming the column. The one place
+connectorx would read a value silently otherwise is text in a DATE or TIMESTAMP column: its
+parser also takes single-digit fields, a leading sign or space, a leap second or a 'T'. So
+those columns are read as their text and converted here, after a check of the whole column in
+Arrow: the forms SQLite's date() and datetime() write ('YYYY-MM-DD', 'YYYY-MM-DD HH:MM:SS' with
+no fraction, 3 or 6 digits of it), from year 1; a day that does not exist fails the
+conversion. Any other value hands the read to the row path, from the batch that holds it.
+
+To read text where the declared type says date, the query is read under a first row of ours,
+``SELECT 1, '' … UNION ALL SELECT 0, * FROM (query)``: a compound query's columns have no
+declared type, and connectorx takes the type of such a column from its first row, so every
+column is read as the type of our literal (a boolean as its integer). That row is dropped. When
+a column's type has no such literal or connectorx reads a column otherwise, ``batches``
+returns None and the caller converts row by row from the start. The rows stream from the
+first batch; the file is the one the confinement policy resolved (``SQLiteConfig.path``),
+opened read-only first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from connectors.base import ReadAgain
 from connectors.source_sql import conform
 from connectors.sqlite.config import SQLiteConfig
 
 _SUBQUERY = "_src"
-_FRACTION = "'%Y-%m-%d %H:%M:%f'"  # strftime: seconds with 3 decimals
+_FROM_YEAR_1 = "0001-01-01"  # compared as text: year 0 (which Python has not) is below it
+_DATE = r"^\d{4}-\d{2}-\d{2}$"
+_TIMESTAMP = r"^\d{4}-\d{2}-\d{2} (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{3}|\.\d{6})?$"
 
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _from_year_1(c: str) -> str:
-    """Compared as text, for a value the other conditions find in ISO form: a column's NUMERIC
-    affinity leaves '0001-01-01' text, where it would make '0001' the number 1 (which every
-    text is greater than), and no copy of the value is made as ``c || ''`` would."""
-    return f"{c} >= '0001-01-01'"
+@dataclass(frozen=True)
+class _Read:
+    """How a column of a described type is read: the literal of the first row (its type is
+    the column's), the types connectorx reads it as, and the conversion to the described
+    type (None when there is nothing to convert), which returns None for a value it cannot
+    take exactly."""
+
+    literal: str
+    read_as: tuple[pa.DataType, ...]
+    convert: Callable[[pa.Array, pa.DataType], pa.Array | None] | None = None
 
 
-def _date_ok(c: str) -> str:
-    """'YYYY-MM-DD', as SQLite's date() writes it (connectorx parses looser forms too, e.g.
-    '2026-1-2'), from year 1. A day that does not exist (2026-02-30) stops connectorx;
-    ``_read`` then lets the row path name it."""
-    return f"date({c}) IS {c} AND {_from_year_1(c)}"
+def _nonzero(column: pa.Array, _: pa.DataType) -> pa.Array:
+    return pc.not_equal(column, pa.scalar(0))  # the row path's bool() of an integer
 
 
-def _timestamp_ok(c: str) -> str:
-    """'YYYY-MM-DD HH:MM:SS' as SQLite's datetime() writes it, with no fraction, 3 or 6
-    digits of it, from year 1 (a leap second or a 'T' takes the row path). The value's length
-    picks the one form it can be, so each value is parsed once, not up to three times."""
-    micro = (
-        f"strftime({_FRACTION}, {c}) IS substr({c}, 1, 23) AND substr({c}, 24) NOT GLOB '*[^0-9]*'"
-    )
-    return (
-        f"{_from_year_1(c)} AND CASE length({c}) "
-        f"WHEN 19 THEN datetime({c}) IS {c} "
-        f"WHEN 23 THEN strftime({_FRACTION}, {c}) IS {c} "
-        f"WHEN 26 THEN {micro} ELSE 0 END"
-    )
+def _parsed(pattern: str) -> Callable[[pa.Array, pa.DataType], pa.Array | None]:
+    """ISO text in exactly the forms of ``pattern``, from year 1, converted to its type."""
+
+    def convert(column: pa.Array, data_type: pa.DataType) -> pa.Array | None:
+        exact = pc.and_(
+            pc.match_substring_regex(column, pattern),
+            pc.greater_equal(column, pa.scalar(_FROM_YEAR_1)),
+        )
+        if not pc.all(exact).as_py():  # nulls are skipped: a column of nulls is exact
+            return None
+        try:
+            return pc.cast(column, data_type)
+        except pa.ArrowInvalid:  # a day that does not exist: the row path names it
+            return None
+
+    return convert
 
 
-def _stored_as(*classes: str) -> Callable[[str], str]:
-    listed = ", ".join(f"'{name}'" for name in classes)
-    return lambda c: f"typeof({c}) IN ({listed})"
-
-
-# The described type → (what connectorx reads the column as, the values it reads exactly).
-_RULES: list[tuple[Callable[[pa.DataType], bool], tuple[pa.DataType, ...], Callable[[str], str]]]
-_RULES = [
-    (pa.types.is_int64, (pa.int64(),), _stored_as("integer")),
-    (pa.types.is_float64, (pa.float64(),), _stored_as("real")),
-    (pa.types.is_boolean, (pa.bool_(),), _stored_as("integer")),
-    (pa.types.is_string, (pa.string(), pa.large_string()), _stored_as("text", "integer")),
-    (pa.types.is_binary, (pa.binary(), pa.large_binary()), _stored_as("blob")),
-    (pa.types.is_date32, (pa.date32(),), _date_ok),
-    (lambda t: t == pa.timestamp("us"), (pa.timestamp("us"),), _timestamp_ok),
+_STRINGS = (pa.string(), pa.large_string())
+_RULES: list[tuple[Callable[[pa.DataType], bool], _Read]] = [
+    (pa.types.is_int64, _Read("0", (pa.int64(),))),
+    (pa.types.is_float64, _Read("0.0", (pa.float64(),))),
+    (pa.types.is_boolean, _Read("0", (pa.int64(),), _nonzero)),
+    (pa.types.is_string, _Read("''", _STRINGS)),
+    (pa.types.is_binary, _Read("X''", (pa.binary(), pa.large_binary()))),
+    (pa.types.is_date32, _Read("''", _STRINGS, _parsed(_DATE))),
+    (lambda t: t == pa.timestamp("us"), _Read("''", _STRINGS, _parsed(_TIMESTAMP))),
 ]
 
 
-def _rule(data_type: pa.DataType) -> tuple[tuple[pa.DataType, ...], Callable[[str], str]] | None:
-    for matches, read_as, check in _RULES:
+def _rule(data_type: pa.DataType) -> _Read | None:
+    for matches, read in _RULES:
         if matches(data_type):
-            return read_as, check
+            return read
     return None
 
 
-def exactness_query(query: str, schema: pa.Schema) -> tuple[str, str] | None:
-    """``query`` with one more column (and its name): 0 when every value of the row is read
-    exactly, else 1. None when a column's type has no rule (or names repeat), so the row path
-    must read it."""
-    if len(set(schema.names)) != len(schema.names):
+def typed_query(query: str, schema: pa.Schema) -> tuple[str, list[_Read]] | None:
+    """``query`` under our first row (its first column says which row is ours: 1), and how
+    each column of ``schema`` is read. None when a column's type has no rule (or names
+    repeat), so the row path must read it."""
+    if not len(schema) or len(set(schema.names)) != len(schema.names):
         return None
-    conditions = []
+    reads = []
     for field in schema:
-        rule = _rule(field.type)
-        if rule is None:
+        read = _rule(field.type)
+        if read is None:
             return None
-        column = f"{_SUBQUERY}.{_quote(field.name)}"
-        conditions.append(f"({column} IS NULL OR ({rule[1](column)}))")
-    if not conditions:
-        return None
-    flag = "_dw_inexact"
-    while flag in schema.names:
-        flag = f"_{flag}"
-    exact = " AND ".join(conditions)  # NULL (unknown) counts as inexact
-    return (
-        f"SELECT {_SUBQUERY}.*, CASE WHEN {exact} THEN 0 ELSE 1 END AS {_quote(flag)} "
-        f"FROM ({query}) AS {_SUBQUERY}",
-        flag,
+        reads.append(read)
+    marker = "_dw_first"
+    while marker in schema.names:
+        marker = f"_{marker}"
+    first = ", ".join(
+        [f"1 AS {_quote(marker)}"]
+        + [f"{read.literal} AS {_quote(f.name)}" for f, read in zip(schema, reads, strict=True)]
     )
+    union = f"SELECT 0, {_SUBQUERY}.* FROM ({query}) AS {_SUBQUERY}"
+    return f"SELECT {first} UNION ALL {union}", reads
 
 
 def batches(
@@ -124,21 +131,24 @@ def batches(
     row_path: Callable[[], Iterator[pa.RecordBatch]],
 ) -> Iterator[pa.RecordBatch] | None:
     """The query's rows as batches of ``schema`` read by connectorx, or None when its types
-    would not be exactly the row path's (the caller reads row by row then). A row whose values
+    would not be exactly the row path's (the caller reads row by row then). A value
     connectorx would read otherwise raises ``ReadAgain`` with ``row_path``."""
-    flagged = exactness_query(query, schema)
-    if flagged is None:
+    typed = typed_query(query, schema)
+    if typed is None:
         return None
     config.open().close()  # read-only; refuses a missing file (connectorx would create it)
-    reader = _reader(config, flagged[0], batch_rows)
+    reader = _reader(config, typed[0], batch_rows)
     if reader is None:
         return None
-    read, flag = reader.schema, reader.schema.field(len(reader.schema) - 1)
-    exact_flag = flag.name == flagged[1] and pa.types.is_integer(flag.type)
-    if not exact_flag or not _types_match(read.remove(len(read) - 1), schema):
+    read = reader.schema
+    if len(read) != len(schema) + 1 or not read.field(0).type.equals(pa.int64()):
         reader.close()
         return None
-    return _read(reader, schema, row_path)
+    for got, rule in zip(read.remove(0), typed[1], strict=True):
+        if not any(got.type.equals(t) for t in rule.read_as):
+            reader.close()
+            return None
+    return _read(reader, schema, typed[1], row_path)
 
 
 def _reader(config: SQLiteConfig, query: str, batch_rows: int) -> Any:
@@ -147,25 +157,17 @@ def _reader(config: SQLiteConfig, query: str, batch_rows: int) -> Any:
     url = "sqlite://" + quote(str(Path(config.path).resolve()))
     try:
         return connectorx.read_sql(url, query, return_type="arrow_stream", batch_size=batch_rows)
-    except Exception:  # e.g. an undeclared column whose first value is NULL: the row path
+    except Exception:  # e.g. connectorx cannot type a column: the row path
         return None
 
 
-def _types_match(read: pa.Schema, described: pa.Schema) -> bool:
-    if len(read) != len(described):
-        return False
-    for got, field in zip(read, described, strict=True):
-        rule = _rule(field.type)
-        if rule is None or not any(got.type.equals(t) for t in rule[0]):
-            return False
-    return True
-
-
 def _read(
-    reader: Any, schema: pa.Schema, row_path: Callable[[], Iterator[pa.RecordBatch]]
+    reader: Any,
+    schema: pa.Schema,
+    reads: list[_Read],
+    row_path: Callable[[], Iterator[pa.RecordBatch]],
 ) -> Iterator[pa.RecordBatch]:
-    import pyarrow.compute as pc
-
+    ours = True  # our first row is still to be dropped
     try:
         while True:
             try:
@@ -176,9 +178,18 @@ def _read(
                 if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
                     raise
                 raise ReadAgain(f"connectorx refused a value ({exc})", row_path) from exc
-            inexact = batch.column(batch.num_columns - 1)
-            if inexact.null_count or pc.max(inexact).as_py():
-                raise ReadAgain("a value connectorx would read otherwise", row_path)
-            yield conform(batch.drop_columns([batch.schema.names[-1]]), schema)
+            if ours and batch.num_rows:
+                if batch.column(0)[0].as_py() != 1:
+                    raise ReadAgain("the typing row did not come first", row_path)
+                batch, ours = batch.slice(1), False
+            if pc.max(batch.column(0)).as_py():  # ours again: never, unless SQLite reorders
+                raise ReadAgain("the typing row came again", row_path)
+            columns = []
+            for column, field, read in zip(batch.columns[1:], schema, reads, strict=True):
+                converted = column if read.convert is None else read.convert(column, field.type)
+                if converted is None:
+                    raise ReadAgain("a value connectorx would read otherwise", row_path)
+                columns.append(converted)
+            yield conform(pa.RecordBatch.from_arrays(columns, names=schema.names), schema)
     finally:
         reader.close()

@@ -127,9 +127,9 @@ async def min_max(config: SQLiteConfig, query: str, column: str) -> tuple[Any, A
 def read(
     config: SQLiteConfig, query: str, schema: pa.Schema, batch_rows: int
 ) -> Iterator[pa.RecordBatch]:
-    """connectorx's Arrow batches when they are exactly what converting row by row gives (a
-    check in SQLite decides, ``arrow_read``; a row it fails raises ``ReadAgain`` with the row
-    path); otherwise the rows converted column by column."""
+    """connectorx's Arrow batches when they are exactly what converting row by row gives
+    (``arrow_read`` checks each batch; a value it cannot take raises ``ReadAgain`` with the
+    row path); otherwise the rows converted column by column."""
     fast = arrow_read.batches(
         config, query, schema, batch_rows, lambda: read_rows(config, query, schema, batch_rows)
     )

@@ -134,6 +134,12 @@ def _outcome(config: SQLiteConfig, query: str, read: Any) -> Any:
         ("seen", "0000-12-31 23:59:59", True),
         ("name", b"ab", True),  # a BLOB in a TEXT column: decoded
         ("data", "text in a blob", True),
+        ("day", "+2026-01-02", True),  # a sign, a space, a field of one digit
+        ("at", " 2026-01-02 03:04:05", True),
+        ("at", "2026-01-02  3:04:05", True),
+        ("seen", "2026-01-02 03:04:5.123", True),
+        ("data", 5, True),
+        ("amount", b"\x01", True),
         ("day", "2026-02-30", False),  # no such day: connectorx stops, the row path names it
         ("day", "2026-13-01", False),
         ("seen", "2026-01-02 24:00:00", False),
@@ -148,12 +154,27 @@ def test_values_connectorx_would_read_otherwise_read_as_the_row_path_does(
     conn.commit()
     conn.close()
     query = "SELECT * FROM t"
-    if checked:  # the check in SQLite hands the read to the row path
+    if checked:  # the check hands the read to the row path
         assert not _fast_path_taken(config, query)
     through_read = _outcome(config, query, client.read)
     assert through_read == _outcome(config, query, client.read_rows)
     if isinstance(through_read, tuple):
         assert through_read[0] == "DATA_ERROR" and column in through_read[1]
+
+
+def test_a_first_row_of_nulls_and_booleans_of_any_integer_read_through_connectorx(tmp_path):
+    """Each column's type comes from the typing row, not from the query's first row (a
+    column of no declared type and a NULL first value included); a boolean stored as any
+    integer is true unless 0, as the row path says."""
+    create = "CREATE TABLE t (id INTEGER, ok BOOLEAN, at TIMESTAMP, day DATE)"
+    rows = [(1, None, None, None), (2, 2, "2026-01-02 03:04:05", "2026-01-02"), (3, -1, None, None)]
+    config = _file(tmp_path, create, rows)
+    query = "SELECT id, ok, at, day, date(day) AS plain FROM t"
+    assert _fast_path_taken(config, query)
+    fast, rows_read = _both(config, query)
+    assert fast.schema.equals(rows_read.schema)
+    assert fast.to_pylist() == rows_read.to_pylist()
+    assert fast.column("ok").to_pylist() == [None, True, True]
 
 
 def test_other_declared_types_keep_the_row_path(tmp_path):
@@ -202,21 +223,23 @@ def test_a_value_found_after_batches_were_taken_hands_the_whole_read_to_the_row_
             taken[-1].append(batch)
         return sum(b.num_rows for b in taken[-1])
 
+    # The first batch holds 999 rows: its first place is the typing row, dropped.
     with pytest.raises(TerminalError) as refused:  # 7 is no date for the row path either
         read_again(consume, client.read(config, query, schema, 1000))
-    assert len(taken) == 2 and sum(b.num_rows for b in taken[0]) == 2000
+    assert len(taken) == 2 and sum(b.num_rows for b in taken[0]) == 1999
     assert "'day'" in str(refused.value)
     query = "SELECT id, day FROM t WHERE id <> 2401"
     taken.clear()
     assert read_again(consume, client.read(config, query, schema, 1000)) == 2499
-    assert len(taken) == 2 and sum(b.num_rows for b in taken[0]) == 2000
+    assert len(taken) == 2 and sum(b.num_rows for b in taken[0]) == 1999
     days = pa.Table.from_batches(taken[1]).column("day").to_pylist()
     assert set(days) == {dt.date(2026, 1, 2)} and len(days) == 2499
 
 
 def test_an_endless_query_streams_from_its_first_batch(tmp_path):
-    """The exactness check is a column of the read, not a scan before it: a huge or endless
-    query hands over its first batch at once (and stops when the reader is closed)."""
+    """The exactness check is made on each batch as it comes, not by a scan before it: a huge
+    or endless query hands over its first batch at once (and stops when the reader is
+    closed)."""
     config = _file(tmp_path, "CREATE TABLE t (i INTEGER)", [(1,)])
     endless = (
         "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 100000000000) "
@@ -228,5 +251,5 @@ def test_an_endless_query_streams_from_its_first_batch(tmp_path):
     batches = arrow_read.batches(config, endless, schema, 1000, lambda: iter(()))
     assert batches is not None
     first = next(batches)
-    assert first.num_rows == 1000 and first.column(0).to_pylist()[:3] == [1, 2, 3]
+    assert first.num_rows == 999 and first.column(0).to_pylist()[:3] == [1, 2, 3]
     batches.close()
