@@ -126,7 +126,10 @@ def _date(value: Any) -> date:
 def _datetime(value: Any) -> datetime:
     """ISO text (SQLite's 'YYYY-MM-DD HH:MM:SS[.fff]', 'T', offsets) or Unix seconds."""
     if isinstance(value, int | float):
-        return datetime.fromtimestamp(value, UTC).replace(tzinfo=None)
+        try:
+            return datetime.fromtimestamp(value, UTC).replace(tzinfo=None)
+        except (OverflowError, OSError) as exc:  # the platform's time_t cannot hold it
+            raise ValueError(f"{value!r} seconds is beyond the timestamps' range") from exc
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(UTC).replace(tzinfo=None)

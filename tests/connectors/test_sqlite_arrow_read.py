@@ -96,7 +96,7 @@ def test_a_query_with_expressions_and_no_rows_reads_identically(tmp_path):
         assert fast.to_pylist() == rows.to_pylist(), query
 
 
-def _outcome(config: SQLiteConfig, query: str, read: Any) -> Any:
+def _outcome(config: SQLiteConfig, query: str, read: Any, batch_rows: int = 1000) -> Any:
     """The rows read, or the error refusing them (its type and message)."""
     conn = config.open()
     try:
@@ -106,7 +106,7 @@ def _outcome(config: SQLiteConfig, query: str, read: Any) -> Any:
     try:
         return read_again(
             lambda batches: pa.Table.from_batches(list(batches), schema).to_pylist(),
-            read(config, query, schema, 1000),
+            read(config, query, schema, batch_rows),
         )
     except TerminalError as refused:
         return (refused.error_type, str(refused))
@@ -124,6 +124,8 @@ def _outcome(config: SQLiteConfig, query: str, read: Any) -> Any:
         ("day", "0000-01-01", True),
         ("at", "2026-01-02 03:04:05+02:00", True),  # offsets, Unix seconds, minutes only
         ("at", 1_700_000_000, True),
+        ("at", 2**62, True),  # Unix seconds beyond any timestamp: refused, naming the column
+        ("seen", 1e300, True),
         ("at", "2026-01-02 03:04", True),
         ("at", "2026-12-31 23:59:60", True),  # a leap second
         ("seen", "2026-01-02 03:04:05.1234567", True),
@@ -253,3 +255,49 @@ def test_an_endless_query_streams_from_its_first_batch(tmp_path):
     first = next(batches)
     assert first.num_rows == 999 and first.column(0).to_pylist()[:3] == [1, 2, 3]
     batches.close()
+
+
+_ODD_VALUES = [
+    None, 0, 1, 2, -7, 2**62, 1.5, -0.0, 1e300, "", " ", "x", "12", "1.5", "true", "t",
+    "2026-01-02", "2026-1-2", "+2026-01-02", "2026-02-30", "0000-01-01", "2026-01-02 03:04:05",
+    "2026-01-02T03:04:05", "2026-01-02 03:04:60", " 2026-01-02 03:04:05", "2026-01-02 3:04:05",
+    "2026-01-02 03:04:05.123", "2026-01-02 03:04:05.123456", "2026-01-02 03:04:05.1",
+    "2026-01-02 03:04:05Z", "9999-12-31 23:59:59.999999", "0001-01-01 00:00:00", b"", b"\x00",
+    b"2026-01-02", "é ✓",
+]  # fmt: skip
+_USUAL = {
+    "n": lambda r: r.randint(-1000, 1000),
+    "amount": lambda r: r.random() * 100,
+    "name": lambda r: f"name {r.randint(0, 99)}",
+    "ok": lambda r: r.randint(0, 1),
+    "day": lambda r: f"2026-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}",
+    "at": lambda r: f"2025-12-{r.randint(1, 31):02d} {r.randint(0, 23):02d}:{r.randint(0, 59):02d}"
+    ":00",
+    "seen": lambda r: f"2026-03-01 10:00:{r.randint(0, 59):02d}.{r.randint(0, 999999):06d}",
+    "data": lambda r: bytes([r.randint(0, 255)]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_tables_read_as_the_row_path_reads_them(tmp_path, seed):
+    """Tables of usual values with, now and then, any odd value in any column: the read
+    through connectorx ends exactly as the row path does (the same rows, or the same error
+    naming the column), at any batch size."""
+    import random
+
+    rnd = random.Random(seed)
+    create = (
+        "CREATE TABLE t (id INTEGER, n INTEGER, amount REAL, name TEXT, ok BOOLEAN, day DATE, "
+        "at TIMESTAMP, seen DATETIME, data BLOB)"
+    )
+    odd = rnd.choice([0.0, 0.01, 0.05])
+    rows = [
+        (i, *(rnd.choice(_ODD_VALUES) if rnd.random() < odd else usual(rnd)
+              for usual in _USUAL.values()))
+        for i in range(rnd.randint(0, 60))
+    ]  # fmt: skip
+    config = _file(tmp_path, create, rows or [tuple([0] + [None] * len(_USUAL))])
+    batch_rows = rnd.choice([1, 3, 7, 1000])
+    for query in ("SELECT * FROM t", "SELECT id, day, at FROM t WHERE id % 2 = 0"):
+        read = _outcome(config, query, client.read, batch_rows)
+        assert read == _outcome(config, query, client.read_rows, batch_rows), (seed, query)
