@@ -78,17 +78,27 @@ def read_now(
     """The rows of a read-only ``statement``, read in the calling thread (the event loop's) on
     a SQLite store: a read there takes tens of microseconds, less than the hop to aiosqlite's
     thread and back for each step of it (about 0.8 ms of CPU for one status read). None on
-    another store, while ``session`` holds a transaction (the read must see what it wrote),
-    or when the file stays busy (a checkpoint): read through ``session`` then. The rows'
-    objects belong to no session (``get_now`` puts one in)."""
+    another store, once ``session`` has used its connection or holds changes (the read must
+    see what it wrote), or when the file stays busy (a checkpoint): read through ``session``
+    then. The rows' objects belong to no session (``get_now`` puts one in)."""
     reader = session.info.get(READ_NOW)
-    if reader is None or session.in_transaction():
+    if reader is None or not _untouched(session):
         return None
     try:
         with reader() as quick:
             return [tuple(row) for row in quick.execute(statement, params)]
     except OperationalError:
         return None
+
+
+def _untouched(session: AsyncSession) -> bool:
+    """Whether ``session`` has neither read nor written through its connection in its
+    transaction, nor holds a change a query would flush: a transaction begun by ``merge``
+    alone (``get_now``'s) has done nothing a read elsewhere would miss."""
+    transaction = session.sync_session.get_transaction()
+    if transaction is None:
+        return True
+    return not transaction.connections and not (session.new or session.dirty or session.deleted)
 
 
 _GET_STATEMENTS: dict[type, Executable] = {}

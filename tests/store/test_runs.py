@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from store import pipelines as pipeline_store
 from store import runs as run_store
-from store.db import READ_NOW, read_now
+from store.db import READ_NOW, get_now, read_now
 from store.errors import Conflict, NotFound
 from store.models import Execution, RunLog, utcnow
 
@@ -94,6 +94,28 @@ async def test_get_with_steps_puts_the_run_in_the_session_however_it_was_read(
         await run_store.set_status(session, row.id, "COMPLETED", total_tasks=1)
         assert not await run_store.set_status(fresh, row.id, "FAILED", total_tasks=1)
         assert found.status == "COMPLETED"  # re-read into the session's own copy
+
+
+async def test_a_read_after_a_merge_stays_in_the_thread_and_one_after_a_change_sees_it(
+    make, tenant, pipeline, database
+):
+    """The transaction ``get_now``'s merge begins has done nothing: the next read is still
+    made in the thread (an execute call reads the pipeline, then its typical duration). Once
+    the session holds a change, or has written it on its connection, reads go through the
+    session and see it (on PostgreSQL every read goes through the session)."""
+    in_thread = database.url.startswith("sqlite")
+    row = await make.execution(tenant, pipeline.id)
+    async with database.session() as fresh:
+        found = await get_now(fresh, Execution, row.id)
+        assert found is not None and fresh.in_transaction()
+        assert (read_now(fresh, select(Execution), {}) is not None) == in_thread
+        found.note = "changed"
+        assert read_now(fresh, select(Execution), {}) is None
+        await fresh.flush()
+        assert read_now(fresh, select(Execution), {}) is None
+        assert (await run_store.get(fresh, tenant, row.id)).note == "changed"
+        await fresh.rollback()
+        assert (read_now(fresh, select(Execution), {}) is not None) == in_thread
 
 
 async def test_a_busy_file_is_read_through_the_session(make, tenant, pipeline, database):
