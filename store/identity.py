@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import bindparam, delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from store.db import read_now
 from store.errors import Conflict, NotFound
 from store.models.core import utcnow
 from store.models.identity import (
@@ -92,10 +94,24 @@ async def get_user(session: AsyncSession, user_id: str) -> User | None:
     return await session.get(User, user_id)
 
 
+_MEMBERSHIPS = select(Membership).where(col(Membership.user_id) == bindparam("user_id"))
+
+
 async def memberships(session: AsyncSession, user_id: str) -> dict[str, str]:
-    """tenant id → role of one user."""
-    rows = await session.exec(select(Membership).where(Membership.user_id == user_id))
+    """tenant id → role of one user (read in the caller's thread when it can be: every
+    request of a logged-in user asks)."""
+    params = {"user_id": user_id}
+    quick = read_now(session, _MEMBERSHIPS, params)
+    rows = (
+        [row[0] for row in quick]
+        if quick is not None
+        else await _all(session, _MEMBERSHIPS, params)
+    )
     return {m.tenant_id: m.role for m in rows}
+
+
+async def _all(session: AsyncSession, statement: Any, params: dict[str, Any]) -> list[Any]:
+    return list(await session.exec(statement, params=params))
 
 
 async def add_membership(session: AsyncSession, user_id: str, tenant_id: str, role: str) -> None:
@@ -156,8 +172,20 @@ async def create_key(session: AsyncSession, key: ApiKey) -> ApiKey:
     return key
 
 
+_KEY_BY_DIGEST = select(ApiKey).where(col(ApiKey.key_hash) == bindparam("digest"))
+
+
 async def key_by_digest(session: AsyncSession, digest: str) -> ApiKey | None:
-    return (await session.exec(select(ApiKey).where(ApiKey.key_hash == digest))).first()
+    """The key whose digest this is (read in the caller's thread when it can be: every request
+    with an API key asks). The row is for reading: it may belong to no session."""
+    params = {"digest": digest}
+    quick = read_now(session, _KEY_BY_DIGEST, params)
+    rows = (
+        [row[0] for row in quick]
+        if quick is not None
+        else await _all(session, _KEY_BY_DIGEST, params)
+    )
+    return rows[0] if rows else None
 
 
 async def touch_key(session: AsyncSession, key: ApiKey, now: datetime) -> None:
@@ -208,14 +236,20 @@ async def start_session(session: AsyncSession, auth_session: AuthSession) -> Aut
 async def session_with_user(
     session: AsyncSession, session_id: str
 ) -> tuple[AuthSession, User] | None:
-    row = (
-        await session.exec(
-            select(AuthSession, User)
-            .join(User, col(User.id) == col(AuthSession.user_id))
-            .where(AuthSession.id == session_id)
-        )
-    ).first()
-    return (row[0], row[1]) if row else None
+    """A login session with its user (read in the caller's thread when it can be: every
+    request of a logged-in user asks). The rows are for reading: they may belong to no
+    session."""
+    params = {"session_id": session_id}
+    quick = read_now(session, _SESSION_WITH_USER, params)
+    rows = quick if quick is not None else await _all(session, _SESSION_WITH_USER, params)
+    return (rows[0][0], rows[0][1]) if rows else None
+
+
+_SESSION_WITH_USER = (
+    select(AuthSession, User)
+    .join(User, col(User.id) == col(AuthSession.user_id))
+    .where(col(AuthSession.id) == bindparam("session_id"))
+)
 
 
 async def revoke_session(session: AsyncSession, session_id: str, reason: str) -> None:
