@@ -91,6 +91,19 @@ def read_now(
         return None
 
 
+async def read_rows(
+    session: AsyncSession, statement: Executable, params: dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    """The rows of a read-only ``statement``: in the caller's thread when it can be
+    (``read_now``: its objects then belong to no session), else through ``session``."""
+    quick = read_now(session, statement, params)
+    if quick is not None:
+        return quick
+    return await session.run_sync(
+        lambda sync: [tuple(row) for row in sync.execute(statement, params)]
+    )
+
+
 def _untouched(session: AsyncSession) -> bool:
     """Whether ``session`` has neither read nor written through its connection in its
     transaction, nor holds a change a query would flush: a transaction begun by ``merge``

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import bindparam, delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from store.db import read_now
+from store.db import read_rows
 from store.errors import Conflict, NotFound
 from store.models.core import utcnow
 from store.models.identity import (
@@ -100,18 +99,8 @@ _MEMBERSHIPS = select(Membership).where(col(Membership.user_id) == bindparam("us
 async def memberships(session: AsyncSession, user_id: str) -> dict[str, str]:
     """tenant id → role of one user (read in the caller's thread when it can be: every
     request of a logged-in user asks)."""
-    params = {"user_id": user_id}
-    quick = read_now(session, _MEMBERSHIPS, params)
-    rows = (
-        [row[0] for row in quick]
-        if quick is not None
-        else await _all(session, _MEMBERSHIPS, params)
-    )
-    return {m.tenant_id: m.role for m in rows}
-
-
-async def _all(session: AsyncSession, statement: Any, params: dict[str, Any]) -> list[Any]:
-    return list(await session.exec(statement, params=params))
+    rows = await read_rows(session, _MEMBERSHIPS, {"user_id": user_id})
+    return {m.tenant_id: m.role for (m,) in rows}
 
 
 async def add_membership(session: AsyncSession, user_id: str, tenant_id: str, role: str) -> None:
@@ -178,14 +167,8 @@ _KEY_BY_DIGEST = select(ApiKey).where(col(ApiKey.key_hash) == bindparam("digest"
 async def key_by_digest(session: AsyncSession, digest: str) -> ApiKey | None:
     """The key whose digest this is (read in the caller's thread when it can be: every request
     with an API key asks). The row is for reading: it may belong to no session."""
-    params = {"digest": digest}
-    quick = read_now(session, _KEY_BY_DIGEST, params)
-    rows = (
-        [row[0] for row in quick]
-        if quick is not None
-        else await _all(session, _KEY_BY_DIGEST, params)
-    )
-    return rows[0] if rows else None
+    rows = await read_rows(session, _KEY_BY_DIGEST, {"digest": digest})
+    return rows[0][0] if rows else None
 
 
 async def touch_key(session: AsyncSession, key: ApiKey, now: datetime) -> None:
@@ -239,9 +222,7 @@ async def session_with_user(
     """A login session with its user (read in the caller's thread when it can be: every
     request of a logged-in user asks). The rows are for reading: they may belong to no
     session."""
-    params = {"session_id": session_id}
-    quick = read_now(session, _SESSION_WITH_USER, params)
-    rows = quick if quick is not None else await _all(session, _SESSION_WITH_USER, params)
+    rows = await read_rows(session, _SESSION_WITH_USER, {"session_id": session_id})
     return (rows[0][0], rows[0][1]) if rows else None
 
 

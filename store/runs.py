@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store import pipelines as pipeline_store
-from store.db import get_now, read_now
+from store.db import get_now, read_now, read_rows
 from store.errors import Conflict, NotFound
 from store.models import Execution, Pipeline, PipelineVersion, RunLog, RunStep, utcnow
 from store.types import UTCDateTime
@@ -353,11 +353,7 @@ async def typical_duration_ms(session: AsyncSession, pipeline_id: str) -> int | 
     """Median duration of the pipeline's last ten completed runs; before the first completed
     one, of its last ten finished runs (failed or cancelled: still how long it takes to get
     there); None before any run has finished. Only the two times are read (no row objects)."""
-    params = {"pipeline_id": pipeline_id}
-    rows = read_now(session, _LAST_FINISHED, params)
-    if rows is None:
-        connection = await session.connection()
-        rows = [tuple(row) for row in await connection.execute(_LAST_FINISHED, params)]
+    rows = await read_rows(session, _LAST_FINISHED, {"pipeline_id": pipeline_id})
     completed = [(s, f) for s, f, kind in rows if kind == "completed"]
     durations = sorted(
         ms

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from store import pipelines as pipeline_store
 from store import runs as run_store
-from store.db import READ_NOW, get_now, read_now
+from store.db import READ_NOW, get_now, read_now, read_rows
 from store.errors import Conflict, NotFound
 from store.models import Execution, RunLog, utcnow
 
@@ -133,6 +133,10 @@ async def test_a_busy_file_is_read_through_the_session(make, tenant, pipeline, d
         assert read_now(fresh, select(Execution), {}) is None
         found, steps = await run_store.get_with_steps(fresh, tenant, row.id)
         assert (found.id, steps) == (row.id, [])
+        statement = select(Execution.id, Execution.status).where(Execution.id == row.id)
+        assert await read_rows(fresh, statement, {}) == [(row.id, row.status)]
+    async with database.session() as fresh:  # in the thread, on SQLite
+        assert await read_rows(fresh, statement, {}) == [(row.id, row.status)]
 
 
 async def test_discard(session, make, tenant, pipeline):
