@@ -74,13 +74,18 @@ def _fast_path_taken(config: SQLiteConfig, query: str) -> bool:
     return True
 
 
-def test_a_mixed_table_reads_identically_through_connectorx(tmp_path):
-    config = _file(tmp_path, MIXED, ROWS)
-    query = "SELECT * FROM t"
+def _read_identically_through_connectorx(config: SQLiteConfig, query: str) -> pa.Table:
+    """The query's rows through connectorx (asserted taken), asserted equal to the row path's
+    in types and values."""
     assert _fast_path_taken(config, query)
     fast, rows = _both(config, query)
     assert fast.schema.equals(rows.schema)
     assert fast.to_pylist() == rows.to_pylist()
+    return fast
+
+
+def test_a_mixed_table_reads_identically_through_connectorx(tmp_path):
+    fast = _read_identically_through_connectorx(_file(tmp_path, MIXED, ROWS), "SELECT * FROM t")
     assert fast.column("name").to_pylist() == ["é ü", "12", None]
 
 
@@ -170,12 +175,8 @@ def test_a_first_row_of_nulls_and_booleans_of_any_integer_read_through_connector
     integer is true unless 0, as the row path says."""
     create = "CREATE TABLE t (id INTEGER, ok BOOLEAN, at TIMESTAMP, day DATE)"
     rows = [(1, None, None, None), (2, 2, "2026-01-02 03:04:05", "2026-01-02"), (3, -1, None, None)]
-    config = _file(tmp_path, create, rows)
     query = "SELECT id, ok, at, day, date(day) AS plain FROM t"
-    assert _fast_path_taken(config, query)
-    fast, rows_read = _both(config, query)
-    assert fast.schema.equals(rows_read.schema)
-    assert fast.to_pylist() == rows_read.to_pylist()
+    fast = _read_identically_through_connectorx(_file(tmp_path, create, rows), query)
     assert fast.column("ok").to_pylist() == [None, True, True]
 
 
