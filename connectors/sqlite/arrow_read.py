@@ -7,7 +7,7 @@ value stored as another (text in an INTEGER column, a blob in a TEXT one): that 
 path instead, which gives the same rows or its own error naming the column. The one place
 connectorx would read a value silently otherwise is text in a DATE or TIMESTAMP column: its
 parser also takes single-digit fields, a leading sign or space, a leap second or a 'T'. So
-those columns are read as their text and converted here, after a check of the whole column in
+those columns are read as their text and converted here, each batch's values checked first in
 Arrow: the forms SQLite's date() and datetime() write ('YYYY-MM-DD', 'YYYY-MM-DD HH:MM:SS' with
 no fraction, 3 or 6 digits of it), from year 1; a day that does not exist fails the
 conversion. Any other value hands the read to the row path, from the batch that holds it.
@@ -50,9 +50,9 @@ def _quote(name: str) -> str:
 @dataclass(frozen=True)
 class _Read:
     """How a column of a described type is read: the literal of the first row (its type is
-    the column's), the types connectorx reads it as, and the conversion to the described
-    type (None when there is nothing to convert), which returns None for a value it cannot
-    take exactly."""
+    the column's), the types connectorx reads it as, and the conversion of a batch's column
+    to the described type (None when there is nothing to convert), which returns None when a
+    value in it cannot be taken exactly."""
 
     literal: str
     read_as: tuple[pa.DataType, ...]
