@@ -159,6 +159,15 @@ def _raw(connection: Any) -> Any:
     return getattr(connection, "dbapi_connection", None) or connection
 
 
+def _in_transaction(connection: Any) -> bool:
+    """Whether ``connection`` (aiosqlite's, under SQLAlchemy's adapter) has a transaction
+    open; True when it cannot tell."""
+    try:
+        return bool(connection.driver_connection.in_transaction)
+    except Exception:  # closed, or not aiosqlite's
+        return True
+
+
 class SQLiteTurnsDialect(SQLiteDialect_aiosqlite):
     """``sqlite+aiosqlite`` whose writers take turns (``WriteTurns``)."""
 
@@ -214,8 +223,11 @@ class SQLiteTurnsDialect(SQLiteDialect_aiosqlite):
             self.turns.hand_over(_raw(dbapi_connection))
 
     def do_rollback(self, dbapi_connection):  # type: ignore[no-untyped-def]
+        # The pool rolls back every connection it takes back: with no transaction open (one
+        # committed, or only reads) there is nothing to undo, and no trip to aiosqlite's thread.
         try:
-            super().do_rollback(dbapi_connection)
+            if _in_transaction(_raw(dbapi_connection)):
+                super().do_rollback(dbapi_connection)
         finally:
             self.turns.hand_over(_raw(dbapi_connection))
 

@@ -188,3 +188,34 @@ async def test_where_no_lock_file_can_be_made_sqlites_own_lock_keeps_writes_apar
         assert await values(database) == ["written"]
     finally:
         await database.dispose()
+
+
+async def test_a_connection_given_back_rolls_back_only_an_open_transaction(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool rolls back each connection it takes back. After a commit, or reads only, no
+    transaction is open: no trip to aiosqlite's thread. A session closed in the middle of its
+    write is rolled back, and its turn goes to the next writer."""
+    import aiosqlite
+
+    rollbacks: list[bool] = []
+    rollback = aiosqlite.Connection.rollback
+
+    async def counted(self: aiosqlite.Connection) -> None:
+        rollbacks.append(self.in_transaction)
+        await rollback(self)
+
+    monkeypatch.setattr(aiosqlite.Connection, "rollback", counted)
+    async with db.session() as session:
+        await session.exec(text("INSERT INTO t (v) VALUES ('kept')"))
+        await session.commit()
+    await values(db)
+    assert rollbacks == []
+    async with db.session() as session:
+        await session.exec(text("INSERT INTO t (v) VALUES ('dropped')"))
+    assert rollbacks == [True]
+    async with asyncio.timeout(5):  # the turn was handed over: this write does not wait
+        async with db.session() as session:
+            await session.exec(text("INSERT INTO t (v) VALUES ('next')"))
+            await session.commit()
+    assert await values(db) == ["kept", "next"]
