@@ -139,14 +139,14 @@ async def _copy_rows(
     target) to a table of exactly their columns and types, straight into it (True): no staged
     copy to write and read again."""
     columns = await describe_query(source, query)
-    direct = append_to is not None and await takes_as_they_are(target, append_to, columns)
-    into = append_to if direct and append_to is not None else staged
-    taken.info("copying", columns=len(columns), into=str(into))
-    if direct:
-        await stream_copy(source, query, target, into, taken.metrics, [c.name for c in columns])
-    else:
-        await copy_fresh(source, query, target, staged, columns, taken.metrics)
-    return direct
+    if append_to is not None and await takes_as_they_are(target, append_to, columns):
+        taken.info("copying", columns=len(columns), into=str(append_to))
+        names = [c.name for c in columns]
+        await stream_copy(source, query, target, append_to, taken.metrics, names)
+        return True
+    taken.info("copying", columns=len(columns), into=str(staged))
+    await copy_fresh(source, query, target, staged, columns, taken.metrics)
+    return False
 
 
 @contextlib.contextmanager

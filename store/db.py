@@ -128,8 +128,14 @@ async def get_now(session: AsyncSession, model: type[T], ident: str) -> T | None
             statement = _GET_STATEMENTS[model] = select(model).where(key == bindparam("ident"))
         rows = read_now(session, statement, {"ident": ident})
         if rows is not None:
-            return await session.merge(rows[0][0], load=False) if rows else None
+            return await held(session, rows[0][0]) if rows else None
     return await session.get(model, ident)
+
+
+async def held(session: AsyncSession, row: T) -> T:
+    """``row`` as ``session``'s own: put in without a read (``merge``) when it was read
+    elsewhere (``read_now``), so a change to it goes through ``session``."""
+    return row if row in session else await session.merge(row, load=False)
 
 
 class Database:

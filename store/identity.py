@@ -216,6 +216,13 @@ async def start_session(session: AsyncSession, auth_session: AuthSession) -> Aut
     return auth_session
 
 
+_SESSION_WITH_USER = (
+    select(AuthSession, User)
+    .join(User, col(User.id) == col(AuthSession.user_id))
+    .where(col(AuthSession.id) == bindparam("session_id"))
+)
+
+
 async def session_with_user(
     session: AsyncSession, session_id: str
 ) -> tuple[AuthSession, User] | None:
@@ -224,13 +231,6 @@ async def session_with_user(
     session."""
     rows = await read_rows(session, _SESSION_WITH_USER, {"session_id": session_id})
     return (rows[0][0], rows[0][1]) if rows else None
-
-
-_SESSION_WITH_USER = (
-    select(AuthSession, User)
-    .join(User, col(User.id) == col(AuthSession.user_id))
-    .where(col(AuthSession.id) == bindparam("session_id"))
-)
 
 
 async def revoke_session(session: AsyncSession, session_id: str, reason: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store import pipelines as pipeline_store
-from store.db import get_now, read_now, read_rows
+from store.db import get_now, held, read_rows
 from store.errors import Conflict, NotFound
 from store.models import Execution, Pipeline, PipelineVersion, RunLog, RunStep, utcnow
 from store.types import UTCDateTime
@@ -72,21 +71,12 @@ _RUN_WITH_STEPS = (
 async def get_with_steps(
     session: AsyncSession, tenant_id: str, execution_id: str
 ) -> tuple[Execution, list[RunStep]]:
-    """The tenant's run and its steps (in the order they began), read in one query; on SQLite
-    in the event loop's thread (``read_now``), the run then put in ``session`` as if read there."""
-    params = {"execution_id": execution_id}
-    quick = read_now(session, _RUN_WITH_STEPS, params)
-    rows: Sequence[tuple[Execution, RunStep | None]] = (
-        [(row[0], row[1]) for row in quick]
-        if quick is not None
-        else (await session.exec(_RUN_WITH_STEPS, params=params)).all()
-    )
+    """The tenant's run and its steps (in the order they began), read in one query (on SQLite
+    in the event loop's thread: ``read_rows``), the run then ``session``'s own."""
+    rows = await read_rows(session, _RUN_WITH_STEPS, {"execution_id": execution_id})
     if not rows or rows[0][0].tenant_id != tenant_id:
         raise NotFound(f"execution {execution_id!r} not found", code="EXECUTION_NOT_FOUND")
-    execution = rows[0][0]
-    if quick is not None:
-        execution = await session.merge(execution, load=False)
-    return execution, [step for _, step in rows if step is not None]
+    return await held(session, rows[0][0]), [step for _, step in rows if step is not None]
 
 
 async def create(session: AsyncSession, execution: Execution) -> Execution:

@@ -56,7 +56,7 @@ async def execute_pipeline(
         )
     pipeline = await pipeline_store.get(session, principal.tenant_id, pipeline_id)
     # Read before the run is recorded, which it does not change (a queued run has not
-    # finished), while the session holds no transaction: on SQLite it is then read in this
+    # finished), while the session has written nothing: on SQLite it is then read in this
     # thread (store.db.read_now); elsewhere on the connection the session holds already.
     typical = await run_store.typical_duration_ms(session, pipeline.id)
     try:
